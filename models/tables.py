@@ -1,0 +1,168 @@
+"""The database schema (SQLAlchemy 2 declarative). Alembic migrations mirror it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Named constraints so Alembic migrations are identical on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+UNIT_LEVELS = ("district", "street", "community", "department")
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Unit(Base):
+    """An organisation unit (机构): district, street, community or department."""
+
+    __tablename__ = "units"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(16))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"), index=True)
+
+
+class SourceFile(Base):
+    """An imported input file, identified by its content so a re-import is a no-op."""
+
+    __tablename__ = "source_files"
+    __table_args__ = (UniqueConstraint("kind", "sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # units | ledger | figures | targets
+    name: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rows_stored: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Activity(Base):
+    """One ledger row (台账记录): one thing done by one unit on one date."""
+
+    __tablename__ = "activities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    date: Mapped[date] = mapped_column(Date, index=True)
+    activity_type: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    sessions: Mapped[int | None] = mapped_column(Integer)
+    participants: Mapped[int | None] = mapped_column(Integer)
+    households: Mapped[int | None] = mapped_column(Integer)
+    materials: Mapped[int | None] = mapped_column(Integer)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    notes: Mapped[str | None] = mapped_column(Text)
+    source_file_id: Mapped[int] = mapped_column(ForeignKey("source_files.id"))
+    source_row: Mapped[int] = mapped_column(Integer)
+    # SHA-256 of the row's content: the same activity imported twice is stored once.
+    row_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class BaseFigure(Base):
+    """A figure a unit reports directly for a year (应查人数, 出生人数 ...)."""
+
+    __tablename__ = "base_figures"
+    __table_args__ = (UniqueConstraint("unit_code", "year", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    source_file_id: Mapped[int] = mapped_column(ForeignKey("source_files.id"))
+
+
+class Target(Base):
+    """A target a unit signed for a year (目标管理责任书)."""
+
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("unit_code", "year", "indicator"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    indicator: Mapped[str] = mapped_column(String(64))
+    comparator: Mapped[str] = mapped_column(String(8))  # ge | le | eq | range
+    value: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    high: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
+    source_file_id: Mapped[int] = mapped_column(ForeignKey("source_files.id"))
+
+
+class Document(Base):
+    """A document identity: one kind, for one unit, for one period."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("kind", "unit_code", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    period: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(300))
+
+    versions: Mapped[list["DocumentVersion"]] = relationship(
+        back_populates="document", order_by="DocumentVersion.version"
+    )
+
+
+class DocumentVersion(Base):
+    """One immutable generation of a document, with its provenance."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("document_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    template_name: Mapped[str] = mapped_column(String(200))
+    template_sha256: Mapped[str] = mapped_column(String(64))
+    input_sha256: Mapped[str] = mapped_column(String(64))
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))
+
+    document: Mapped[Document] = relationship(back_populates="versions")
+    files: Mapped[list["StoredFile"]] = relationship(
+        back_populates="version", order_by="StoredFile.format"
+    )
+
+
+class StoredFile(Base):
+    """A file of a version in the archive, with its digest recorded at ingest."""
+
+    __tablename__ = "stored_files"
+    __table_args__ = (UniqueConstraint("version_id", "format"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"), index=True)
+    format: Mapped[str] = mapped_column(String(8))  # docx | pdf
+    path: Mapped[str] = mapped_column(String(500))  # relative to the archive root
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+
+    version: Mapped[DocumentVersion] = relationship(back_populates="files")

@@ -1,0 +1,60 @@
+"""Engine, sessions and schema upgrades (Alembic) for SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from wenshu.settings import Settings
+
+
+@lru_cache(maxsize=8)
+def _engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def get_engine(settings: Settings) -> Engine:
+    """The (cached) engine for the settings' database."""
+    if settings.db_url.startswith("sqlite"):
+        settings.home.mkdir(parents=True, exist_ok=True)
+    return _engine(settings.db_url)
+
+
+def upgrade_schema(settings: Settings) -> None:
+    """Bring the database to the latest Alembic revision (a no-op when current)."""
+    from alembic import command
+    from alembic.config import Config
+
+    migrations = Path(str(files("wenshu") / "migrations"))
+    config = Config()
+    config.set_main_option("script_location", str(migrations))
+    config.set_main_option("sqlalchemy.url", settings.db_url.replace("%", "%%"))
+    with get_engine(settings).begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+@contextmanager
+def session_scope(settings: Settings) -> Iterator[Session]:
+    """A session committed on success and rolled back on any error."""
+    factory = sessionmaker(get_engine(settings), expire_on_commit=False)
+    with factory() as session, session.begin():
+        yield session

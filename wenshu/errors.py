@@ -1,0 +1,62 @@
+"""The exceptions wenshu raises; every user-facing failure is a :class:`WenshuError`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class WenshuError(Exception):
+    """Base class: a failure the CLI reports as a message, not a traceback."""
+
+
+class CatalogueError(WenshuError):
+    """A catalogue file (activity types, indicators) is malformed."""
+
+
+class NotFoundError(WenshuError):
+    """A unit, document or version that does not exist was asked for."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem with one cell of an input file, located as Excel shows it."""
+
+    file: str
+    row: int  # 1-based, header is row 1, as Excel numbers rows
+    column: str  # the header as written in the file ('' for whole-row problems)
+    value: str
+    code: str  # stable machine code, e.g. "unknown_unit"
+    message: str  # what is wrong, in the user's language
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain dict for tables and error files."""
+        return {
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+class InputError(WenshuError):
+    """An input file has invalid rows; nothing from it was stored."""
+
+    def __init__(self, file: str, errors: list[RowError], report_path: str | None = None):
+        self.file = file
+        self.errors = errors
+        self.report_path = report_path
+        super().__init__(f"{file}: {len(errors)} invalid row(s); nothing stored")
+
+
+class TemplateError(WenshuError):
+    """A document template failed to render (undefined variable, syntax, sandbox)."""
+
+
+class ConversionError(WenshuError):
+    """LibreOffice could not turn a document into PDF."""
+
+
+class ArchiveError(WenshuError):
+    """The archive refused an operation or found a stored file damaged."""
