@@ -1,0 +1,5 @@
+"""The versioned document store: immutable files, SHA-256 digests, provenance."""
+
+from wenshu.archive.store import Archive, ArchivedFile, StoredVersion
+
+__all__ = ["Archive", "ArchivedFile", "StoredVersion"]

@@ -47,7 +47,8 @@ class InputError(WenshuError):
         self.file = file
         self.errors = errors
         self.report_path = report_path
-        super().__init__(f"{file}: {len(errors)} invalid row(s); nothing stored")
+        rows = len({error.row for error in errors})
+        super().__init__(f"{file}: {len(errors)} problem(s) in {rows} row(s); nothing stored")
 
 
 class TemplateError(WenshuError):

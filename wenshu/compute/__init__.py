@@ -1,0 +1,1 @@
+"""Indicators, totals and comparisons: pure functions over a loaded :class:`Snapshot`."""

@@ -1,0 +1,139 @@
+"""Ledger import speed against the floor of plain ``sqlite3.executemany``.
+
+Generates N valid ledger rows for a district shaped like seed 004 (11 streets, 111
+communities), imports them with :func:`import_ledger_file` into a fresh SQLite database,
+then inserts the same rows, already parsed, with ``sqlite3.executemany`` into an
+equivalent table. Prints rows/s for both and the ratio.
+
+    .venv/bin/python bench/bench_import.py [N]
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy.orm import sessionmaker
+
+from wenshu.db import get_engine, upgrade_schema
+from wenshu.ingest import import_ledger_file, read_table
+from wenshu.models.catalogue import load_catalogue
+from wenshu.models.tables import Unit
+from wenshu.settings import Settings
+
+HEADER = ["单位代码", "日期", "活动类型", "主题", "场次", "人次", "户数", "份数", "金额", "备注"]
+TYPES = ["培训", "宣传", "入户走访", "检查", "讲座", "慰问帮扶", "会议", "志愿服务"]
+
+
+def unit_tree() -> list[tuple[str, str, str, str | None]]:
+    """One district, 11 streets, 111 communities."""
+    units = [("440307", "示范区", "district", None)]
+    for street in range(1, 12):
+        street_code = f"440307{street:03d}"
+        units.append((street_code, f"第{street}街道", "street", "440307"))
+        for community in range(1, 11 if street < 11 else 12):
+            units.append((f"{street_code}{community:03d}", f"第{street}-{community}社区", "community", street_code))
+    return units
+
+
+def ledger_rows(n: int, communities: list[str]) -> list[list[str]]:
+    """N distinct, valid rows; every kind records the measures the catalogue requires."""
+    rng = random.Random(20260305)
+    start = date(2025, 1, 1)
+    rows = []
+    for i in range(n):
+        day = start + timedelta(days=rng.randrange(600))
+        kind = TYPES[i % len(TYPES)]
+        count = str(rng.randrange(1, 200))
+        amount = f"{rng.randrange(100, 100000)}.{rng.randrange(100):02d}" if kind == "慰问帮扶" else ""
+        rows.append([rng.choice(communities), day.strftime("%Y/%m/%d"), kind, f"{kind}活动第{i}次",
+                     "1", count, count, count, amount, ""])
+    return rows
+
+
+def time_import(home: Path, csv_path: Path, units: list[tuple[str, str, str, str | None]]) -> float:
+    settings = Settings(home=home)
+    upgrade_schema(settings)
+    factory = sessionmaker(get_engine(settings))
+    with factory() as session, session.begin():
+        session.add_all(Unit(code=c, name=n, level=lv, parent_code=p) for c, n, lv, p in units)
+    catalogue = load_catalogue()
+    started = time.perf_counter()
+    with factory() as session, session.begin():
+        result = import_ledger_file(session, csv_path, catalogue, today=date(2026, 11, 1))
+    elapsed = time.perf_counter() - started
+    assert result.rows_stored == result.rows_read, result
+    return elapsed
+
+
+def parsed(rows: list[list[str]]) -> list[tuple[object, ...]]:
+    """The rows as typed tuples ready for sqlite3 (the work the import does is not timed here)."""
+    out = []
+    for number, row in enumerate(rows, start=2):
+        unit, day, kind, title, sessions, participants, households, materials, amount, notes = row
+        digest = hashlib.sha256("\x1f".join(row).encode()).hexdigest()
+        out.append((unit, day.replace("/", "-"), kind, title, int(sessions), int(participants),
+                    int(households), int(materials), amount or None, notes or None, 1, number, digest))
+    return out
+
+
+def time_executemany(db: Path, tuples: list[tuple[object, ...]]) -> float:
+    connection = sqlite3.connect(db)
+    connection.executescript(
+        """
+        CREATE TABLE activities (
+            id INTEGER PRIMARY KEY, unit_code VARCHAR(32) NOT NULL, date DATE NOT NULL,
+            activity_type VARCHAR(32) NOT NULL, title VARCHAR(200) NOT NULL, sessions INTEGER,
+            participants INTEGER, households INTEGER, materials INTEGER, amount NUMERIC(14, 2),
+            notes TEXT, source_file_id INTEGER NOT NULL, source_row INTEGER NOT NULL,
+            row_hash VARCHAR(64) NOT NULL UNIQUE);
+        CREATE INDEX ix_unit ON activities (unit_code);
+        CREATE INDEX ix_date ON activities (date);
+        PRAGMA journal_mode=WAL;
+        PRAGMA synchronous=NORMAL;
+        """
+    )
+    started = time.perf_counter()
+    with connection:
+        connection.executemany(
+            "INSERT INTO activities (unit_code, date, activity_type, title, sessions, participants,"
+            " households, materials, amount, notes, source_file_id, source_row, row_hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            tuples,
+        )
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return elapsed
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    units = unit_tree()
+    rows = ledger_rows(n, [code for code, _, level, _ in units if level == "community"])
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_dir = Path(tmp)
+        csv_path = tmp_dir / "ledger.csv"
+        with open(csv_path, "w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows([HEADER, *rows])
+        started = time.perf_counter()
+        read_table(csv_path)
+        reading = time.perf_counter() - started
+        importing = time_import(tmp_dir / "home", csv_path, units)
+        plain = time_executemany(tmp_dir / "plain.db", parsed(rows))
+    print(f"rows: {n}, units: {len(units)}")
+    print(f"read_table alone:         {n / reading:>10,.0f} rows/s ({reading:.2f} s)")
+    print(f"import_ledger_file:       {n / importing:>10,.0f} rows/s ({importing:.2f} s)")
+    print(f"sqlite3.executemany:      {n / plain:>10,.0f} rows/s ({plain:.2f} s)")
+    print(f"import / executemany time: {importing / plain:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,471 @@
+"""Row models for imported files: ledger rows, units, base figures and targets.
+
+Each model validates one row's raw cells (as :func:`wenshu.ingest.readers.read_table`
+returns them: str, int, float, datetime or None) into typed values. A failed check raises
+a pydantic error whose type is our stable error code and whose message is the Chinese
+text shown to the clerk; :func:`validate_row` turns them into :class:`RowError` s.
+Checks that need the database (known units, the catalogue, today's date) read a
+:class:`RowContext` passed as the pydantic validation context.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NoReturn, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from wenshu.errors import RowError
+from wenshu.models.catalogue import MEASURE_COLUMNS, Catalogue, Comparator, TargetSpec
+
+YEAR_RANGE = (2000, 2100)
+MAX_INTEGER = 2**31 - 1  # the database's INTEGER
+LEVELS: dict[str, str] = {
+    "district": "district", "区": "district",
+    "street": "street", "街道": "street", "乡镇": "street",
+    "community": "community", "社区": "community", "村": "community",
+    "department": "department", "部门": "department",
+}
+COMPARATORS: dict[str, Comparator] = {
+    "≥": "ge", ">=": "ge", "ge": "ge", "不低于": "ge",
+    "≤": "le", "<=": "le", "le": "le", "不高于": "le",
+    "=": "eq", "==": "eq", "eq": "eq",
+    "range": "range", "区间": "range",
+}
+COMPARATOR_LABELS: dict[str, str] = {"ge": "不低于", "le": "不高于", "eq": "等于", "range": "区间"}
+# Symbols a target may carry after its number, by indicator unit ("95%" for a percent rate).
+UNIT_SYMBOLS: dict[str, str] = {"percent": "%", "permille": "‰"}
+
+_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_DATE = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$")
+_DATE_ZH = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$")
+_RANGE = re.compile(r"^(.+?)\s*(?:-|–|—|~|至)\s*(.+)$")
+# Excel counts days from 1899-12-30 (for serials after its phantom 1900-02-29).
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+@dataclass(frozen=True)
+class RowContext:
+    """What row checks need to know beyond the row itself."""
+
+    catalogue: Catalogue | None = None
+    units: frozenset[str] = frozenset()  # unit codes in the database
+    allowed_units: frozenset[str] | None = None  # the inbox unit's subtree, when there is one
+    inbox_unit: str = ""  # how the inbox unit is named in messages
+    today: dt.date | None = None
+
+
+def _fail(code: str, message: str) -> NoReturn:
+    raise PydanticCustomError(code, message)
+
+
+def _context(info: ValidationInfo) -> RowContext:
+    context = (info.context or {}).get("row_context")
+    if not isinstance(context, RowContext):
+        raise TypeError("row models are validated with context={'row_context': RowContext(...)}")
+    return context
+
+
+def shown(raw: object) -> str:
+    """A raw cell as the clerk would recognise it in an error report."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float):
+        return repr(raw).removesuffix(".0") if raw.is_integer() else repr(raw)
+    if isinstance(raw, dt.datetime) and raw.time() == dt.time():
+        return raw.date().isoformat()
+    return str(raw)
+
+
+def _text(raw: object) -> str | None:
+    """A text cell; numeric cells (codes typed into Excel) become their digits."""
+    if raw is None:
+        return None
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = str(raw).strip()
+    return text or None
+
+
+def _required_text(raw: object, label: str, max_length: int | None = None) -> str:
+    text = _text(raw)
+    if text is None:
+        _fail("required", f"{label}不能为空")
+    if max_length is not None and len(text) > max_length:
+        _fail("too_long", f"{label}过长（{len(text)}字），最多{max_length}字")
+    return text
+
+
+def _number(raw: object, label: str) -> Decimal:
+    """A number cell as Decimal: Excel numbers, or text like ``1,234.50`` (full-width allowed)."""
+    if isinstance(raw, bool):
+        _fail("not_a_number", f"{label}“{shown(raw)}”不是数字")
+    if isinstance(raw, int):
+        return Decimal(raw)
+    if isinstance(raw, float):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            _fail("not_a_number", f"{label}“{shown(raw)}”不是数字")
+        # repr is the shortest text that round-trips: 0.1 stays 0.1, not 0.1000000000000000055…
+        return Decimal(repr(raw))
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    if not _NUMBER.match(text):
+        _fail("not_a_number", f"{label}“{shown(raw)}”不是数字，请填写阿拉伯数字")
+    return Decimal(text.replace(",", ""))
+
+
+def _decimals(number: Decimal) -> int:
+    exponent = number.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def parse_count(raw: object, label: str) -> int | None:
+    """A non-negative whole number (``12``, ``12.0``, ``1,200``), or None for an empty cell."""
+    if raw is None:
+        return None
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit():
+        count = int(raw)  # the usual cell; skipping Decimal here saves ~15% of a ledger import
+    else:
+        number = _number(raw, label)
+        if number < 0:
+            _fail("negative", f"{label}不能为负数（“{shown(raw)}”）")
+        if number != number.to_integral_value():
+            _fail("not_an_integer", f"{label}应为整数，“{shown(raw)}”带有小数")
+        count = int(number)
+    if count > MAX_INTEGER:
+        _fail("too_large", f"{label}“{shown(raw)}”过大")
+    return count
+
+
+def parse_decimal(raw: object, label: str, places: int, max_digits: int) -> Decimal | None:
+    """A non-negative amount with at most ``places`` decimals, or None for an empty cell."""
+    if raw is None:
+        return None
+    number = _number(raw, label)
+    if number < 0:
+        _fail("negative", f"{label}不能为负数（“{shown(raw)}”）")
+    if _decimals(number) > places:
+        _fail("too_many_decimals", f"{label}“{shown(raw)}”最多保留{places}位小数")
+    if number >= Decimal(10) ** (max_digits - places):
+        _fail("too_large", f"{label}“{shown(raw)}”过大")
+    return number
+
+
+def parse_date(raw: object, today: dt.date | None) -> dt.date:
+    """A date cell, or text as 2026-03-05, 2026/3/5, 2026.3.5 or 2026年3月5日."""
+    if raw is None:
+        _fail("required", "日期不能为空")
+    if isinstance(raw, dt.datetime):
+        day = raw.date()
+    elif isinstance(raw, dt.date):
+        day = raw
+    elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        # openpyxl leaves dates in the Chinese built-in formats (numFmtId 31 年月日, 57, 58)
+        # as serial numbers; in a date column a number can only be such a serial.
+        try:
+            day = _EXCEL_EPOCH + dt.timedelta(days=int(raw))
+        except OverflowError:
+            _fail("bad_date", f"日期“{shown(raw)}”无法识别")
+    else:
+        day = _date_text(str(raw))
+    if not YEAR_RANGE[0] <= day.year <= YEAR_RANGE[1]:
+        _fail("date_out_of_range", f"日期“{shown(raw)}”的年份不在{YEAR_RANGE[0]}—{YEAR_RANGE[1]}年之间")
+    if today is not None and day > today:
+        _fail("future_date", f"日期“{shown(raw)}”晚于今天（{today.year}年{today.month}月{today.day}日）")
+    return day
+
+
+def _date_text(raw: str) -> dt.date:
+    text = unicodedata.normalize("NFKC", raw).strip()
+    match = _DATE.match(text)
+    parts = (match.group(1), match.group(3), match.group(4)) if match else None
+    if parts is None and (match := _DATE_ZH.match(text)):
+        parts = match.groups()
+    try:
+        if parts is None:
+            raise ValueError(text)
+        return dt.date(*(int(p) for p in parts))
+    except ValueError:
+        _fail("bad_date", f"日期“{raw}”无法识别，请写成 2026-03-05、2026/3/5 或 2026年3月5日")
+
+
+def parse_year(raw: object) -> int:
+    """A year such as ``2026`` or ``2026年``."""
+    if raw is None:
+        _fail("required", "年度不能为空")
+    text = raw if not isinstance(raw, str) else unicodedata.normalize("NFKC", raw).strip().removesuffix("年")
+    year = parse_count(text, "年度")
+    if year is None or not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
+        _fail("year_out_of_range", f"年度“{shown(raw)}”不在{YEAR_RANGE[0]}—{YEAR_RANGE[1]}年之间")
+    return year
+
+
+def _known_unit(raw: object, info: ValidationInfo) -> str:
+    code = _required_text(raw, "单位代码")
+    if code not in _context(info).units:
+        _fail("unknown_unit", f"单位代码“{code}”不在单位名录中")
+    return code
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LedgerRow(_Row):
+    """One ledger row (台账记录), validated."""
+
+    unit_code: str
+    date: dt.date
+    activity_type: str  # the catalogue key
+    title: str
+    sessions: int | None
+    participants: int | None
+    households: int | None
+    materials: int | None
+    amount: Decimal | None
+    notes: str | None
+
+    @field_validator("unit_code", mode="before")
+    @classmethod
+    def _unit(cls, raw: object, info: ValidationInfo) -> str:
+        code = _known_unit(raw, info)
+        context = _context(info)
+        if context.allowed_units is not None and code not in context.allowed_units:
+            _fail("unit_mismatch", f"单位代码“{code}”不属于{context.inbox_unit}及其下级单位")
+        return code
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, raw: object, info: ValidationInfo) -> dt.date:
+        return parse_date(raw, _context(info).today)
+
+    @field_validator("activity_type", mode="before")
+    @classmethod
+    def _activity_type(cls, raw: object, info: ValidationInfo) -> str:
+        text = _required_text(raw, "活动类型")
+        catalogue = _context(info).catalogue
+        kind = catalogue.activity(text) if catalogue else None
+        if kind is None:
+            _fail("unknown_activity_type", f"活动类型“{text}”不在活动目录中")
+        return kind.key
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _title(cls, raw: object) -> str:
+        return _required_text(raw, "主题", max_length=200)
+
+    @field_validator("sessions", "participants", "households", "materials", mode="before")
+    @classmethod
+    def _count(cls, raw: object, info: ValidationInfo) -> int | None:
+        return parse_count(raw, MEASURE_COLUMNS[info.field_name or ""])
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _amount(cls, raw: object) -> Decimal | None:
+        return parse_decimal(raw, MEASURE_COLUMNS["amount"], places=2, max_digits=14)
+
+    @field_validator("sessions", "participants", "households", "materials", "amount")
+    @classmethod
+    def _required_measure(cls, value: object, info: ValidationInfo) -> object:
+        # Field order puts activity_type first, so info.data holds it when it was valid.
+        catalogue = _context(info).catalogue
+        key = info.data.get("activity_type")
+        if value is None and catalogue is not None and key is not None:
+            kind = catalogue.activities[key]
+            measure = kind.measure(info.field_name or "")
+            if measure is not None and measure.required:
+                _fail("required", f"{kind.label}活动必须填写{MEASURE_COLUMNS[measure.column]}（{measure.label}）")
+        return value
+
+    @field_validator("notes", mode="before")
+    @classmethod
+    def _notes(cls, raw: object) -> str | None:
+        return _text(raw)
+
+    def content_hash(self) -> str:
+        """SHA-256 of the row's content: the same activity gets the same hash in any file."""
+        amount = "" if self.amount is None else format(self.amount.quantize(Decimal("0.01")), "f")
+        parts = [self.unit_code, self.date.isoformat(), self.activity_type, self.title,
+                 *("" if v is None else str(v)
+                   for v in (self.sessions, self.participants, self.households, self.materials)),
+                 amount, self.notes or ""]
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+class UnitRow(_Row):
+    """One unit (机构) row; parents and cycles are checked across the whole file."""
+
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code(cls, raw: object) -> str:
+        return _required_text(raw, "单位代码", max_length=32)
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, raw: object) -> str:
+        return _required_text(raw, "单位名称", max_length=100)
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _level(cls, raw: object) -> str:
+        text = _required_text(raw, "层级")
+        level = LEVELS.get(text.lower())
+        if level is None:
+            _fail("unknown_level", f"层级“{text}”无法识别，应为区、街道、乡镇、社区、村或部门")
+        return level
+
+    @field_validator("parent_code", mode="before")
+    @classmethod
+    def _parent(cls, raw: object) -> str | None:
+        return _text(raw)
+
+
+class FigureRow(_Row):
+    """One base figure (基础数据) a unit reports for a year."""
+
+    unit_code: str
+    year: int
+    key: str  # the catalogue figure key
+    value: Decimal
+
+    @field_validator("unit_code", mode="before")
+    @classmethod
+    def _unit(cls, raw: object, info: ValidationInfo) -> str:
+        return _known_unit(raw, info)
+
+    @field_validator("year", mode="before")
+    @classmethod
+    def _year(cls, raw: object) -> int:
+        return parse_year(raw)
+
+    @field_validator("key", mode="before")
+    @classmethod
+    def _key(cls, raw: object, info: ValidationInfo) -> str:
+        text = _required_text(raw, "指标")
+        catalogue = _context(info).catalogue
+        figure = catalogue.figure(text) if catalogue else None
+        if figure is None:
+            _fail("unknown_figure", f"指标“{text}”不在基础数据目录中")
+        return figure.key
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _value(cls, raw: object) -> Decimal:
+        value = parse_decimal(raw, "数值", places=4, max_digits=20)
+        if value is None:
+            _fail("required", "数值不能为空")
+        return value
+
+
+class TargetRow(_Row):
+    """One target (目标值) a unit signed for a year."""
+
+    unit_code: str
+    year: int
+    indicator: str  # the catalogue indicator key
+    comparator: Comparator | None  # as written; None when the target value implies it
+    target: TargetSpec
+
+    @field_validator("unit_code", mode="before")
+    @classmethod
+    def _unit(cls, raw: object, info: ValidationInfo) -> str:
+        return _known_unit(raw, info)
+
+    @field_validator("year", mode="before")
+    @classmethod
+    def _year(cls, raw: object) -> int:
+        return parse_year(raw)
+
+    @field_validator("indicator", mode="before")
+    @classmethod
+    def _indicator(cls, raw: object, info: ValidationInfo) -> str:
+        text = _required_text(raw, "指标")
+        catalogue = _context(info).catalogue
+        indicator = catalogue.indicator(text) if catalogue else None
+        if indicator is None:
+            _fail("unknown_indicator", f"指标“{text}”不在指标目录中")
+        return indicator.key
+
+    @field_validator("comparator", mode="before")
+    @classmethod
+    def _comparator(cls, raw: object) -> Comparator | None:
+        text = _text(raw)
+        if text is None:
+            return None
+        comparator = COMPARATORS.get(unicodedata.normalize("NFKC", text).lower())
+        if comparator is None:
+            _fail("unknown_comparator", f"比较方式“{text}”无法识别，应为 ≥（不低于）、≤（不高于）、= 或 区间")
+        return comparator
+
+    @field_validator("target", mode="before")
+    @classmethod
+    def _target(cls, raw: object, info: ValidationInfo) -> TargetSpec:
+        if raw is None:
+            _fail("required", "目标值不能为空")
+        catalogue = _context(info).catalogue
+        key = info.data.get("indicator")
+        symbol = UNIT_SYMBOLS.get(catalogue.indicators[key].unit, "") if catalogue and key else ""
+        low, high = _target_numbers(raw, symbol)
+        if "comparator" not in info.data:
+            # The comparator cell is already reported; a spec is needed only to finish validating.
+            return TargetSpec(comparator="eq" if high is None else "range", value=low, high=high)
+        comparator = info.data["comparator"]
+        if comparator is None:
+            if high is None:
+                _fail("required", f"目标值“{shown(raw)}”不是区间，须在“比较”列写明 ≥、≤ 或 =")
+            comparator = "range"
+        elif (comparator == "range") != (high is not None):
+            _fail("comparator_conflict", f"比较方式为“{COMPARATOR_LABELS[comparator]}”，"
+                                         f"与目标值“{shown(raw)}”不符")
+        try:
+            return TargetSpec(comparator=comparator, value=low, high=high)
+        except ValidationError:
+            _fail("bad_target", f"目标值“{shown(raw)}”的区间下限大于上限")
+
+
+def _target_numbers(raw: object, symbol: str) -> tuple[Decimal, Decimal | None]:
+    """A target value: one number or a range ``103-107`` (also –, ~, ～, 至)."""
+    def one(part: object) -> Decimal:
+        if isinstance(part, str) and symbol:
+            part = unicodedata.normalize("NFKC", part).strip().removesuffix(symbol)
+        value = parse_decimal(part, "目标值", places=4, max_digits=20)
+        if value is None:
+            _fail("required", "目标值不能为空")
+        return value
+
+    if isinstance(raw, str):
+        match = _RANGE.match(unicodedata.normalize("NFKC", raw).strip())
+        if match:
+            return one(match.group(1)), one(match.group(2))
+    return one(raw), None
+
+
+Row = TypeVar("Row", bound=_Row)
+
+
+def validate_row(model: type[Row], raw: dict[str, Any], context: RowContext, *,
+                 file: str, row: int, headers: dict[str, str]) -> tuple[Row | None, list[RowError]]:
+    """Validate one row: the model, or every problem found as RowErrors.
+
+    ``headers`` maps field names to the headers as written in the file, so each error
+    names the column the clerk sees.
+    """
+    try:
+        return model.model_validate(raw, context={"row_context": context}), []
+    except ValidationError as exc:
+        errors = []
+        for error in exc.errors(include_url=False):
+            field = str(error["loc"][0]) if error["loc"] else ""
+            errors.append(RowError(file, row, headers.get(field, field), shown(raw.get(field)),
+                                   error["type"], error["msg"]))
+        return None, errors

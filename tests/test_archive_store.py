@@ -1,0 +1,95 @@
+"""The archive keeps every version immutably, with digests, and hands files out checked."""
+
+from pathlib import Path
+
+import pytest
+
+from wenshu.archive import Archive
+from wenshu.archive.store import sha256_file
+from wenshu.errors import ArchiveError, NotFoundError
+
+
+def _files(tmp_path: Path, text: str) -> dict[str, Path]:
+    docx, pdf = tmp_path / f"{text}.docx", tmp_path / f"{text}.pdf"
+    docx.write_bytes(f"docx {text}".encode())
+    pdf.write_bytes(f"pdf {text}".encode())
+    return {"docx": docx, "pdf": pdf}
+
+
+def _store(archive: Archive, files, input_sha="i1", template_sha="t1"):
+    return archive.store(kind="year_summary", unit_code="440307", period="2025",
+                         title="示范区2025年度工作总结", files=files, template_name="year_summary.docx",
+                         template_sha256=template_sha, input_sha256=input_sha, flow_run_id="run-1")
+
+
+def test_versions_follow_changes_and_keep_the_old_ones(db_settings, small_tree, tmp_path):
+    archive = Archive(db_settings)
+    first = _store(archive, _files(tmp_path, "a"))
+    assert (first.version, first.created) == (1, True)
+    assert first.files["docx"].sha256 == sha256_file(tmp_path / "a.docx")
+
+    again = _store(archive, _files(tmp_path, "a"))
+    assert (again.version, again.created) == (1, False)
+
+    second = _store(archive, _files(tmp_path, "b"), input_sha="i2")
+    third = _store(archive, _files(tmp_path, "c"), input_sha="i2", template_sha="t2")
+    assert (second.version, third.version) == (2, 3)
+
+    versions = archive.versions(first.document_id)
+    assert [v.version for v in versions] == [1, 2, 3]
+    assert versions[0].files["pdf"].path.read_bytes() == b"pdf a"
+    assert versions[1].files["pdf"].path.read_bytes() == b"pdf b"
+    assert versions[0].flow_run_id == "run-1"
+    meta = (versions[0].files["pdf"].path.parent / "metadata.json").read_text(encoding="utf-8")
+    assert first.files["pdf"].sha256 in meta
+
+
+def test_stored_files_are_read_only(db_settings, small_tree, tmp_path):
+    stored = _store(Archive(db_settings), _files(tmp_path, "a"))
+    assert stored.files["docx"].path.stat().st_mode & 0o222 == 0
+
+
+def test_export_checks_the_digest(db_settings, small_tree, tmp_path):
+    archive = Archive(db_settings)
+    stored = _store(archive, _files(tmp_path, "a"))
+    _store(archive, _files(tmp_path, "b"), input_sha="i2")
+    out = archive.export(stored.document_id, "pdf", tmp_path / "out.pdf", version=1)
+    assert out.read_bytes() == b"pdf a"
+    latest = archive.export(stored.document_id, "docx", tmp_path)
+    assert latest.read_bytes() == b"docx b"
+
+    damaged = stored.files["pdf"].path
+    damaged.chmod(0o644)
+    damaged.write_bytes(b"pdf tampered")
+    with pytest.raises(ArchiveError, match="damaged"):
+        archive.export(stored.document_id, "pdf", tmp_path / "x.pdf", version=1)
+
+
+def test_unknown_document_and_version(db_settings, small_tree, tmp_path):
+    archive = Archive(db_settings)
+    stored = _store(archive, _files(tmp_path, "a"))
+    with pytest.raises(NotFoundError, match="no version 7"):
+        archive.get(stored.document_id, 7)
+    with pytest.raises(NotFoundError):
+        archive.get(999)
+
+
+def test_failed_store_leaves_no_files_and_no_record(db_settings, small_tree, tmp_path):
+    archive = Archive(db_settings)
+    files = _files(tmp_path, "a")
+    files["pdf"] = tmp_path / "never-converted.pdf"
+    with pytest.raises(FileNotFoundError):
+        _store(archive, files)
+    assert [p for p in archive.root.rglob("*") if p.is_file()] == []
+    assert archive.list_latest() == []
+
+
+def test_list_latest_filters(db_settings, small_tree, tmp_path):
+    archive = Archive(db_settings)
+    _store(archive, _files(tmp_path, "a"))
+    archive.store(kind="year_summary", unit_code="440307001", period="2024", title="东城",
+                  files=_files(tmp_path, "b"), template_name="t", template_sha256="t",
+                  input_sha256="i")
+    assert [v.unit_code for v in archive.list_latest(year=2025)] == ["440307"]
+    assert [v.period for v in archive.list_latest(unit_code="440307001")] == ["2024"]
+    assert len(archive.list_latest(kind="year_summary")) == 2

@@ -1,0 +1,127 @@
+"""Ledgers in, a year-end summary out, archived: the whole path through the CLI.
+
+Runs the real Prefect flows (a test harness API), real LibreOffice and SQLite;
+opens the results with python-docx and pypdf as a clerk or archivist would.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from docx import Document
+from pypdf import PdfReader
+
+from tests import office_data
+
+pytestmark = [pytest.mark.prefect, pytest.mark.soffice]
+
+
+def _docx_text(path: Path) -> tuple[Document, str]:
+    document = Document(str(path))
+    cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+    return document, "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_year_summary_word_and_pdf_carry_the_figures(office, wenshu, tmp_path):
+    output = wenshu("summary", "year", "--unit", "440307", "--year", "2025",
+                    "--issued", "2026-01-15")
+    assert "new version" in output
+
+    listing = wenshu("archive", "list", "--year", "2025")
+    assert "440307" in listing and "year_summary" in listing
+    wenshu("archive", "get", "1", "--format", "docx", "--to", str(tmp_path / "s.docx"))
+    wenshu("archive", "get", "1", "--format", "pdf", "--to", str(tmp_path / "s.pdf"))
+
+    document, text = _docx_text(tmp_path / "s.docx")
+    assert document.paragraphs[0].text == "示范区2025年人口和计划生育工作总结"
+    for heading in ("一、主要指标完成情况", "二、工作开展情况", "三、存在问题及原因", "四、2026年工作打算"):
+        assert heading in text
+    row = next(r for r in document.tables[0].rows if r.cells[1].text == "孕环情检查受检率")
+    assert [c.text for c in row.cells[2:]] == [
+        "≥90%", office_data.DISTRICT_CHECK_RATE, "达标", office_data.DISTRICT_CHECK_RATE_2024,
+        "上升1.57个百分点"]
+    assert "举办培训班3期，参训120人次" in text
+    assert "2026年1月15日" in text
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    assert round(section.top_margin.mm) == 37 and round(section.left_margin.mm) == 28
+
+    reader = PdfReader(tmp_path / "s.pdf")
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width) * 25.4 / 72), round(float(box.height) * 25.4 / 72)) == (210, 297)
+    pdf_text = "".join(page.extract_text() for page in reader.pages).replace(" ", "")
+    assert "孕环情检查受检率" in pdf_text and office_data.DISTRICT_CHECK_RATE in pdf_text
+    assert "— 1 —".replace(" ", "") in pdf_text
+
+
+def test_regenerating_versions_only_on_change(office, wenshu, tmp_path):
+    wenshu("summary", "year", "--unit", "440307001", "--year", "2025")
+    again = wenshu("summary", "year", "--unit", "440307001", "--year", "2025")
+    assert "unchanged" in again and "new version" not in again
+
+    # A late ledger for one community changes the street's figures: version 2.
+    late = tmp_path / "补报.csv"
+    late.write_text("单位代码,日期,活动类型,主题,场次,人次,户数,份数,金额,备注\n"
+                    "440307001002,2025-11-02,检查,孕环情检查补查,,60,,,,\n", encoding="utf-8")
+    wenshu("ledger", "import", str(late))
+    third = wenshu("summary", "year", "--unit", "440307001", "--year", "2025")
+    assert "new version" in third
+
+    shown = wenshu("archive", "show", "1")
+    assert "version 1" in shown and "version 2" in shown
+    old = tmp_path / "v1.docx"
+    new = tmp_path / "v2.docx"
+    wenshu("archive", "get", "1", "--version", "1", "--format", "docx", "--to", str(old))
+    wenshu("archive", "get", "1", "--format", "docx", "--to", str(new))
+    # 东城街道: (950+400)/1500 = 90.00% before, (950+460)/1500 = 94.00% after.
+    before, after = _docx_text(old)[1], _docx_text(new)[1]
+    assert "90.00%" in before and "94.00%" in after
+    # Before, 东山社区 (400/500) lagged though the street met its target; after (460/500), not.
+    assert "东山社区（80.00%，目标≥90%）" in before and "东山社区" not in after
+
+
+def test_all_levels_makes_one_document_per_unit(office, wenshu):
+    output = wenshu("summary", "year", "--unit", "440307", "--year", "2025", "--all-levels")
+    listing = wenshu("archive", "list")
+    for code, *_ in office_data.SMALL_TREE:
+        assert code in listing
+    assert output.count("new version") == len(office_data.SMALL_TREE)
+
+
+def test_staff_narrative_reaches_its_sections(office, wenshu, tmp_path):
+    narrative = tmp_path / "说明.yaml"
+    narrative.write_text("亮点: 建成“婚育新风进万家”示范点3个。\n问题: 流动人口信息更新不及时。\n",
+                         encoding="utf-8")
+    plans = tmp_path / "打算.txt"
+    plans.write_text("全面推行网格化服务管理。\n\n开展流动人口专项清查。\n", encoding="utf-8")
+    wenshu("summary", "year", "--unit", "440307002", "--year", "2025",
+           "--narrative", str(narrative), "--narrative", str(plans))
+    wenshu("archive", "get", "1", "--format", "docx", "--to", str(tmp_path / "n.docx"))
+    _, text = _docx_text(tmp_path / "n.docx")
+    assert "特色亮点" in text and "建成“婚育新风进万家”示范点3个。" in text
+    assert "流动人口信息更新不及时。" in text
+    assert "1.全面推行网格化服务管理。" in text and "2.开展流动人口专项清查。" in text
+
+
+def test_unknown_unit_is_a_clear_error(office, wenshu):
+    output = wenshu("summary", "year", "--unit", "999", "--year", "2025", expect=1)
+    assert "unknown unit code '999'" in output
+
+
+def test_rejected_ledger_reports_every_bad_row_and_stores_nothing(office, wenshu, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("单位代码,日期,活动类型,主题,场次,人次,户数,份数,金额,备注\n"
+                   "440307001001,2025-04-01,培训,合格的一行,1,30,,,,\n"
+                   "440307001001,2025-04-02,文艺汇演,未知类型,1,30,,,,\n"
+                   "440307001001,2025-04-03,培训,负数,1,-3,,,,\n", encoding="utf-8")
+    output = wenshu("ledger", "import", str(bad), expect=1)
+    assert "nothing stored" in output
+    report = (tmp_path / "bad.errors.csv").read_text(encoding="utf-8-sig")
+    assert "3,活动类型,文艺汇演,unknown_activity_type" in report
+    assert "4,人次,-3,negative" in report
+    # Nothing from the file was stored: a summary shows no such training.
+    wenshu("summary", "year", "--unit", "440307001001", "--year", "2025")
+    wenshu("archive", "get", "1", "--format", "docx", "--to", str(tmp_path / "c.docx"))
+    assert "合格的一行" not in _docx_text(tmp_path / "c.docx")[1]
+    assert "参训120人次" in _docx_text(tmp_path / "c.docx")[1]

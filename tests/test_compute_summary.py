@@ -1,0 +1,69 @@
+"""A unit's year computed from plain data: rollups, targets, last year, laggards."""
+
+from decimal import Decimal
+
+from wenshu.compute.summary import compute_unit_year
+
+def _indicator(report, key):
+    return next(r for r in report.indicators if r.indicator.key == key)
+
+
+def test_rate_rolls_up_by_summing_numerators_and_denominators(small_snapshot, catalogue):
+    report = compute_unit_year(small_snapshot, catalogue, "S1")
+    check = _indicator(report, "check_rate")
+    # (1900+1500+1314) / (2000+1800+1280) = 4714/5080 = 92.795…% → 92.80 (half-even, 2 dp)
+    assert check.current.numerator == Decimal(4714)
+    assert check.current.denominator == Decimal(5080)
+    assert check.current.value == Decimal("92.80")
+    assert check.current.met is False  # the street signed ≥95
+    assert check.current.gap == Decimal("-2.20")
+    # Last year 4800/5200 = 92.31, so the change is +0.49 percentage points.
+    assert check.last_value == Decimal("92.31")
+    assert check.change == Decimal("0.49")
+
+
+def test_own_figure_wins_over_childrens_sum(small_snapshot, catalogue):
+    report = compute_unit_year(small_snapshot, catalogue, "S1")
+    policy = _indicator(report, "policy_birth_rate")
+    assert policy.current.value == Decimal("93.78")
+    assert policy.current.target_is_default  # no signed target: catalogue ≥93
+    assert policy.current.met is True
+    assert policy.current.gap == Decimal("0.78")
+
+
+def test_laggards_are_children_furthest_behind(small_snapshot, catalogue):
+    report = compute_unit_year(small_snapshot, catalogue, "S1")
+    lagging = report.laggards["check_rate"]
+    # C2: 1500/1800 = 83.33 vs default ≥90 (shortfall 6.67); C1: 95.00 vs ≥90 met;
+    # C3: 1314/1280 = 102.66 met.
+    assert [(lag.unit.code, lag.value, lag.target.value, lag.shortfall) for lag in lagging] == [
+        ("C2", Decimal("83.33"), Decimal(90), Decimal("6.67"))
+    ]
+
+
+def test_activity_totals_and_change(small_snapshot, catalogue):
+    report = compute_unit_year(small_snapshot, catalogue, "S1")
+    training = next(a for a in report.activities if a.key == "training")
+    sessions = next(m for m in training.measures if m.column == "sessions")
+    assert (sessions.value, sessions.last_value, sessions.change_pct) == (
+        Decimal(8), Decimal(4), Decimal("100.0"))
+    assert training.records == 8 and training.last_records == 4
+    assert training.top_titles == ("孕前优生知识培训", "计生专干业务培训")
+    assert training.children_active == 1  # C1; the street's own training is not a child's
+
+
+def test_missing_data_gives_no_value_not_zero(small_snapshot, catalogue):
+    report = compute_unit_year(small_snapshot, catalogue, "C3")
+    births = _indicator(report, "birth_rate")
+    assert births.current.value is None and births.current.met is None
+    assert report.laggards == {}
+
+
+def test_snapshot_digest_ignores_order_and_sees_changes(small_snapshot):
+    snapshot = small_snapshot
+    reordered = snapshot.model_copy(update={"ledger": tuple(reversed(snapshot.ledger))})
+    assert reordered.digest() == snapshot.digest()
+    changed = snapshot.model_copy(update={"figures": snapshot.figures[1:]})
+    assert changed.digest() != snapshot.digest()
+    assert snapshot.restrict("C1").digest() != snapshot.restrict("C2").digest()
+    assert {u.code for u in snapshot.restrict("S1").units} == {"S1", "C1", "C2", "C3"}

@@ -1,0 +1,45 @@
+"""Staff narrative files: YAML, Markdown and plain-text plans."""
+
+from pathlib import Path
+
+import pytest
+
+from wenshu.errors import WenshuError
+from wenshu.narrative import parse_narrative
+
+
+def test_yaml_with_chinese_keys(tmp_path: Path):
+    path = tmp_path / "n.yaml"
+    path.write_text("亮点:\n  - 建成“婚育新风进万家”示范点3个。\n问题: 流动人口信息更新不及时。\n",
+                    encoding="utf-8")
+    narrative = parse_narrative(path)
+    assert narrative.highlights == ("建成“婚育新风进万家”示范点3个。",)
+    assert narrative.problems == ("流动人口信息更新不及时。",)
+    assert narrative.plans == ()
+
+
+def test_markdown_sections_and_paragraphs(tmp_path: Path):
+    path = tmp_path / "n.md"
+    path.write_text("# 亮点\n\n第一段，\n接续。\n\n第二段。\n\n## 打算\n\n开展流动人口专项清查。\n",
+                    encoding="utf-8")
+    narrative = parse_narrative(path)
+    assert narrative.highlights == ("第一段， 接续。", "第二段。")
+    assert narrative.plans == ("开展流动人口专项清查。",)
+
+
+def test_text_file_is_next_years_plans(tmp_path: Path):
+    path = tmp_path / "plans.txt"
+    path.write_text("\ufeff一是加强队伍建设。\n\n二是完善考核办法。\n", encoding="utf-8")
+    assert parse_narrative(path).plans == ("一是加强队伍建设。", "二是完善考核办法。")
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("n.yaml", "心得: x\n", "unknown section"),
+    ("n.md", "前言\n# 亮点\nx\n", "before the first heading"),
+    ("n.doc", "x", "must be .yaml, .md or .txt"),
+])
+def test_bad_narratives_are_named(tmp_path: Path, name, text, message):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(WenshuError, match=message):
+        parse_narrative(path)

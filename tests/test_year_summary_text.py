@@ -1,0 +1,127 @@
+"""The year-end summary's words: figures in sentences, problems, plans, staff text."""
+
+from datetime import date
+
+import pytest
+
+from wenshu.compute.summary import compute_unit_year
+from wenshu.generators.year_summary import build_context
+from wenshu.narrative import Narrative
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+@pytest.fixture
+def context(small_snapshot, catalogue):
+    report = compute_unit_year(small_snapshot, catalogue, "S1")
+    return build_context(report, catalogue, issued_on=date(2026, 1, 15))
+
+
+def test_heading_numbers_title_and_signature(context):
+    assert context["title"] == "东城街道2025年人口和计划生育工作总结"
+    assert context["indicator_heading"] == "一、主要指标完成情况"
+    assert context["plans_heading"] == "四、2026年工作打算"
+    assert context["signature_unit"] == "东城街道"
+    assert context["signature_date"] == "2026年1月15日"
+    assert context["opening"].endswith("现将全年工作情况总结如下：")
+
+
+def test_indicator_table_row(context):
+    row = next(r for r in context["indicator_rows"] if r["label"] == "孕环情检查受检率")
+    assert (row["target"], row["actual"], row["met"], row["last_year"]) == (
+        "≥95%", "92.80%", "未达标", "92.31%")
+    assert row["change"].endswith("上升0.49个百分点")
+    empty = next(r for r in context["indicator_rows"] if r["label"] == "人口出生率")
+    assert (empty["actual"], empty["met"], empty["change"]) == ("—", "—", "—")
+
+
+def test_intro_counts_met_and_missed(context):
+    assert "纳入考核的2项主要指标中，1项达到目标要求，1项未达标" in context["indicator_intro"]
+    assert "符合政策生育率93.78%，比目标值高0.78个百分点" in context["indicator_intro"]
+
+
+def test_work_sections_state_figures_and_change(context):
+    training = next(s for s in context["work_sections"] if s["heading"].endswith("教育培训"))
+    text = training["paragraphs"][0]
+    assert "举办培训班8期" in text and "参训350人次" in text
+    assert "培训期数" in text and "增长100%" in text
+    assert "“孕前优生知识培训”“计生专干业务培训”" in text
+    assert "辖区3个社区中有1个开展了此项工作" in text
+    assert [s["heading"][:3] for s in context["work_sections"]] == ["（一）", "（二）"]
+
+
+def test_problems_name_the_missed_indicator_and_lagging_units(context):
+    first = context["problems"][0]
+    assert first["lead"] == "1.孕环情检查受检率未达到目标要求。"
+    assert "目标要求为≥95%，比目标值低2.20个百分点" in first["text"]
+    assert "东山社区（83.33%，目标≥90%）与目标差距较大" in first["text"]
+    # Missing base figures are a problem of their own, stated with the indicators affected.
+    assert any("缺少基础数据" in p["text"] for p in context["problems"])
+
+
+def test_plans_follow_from_the_problems(context):
+    leads = [p["lead"] for p in context["plans"]]
+    assert leads[0] == "1.着力提升孕环情检查受检率。"
+    assert "把东山社区作为重点" in context["plans"][0]["text"]
+
+
+def test_staff_narrative_is_merged(small_snapshot, catalogue):
+    report = compute_unit_year(small_snapshot, catalogue, "S1")
+    narrative = Narrative(highlights=("建成示范点3个。",), problems=("人员流动大。",),
+                          plans=("完善考核办法。", "加强队伍建设。"))
+    context = build_context(report, catalogue, issued_on=date(2026, 1, 15), narrative=narrative)
+    assert context["work_sections"][-1] == {"heading": "（三）特色亮点", "paragraphs": ["建成示范点3个。"]}
+    assert context["problems"][-1] == {"lead": "", "text": f"{len(context['problems'])}.人员流动大。"}
+    assert context["plans"] == [{"lead": "", "text": "1.完善考核办法。"},
+                                {"lead": "", "text": "2.加强队伍建设。"}]
+
+
+def test_no_placeholder_text_reaches_the_document(context):
+    for text in _strings(context):
+        for bad in ("None", "nan", "{{", "}}", "{value}"):
+            assert bad not in text, (bad, text)
+
+
+def test_same_inputs_same_words(small_snapshot, catalogue):
+    report = compute_unit_year(small_snapshot, catalogue, "S1")
+    first = build_context(report, catalogue, issued_on=date(2026, 1, 15))
+    assert build_context(report, catalogue, issued_on=date(2026, 1, 15)) == first
+
+
+def test_parent_met_but_a_child_missed_is_a_problem(small_snapshot, catalogue):
+    # The district meets the default ≥90% check rate (92.80%); its street signed ≥95%.
+    report = compute_unit_year(small_snapshot, catalogue, "D")
+    context = build_context(report, catalogue, issued_on=date(2026, 1, 15))
+    uneven = next(p for p in context["problems"] if "工作进展不够平衡" in p["lead"])
+    assert uneven["lead"].endswith("街道之间工作进展不够平衡。")
+    assert "孕环情检查受检率为92.80%，但东城街道（92.80%，目标≥95%）未达标" in uneven["text"]
+    assert any("加强对薄弱单位的分类指导" in p["lead"] for p in context["plans"])
+
+
+def test_range_and_ceiling_targets_are_phrased_in_their_own_terms(small_snapshot, catalogue):
+    from decimal import Decimal
+
+    from wenshu.compute.snapshot import FigureValue
+
+    extra = tuple(
+        FigureValue(unit_code="S1", year=2025, key=key, value=Decimal(value))
+        for key, value in (("births_male", 1200), ("births_female", 1050),
+                           ("population", 150000))
+    )
+    snapshot = small_snapshot.model_copy(update={"figures": small_snapshot.figures + extra})
+    context = build_context(compute_unit_year(snapshot, catalogue, "S1"), catalogue,
+                            issued_on=date(2026, 1, 15))
+    sex_ratio = next(p for p in context["problems"] if "出生人口性别比" in p["lead"])
+    assert "目标要求为103～107，高于正常范围上限7.29" in sex_ratio["text"]
+    # 2156 births / 150000 = 14.37‰ against a ≤12‰ ceiling.
+    birth = next(p for p in context["problems"] if "人口出生率" in p["lead"])
+    assert "比控制目标高2.37个千分点" in birth["text"]

@@ -1,0 +1,292 @@
+"""The ``wenshu`` command: a thin shell over the library API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from wenshu.db import session_scope, upgrade_schema
+from wenshu.errors import InputError, RowError, WenshuError
+from wenshu.ingest.report import ImportResult
+from wenshu.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from wenshu.collect import Completeness, FileOutcome
+    from wenshu.pipeline import Outcome
+
+app = typer.Typer(help="wenshu (文书): activity ledgers in, filed documents out.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+units_app = typer.Typer(help="The unit tree (机构).", no_args_is_help=True)
+ledger_app = typer.Typer(help="Activity ledgers (工作台账).", no_args_is_help=True)
+figures_app = typer.Typer(help="Base figures (基础数据).", no_args_is_help=True)
+targets_app = typer.Typer(help="Targets (目标责任书).", no_args_is_help=True)
+summary_app = typer.Typer(help="Generate summaries (工作总结).", no_args_is_help=True)
+archive_app = typer.Typer(help="The document archive (归档).", no_args_is_help=True)
+for sub, name in ((units_app, "units"), (ledger_app, "ledger"), (figures_app, "figures"),
+                  (targets_app, "targets"), (summary_app, "summary"), (archive_app, "archive")):
+    app.add_typer(sub, name=name)
+
+console = Console()
+MAX_ERRORS_SHOWN = 50
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Turn wenshu's errors into a message and exit status 1, never a traceback."""
+    try:
+        yield
+    except InputError as exc:
+        _print_errors(exc.errors)
+        console.print(f"[red]{exc}[/red]")
+        if exc.report_path:
+            console.print(f"error report: {exc.report_path}")
+        raise typer.Exit(1) from None
+    except WenshuError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    settings.ensure_dirs()
+    upgrade_schema(settings)
+    return settings
+
+
+def _print_errors(errors: list[RowError]) -> None:
+    table = Table("文件 file", "行 row", "列 column", "值 value", "错误 problem", title="Invalid rows")
+    for error in errors[:MAX_ERRORS_SHOWN]:
+        table.add_row(Path(error.file).name, str(error.row), error.column, error.value, error.message)
+    console.print(table)
+    if len(errors) > MAX_ERRORS_SHOWN:
+        console.print(f"… and {len(errors) - MAX_ERRORS_SHOWN} more in the error report")
+
+
+def _print_result(result: ImportResult) -> None:
+    if result.already_imported:
+        console.print(f"{result.file.name}: already imported, nothing new stored")
+        return
+    console.print(
+        f"{result.file.name}: {result.rows_read} rows read, {result.rows_stored} stored, "
+        f"{result.rows_existing} already present, {result.rows_rejected} rejected"
+    )
+    if result.errors:
+        _print_errors(result.errors)
+        console.print(f"rejected rows written to {result.error_report}")
+
+
+def _import(importer: Callable[..., ImportResult], files: list[Path], **kwargs: object) -> None:
+    settings = _settings()
+    failed = False
+    for path in files:
+        try:
+            with _reported(), session_scope(settings) as session:
+                _print_result(importer(session, path, **kwargs))
+        except typer.Exit:
+            failed = True  # each file stands alone: go on with the next one
+    if failed:
+        raise typer.Exit(1)
+
+
+@units_app.command("import")
+def units_import(file: Path) -> None:
+    """Import the unit tree from a CSV/XLSX with columns code,name,level,parent_code."""
+    from wenshu.ingest.units import import_units
+
+    _import(import_units, [file])
+
+
+@ledger_app.command("import")
+def ledger_import(
+    files: list[Path],
+    skip_invalid: Annotated[bool, typer.Option(help="Store the valid rows, report the rest.")] = False,
+) -> None:
+    """Import ledger files (.csv in UTF-8/GB18030, .xlsx); invalid files are rejected whole."""
+    from wenshu.ingest.ledger import import_ledger_file
+    from wenshu.models.catalogue import load_catalogue
+
+    catalogue = load_catalogue(get_settings().catalogue_dir)
+    _import(import_ledger_file, files, catalogue=catalogue, skip_invalid=skip_invalid)
+
+
+@figures_app.command("import")
+def figures_import(file: Path) -> None:
+    """Import base figures: unit_code, year, key, value."""
+    from wenshu.ingest.figures import import_figures
+    from wenshu.models.catalogue import load_catalogue
+
+    _import(import_figures, [file], catalogue=load_catalogue(get_settings().catalogue_dir))
+
+
+@targets_app.command("import")
+def targets_import(file: Path) -> None:
+    """Import targets: unit_code, year, indicator, comparator, value."""
+    from wenshu.ingest.figures import import_targets
+    from wenshu.models.catalogue import load_catalogue
+
+    _import(import_targets, [file], catalogue=load_catalogue(get_settings().catalogue_dir))
+
+
+@app.command()
+def collect(
+    inbox: Annotated[Path, typer.Option(help="Folder with one subfolder per unit code.")],
+    period: Annotated[str, typer.Option(help="Period to check completeness for: 2025, 2025H1 …")],
+    root: Annotated[Optional[str], typer.Option(help="Only units under this code.")] = None,
+    skip_invalid: bool = False,
+) -> None:
+    """Import every new ledger in the inbox (Prefect flow) and report who has not submitted."""
+    _settings()
+    from wenshu.workflows.collect import collect_ledgers
+
+    with _reported():
+        outcomes, report = collect_ledgers(str(inbox), period, root=root,
+                                           skip_invalid=skip_invalid)
+    print_collect(outcomes, report)
+
+
+def print_collect(outcomes: list[FileOutcome], report: Completeness) -> None:
+    """Tabulate collected files and the completeness of reporting."""
+    table = Table("unit", "file", "status", "stored", "present", "errors", "moved to",
+                  title="Collected ledger files")
+    for o in outcomes:
+        colour = {"imported": "green", "unchanged": "dim", "rejected": "red"}[o.status]
+        table.add_row(o.unit_code, o.name, f"[{colour}]{o.status}[/{colour}]", str(o.rows_stored),
+                      str(o.rows_existing), str(o.errors), str(o.moved_to.parent))
+    if outcomes:
+        console.print(table)
+    rate = "—" if report.rate is None else f"{report.rate}%"
+    console.print(f"Reporting completeness {report.period}: {len(report.submitted)} of "
+                  f"{len(report.expected)} units submitted ({rate})")
+    if report.missing:
+        console.print("Not submitted: " + "、".join(f"{u.name}({u.code})" for u in report.missing))
+
+
+def _parse_date(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date like 2026-01-15") from None
+
+
+@summary_app.command("year")
+def summary_year(
+    unit: Annotated[str, typer.Option(help="Unit code.")],
+    year: Annotated[int, typer.Option(help="The year summarised.")],
+    all_levels: Annotated[bool, typer.Option(help="Also every unit below it.")] = False,
+    narrative: Annotated[Optional[list[Path]], typer.Option(
+        help="Staff text: .yaml/.md with 亮点/问题/打算, or .txt plans for next year.")] = None,
+    issued: Annotated[Optional[str], typer.Option(help="Signing date, YYYY-MM-DD (default today).")] = None,
+    signature: Annotated[Optional[str], typer.Option(help="Issuing unit in the signature.")] = None,
+) -> None:
+    """Generate the 年度工作总结 (Word + PDF) through the Prefect flow and archive it."""
+    _settings()
+    for path in narrative or []:
+        if not path.is_file():
+            raise typer.BadParameter(f"narrative file not found: {path}")
+    issued_on = _parse_date(issued)
+    from wenshu.workflows.year_end_summary import year_end_summary
+
+    with _reported(), console.status("Generating (Prefect flow year_end_summary)…"):
+        outcomes = year_end_summary(unit, year, all_levels=all_levels, issued_on=issued_on,
+                                    narrative_files=[str(p) for p in narrative or []],
+                                    signature_unit=signature)
+    print_outcomes(outcomes)
+
+
+def print_outcomes(outcomes: list[Outcome]) -> None:
+    """Tabulate generated documents and whether each made a new version."""
+    table = Table("id", "unit", "title", "ver", "status", "PDF", title="Archived documents")
+    for o in sorted(outcomes, key=lambda o: o.unit_code):
+        status = "[green]new version[/green]" if o.created else "[dim]unchanged[/dim]"
+        table.add_row(str(o.document_id), f"{o.unit_name} {o.unit_code}", o.title, str(o.version),
+                      status, str(o.files.get("pdf", "")))
+    console.print(table)
+    unchanged = sum(1 for o in outcomes if not o.created)
+    if unchanged:
+        console.print(f"{unchanged} document(s) unchanged: same data and template as the "
+                      "archived version, no new version made.")
+
+
+@archive_app.command("list")
+def archive_list(
+    unit: Optional[str] = None, year: Optional[int] = None, kind: Optional[str] = None,
+) -> None:
+    """List archived documents (latest version of each)."""
+    from wenshu.archive import Archive
+
+    settings = _settings()
+    table = Table("id", "kind", "unit", "period", "title", "ver", "created (UTC)")
+    for item in Archive(settings).list_latest(unit_code=unit, year=year, kind=kind):
+        table.add_row(str(item.document_id), item.kind, item.unit_code, item.period, item.title,
+                      str(item.version), item.created_at.strftime("%Y-%m-%d %H:%M"))
+    console.print(table)
+
+
+@archive_app.command("show")
+def archive_show(document_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
+    """Every version of a document with its provenance and file digests."""
+    from wenshu.archive import Archive
+
+    settings = _settings()
+    with _reported():
+        versions = Archive(settings).versions(document_id)
+    first = versions[0]
+    console.print(f"[bold]{first.title}[/bold]  ({first.kind}, unit {first.unit_code}, "
+                  f"period {first.period})")
+    for v in versions:
+        console.print(f"\nversion {v.version}  created {v.created_at.isoformat()}  "
+                      f"flow run {v.flow_run_id or '—'}")
+        console.print(f"  template {v.template_name}  sha256 {v.template_sha256}")
+        console.print(f"  input data sha256 {v.input_sha256}")
+        for f in v.files.values():
+            console.print(f"  {f.format:4} {f.size:>8} B  sha256 {f.sha256}  {f.path}")
+
+
+@archive_app.command("get")
+def archive_get(
+    document_id: Annotated[int, typer.Argument(metavar="ID")],
+    to: Annotated[Path, typer.Option(help="Target file or folder.")],
+    format: Annotated[str, typer.Option(help="docx or pdf")] = "pdf",
+    version: Annotated[Optional[int], typer.Option(help="Default: the latest.")] = None,
+) -> None:
+    """Copy an archived file out, after checking its SHA-256 against the record."""
+    from wenshu.archive import Archive
+
+    settings = _settings()
+    with _reported():
+        target = Archive(settings).export(document_id, format, to, version)
+    console.print(f"written {target} (checksum verified)")
+
+
+@app.command()
+def demo(
+    seed: int = 9704,
+    issued: Annotated[Optional[str], typer.Option(help="Signing date, YYYY-MM-DD.")] = None,
+) -> None:
+    """Build a demo district (1 + 11 + 111 units), import two years, generate summaries."""
+    from wenshu.demo.run import run_demo
+
+    with _reported():
+        run_demo(_settings(), seed=seed, issued_on=_parse_date(issued), console=console)
+
+
+@app.command("db-upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (every command does this on start)."""
+    settings = _settings()
+    console.print(f"database at the latest revision: {settings.db_url}")
+
+
+def main() -> None:
+    """Entry point of the ``wenshu`` script."""
+    app()
+

@@ -1,0 +1,125 @@
+"""The plain data a summary is computed from, loaded once per run.
+
+A :class:`Snapshot` holds one unit's subtree for two years: ledger totals per
+unit, activity type and title, base figures and targets. It is what gets
+hashed to decide whether a document's inputs changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import cached_property
+
+from pydantic import BaseModel, ConfigDict
+
+from wenshu.models.catalogue import TargetSpec
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class UnitInfo(_Frozen):
+    """A unit of the tree."""
+
+    code: str
+    name: str
+    level: str
+    parent_code: str | None = None
+
+
+class LedgerTotal(_Frozen):
+    """Ledger rows of one unit, year, activity type and title, summed."""
+
+    unit_code: str
+    year: int
+    activity_type: str
+    title: str
+    records: int
+    sessions: int = 0
+    participants: int = 0
+    households: int = 0
+    materials: int = 0
+    amount: Decimal = Decimal(0)
+
+
+class FigureValue(_Frozen):
+    """A base figure a unit reported for a year."""
+
+    unit_code: str
+    year: int
+    key: str
+    value: Decimal
+
+
+class TargetValue(_Frozen):
+    """A target a unit signed for a year."""
+
+    unit_code: str
+    year: int
+    indicator: str
+    spec: TargetSpec
+
+
+class Snapshot(_Frozen):
+    """A subtree's inputs for ``year`` and the year before."""
+
+    root_code: str
+    year: int
+    units: tuple[UnitInfo, ...]
+    ledger: tuple[LedgerTotal, ...] = ()
+    figures: tuple[FigureValue, ...] = ()
+    targets: tuple[TargetValue, ...] = ()
+
+    @cached_property
+    def unit_map(self) -> dict[str, UnitInfo]:
+        """Units by code."""
+        return {u.code: u for u in self.units}
+
+    @cached_property
+    def children(self) -> dict[str, list[str]]:
+        """Child codes per unit code, in code order."""
+        result: dict[str, list[str]] = defaultdict(list)
+        for unit in sorted(self.units, key=lambda u: u.code):
+            if unit.parent_code is not None and unit.parent_code in self.unit_map:
+                result[unit.parent_code].append(unit.code)
+        return result
+
+    def subtree(self, code: str) -> list[str]:
+        """``code`` and all its descendants, parents before children."""
+        return walk_subtree(self.children, code)
+
+    def restrict(self, code: str) -> "Snapshot":
+        """The part of the snapshot a document for ``code`` depends on."""
+        keep = set(self.subtree(code))
+        return Snapshot(
+            root_code=code,
+            year=self.year,
+            units=tuple(u for u in self.units if u.code in keep),
+            ledger=tuple(t for t in self.ledger if t.unit_code in keep),
+            figures=tuple(f for f in self.figures if f.unit_code in keep),
+            targets=tuple(t for t in self.targets if t.unit_code in keep),
+        )
+
+    def digest(self) -> str:
+        """SHA-256 of a canonical serialisation (order-independent)."""
+        data = self.model_dump(mode="json")
+        for key in ("units", "ledger", "figures", "targets"):
+            data[key] = sorted(data[key], key=lambda item: json.dumps(item, sort_keys=True))
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def walk_subtree(children: Mapping[str, list[str]], root: str) -> list[str]:
+    """``root`` and its descendants depth-first, parents before children."""
+    order, stack = [], [root]
+    while stack:
+        current = stack.pop()
+        order.append(current)
+        stack.extend(reversed(children.get(current, [])))
+    return order
+

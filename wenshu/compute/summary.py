@@ -1,0 +1,260 @@
+"""A unit's year: indicators against targets and last year, activity totals, laggards.
+
+Pure functions over a :class:`~wenshu.compute.snapshot.Snapshot`; no database.
+Figures roll up the tree by summing numerators and denominators (never by
+averaging rates): a unit's ledger sum covers its whole subtree, and a base
+figure is the unit's own report or, when it has none, the sum of its children's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from wenshu.compute.indicators import Evaluation, evaluate, percent_change, shortfall
+from wenshu.compute.snapshot import Snapshot, UnitInfo
+from wenshu.models.catalogue import Catalogue, Indicator, Source, TargetSpec
+
+LAGGARDS_PER_INDICATOR = 3
+TOP_TITLES = 3
+# The level a unit's peers-to-compare sit at; departments beside them are not peers.
+PEER_LEVEL = {"district": "street", "street": "community"}
+# Ledger titles often carry the month or a sequence number; the topic is the rest.
+_TITLE_NOISE = re.compile(
+    r"^(?:\d{4}年)?(?:\d{1,2}|[一二三四五六七八九十]{1,3})月份?|"
+    r"[（(]?第?[\d一二三四五六七八九十]+(?:期|次|场|批)[)）]?$"
+)
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    """An indicator this year, with last year's value and the change."""
+
+    current: Evaluation
+    last_value: Decimal | None
+    # Change on last year: in points for rates (个百分点), in % for counts.
+    change: Decimal | None
+
+    @property
+    def indicator(self) -> Indicator:
+        """The catalogue entry."""
+        return self.current.indicator
+
+
+@dataclass(frozen=True)
+class MeasureTotal:
+    """One measure of an activity type, this year and last."""
+
+    column: str
+    value: Decimal
+    last_value: Decimal
+    change_pct: Decimal | None  # None when last year had none
+
+
+@dataclass(frozen=True)
+class ActivitySummary:
+    """An activity type's totals over the unit's subtree."""
+
+    key: str
+    records: int
+    last_records: int
+    measures: tuple[MeasureTotal, ...]
+    top_titles: tuple[str, ...]
+    children_active: int  # child units whose subtree recorded this type this year
+
+
+@dataclass(frozen=True)
+class Laggard:
+    """A child unit that missed an indicator, and by how much."""
+
+    unit: UnitInfo
+    value: Decimal
+    target: TargetSpec
+    shortfall: Decimal
+
+
+@dataclass(frozen=True)
+class UnitYearReport:
+    """Everything a year-end summary says in figures about one unit."""
+
+    unit: UnitInfo
+    year: int
+    indicators: tuple[IndicatorResult, ...]
+    activities: tuple[ActivitySummary, ...]
+    # Per indicator, the peer children that missed their own target, furthest behind first.
+    laggards: dict[str, tuple[Laggard, ...]] = field(default_factory=dict)
+    children: tuple[UnitInfo, ...] = ()  # peer children (streets of a district, ...)
+
+    @property
+    def missed(self) -> list[IndicatorResult]:
+        """Indicators with a target that was not met."""
+        return [r for r in self.indicators if r.current.met is False]
+
+
+class Rollup:
+    """Sums of ledger measures and base figures per unit subtree, memoised."""
+
+    def __init__(self, snapshot: Snapshot):
+        self.snapshot = snapshot
+        own_ledger: dict[tuple[str, int, str, str], Decimal] = defaultdict(Decimal)
+        for total in snapshot.ledger:
+            for column in ("sessions", "participants", "households", "materials", "amount"):
+                own_ledger[(total.unit_code, total.year, total.activity_type, column)] += Decimal(
+                    getattr(total, column)
+                )
+        self._own_ledger = own_ledger
+        self._own_figures = {(f.unit_code, f.year, f.key): f.value for f in snapshot.figures}
+        self._targets = {(t.unit_code, t.year, t.indicator): t.spec for t in snapshot.targets}
+        self._ledger_memo: dict[tuple[str, int, str, str], Decimal] = {}
+        self._figure_memo: dict[tuple[str, int, str], Decimal | None] = {}
+
+    def ledger_sum(self, unit: str, year: int, activity: str, column: str) -> Decimal:
+        """A measure summed over the unit's subtree."""
+        key = (unit, year, activity, column)
+        if key not in self._ledger_memo:
+            total = self._own_ledger.get(key, Decimal(0))
+            for child in self.snapshot.children.get(unit, []):
+                total += self.ledger_sum(child, year, activity, column)
+            self._ledger_memo[key] = total
+        return self._ledger_memo[key]
+
+    def figure(self, unit: str, year: int, key: str) -> Decimal | None:
+        """The unit's own figure, else the sum of its children's (None if nobody reported)."""
+        memo_key = (unit, year, key)
+        if memo_key not in self._figure_memo:
+            value = self._own_figures.get(memo_key)
+            if value is None:
+                parts = [self.figure(c, year, key) for c in self.snapshot.children.get(unit, [])]
+                reported = [p for p in parts if p is not None]
+                value = sum(reported, Decimal(0)) if reported else None
+            self._figure_memo[memo_key] = value
+        return self._figure_memo[memo_key]
+
+    def source(self, source: Source, unit: str, year: int, own_only: bool) -> Decimal | None:
+        """A numerator or denominator for a unit and year."""
+        if source.figure is not None:
+            if own_only:
+                return self._own_figures.get((unit, year, source.figure))
+            return self.figure(unit, year, source.figure)
+        assert source.activity is not None and source.measure is not None
+        if own_only:
+            return self._own_ledger.get((unit, year, source.activity, source.measure), Decimal(0))
+        return self.ledger_sum(unit, year, source.activity, source.measure)
+
+    def target(self, unit: str, year: int, indicator: Indicator) -> tuple[TargetSpec | None, bool]:
+        """The unit's signed target, else the catalogue default (flagged as default)."""
+        signed = self._targets.get((unit, year, indicator.key))
+        if signed is not None:
+            return signed, False
+        return indicator.target, indicator.target is not None
+
+    def evaluate(self, indicator: Indicator, unit: str, year: int) -> Evaluation:
+        """Evaluate an indicator for a unit and year against its target."""
+        own_only = indicator.rollup == "own"
+        numerator = self.source(indicator.numerator, unit, year, own_only)
+        denominator = (
+            self.source(indicator.denominator, unit, year, own_only)
+            if indicator.denominator is not None
+            else None
+        )
+        target, is_default = self.target(unit, year, indicator)
+        return evaluate(indicator, numerator, denominator, target, is_default)
+
+
+def _change(indicator: Indicator, value: Decimal | None, last: Decimal | None) -> Decimal | None:
+    if value is None or last is None:
+        return None
+    if indicator.unit == "count":
+        return percent_change(value, last)
+    return value - last
+
+
+def topic_of(title: str) -> str:
+    """A ledger title without its month or sequence number: 10月份计生工作例会 → 计生工作例会."""
+    topic = _TITLE_NOISE.sub("", title.strip()).strip()
+    return topic or title.strip()
+
+
+def peer_children(snapshot: Snapshot, unit: str) -> list[str]:
+    """The children compared with each other: those at the unit's peer level, else all."""
+    children = snapshot.children.get(unit, [])
+    level = PEER_LEVEL.get(snapshot.unit_map[unit].level)
+    peers = [c for c in children if snapshot.unit_map[c].level == level]
+    return peers or children
+
+
+def _activities(snapshot: Snapshot, catalogue: Catalogue, unit: str, year: int,
+                rollup: Rollup) -> tuple[ActivitySummary, ...]:
+    members = set(snapshot.subtree(unit))
+    # Each descendant's branch: the peer child of ``unit`` it sits under.
+    branch_of = {code: child for child in peer_children(snapshot, unit)
+                 for code in snapshot.subtree(child)}
+    records: Counter[tuple[str, int]] = Counter()
+    titles: dict[str, Counter[str]] = defaultdict(Counter)
+    active: dict[str, set[str]] = defaultdict(set)
+    for total in snapshot.ledger:
+        if total.unit_code not in members:
+            continue
+        records[(total.activity_type, total.year)] += total.records
+        if total.year == year:
+            titles[total.activity_type][topic_of(total.title)] += total.records
+            if total.unit_code in branch_of:
+                active[total.activity_type].add(branch_of[total.unit_code])
+    result = []
+    for kind in catalogue.activities.values():
+        now, before = records[(kind.key, year)], records[(kind.key, year - 1)]
+        if now == 0 and before == 0:
+            continue
+        measures = []
+        for measure in kind.measures:
+            value = rollup.ledger_sum(unit, year, kind.key, measure.column)
+            last = rollup.ledger_sum(unit, year - 1, kind.key, measure.column)
+            measures.append(MeasureTotal(measure.column, value, last, percent_change(value, last)))
+        top = tuple(t for t, _ in sorted(titles[kind.key].items(), key=lambda i: (-i[1], i[0])))
+        result.append(
+            ActivitySummary(kind.key, now, before, tuple(measures), top[:TOP_TITLES],
+                            len(active[kind.key]))
+        )
+    return tuple(result)
+
+
+def _laggards(rollup: Rollup, indicator: Indicator, children: list[str], year: int
+              ) -> tuple[Laggard, ...]:
+    behind = []
+    for child in children:
+        result = rollup.evaluate(indicator, child, year)
+        if result.met is False and result.value is not None and result.target is not None:
+            behind.append(Laggard(rollup.snapshot.unit_map[child], result.value, result.target,
+                                  shortfall(result.value, result.target)))
+    behind.sort(key=lambda lag: (-lag.shortfall, lag.unit.code))
+    return tuple(behind[:LAGGARDS_PER_INDICATOR])
+
+
+def compute_unit_year(snapshot: Snapshot, catalogue: Catalogue, unit_code: str,
+                      rollup: Rollup | None = None) -> UnitYearReport:
+    """Compute a unit's indicators, activity totals and lagging children for the snapshot's year.
+
+    Pass a shared ``rollup`` when computing many units of one snapshot, so
+    subtree sums are computed once.
+    """
+    rollup = rollup or Rollup(snapshot)
+    year = snapshot.year
+    children = peer_children(snapshot, unit_code)
+    indicators, laggards = [], {}
+    for indicator in catalogue.indicators.values():
+        current = rollup.evaluate(indicator, unit_code, year)
+        last = rollup.evaluate(indicator, unit_code, year - 1).value
+        indicators.append(IndicatorResult(current, last, _change(indicator, current.value, last)))
+        behind = _laggards(rollup, indicator, children, year)
+        if behind:
+            laggards[indicator.key] = behind
+    return UnitYearReport(
+        unit=snapshot.unit_map[unit_code],
+        year=year,
+        indicators=tuple(indicators),
+        activities=_activities(snapshot, catalogue, unit_code, year, rollup),
+        laggards=laggards,
+        children=tuple(snapshot.unit_map[c] for c in children),
+    )

@@ -1,0 +1,119 @@
+"""Import base figures (基础数据) and targets (目标值): one value per unit, year and key.
+
+Both are upserts: a re-import with the same values stores nothing, a changed value
+replaces the stored one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from wenshu.errors import InputError, RowError
+from wenshu.ingest.readers import Column, read_rows
+from wenshu.ingest.report import (
+    ImportResult,
+    file_sha256,
+    previous_import,
+    reject_with_report,
+    store_source_file,
+    write_error_report,
+)
+from wenshu.ingest.units import stored_parents
+from wenshu.models.catalogue import Catalogue
+from wenshu.models.records import FigureRow, Row, RowContext, TargetRow
+from wenshu.models.tables import BaseFigure, Target
+
+FIGURE_COLUMNS = [
+    Column("unit_code", "单位代码", required=True),
+    Column("year", "年度", required=True),
+    Column("key", "指标", ("项目",), required=True),
+    Column("value", "数值", required=True),
+]
+TARGET_COLUMNS = [
+    Column("unit_code", "单位代码", required=True),
+    Column("year", "年度", required=True),
+    Column("indicator", "指标", required=True),
+    # Optional: a file of ranges (103-107) needs no comparator.
+    Column("comparator", "比较"),
+    Column("target", "目标值", ("value",), required=True),
+]
+
+
+def import_figures(session: Session, path: Path, catalogue: Catalogue) -> ImportResult:
+    """Import base figures (unit, year, figure key or label, value); all rows or nothing."""
+    return _import_keyed(session, Path(path), "figures", FIGURE_COLUMNS, FigureRow, catalogue,
+                         BaseFigure, ("unit_code", "year", "key"), lambda row: {"value": row.value},
+                         lambda key: catalogue.figures[key].label)
+
+
+def import_targets(session: Session, path: Path, catalogue: Catalogue) -> ImportResult:
+    """Import targets (unit, year, indicator, comparator, value or range); all rows or nothing."""
+    return _import_keyed(
+        session, Path(path), "targets", TARGET_COLUMNS, TargetRow, catalogue, Target,
+        ("unit_code", "year", "indicator"),
+        lambda row: {"comparator": row.target.comparator, "value": row.target.value, "high": row.target.high},
+        lambda key: catalogue.indicators[key].label,
+    )
+
+
+def _import_keyed(session: Session, path: Path, kind: str, columns: list[Column], model: type[Row],
+                  catalogue: Catalogue, table: type[BaseFigure] | type[Target],
+                  key_fields: tuple[str, str, str], values_of: Callable[[Any], dict[str, Any]],
+                  label_of: Callable[[str], str]) -> ImportResult:
+    digest = file_sha256(path)
+    if previous_import(session, kind, digest) is not None:
+        return ImportResult(file=path, sha256=digest, already_imported=True)
+    context = RowContext(catalogue=catalogue, units=frozenset(stored_parents(session)))
+    with reject_with_report(path):
+        checked = read_rows(path, columns, model, context)
+        repeats = repeated_keys(path.name, checked.valid, key_fields, label_of)
+        errors = sorted(checked.errors + repeats, key=lambda e: e.row)
+        if errors:
+            raise InputError(str(path), errors)
+
+    source = store_source_file(session, kind, path, digest)
+    incoming = {tuple(getattr(row, f) for f in key_fields): values_of(row) for _, row in checked.valid}
+    years = {key[1] for key in incoming}
+    stored = {
+        tuple(getattr(record, f) for f in key_fields): record
+        for record in session.scalars(select(table).where(table.year.in_(years)))
+    }
+    new: list[dict[str, Any]] = []
+    changed = 0
+    for key, values in incoming.items():
+        record = stored.get(key)
+        if record is None:
+            new.append({**dict(zip(key_fields, key)), **values, "source_file_id": source.id})
+        elif any(getattr(record, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(record, name, value)
+            record.source_file_id = source.id
+            changed += 1
+    if new:
+        session.execute(insert(table), new)
+    source.rows_stored = len(new) + changed
+    write_error_report(path, [])
+    return ImportResult(file=path, sha256=digest, rows_read=checked.rows_read,
+                        rows_stored=source.rows_stored, rows_existing=len(incoming) - source.rows_stored,
+                        rows_updated=changed)
+
+
+def repeated_keys(file: str, rows: list[tuple[int, Row]], key_fields: tuple[str, str, str],
+                  label_of: Callable[[str], str]) -> list[RowError]:
+    """Rows giving a second value for a (unit, year, key) an earlier row already gave."""
+    first_row: dict[tuple[Any, ...], int] = {}
+    errors = []
+    for number, row in rows:
+        key = tuple(getattr(row, f) for f in key_fields)
+        if key in first_row:
+            unit, year, name = key
+            errors.append(RowError(file, number, "", "", "duplicate_key",
+                                   f"单位“{unit}”{year}年的“{label_of(name)}”与第{first_row[key]}行重复"))
+        else:
+            first_row[key] = number
+    return errors

@@ -1,0 +1,123 @@
+"""Import activity ledgers (工作台账): validate every row, then store the new ones in bulk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from wenshu.errors import InputError, NotFoundError, RowError
+from wenshu.ingest.readers import Column, read_rows
+from wenshu.ingest.report import (
+    ImportResult,
+    file_sha256,
+    previous_import,
+    reject_with_report,
+    rejected_rows,
+    store_source_file,
+    write_error_report,
+)
+from wenshu.ingest.units import stored_parents, subtree
+from wenshu.models.catalogue import MEASURE_COLUMNS, Catalogue
+from wenshu.models.records import LedgerRow, RowContext
+from wenshu.models.tables import Activity, Unit
+
+LEDGER_COLUMNS = [
+    Column("unit_code", "单位代码", required=True),
+    Column("date", "日期", required=True),
+    Column("activity_type", "活动类型", required=True),
+    Column("title", "主题", required=True),
+    *(Column(field, label) for field, label in MEASURE_COLUMNS.items()),
+    Column("notes", "备注"),
+]
+# Bound parameters per IN (...) query: under SQLite's historical limit of 999.
+_CHUNK = 900
+
+
+def import_ledger_file(session: Session, path: Path, catalogue: Catalogue, *,
+                       skip_invalid: bool = False, today: date | None = None,
+                       expect_unit: str | None = None) -> ImportResult:
+    """Import one ledger file into ``activities``. Does not commit.
+
+    Any invalid row rejects the whole file (InputError, error report written, nothing
+    stored) unless ``skip_invalid``, which stores the valid rows and reports the others.
+    ``expect_unit``: the file came from that unit's inbox, so rows of units outside its
+    subtree are errors. The same file content twice is a no-op; rows already stored from
+    another file are counted as existing, not stored again.
+    """
+    path = Path(path)
+    digest = file_sha256(path)
+    if previous_import(session, "ledger", digest) is not None:
+        return ImportResult(file=path, sha256=digest, already_imported=True)
+    context = _context(session, catalogue, today or date.today(), expect_unit)
+    with reject_with_report(path):
+        checked = read_rows(path, LEDGER_COLUMNS, LedgerRow, context)
+        rows, duplicates = find_duplicates(path.name, checked.valid)
+        errors = sorted(checked.errors + duplicates, key=lambda e: e.row)
+        if errors and not skip_invalid:
+            raise InputError(str(path), errors)
+
+    source = store_source_file(session, "ledger", path, digest)
+    stored = store_activities(session, rows, source.id)
+    source.rows_stored = stored
+    source.rows_rejected = rejected_rows(errors)
+    return ImportResult(
+        file=path, sha256=digest, rows_read=checked.rows_read, rows_stored=stored,
+        rows_existing=len(rows) - stored, rows_rejected=source.rows_rejected, errors=errors,
+        error_report=write_error_report(path, errors),
+    )
+
+
+def _context(session: Session, catalogue: Catalogue, today: date, expect_unit: str | None) -> RowContext:
+    parents = stored_parents(session)
+    if expect_unit is None:
+        return RowContext(catalogue=catalogue, units=frozenset(parents), today=today)
+    unit = session.get(Unit, expect_unit)
+    if unit is None:
+        raise NotFoundError(f"单位代码“{expect_unit}”不在单位名录中")
+    return RowContext(catalogue=catalogue, units=frozenset(parents), today=today,
+                      allowed_units=frozenset(subtree(parents, expect_unit)),
+                      inbox_unit=f"{unit.name}（{unit.code}）")
+
+
+def find_duplicates(file: str, rows: list[tuple[int, LedgerRow]]
+                    ) -> tuple[list[tuple[int, LedgerRow, str]], list[RowError]]:
+    """Split valid rows into first occurrences (with their content hash) and repeats."""
+    first_row: dict[str, int] = {}
+    unique: list[tuple[int, LedgerRow, str]] = []
+    errors: list[RowError] = []
+    for number, row in rows:
+        digest = row.content_hash()
+        if digest in first_row:
+            errors.append(RowError(file, number, "", "", "duplicate_row",
+                                   f"与第{first_row[digest]}行内容完全相同（重复录入）"))
+            continue
+        first_row[digest] = number
+        unique.append((number, row, digest))
+    return unique, errors
+
+
+def store_activities(session: Session, rows: list[tuple[int, LedgerRow, str]], source_file_id: int) -> int:
+    """Insert the rows whose hash is not stored yet; returns how many were inserted."""
+    existing = _stored_hashes(session, [digest for _, _, digest in rows])
+    new = [
+        {**row.model_dump(), "source_file_id": source_file_id, "source_row": number, "row_hash": digest}
+        for number, row, digest in rows
+        if digest not in existing
+    ]
+    if new:
+        # Without render_nulls the ORM splits the batch wherever the set of empty measures changes.
+        session.execute(insert(Activity).execution_options(render_nulls=True), new)
+    return len(new)
+
+
+def _stored_hashes(session: Session, hashes: Iterable[str]) -> set[str]:
+    hashes = list(hashes)
+    found: set[str] = set()
+    for start in range(0, len(hashes), _CHUNK):
+        chunk = hashes[start:start + _CHUNK]
+        found.update(session.scalars(select(Activity.row_hash).where(Activity.row_hash.in_(chunk))))
+    return found

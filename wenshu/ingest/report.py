@@ -1,0 +1,101 @@
+"""The outcome of an import: its result, its error report, and the source-file record."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wenshu.errors import InputError, RowError, WenshuError
+from wenshu.models.tables import SourceFile
+
+REPORT_SUFFIX = ".errors.csv"
+REPORT_HEADERS = ("文件", "行号", "列", "值", "错误代码", "错误说明")
+
+
+@dataclass
+class ImportResult:
+    """What an import did. ``rows_read = rows_stored + rows_existing + rows_rejected``."""
+
+    file: Path
+    sha256: str
+    rows_read: int = 0
+    rows_stored: int = 0  # written: new rows, plus stored records whose values changed
+    rows_existing: int = 0  # already stored with the same content
+    rows_rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_report: Path | None = None
+    already_imported: bool = False  # this exact file was imported before; nothing was read
+    rows_updated: int = 0  # of rows_stored, those that replaced a stored value (units, figures, targets)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise WenshuError(f"{path}: 无法读取文件（{exc.strerror or exc}）") from exc
+    return digest.hexdigest()
+
+
+def error_report_path(path: Path) -> Path:
+    """Where the error report for ``path`` goes: ``<name>.errors.csv`` next to it."""
+    return path.with_name(path.stem + REPORT_SUFFIX)
+
+
+def write_error_report(path: Path, errors: list[RowError]) -> Path | None:
+    """Write the report for ``path`` (UTF-8 with BOM, so Excel opens it), or remove a stale one.
+
+    Returns the report's path, or None when there were no errors.
+    """
+    report = error_report_path(path)
+    if not errors:
+        report.unlink(missing_ok=True)
+        return None
+    with open(report, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(REPORT_HEADERS)
+        for error in errors:
+            writer.writerow((error.file, error.row, error.column, error.value, error.code, error.message))
+    return report
+
+
+@contextmanager
+def reject_with_report(path: Path) -> Iterator[None]:
+    """Turn an :class:`InputError` raised inside into one whose report is written next to ``path``."""
+    try:
+        yield
+    except InputError as exc:
+        report = write_error_report(path, exc.errors)
+        raise InputError(str(path), exc.errors, str(report) if report else None) from None
+
+
+def rejected_rows(errors: list[RowError]) -> int:
+    """How many distinct rows the errors are on."""
+    return len({error.row for error in errors})
+
+
+def previous_import(session: Session, kind: str, sha256: str) -> SourceFile | None:
+    """The record of an earlier import of the same content, if any."""
+    return session.scalars(
+        select(SourceFile).where(SourceFile.kind == kind, SourceFile.sha256 == sha256)
+    ).first()
+
+
+def store_source_file(session: Session, kind: str, path: Path, sha256: str) -> SourceFile:
+    """Record an imported file (kind: units | ledger | figures | targets); counts are set later."""
+    source = SourceFile(kind=kind, name=path.name, sha256=sha256,
+                        imported_at=datetime.now(timezone.utc), rows_stored=0, rows_rejected=0)
+    session.add(source)
+    session.flush()  # the rows stored next refer to its id
+    return source

@@ -1,0 +1,150 @@
+"""Import the unit tree (机构名录): codes, names, levels and parents, upserted by code."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from itertools import groupby
+from pathlib import Path
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from wenshu.errors import InputError, RowError
+from wenshu.ingest.readers import Column, read_rows
+from wenshu.ingest.report import (
+    ImportResult,
+    file_sha256,
+    previous_import,
+    reject_with_report,
+    store_source_file,
+    write_error_report,
+)
+from wenshu.models.records import RowContext, UnitRow
+from wenshu.models.tables import Unit
+
+UNIT_COLUMNS = [
+    Column("code", "单位代码", ("代码",), required=True),
+    Column("name", "单位名称", ("名称",), required=True),
+    Column("level", "层级", ("级别",), required=True),
+    Column("parent_code", "上级代码", required=True),
+]
+LEVEL_LABELS = {"district": "区", "street": "街道", "community": "社区", "department": "部门"}
+
+Parents = Mapping[str, str | None]
+
+
+def subtree(parents: Parents, root: str) -> set[str]:
+    """``root`` and every unit below it, given each unit's parent."""
+    children: dict[str, list[str]] = {}
+    for code, parent in parents.items():
+        if parent is not None:
+            children.setdefault(parent, []).append(code)
+    found, pending = {root}, [root]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            if child not in found:
+                found.add(child)
+                pending.append(child)
+    return found
+
+
+def stored_parents(session: Session) -> dict[str, str | None]:
+    """Every stored unit's parent code."""
+    return dict(session.execute(select(Unit.code, Unit.parent_code)).tuples().all())
+
+
+def check_tree(file: str, rows: list[tuple[int, UnitRow]], stored: Mapping[str, Unit],
+               headers: Mapping[str, str]) -> list[RowError]:
+    """Problems across rows: repeated codes, unknown parents, cycles, changes to stored units.
+
+    A stored unit may be renamed; its level and parent stay, because earlier documents
+    and roll-ups depend on them.
+    """
+    errors: list[RowError] = []
+    first_row: dict[str, int] = {}
+    parents: dict[str, str | None] = {code: unit.parent_code for code, unit in stored.items()}
+    for number, row in rows:
+        if row.code in first_row:
+            errors.append(RowError(file, number, headers["code"], row.code, "duplicate_code",
+                                   f"单位代码“{row.code}”与第{first_row[row.code]}行重复"))
+            continue
+        first_row[row.code] = number
+        parents.setdefault(row.code, row.parent_code)
+        unit = stored.get(row.code)
+        if unit is not None and unit.level != row.level:
+            errors.append(RowError(
+                file, number, headers["level"], LEVEL_LABELS[row.level], "conflicts_with_stored",
+                f"单位“{row.code}”已登记为{LEVEL_LABELS.get(unit.level, unit.level)}，不能改为{LEVEL_LABELS[row.level]}",
+            ))
+        if unit is not None and unit.parent_code != row.parent_code:
+            errors.append(RowError(
+                file, number, headers["parent_code"], row.parent_code or "", "conflicts_with_stored",
+                f"单位“{row.code}”已登记的上级代码为“{unit.parent_code or '无'}”，不能改为“{row.parent_code or '无'}”",
+            ))
+    for number, row in rows:
+        if first_row[row.code] != number or row.parent_code is None:
+            continue
+        if row.parent_code not in parents:
+            errors.append(RowError(file, number, headers["parent_code"], row.parent_code, "unknown_parent",
+                                   f"上级代码“{row.parent_code}”既不在本文件中，也不在单位名录中"))
+        elif (loop := _loop_from(row.code, parents)) is not None:
+            errors.append(RowError(file, number, headers["parent_code"], row.parent_code, "cycle",
+                                   f"上下级关系形成循环：{' → '.join(loop)}"))
+    return sorted(errors, key=lambda e: e.row)
+
+
+def _loop_from(code: str, parents: Parents) -> list[str] | None:
+    """The chain back to ``code`` when walking up from it returns to it."""
+    chain, current = [code], parents.get(code)
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parents.get(current)
+    return [*chain, code] if current == code else None
+
+
+def import_units(session: Session, path: Path) -> ImportResult:
+    """Import a units file; all rows or nothing. Does not commit."""
+    path = Path(path)
+    digest = file_sha256(path)
+    if previous_import(session, "units", digest) is not None:
+        return ImportResult(file=path, sha256=digest, already_imported=True)
+    stored = {unit.code: unit for unit in session.scalars(select(Unit))}
+    with reject_with_report(path):
+        checked = read_rows(path, UNIT_COLUMNS, UnitRow, RowContext())
+        errors = sorted(checked.errors + check_tree(path.name, checked.valid, stored, checked.headers),
+                        key=lambda e: e.row)
+        if errors:
+            raise InputError(str(path), errors)
+
+    rows = [row for _, row in checked.valid]
+    new = [row for row in rows if row.code not in stored]
+    renamed = [row for row in rows if row.code in stored and stored[row.code].name != row.name]
+    # Parents go in before their children: the foreign key is checked per statement.
+    depth = _depths({row.code: row.parent_code for row in new})
+    new.sort(key=lambda row: depth[row.code])
+    for _, group in groupby(new, key=lambda row: depth[row.code]):
+        session.execute(insert(Unit), [row.model_dump() for row in group])
+    for row in renamed:
+        stored[row.code].name = row.name
+
+    source = store_source_file(session, "units", path, digest)
+    source.rows_stored = len(new) + len(renamed)
+    write_error_report(path, [])
+    return ImportResult(file=path, sha256=digest, rows_read=checked.rows_read,
+                        rows_stored=source.rows_stored, rows_existing=len(rows) - source.rows_stored,
+                        rows_updated=len(renamed))
+
+
+def _depths(parents: Parents) -> dict[str, int]:
+    """Depth of each new unit below the already stored ones (the tree is known to be acyclic)."""
+    depth: dict[str, int] = {}
+
+    def of(code: str) -> int:
+        if code not in depth:
+            parent = parents[code]
+            depth[code] = of(parent) + 1 if parent in parents else 0
+        return depth[code]
+
+    for code in parents:
+        of(code)
+    return depth

@@ -1,0 +1,114 @@
+"""Staff-written text merged into generated documents: 亮点, 问题, 打算.
+
+Accepted forms:
+
+- YAML with keys ``亮点``/``highlights``, ``问题``/``problems``, ``打算``/``plans``,
+  each a paragraph or a list of paragraphs;
+- Markdown with headings ``# 亮点`` / ``## 问题`` / ``## 打算`` (any level),
+  paragraphs separated by blank lines;
+- plain text (.txt): every paragraph is a plan for next year (the 打算 section).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from wenshu.errors import WenshuError
+
+_SECTIONS = {
+    "highlights": ("亮点", "highlights", "工作亮点", "特色亮点"),
+    "problems": ("问题", "problems", "存在问题"),
+    "plans": ("打算", "plans", "工作打算", "下一年工作打算", "工作思路"),
+}
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """Paragraphs staff wrote for each narrative section."""
+
+    highlights: tuple[str, ...] = field(default=())
+    problems: tuple[str, ...] = field(default=())
+    plans: tuple[str, ...] = field(default=())
+
+    def merged(self, other: "Narrative") -> "Narrative":
+        """This narrative with ``other``'s paragraphs appended."""
+        return Narrative(self.highlights + other.highlights, self.problems + other.problems,
+                         self.plans + other.plans)
+
+    def as_dict(self) -> dict[str, list[str]]:
+        """Plain data, for hashing into a document's inputs."""
+        return {"highlights": list(self.highlights), "problems": list(self.problems),
+                "plans": list(self.plans)}
+
+
+def _section_of(name: str) -> str | None:
+    name = name.strip().strip("#").strip().rstrip("：:").lower()
+    for section, names in _SECTIONS.items():
+        if name in names:
+            return section
+    return None
+
+
+def _paragraphs(text: str) -> tuple[str, ...]:
+    blocks = re.split(r"\n\s*\n", text.strip())
+    return tuple(" ".join(line.strip() for line in b.splitlines()) for b in blocks if b.strip())
+
+
+def parse_narrative(path: Path) -> Narrative:
+    """Read a narrative file (.yaml/.yml, .md or .txt)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WenshuError(f"{path}: cannot read narrative text ({exc})") from exc
+    suffix = path.suffix.lower()
+    if suffix == ".txt":
+        return Narrative(plans=_paragraphs(text))
+    if suffix in (".yaml", ".yml"):
+        return _from_yaml(path, text)
+    if suffix == ".md":
+        return _from_markdown(path, text)
+    raise WenshuError(f"{path}: narrative must be .yaml, .md or .txt")
+
+
+def _from_yaml(path: Path, text: str) -> Narrative:
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise WenshuError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise WenshuError(f"{path}: expected sections 亮点, 问题, 打算")
+    found: dict[str, tuple[str, ...]] = {}
+    for key, value in data.items():
+        section = _section_of(str(key))
+        if section is None:
+            raise WenshuError(f"{path}: unknown section {key!r} (use 亮点, 问题 or 打算)")
+        items = [value] if isinstance(value, str) else list(value or [])
+        found[section] = tuple(str(item).strip() for item in items if str(item).strip())
+    return Narrative(**found)
+
+
+def _from_markdown(path: Path, text: str) -> Narrative:
+    found: dict[str, list[str]] = {}
+    current: str | None = None
+    lines: list[str] = []
+
+    def flush() -> None:
+        if current is not None:
+            found.setdefault(current, []).extend(_paragraphs("\n".join(lines)))
+
+    for line in text.splitlines():
+        if line.lstrip().startswith("#"):
+            flush()
+            current, lines = _section_of(line), []
+            if current is None:
+                raise WenshuError(f"{path}: unknown section {line.strip()!r} (use 亮点, 问题 or 打算)")
+        elif current is None and line.strip():
+            raise WenshuError(f"{path}: text before the first heading (# 亮点, # 问题 or # 打算)")
+        else:
+            lines.append(line)
+    flush()
+    return Narrative(**{k: tuple(v) for k, v in found.items()})

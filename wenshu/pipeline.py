@@ -1,0 +1,149 @@
+"""The year-end summary pipeline as plain steps: plan → render → convert → archive.
+
+The Prefect flow in ``workflows/year_end_summary.py`` calls these, one task per
+step over a batch; tests and benchmarks call them directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from wenshu.archive import Archive, StoredVersion
+from wenshu.compute.snapshot import Snapshot
+from wenshu.compute.summary import Rollup, compute_unit_year
+from wenshu.db import session_scope
+from wenshu.generators.kinds import YEAR_SUMMARY, DocumentKind
+from wenshu.generators.render import render_docx, template_sha256
+from wenshu.generators.year_summary import build_context
+from wenshu.models.catalogue import Catalogue
+from wenshu.narrative import Narrative
+from wenshu.settings import Settings
+from wenshu.templates import template_path
+
+
+@dataclass(frozen=True)
+class SummaryOptions:
+    """What a clerk chooses besides unit and year."""
+
+    issued_on: date
+    narrative: Narrative = Narrative()
+    signature_unit: str | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """One document to render: its identity, context and provenance digests."""
+
+    kind: DocumentKind
+    unit_code: str
+    unit_name: str
+    period: str
+    title: str
+    context: dict[str, Any]
+    input_sha256: str
+    template: Path
+    template_sha256: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one document: archived as a new version, or unchanged."""
+
+    unit_code: str
+    unit_name: str
+    kind: str
+    period: str
+    title: str
+    document_id: int
+    version: int
+    created: bool
+    files: dict[str, Path]
+
+
+def select_units(snapshot: Snapshot, all_levels: bool, levels: tuple[str, ...] = ()) -> list[str]:
+    """The root alone, or with its descendants (optionally only those at ``levels``)."""
+    if not all_levels:
+        return [snapshot.root_code]
+    units = snapshot.subtree(snapshot.root_code)
+    if levels:
+        keep = set(levels)
+        units = [c for c in units if c == snapshot.root_code or snapshot.unit_map[c].level in keep]
+    return units
+
+
+def input_digest(snapshot: Snapshot, catalogue: Catalogue, unit_code: str,
+                 options: SummaryOptions) -> str:
+    """SHA-256 over everything a document's content depends on except its signing date.
+
+    The date is left out on purpose: regenerating unchanged data on a later day
+    keeps the version already filed instead of making a new one.
+    """
+    payload = {
+        "data": snapshot.restrict(unit_code).digest(),
+        "catalogue": hashlib.sha256(catalogue.model_dump_json().encode()).hexdigest(),
+        "narrative": options.narrative.as_dict(),
+        "signature_unit": options.signature_unit,
+    }
+    encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def plan_year_summaries(settings: Settings, snapshot: Snapshot, catalogue: Catalogue,
+                        units: list[str], options: SummaryOptions
+                        ) -> tuple[list[Job], list[Outcome]]:
+    """Compute each unit's summary; split into jobs to render and documents unchanged."""
+    template = template_path(YEAR_SUMMARY.template)
+    template_digest = template_sha256(template)
+    archive = Archive(settings)
+    rollup = Rollup(snapshot)
+    jobs: list[Job] = []
+    unchanged: list[Outcome] = []
+    period = str(snapshot.year)
+    with session_scope(settings) as session:
+        for code in units:
+            digest = input_digest(snapshot, catalogue, code, options)
+            existing = archive.find_identical(session, YEAR_SUMMARY.key, code, period, digest,
+                                              template_digest)
+            unit = snapshot.unit_map[code]
+            if existing is not None:
+                unchanged.append(_outcome(unit.name, existing))
+                continue
+            report = compute_unit_year(snapshot, catalogue, code, rollup)
+            context = build_context(report, catalogue, issued_on=options.issued_on,
+                                    narrative=options.narrative,
+                                    signature_unit=options.signature_unit)
+            jobs.append(Job(YEAR_SUMMARY, code, unit.name, period, context["title"], context,
+                            digest, template, template_digest))
+    return jobs, unchanged
+
+
+def render_job(job: Job, out_dir: Path) -> Path:
+    """Render a job's .docx into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{job.unit_code}_{job.period}_{job.kind.key}.docx"
+    target.write_bytes(render_docx(job.template, job.context))
+    return target
+
+
+def archive_job(settings: Settings, job: Job, files: dict[str, Path],
+                flow_run_id: str | None) -> Outcome:
+    """Store a rendered job's files as a new version (or find it unchanged)."""
+    stored = Archive(settings).store(
+        kind=job.kind.key, unit_code=job.unit_code, period=job.period, title=job.title,
+        files=files, template_name=job.template.name, template_sha256=job.template_sha256,
+        input_sha256=job.input_sha256, flow_run_id=flow_run_id,
+    )
+    return _outcome(job.unit_name, stored)
+
+
+def _outcome(unit_name: str, stored: StoredVersion) -> Outcome:
+    return Outcome(
+        unit_code=stored.unit_code, unit_name=unit_name, kind=stored.kind, period=stored.period,
+        title=stored.title, document_id=stored.document_id, version=stored.version,
+        created=stored.created, files={fmt: f.path for fmt, f in stored.files.items()},
+    )

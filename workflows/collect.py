@@ -1,0 +1,50 @@
+"""The ``collect_ledgers`` flow: import every new inbox file, then report completeness."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from wenshu.collect import Completeness, FileOutcome, collect_file, completeness, inbox_files
+from wenshu.db import session_scope
+from wenshu.models.catalogue import Catalogue, load_catalogue
+from wenshu.periods import Period
+from wenshu.settings import Settings, get_settings
+
+
+@task(cache_policy=NO_CACHE)
+def collect_unit(settings: Settings, catalogue: Catalogue, unit_code: str, paths: list[Path],
+                 skip_invalid: bool, today: date | None) -> list[FileOutcome]:
+    """Import one unit's new files, each in its own transaction."""
+    return [collect_file(settings, catalogue, unit_code, path, skip_invalid=skip_invalid,
+                         today=today) for path in paths]
+
+
+@task(cache_policy=NO_CACHE)
+def report_completeness(settings: Settings, period: str, root: str | None,
+                        levels: list[str]) -> Completeness:
+    """Which expected units have ledger rows in the period."""
+    with session_scope(settings) as session:
+        return completeness(session, Period.parse(period), root, tuple(levels))
+
+
+@flow(name="collect_ledgers", log_prints=False)
+def collect_ledgers(inbox: str, period: str, root: str | None = None,
+                    levels: list[str] | None = None, skip_invalid: bool = False,
+                    today: date | None = None) -> tuple[list[FileOutcome], Completeness]:
+    """Import the inbox (one folder per unit code) and report who submitted for ``period``."""
+    settings = get_settings()
+    catalogue = load_catalogue(settings.catalogue_dir)
+    by_unit: dict[str, list[Path]] = {}
+    for unit_code, path in inbox_files(Path(inbox)):
+        by_unit.setdefault(unit_code, []).append(path)
+    outcomes: list[FileOutcome] = []
+    # Units one after another: SQLite takes one writer at a time anyway, and a
+    # waiting writer would only time out.
+    for unit_code, paths in by_unit.items():
+        outcomes.extend(collect_unit(settings, catalogue, unit_code, paths, skip_invalid, today))
+    return outcomes, report_completeness(settings, period, root, levels or ["community"])
