@@ -102,6 +102,8 @@ class LayoutProfile(_Frozen):
     fonts: dict[str, FontFace]
     styles: dict[str, StyleSpec]
     table_style: str
+    # Left/right padding inside table cells; Word's default 1.9 mm wraps short figures.
+    table_cell_padding_mm: Decimal = Decimal("1")
     page_number: PageNumberSpec
 
     @model_validator(mode="after")

@@ -9,6 +9,7 @@ serif, sans and kai faces.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import io
 import os
@@ -18,7 +19,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib.resources import files
 from pathlib import Path
 
@@ -123,6 +124,19 @@ def _eexec(data: bytes, *, decrypt: bool) -> bytes:
     return bytes(out)
 
 
+@contextlib.contextmanager
+def _profile_lock(profile_dir: Path) -> Iterator[None]:
+    """Hold the profile for this process: a second wenshu process waits instead of
+    starting LibreOffice on a profile in use (which fails or hangs)."""
+    profile_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(profile_dir.with_name(profile_dir.name + ".lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class SofficeConverter:
     """LibreOffice headless with its own profile; converts .docx files to PDF.
 
@@ -139,9 +153,12 @@ class SofficeConverter:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "SofficeConverter":
-        """A converter with its profile under the data directory."""
-        return cls(settings.home / "libreoffice" / "default", soffice=settings.soffice,
+    def from_settings(cls, settings: Settings, worker: int = 0) -> "SofficeConverter":
+        """Converter number ``worker``, its profile under the data directory.
+
+        Converters that run side by side need different worker numbers.
+        """
+        return cls(settings.home / "libreoffice" / f"worker-{worker}", soffice=settings.soffice,
                    timeout_seconds=settings.pdf_timeout_seconds)
 
     def convert(self, docx_path: Path, out_dir: Path) -> Path:
@@ -166,7 +183,7 @@ class SofficeConverter:
         for target in targets:
             # A PDF left over from an earlier run would hide a failed conversion.
             target.unlink(missing_ok=True)
-        with self._lock:
+        with self._lock, _profile_lock(self.profile_dir):
             output = self._run(sources, out_dir, targets)
         missing = [src.name for src, target in zip(sources, targets) if not target.is_file()]
         if missing:

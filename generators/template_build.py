@@ -18,6 +18,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.oxml.table import CT_Row
 from docx.shared import Mm
 from docx.table import Table
@@ -34,13 +35,13 @@ _TEMPLATE_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 # Indicator table: header, the context key of each column, and its width; the 指标
 # column takes whatever the type area leaves.
 _INDICATOR_COLUMNS: tuple[tuple[str, str, Decimal | None], ...] = (
-    ("序号", "no", Decimal(13)),
+    ("序号", "no", Decimal(10)),
     ("指标", "label", None),
-    ("目标值", "target", Decimal(23)),
-    ("完成值", "actual", Decimal(20)),
-    ("是否达标", "met", Decimal(22)),
-    ("上年", "last_year", Decimal(20)),
-    ("同比", "change", Decimal(24)),
+    ("目标值", "target", Decimal(20)),
+    ("完成值", "actual", Decimal(18)),
+    ("是否达标", "met", Decimal(17)),
+    ("上年", "last_year", Decimal(18)),
+    ("同比", "change", Decimal(34)),
 )
 
 
@@ -101,7 +102,9 @@ def _new_document(profile: LayoutProfile, kind: str) -> Document:
         if style.type == WD_STYLE_TYPE.TABLE and style.name not in keep:
             style.delete()
     props = document.core_properties
-    props.title = kind
+    # Rendered like the body, so each document (and its PDF) carries its own title.
+    props.title = "{{ title }}"
+    props.subject = kind
     props.author = props.last_modified_by = "wenshu"
     props.created = props.modified = _TEMPLATE_DATE
     props.revision = 1
@@ -138,6 +141,7 @@ def _indicator_table(document: Document, profile: LayoutProfile) -> None:
         cell.paragraphs[0].text = f"{{{{ r.{key} }}}}"
         cell.paragraphs[0].style = "Table Text"
     _set_widths(table, widths)
+    _set_cell_padding(table, Mm(profile.table_cell_padding_mm))
     for index, each in enumerate(table.rows):
         _row_flags(each._tr, header=index == 0)
         for cell in each.cells:
@@ -150,6 +154,23 @@ def _set_widths(table: Table, widths: list[Mm]) -> None:
         column.width = width
         for cell in column.cells:
             cell.width = width
+
+
+def _set_cell_padding(table: Table, padding: Mm) -> None:
+    """Left and right cell margins for the whole table (w:tblCellMar)."""
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), str(padding.twips))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    properties = table._tbl.tblPr
+    # Schema order: tblCellMar comes before tblLook (Word rejects it after).
+    look = properties.find(qn("w:tblLook"))
+    if look is None:
+        properties.append(margins)
+    else:
+        look.addprevious(margins)
 
 
 def _row_flags(tr: CT_Row, *, header: bool) -> None:

@@ -134,24 +134,31 @@ def indicator_rows(report: UnitYearReport) -> list[dict[str, str]]:
 def _indicator_intro(report: UnitYearReport) -> str:
     judged = [r for r in report.indicators if r.current.met is not None]
     met = [r for r in judged if r.current.met]
+    missed = [r for r in judged if not r.current.met]
     scope = _scope(report)
     if not judged:
-        return f"{report.year}年{scope}主要指标暂无可考核数据，具体数值见下表。"
-    if len(met) == len(judged):
+        return f"{report.year}年{scope}主要指标暂无可考核数据，具体数值见表1。"
+    if not missed:
         head = f"对照目标管理责任书，{scope}纳入考核的{len(judged)}项主要指标全部达到目标要求。"
     else:
+        names = "、".join(r.indicator.label for r in missed)
+        count = f"{len(missed)}项" if len(missed) > 1 else ""
         head = (f"对照目标管理责任书，{scope}纳入考核的{len(judged)}项主要指标中，"
-                f"{len(met)}项达到目标要求，{len(judged) - len(met)}项未达标。")
-    best = sorted(
-        (r for r in met if r.indicator.unit != "count" and r.current.gap),
-        key=lambda r: -_relative_gap(r),
-    )[:2]
+                f"{len(met)}项达到目标要求，{names}{count}未达标。")
+    # Exceeding a floor is an achievement worth a figure; keeping under a ceiling or
+    # inside a range is stated together.
+    floors = sorted((r for r in met if r.current.target and r.current.target.comparator == "ge"
+                     and r.indicator.unit != "count" and r.current.gap),
+                    key=lambda r: -_relative_gap(r))[:2]
     clauses = []
-    for result in best:
+    for result in floors:
         clause = f"{result.indicator.label}{format_value(result.indicator, result.current.value)}"
-        gap = _gap_phrase(result)
-        change = _indicator_change(result)
-        clauses.append("，".join(p for p in (clause, gap, change) if p))
+        clauses.append("，".join(p for p in (clause, _gap_phrase(result), _indicator_change(result))
+                                if p))
+    held = [r.indicator.label for r in met
+            if r.current.target and r.current.target.comparator in ("le", "range")]
+    if held:
+        clauses.append(f"{'、'.join(held)}{'均' if len(held) > 1 else ''}控制在目标范围内")
     if clauses:
         head += "其中，" + "；".join(clauses) + "。"
     return head + "各项指标完成情况见表1。"

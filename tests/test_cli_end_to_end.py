@@ -26,7 +26,7 @@ def _docx_text(path: Path) -> tuple[Document, str]:
 def test_year_summary_word_and_pdf_carry_the_figures(office, wenshu, tmp_path):
     output = wenshu("summary", "year", "--unit", "440307", "--year", "2025",
                     "--issued", "2026-01-15")
-    assert "new version" in output
+    assert " new " in output
 
     listing = wenshu("archive", "list", "--year", "2025")
     assert "440307" in listing and "year_summary" in listing
@@ -48,6 +48,7 @@ def test_year_summary_word_and_pdf_carry_the_figures(office, wenshu, tmp_path):
     assert round(section.top_margin.mm) == 37 and round(section.left_margin.mm) == 28
 
     reader = PdfReader(tmp_path / "s.pdf")
+    assert reader.metadata.title == "示范区2025年人口和计划生育工作总结"
     box = reader.pages[0].mediabox
     assert (round(float(box.width) * 25.4 / 72), round(float(box.height) * 25.4 / 72)) == (210, 297)
     pdf_text = "".join(page.extract_text() for page in reader.pages).replace(" ", "")
@@ -58,7 +59,7 @@ def test_year_summary_word_and_pdf_carry_the_figures(office, wenshu, tmp_path):
 def test_regenerating_versions_only_on_change(office, wenshu, tmp_path):
     wenshu("summary", "year", "--unit", "440307001", "--year", "2025")
     again = wenshu("summary", "year", "--unit", "440307001", "--year", "2025")
-    assert "unchanged" in again and "new version" not in again
+    assert "unchanged" in again and " new " not in again
 
     # A late ledger for one community changes the street's figures: version 2.
     late = tmp_path / "补报.csv"
@@ -66,7 +67,7 @@ def test_regenerating_versions_only_on_change(office, wenshu, tmp_path):
                     "440307001002,2025-11-02,检查,孕环情检查补查,,60,,,,\n", encoding="utf-8")
     wenshu("ledger", "import", str(late))
     third = wenshu("summary", "year", "--unit", "440307001", "--year", "2025")
-    assert "new version" in third
+    assert " new " in third
 
     shown = wenshu("archive", "show", "1")
     assert "version 1" in shown and "version 2" in shown
@@ -86,7 +87,7 @@ def test_all_levels_makes_one_document_per_unit(office, wenshu):
     listing = wenshu("archive", "list")
     for code, *_ in office_data.SMALL_TREE:
         assert code in listing
-    assert output.count("new version") == len(office_data.SMALL_TREE)
+    assert output.count(" new ") == len(office_data.SMALL_TREE)
 
 
 def test_staff_narrative_reaches_its_sections(office, wenshu, tmp_path):

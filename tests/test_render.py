@@ -62,7 +62,7 @@ def test_styles_carry_the_official_faces_and_sizes(rendered: Document) -> None:
     styles = rendered.styles
     assert styles["Title"].font.size == Pt(22)
     assert styles["Normal"].font.size == Pt(16)
-    assert styles["Table Text"].font.size == Pt(12)
+    assert styles["Table Text"].font.size == Pt(10.5)
     assert {name: _east_asia_font(rendered, name) for name in
             ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Footer")} == {
         "Normal": "仿宋_GB2312",
@@ -124,6 +124,7 @@ def test_figures_land_in_table_cells_headings_and_signature(rendered: Document) 
         [r[k] for k in keys] for r in context["indicator_rows"]
     ]
     assert _texts(rendered, "Title") == [context["title"]]
+    assert rendered.core_properties.title == context["title"]
     assert _texts(rendered, "Heading 1") == [context[k] for k in (
         "indicator_heading", "work_heading", "problems_heading", "plans_heading")]
     assert _texts(rendered, "Heading 2") == [s["heading"] for s in context["work_sections"]]

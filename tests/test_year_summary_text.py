@@ -45,7 +45,8 @@ def test_indicator_table_row(context):
 
 
 def test_intro_counts_met_and_missed(context):
-    assert "纳入考核的2项主要指标中，1项达到目标要求，1项未达标" in context["indicator_intro"]
+    assert ("纳入考核的2项主要指标中，1项达到目标要求，孕环情检查受检率未达标。"
+            in context["indicator_intro"])
     assert "符合政策生育率93.78%，比目标值高0.78个百分点" in context["indicator_intro"]
 
 
@@ -125,3 +126,21 @@ def test_range_and_ceiling_targets_are_phrased_in_their_own_terms(small_snapshot
     # 2156 births / 150000 = 14.37‰ against a ≤12‰ ceiling.
     birth = next(p for p in context["problems"] if "人口出生率" in p["lead"])
     assert "比控制目标高2.37个千分点" in birth["text"]
+    assert "受检率、出生人口性别比、人口出生率3项未达标" in context["indicator_intro"]
+
+
+def test_ceilings_met_are_stated_together(small_snapshot, catalogue):
+    from decimal import Decimal
+
+    from wenshu.compute.snapshot import FigureValue
+
+    extra = tuple(
+        FigureValue(unit_code="S1", year=2025, key=key, value=Decimal(value))
+        for key, value in (("births_male", 1100), ("births_female", 1056),
+                           ("population", 200000))
+    )
+    snapshot = small_snapshot.model_copy(update={"figures": small_snapshot.figures + extra})
+    context = build_context(compute_unit_year(snapshot, catalogue, "S1"), catalogue,
+                            issued_on=date(2026, 1, 15))
+    # 1100/1056 = 104.17 inside 103～107; 2156/200000 = 10.78‰ under ≤12‰.
+    assert "出生人口性别比、人口出生率均控制在目标范围内" in context["indicator_intro"]

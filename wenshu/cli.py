@@ -153,12 +153,12 @@ def collect(
 
 def print_collect(outcomes: list[FileOutcome], report: Completeness) -> None:
     """Tabulate collected files and the completeness of reporting."""
-    table = Table("unit", "file", "status", "stored", "present", "errors", "moved to",
-                  title="Collected ledger files")
+    table = Table("unit", "file", "status", "stored", "present", "errors",
+                  title="Collected ledger files (filed under <unit>/done or <unit>/rejected)")
     for o in outcomes:
         colour = {"imported": "green", "unchanged": "dim", "rejected": "red"}[o.status]
         table.add_row(o.unit_code, o.name, f"[{colour}]{o.status}[/{colour}]", str(o.rows_stored),
-                      str(o.rows_existing), str(o.errors), str(o.moved_to.parent))
+                      str(o.rows_existing), str(o.errors))
     if outcomes:
         console.print(table)
     rate = "—" if report.rate is None else f"{report.rate}%"
@@ -188,7 +188,7 @@ def summary_year(
     signature: Annotated[Optional[str], typer.Option(help="Issuing unit in the signature.")] = None,
 ) -> None:
     """Generate the 年度工作总结 (Word + PDF) through the Prefect flow and archive it."""
-    _settings()
+    settings = _settings()
     for path in narrative or []:
         if not path.is_file():
             raise typer.BadParameter(f"narrative file not found: {path}")
@@ -199,21 +199,23 @@ def summary_year(
         outcomes = year_end_summary(unit, year, all_levels=all_levels, issued_on=issued_on,
                                     narrative_files=[str(p) for p in narrative or []],
                                     signature_unit=signature)
-    print_outcomes(outcomes)
+    print_outcomes(outcomes, settings.archive_dir)
 
 
-def print_outcomes(outcomes: list[Outcome]) -> None:
+def print_outcomes(outcomes: list[Outcome], archive_root: Path) -> None:
     """Tabulate generated documents and whether each made a new version."""
-    table = Table("id", "unit", "title", "ver", "status", "PDF", title="Archived documents")
+    table = Table("id", "unit", "ver", "status", f"folder under {archive_root}",
+                  title="Archived documents (Word + PDF)")
     for o in sorted(outcomes, key=lambda o: o.unit_code):
-        status = "[green]new version[/green]" if o.created else "[dim]unchanged[/dim]"
-        table.add_row(str(o.document_id), f"{o.unit_name} {o.unit_code}", o.title, str(o.version),
-                      status, str(o.files.get("pdf", "")))
+        status = "[green]new[/green]" if o.created else "[dim]unchanged[/dim]"
+        folder = next(iter(o.files.values())).parent.relative_to(archive_root)
+        table.add_row(str(o.document_id), f"{o.unit_name} {o.unit_code}", str(o.version),
+                      status, f"{folder}/")
     console.print(table)
     unchanged = sum(1 for o in outcomes if not o.created)
     if unchanged:
         console.print(f"{unchanged} document(s) unchanged: same data and template as the "
-                      "archived version, no new version made.")
+                      "archived version, so no new version was made.")
 
 
 @archive_app.command("list")

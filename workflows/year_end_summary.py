@@ -64,10 +64,7 @@ def convert(settings: Settings, docx_paths: list[Path], worker: int) -> list[Pat
     """Turn a batch of .docx into PDF with this worker's own LibreOffice profile."""
     if not docx_paths:
         return []
-    # Parallel converters need their own LibreOffice profiles.
-    converter = SofficeConverter(settings.home / "libreoffice" / f"worker-{worker}",
-                                 soffice=settings.soffice,
-                                 timeout_seconds=settings.pdf_timeout_seconds)
+    converter = SofficeConverter.from_settings(settings, worker)
     return converter.convert_many(docx_paths, docx_paths[0].parent)
 
 

@@ -90,7 +90,6 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
     print_collect(rejected, report)
     console.print(f"{len(outcomes)} ledger files collected, {len(rejected)} rejected "
                   "(error reports beside them).")
-    print_outcomes(documents)
-    console.print(f"Archive: {settings.archive_dir}")
+    print_outcomes(documents, settings.archive_dir)
     for name, took, at in timer.stages:
         console.print(f"  {name:<40} {took:6.1f} s   (done at {at:5.1f} s)")
