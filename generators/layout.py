@@ -107,7 +107,7 @@ class LayoutProfile(_Frozen):
     page_number: PageNumberSpec
 
     @model_validator(mode="after")
-    def _references_resolve(self) -> "LayoutProfile":
+    def _references_resolve(self) -> LayoutProfile:
         unknown = sorted({s.font for s in self.styles.values()} - set(self.fonts))
         if unknown:
             raise ValueError(f"styles name unknown font(s): {', '.join(unknown)}")

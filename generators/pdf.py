@@ -153,7 +153,7 @@ class SofficeConverter:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings, worker: int = 0) -> "SofficeConverter":
+    def from_settings(cls, settings: Settings, worker: int = 0) -> SofficeConverter:
         """Converter number ``worker``, its profile under the data directory.
 
         Converters that run side by side need different worker numbers.

@@ -8,7 +8,7 @@ formatting comes from the layout profile's named styles.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from wenshu.templates import TEMPLATE_DIR
 _STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 
 # Stamped into the templates' core properties instead of the build time.
-_TEMPLATE_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
+_TEMPLATE_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 # Indicator table: header, the context key of each column, and its width; the 指标
 # column takes whatever the type area leaves.

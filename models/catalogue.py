@@ -75,7 +75,7 @@ class TargetSpec(_Frozen):
     high: Decimal | None = None
 
     @model_validator(mode="after")
-    def _range_has_high(self) -> "TargetSpec":
+    def _range_has_high(self) -> TargetSpec:
         if (self.comparator == "range") != (self.high is not None):
             raise ValueError("a range target needs both ends; other comparators take one value")
         if self.high is not None and self.high < self.value:
@@ -91,7 +91,7 @@ class Source(_Frozen):
     figure: str | None = None
 
     @model_validator(mode="after")
-    def _one_kind(self) -> "Source":
+    def _one_kind(self) -> Source:
         ledger = self.activity is not None and self.measure is not None
         if ledger == (self.figure is not None) or (self.activity is None) != (self.measure is None):
             raise ValueError("give either {activity, measure} or {figure}")
@@ -122,7 +122,7 @@ class Indicator(_Frozen):
     rollup: Literal["sum", "own"] = "sum"
 
     @model_validator(mode="after")
-    def _ratio_has_denominator(self) -> "Indicator":
+    def _ratio_has_denominator(self) -> Indicator:
         if (self.unit == "count") != (self.denominator is None):
             raise ValueError("count indicators take no denominator; ratio units need one")
         return self

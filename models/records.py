@@ -330,13 +330,11 @@ class UnitRow(_Row):
         return _text(raw)
 
 
-class FigureRow(_Row):
-    """One base figure (基础数据) a unit reports for a year."""
+class _UnitYearRow(_Row):
+    """A row about one known unit in one year."""
 
     unit_code: str
     year: int
-    key: str  # the catalogue figure key
-    value: Decimal
 
     @field_validator("unit_code", mode="before")
     @classmethod
@@ -347,6 +345,13 @@ class FigureRow(_Row):
     @classmethod
     def _year(cls, raw: object) -> int:
         return parse_year(raw)
+
+
+class FigureRow(_UnitYearRow):
+    """One base figure (基础数据) a unit reports for a year."""
+
+    key: str  # the catalogue figure key
+    value: Decimal
 
     @field_validator("key", mode="before")
     @classmethod
@@ -367,24 +372,12 @@ class FigureRow(_Row):
         return value
 
 
-class TargetRow(_Row):
+class TargetRow(_UnitYearRow):
     """One target (目标值) a unit signed for a year."""
 
-    unit_code: str
-    year: int
     indicator: str  # the catalogue indicator key
     comparator: Comparator | None  # as written; None when the target value implies it
     target: TargetSpec
-
-    @field_validator("unit_code", mode="before")
-    @classmethod
-    def _unit(cls, raw: object, info: ValidationInfo) -> str:
-        return _known_unit(raw, info)
-
-    @field_validator("year", mode="before")
-    @classmethod
-    def _year(cls, raw: object) -> int:
-        return parse_year(raw)
 
     @field_validator("indicator", mode="before")
     @classmethod

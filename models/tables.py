@@ -126,7 +126,7 @@ class Document(Base):
     period: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(300))
 
-    versions: Mapped[list["DocumentVersion"]] = relationship(
+    versions: Mapped[list[DocumentVersion]] = relationship(
         back_populates="document", order_by="DocumentVersion.version"
     )
 
@@ -147,7 +147,7 @@ class DocumentVersion(Base):
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
 
     document: Mapped[Document] = relationship(back_populates="versions")
-    files: Mapped[list["StoredFile"]] = relationship(
+    files: Mapped[list[StoredFile]] = relationship(
         back_populates="version", order_by="StoredFile.format"
     )
 

@@ -5,6 +5,7 @@ Every value is a finished string; tests that render documents reuse this.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -88,3 +89,15 @@ def year_summary_context() -> dict[str, Any]:
         "signature_unit": "示范区卫生健康局",
         "signature_date": "2026年1月15日",
     }
+
+
+def strings_in(value: Any) -> Iterator[str]:
+    """Every string inside a context (nested dicts and lists), for placeholder scans."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)

@@ -8,13 +8,12 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
-from tests.sample_context import year_summary_context
+from tests.sample_context import strings_in, year_summary_context
 
 from wenshu.errors import ConversionError
 from wenshu.generators.pdf import SofficeConverter, normalize_pdf
@@ -36,17 +35,6 @@ def _text(pdf: Path) -> str:
     """All page text without whitespace or page numbers, as a reader would copy it."""
     pages = [page.extract_text() for page in PdfReader(pdf).pages]
     return re.sub(r"\s+", "", _PAGE_NUMBER.sub("", "".join(pages)))
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +71,7 @@ def test_every_string_of_the_context_reads_back_from_the_pdf(sample_pdf: Path) -
     text = _text(sample_pdf)
     assert context["title"] in text
     rows = context.pop("indicator_rows")
-    for value in _strings(context):
+    for value in strings_in(context):
         assert re.sub(r"\s+", "", value) in text
     # Narrow table columns wrap labels across lines; the figures fit on one.
     for row in rows:

@@ -1,23 +1,15 @@
 """The year-end summary's words: figures in sentences, problems, plans, staff text."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
+from tests.sample_context import strings_in
+from wenshu.compute.snapshot import FigureValue
 from wenshu.compute.summary import compute_unit_year
 from wenshu.generators.year_summary import build_context
 from wenshu.narrative import Narrative
-
-
-def _strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
 
 
 @pytest.fixture
@@ -87,7 +79,7 @@ def test_staff_narrative_is_merged(small_snapshot, catalogue):
 
 
 def test_no_placeholder_text_reaches_the_document(context):
-    for text in _strings(context):
+    for text in strings_in(context):
         for bad in ("None", "nan", "{{", "}}", "{value}"):
             assert bad not in text, (bad, text)
 
@@ -108,19 +100,18 @@ def test_parent_met_but_a_child_missed_is_a_problem(small_snapshot, catalogue):
     assert any("加强对薄弱单位的分类指导" in p["lead"] for p in context["plans"])
 
 
+def _street_with_figures(snapshot, catalogue, **figures: int) -> dict:
+    """The street's context after it also reported ``figures`` for 2025."""
+    extra = tuple(FigureValue(unit_code="S1", year=2025, key=key, value=Decimal(value))
+                  for key, value in figures.items())
+    snapshot = snapshot.model_copy(update={"figures": snapshot.figures + extra})
+    return build_context(compute_unit_year(snapshot, catalogue, "S1"), catalogue,
+                         issued_on=date(2026, 1, 15))
+
+
 def test_range_and_ceiling_targets_are_phrased_in_their_own_terms(small_snapshot, catalogue):
-    from decimal import Decimal
-
-    from wenshu.compute.snapshot import FigureValue
-
-    extra = tuple(
-        FigureValue(unit_code="S1", year=2025, key=key, value=Decimal(value))
-        for key, value in (("births_male", 1200), ("births_female", 1050),
-                           ("population", 150000))
-    )
-    snapshot = small_snapshot.model_copy(update={"figures": small_snapshot.figures + extra})
-    context = build_context(compute_unit_year(snapshot, catalogue, "S1"), catalogue,
-                            issued_on=date(2026, 1, 15))
+    context = _street_with_figures(small_snapshot, catalogue, births_male=1200,
+                                   births_female=1050, population=150000)
     sex_ratio = next(p for p in context["problems"] if "出生人口性别比" in p["lead"])
     assert "目标要求为103～107，高于正常范围上限7.29" in sex_ratio["text"]
     # 2156 births / 150000 = 14.37‰ against a ≤12‰ ceiling.
@@ -130,17 +121,7 @@ def test_range_and_ceiling_targets_are_phrased_in_their_own_terms(small_snapshot
 
 
 def test_ceilings_met_are_stated_together(small_snapshot, catalogue):
-    from decimal import Decimal
-
-    from wenshu.compute.snapshot import FigureValue
-
-    extra = tuple(
-        FigureValue(unit_code="S1", year=2025, key=key, value=Decimal(value))
-        for key, value in (("births_male", 1100), ("births_female", 1056),
-                           ("population", 200000))
-    )
-    snapshot = small_snapshot.model_copy(update={"figures": small_snapshot.figures + extra})
-    context = build_context(compute_unit_year(snapshot, catalogue, "S1"), catalogue,
-                            issued_on=date(2026, 1, 15))
+    context = _street_with_figures(small_snapshot, catalogue, births_male=1100,
+                                   births_female=1056, population=200000)
     # 1100/1056 = 104.17 inside 103～107; 2156/200000 = 10.78‰ under ≤12‰.
     assert "出生人口性别比、人口出生率均控制在目标范围内" in context["indicator_intro"]

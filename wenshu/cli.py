@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -138,7 +138,7 @@ def targets_import(file: Path) -> None:
 def collect(
     inbox: Annotated[Path, typer.Option(help="Folder with one subfolder per unit code.")],
     period: Annotated[str, typer.Option(help="Period to check completeness for: 2025, 2025H1 …")],
-    root: Annotated[Optional[str], typer.Option(help="Only units under this code.")] = None,
+    root: Annotated[str | None, typer.Option(help="Only units under this code.")] = None,
     skip_invalid: bool = False,
 ) -> None:
     """Import every new ledger in the inbox (Prefect flow) and report who has not submitted."""
@@ -182,10 +182,10 @@ def summary_year(
     unit: Annotated[str, typer.Option(help="Unit code.")],
     year: Annotated[int, typer.Option(help="The year summarised.")],
     all_levels: Annotated[bool, typer.Option(help="Also every unit below it.")] = False,
-    narrative: Annotated[Optional[list[Path]], typer.Option(
+    narrative: Annotated[list[Path] | None, typer.Option(
         help="Staff text: .yaml/.md with 亮点/问题/打算, or .txt plans for next year.")] = None,
-    issued: Annotated[Optional[str], typer.Option(help="Signing date, YYYY-MM-DD (default today).")] = None,
-    signature: Annotated[Optional[str], typer.Option(help="Issuing unit in the signature.")] = None,
+    issued: Annotated[str | None, typer.Option(help="Signing date, YYYY-MM-DD (default today).")] = None,
+    signature: Annotated[str | None, typer.Option(help="Issuing unit in the signature.")] = None,
 ) -> None:
     """Generate the 年度工作总结 (Word + PDF) through the Prefect flow and archive it."""
     settings = _settings()
@@ -220,7 +220,7 @@ def print_outcomes(outcomes: list[Outcome], archive_root: Path) -> None:
 
 @archive_app.command("list")
 def archive_list(
-    unit: Optional[str] = None, year: Optional[int] = None, kind: Optional[str] = None,
+    unit: str | None = None, year: int | None = None, kind: str | None = None,
 ) -> None:
     """List archived documents (latest version of each)."""
     from wenshu.archive import Archive
@@ -258,7 +258,7 @@ def archive_get(
     document_id: Annotated[int, typer.Argument(metavar="ID")],
     to: Annotated[Path, typer.Option(help="Target file or folder.")],
     format: Annotated[str, typer.Option(help="docx or pdf")] = "pdf",
-    version: Annotated[Optional[int], typer.Option(help="Default: the latest.")] = None,
+    version: Annotated[int | None, typer.Option(help="Default: the latest.")] = None,
 ) -> None:
     """Copy an archived file out, after checking its SHA-256 against the record."""
     from wenshu.archive import Archive
@@ -272,7 +272,7 @@ def archive_get(
 @app.command()
 def demo(
     seed: int = 9704,
-    issued: Annotated[Optional[str], typer.Option(help="Signing date, YYYY-MM-DD.")] = None,
+    issued: Annotated[str | None, typer.Option(help="Signing date, YYYY-MM-DD.")] = None,
 ) -> None:
     """Build a demo district (1 + 11 + 111 units), import two years, generate summaries."""
     from wenshu.demo.run import run_demo

@@ -34,7 +34,7 @@ class Narrative:
     problems: tuple[str, ...] = field(default=())
     plans: tuple[str, ...] = field(default=())
 
-    def merged(self, other: "Narrative") -> "Narrative":
+    def merged(self, other: Narrative) -> Narrative:
         """This narrative with ``other``'s paragraphs appended."""
         return Narrative(self.highlights + other.highlights, self.problems + other.problems,
                          self.plans + other.plans)

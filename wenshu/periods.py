@@ -18,7 +18,7 @@ class Period:
     code: str
 
     @classmethod
-    def parse(cls, text: str) -> "Period":
+    def parse(cls, text: str) -> Period:
         """Parse ``2025``, ``2025H1``, ``2025Q3`` or ``2025-03``."""
         match = _PATTERN.match(text.strip().upper())
         if not match:
@@ -38,12 +38,12 @@ class Period:
         return cls.year(year)
 
     @classmethod
-    def year(cls, year: int) -> "Period":
+    def year(cls, year: int) -> Period:
         """The calendar year."""
         return cls._months(year, 1, 12, str(year))
 
     @classmethod
-    def _months(cls, year: int, first: int, last: int, code: str) -> "Period":
+    def _months(cls, year: int, first: int, last: int, code: str) -> Period:
         end = date(year + 1, 1, 1) if last == 12 else date(year, last + 1, 1)
         return cls(date(year, first, 1), date.fromordinal(end.toordinal() - 1), code)
 

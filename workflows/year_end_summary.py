@@ -1,4 +1,4 @@
-"""The ``year_end_summary`` flow: load → compute/plan → render → convert → archive.
+"""The ``year_end_summary`` flow: load → compute → render → convert → archive.
 
 Each task is a thin call into :mod:`wenshu.pipeline`. Per unit-document work is
 mapped (one task per document); PDF conversion runs as one batch per converter
@@ -17,6 +17,7 @@ from pathlib import Path
 import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
 from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from wenshu.compute.load import load_snapshot
 from wenshu.compute.snapshot import Snapshot
@@ -47,9 +48,9 @@ def load(settings: Settings, unit_code: str, year: int) -> Snapshot:
 
 
 @task(cache_policy=NO_CACHE)
-def plan(settings: Settings, snapshot: Snapshot, catalogue: Catalogue, units: list[str],
-         options: SummaryOptions) -> tuple[list[Job], list[Outcome]]:
-    """Compute every unit's figures; keep only documents whose inputs changed."""
+def compute(settings: Settings, snapshot: Snapshot, catalogue: Catalogue, units: list[str],
+            options: SummaryOptions) -> tuple[list[Job], list[Outcome]]:
+    """Compute every unit's figures and text; keep only documents whose inputs changed."""
     return plan_year_summaries(settings, snapshot, catalogue, units, options)
 
 
@@ -92,7 +93,8 @@ def year_end_summary(unit_code: str, year: int, all_levels: bool = False,
 
     snapshot = load(settings, unit_code, year)
     units = select_units(snapshot, all_levels, tuple(levels or ()))
-    jobs, unchanged = plan(settings, snapshot, catalogue, units, options)
+    # quote(): Prefect would otherwise walk every item of the snapshot looking for futures.
+    jobs, unchanged = compute(settings, quote(snapshot), quote(catalogue), units, options)
     if not jobs:
         return unchanged
 
@@ -102,7 +104,8 @@ def year_end_summary(unit_code: str, year: int, all_levels: bool = False,
         docx = render.map(jobs, out_dir=unmapped(work)).result()
         batches = [docx[i::PDF_WORKERS] for i in range(PDF_WORKERS)]
         converted = convert.map(unmapped(settings), batches, list(range(PDF_WORKERS))).result()
-        pdf_by_docx = {d: p for batch, pdfs in zip(batches, converted) for d, p in zip(batch, pdfs)}
+        pdf_by_docx = {d: p for batch, pdfs in zip(batches, converted, strict=True)
+                       for d, p in zip(batch, pdfs, strict=True)}
         created = archive(settings, jobs, docx, [pdf_by_docx[d] for d in docx], run_id)
     finally:
         shutil.rmtree(work, ignore_errors=True)

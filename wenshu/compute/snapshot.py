@@ -93,7 +93,7 @@ class Snapshot(_Frozen):
         """``code`` and all its descendants, parents before children."""
         return walk_subtree(self.children, code)
 
-    def restrict(self, code: str) -> "Snapshot":
+    def restrict(self, code: str) -> Snapshot:
         """The part of the snapshot a document for ``code`` depends on."""
         keep = set(self.subtree(code))
         return Snapshot(

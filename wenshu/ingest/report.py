@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 from sqlalchemy import select
@@ -95,7 +95,7 @@ def previous_import(session: Session, kind: str, sha256: str) -> SourceFile | No
 def store_source_file(session: Session, kind: str, path: Path, sha256: str) -> SourceFile:
     """Record an imported file (kind: units | ledger | figures | targets); counts are set later."""
     source = SourceFile(kind=kind, name=path.name, sha256=sha256,
-                        imported_at=datetime.now(timezone.utc), rows_stored=0, rows_rejected=0)
+                        imported_at=datetime.now(UTC), rows_stored=0, rows_rejected=0)
     session.add(source)
     session.flush()  # the rows stored next refer to its id
     return source

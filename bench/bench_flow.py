@@ -1,0 +1,127 @@
+"""Prefect's share of a summary batch: the year_end_summary flow against the same
+pipeline functions called directly, on the demo district (district + 11 streets).
+
+Run: .venv/bin/python bench/bench_flow.py
+Prints the Prefect start-up cost (ephemeral API in a fresh process), the flow's time
+for the batch once started, the plain functions' time, and the ratio.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(tempfile.mkdtemp(prefix="wenshu-bench-flow-"))
+os.environ["WENSHU_HOME"] = str(ROOT / "flow")  # read by the flow's get_settings()
+
+from wenshu.collect import inbox_files  # noqa: E402
+from wenshu.compute.load import load_snapshot  # noqa: E402
+from wenshu.db import session_scope, upgrade_schema  # noqa: E402
+from wenshu.demo.generate import generate_demo  # noqa: E402
+from wenshu.generators.pdf import SofficeConverter  # noqa: E402
+from wenshu.ingest.figures import import_figures, import_targets  # noqa: E402
+from wenshu.ingest.ledger import import_ledger_file  # noqa: E402
+from wenshu.ingest.units import import_units  # noqa: E402
+from wenshu.models.catalogue import load_catalogue  # noqa: E402
+from wenshu.pipeline import (  # noqa: E402
+    SummaryOptions,
+    archive_job,
+    plan_year_summaries,
+    render_job,
+    select_units,
+)
+from wenshu.settings import Settings  # noqa: E402
+
+ISSUED = date(2026, 1, 15)
+
+
+def prepare(home: Path) -> tuple[Settings, str, int]:
+    """A data directory with the demo district imported."""
+    settings = Settings(home=home)
+    settings.ensure_dirs()
+    upgrade_schema(settings)
+    catalogue = load_catalogue()
+    files = generate_demo(home / "demo", catalogue=catalogue)
+    with session_scope(settings) as session:
+        import_units(session, files.units_csv)
+        import_figures(session, files.figures_csv, catalogue)
+        import_targets(session, files.targets_csv, catalogue)
+    for unit, path in inbox_files(files.inbox):
+        with session_scope(settings) as session:
+            import_ledger_file(session, path, catalogue, expect_unit=unit, skip_invalid=True)
+    return settings, files.district_code, files.years[-1]
+
+
+def plain(settings: Settings, district: str, year: int) -> int:
+    """The flow's steps as plain calls: load, plan, render, two converters, archive."""
+    catalogue = load_catalogue()
+    with session_scope(settings) as session:
+        snapshot = load_snapshot(session, district, year)
+    units = select_units(snapshot, True, ("street",))
+    jobs, _ = plan_year_summaries(settings, snapshot, catalogue, units,
+                                  SummaryOptions(issued_on=ISSUED))
+    work = settings.work_dir / "plain"
+    docx = [render_job(job, work) for job in jobs]
+    batches = [docx[0::2], docx[1::2]]
+    with ThreadPoolExecutor(2) as pool:
+        converted = list(pool.map(
+            lambda i: SofficeConverter.from_settings(settings, i).convert_many(batches[i], work),
+            range(2)))
+    pdf = {d: p for batch, pdfs in zip(batches, converted) for d, p in zip(batch, pdfs)}
+    for job, path in zip(jobs, docx):
+        archive_job(settings, job, {"docx": path, "pdf": pdf[path]}, None)
+    return len(jobs)
+
+
+def main() -> None:
+    """Prepare two identical data directories, time both ways, print the ratio."""
+    plain_settings, district, year = prepare(ROOT / "plain")
+    prepare(ROOT / "flow")
+    # Warm LibreOffice's profiles on both sides so neither pays the first start.
+    for settings in (plain_settings, Settings(home=ROOT / "flow")):
+        sample = settings.work_dir / "warm.docx"
+        from wenshu.templates import template_path
+
+        sample.write_bytes(template_path("year_summary").read_bytes())
+        for worker in range(2):
+            SofficeConverter.from_settings(settings, worker).convert(sample, settings.work_dir)
+
+    start = time.perf_counter()
+    documents = plain(plain_settings, district, year)
+    plain_s = time.perf_counter() - start
+
+    start = time.perf_counter()
+    from wenshu.workflows.year_end_summary import year_end_summary  # configures Prefect first
+    from prefect import flow
+
+    @flow
+    def warm_up() -> None:
+        """An empty flow: starts Prefect's ephemeral API."""
+
+    warm_up()
+    startup_s = time.perf_counter() - start
+    start = time.perf_counter()
+    outcomes = year_end_summary(district, year, all_levels=True, levels=["street"],
+                                issued_on=ISSUED)
+    flow_s = time.perf_counter() - start
+    assert len(outcomes) == documents == 12, (len(outcomes), documents)
+
+    shutil.rmtree(ROOT, ignore_errors=True)
+    print(f"documents: {documents} (district + streets)")
+    print(f"prefect start-up (ephemeral API, fresh process): {startup_s:6.2f} s")
+    print(f"flow, batch of {documents}:                       {flow_s:6.2f} s  "
+          f"({flow_s / documents * 1000:.0f} ms/doc)")
+    print(f"plain functions, same batch:                  {plain_s:6.2f} s  "
+          f"({plain_s / documents * 1000:.0f} ms/doc)")
+    print(f"flow / plain: {flow_s / plain_s:.2f}x   "
+          f"(with start-up: {(flow_s + startup_s) / plain_s:.2f}x)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
