@@ -15,6 +15,7 @@ from rich.table import Table
 from wenshu.db import session_scope, upgrade_schema
 from wenshu.errors import InputError, RowError, WenshuError
 from wenshu.ingest.report import ImportResult
+from wenshu.periods import Period
 from wenshu.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -136,13 +137,21 @@ def targets_import(file: Path) -> None:
 
 @app.command()
 def collect(
-    inbox: Annotated[Path, typer.Option(help="Folder with one subfolder per unit code.")],
-    period: Annotated[str, typer.Option(help="Period to check completeness for: 2025, 2025H1 …")],
+    inbox: Annotated[Path | None, typer.Option(
+        help="Folder with one subfolder per unit code (default: $WENSHU_HOME/inbox).")] = None,
+    period: Annotated[str | None, typer.Option(
+        help="Period to check completeness for: 2025, 2025H1, 2025Q3 (default: this year).")] = None,
     root: Annotated[str | None, typer.Option(help="Only units under this code.")] = None,
     skip_invalid: bool = False,
 ) -> None:
     """Import every new ledger in the inbox (Prefect flow) and report who has not submitted."""
-    _settings()
+    settings = _settings()
+    inbox = inbox or settings.home / "inbox"
+    period = period or str(date.today().year)
+    try:
+        Period.parse(period)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
     from wenshu.workflows.collect import collect_ledgers
 
     with _reported():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,8 @@ class Outcome:
     title: str
     document_id: int
     version: int
-    created: bool
+    created: bool  # False: an identical version was already archived
+    created_at: datetime  # when the version (new or existing) was archived
     files: dict[str, Path]
 
 
@@ -145,5 +146,6 @@ def _outcome(unit_name: str, stored: StoredVersion) -> Outcome:
     return Outcome(
         unit_code=stored.unit_code, unit_name=unit_name, kind=stored.kind, period=stored.period,
         title=stored.title, document_id=stored.document_id, version=stored.version,
-        created=stored.created, files={fmt: f.path for fmt, f in stored.files.items()},
+        created=stored.created, created_at=stored.created_at,
+        files={fmt: f.path for fmt, f in stored.files.items()},
     )
