@@ -29,13 +29,9 @@ from wenshu.ingest.figures import import_figures, import_targets  # noqa: E402
 from wenshu.ingest.ledger import import_ledger_file  # noqa: E402
 from wenshu.ingest.units import import_units  # noqa: E402
 from wenshu.models.catalogue import load_catalogue  # noqa: E402
-from wenshu.pipeline import (  # noqa: E402
-    SummaryOptions,
-    archive_job,
-    plan_year_summaries,
-    render_job,
-    select_units,
-)
+from wenshu.generators.kinds import YEAR_SUMMARY, DocumentOptions  # noqa: E402
+from wenshu.periods import Period  # noqa: E402
+from wenshu.pipeline import archive_job, plan_documents, render_job, select_units  # noqa: E402
 from wenshu.settings import Settings  # noqa: E402
 
 ISSUED = date(2026, 1, 15)
@@ -64,8 +60,8 @@ def plain(settings: Settings, district: str, year: int) -> int:
     with session_scope(settings) as session:
         snapshot = load_snapshot(session, district, year)
     units = select_units(snapshot, True, ("street",))
-    jobs, _ = plan_year_summaries(settings, snapshot, catalogue, units,
-                                  SummaryOptions(issued_on=ISSUED))
+    jobs, _ = plan_documents(settings, YEAR_SUMMARY, snapshot, catalogue, units,
+                             Period.year(year), DocumentOptions(issued_on=ISSUED))
     work = settings.work_dir / "plain"
     docx = [render_job(job, work) for job in jobs]
     batches = [docx[0::2], docx[1::2]]

@@ -1,19 +1,75 @@
-"""The document kinds wenshu generates, each with its template."""
+"""The document kinds wenshu generates: each a template and a context builder.
+
+A builder turns plain inputs (the loaded snapshot, the period, the clerk's
+options) into the template's context; it never touches the database or files,
+so every kind is testable without either.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from wenshu.compute.snapshot import Snapshot
+from wenshu.compute.summary import Rollup, compute_unit
+from wenshu.generators import summary
+from wenshu.models.catalogue import Catalogue
+from wenshu.narrative import Narrative
+from wenshu.periods import Period
+
+
+@dataclass(frozen=True)
+class DocumentOptions:
+    """What a clerk chooses besides unit and period."""
+
+    issued_on: date
+    narrative: Narrative = field(default_factory=Narrative)
+    signature_unit: str | None = None
+
+    def digest_parts(self) -> dict[str, Any]:
+        """The options that shape a document's content (not its signing date)."""
+        return {"narrative": self.narrative.as_dict(), "signature_unit": self.signature_unit}
+
+
+@dataclass(frozen=True)
+class ContextRequest:
+    """Everything a builder may read for one unit's document."""
+
+    snapshot: Snapshot
+    rollup: Rollup
+    catalogue: Catalogue
+    unit_code: str
+    period: Period
+    options: DocumentOptions
 
 
 @dataclass(frozen=True)
 class DocumentKind:
-    """A kind of document: archive key, Chinese name, template file."""
+    """A kind of document: archive key, Chinese name, template, context builder."""
 
     key: str
     label: str
     template: str  # name under templates/docx, without .docx
+    build: Callable[[ContextRequest], dict[str, Any]]
+
+    def months(self, period: Period) -> frozenset[int]:
+        """The ledger months a document for ``period`` reads (January to the period's end)."""
+        return frozenset(range(1, period.end.month + 1))
 
 
-YEAR_SUMMARY = DocumentKind("year_summary", "年度工作总结", "year_summary")
+def _summary(request: ContextRequest) -> dict[str, Any]:
+    report = compute_unit(request.snapshot, request.catalogue, request.unit_code,
+                          request.period, request.rollup)
+    options = request.options
+    return summary.build_context(report, request.catalogue, issued_on=options.issued_on,
+                                 narrative=options.narrative,
+                                 signature_unit=options.signature_unit)
 
-KINDS: dict[str, DocumentKind] = {kind.key: kind for kind in (YEAR_SUMMARY,)}
+
+YEAR_SUMMARY = DocumentKind("year_summary", "年度工作总结", "year_summary", _summary)
+HALF_YEAR_SUMMARY = DocumentKind("half_year_summary", "半年工作总结", "half_year_summary",
+                                 _summary)
+
+KINDS: dict[str, DocumentKind] = {kind.key: kind for kind in (YEAR_SUMMARY, HALF_YEAR_SUMMARY)}

@@ -3,7 +3,7 @@
 A profile (``layouts/<name>.yaml``) says what GB/T 9704 asks for; :func:`apply_layout`
 writes it into a python-docx document, so a template author only places content in
 the named styles (Normal, Title, Heading 1-3, Caption, Table Heading, Table Text,
-Signature) and gets the page size, margins, fonts, language and page numbers for free.
+Figure, Signature) and gets the page size, margins, fonts, language and page numbers for free.
 """
 
 from __future__ import annotations
@@ -70,7 +70,12 @@ class FontFace(_Frozen):
 
 
 class StyleSpec(_Frozen):
-    """One paragraph style: face, size, alignment, indents (in characters) and spacing."""
+    """One paragraph style: face, size, alignment, indents (in characters) and spacing.
+
+    Line spacing is exact (``line_spacing_pt``, or the grid pitch) unless ``line_rule``
+    is ``single``, which lets a line grow to its content: a picture in a paragraph of
+    exact spacing is cut to a strip.
+    """
 
     font: str
     size_pt: Decimal
@@ -79,7 +84,14 @@ class StyleSpec(_Frozen):
     first_line_indent_chars: Decimal = Decimal(0)
     right_indent_chars: Decimal = Decimal(0)
     line_spacing_pt: Decimal | None = None  # None: the page grid's line pitch
+    line_rule: Literal["exact", "single"] = "exact"
     keep_with_next: bool = False
+
+    @model_validator(mode="after")
+    def _spacing_is_one_rule(self) -> StyleSpec:
+        if self.line_rule == "single" and self.line_spacing_pt is not None:
+            raise ValueError("a style with single line spacing has no line_spacing_pt")
+        return self
 
 
 class PageNumberSpec(_Frozen):
@@ -143,7 +155,10 @@ class LayoutProfile(_Frozen):
         return Twips(int(distance_mm * _TWIPS_PER_MM - number_line_pt * 20))
 
     def line_spacing_pt(self, spec: StyleSpec) -> Decimal:
-        """The exact line spacing of a style in points."""
+        """The exact line spacing of a style in points (not for single-spaced styles)."""
+        if spec.line_rule == "single":
+            raise TemplateError(f"layout {self.name}: a single-spaced style has no exact "
+                                "line spacing")
         if spec.line_spacing_pt is not None:
             return spec.line_spacing_pt
         return Decimal(self.line_pitch_twips) / 20
@@ -259,8 +274,11 @@ def _set_style(document: Document, name: str, spec: StyleSpec, profile: LayoutPr
     fmt.right_indent = Pt(spec.size_pt * spec.right_indent_chars)
     fmt.space_before = Pt(0)
     fmt.space_after = Pt(0)
-    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    fmt.line_spacing = Pt(profile.line_spacing_pt(spec))
+    if spec.line_rule == "single":
+        fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    else:
+        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.line_spacing = Pt(profile.line_spacing_pt(spec))
     fmt.keep_with_next = spec.keep_with_next
 
 

@@ -3,6 +3,9 @@
 Every part docxtpl renders (body, headers, footers, core properties, footnotes) goes
 through one sandboxed, strict Jinja environment: a template cannot reach Python
 internals, and a missing context key fails the render instead of printing nothing.
+
+A context is plain data: finished strings, and :class:`Image` values for pictures,
+which become docxtpl ``InlineImage`` objects only inside :func:`render_docx`.
 """
 
 from __future__ import annotations
@@ -11,14 +14,18 @@ import hashlib
 import io
 import zipfile
 from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from docx.document import Document
+from docx.image.exceptions import UnrecognizedImageError
 from docx.opc.exceptions import PackageNotFoundError
-from docxtpl import DocxTemplate
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
@@ -44,15 +51,29 @@ class _CompileOnceSandbox(SandboxedEnvironment):
 _ENV = _CompileOnceSandbox(undefined=jinja2.StrictUndefined, autoescape=True)
 
 
+@dataclass(frozen=True)
+class Image:
+    """A picture for a template's ``{{ name }}`` tag: PNG bytes and the printed width.
+
+    The height follows from the picture's aspect ratio. Put the tag alone in a
+    paragraph of the Figure style: exact line spacing would cut the picture to a strip.
+    """
+
+    png: bytes
+    width_mm: Decimal
+
+
 def render_docx(template: Path, context: Mapping[str, Any]) -> bytes:
     """Render ``template`` with ``context``; the same inputs always give the same bytes.
 
-    Raises :class:`TemplateError` naming the template and the problem: an undefined
-    variable, a sandbox violation, a Jinja syntax error or a template that is not a .docx.
+    :class:`Image` values anywhere in the context become pictures where the template
+    prints them. Raises :class:`TemplateError` naming the template and the problem: an
+    undefined variable, a sandbox violation, a Jinja syntax error, a template that is
+    not a .docx, or an Image whose bytes are not a picture.
     """
     try:
         document = DocxTemplate(template)
-        document.render(dict(context), _ENV)
+        document.render(_bind_images(context, document), _ENV)
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"{template.name}: undefined variable: {exc.message}") from exc
     except jinja2.exceptions.SecurityError as exc:
@@ -64,12 +85,37 @@ def render_docx(template: Path, context: Mapping[str, Any]) -> bytes:
                             + (f" (near: {near})" if near else "")) from exc
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{template.name}: {exc}") from exc
+    except UnrecognizedImageError as exc:
+        raise TemplateError(f"{template.name}: an Image in the context holds no picture "
+                            "Word can show") from exc
     except (OSError, PackageNotFoundError, zipfile.BadZipFile, KeyError,
             etree.XMLSyntaxError) as exc:
         # python-docx reports a non-.docx file as KeyError/BadZipFile; a tag that cuts
         # XML elements apart (e.g. {% if %} around half a paragraph) as XMLSyntaxError.
         raise TemplateError(f"{template.name}: not a usable .docx template: {exc}") from exc
     return document_bytes(document.docx)
+
+
+def _bind_images(context: Mapping[str, Any], document: DocxTemplate) -> dict[str, Any]:
+    """The context with every :class:`Image` (also in dicts, lists, tuples) as an InlineImage.
+
+    An InlineImage adds its picture to the document when the template prints it, so
+    pictures a template does not use are not stored. python-docx names picture parts
+    by order of insertion and stores a repeated picture once, so the same context
+    gives the same part names.
+    """
+
+    def bind(value: Any) -> Any:
+        if isinstance(value, Image):
+            return InlineImage(document, io.BytesIO(value.png), width=Mm(value.width_mm))
+        if isinstance(value, Mapping):
+            return {key: bind(item) for key, item in value.items()}
+        # Exactly list or tuple: a named tuple turned into a list would lose its fields.
+        if type(value) in (list, tuple):
+            return [bind(item) for item in value]
+        return value
+
+    return {key: bind(value) for key, value in context.items()}
 
 
 def document_bytes(document: Document) -> bytes:

@@ -8,7 +8,8 @@ formatting comes from the layout profile's named styles.
 
 from __future__ import annotations
 
-from datetime import datetime, UTC
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.table import CT_Row
 from docx.shared import Mm
-from docx.table import Table
+from docx.table import Table, _Cell
 
 from wenshu.generators.layout import LayoutProfile, apply_layout, load_layout
 from wenshu.generators.render import document_bytes
@@ -32,23 +33,55 @@ _STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/s
 # Stamped into the templates' core properties instead of the build time.
 _TEMPLATE_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
-# Indicator table: header, the context key of each column, and its width; the 指标
-# column takes whatever the type area leaves.
-_INDICATOR_COLUMNS: tuple[tuple[str, str, Decimal | None], ...] = (
-    ("序号", "no", Decimal(10)),
-    ("指标", "label", None),
-    ("目标值", "target", Decimal(20)),
-    ("完成值", "actual", Decimal(18)),
-    ("是否达标", "met", Decimal(17)),
-    ("上年", "last_year", Decimal(18)),
-    ("同比", "change", Decimal(34)),
+
+@dataclass(frozen=True)
+class TableColumn:
+    """An indicator-table column: header, context key, width (None: what the rest leaves).
+
+    Adjacent columns with the same ``group`` share a merged header cell above their own.
+    """
+
+    label: str
+    key: str
+    width_mm: Decimal | None
+    group: str = ""
+
+
+YEAR_COLUMNS = (
+    TableColumn("序号", "no", Decimal(10)),
+    TableColumn("指标", "label", None),
+    TableColumn("目标值", "target", Decimal(20)),
+    TableColumn("完成值", "actual", Decimal(18), "本年完成情况"),
+    TableColumn("是否达标", "met", Decimal(17), "本年完成情况"),
+    TableColumn("上年", "last_year", Decimal(18), "与上年比较"),
+    TableColumn("同比", "change", Decimal(34), "与上年比较"),
+)
+HALF_YEAR_COLUMNS = (
+    TableColumn("序号", "no", Decimal(9)),
+    TableColumn("指标", "label", None),
+    TableColumn("全年目标", "target", Decimal(19), "目标要求"),
+    TableColumn("序时进度", "due", Decimal(18), "目标要求"),
+    TableColumn("完成值", "actual", Decimal(17), "上半年完成情况"),
+    TableColumn("进度", "met", Decimal(15), "上半年完成情况"),
+    TableColumn("上年同期", "last_year", Decimal(17), "与上年同期比较"),
+    TableColumn("同比", "change", Decimal(31), "与上年同期比较"),
 )
 
 
 def build_year_summary(path: Path) -> None:
     """Write the 年度工作总结 template to ``path``."""
+    _build_summary(path, "年度工作总结", YEAR_COLUMNS)
+
+
+def build_half_year_summary(path: Path) -> None:
+    """Write the 半年工作总结 template to ``path``."""
+    _build_summary(path, "半年工作总结", HALF_YEAR_COLUMNS)
+
+
+def _build_summary(path: Path, kind: str, columns: tuple[TableColumn, ...]) -> None:
+    """A summary: indicators with a table, work done, problems, plans, signature."""
     profile = load_layout("gbt9704")
-    document = _new_document(profile, "年度工作总结")
+    document = _new_document(profile, kind)
     add = document.add_paragraph
 
     add("{{ title }}", style="Title")
@@ -58,7 +91,7 @@ def build_year_summary(path: Path) -> None:
     add("{{ indicator_heading }}", style="Heading 1")
     add("{{ indicator_intro }}")
     add("{{ indicator_table_caption }}", style="Caption")
-    _indicator_table(document, profile)
+    _indicator_table(document, profile, columns)
     add("{%p for note in indicator_notes %}")
     add("{{ note }}")
     add("{%p endfor %}")
@@ -120,32 +153,62 @@ def _lead_paragraphs(document: Document, items: str) -> None:
     document.add_paragraph("{%p endfor %}")
 
 
-def _indicator_table(document: Document, profile: LayoutProfile) -> None:
-    """Header row repeated on every page, then one row per ``indicator_rows`` entry."""
-    fixed = sum(width for _, _, width in _INDICATOR_COLUMNS if width is not None)
-    widths = [
-        Mm(width if width is not None else profile.type_area_width_mm - fixed)
-        for _, _, width in _INDICATOR_COLUMNS
-    ]
-    table = document.add_table(rows=4, cols=len(_INDICATOR_COLUMNS))
+def _indicator_table(document: Document, profile: LayoutProfile,
+                     columns: tuple[TableColumn, ...]) -> None:
+    """Header rows (grouped, repeated on every page), then one row per ``indicator_rows`` entry."""
+    fixed = sum(c.width_mm for c in columns if c.width_mm is not None)
+    widths = [Mm(c.width_mm if c.width_mm is not None else profile.type_area_width_mm - fixed)
+              for c in columns]
+    grouped = any(c.group for c in columns)
+    header_rows = 2 if grouped else 1
+    table = document.add_table(rows=header_rows + 3, cols=len(columns))
     table.style = profile.table_style
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    header, loop_start, row, loop_end = table.rows
+    _set_widths(table, widths)
+    if grouped:
+        _grouped_header(table, columns)
+    else:
+        for cell, column in zip(table.rows[0].cells, columns, strict=True):
+            _cell_text(cell, column.label, "Table Heading")
+    loop_start, row, loop_end = table.rows[header_rows:]
     loop_start.cells[0].text = "{%tr for r in indicator_rows %}"
     loop_end.cells[0].text = "{%tr endfor %}"
-    for cell, (label, _, _) in zip(header.cells, _INDICATOR_COLUMNS):
-        cell.paragraphs[0].text = label
-        cell.paragraphs[0].style = "Table Heading"
-    for cell, (_, key, _) in zip(row.cells, _INDICATOR_COLUMNS):
-        cell.paragraphs[0].text = f"{{{{ r.{key} }}}}"
-        cell.paragraphs[0].style = "Table Text"
-    _set_widths(table, widths)
+    for cell, column in zip(row.cells, columns, strict=True):
+        _cell_text(cell, f"{{{{ r.{column.key} }}}}", "Table Text")
     _set_cell_padding(table, Mm(profile.table_cell_padding_mm))
     for index, each in enumerate(table.rows):
-        _row_flags(each._tr, header=index == 0)
+        _row_flags(each._tr, header=index < header_rows)
         for cell in each.cells:
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+
+
+def _grouped_header(table: Table, columns: tuple[TableColumn, ...]) -> None:
+    """Two header rows: a group's label merged across its columns, lone columns merged down."""
+    index = 0
+    while index < len(columns):
+        column = columns[index]
+        if not column.group:
+            cell = table.cell(0, index).merge(table.cell(1, index))
+            _cell_text(cell, column.label, "Table Heading")
+            index += 1
+            continue
+        end = index
+        while end + 1 < len(columns) and columns[end + 1].group == column.group:
+            end += 1
+        _cell_text(table.cell(0, index).merge(table.cell(0, end)), column.group, "Table Heading")
+        for position in range(index, end + 1):
+            _cell_text(table.cell(1, position), columns[position].label, "Table Heading")
+        index = end + 1
+
+
+def _cell_text(cell: _Cell, text: str, style: str) -> None:
+    """Set a cell's only paragraph (merging leaves extra empty ones behind)."""
+    paragraphs = cell.paragraphs
+    for extra in paragraphs[1:]:
+        extra._p.getparent().remove(extra._p)
+    paragraphs[0].text = text
+    paragraphs[0].style = style
 
 
 def _set_widths(table: Table, widths: list[Mm]) -> None:
@@ -184,9 +247,11 @@ def _row_flags(tr: CT_Row, *, header: bool) -> None:
 def main() -> None:
     """Rebuild every shipped template."""
     TEMPLATE_DIR.mkdir(parents=True, exist_ok=True)
-    target = TEMPLATE_DIR / "year_summary.docx"
-    build_year_summary(target)
-    print(target)
+    for name, build in (("year_summary", build_year_summary),
+                        ("half_year_summary", build_half_year_summary)):
+        target = TEMPLATE_DIR / f"{name}.docx"
+        build(target)
+        print(target)
 
 
 if __name__ == "__main__":

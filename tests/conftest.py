@@ -157,8 +157,9 @@ SNAPSHOT_UNITS = (
 
 
 def _checks(unit: str, year: int, done: int) -> LedgerTotal:
-    return LedgerTotal(unit_code=unit, year=year, activity_type="check", title="孕环情检查",
-                       records=4, participants=done)
+    # Screening happens in spring (March) and autumn (September), half each time.
+    return LedgerTotal(unit_code=unit, year=year, month=3 if done % 2 == 0 else 9,
+                       activity_type="check", title="孕环情检查", records=4, participants=done)
 
 
 def _fig(unit: str, year: int, key: str, value: int) -> FigureValue:
@@ -171,11 +172,14 @@ def small_snapshot() -> Snapshot:
     ledger = [
         _checks("C1", 2025, 1900), _checks("C2", 2025, 1500), _checks("C3", 2025, 1314),
         _checks("C1", 2024, 1800), _checks("C2", 2024, 1600), _checks("C3", 2024, 1400),
-        LedgerTotal(unit_code="S1", year=2025, activity_type="training", title="计生专干业务培训",
+        LedgerTotal(unit_code="S1", year=2025, month=4, activity_type="training",
+                    title="计生专干业务培训",
                     records=3, sessions=3, participants=150),
-        LedgerTotal(unit_code="C1", year=2025, activity_type="training", title="孕前优生知识培训",
+        LedgerTotal(unit_code="C1", year=2025, month=5, activity_type="training",
+                    title="孕前优生知识培训",
                     records=5, sessions=5, participants=200),
-        LedgerTotal(unit_code="C2", year=2024, activity_type="training", title="孕前优生知识培训",
+        LedgerTotal(unit_code="C2", year=2024, month=10, activity_type="training",
+                    title="孕前优生知识培训",
                     records=4, sessions=4, participants=160),
     ]
     figures = [

@@ -126,3 +126,24 @@ def test_rejected_ledger_reports_every_bad_row_and_stores_nothing(office, wenshu
     wenshu("archive", "get", "1", "--format", "docx", "--to", str(tmp_path / "c.docx"))
     assert "合格的一行" not in _docx_text(tmp_path / "c.docx")[1]
     assert "参训120人次" in _docx_text(tmp_path / "c.docx")[1]
+
+
+def test_half_year_summary_judges_by_time_elapsed(office, wenshu, tmp_path):
+    output = wenshu("summary", "half", "--unit", "440307", "--year", "2025",
+                    "--issued", "2025-07-10")
+    assert " new " in output
+    wenshu("archive", "get", "1", "--format", "docx", "--to", str(tmp_path / "h.docx"))
+    wenshu("archive", "get", "1", "--format", "pdf", "--to", str(tmp_path / "h.pdf"))
+    document, text = _docx_text(tmp_path / "h.docx")
+    assert document.paragraphs[0].text == "示范区2025年上半年人口和计划生育工作总结"
+    assert "四、下半年工作打算" in text
+    header = [c.text for c in document.tables[0].rows[1].cells]
+    assert header[2:6] == ["全年目标", "序时进度", "完成值", "进度"]
+    row = next(r for r in document.tables[0].rows if r.cells[1].text == "孕环情检查受检率")
+    # Spring screening only: 1857 / 4080 = 45.51% against half of ≥90%; 2024 H1 44.73%.
+    assert [c.text for c in row.cells[2:]] == [
+        "≥90%", "≥45%", "45.51%", "达到", "44.73%", "上升0.78个百分点"]
+    pdf_text = "".join(p.extract_text() for p in PdfReader(tmp_path / "h.pdf").pages)
+    assert "序时进度" in pdf_text and "45.51%" in pdf_text
+    listing = wenshu("archive", "list", "--kind", "half_year_summary")
+    assert "2025H1" in listing

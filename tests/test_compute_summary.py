@@ -2,14 +2,17 @@
 
 from decimal import Decimal
 
-from wenshu.compute.summary import compute_unit_year
+from wenshu.compute.summary import compute_unit
+from wenshu.periods import Period
 
 def _indicator(report, key):
     return next(r for r in report.indicators if r.indicator.key == key)
 
+YEAR = Period.year(2025)
+
 
 def test_rate_rolls_up_by_summing_numerators_and_denominators(small_snapshot, catalogue):
-    report = compute_unit_year(small_snapshot, catalogue, "S1")
+    report = compute_unit(small_snapshot, catalogue, "S1", YEAR)
     check = _indicator(report, "check_rate")
     # (1900+1500+1314) / (2000+1800+1280) = 4714/5080 = 92.795…% → 92.80 (half-even, 2 dp)
     assert check.current.numerator == Decimal(4714)
@@ -23,7 +26,7 @@ def test_rate_rolls_up_by_summing_numerators_and_denominators(small_snapshot, ca
 
 
 def test_own_figure_wins_over_childrens_sum(small_snapshot, catalogue):
-    report = compute_unit_year(small_snapshot, catalogue, "S1")
+    report = compute_unit(small_snapshot, catalogue, "S1", YEAR)
     policy = _indicator(report, "policy_birth_rate")
     assert policy.current.value == Decimal("93.78")
     assert policy.current.target_is_default  # no signed target: catalogue ≥93
@@ -32,7 +35,7 @@ def test_own_figure_wins_over_childrens_sum(small_snapshot, catalogue):
 
 
 def test_laggards_are_children_furthest_behind(small_snapshot, catalogue):
-    report = compute_unit_year(small_snapshot, catalogue, "S1")
+    report = compute_unit(small_snapshot, catalogue, "S1", YEAR)
     lagging = report.laggards["check_rate"]
     # C2: 1500/1800 = 83.33 vs default ≥90 (shortfall 6.67); C1: 95.00 vs ≥90 met;
     # C3: 1314/1280 = 102.66 met.
@@ -42,7 +45,7 @@ def test_laggards_are_children_furthest_behind(small_snapshot, catalogue):
 
 
 def test_activity_totals_and_change(small_snapshot, catalogue):
-    report = compute_unit_year(small_snapshot, catalogue, "S1")
+    report = compute_unit(small_snapshot, catalogue, "S1", YEAR)
     training = next(a for a in report.activities if a.key == "training")
     sessions = next(m for m in training.measures if m.column == "sessions")
     assert (sessions.value, sessions.last_value, sessions.change_pct) == (
@@ -53,7 +56,7 @@ def test_activity_totals_and_change(small_snapshot, catalogue):
 
 
 def test_missing_data_gives_no_value_not_zero(small_snapshot, catalogue):
-    report = compute_unit_year(small_snapshot, catalogue, "C3")
+    report = compute_unit(small_snapshot, catalogue, "C3", YEAR)
     births = _indicator(report, "birth_rate")
     assert births.current.value is None and births.current.met is None
     assert report.laggards == {}
@@ -67,3 +70,25 @@ def test_snapshot_digest_ignores_order_and_sees_changes(small_snapshot):
     assert changed.digest() != snapshot.digest()
     assert snapshot.restrict("C1").digest() != snapshot.restrict("C2").digest()
     assert {u.code for u in snapshot.restrict("S1").units} == {"S1", "C1", "C2", "C3"}
+
+
+def test_first_half_judges_accumulating_indicators_by_the_share_due(small_snapshot, catalogue):
+    report = compute_unit(small_snapshot, catalogue, "S1", Period.parse("2025H1"))
+    check = _indicator(report, "check_rate")
+    # The street signed ≥95% for the year; by June half of it is due.
+    assert check.current.paced and check.current.target.value == Decimal("47.50")
+    assert check.current.annual_target.value == Decimal(95)
+    assert check.current.met is True
+    # A ratio of base figures is judged as it stands, not pro rata.
+    policy = _indicator(report, "policy_birth_rate")
+    assert not policy.current.paced and policy.current.target.value == Decimal(93)
+    training = next(a for a in report.activities if a.key == "training")
+    # Trainings in April and May count; last year's (October) is outside H1.
+    assert (training.records, training.last_records) == (8, 0)
+
+
+def test_a_period_must_run_from_january(small_snapshot, catalogue):
+    import pytest
+
+    with pytest.raises(ValueError, match="must start in January"):
+        compute_unit(small_snapshot, catalogue, "S1", Period.parse("2025Q3"))

@@ -119,8 +119,12 @@ def test_figures_land_in_table_cells_headings_and_signature(rendered: Document) 
     context = year_summary_context()
     keys = ["no", "label", "target", "actual", "met", "last_year", "change"]
     table = rendered.tables[0]
-    assert [c.text for c in table.rows[0].cells] == ["序号", "指标", "目标值", "完成值", "是否达标", "上年", "同比"]
-    assert [[c.text for c in row.cells] for row in table.rows[1:]] == [
+    # Two header rows: groups merged across their columns, lone columns merged down.
+    assert [c.text for c in table.rows[0].cells] == [
+        "序号", "指标", "目标值", "本年完成情况", "本年完成情况", "与上年比较", "与上年比较"]
+    assert [c.text for c in table.rows[1].cells] == [
+        "序号", "指标", "目标值", "完成值", "是否达标", "上年", "同比"]
+    assert [[c.text for c in row.cells] for row in table.rows[2:]] == [
         [r[k] for k in keys] for r in context["indicator_rows"]
     ]
     assert _texts(rendered, "Title") == [context["title"]]
@@ -161,7 +165,7 @@ def test_empty_lists_render_and_markup_characters_stay_text() -> None:
     context.update(indicator_rows=[], indicator_notes=[], work_sections=[], problems=[], plans=[],
                    opening="出生率<5‰ & 死亡率>1‰的情况如下：")
     document = _open(render_docx(TEMPLATE, context))
-    assert len(document.tables[0].rows) == 1
+    assert len(document.tables[0].rows) == 2  # the two header rows only
     assert _texts(document, "Heading 2") == []
     assert "出生率<5‰ & 死亡率>1‰的情况如下：" in _texts(document, "Normal")
 

@@ -186,29 +186,54 @@ def _parse_date(text: str | None) -> date | None:
         raise typer.BadParameter(f"{text!r} is not a date like 2026-01-15") from None
 
 
-@summary_app.command("year")
-def summary_year(
-    unit: Annotated[str, typer.Option(help="Unit code.")],
-    year: Annotated[int, typer.Option(help="The year summarised.")],
-    all_levels: Annotated[bool, typer.Option(help="Also every unit below it.")] = False,
-    narrative: Annotated[list[Path] | None, typer.Option(
-        help="Staff text: .yaml/.md with 亮点/问题/打算, or .txt plans for next year.")] = None,
-    issued: Annotated[str | None, typer.Option(help="Signing date, YYYY-MM-DD (default today).")] = None,
-    signature: Annotated[str | None, typer.Option(help="Issuing unit in the signature.")] = None,
-) -> None:
-    """Generate the 年度工作总结 (Word + PDF) through the Prefect flow and archive it."""
+# Options every document command shares.
+UnitOption = Annotated[str, typer.Option("--unit", help="Unit code.")]
+YearOption = Annotated[int, typer.Option("--year", help="The year.")]
+AllLevelsOption = Annotated[bool, typer.Option("--all-levels", help="Also every unit below it.")]
+NarrativeOption = Annotated[list[Path] | None, typer.Option(
+    "--narrative", help="Staff text: .yaml/.md with 亮点/问题/打算, or .txt plans.")]
+IssuedOption = Annotated[str | None, typer.Option(
+    "--issued", help="Signing date, YYYY-MM-DD (default today).")]
+SignatureOption = Annotated[str | None, typer.Option(
+    "--signature", help="Issuing unit in the signature.")]
+
+
+def _run_flow(flow_name: str, flow: Callable[..., list[Outcome]], unit: str, year: int,
+              all_levels: bool, narrative: list[Path] | None, issued: str | None,
+              signature: str | None) -> None:
+    """Check the shared options, run a document flow, print what was archived."""
     settings = _settings()
     for path in narrative or []:
         if not path.is_file():
             raise typer.BadParameter(f"narrative file not found: {path}")
     issued_on = _parse_date(issued)
+    with _reported(), console.status(f"Generating (Prefect flow {flow_name})…"):
+        outcomes = flow(unit, year, all_levels=all_levels, issued_on=issued_on,
+                        narrative_files=[str(p) for p in narrative or []],
+                        signature_unit=signature)
+    print_outcomes(outcomes, settings.archive_dir)
+
+
+@summary_app.command("year")
+def summary_year(unit: UnitOption, year: YearOption, all_levels: AllLevelsOption = False,
+                 narrative: NarrativeOption = None, issued: IssuedOption = None,
+                 signature: SignatureOption = None) -> None:
+    """Generate the 年度工作总结 (Word + PDF) through the Prefect flow and archive it."""
     from wenshu.workflows.year_end_summary import year_end_summary
 
-    with _reported(), console.status("Generating (Prefect flow year_end_summary)…"):
-        outcomes = year_end_summary(unit, year, all_levels=all_levels, issued_on=issued_on,
-                                    narrative_files=[str(p) for p in narrative or []],
-                                    signature_unit=signature)
-    print_outcomes(outcomes, settings.archive_dir)
+    _run_flow("year_end_summary", year_end_summary, unit, year, all_levels, narrative, issued,
+              signature)
+
+
+@summary_app.command("half")
+def summary_half(unit: UnitOption, year: YearOption, all_levels: AllLevelsOption = False,
+                 narrative: NarrativeOption = None, issued: IssuedOption = None,
+                 signature: SignatureOption = None) -> None:
+    """Generate the 半年工作总结 (January–June against the year's targets) and archive it."""
+    from wenshu.workflows.half_year_summary import half_year_summary
+
+    _run_flow("half_year_summary", half_year_summary, unit, year, all_levels, narrative,
+              issued, signature)
 
 
 def print_outcomes(outcomes: list[Outcome], archive_root: Path) -> None:

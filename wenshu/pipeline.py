@@ -1,7 +1,7 @@
-"""The year-end summary pipeline as plain steps: plan → render → convert → archive.
+"""The document pipeline as plain steps: plan (compute) → render → convert → archive.
 
-The Prefect flow in ``workflows/year_end_summary.py`` calls these, one task per
-step over a batch; tests and benchmarks call them directly.
+The Prefect flows in ``workflows/`` call these, one task per step over a batch;
+tests and benchmarks call them directly. Every document kind goes the same way.
 """
 
 from __future__ import annotations
@@ -15,24 +15,14 @@ from typing import Any
 
 from wenshu.archive import Archive, StoredVersion
 from wenshu.compute.snapshot import Snapshot
-from wenshu.compute.summary import Rollup, compute_unit_year
+from wenshu.compute.summary import Rollup
 from wenshu.db import session_scope
-from wenshu.generators.kinds import YEAR_SUMMARY, DocumentKind
+from wenshu.generators.kinds import ContextRequest, DocumentKind, DocumentOptions
 from wenshu.generators.render import render_docx, template_sha256
-from wenshu.generators.year_summary import build_context
 from wenshu.models.catalogue import Catalogue
-from wenshu.narrative import Narrative
+from wenshu.periods import Period
 from wenshu.settings import Settings
 from wenshu.templates import template_path
-
-
-@dataclass(frozen=True)
-class SummaryOptions:
-    """What a clerk chooses besides unit and year."""
-
-    issued_on: date
-    narrative: Narrative = Narrative()
-    signature_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,48 +67,45 @@ def select_units(snapshot: Snapshot, all_levels: bool, levels: tuple[str, ...] =
     return units
 
 
-def input_digest(snapshot: Snapshot, catalogue: Catalogue, unit_code: str,
-                 options: SummaryOptions) -> str:
+def input_digest(kind: DocumentKind, snapshot: Snapshot, catalogue: Catalogue, unit_code: str,
+                 period: Period, options: DocumentOptions) -> str:
     """SHA-256 over everything a document's content depends on except its signing date.
 
     The date is left out on purpose: regenerating unchanged data on a later day
     keeps the version already filed instead of making a new one.
     """
     payload = {
+        "kind": kind.key,
+        "period": period.code,
         "data": snapshot.restrict(unit_code).digest(),
         "catalogue": hashlib.sha256(catalogue.model_dump_json().encode()).hexdigest(),
-        "narrative": options.narrative.as_dict(),
-        "signature_unit": options.signature_unit,
+        "options": options.digest_parts(),
     }
     encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()
 
 
-def plan_year_summaries(settings: Settings, snapshot: Snapshot, catalogue: Catalogue,
-                        units: list[str], options: SummaryOptions
-                        ) -> tuple[list[Job], list[Outcome]]:
-    """Compute each unit's summary; split into jobs to render and documents unchanged."""
-    template = template_path(YEAR_SUMMARY.template)
+def plan_documents(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
+                   catalogue: Catalogue, units: list[str], period: Period,
+                   options: DocumentOptions) -> tuple[list[Job], list[Outcome]]:
+    """Build each unit's context; split into jobs to render and documents unchanged."""
+    template = template_path(kind.template)
     template_digest = template_sha256(template)
     archive = Archive(settings)
-    rollup = Rollup(snapshot)
+    rollup = Rollup(snapshot, kind.months(period))
     jobs: list[Job] = []
     unchanged: list[Outcome] = []
-    period = str(snapshot.year)
     with session_scope(settings) as session:
         for code in units:
-            digest = input_digest(snapshot, catalogue, code, options)
-            existing = archive.find_identical(session, YEAR_SUMMARY.key, code, period, digest,
+            digest = input_digest(kind, snapshot, catalogue, code, period, options)
+            existing = archive.find_identical(session, kind.key, code, period.code, digest,
                                               template_digest)
             unit = snapshot.unit_map[code]
             if existing is not None:
                 unchanged.append(_outcome(unit.name, existing))
                 continue
-            report = compute_unit_year(snapshot, catalogue, code, rollup)
-            context = build_context(report, catalogue, issued_on=options.issued_on,
-                                    narrative=options.narrative,
-                                    signature_unit=options.signature_unit)
-            jobs.append(Job(YEAR_SUMMARY, code, unit.name, period, context["title"], context,
+            context = kind.build(ContextRequest(snapshot, rollup, catalogue, code, period, options))
+            jobs.append(Job(kind, code, unit.name, period.code, context["title"], context,
                             digest, template, template_digest))
     return jobs, unchanged
 

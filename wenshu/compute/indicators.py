@@ -90,10 +90,16 @@ class Evaluation:
     numerator: Decimal | None
     denominator: Decimal | None
     value: Decimal | None
-    target: TargetSpec | None
+    target: TargetSpec | None  # what the value is judged against (the share due, in-year)
     target_is_default: bool
     met: bool | None
     gap: Decimal | None
+    annual_target: TargetSpec | None = None  # the year's target, when ``target`` is a share of it
+
+    @property
+    def paced(self) -> bool:
+        """Judged against the share of the year's target due so far (序时进度)."""
+        return self.annual_target is not None and self.annual_target != self.target
 
 
 def evaluate(
@@ -102,6 +108,7 @@ def evaluate(
     denominator: Decimal | None,
     target: TargetSpec | None,
     target_is_default: bool = False,
+    annual_target: TargetSpec | None = None,
 ) -> Evaluation:
     """Compute the value, whether it meets the target, and the gap."""
     value = indicator_value(
@@ -111,4 +118,5 @@ def evaluate(
     if value is not None and target is not None:
         met = meets(value, target)
         gap = gap_to_target(value, target)
-    return Evaluation(indicator, numerator, denominator, value, target, target_is_default, met, gap)
+    return Evaluation(indicator, numerator, denominator, value, target, target_is_default, met, gap,
+                      annual_target)

@@ -39,28 +39,32 @@ def subtree_codes(units: dict[str, UnitInfo], root: str) -> list[str]:
 
 
 def load_snapshot(session: Session, root: str, year: int) -> Snapshot:
-    """Ledger totals, figures and targets of ``root``'s subtree for ``year`` and ``year - 1``."""
+    """Ledger totals (per month), figures and targets of ``root``'s subtree for ``year`` and
+    ``year - 1``, and targets for ``year + 1``."""
     units = load_units(session)
     codes = subtree_codes(units, root)
     years = (year - 1, year)
     activity_year = extract("year", Activity.date)
+    activity_month = extract("month", Activity.date)
     ledger_rows = session.execute(
         select(
-            Activity.unit_code, activity_year, Activity.activity_type, Activity.title,
+            Activity.unit_code, activity_year, activity_month, Activity.activity_type, Activity.title,
             func.count(), func.sum(Activity.sessions), func.sum(Activity.participants),
             func.sum(Activity.households), func.sum(Activity.materials), func.sum(Activity.amount),
         )
         .where(Activity.unit_code.in_(codes), Activity.date.between(f"{year - 1}-01-01", f"{year}-12-31"))
-        .group_by(Activity.unit_code, activity_year, Activity.activity_type, Activity.title)
+        .group_by(Activity.unit_code, activity_year, activity_month, Activity.activity_type,
+                  Activity.title)
     )
     ledger = tuple(
         LedgerTotal(
-            unit_code=unit, year=int(yr), activity_type=kind, title=title, records=count,
+            unit_code=unit, year=int(yr), month=int(month), activity_type=kind, title=title,
+            records=count,
             sessions=sessions or 0, participants=participants or 0, households=households or 0,
             materials=materials or 0, amount=Decimal(amount or 0).quantize(Decimal("0.01")),
         )
-        for unit, yr, kind, title, count, sessions, participants, households, materials, amount
-        in ledger_rows
+        for unit, yr, month, kind, title, count, sessions, participants, households, materials,
+        amount in ledger_rows
     )
     figures = tuple(
         FigureValue(unit_code=f.unit_code, year=f.year, key=f.key, value=Decimal(f.value).normalize())
@@ -77,7 +81,8 @@ def load_snapshot(session: Session, root: str, year: int) -> Snapshot:
             ),
         )
         for t in session.scalars(
-            select(Target).where(Target.unit_code.in_(codes), Target.year.in_(years))
+            # Next year's too: a work plan carries the targets already signed for it.
+            select(Target).where(Target.unit_code.in_(codes), Target.year.in_((*years, year + 1)))
         )
     )
     return Snapshot(

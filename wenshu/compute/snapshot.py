@@ -33,10 +33,11 @@ class UnitInfo(_Frozen):
 
 
 class LedgerTotal(_Frozen):
-    """Ledger rows of one unit, year, activity type and title, summed."""
+    """Ledger rows of one unit, month, activity type and title, summed."""
 
     unit_code: str
     year: int
+    month: int
     activity_type: str
     title: str
     records: int
@@ -66,7 +67,7 @@ class TargetValue(_Frozen):
 
 
 class Snapshot(_Frozen):
-    """A subtree's inputs for ``year`` and the year before."""
+    """A subtree's inputs for ``year`` and the year before (targets also for the year after)."""
 
     root_code: str
     year: int

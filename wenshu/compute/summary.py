@@ -1,4 +1,4 @@
-"""A unit's year: indicators against targets and last year, activity totals, laggards.
+"""A unit's period: indicators against targets and last year, activity totals, laggards.
 
 Pure functions over a :class:`~wenshu.compute.snapshot.Snapshot`; no database.
 Figures roll up the tree by summing numerators and denominators (never by
@@ -12,11 +12,15 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 
 from wenshu.compute.indicators import Evaluation, evaluate, percent_change, shortfall
+from wenshu.compute.rounding import round_fraction
 from wenshu.compute.snapshot import Snapshot, UnitInfo
 from wenshu.models.catalogue import Catalogue, Indicator, Source, TargetSpec
+from wenshu.periods import Period
 
+ALL_MONTHS = frozenset(range(1, 13))
 LAGGARDS_PER_INDICATOR = 3
 TOP_TITLES = 3
 # The level a unit's peers-to-compare sit at; departments beside them are not peers.
@@ -76,16 +80,26 @@ class Laggard:
 
 
 @dataclass(frozen=True)
-class UnitYearReport:
-    """Everything a year-end summary says in figures about one unit."""
+class UnitReport:
+    """Everything a summary says in figures about one unit and period."""
 
     unit: UnitInfo
-    year: int
+    period: Period
     indicators: tuple[IndicatorResult, ...]
     activities: tuple[ActivitySummary, ...]
     # Per indicator, the peer children that missed their own target, furthest behind first.
     laggards: dict[str, tuple[Laggard, ...]] = field(default_factory=dict)
     children: tuple[UnitInfo, ...] = ()  # peer children (streets of a district, ...)
+
+    @property
+    def year(self) -> int:
+        """The period's calendar year."""
+        return self.period.start.year
+
+    @property
+    def elapsed(self) -> Fraction:
+        """The share of the year the period covers to its end (序时进度): 1/2 for H1."""
+        return Fraction(self.period.end.month, 12)
 
     @property
     def missed(self) -> list[IndicatorResult]:
@@ -94,12 +108,19 @@ class UnitYearReport:
 
 
 class Rollup:
-    """Sums of ledger measures and base figures per unit subtree, memoised."""
+    """Sums of ledger measures and base figures per unit subtree, memoised.
 
-    def __init__(self, snapshot: Snapshot):
+    ``months`` limits the ledger to those months of each year (1-6 for a first
+    half); base figures and targets are yearly and unaffected.
+    """
+
+    def __init__(self, snapshot: Snapshot, months: frozenset[int] = ALL_MONTHS):
         self.snapshot = snapshot
+        self.months = months
         own_ledger: dict[tuple[str, int, str, str], Decimal] = defaultdict(Decimal)
         for total in snapshot.ledger:
+            if total.month not in months:
+                continue
             for column in ("sessions", "participants", "households", "materials", "amount"):
                 own_ledger[(total.unit_code, total.year, total.activity_type, column)] += Decimal(
                     getattr(total, column)
@@ -150,8 +171,9 @@ class Rollup:
             return signed, False
         return indicator.target, indicator.target is not None
 
-    def evaluate(self, indicator: Indicator, unit: str, year: int) -> Evaluation:
-        """Evaluate an indicator for a unit and year against its target."""
+    def evaluate(self, indicator: Indicator, unit: str, year: int,
+                 elapsed: Fraction = Fraction(1)) -> Evaluation:
+        """Evaluate an indicator for a unit and year against its target (due by ``elapsed``)."""
         own_only = indicator.rollup == "own"
         numerator = self.source(indicator.numerator, unit, year, own_only)
         denominator = (
@@ -160,7 +182,8 @@ class Rollup:
             else None
         )
         target, is_default = self.target(unit, year, indicator)
-        return evaluate(indicator, numerator, denominator, target, is_default)
+        return evaluate(indicator, numerator, denominator, _paced(indicator, target, elapsed),
+                        is_default, annual_target=target)
 
 
 def _change(indicator: Indicator, value: Decimal | None, last: Decimal | None) -> Decimal | None:
@@ -187,6 +210,7 @@ def peer_children(snapshot: Snapshot, unit: str) -> list[str]:
 
 def _activities(snapshot: Snapshot, catalogue: Catalogue, unit: str, year: int,
                 rollup: Rollup) -> tuple[ActivitySummary, ...]:
+    """Per activity type: totals over the subtree in the rollup's months, against last year."""
     members = set(snapshot.subtree(unit))
     # Each descendant's branch: the peer child of ``unit`` it sits under.
     branch_of = {code: child for child in peer_children(snapshot, unit)
@@ -195,7 +219,7 @@ def _activities(snapshot: Snapshot, catalogue: Catalogue, unit: str, year: int,
     titles: dict[str, Counter[str]] = defaultdict(Counter)
     active: dict[str, set[str]] = defaultdict(set)
     for total in snapshot.ledger:
-        if total.unit_code not in members:
+        if total.unit_code not in members or total.month not in rollup.months:
             continue
         records[(total.activity_type, total.year)] += total.records
         if total.year == year:
@@ -220,11 +244,11 @@ def _activities(snapshot: Snapshot, catalogue: Catalogue, unit: str, year: int,
     return tuple(result)
 
 
-def _laggards(rollup: Rollup, indicator: Indicator, children: list[str], year: int
-              ) -> tuple[Laggard, ...]:
+def _laggards(rollup: Rollup, indicator: Indicator, children: list[str], year: int,
+              elapsed: Fraction) -> tuple[Laggard, ...]:
     behind = []
     for child in children:
-        result = rollup.evaluate(indicator, child, year)
+        result = rollup.evaluate(indicator, child, year, elapsed)
         if result.met is False and result.value is not None and result.target is not None:
             behind.append(Laggard(rollup.snapshot.unit_map[child], result.value, result.target,
                                   shortfall(result.value, result.target)))
@@ -232,29 +256,61 @@ def _laggards(rollup: Rollup, indicator: Indicator, children: list[str], year: i
     return tuple(behind[:LAGGARDS_PER_INDICATOR])
 
 
-def compute_unit_year(snapshot: Snapshot, catalogue: Catalogue, unit_code: str,
-                      rollup: Rollup | None = None) -> UnitYearReport:
-    """Compute a unit's indicators, activity totals and lagging children for the snapshot's year.
+def _paced(indicator: Indicator, target: TargetSpec | None, elapsed: Fraction
+           ) -> TargetSpec | None:
+    """The target due by now (序时进度) for indicators that accumulate over the year.
 
-    Pass a shared ``rollup`` when computing many units of one snapshot, so
-    subtree sums are computed once.
+    Ledger-fed indicators grow month by month against a yearly denominator or
+    count, so by the end of June half of a ≥ target is due. Ratios of base
+    figures, ceilings and ranges are judged as they stand.
     """
-    rollup = rollup or Rollup(snapshot)
+    if (target is None or elapsed >= 1 or indicator.numerator.activity is None
+            or target.comparator not in ("ge", "eq")):
+        return target
+    due = round_fraction(Fraction(target.value) * elapsed, indicator.decimals, indicator.rounding)
+    return TargetSpec(comparator=target.comparator, value=due)
+
+
+def compute_unit(snapshot: Snapshot, catalogue: Catalogue, unit_code: str, period: Period,
+                 rollup: Rollup | None = None) -> UnitReport:
+    """Compute a unit's indicators, activity totals and lagging children for ``period``.
+
+    ``period`` lies in the snapshot's year: the whole year, or its first months
+    (H1, Q1 …), in which case accumulating indicators are judged against the
+    share of their target due by the period's end. Pass a shared ``rollup``
+    (built with the period's months) when computing many units of one snapshot.
+    """
+    if period.start.year != snapshot.year or period.start.month != 1:
+        raise ValueError(f"period {period} must start in January of {snapshot.year}")
+    months = frozenset(range(1, period.end.month + 1))
+    rollup = rollup or Rollup(snapshot, months)
     year = snapshot.year
+    elapsed = Fraction(period.end.month, 12)
     children = peer_children(snapshot, unit_code)
     indicators, laggards = [], {}
     for indicator in catalogue.indicators.values():
-        current = rollup.evaluate(indicator, unit_code, year)
+        current = rollup.evaluate(indicator, unit_code, year, elapsed)
         last = rollup.evaluate(indicator, unit_code, year - 1).value
         indicators.append(IndicatorResult(current, last, _change(indicator, current.value, last)))
-        behind = _laggards(rollup, indicator, children, year)
+        behind = _laggards(rollup, indicator, children, year, elapsed)
         if behind:
             laggards[indicator.key] = behind
-    return UnitYearReport(
+    return UnitReport(
         unit=snapshot.unit_map[unit_code],
-        year=year,
+        period=period,
         indicators=tuple(indicators),
         activities=_activities(snapshot, catalogue, unit_code, year, rollup),
         laggards=laggards,
         children=tuple(snapshot.unit_map[c] for c in children),
     )
+
+
+def monthly_totals(snapshot: Snapshot, unit_code: str, year: int, activity: str, column: str
+                   ) -> list[Decimal]:
+    """A measure of an activity type over the unit's subtree, month by month (12 values)."""
+    members = set(snapshot.subtree(unit_code))
+    months = [Decimal(0)] * 12
+    for total in snapshot.ledger:
+        if total.unit_code in members and total.year == year and total.activity_type == activity:
+            months[total.month - 1] += Decimal(getattr(total, column))
+    return months

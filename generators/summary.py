@@ -1,20 +1,28 @@
-"""The 年度工作总结 (year-end summary): its render context, built from computed figures.
+"""Work summaries (年度工作总结, 半年工作总结): the render context, built from computed figures.
 
 Every sentence is assembled here from phrase variants, so the template only
 places finished text. Variants are picked by a hash of the unit and the
 sentence's subject: the same inputs always give the same words, while units
-side by side do not all read alike.
+side by side do not all read alike. The period decides the wording (全年 / 上半年,
+上年 / 上年同期) and, within the year, judges accumulating indicators against the
+share of their target due so far (序时进度).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from wenshu.compute.summary import ActivitySummary, IndicatorResult, Laggard, UnitYearReport
+from wenshu.compute.summary import (
+    ActivitySummary,
+    IndicatorResult,
+    Laggard,
+    UnitReport,
+)
 from wenshu.generators.numbers import (
     cn_date,
     format_count,
@@ -38,27 +46,53 @@ _SCOPE = {"district": "全区", "street": "全街道", "community": "全社区",
 _LEVEL_NOUN = {"street": "街道", "community": "社区", "department": "部门"}
 
 
+@dataclass(frozen=True)
+class Voice:
+    """How a summary names its period and the one it is compared with."""
+
+    span: str  # 全年 / 上半年
+    span_label: str  # in titles: "" / 上半年
+    last: str  # 上年 / 上年同期
+    next_heading: str  # 2026年工作打算 / 下半年工作打算
+    next_span: str  # 2026年 / 下半年
+    met: str  # 达标 / 达到序时进度
+    missed: str  # 未达到目标要求 / 滞后于序时进度 (a problem's lead)
+    missed_short: str  # 未达标 / 滞后于序时进度 (within a sentence)
+
+    @classmethod
+    def of(cls, report: UnitReport) -> Voice:
+        """The voice of the report's period: the whole year or its first half."""
+        if report.period.end.month == 12:
+            following = f"{report.year + 1}年"
+            return cls("全年", "", "上年", f"{following}工作打算", following, "达标",
+                       "未达到目标要求", "未达标")
+        if report.period.end.month == 6:
+            return cls("上半年", "上半年", "上年同期", "下半年工作打算", "下半年",
+                       "达到序时进度", "滞后于序时进度", "滞后于序时进度")
+        raise ValueError(f"summaries cover a year or its first half, not {report.period}")
+
+
 def _pick(options: Sequence[str], *keys: object) -> str:
     digest = hashlib.sha256("|".join(map(str, keys)).encode("utf-8")).digest()
     return options[digest[0] % len(options)]
 
 
-def _scope(report: UnitYearReport) -> str:
+def _scope(report: UnitReport) -> str:
     return _SCOPE.get(report.unit.level, "本单位")
 
 
-def _child_word(report: UnitYearReport) -> str:
+def _child_word(report: UnitReport) -> str:
     levels = {child.level for child in report.children}
     return _LEVEL_NOUN.get(levels.pop(), "单位") if len(levels) == 1 else "单位"
 
 
-def _change_phrase(change: Decimal | None, unit_text: str, key: object) -> str:
-    """比上年上升0.49个百分点 / 同比增长12.5% / 与上年持平 — from a signed change."""
+def _change_phrase(change: Decimal | None, unit_text: str, voice: Voice, key: object) -> str:
+    """比上年上升0.49个百分点 / 同比增长12.5% / 与上年同期持平 — from a signed change."""
     if change is None:
         return ""
     if change == 0:
-        return "与上年持平"
-    lead = _pick(("比上年", "同比", "较上年"), key)
+        return f"与{voice.last}持平"
+    lead = _pick((f"比{voice.last}", "同比", f"较{voice.last}"), key)
     if unit_text == "%":
         verb = "增长" if change > 0 else "下降"
         return f"{lead}{verb}{format_percent(change)}"
@@ -66,10 +100,10 @@ def _change_phrase(change: Decimal | None, unit_text: str, key: object) -> str:
     return f"{lead}{verb}{plain(abs(change))}{unit_text}"
 
 
-def _indicator_change(result: IndicatorResult) -> str:
+def _indicator_change(result: IndicatorResult, voice: Voice) -> str:
     ind = result.indicator
     unit_text = "%" if ind.unit == "count" else point_unit(ind)
-    return _change_phrase(result.change, unit_text, ind.key)
+    return _change_phrase(result.change, unit_text, voice, ind.key)
 
 
 def _table_change(result: IndicatorResult) -> str:
@@ -85,9 +119,10 @@ def _table_change(result: IndicatorResult) -> str:
 
 
 def _gap_phrase(result: IndicatorResult) -> str:
-    """How the value stands to its target, in the target's own terms.
+    """How the value stands to what it is judged against, in that target's own terms.
 
-    比目标值高0.78个百分点 (≥), 比控制目标低7.6/10万 (≤), 处于103～107的正常范围内 (range).
+    比目标值高0.78个百分点 (≥), 比控制目标低7.6/10万 (≤), 处于103～107的正常范围内
+    (range), 比序时进度高3.2个百分点 (a share of the year's target, in-year).
     """
     current, ind = result.current, result.indicator
     target = current.target
@@ -100,8 +135,8 @@ def _gap_phrase(result: IndicatorResult) -> str:
         bound = "上限" if current.gap > 0 else "下限"
         return f"{'高' if current.gap > 0 else '低'}于正常范围{bound}{points}"
     if current.gap == 0:
-        return "与目标值持平"
-    noun = "控制目标" if target.comparator == "le" else "目标值"
+        return "与序时进度持平" if current.paced else "与目标值持平"
+    noun = "序时进度" if current.paced else "控制目标" if target.comparator == "le" else "目标值"
     return f"比{noun}{'高' if current.gap > 0 else '低'}{points}"
 
 
@@ -113,38 +148,51 @@ def _relative_gap(result: IndicatorResult) -> Decimal:
     return abs(current.gap) / abs(current.target.value)
 
 
-def indicator_rows(report: UnitYearReport) -> list[dict[str, str]]:
-    """The indicator table: 序号, 指标, 目标值, 完成值, 是否达标, 上年, 同比."""
+def _annual_target(result: IndicatorResult) -> str:
+    current = result.current
+    return format_target(result.indicator, current.annual_target or current.target)
+
+
+def indicator_rows(report: UnitReport) -> list[dict[str, str]]:
+    """The indicator table: 序号, 指标, 目标值 (and 序时进度), 完成值, 达标, 上年, 同比."""
+    voice = Voice.of(report)
     rows = []
     for number, result in enumerate(report.indicators, start=1):
         ind, current = result.indicator, result.current
         met = {True: "达标", False: "未达标", None: "—"}[current.met]
-        rows.append({
+        if voice.span != "全年" and current.met is not None:
+            met = "达到" if current.met else "滞后"
+        row = {
             "no": str(number),
             "label": ind.label,
-            "target": format_target(ind, current.target),
+            "target": _annual_target(result),
             "actual": format_value(ind, current.value),
             "met": met,
             "last_year": format_value(ind, result.last_value),
             "change": _table_change(result),
-        })
+        }
+        if voice.span != "全年":
+            row["due"] = format_target(ind, current.target)
+        rows.append(row)
     return rows
 
 
-def _indicator_intro(report: UnitYearReport) -> str:
+def _indicator_intro(report: UnitReport, voice: Voice) -> str:
     judged = [r for r in report.indicators if r.current.met is not None]
     met = [r for r in judged if r.current.met]
     missed = [r for r in judged if not r.current.met]
     scope = _scope(report)
     if not judged:
-        return f"{report.year}年{scope}主要指标暂无可考核数据，具体数值见表1。"
+        return f"{report.year}年{voice.span_label}{scope}主要指标暂无可考核数据，具体数值见表1。"
+    requirement = "目标要求" if voice.span == "全年" else "序时进度要求"
     if not missed:
-        head = f"对照目标管理责任书，{scope}纳入考核的{len(judged)}项主要指标全部达到目标要求。"
+        head = (f"对照目标管理责任书，{scope}纳入考核的{len(judged)}项主要指标"
+                f"全部达到{requirement}。")
     else:
         names = "、".join(r.indicator.label for r in missed)
         count = f"{len(missed)}项" if len(missed) > 1 else ""
         head = (f"对照目标管理责任书，{scope}纳入考核的{len(judged)}项主要指标中，"
-                f"{len(met)}项达到目标要求，{names}{count}未达标。")
+                f"{len(met)}项达到{requirement}，{names}{count}{voice.missed_short}。")
     # Exceeding a floor is an achievement worth a figure; keeping under a ceiling or
     # inside a range is stated together.
     floors = sorted((r for r in met if r.current.target and r.current.target.comparator == "ge"
@@ -153,8 +201,8 @@ def _indicator_intro(report: UnitYearReport) -> str:
     clauses = []
     for result in floors:
         clause = f"{result.indicator.label}{format_value(result.indicator, result.current.value)}"
-        clauses.append("，".join(p for p in (clause, _gap_phrase(result), _indicator_change(result))
-                                if p))
+        parts = (clause, _gap_phrase(result), _indicator_change(result, voice))
+        clauses.append("，".join(p for p in parts if p))
     held = [r.indicator.label for r in met
             if r.current.target and r.current.target.comparator in ("le", "range")]
     if held:
@@ -164,12 +212,16 @@ def _indicator_intro(report: UnitYearReport) -> str:
     return head + "各项指标完成情况见表1。"
 
 
-def _indicator_notes(report: UnitYearReport) -> list[str]:
+def _indicator_notes(report: UnitReport, voice: Voice) -> list[str]:
     notes = []
+    if voice.span != "全年" and any(r.current.paced for r in report.indicators):
+        share = format_percent(Decimal(report.elapsed.numerator * 100) / report.elapsed.denominator)
+        notes.append(f"注：台账累计类指标按序时进度（{share}）考核，比率类指标按全年目标考核。")
     defaults = [r.indicator.label for r in report.indicators
                 if r.current.target_is_default and r.current.value is not None]
     if defaults:
-        notes.append(f"注：{'、'.join(defaults)}本年度未单独签订目标，按统一考核标准计算。")
+        prefix = "" if notes else "注："
+        notes.append(f"{prefix}{'、'.join(defaults)}本年度未单独签订目标，按统一考核标准计算。")
     return notes
 
 
@@ -180,7 +232,7 @@ def _measure_text(unit: str, value: Decimal, with_unit: bool = False) -> str:
     return format_count(value, unit if with_unit else "")
 
 
-def _activity_paragraph(report: UnitYearReport, catalogue: Catalogue,
+def _activity_paragraph(report: UnitReport, voice: Voice, catalogue: Catalogue,
                         summary: ActivitySummary) -> str:
     kind = catalogue.activities[summary.key]
     clauses, changes = [], []
@@ -191,11 +243,13 @@ def _activity_paragraph(report: UnitYearReport, catalogue: Catalogue,
             continue
         clauses.append(measure.render_phrase(_measure_text(measure.unit, total.value)))
         if total.change_pct is not None:
-            change = _change_phrase(total.change_pct, "%", (report.unit.code, kind.key, total.column))
+            change = _change_phrase(total.change_pct, "%", voice,
+                                    (report.unit.code, kind.key, total.column))
             changes.append(f"{measure.label}{change}")
     if not clauses:
         return ""
-    opener = _pick(("全年", "一年来", "本年度"), report.unit.code, kind.key)
+    openers = ("全年", "一年来", "本年度") if voice.span == "全年" else (voice.span,)
+    opener = _pick(openers, report.unit.code, kind.key)
     text = f"{opener}，{_scope(report)}共{'，'.join(clauses)}"
     if changes:
         text += "，" + "，".join(changes)
@@ -221,11 +275,11 @@ def _activity_paragraph(report: UnitYearReport, catalogue: Catalogue,
     return text
 
 
-def _work_sections(report: UnitYearReport, catalogue: Catalogue,
+def _work_sections(report: UnitReport, voice: Voice, catalogue: Catalogue,
                    narrative: Narrative) -> list[dict[str, Any]]:
     sections = []
     for summary in report.activities:
-        paragraph = _activity_paragraph(report, catalogue, summary)
+        paragraph = _activity_paragraph(report, voice, catalogue, summary)
         if paragraph:
             kind = catalogue.activities[summary.key]
             sections.append({"title": kind.heading or f"{kind.label}工作", "paragraphs": [paragraph]})
@@ -237,12 +291,25 @@ def _work_sections(report: UnitYearReport, catalogue: Catalogue,
     ]
 
 
-def _missed_problem(report: UnitYearReport, result: IndicatorResult) -> dict[str, str]:
+def _laggard_list(ind: Indicator, laggards: Sequence[Laggard]) -> str:
+    """东山社区（83.33%，目标≥90%）、… — each with the target it is judged against."""
+    return "、".join(
+        f"{lag.unit.name}（{format_value(ind, lag.value)}，目标{format_target(ind, lag.target)}）"
+        for lag in laggards
+    )
+
+
+def _missed_problem(report: UnitReport, voice: Voice, result: IndicatorResult) -> dict[str, str]:
     ind, current = result.indicator, result.current
     assert current.target is not None
-    text = (f"全年{ind.label}为{format_value(ind, current.value)}，目标要求为"
-            f"{format_target(ind, current.target)}，{_gap_phrase(result)}")
-    change = _indicator_change(result)
+    if current.paced:
+        text = (f"{voice.span}{ind.label}为{format_value(ind, current.value)}，全年目标为"
+                f"{_annual_target(result)}，按序时进度应达到{format_value(ind, current.target.value)}，"
+                f"{_gap_phrase(result)}")
+    else:
+        text = (f"{voice.span}{ind.label}为{format_value(ind, current.value)}，目标要求为"
+                f"{format_target(ind, current.target)}，{_gap_phrase(result)}")
+    change = _indicator_change(result, voice)
     if change:
         text += f"，{change}"
     text += "。"
@@ -250,10 +317,11 @@ def _missed_problem(report: UnitYearReport, result: IndicatorResult) -> dict[str
     if laggards:
         text += (f"从各{_child_word(report)}情况看，{_laggard_list(ind, laggards)}与目标差距较大，"
                  f"工作进展不平衡的问题比较突出。")
-    return {"lead": f"{ind.label}未达到目标要求。", "text": text}
+    return {"lead": f"{ind.label}{voice.missed}。", "text": text}
 
 
-def _declines(report: UnitYearReport, catalogue: Catalogue) -> list[tuple[ActivitySummary, str, Decimal]]:
+def _declines(report: UnitReport, catalogue: Catalogue
+              ) -> list[tuple[ActivitySummary, str, Decimal]]:
     found = []
     for summary in report.activities:
         kind = catalogue.activities[summary.key]
@@ -263,38 +331,31 @@ def _declines(report: UnitYearReport, catalogue: Catalogue) -> list[tuple[Activi
     return found
 
 
-def _laggard_list(ind: Indicator, laggards: Sequence[Laggard]) -> str:
-    """东山社区（83.33%，目标≥90%）、… — each with its own signed target."""
-    return "、".join(
-        f"{lag.unit.name}（{format_value(ind, lag.value)}，目标{format_target(ind, lag.target)}）"
-        for lag in laggards
-    )
-
-
-def _uneven(report: UnitYearReport) -> list[IndicatorResult]:
+def _uneven(report: UnitReport) -> list[IndicatorResult]:
     """Indicators met overall that some peer children still missed."""
     return [r for r in report.indicators if r.current.met and report.laggards.get(r.indicator.key)]
 
 
-def _uneven_problem(report: UnitYearReport, results: list[IndicatorResult]) -> dict[str, str]:
+def _uneven_problem(report: UnitReport, voice: Voice,
+                    results: list[IndicatorResult]) -> dict[str, str]:
     child = _child_word(report)
     parts = []
     for result in results:
         ind = result.indicator
         parts.append(f"{ind.label}为{format_value(ind, result.current.value)}，"
-                     f"但{_laggard_list(ind, report.laggards[ind.key])}未达标")
+                     f"但{_laggard_list(ind, report.laggards[ind.key])}{voice.missed_short}")
     return {
         "lead": f"{child}之间工作进展不够平衡。",
-        "text": f"从全年情况看，{_scope(report)}" + "；".join(parts)
+        "text": f"从{voice.span}情况看，{_scope(report)}" + "；".join(parts)
                 + f"，个别{child}与整体水平差距明显。",
     }
 
 
-def _problems(report: UnitYearReport, catalogue: Catalogue, narrative: Narrative
+def _problems(report: UnitReport, voice: Voice, catalogue: Catalogue, narrative: Narrative
               ) -> list[dict[str, str]]:
-    items = [_missed_problem(report, r) for r in report.missed]
+    items = [_missed_problem(report, voice, r) for r in report.missed]
     if _uneven(report):
-        items.append(_uneven_problem(report, _uneven(report)))
+        items.append(_uneven_problem(report, voice, _uneven(report)))
     for summary, heading, change in _declines(report, catalogue):
         kind = catalogue.activities[summary.key]
         main = summary.measures[0]
@@ -302,29 +363,29 @@ def _problems(report: UnitYearReport, catalogue: Catalogue, narrative: Narrative
         assert measure is not None
         items.append({
             "lead": f"{heading}工作力度有所减弱。",
-            "text": (f"全年{measure.label}为{_measure_text(measure.unit, main.value, True)}，"
-                     f"比上年下降{format_percent(change)}，需要引起重视。"),
+            "text": (f"{voice.span}{measure.label}为{_measure_text(measure.unit, main.value, True)}，"
+                     f"比{voice.last}下降{format_percent(change)}，需要引起重视。"),
         })
     missing = [r.indicator.label for r in report.indicators
                if r.current.value is None and r.current.target is not None]
     if missing:
         items.append({
             "lead": "基础数据报送还不够完整。",
-            "text": f"{'、'.join(missing)}等{len(missing)}项指标缺少基础数据，本年度无法准确评价，"
+            "text": f"{'、'.join(missing)}等{len(missing)}项指标缺少基础数据，无法准确评价，"
                     "数据报送的及时性和完整性有待加强。",
         })
     items.extend({"lead": "", "text": text} for text in narrative.problems)
     if not items:
-        items.append({"lead": "", "text": "对照目标管理责任书，本年度各项指标均达到目标要求，"
+        items.append({"lead": "", "text": f"对照目标管理责任书，{voice.span}各项指标均达到"
+                                          f"{'目标' if voice.span == '全年' else '序时进度'}要求，"
                                           "未发现突出问题。"})
     return _numbered(items)
 
 
-def _plans(report: UnitYearReport, catalogue: Catalogue, narrative: Narrative
+def _plans(report: UnitReport, voice: Voice, catalogue: Catalogue, narrative: Narrative
            ) -> list[dict[str, str]]:
     if narrative.plans:
         return _numbered([{"lead": "", "text": text} for text in narrative.plans])
-    next_year = report.year + 1
     items = []
     for result in report.missed:
         ind = result.indicator
@@ -332,8 +393,8 @@ def _plans(report: UnitYearReport, catalogue: Catalogue, narrative: Narrative
         focus = (f"把{'、'.join(lag.unit.name for lag in laggards)}作为重点，" if laggards else "")
         items.append({
             "lead": f"着力提升{ind.label}。",
-            "text": (f"针对{ind.label}未达标的问题，{next_year}年将{focus}逐月跟踪进度、"
-                     f"加强督导，确保达到{format_target(ind, result.current.target)}的目标要求。"),
+            "text": (f"针对{ind.label}{voice.missed_short}的问题，{voice.next_span}将{focus}逐月跟踪进度、"
+                     f"加强督导，确保达到{_annual_target(result)}的全年目标要求。"),
         })
     uneven = _uneven(report)
     if uneven:
@@ -346,7 +407,8 @@ def _plans(report: UnitYearReport, catalogue: Catalogue, narrative: Narrative
     for _summary, heading, _change in _declines(report, catalogue):
         items.append({
             "lead": f"加大{heading}工作力度。",
-            "text": f"合理安排全年{heading}工作计划，按季度检查落实情况，扭转工作量下降的势头。",
+            "text": f"合理安排{voice.next_span}{heading}工作计划，按季度检查落实情况，"
+                    "扭转工作量下降的势头。",
         })
     met = [r for r in report.indicators if r.current.met]
     if met:
@@ -375,43 +437,45 @@ def _numbered(items: list[dict[str, str]]) -> list[dict[str, str]]:
     return numbered
 
 
-def _opening(report: UnitYearReport) -> str:
+def _opening(report: UnitReport, voice: Voice) -> str:
     scope = _scope(report)
     records = sum(a.records for a in report.activities)
+    when = f"{report.year}年{voice.span_label}"
     lead = _pick(
-        (f"{report.year}年，{report.unit.name}在上级党委、政府的正确领导下，",
-         f"{report.year}年，在上级部门的关心指导下，{report.unit.name}",
-         f"{report.year}年以来，{report.unit.name}"),
+        (f"{when}，{report.unit.name}在上级党委、政府的正确领导下，",
+         f"{when}，在上级部门的关心指导下，{report.unit.name}",
+         f"{when}以来，{report.unit.name}"),
         report.unit.code, "opening",
     )
     body = "紧紧围绕年初签订的目标管理责任书，扎实推进宣传教育、检查服务、关怀帮扶等各项工作"
     if records:
-        body += f"，{scope}全年共组织开展各类活动{format_count(records)}次"
-    return f"{lead}{body}。现将全年工作情况总结如下："
+        body += f"，{scope}{voice.span}共组织开展各类活动{format_count(records)}次"
+    return f"{lead}{body}。现将{voice.span}工作情况总结如下："
 
 
-def build_context(report: UnitYearReport, catalogue: Catalogue, *, issued_on: date,
+def build_context(report: UnitReport, catalogue: Catalogue, *, issued_on: date,
                   narrative: Narrative | None = None, signature_unit: str | None = None,
                   topic: str = DEFAULT_TOPIC) -> dict[str, Any]:
-    """The template context of a year-end summary (every value a finished string)."""
+    """The template context of a year or half-year summary (every value a finished string)."""
     narrative = narrative or Narrative()
-    next_year = report.year + 1
+    voice = Voice.of(report)
+    when = f"{report.year}年{voice.span_label}"
     return {
-        "title": f"{report.unit.name}{report.year}年{topic}总结",
-        "opening": _opening(report),
-        "indicator_heading": f"{heading_number(1, 1)}主要指标完成情况",
-        "indicator_intro": _indicator_intro(report),
-        "indicator_table_caption": f"表1  {report.year}年主要指标完成情况",
+        "title": f"{report.unit.name}{when}{topic}总结",
+        "opening": _opening(report, voice),
+        "indicator_heading": f"{heading_number(1, 1)}{voice.span_label}主要指标完成情况",
+        "indicator_intro": _indicator_intro(report, voice),
+        "indicator_table_caption": f"表1  {when}主要指标完成情况",
         "indicator_rows": indicator_rows(report),
-        "indicator_notes": _indicator_notes(report),
-        "work_heading": f"{heading_number(1, 2)}工作开展情况",
-        "work_sections": _work_sections(report, catalogue, narrative),
+        "indicator_notes": _indicator_notes(report, voice),
+        "work_heading": f"{heading_number(1, 2)}{'主要工作及成效' if voice.span_label else '工作开展情况'}",
+        "work_sections": _work_sections(report, voice, catalogue, narrative),
         "problems_heading": f"{heading_number(1, 3)}存在问题及原因",
-        "problems": _problems(report, catalogue, narrative),
-        "plans_heading": f"{heading_number(1, 4)}{next_year}年工作打算",
-        "plans_intro": (f"{next_year}年，{report.unit.name}将继续对照目标管理责任书，"
+        "problems": _problems(report, voice, catalogue, narrative),
+        "plans_heading": f"{heading_number(1, 4)}{voice.next_heading}",
+        "plans_intro": (f"{voice.next_span}，{report.unit.name}将继续对照目标管理责任书，"
                         "突出重点、补齐短板，重点抓好以下几方面工作："),
-        "plans": _plans(report, catalogue, narrative),
+        "plans": _plans(report, voice, catalogue, narrative),
         "signature_unit": signature_unit or report.unit.name,
         "signature_date": cn_date(issued_on),
     }

@@ -7,14 +7,17 @@ import pytest
 
 from tests.sample_context import strings_in
 from wenshu.compute.snapshot import FigureValue
-from wenshu.compute.summary import compute_unit_year
-from wenshu.generators.year_summary import build_context
+from wenshu.compute.summary import compute_unit
+from wenshu.periods import Period
+from wenshu.generators.summary import build_context
 from wenshu.narrative import Narrative
+
+YEAR = Period.year(2025)
 
 
 @pytest.fixture
 def context(small_snapshot, catalogue):
-    report = compute_unit_year(small_snapshot, catalogue, "S1")
+    report = compute_unit(small_snapshot, catalogue, "S1", YEAR)
     return build_context(report, catalogue, issued_on=date(2026, 1, 15))
 
 
@@ -68,7 +71,7 @@ def test_plans_follow_from_the_problems(context):
 
 
 def test_staff_narrative_is_merged(small_snapshot, catalogue):
-    report = compute_unit_year(small_snapshot, catalogue, "S1")
+    report = compute_unit(small_snapshot, catalogue, "S1", YEAR)
     narrative = Narrative(highlights=("建成示范点3个。",), problems=("人员流动大。",),
                           plans=("完善考核办法。", "加强队伍建设。"))
     context = build_context(report, catalogue, issued_on=date(2026, 1, 15), narrative=narrative)
@@ -85,14 +88,14 @@ def test_no_placeholder_text_reaches_the_document(context):
 
 
 def test_same_inputs_same_words(small_snapshot, catalogue):
-    report = compute_unit_year(small_snapshot, catalogue, "S1")
+    report = compute_unit(small_snapshot, catalogue, "S1", YEAR)
     first = build_context(report, catalogue, issued_on=date(2026, 1, 15))
     assert build_context(report, catalogue, issued_on=date(2026, 1, 15)) == first
 
 
 def test_parent_met_but_a_child_missed_is_a_problem(small_snapshot, catalogue):
     # The district meets the default ≥90% check rate (92.80%); its street signed ≥95%.
-    report = compute_unit_year(small_snapshot, catalogue, "D")
+    report = compute_unit(small_snapshot, catalogue, "D", YEAR)
     context = build_context(report, catalogue, issued_on=date(2026, 1, 15))
     uneven = next(p for p in context["problems"] if "工作进展不够平衡" in p["lead"])
     assert uneven["lead"].endswith("街道之间工作进展不够平衡。")
@@ -105,7 +108,7 @@ def _street_with_figures(snapshot, catalogue, **figures: int) -> dict:
     extra = tuple(FigureValue(unit_code="S1", year=2025, key=key, value=Decimal(value))
                   for key, value in figures.items())
     snapshot = snapshot.model_copy(update={"figures": snapshot.figures + extra})
-    return build_context(compute_unit_year(snapshot, catalogue, "S1"), catalogue,
+    return build_context(compute_unit(snapshot, catalogue, "S1", YEAR), catalogue,
                          issued_on=date(2026, 1, 15))
 
 
@@ -125,3 +128,19 @@ def test_ceilings_met_are_stated_together(small_snapshot, catalogue):
                                    births_female=1056, population=200000)
     # 1100/1056 = 104.17 inside 103～107; 2156/200000 = 10.78‰ under ≤12‰.
     assert "出生人口性别比、人口出生率均控制在目标范围内" in context["indicator_intro"]
+
+
+def test_half_year_voice_and_pace(small_snapshot, catalogue):
+    report = compute_unit(small_snapshot, catalogue, "S1", Period.parse("2025H1"))
+    context = build_context(report, catalogue, issued_on=date(2025, 7, 10))
+    assert context["title"] == "东城街道2025年上半年人口和计划生育工作总结"
+    assert context["indicator_heading"] == "一、上半年主要指标完成情况"
+    assert context["plans_heading"] == "四、下半年工作打算"
+    assert context["opening"].endswith("现将上半年工作情况总结如下：")
+    row = next(r for r in context["indicator_rows"] if r["label"] == "孕环情检查受检率")
+    assert (row["target"], row["due"], row["met"]) == ("≥95%", "≥47.5%", "达到")
+    assert any("按序时进度（50%）考核" in note for note in context["indicator_notes"])
+    training = next(s for s in context["work_sections"] if s["heading"].endswith("教育培训"))
+    assert training["paragraphs"][0].startswith("上半年，全街道共举办培训班8期")
+    for text in strings_in(context):
+        assert "全年" not in text or "全年目标" in text, text

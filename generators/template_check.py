@@ -1,0 +1,481 @@
+"""Lint a .docx template before any render: syntax, split tags, IME delimiters, variables.
+
+:func:`check_template` reads a template the way docxtpl renders it (the body with its
+tables and text boxes, headers, footers, footnotes and the core properties docxtpl fills)
+and reports, per Word paragraph:
+
+- ``syntax`` (error): a Jinja syntax error in the text docxtpl hands to Jinja after its
+  own tag cleaning (``DocxTemplate.patch_xml``), located at the paragraph holding the
+  offending tag; for a block left open, the paragraph that opens it;
+- ``tag_spans_paragraphs`` (error): a tag that starts in one paragraph and ends in another;
+- ``split_tag`` (warning): a tag whose characters Word keeps in several runs;
+- ``ime_delimiter`` (error): ｛｛ ｝｝ ｛％ ％｝ ｛＃ and mixed forms such as {｛ or {％, which
+  docxtpl leaves in the output as text;
+- ``fullwidth_quote`` (error) / ``curly_quote`` (warning): ＂＇ or “ ” ‘ ’ inside a tag;
+- ``unrendered_part`` (warning): a tag in endnotes or comments, which docxtpl never fills;
+- ``unknown_variable`` (error) / ``unused_variable`` (warning): what the template reads
+  against what the document kind provides (see :func:`context_paths` for the notation).
+
+Nothing is rendered: the checks only lex, parse and walk the templates' syntax trees.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+from docx.opc.exceptions import PackageNotFoundError
+from docxtpl import DocxTemplate
+from jinja2 import meta, nodes
+from lxml import etree
+
+from wenshu.errors import TemplateError
+
+Severity = Literal["error", "warning"]
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_W_P, _W_R = f"{{{_W}}}p", f"{{{_W}}}r"
+# Every element whose text docxtpl's regexes see as template text.
+_TEXT_TAGS = (f"{{{_W}}}t", f"{{{_W}}}instrText", f"{{{_W}}}delText")
+_W_T = _TEXT_TAGS[0]
+
+_WORDML = "application/vnd.openxmlformats-officedocument.wordprocessingml."
+_FOOTNOTES = _WORDML + "footnotes+xml"
+_UNRENDERED = (_WORDML + "endnotes+xml", _WORDML + "comments+xml")
+# The core properties docxtpl renders (DocxTemplate.render_properties).
+_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
+_CORE_PART = "docProps/core.xml"
+
+_OPENER = re.compile(r"\{[{%#]")
+_TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", re.DOTALL)
+# A delimiter with at least one full-width character (the ASCII ones are filtered out).
+_IME_DELIMITER = re.compile(r"[{｛][{｛%％#＃]|[}｝%％#＃][}｝]")
+_ASCII_DELIMITERS = frozenset({"{{", "{%", "{#", "}}", "%}", "#}"})
+_FULLWIDTH_QUOTES = frozenset("＂＇「」『』")
+_CURLY_QUOTES = frozenset("“”‘’")
+_SHORT = 40
+
+# Block tags that need an end tag; ``set`` only in its block form (no ``=``).
+_BLOCKS = frozenset({"for", "if", "macro", "call", "filter", "with", "block", "autoescape",
+                     "trans", "set"})
+
+
+@dataclass(frozen=True)
+class TemplateProblem:
+    """One finding, located as a template author finds it in Word.
+
+    ``part`` is the package part (``word/document.xml``, ``word/footer1.xml``,
+    ``docProps/core.xml``), None for a finding about the whole template;
+    ``paragraph`` counts the part's paragraphs from 1 in document order, table
+    cells and text boxes included (None when the place is not one paragraph);
+    ``text`` is that paragraph's text, shortened.
+    """
+
+    part: str | None
+    paragraph: int | None
+    text: str
+    code: str
+    message: str
+    severity: Severity
+
+    def __str__(self) -> str:
+        """One line: where, severity, code and message."""
+        where = self.part or "模板"
+        if self.paragraph is not None:
+            where += f" 第{self.paragraph}段"
+        if self.text:
+            where += f"「{self.text}」"
+        return f"{where}: {self.severity} {self.code}: {self.message}"
+
+
+@dataclass
+class _Part:
+    """A rendered part's text as docxtpl sees it, with each character's paragraph and run."""
+
+    name: str
+    xml: str
+    paragraphs: list[str]
+    stream: str
+    owners: list[int]  # paragraph index per character of ``stream``
+    runs: list[int]  # run index per character of ``stream`` (-1 outside runs)
+
+    def at(self, paragraph: int | None) -> tuple[int | None, str]:
+        """The 1-based paragraph number and shortened text for a 0-based index."""
+        if paragraph is None or paragraph < 0:
+            return None, ""
+        return paragraph + 1, _shorten(self.paragraphs[paragraph])
+
+
+@dataclass
+class _Reads:
+    """Variable paths a template reads, each with where it is first read."""
+
+    first: dict[str, tuple[str | None, int | None, str]] = field(default_factory=dict)
+
+    def add(self, path: str, where: tuple[str | None, int | None, str]) -> None:
+        self.first.setdefault(path, where)
+
+
+def check_template(path: Path, provided: frozenset[str] | None) -> list[TemplateProblem]:
+    """Every problem found in the .docx template at ``path``, in document order.
+
+    ``provided`` is what the document kind's context offers, as :func:`context_paths`
+    writes it; None skips the variable comparison. Raises :class:`TemplateError` when
+    the file is missing or not a .docx.
+    """
+    try:
+        template = DocxTemplate(path)
+        document = template.get_docx()
+    except (OSError, PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile,
+            etree.XMLSyntaxError) as exc:
+        raise TemplateError(f"{path.name}: not a .docx template: {exc}") from exc
+    env = jinja2.Environment()
+    problems: list[TemplateProblem] = []
+    reads = _Reads()
+    for part in _rendered_parts(template):
+        problems.extend(_check_text(part))
+        problems.extend(_check_syntax(template, part, env, reads))
+    for name in _PROPERTIES:
+        value = getattr(document.core_properties, name) or ""
+        problems.extend(_check_property(name, value, env, reads))
+    for package_part in document.part.package.parts:
+        if package_part.content_type in _UNRENDERED:
+            part = _read_part(str(package_part.partname).lstrip("/"), package_part.blob)
+            problems.extend(_check_unrendered(part))
+    if provided is not None:
+        problems.extend(_compare(reads, provided))
+    return problems
+
+
+def context_paths(context: Mapping[str, Any]) -> frozenset[str]:
+    """The variable paths a sample context provides, in the notation checks compare.
+
+    A key is its name (``title``), a mapping's key is joined with a dot
+    (``report.unit``), and the items of a list are ``name[]`` (``indicator_rows[]``,
+    ``indicator_rows[].label``). Item keys are the union over all items, so a list
+    must hold at least one item for its items' keys to count as provided.
+    """
+    paths: set[str] = set()
+
+    def walk(path: str, value: Any) -> None:
+        paths.add(path)
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                walk(f"{path}.{key}", item)
+        elif isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+            for item in value:
+                walk(f"{path}[]", item)
+
+    for key, value in context.items():
+        walk(str(key), value)
+    return frozenset(paths)
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _SHORT else text[:_SHORT - 1] + "…"
+
+
+def _rendered_parts(template: DocxTemplate) -> Iterator[_Part]:
+    """Body, headers, footers and footnotes, with the XML text docxtpl renders from each."""
+    document = template.docx
+    body = template.get_xml()
+    yield _read_part(str(document.part.partname).lstrip("/"), body.encode("utf-8"), body)
+    for uri in (template.HEADER_URI, template.FOOTER_URI):
+        for _, part in template.get_headers_footers(uri):
+            yield _read_part(str(part.partname).lstrip("/"), part.blob, template.get_part_xml(part))
+    for part in document.part.package.parts:
+        if part.content_type == _FOOTNOTES:
+            blob = part.blob
+            yield _read_part(str(part.partname).lstrip("/"), blob, blob.decode("utf-8"))
+
+
+def _read_part(name: str, blob: bytes, xml: str = "") -> _Part:
+    """Paragraph texts (w:t) and the text stream docxtpl's regexes see, in document order."""
+    root = etree.fromstring(blob)
+    index = {paragraph: number for number, paragraph in enumerate(root.iter(_W_P))}
+    run_index = {run: number for number, run in enumerate(root.iter(_W_R))}
+    paragraphs = [""] * len(index)
+    pieces: list[str] = []
+    owners: list[int] = []
+    runs: list[int] = []
+    for element in root.iter(*_TEXT_TAGS):
+        text = element.text or ""
+        run, paragraph = -1, element.getparent()
+        while paragraph is not None and paragraph.tag != _W_P:
+            if run == -1 and paragraph.tag == _W_R:
+                run = run_index[paragraph]
+            paragraph = paragraph.getparent()
+        owner = index[paragraph] if paragraph is not None else -1
+        if element.tag == _W_T and owner >= 0:
+            paragraphs[owner] += text
+        pieces.append(text)
+        owners.extend([owner] * len(text))
+        runs.extend([run] * len(text))
+    return _Part(name, xml, paragraphs, "".join(pieces), owners, runs)
+
+
+def _problem(part: _Part, paragraph: int | None, code: str, message: str,
+             severity: Severity) -> TemplateProblem:
+    number, text = part.at(paragraph)
+    return TemplateProblem(part.name, number, text, code, message, severity)
+
+
+def _check_text(part: _Part) -> Iterator[TemplateProblem]:
+    """Delimiters typed with an input method, quotes inside tags, and split tags."""
+    for index, text in enumerate(part.paragraphs):
+        typed = sorted({m.group() for m in _IME_DELIMITER.finditer(text)} - _ASCII_DELIMITERS)
+        if typed:
+            yield _problem(part, index, "ime_delimiter", _ime_message(typed), "error")
+        for tag in _TAG.findall(text):
+            if _FULLWIDTH_QUOTES & set(tag):
+                yield _problem(part, index, "fullwidth_quote",
+                               f"标签 {tag} 中有全角引号，模板无法识别；请在半角（英文）状态下输入引号", "error")
+            elif _CURLY_QUOTES & set(tag):
+                yield _problem(part, index, "curly_quote",
+                               f"标签 {tag} 中有弯引号（Word 自动替换的“ ”）；docxtpl 会把它们改成直引号，"
+                               "但若要在文中显示弯引号就会被改掉；建议关闭“自动套用格式”后输入直引号",
+                               "warning")
+    for match in _TAG.finditer(part.stream):
+        start, end = match.span()
+        owners = set(part.owners[start:end])
+        runs = set(part.runs[start:end])
+        tag = _shorten(match.group())
+        if len(owners) > 1:
+            yield _problem(part, part.owners[start], "tag_spans_paragraphs",
+                           f"标签 {tag} 跨越了段落，渲染会出错；请把整个标签放在同一段中", "error")
+        elif len(runs) > 1:
+            yield _problem(part, part.owners[start], "split_tag",
+                           f"标签 {tag} 被 Word 拆成了{len(runs)}段格式（run）；docxtpl 通常能拼回，"
+                           "但建议删除后一次性重新输入（或粘贴为纯文本）", "warning")
+
+
+def _ime_message(typed: Sequence[str]) -> str:
+    shown = "、".join(typed)
+    return (f"{shown} 是用中文输入法输入的全角符号，docxtpl 不认作标签，会原样印在文件里；"
+            "请切换到英文（半角）状态重新输入 {{ }}、{% %}、{# #}")
+
+
+def _check_unrendered(part: _Part) -> Iterator[TemplateProblem]:
+    opener = _OPENER.search(part.stream)
+    if opener is not None:
+        yield _problem(part, part.owners[opener.start()], "unrendered_part",
+                       "尾注和批注中的标签不会被填充，会原样留在文件里", "warning")
+
+
+def _jinja_source(template: DocxTemplate, part: _Part) -> tuple[str, list[int | None]]:
+    """The text Jinja parses for ``part``, each tag on its own line; line → paragraph.
+
+    docxtpl's cleaning keeps every tag opener in order, so the n-th opener in the
+    cleaned text is the n-th in the part's text. When the counts differ (docxtpl's
+    colspan/cellbg/vm/hm tags rewrite XML), lines are not mapped to paragraphs.
+    """
+    source = _OPENER.sub(lambda m: "\n" + m.group(), template.patch_xml(part.xml))
+    owners = [part.owners[m.start()] for m in _OPENER.finditer(part.stream)]
+    line_count = source.count("\n") + 1
+    lines: list[int | None] = [None] * (line_count + 1)  # 1-based
+    openers = [source.count("\n", 0, m.start()) + 1 for m in _OPENER.finditer(source)]
+    if len(openers) == len(owners):
+        current: int | None = None
+        next_opener = 0
+        for line in range(1, line_count + 1):
+            while next_opener < len(openers) and openers[next_opener] <= line:
+                current = owners[next_opener]
+                next_opener += 1
+            lines[line] = current
+    return source, lines
+
+
+def _check_syntax(template: DocxTemplate, part: _Part, env: jinja2.Environment,
+                  reads: _Reads) -> Iterator[TemplateProblem]:
+    if not _OPENER.search(part.stream):
+        return
+    source, lines = _jinja_source(template, part)
+    try:
+        tree = env.parse(source)
+    except jinja2.TemplateSyntaxError as exc:
+        line = _error_line(env, source, exc)
+        paragraph = lines[line] if 0 < line < len(lines) else None
+        problem = _problem(part, paragraph, "syntax", _syntax_message(exc), "error")
+        if paragraph is None:
+            # Without a paragraph, show the text around the error as docxtpl does.
+            text = re.sub(r"<[^>]+>", "", source.splitlines()[line - 1]) if line > 0 else ""
+            problem = TemplateProblem(part.name, None, _shorten(text), problem.code,
+                                      problem.message, "error")
+        yield problem
+        return
+    for path, line in _read_paths(tree, env):
+        paragraph = lines[line] if 0 < line < len(lines) else None
+        number, text = part.at(paragraph)
+        reads.add(path, (part.name, number, text))
+
+
+def _error_line(env: jinja2.Environment, source: str, exc: jinja2.TemplateSyntaxError) -> int:
+    """The line to blame: for a block never closed, the line that opens it."""
+    if not exc.message or not exc.message.startswith("Unexpected end of template"):
+        return exc.lineno
+    stack: list[int] = []
+    try:
+        tokens = [token for token in env.lex(source) if token[1] != "whitespace"]
+    except jinja2.TemplateSyntaxError:
+        return exc.lineno
+    for position, (line, kind, value) in enumerate(tokens):
+        if kind != "name" or position == 0 or tokens[position - 1][1] != "block_begin":
+            continue
+        if value in _BLOCKS and not (value == "set" and _inline_set(tokens, position)):
+            stack.append(line)
+        elif value.startswith("end") and stack:
+            stack.pop()
+    return stack[-1] if stack else exc.lineno
+
+
+def _inline_set(tokens: list[tuple[int, str, str]], position: int) -> bool:
+    """Whether the ``set`` at ``position`` assigns inline (``{% set x = 1 %}``)."""
+    for _, kind, value in tokens[position:]:
+        if kind == "block_end":
+            return False
+        if kind == "operator" and value == "=":
+            return True
+    return False
+
+
+def _syntax_message(exc: jinja2.TemplateSyntaxError) -> str:
+    message = f"模板语法错误：{exc.message}"
+    unexpected = re.search(r"unexpected char '(.)'", exc.message or "")
+    if unexpected and ord(unexpected.group(1)) > 0x7F:
+        message += f"；标签里的“{unexpected.group(1)}”是全角字符，请在英文（半角）状态下输入"
+    return message
+
+
+def _check_property(name: str, value: str, env: jinja2.Environment,
+                    reads: _Reads) -> Iterator[TemplateProblem]:
+    text = _shorten(f"{name}: {value}")
+    typed = sorted({m.group() for m in _IME_DELIMITER.finditer(value)} - _ASCII_DELIMITERS)
+    if typed:
+        yield TemplateProblem(_CORE_PART, None, text, "ime_delimiter", _ime_message(typed), "error")
+    if not _OPENER.search(value):
+        return
+    try:
+        tree = env.parse(value)
+    except jinja2.TemplateSyntaxError as exc:
+        yield TemplateProblem(_CORE_PART, None, text, "syntax", _syntax_message(exc), "error")
+        return
+    for path, _ in _read_paths(tree, env):
+        reads.add(path, (_CORE_PART, None, text))
+
+
+def _read_paths(tree: nodes.Template, env: jinja2.Environment) -> list[tuple[str, int]]:
+    """(path, line) of every context value the template reads, in the order read."""
+    roots = meta.find_undeclared_variables(tree) - set(env.globals)
+    found: list[tuple[str, int]] = []
+    _visit(tree, {}, found)
+    return [(path, line) for path, line in found if _root(path) in roots]
+
+
+def _visit(node: nodes.Node, scope: dict[str, str | None], found: list[tuple[str, int]]) -> None:
+    """Record the paths ``node`` reads; ``scope`` maps local names to the path they stand for."""
+    if isinstance(node, nodes.For):
+        _visit(node.iter, scope, found)
+        inner = dict(scope, loop=None)
+        items = _path(node.iter, scope)
+        for name in _names(node.target):
+            inner[name] = f"{items}[]" if items and isinstance(node.target, nodes.Name) else None
+        for child in (*node.body, *([node.test] if node.test else [])):
+            _visit(child, inner, found)
+        for child in node.else_:
+            _visit(child, scope, found)
+    elif isinstance(node, (nodes.Assign, nodes.AssignBlock)):
+        for child in node.iter_child_nodes(exclude=("target",)):
+            _visit(child, scope, found)
+        scope.update(dict.fromkeys(_names(node.target)))
+    elif isinstance(node, (nodes.Macro, nodes.CallBlock)):
+        inner = dict(scope, **dict.fromkeys(a.name for a in node.args), caller=None, varargs=None,
+                     kwargs=None)
+        if isinstance(node, nodes.Macro):
+            scope[node.name] = None
+        else:
+            _visit(node.call, scope, found)
+        for child in (*node.defaults, *node.body):
+            _visit(child, inner, found)
+    elif isinstance(node, nodes.With):
+        for value in node.values:
+            _visit(value, scope, found)
+        inner = dict(scope, **dict.fromkeys(n for t in node.targets for n in _names(t)))
+        for child in node.body:
+            _visit(child, inner, found)
+    elif isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
+        # x.items(), title.strip(): a method of the value, so the value is what is read.
+        _visit(node.node.node, scope, found)
+        for child in node.iter_child_nodes(exclude=("node",)):
+            _visit(child, scope, found)
+    elif isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem)):
+        path = _path(node, scope)
+        if path is not None:
+            found.append((path, node.lineno))
+        elif not isinstance(node, nodes.Name):
+            for child in node.iter_child_nodes():
+                _visit(child, scope, found)
+    else:
+        for child in node.iter_child_nodes():
+            _visit(child, scope, found)
+
+
+def _path(node: nodes.Node, scope: Mapping[str, str | None]) -> str | None:
+    """``indicator_rows[].label`` for ``r.label`` inside ``for r in indicator_rows``."""
+    if isinstance(node, nodes.Name):
+        return scope.get(node.name) if node.name in scope else node.name
+    if isinstance(node, nodes.Getattr):
+        base = _path(node.node, scope)
+        return f"{base}.{node.attr}" if base else None
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        base = _path(node.node, scope)
+        if base is None:
+            return None
+        return f"{base}.{node.arg.value}" if isinstance(node.arg.value, str) else f"{base}[]"
+    return None
+
+
+def _names(target: nodes.Node) -> Iterable[str]:
+    if isinstance(target, nodes.Name):
+        yield target.name
+    elif isinstance(target, nodes.Tuple):
+        for item in target.items:
+            yield from _names(item)
+
+
+def _root(path: str) -> str:
+    return re.split(r"[.\[]", path, maxsplit=1)[0]
+
+
+def _ancestors(path: str) -> list[str]:
+    """``a.b[].c`` → ``a``, ``a.b``, ``a.b[]``."""
+    cuts = {m.start() for m in re.finditer(r"\.|\[\]", path)}
+    cuts |= {m.end() for m in re.finditer(r"\[\]", path)}
+    return [path[:cut] for cut in sorted(cuts) if 0 < cut < len(path)]
+
+
+def _compare(reads: _Reads, provided: frozenset[str]) -> Iterator[TemplateProblem]:
+    """Read but not provided (errors, where first read), provided but never read (warnings)."""
+    leaves = {p for p in provided
+              if not any(q.startswith((f"{p}.", f"{p}[]")) for q in provided)}
+    for path, (part, paragraph, text) in reads.first.items():
+        if path in provided or any(a in leaves for a in _ancestors(path)):
+            continue
+        message = f"模板使用了 {path}，但这类文件不提供它"
+        close = difflib.get_close_matches(path, sorted(provided), n=1, cutoff=0.8)
+        if close:
+            message += f"；是否应为 {close[0]}？"
+        yield TemplateProblem(part, paragraph, text, "unknown_variable", message, "error")
+    read = set(reads.first)
+    unused = {p for p in provided
+              if not any(r == p or r.startswith((f"{p}.", f"{p}[]")) for r in read)}
+    for path in sorted(unused):
+        if not any(a in unused for a in _ancestors(path)):
+            yield TemplateProblem(None, None, "", "unused_variable",
+                                  f"这类文件提供 {path}，但模板没有用到它", "warning")

@@ -1,0 +1,109 @@
+"""The tasks every document flow shares: load → compute → render → convert → archive.
+
+Each task is a thin call into :mod:`wenshu.pipeline`. Per unit-document work is
+mapped (one task per document); PDF conversion runs as one batch per converter
+worker and is the only step that retries (LibreOffice can crash; nothing else
+is flaky). :func:`generate_documents` runs the steps; call it inside a flow.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from datetime import date
+from pathlib import Path
+
+import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
+from prefect import task, unmapped
+from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
+
+from wenshu.compute.load import load_snapshot
+from wenshu.compute.snapshot import Snapshot
+from wenshu.db import session_scope
+from wenshu.generators.kinds import DocumentKind, DocumentOptions
+from wenshu.generators.pdf import SofficeConverter
+from wenshu.models.catalogue import Catalogue, load_catalogue
+from wenshu.narrative import Narrative, parse_narrative
+from wenshu.periods import Period
+from wenshu.pipeline import Job, Outcome, archive_job, plan_documents, render_job, select_units
+from wenshu.settings import Settings, get_settings
+from wenshu.workflows.runtime import current_flow_run_id
+
+PDF_WORKERS = max(1, min(2, os.cpu_count() or 1))
+
+
+@task(cache_policy=NO_CACHE)
+def load(settings: Settings, unit_code: str, year: int) -> Snapshot:
+    """Read the subtree's ledgers, figures and targets for the year and the one before."""
+    with session_scope(settings) as session:
+        return load_snapshot(session, unit_code, year)
+
+
+@task(cache_policy=NO_CACHE)
+def compute(settings: Settings, kind: DocumentKind, snapshot: Snapshot, catalogue: Catalogue,
+            units: list[str], period: Period, options: DocumentOptions
+            ) -> tuple[list[Job], list[Outcome]]:
+    """Compute every unit's figures and text; keep only documents whose inputs changed."""
+    return plan_documents(settings, kind, snapshot, catalogue, units, period, options)
+
+
+@task(cache_policy=NO_CACHE)
+def render(job: Job, out_dir: Path) -> Path:
+    """Fill the Word template for one document."""
+    return render_job(job, out_dir)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def convert(settings: Settings, docx_paths: list[Path], worker: int) -> list[Path]:
+    """Turn a batch of .docx into PDF with this worker's own LibreOffice profile."""
+    if not docx_paths:
+        return []
+    converter = SofficeConverter.from_settings(settings, worker)
+    return converter.convert_many(docx_paths, docx_paths[0].parent)
+
+
+@task(cache_policy=NO_CACHE)
+def archive(settings: Settings, jobs: list[Job], docx: list[Path], pdf: list[Path],
+            flow_run_id: str | None) -> list[Outcome]:
+    """Store each document's Word and PDF files as a new version."""
+    return [archive_job(settings, job, {"docx": d, "pdf": p}, flow_run_id)
+            for job, d, p in zip(jobs, docx, pdf, strict=True)]
+
+
+def document_options(issued_on: date | None, narrative_files: list[str] | None,
+                     signature_unit: str | None) -> DocumentOptions:
+    """Options from flow parameters (which must stay JSON-friendly for deployments)."""
+    narrative = Narrative()
+    for path in narrative_files or []:
+        narrative = narrative.merged(parse_narrative(Path(path)))
+    return DocumentOptions(issued_on=issued_on or date.today(), narrative=narrative,
+                           signature_unit=signature_unit)
+
+
+def generate_documents(kind: DocumentKind, unit_code: str, period: Period, *,
+                       all_levels: bool = False, levels: list[str] | None = None,
+                       options: DocumentOptions) -> list[Outcome]:
+    """Generate and archive ``kind`` for a unit (and its subtree); run inside a flow."""
+    settings = get_settings()
+    catalogue = load_catalogue(settings.catalogue_dir)
+    snapshot = load(settings, unit_code, period.start.year)
+    units = select_units(snapshot, all_levels, tuple(levels or ()))
+    # quote(): Prefect would otherwise walk every item of the snapshot looking for futures.
+    jobs, unchanged = compute(settings, kind, quote(snapshot), quote(catalogue), units, period,
+                              options)
+    if not jobs:
+        return unchanged
+    run_id = current_flow_run_id()
+    work = settings.work_dir / (run_id or uuid.uuid4().hex)
+    try:
+        docx = render.map(jobs, out_dir=unmapped(work)).result()
+        batches = [docx[i::PDF_WORKERS] for i in range(PDF_WORKERS)]
+        converted = convert.map(unmapped(settings), batches, list(range(PDF_WORKERS))).result()
+        pdf_by_docx = {d: p for batch, pdfs in zip(batches, converted, strict=True)
+                       for d, p in zip(batch, pdfs, strict=True)}
+        created = archive(settings, jobs, docx, [pdf_by_docx[d] for d in docx], run_id)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return created + unchanged
