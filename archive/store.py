@@ -1,10 +1,11 @@
 """Storing generated documents immutably, one version per change of inputs or template.
 
-Layout under the archive root::
+Layout under the archive root (``/<topic>`` only for documents that have one,
+such as the 实施方案 of a named campaign)::
 
-    <kind>/<unit_code>/<period>/v0001/<unit_code>_<period>_<kind>.docx
-                                     /<unit_code>_<period>_<kind>.pdf
-                                     /metadata.json
+    <kind>/<unit_code>/<period>[/<topic>]/v0001/<unit_code>_<period>_<kind>.docx
+                                               /<unit_code>_<period>_<kind>.pdf
+                                               /metadata.json
 
 A version's files are written to a staging folder and renamed into place in one
 step, then recorded in the database; if recording fails the folder is removed,
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -35,6 +36,21 @@ from wenshu.settings import Settings
 
 FORMATS = ("docx", "pdf")
 _STORE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class DocumentKey:
+    """What identifies a document across its versions."""
+
+    kind: str
+    unit_code: str
+    period: str
+    topic: str = ""  # e.g. the campaign of an implementation plan; "" for most kinds
+
+    @property
+    def stem(self) -> str:
+        """The stored files' name without extension."""
+        return "_".join(p for p in (self.unit_code, self.period, self.kind, self.topic) if p)
 
 
 @dataclass(frozen=True)
@@ -52,9 +68,7 @@ class StoredVersion:
     """A version of a document as the archive records it."""
 
     document_id: int
-    kind: str
-    unit_code: str
-    period: str
+    key: DocumentKey
     title: str
     version: int
     created_at: datetime
@@ -82,6 +96,11 @@ def _fsync_copy(source: Path, target: Path) -> None:
         os.fsync(dst.fileno())
 
 
+def _document_query(key: DocumentKey) -> Select[tuple[Document]]:
+    return select(Document).where(Document.kind == key.kind, Document.unit_code == key.unit_code,
+                                  Document.period == key.period, Document.topic == key.topic)
+
+
 class Archive:
     """The document archive under ``settings.archive_dir``, recorded in the database."""
 
@@ -91,19 +110,19 @@ class Archive:
 
     # -- writing -------------------------------------------------------------
 
-    def find_identical(self, session: Session, kind: str, unit_code: str, period: str,
-                       input_sha256: str, template_sha256: str) -> StoredVersion | None:
+    def find_identical(self, session: Session, key: DocumentKey, input_sha256: str,
+                       template_sha256: str) -> StoredVersion | None:
         """The latest version if it was made from the same inputs and template."""
-        latest = self._latest(session, kind, unit_code, period)
+        latest = self._latest(session, key)
         if latest is None:
             return None
         if latest.input_sha256 == input_sha256 and latest.template_sha256 == template_sha256:
             return self._to_stored(latest, created=False)
         return None
 
-    def store(self, *, kind: str, unit_code: str, period: str, title: str,
-              files: Mapping[str, Path], template_name: str, template_sha256: str,
-              input_sha256: str, flow_run_id: str | None = None) -> StoredVersion:
+    def store(self, key: DocumentKey, *, title: str, files: Mapping[str, Path],
+              template_name: str, template_sha256: str, input_sha256: str,
+              flow_run_id: str | None = None) -> StoredVersion:
         """Archive a generated document as a new version, unless nothing changed.
 
         ``files`` maps a format (docx, pdf) to the file to copy in. Returns the
@@ -115,34 +134,31 @@ class Archive:
             raise ArchiveError(f"formats must be among {FORMATS}, got {sorted(files)}")
         for attempt in range(_STORE_ATTEMPTS):
             try:
-                return self._store_once(kind, unit_code, period, title, files, template_name,
-                                        template_sha256, input_sha256, flow_run_id)
+                return self._store_once(key, title, files, template_name, template_sha256,
+                                        input_sha256, flow_run_id)
             except IntegrityError:
                 # A concurrent writer took this version number; read again and retry.
                 if attempt == _STORE_ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
 
-    def _store_once(self, kind: str, unit_code: str, period: str, title: str,
-                    files: Mapping[str, Path], template_name: str, template_sha256: str,
-                    input_sha256: str, flow_run_id: str | None) -> StoredVersion:
+    def _store_once(self, key: DocumentKey, title: str, files: Mapping[str, Path],
+                    template_name: str, template_sha256: str, input_sha256: str,
+                    flow_run_id: str | None) -> StoredVersion:
         folder: Path | None = None
         try:
             with session_scope(self.settings) as session:
-                existing = self.find_identical(session, kind, unit_code, period, input_sha256,
-                                               template_sha256)
+                existing = self.find_identical(session, key, input_sha256, template_sha256)
                 if existing is not None:
                     return existing
-                document = session.scalar(
-                    select(Document).where(Document.kind == kind, Document.unit_code == unit_code,
-                                           Document.period == period)
-                )
+                document = session.scalar(_document_query(key))
                 if document is None:
-                    document = Document(kind=kind, unit_code=unit_code, period=period, title=title)
+                    document = Document(kind=key.kind, unit_code=key.unit_code, period=key.period,
+                                        topic=key.topic, title=title)
                     session.add(document)
                 document.title = title
                 session.flush()
-                latest = self._latest(session, kind, unit_code, period)
+                latest = self._latest(session, key)
                 version = DocumentVersion(
                     document_id=document.id, version=1 if latest is None else latest.version + 1,
                     created_at=datetime.now(UTC), template_name=template_name,
@@ -151,8 +167,8 @@ class Archive:
                 )
                 session.add(version)
                 session.flush()
-                folder = self._version_dir(kind, unit_code, period, version.version)
-                stored = self._place_files(folder, f"{unit_code}_{period}_{kind}", files)
+                folder = self._version_dir(key, version.version)
+                stored = self._place_files(folder, key.stem, files)
                 session.add_all(
                     StoredFile(version_id=version.id, format=fmt, size=item.size,
                                sha256=item.sha256, path=item.path.relative_to(self.root).as_posix())
@@ -168,8 +184,9 @@ class Archive:
                 shutil.rmtree(folder, ignore_errors=True)
             raise
 
-    def _version_dir(self, kind: str, unit_code: str, period: str, number: int) -> Path:
-        return self.root / kind / unit_code / period / f"v{number:04d}"
+    def _version_dir(self, key: DocumentKey, number: int) -> Path:
+        folder = self.root / key.kind / key.unit_code / key.period
+        return (folder / key.topic if key.topic else folder) / f"v{number:04d}"
 
     def _place_files(self, folder: Path, stem: str, files: Mapping[str, Path]
                      ) -> dict[str, ArchivedFile]:
@@ -198,8 +215,9 @@ class Archive:
     def _write_metadata(self, folder: Path, version: StoredVersion) -> None:
         """A human-readable record beside the files, for archivists without the database."""
         data = {
-            "document_id": version.document_id, "kind": version.kind,
-            "unit_code": version.unit_code, "period": version.period, "title": version.title,
+            "document_id": version.document_id, "kind": version.key.kind,
+            "unit_code": version.key.unit_code, "period": version.key.period,
+            "topic": version.key.topic, "title": version.title,
             "version": version.version, "created_at": version.created_at.isoformat(),
             "template": {"name": version.template_name, "sha256": version.template_sha256},
             "input_sha256": version.input_sha256, "flow_run_id": version.flow_run_id,
@@ -212,12 +230,12 @@ class Archive:
 
     # -- reading -------------------------------------------------------------
 
-    def _latest(self, session: Session, kind: str, unit_code: str, period: str
-                ) -> DocumentVersion | None:
+    def _latest(self, session: Session, key: DocumentKey) -> DocumentVersion | None:
         return session.scalar(
             select(DocumentVersion)
             .join(Document)
-            .where(Document.kind == kind, Document.unit_code == unit_code, Document.period == period)
+            .where(Document.kind == key.kind, Document.unit_code == key.unit_code,
+                   Document.period == key.period, Document.topic == key.topic)
             .order_by(DocumentVersion.version.desc())
             .options(selectinload(DocumentVersion.files), selectinload(DocumentVersion.document))
             .limit(1)
@@ -229,8 +247,9 @@ class Archive:
         files = {f.format: ArchivedFile(f.format, self.root / f.path, f.sha256, f.size)
                  for f in version.files}
         return StoredVersion(
-            document_id=document.id, kind=document.kind, unit_code=document.unit_code,
-            period=document.period, title=document.title, version=version.version,
+            document_id=document.id,
+            key=DocumentKey(document.kind, document.unit_code, document.period, document.topic),
+            title=document.title, version=version.version,
             created_at=version.created_at, template_name=version.template_name,
             template_sha256=version.template_sha256, input_sha256=version.input_sha256,
             flow_run_id=version.flow_run_id, files=files, created=created,

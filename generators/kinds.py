@@ -7,14 +7,15 @@ so every kind is testable without either.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from wenshu.compute.snapshot import Snapshot
 from wenshu.compute.summary import Rollup, compute_unit
-from wenshu.generators import summary
+from wenshu.generators import summary, template_build
 from wenshu.models.catalogue import Catalogue
 from wenshu.narrative import Narrative
 from wenshu.periods import Period
@@ -27,10 +28,14 @@ class DocumentOptions:
     issued_on: date
     narrative: Narrative = field(default_factory=Narrative)
     signature_unit: str | None = None
+    # Kind-specific input, as plain data: a campaign's plan, a checklist's answers …
+    spec: Mapping[str, Any] = field(default_factory=dict)
+    topic: str = ""  # part of the document's identity, e.g. the campaign's code
 
     def digest_parts(self) -> dict[str, Any]:
         """The options that shape a document's content (not its signing date)."""
-        return {"narrative": self.narrative.as_dict(), "signature_unit": self.signature_unit}
+        return {"narrative": self.narrative.as_dict(), "signature_unit": self.signature_unit,
+                "spec": self.spec, "topic": self.topic}
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class DocumentKind:
     label: str
     template: str  # name under templates/docx, without .docx
     build: Callable[[ContextRequest], dict[str, Any]]
+    build_template: Callable[[Path], None]  # writes the shipped template (template_build)
 
     def months(self, period: Period) -> frozenset[int]:
         """The ledger months a document for ``period`` reads (January to the period's end)."""
@@ -68,8 +74,11 @@ def _summary(request: ContextRequest) -> dict[str, Any]:
                                  signature_unit=options.signature_unit)
 
 
-YEAR_SUMMARY = DocumentKind("year_summary", "年度工作总结", "year_summary", _summary)
+YEAR_SUMMARY = DocumentKind("year_summary", "年度工作总结", "year_summary", _summary,
+                            template_build.build_year_summary)
 HALF_YEAR_SUMMARY = DocumentKind("half_year_summary", "半年工作总结", "half_year_summary",
-                                 _summary)
+                                 _summary, template_build.build_half_year_summary)
 
-KINDS: dict[str, DocumentKind] = {kind.key: kind for kind in (YEAR_SUMMARY, HALF_YEAR_SUMMARY)}
+def registered_kinds() -> dict[str, DocumentKind]:
+    """Every document kind by key (kinds defined in their own modules register here)."""
+    return {kind.key: kind for kind in (YEAR_SUMMARY, HALF_YEAR_SUMMARY)}

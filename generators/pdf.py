@@ -30,11 +30,13 @@ import queue
 import re
 import select
 import signal
+import struct
 import subprocess
 import tempfile
 import threading
 import time
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -45,9 +47,15 @@ from types import TracebackType
 from typing import IO, Any, Protocol
 
 from lxml import etree
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader
 from pypdf.errors import PdfReadError
-from pypdf.generic import DictionaryObject, NameObject, NumberObject, StreamObject
+from pypdf.generic import (
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+)
 
 from wenshu.errors import ConversionError
 from wenshu.settings import Settings
@@ -79,8 +87,9 @@ _PDF_EXPORT: dict[str, bool | int] = {
 _STOP_SECONDS = 10.0
 
 # What LibreOffice stamps differently on every export: the creation date in the Info
-# dictionary and in XMP, XMP's document and instance UUIDs (newer versions), the
-# trailer /ID and its own /DocChecksum (a digest over the other two).
+# dictionary, in XMP and in the header of the sRGB profile that PDF/A's output intent
+# embeds; XMP's document and instance UUIDs (newer versions); the trailer /ID and its
+# own /DocChecksum (a digest over the other two).
 _DATE = re.compile(rb"(/(?:CreationDate|ModDate)\s*\(D:)(\d{14})")
 _XMP_DATE = re.compile(
     rb"(<xmp:(?:CreateDate|ModifyDate|MetadataDate)>|xmp:(?:CreateDate|ModifyDate|MetadataDate)=\")"
@@ -89,13 +98,22 @@ _XMP_UUID = re.compile(
     rb"(xmpMM:(?:DocumentID|InstanceID)(?:>|=\")uuid:)"
     rb"([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})")
 _ID = re.compile(rb"(/ID\s*\[\s*<)([0-9A-Fa-f]+)(>\s*<)([0-9A-Fa-f]+)(>)")
+_CHECKSUM = re.compile(rb"(/DocChecksum\s*/)([0-9A-Fa-f]+)")
+_OUTPUT_PROFILE = re.compile(rb"/DestOutputProfile\s+(\d+)\s+0\s+R")
+_ICC_DATE = slice(24, 36)  # ICC.1 header: dateTimeNumber, six big-endian uint16
 # The DOS epoch, as on the entries of rendered .docx files: the date of a document
 # that states none.
 _EPOCH = date(1980, 1, 1)
 # LibreOffice embeds CFF faces (Noto CJK) as Type 1 programs numbered by a per-process
 # counter, so within one LibreOffice run a document's bytes depend on the documents before it.
+_FONT_FILE = re.compile(rb"/FontFile\s+(\d+)\s+0\s+R")
 _UNIQUE_ID = re.compile(rb"/UniqueID\s+\d+\s+def\s*")
 _EEXEC_KEY = 55665  # Type 1 font format, section 7.2
+# LibreOffice writes the ID in the private dictionary's first few hundred bytes.
+_EEXEC_HEAD = 4096
+_LENGTH_REF = re.compile(rb"/Length\s+(\d+)\s+0\s+R")
+_XREF_ENTRY = re.compile(rb"(\d{10}) (\d{5}) n")
+_STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
 
 _CORE_PART = "docProps/core.xml"
 _DC = "{http://purl.org/dc/elements/1.1/}"
@@ -142,71 +160,101 @@ def normalize_pdf(data: bytes, *, stamp: str, date: date | None = None) -> bytes
     """Make a LibreOffice PDF depend only on the document: same content, same bytes.
 
     ``stamp`` identifies the content (the converters pass the source .docx's SHA-256):
-    the trailer /ID and any XMP document/instance UUID become hex derived from it. The
-    creation and modification dates, in the Info dictionary and in XMP alike (PDF/A
-    requires them to agree), become ``date`` at 00:00:00 UTC, or 1980-01-01 without
-    one: the export time is not a fact about the document (the archive records when
-    things happened). LibreOffice's private /DocChecksum and the /UniqueID it counts up
-    per process in embedded Type 1 fonts are dropped.
+    the trailer /ID, LibreOffice's /DocChecksum and any XMP document/instance UUID
+    become hex derived from it. The creation and modification dates, in the Info
+    dictionary, in XMP (PDF/A requires the two to agree) and in the embedded colour
+    profile, become ``date`` at 00:00:00 UTC, or 1980-01-01 without one: the export
+    time is not a fact about the document (the archive records when things happened).
+    The /UniqueID that LibreOffice counts up per process in embedded Type 1 fonts is
+    dropped. Raises :class:`ConversionError` for a PDF it cannot read.
     """
+    day = date or _EPOCH
     digest = hashlib.sha256(stamp.encode("utf-8")).hexdigest().upper().encode("ascii")
-    day = (date or _EPOCH).strftime("%Y%m%d").encode("ascii")
-    pdf_date = day + b"000000"
-    xmp_date = (date or _EPOCH).isoformat().encode("ascii") + b"T00:00:00"
+    pdf_date = day.strftime("%Y%m%d").encode("ascii") + b"000000"
+    xmp_date = day.isoformat().encode("ascii") + b"T00:00:00"
     uuid = b"-".join((digest[:8], digest[8:12], digest[12:16], digest[16:20], digest[20:32]))
 
-    def same_length_id(match: re.Match[bytes]) -> bytes:
-        first, second = match.group(2), match.group(4)
-        return (match.group(1) + digest[:len(first)] + match.group(3)
-                + digest[:len(second)] + match.group(5))
+    def same_length(match: re.Match[bytes]) -> bytes:
+        groups = list(match.groups())
+        for index in range(1, len(groups), 2):
+            groups[index] = digest[:len(groups[index])]
+        return b"".join(groups)
 
-    # Same-length substitutions keep the xref offsets valid for the parse that follows;
-    # the zone suffixes stay (LibreOffice runs in UTC, so they are the same everywhere).
-    data, found = _ID.subn(same_length_id, data)
+    # Same-length substitutions keep every byte offset valid; the zone suffixes stay
+    # (LibreOffice runs in UTC, so they are the same everywhere).
+    data, found = _ID.subn(same_length, data)
     if not found:
         raise ConversionError("PDF has no trailer /ID to normalise")
+    data = _CHECKSUM.sub(same_length, data)
     data = _DATE.sub(lambda m: m.group(1) + pdf_date, data)
     data = _XMP_DATE.sub(lambda m: m.group(1) + xmp_date, data)
     data = _XMP_UUID.sub(lambda m: m.group(1) + uuid.lower(), data)
-    return _without_unique_ids(data)
-
-
-def _without_unique_ids(data: bytes) -> bytes:
-    """Rewrite the PDF with /UniqueID removed from every embedded Type 1 font program.
-
-    The rewrite also drops LibreOffice's non-standard /DocChecksum from the trailer.
-    """
     try:
         reader = PdfReader(io.BytesIO(data))
-        writer = PdfWriter(clone_from=reader)
-    except PdfReadError as exc:
-        raise ConversionError(f"not a readable PDF: {exc}") from exc
-    writer.pdf_header = reader.pdf_header
-    seen: set[int] = set()
-    for page in writer.pages:
-        resources = page.get("/Resources", DictionaryObject()).get_object()
-        for font in resources.get("/Font", DictionaryObject()).get_object().values():
-            descriptor = font.get_object().get("/FontDescriptor")
-            program = descriptor.get_object().get("/FontFile") if descriptor else None
-            if program is None or program.idnum in seen:
-                continue
-            seen.add(program.idnum)
-            _drop_unique_id(program.get_object())
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+        streams: dict[int, tuple[bytes, dict[str, int]]] = {}
+        for number in sorted({int(n) for n in _FONT_FILE.findall(data)}):
+            program = reader.get_object(number)
+            if isinstance(program, StreamObject) and "/Length2" in program:
+                streams[number] = _type1_without_unique_id(program)
+        for number in sorted({int(n) for n in _OUTPUT_PROFILE.findall(data)}):
+            profile = reader.get_object(number)
+            if isinstance(profile, StreamObject):
+                streams[number] = (_icc_dated(profile.get_data(), day), {})
+        return _with_streams(data, reader, streams)
+    except (PdfReadError, KeyError, ValueError, zlib.error) as exc:
+        raise ConversionError(f"cannot normalise the PDF: {exc}") from exc
 
 
-def _drop_unique_id(stream: StreamObject) -> None:
-    """Remove /UniqueID from a Type 1 program's clear part and its eexec-encrypted part."""
+def _icc_dated(profile: bytes, day: date) -> bytes:
+    """An ICC profile whose header states ``day`` at midnight as its creation time."""
+    stamp = struct.pack(">6H", day.year, day.month, day.day, 0, 0, 0)
+    return profile[:_ICC_DATE.start] + stamp + profile[_ICC_DATE.stop:]
+
+
+def _type1_without_unique_id(stream: StreamObject) -> tuple[bytes, dict[str, int]]:
+    """A Type 1 program without /UniqueID (clear and encrypted parts), and its new lengths."""
     clear_length, crypt_length = int(stream["/Length1"]), int(stream["/Length2"])
     program = stream.get_data()
     clear = _UNIQUE_ID.sub(b"", program[:clear_length])
-    encrypted = program[clear_length:clear_length + crypt_length]
-    crypt = _eexec(_UNIQUE_ID.sub(b"", _eexec(encrypted, decrypt=True)), decrypt=False)
-    stream.set_data(clear + crypt + program[clear_length + crypt_length:])
-    stream[NameObject("/Length1")] = NumberObject(len(clear))
-    stream[NameObject("/Length2")] = NumberObject(len(crypt))
+    crypt = _eexec_without_unique_id(program[clear_length:clear_length + crypt_length])
+    content = clear + crypt + program[clear_length + crypt_length:]
+    return content, {"/Length1": len(clear), "/Length2": len(crypt)}
+
+
+def _eexec_without_unique_id(encrypted: bytes) -> bytes:
+    """An eexec-encrypted section with /UniqueID taken out of its plain text.
+
+    Ciphertext before the ID stays as it is. After it, each byte is decrypted with the
+    old key and encrypted with the new one, until the two running keys coincide: from
+    there on the old ciphertext is already right (for a 16-bit key that happens after
+    ≈64 KB on average, which saves much of the work on a large font).
+    """
+    head = _eexec(encrypted[:_EEXEC_HEAD], decrypt=True)
+    match = _UNIQUE_ID.search(head)
+    if match is None or match.end() > len(head) - 64:
+        # Not where LibreOffice puts it (or too near the cut to be sure): the long way.
+        return _eexec(_UNIQUE_ID.sub(b"", _eexec(encrypted, decrypt=True)), decrypt=False)
+    start, end = match.span()
+    new_key, old_key = _eexec_key(encrypted[:start]), _eexec_key(encrypted[:end])
+    out, tail = bytearray(encrypted[:start]), encrypted[end:]
+    for position, cipher in enumerate(tail):
+        plain = cipher ^ (old_key >> 8)
+        old_key = ((cipher + old_key) * 52845 + 22719) & 0xFFFF
+        result = plain ^ (new_key >> 8)
+        out.append(result)
+        new_key = ((result + new_key) * 52845 + 22719) & 0xFFFF
+        if new_key == old_key:
+            out += tail[position + 1:]
+            break
+    return bytes(out)
+
+
+def _eexec_key(cipher: bytes) -> int:
+    """The eexec key after ``cipher`` (the key depends on the ciphertext only)."""
+    key = _EEXEC_KEY
+    for byte in cipher:
+        key = ((byte + key) * 52845 + 22719) & 0xFFFF
+    return key
 
 
 def _eexec(data: bytes, *, decrypt: bool) -> bytes:
@@ -218,6 +266,73 @@ def _eexec(data: bytes, *, decrypt: bool) -> bytes:
         cipher = byte if decrypt else result
         key = ((cipher + key) * 52845 + 22719) & 0xFFFF
     return bytes(out)
+
+
+def _with_streams(data: bytes, reader: PdfReader,
+                  streams: dict[int, tuple[bytes, dict[str, int]]]) -> bytes:
+    """``data`` with the content of some stream objects replaced, offsets and xref redone.
+
+    Only the replaced objects are rewritten; a full rewrite through pypdf costs more
+    than the conversion's own export. LibreOffice writes one classic cross-reference
+    table and no object streams, which is all this handles.
+    """
+    if not streams:
+        return data
+    xref_match = _STARTXREF.search(data)
+    xref_start = int(xref_match.group(1)) if xref_match else -1
+    trailer_start = data.find(b"trailer", xref_start)
+    if (not data.startswith(b"xref", xref_start) or trailer_start < 0
+            or b"/Prev" in data[trailer_start:] or reader.xref_objStm):
+        raise ConversionError("the PDF is not laid out as LibreOffice writes it; "
+                              "cannot normalise it")
+    offsets = sorted(reader.xref[0].values()) + [xref_start]
+    pieces, shifts, position = [], [], 0
+    replaced = _replacement_objects(data, reader, streams)
+    for number in sorted(replaced, key=lambda n: reader.xref[0][n]):
+        begin = reader.xref[0][number]
+        end = offsets[offsets.index(begin) + 1]
+        pieces += [data[position:begin], replaced[number]]
+        shifts.append((begin, len(replaced[number]) - (end - begin)))
+        position = end
+    pieces.append(data[position:xref_start])
+
+    def moved(offset: int) -> int:
+        return offset + sum(delta for begin, delta in shifts if begin < offset)
+
+    table = _XREF_ENTRY.sub(
+        lambda m: b"%010d %s n" % (moved(int(m.group(1))), m.group(2)),
+        data[xref_start:trailer_start])
+    trailer = data[trailer_start:xref_match.start()]  # type: ignore[union-attr]
+    return b"".join(pieces) + table + trailer + b"startxref\n%d\n%%%%EOF\n" % moved(xref_start)
+
+
+def _replacement_objects(data: bytes, reader: PdfReader,
+                         streams: dict[int, tuple[bytes, dict[str, int]]]) -> dict[int, bytes]:
+    """The text of each new stream object, and of the length objects they refer to."""
+    objects: dict[int, bytes] = {}
+    for number, (content, entries) in streams.items():
+        stream = reader.get_object(number)
+        encoded = zlib.compress(content)
+        # pypdf keeps no /Length in a parsed stream; the file says whether it was indirect.
+        begin = reader.xref[0][number]
+        length_ref = _LENGTH_REF.search(data, begin, data.index(b"stream", begin))
+        header = DictionaryObject(stream.items())
+        header[NameObject("/Filter")] = NameObject("/FlateDecode")
+        header.pop(NameObject("/DecodeParms"), None)
+        for key, value in entries.items():
+            header[NameObject(key)] = NumberObject(value)
+        if length_ref:
+            # The length object would otherwise keep this run's number.
+            target = int(length_ref.group(1))
+            objects[target] = b"%d 0 obj\n%d\nendobj\n" % (target, len(encoded))
+            header[NameObject("/Length")] = IndirectObject(target, 0, reader)
+        else:
+            header[NameObject("/Length")] = NumberObject(len(encoded))
+        text = io.BytesIO()
+        header.write_to_stream(text)
+        objects[number] = (b"%d 0 obj\n" % number + text.getvalue() + b"\nstream\n" + encoded
+                           + b"\nendstream\nendobj\n")
+    return objects
 
 
 @contextlib.contextmanager

@@ -81,7 +81,7 @@ def build_half_year_summary(path: Path) -> None:
 def _build_summary(path: Path, kind: str, columns: tuple[TableColumn, ...]) -> None:
     """A summary: indicators with a table, work done, problems, plans, signature."""
     profile = load_layout("gbt9704")
-    document = _new_document(profile, kind)
+    document = new_document(profile, kind)
     add = document.add_paragraph
 
     add("{{ title }}", style="Title")
@@ -91,7 +91,7 @@ def _build_summary(path: Path, kind: str, columns: tuple[TableColumn, ...]) -> N
     add("{{ indicator_heading }}", style="Heading 1")
     add("{{ indicator_intro }}")
     add("{{ indicator_table_caption }}", style="Caption")
-    _indicator_table(document, profile, columns)
+    loop_table(document, profile, columns)
     add("{%p for note in indicator_notes %}")
     add("{{ note }}")
     add("{%p endfor %}")
@@ -105,20 +105,29 @@ def _build_summary(path: Path, kind: str, columns: tuple[TableColumn, ...]) -> N
     add("{%p endfor %}")
 
     add("{{ problems_heading }}", style="Heading 1")
-    _lead_paragraphs(document, "problems")
+    lead_paragraphs(document, "problems")
 
     add("{{ plans_heading }}", style="Heading 1")
     add("{{ plans_intro }}")
-    _lead_paragraphs(document, "plans")
+    lead_paragraphs(document, "plans")
 
-    add()  # GB/T 9704: one blank line between the body and the signature
-    add("{{ signature_unit }}", style="Signature")
-    add("{{ signature_date }}", style="Signature")
+    signature(document)
+    save(document, path)
 
+
+def signature(document: Document) -> None:
+    """The closing block: a blank line, the issuing unit, the date (GB/T 9704, no seal)."""
+    document.add_paragraph()
+    document.add_paragraph("{{ signature_unit }}", style="Signature")
+    document.add_paragraph("{{ signature_date }}", style="Signature")
+
+
+def save(document: Document, path: Path) -> None:
+    """Write a built template reproducibly."""
     path.write_bytes(document_bytes(document))
 
 
-def _new_document(profile: LayoutProfile, kind: str) -> Document:
+def new_document(profile: LayoutProfile, kind: str) -> Document:
     """An empty document with the layout applied and fixed, build-independent metadata."""
     document = docx.Document()
     apply_layout(document, profile)
@@ -144,7 +153,7 @@ def _new_document(profile: LayoutProfile, kind: str) -> Document:
     return document
 
 
-def _lead_paragraphs(document: Document, items: str) -> None:
+def lead_paragraphs(document: Document, items: str) -> None:
     """A loop of paragraphs opening with a bold lead sentence (the heading-3 look)."""
     document.add_paragraph(f"{{%p for item in {items} %}}")
     paragraph = document.add_paragraph()
@@ -153,9 +162,12 @@ def _lead_paragraphs(document: Document, items: str) -> None:
     document.add_paragraph("{%p endfor %}")
 
 
-def _indicator_table(document: Document, profile: LayoutProfile,
-                     columns: tuple[TableColumn, ...]) -> None:
-    """Header rows (grouped, repeated on every page), then one row per ``indicator_rows`` entry."""
+def loop_table(document: Document, profile: LayoutProfile, columns: tuple[TableColumn, ...],
+               rows: str = "indicator_rows") -> None:
+    """Header rows (grouped, repeated on every page), then one table row per item of ``rows``.
+
+    Each column shows ``r.<key>`` of the item; the table never splits a row across pages.
+    """
     fixed = sum(c.width_mm for c in columns if c.width_mm is not None)
     widths = [Mm(c.width_mm if c.width_mm is not None else profile.type_area_width_mm - fixed)
               for c in columns]
@@ -172,7 +184,7 @@ def _indicator_table(document: Document, profile: LayoutProfile,
         for cell, column in zip(table.rows[0].cells, columns, strict=True):
             _cell_text(cell, column.label, "Table Heading")
     loop_start, row, loop_end = table.rows[header_rows:]
-    loop_start.cells[0].text = "{%tr for r in indicator_rows %}"
+    loop_start.cells[0].text = f"{{%tr for r in {rows} %}}"
     loop_end.cells[0].text = "{%tr endfor %}"
     for cell, column in zip(row.cells, columns, strict=True):
         _cell_text(cell, f"{{{{ r.{column.key} }}}}", "Table Text")
@@ -245,12 +257,13 @@ def _row_flags(tr: CT_Row, *, header: bool) -> None:
 
 
 def main() -> None:
-    """Rebuild every shipped template."""
+    """Rebuild every shipped template (one per document kind)."""
+    from wenshu.generators.kinds import registered_kinds
+
     TEMPLATE_DIR.mkdir(parents=True, exist_ok=True)
-    for name, build in (("year_summary", build_year_summary),
-                        ("half_year_summary", build_half_year_summary)):
-        target = TEMPLATE_DIR / f"{name}.docx"
-        build(target)
+    for kind in registered_kinds().values():
+        target = TEMPLATE_DIR / f"{kind.template}.docx"
+        kind.build_template(target)
         print(target)
 
 

@@ -138,19 +138,26 @@ def check_template(path: Path, provided: frozenset[str] | None) -> list[Template
     env = jinja2.Environment()
     problems: list[TemplateProblem] = []
     reads = _Reads()
+    order: list[str | None] = []
     for part in _rendered_parts(template):
+        order.append(part.name)
         problems.extend(_check_text(part))
         problems.extend(_check_syntax(template, part, env, reads))
+    order.append(_CORE_PART)
     for name in _PROPERTIES:
         value = getattr(document.core_properties, name) or ""
         problems.extend(_check_property(name, value, env, reads))
     for package_part in document.part.package.parts:
         if package_part.content_type in _UNRENDERED:
             part = _read_part(str(package_part.partname).lstrip("/"), package_part.blob)
+            order.append(part.name)
             problems.extend(_check_unrendered(part))
     if provided is not None:
         problems.extend(_compare(reads, provided))
-    return problems
+    order.append(None)
+    # Stable: within one paragraph the checks keep the order they ran in.
+    return sorted(problems, key=lambda p: (order.index(p.part), p.paragraph is None,
+                                           p.paragraph or 0))
 
 
 def context_paths(context: Mapping[str, Any]) -> frozenset[str]:
@@ -317,8 +324,13 @@ def _check_syntax(template: DocxTemplate, part: _Part, env: jinja2.Environment,
 
 
 def _error_line(env: jinja2.Environment, source: str, exc: jinja2.TemplateSyntaxError) -> int:
-    """The line to blame: for a block never closed, the line that opens it."""
-    if not exc.message or not exc.message.startswith("Unexpected end of template"):
+    """The line to blame: for a block left open, the line that opens it.
+
+    Jinja notices an unclosed block only at the end of the template or at another
+    block's end tag ("nesting mistake"); the author needs the tag that opened it.
+    """
+    message = exc.message or ""
+    if not (message.startswith("Unexpected end of template") or "nesting mistake" in message):
         return exc.lineno
     stack: list[int] = []
     try:
@@ -326,6 +338,8 @@ def _error_line(env: jinja2.Environment, source: str, exc: jinja2.TemplateSyntax
     except jinja2.TemplateSyntaxError:
         return exc.lineno
     for position, (line, kind, value) in enumerate(tokens):
+        if line >= exc.lineno and not message.startswith("Unexpected end of template"):
+            break
         if kind != "name" or position == 0 or tokens[position - 1][1] != "block_begin":
             continue
         if value in _BLOCKS and not (value == "set" and _inline_set(tokens, position)):

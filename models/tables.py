@@ -115,15 +115,17 @@ class Target(Base):
 
 
 class Document(Base):
-    """A document identity: one kind, for one unit, for one period."""
+    """A document identity: one kind, for one unit, period and (for some kinds) topic."""
 
     __tablename__ = "documents"
-    __table_args__ = (UniqueConstraint("kind", "unit_code", "period"),)
+    __table_args__ = (UniqueConstraint("kind", "unit_code", "period", "topic",
+                                       name="uq_documents_identity"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
     period: Mapped[str] = mapped_column(String(16))
+    topic: Mapped[str] = mapped_column(String(64), default="", server_default="")
     title: Mapped[str] = mapped_column(String(300))
 
     versions: Mapped[list[DocumentVersion]] = relationship(

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from wenshu.archive import Archive
+from wenshu.archive import Archive, DocumentKey
 from wenshu.archive.store import sha256_file
 from wenshu.errors import ArchiveError, NotFoundError
 
@@ -17,7 +17,7 @@ def _files(tmp_path: Path, text: str) -> dict[str, Path]:
 
 
 def _store(archive: Archive, files, input_sha="i1", template_sha="t1"):
-    return archive.store(kind="year_summary", unit_code="440307", period="2025",
+    return archive.store(DocumentKey("year_summary", "440307", "2025"),
                          title="示范区2025年度工作总结", files=files, template_name="year_summary.docx",
                          template_sha256=template_sha, input_sha256=input_sha, flow_run_id="run-1")
 
@@ -87,9 +87,23 @@ def test_failed_store_leaves_no_files_and_no_record(db_settings, small_tree, tmp
 def test_list_latest_filters(db_settings, small_tree, tmp_path):
     archive = Archive(db_settings)
     _store(archive, _files(tmp_path, "a"))
-    archive.store(kind="year_summary", unit_code="440307001", period="2024", title="东城",
+    archive.store(DocumentKey("year_summary", "440307001", "2024"), title="东城",
                   files=_files(tmp_path, "b"), template_name="t", template_sha256="t",
                   input_sha256="i")
-    assert [v.unit_code for v in archive.list_latest(year=2025)] == ["440307"]
-    assert [v.period for v in archive.list_latest(unit_code="440307001")] == ["2024"]
+    assert [v.key.unit_code for v in archive.list_latest(year=2025)] == ["440307"]
+    assert [v.key.period for v in archive.list_latest(unit_code="440307001")] == ["2024"]
     assert len(archive.list_latest(kind="year_summary")) == 2
+
+
+def test_topics_keep_documents_of_one_period_apart(db_settings, small_tree, tmp_path):
+    archive = Archive(db_settings)
+    first = archive.store(DocumentKey("campaign_plan", "440307", "2026", "婚育新风"), title="甲",
+                          files=_files(tmp_path, "a"), template_name="t", template_sha256="t",
+                          input_sha256="i")
+    second = archive.store(DocumentKey("campaign_plan", "440307", "2026", "关爱女孩"), title="乙",
+                           files=_files(tmp_path, "b"), template_name="t", template_sha256="t",
+                           input_sha256="i")
+    assert first.document_id != second.document_id
+    assert (first.version, second.version) == (1, 1)
+    assert first.files["pdf"].path.parent.parent.name == "婚育新风"
+    assert first.files["pdf"].path.name == "440307_2026_campaign_plan_婚育新风.pdf"

@@ -240,10 +240,10 @@ def print_outcomes(outcomes: list[Outcome], archive_root: Path) -> None:
     """Tabulate generated documents and whether each made a new version."""
     table = Table("id", "unit", "ver", "status", f"folder under {archive_root}",
                   title="Archived documents (Word + PDF)")
-    for o in sorted(outcomes, key=lambda o: o.unit_code):
+    for o in sorted(outcomes, key=lambda o: o.key.unit_code):
         status = "[green]new[/green]" if o.created else "[dim]unchanged[/dim]"
         folder = next(iter(o.files.values())).parent.relative_to(archive_root)
-        table.add_row(str(o.document_id), f"{o.unit_name} {o.unit_code}", str(o.version),
+        table.add_row(str(o.document_id), f"{o.unit_name} {o.key.unit_code}", str(o.version),
                       status, f"{folder}/")
     console.print(table)
     unchanged = sum(1 for o in outcomes if not o.created)
@@ -262,7 +262,9 @@ def archive_list(
     settings = _settings()
     table = Table("id", "kind", "unit", "period", "title", "ver", "created (UTC)")
     for item in Archive(settings).list_latest(unit_code=unit, year=year, kind=kind):
-        table.add_row(str(item.document_id), item.kind, item.unit_code, item.period, item.title,
+        key = item.key
+        period = f"{key.period} {key.topic}".strip()
+        table.add_row(str(item.document_id), key.kind, key.unit_code, period, item.title,
                       str(item.version), item.created_at.strftime("%Y-%m-%d %H:%M"))
     console.print(table)
 
@@ -276,8 +278,9 @@ def archive_show(document_id: Annotated[int, typer.Argument(metavar="ID")]) -> N
     with _reported():
         versions = Archive(settings).versions(document_id)
     first = versions[0]
-    console.print(f"[bold]{first.title}[/bold]  ({first.kind}, unit {first.unit_code}, "
-                  f"period {first.period})")
+    key = first.key
+    console.print(f"[bold]{first.title}[/bold]  ({key.kind}, unit {key.unit_code}, "
+                  f"period {key.period}{', ' + key.topic if key.topic else ''})")
     for v in versions:
         console.print(f"\nversion {v.version}  created {v.created_at.isoformat()}  "
                       f"flow run {v.flow_run_id or '—'}")

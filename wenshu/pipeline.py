@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from wenshu.archive import Archive, StoredVersion
+from wenshu.archive import Archive, DocumentKey, StoredVersion
 from wenshu.compute.snapshot import Snapshot
 from wenshu.compute.summary import Rollup
 from wenshu.db import session_scope
@@ -30,9 +30,8 @@ class Job:
     """One document to render: its identity, context and provenance digests."""
 
     kind: DocumentKind
-    unit_code: str
+    key: DocumentKey
     unit_name: str
-    period: str
     title: str
     context: dict[str, Any]
     input_sha256: str
@@ -44,10 +43,8 @@ class Job:
 class Outcome:
     """What happened to one document: archived as a new version, or unchanged."""
 
-    unit_code: str
+    key: DocumentKey
     unit_name: str
-    kind: str
-    period: str
     title: str
     document_id: int
     version: int
@@ -77,6 +74,7 @@ def input_digest(kind: DocumentKind, snapshot: Snapshot, catalogue: Catalogue, u
     payload = {
         "kind": kind.key,
         "period": period.code,
+        "topic": options.topic,
         "data": snapshot.restrict(unit_code).digest(),
         "catalogue": hashlib.sha256(catalogue.model_dump_json().encode()).hexdigest(),
         "options": options.digest_parts(),
@@ -98,22 +96,22 @@ def plan_documents(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
     with session_scope(settings) as session:
         for code in units:
             digest = input_digest(kind, snapshot, catalogue, code, period, options)
-            existing = archive.find_identical(session, kind.key, code, period.code, digest,
-                                              template_digest)
+            key = DocumentKey(kind.key, code, period.code, options.topic)
+            existing = archive.find_identical(session, key, digest, template_digest)
             unit = snapshot.unit_map[code]
             if existing is not None:
                 unchanged.append(_outcome(unit.name, existing))
                 continue
             context = kind.build(ContextRequest(snapshot, rollup, catalogue, code, period, options))
-            jobs.append(Job(kind, code, unit.name, period.code, context["title"], context,
-                            digest, template, template_digest))
+            jobs.append(Job(kind, key, unit.name, context["title"], context, digest, template,
+                            template_digest))
     return jobs, unchanged
 
 
 def render_job(job: Job, out_dir: Path) -> Path:
     """Render a job's .docx into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{job.unit_code}_{job.period}_{job.kind.key}.docx"
+    target = out_dir / f"{job.key.stem}.docx"
     target.write_bytes(render_docx(job.template, job.context))
     return target
 
@@ -122,17 +120,16 @@ def archive_job(settings: Settings, job: Job, files: dict[str, Path],
                 flow_run_id: str | None) -> Outcome:
     """Store a rendered job's files as a new version (or find it unchanged)."""
     stored = Archive(settings).store(
-        kind=job.kind.key, unit_code=job.unit_code, period=job.period, title=job.title,
-        files=files, template_name=job.template.name, template_sha256=job.template_sha256,
-        input_sha256=job.input_sha256, flow_run_id=flow_run_id,
+        job.key, title=job.title, files=files, template_name=job.template.name,
+        template_sha256=job.template_sha256, input_sha256=job.input_sha256,
+        flow_run_id=flow_run_id,
     )
     return _outcome(job.unit_name, stored)
 
 
 def _outcome(unit_name: str, stored: StoredVersion) -> Outcome:
     return Outcome(
-        unit_code=stored.unit_code, unit_name=unit_name, kind=stored.kind, period=stored.period,
-        title=stored.title, document_id=stored.document_id, version=stored.version,
+        key=stored.key, unit_name=unit_name, title=stored.title, document_id=stored.document_id, version=stored.version,
         created=stored.created, created_at=stored.created_at,
         files={fmt: f.path for fmt, f in stored.files.items()},
     )

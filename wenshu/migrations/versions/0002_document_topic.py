@@ -1,0 +1,29 @@
+"""documents.topic: a document is identified by kind, unit, period and topic
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-23
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("topic", sa.String(length=64), nullable=False,
+                                      server_default=""))
+        batch_op.drop_constraint("uq_documents_kind", type_="unique")
+        batch_op.create_unique_constraint("uq_documents_identity",
+                                          ["kind", "unit_code", "period", "topic"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_documents_identity", type_="unique")
+        batch_op.create_unique_constraint("uq_documents_kind", ["kind", "unit_code", "period"])
+        batch_op.drop_column("topic")
