@@ -57,12 +57,16 @@ def plain(value: Decimal) -> str:
     return format(value, "f")
 
 
+def value_suffix(indicator: Indicator) -> str:
+    """What follows an indicator's number: %, ‰, /10万, 期 … or nothing (a ratio)."""
+    return indicator.count_unit if indicator.unit == "count" else _UNIT_SUFFIX[indicator.unit]
+
+
 def format_value(indicator: Indicator, value: Decimal | None) -> str:
     """An indicator value as printed: 92.79%, 5.12‰, 8.5/10万, 107.71, 126期; — if none."""
     if value is None:
         return "—"
-    suffix = indicator.count_unit if indicator.unit == "count" else _UNIT_SUFFIX[indicator.unit]
-    return f"{plain(value)}{suffix}"
+    return f"{plain(value)}{value_suffix(indicator)}"
 
 
 def format_target(indicator: Indicator, target: TargetSpec | None) -> str:

@@ -17,6 +17,7 @@ metadata gives the same bytes.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import fcntl
 import functools
@@ -207,6 +208,8 @@ def normalize_pdf(data: bytes, *, stamp: str, date: date | None = None) -> bytes
 
 def _icc_dated(profile: bytes, day: date) -> bytes:
     """An ICC profile whose header states ``day`` at midnight as its creation time."""
+    if profile[36:40] != b"acsp":  # not an ICC profile: leave it alone
+        return profile
     stamp = struct.pack(">6H", day.year, day.month, day.day, 0, 0, 0)
     return profile[:_ICC_DATE.start] + stamp + profile[_ICC_DATE.stop:]
 
@@ -285,12 +288,15 @@ def _with_streams(data: bytes, reader: PdfReader,
             or b"/Prev" in data[trailer_start:] or reader.xref_objStm):
         raise ConversionError("the PDF is not laid out as LibreOffice writes it; "
                               "cannot normalise it")
+    # An object runs from its offset to the next object's (or to the table).
     offsets = sorted(reader.xref[0].values()) + [xref_start]
-    pieces, shifts, position = [], [], 0
+    pieces: list[bytes] = []
+    shifts: list[tuple[int, int]] = []
+    position = 0
     replaced = _replacement_objects(data, reader, streams)
     for number in sorted(replaced, key=lambda n: reader.xref[0][n]):
         begin = reader.xref[0][number]
-        end = offsets[offsets.index(begin) + 1]
+        end = offsets[bisect.bisect_right(offsets, begin)]
         pieces += [data[position:begin], replaced[number]]
         shifts.append((begin, len(replaced[number]) - (end - begin)))
         position = end
@@ -756,6 +762,8 @@ class WarmConverter:
         self._start_timeout = start_timeout_seconds
         self._count = workers
         self._workers: list[_Worker] = []
+        # One batch at a time: each worker thread owns its worker for the whole batch.
+        self._batch = threading.Lock()
 
     @property
     def profile_dirs(self) -> list[Path]:
@@ -814,10 +822,11 @@ class WarmConverter:
                 except ConversionError as exc:
                     failures[index] = str(exc)
 
-        active = self._workers[:len(jobs)]
-        if active:
-            with ThreadPoolExecutor(len(active)) as pool:
-                list(pool.map(drain, active))
+        with self._batch:
+            active = self._workers[:len(jobs)]
+            if active:
+                with ThreadPoolExecutor(len(active)) as pool:
+                    list(pool.map(drain, active))
         if failures:
             raise ConversionError(_failure_report(jobs, failures))
         return [job.pdf for job in jobs]

@@ -23,6 +23,14 @@ from wenshu.compute.summary import (
     Laggard,
     UnitReport,
 )
+from wenshu.generators.charts import (
+    CHART_WIDTH_MM,
+    MONTHS,
+    IndicatorBar,
+    TrendSeries,
+    indicator_chart,
+    monthly_trend_chart,
+)
 from wenshu.generators.numbers import (
     cn_date,
     format_count,
@@ -34,7 +42,9 @@ from wenshu.generators.numbers import (
     heading_number,
     plain,
     point_unit,
+    value_suffix,
 )
+from wenshu.generators.render import Image
 from wenshu.models.catalogue import Catalogue, Indicator
 from wenshu.narrative import Narrative
 
@@ -437,6 +447,46 @@ def _numbered(items: list[dict[str, str]]) -> list[dict[str, str]]:
     return numbered
 
 
+def _range_bound(result: IndicatorResult) -> Decimal | None:
+    """The one threshold a chart marks: the bound a range was judged against."""
+    target, value = result.current.target, result.current.value
+    if target is None or value is None:
+        return None
+    if target.comparator == "range" and target.high is not None and value > target.high:
+        return target.high
+    return target.value
+
+
+def _charts(report: UnitReport, voice: Voice) -> dict[str, Any]:
+    """图1 indicators against their targets, 图2 activities per month; numbered as present."""
+    when = f"{report.year}年{voice.span_label}"
+    figures: list[tuple[str, Image]] = []
+    bars = [
+        IndicatorBar(label=r.indicator.label, actual=r.current.value, target=_range_bound(r),
+                     met=r.current.met, unit=value_suffix(r.indicator))
+        for r in report.indicators
+        if r.current.value is not None and r.current.target is not None
+    ]
+    if bars:
+        title = f"{when}主要指标完成情况"
+        figures.append((title, Image(indicator_chart(bars, title=""), CHART_WIDTH_MM)))
+    this_year, last_year = report.monthly
+    if any(this_year) or any(last_year):
+        title = f"{when}各月开展活动次数"
+        series = [TrendSeries(f"{report.year}年", this_year),
+                  TrendSeries(f"{report.year - 1}年", last_year)]
+        chart = monthly_trend_chart(MONTHS[:len(this_year)], series, title="")
+        figures.append((title, Image(chart, CHART_WIDTH_MM)))
+    keys = ("indicator_chart", "trend_chart")
+    context: dict[str, Any] = {f"{k}{suffix}": "" for k in keys for suffix in ("", "_caption")}
+    names = iter(keys) if bars else iter(keys[1:])
+    for number, (title, image) in enumerate(figures, start=1):
+        name = next(names)
+        context[name] = image
+        context[f"{name}_caption"] = f"图{number}  {title}"
+    return context
+
+
 def _opening(report: UnitReport, voice: Voice) -> str:
     scope = _scope(report)
     records = sum(a.records for a in report.activities)
@@ -478,4 +528,5 @@ def build_context(report: UnitReport, catalogue: Catalogue, *, issued_on: date,
         "plans": _plans(report, voice, catalogue, narrative),
         "signature_unit": signature_unit or report.unit.name,
         "signature_date": cn_date(issued_on),
+        **_charts(report, voice),
     }

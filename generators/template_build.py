@@ -95,8 +95,10 @@ def _build_summary(path: Path, kind: str, columns: tuple[TableColumn, ...]) -> N
     add("{%p for note in indicator_notes %}")
     add("{{ note }}")
     add("{%p endfor %}")
+    figure(document, "indicator_chart")
 
     add("{{ work_heading }}", style="Heading 1")
+    figure(document, "trend_chart")
     add("{%p for section in work_sections %}")
     add("{{ section.heading }}", style="Heading 2")
     add("{%p for paragraph in section.paragraphs %}")
@@ -113,6 +115,14 @@ def _build_summary(path: Path, kind: str, columns: tuple[TableColumn, ...]) -> N
 
     signature(document)
     save(document, path)
+
+
+def figure(document: Document, name: str) -> None:
+    """A chart ``name`` with its caption ``name_caption`` below, left out when it is empty."""
+    document.add_paragraph(f"{{%p if {name} %}}")
+    document.add_paragraph(f"{{{{ {name} }}}}", style="Figure")
+    document.add_paragraph(f"{{{{ {name}_caption }}}}", style="Caption")
+    document.add_paragraph("{%p endif %}")
 
 
 def signature(document: Document) -> None:

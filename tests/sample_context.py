@@ -88,6 +88,11 @@ def year_summary_context() -> dict[str, Any]:
         ],
         "signature_unit": "示范区卫生健康局",
         "signature_date": "2026年1月15日",
+        # Charts are left out here (empty); tests/test_charts.py renders real ones.
+        "indicator_chart": "",
+        "indicator_chart_caption": "",
+        "trend_chart": "",
+        "trend_chart_caption": "",
     }
 
 

@@ -43,6 +43,9 @@ def test_year_summary_word_and_pdf_carry_the_figures(office, wenshu, tmp_path):
         "上升1.57个百分点"]
     assert "举办培训班3期，参训120人次" in text
     assert "2026年1月15日" in text
+    # Indicators against targets and activities per month, as pictures with captions.
+    assert len(document.inline_shapes) == 2
+    assert "图1  2025年主要指标完成情况" in text and "图2  2025年各月开展活动次数" in text
     section = document.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     assert round(section.top_margin.mm) == 37 and round(section.left_margin.mm) == 28
@@ -54,6 +57,7 @@ def test_year_summary_word_and_pdf_carry_the_figures(office, wenshu, tmp_path):
     pdf_text = "".join(page.extract_text() for page in reader.pages).replace(" ", "")
     assert "孕环情检查受检率" in pdf_text and office_data.DISTRICT_CHECK_RATE in pdf_text
     assert "— 1 —".replace(" ", "") in pdf_text
+    assert len(reader.pages[1].images) + len(reader.pages[0].images) >= 1
 
 
 def test_regenerating_versions_only_on_change(office, wenshu, tmp_path):

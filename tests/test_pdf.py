@@ -8,11 +8,13 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 from tests.sample_context import strings_in, year_summary_context
 
 from wenshu.errors import ConversionError
@@ -29,6 +31,64 @@ _PAGE_NUMBER = re.compile(r"—\s*\d+\s*—")
 def _render(path: Path, context: dict[str, Any]) -> Path:
     path.write_bytes(render_docx(template_path("year_summary"), context))
     return path
+
+
+def pdfa_problems(pdf: Path) -> list[str]:
+    """What is missing for PDF/A-2b, as far as reading the file can tell.
+
+    Checks the identification (XMP pdfaid part 2, conformance B), the output intent
+    with its colour profile, that every font is embedded, no encryption, and that the
+    Info dictionary and XMP agree on title, author and creation date. This is not a
+    full validation, which needs veraPDF (not installable here).
+    """
+    reader = PdfReader(pdf)
+    root = reader.trailer["/Root"]
+    problems = []
+    xmp_text = root["/Metadata"].get_object().get_data().decode("utf-8")
+    if not re.search(r"pdfaid:part(>|=\")2\b", xmp_text):
+        problems.append("XMP does not say PDF/A part 2")
+    if not re.search(r"pdfaid:conformance(>|=\")B\b", xmp_text):
+        problems.append("XMP does not say conformance B")
+    intents = [intent.get_object() for intent in root.get("/OutputIntents", [])]
+    if not any(i["/S"] == "/GTS_PDFA1" and "/DestOutputProfile" in i for i in intents):
+        problems.append("no PDF/A output intent with a colour profile")
+    if "/Encrypt" in reader.trailer:
+        problems.append("encrypted")
+    for name, descriptor in _fonts(reader):
+        if not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
+            problems.append(f"font {name} is not embedded")
+    xmp, info = reader.xmp_metadata, reader.metadata
+    if xmp is None or info is None:
+        return problems + ["no XMP or no Info dictionary"]
+    if (xmp.dc_title or {}).get("x-default") != info.title:
+        problems.append(f"titles differ: {xmp.dc_title} / {info.title}")
+    if (xmp.dc_creator or [None])[0] != info.author:
+        problems.append(f"authors differ: {xmp.dc_creator} / {info.author}")
+    # pypdf cannot parse LibreOffice's "Z'" zone (which veraPDF accepts): compare digits.
+    info_date = re.sub(r"\D", "", str(info["/CreationDate"]))[:14]
+    if xmp.xmp_create_date is None or xmp.xmp_create_date.strftime("%Y%m%d%H%M%S") != info_date:
+        problems.append(f"creation dates differ: {xmp.xmp_create_date} / {info_date}")
+    return problems
+
+
+def _fonts(reader: PdfReader) -> Iterator[tuple[str, DictionaryObject]]:
+    """(name, font descriptor) of every font the pages and their forms use."""
+    seen: set[int] = set()
+
+    def walk(resources: DictionaryObject) -> Iterator[tuple[str, DictionaryObject]]:
+        for font in resources.get("/Font", DictionaryObject()).values():
+            font = font.get_object()
+            for each in [font, *(d.get_object() for d in font.get("/DescendantFonts", []))]:
+                if "/FontDescriptor" in each and id(each) not in seen:
+                    seen.add(id(each))
+                    yield str(each["/BaseFont"]), each["/FontDescriptor"].get_object()
+        for form in resources.get("/XObject", DictionaryObject()).values():
+            form = form.get_object()
+            if form.get("/Subtype") == "/Form" and "/Resources" in form:
+                yield from walk(form["/Resources"].get_object())
+
+    for page in reader.pages:
+        yield from walk(page.get("/Resources", DictionaryObject()).get_object())
 
 
 def _text(pdf: Path) -> str:
@@ -96,6 +156,11 @@ def test_serif_sans_and_kai_faces_are_embedded(sample_pdf: Path) -> None:
         listing = subprocess.run(["pdffonts", str(sample_pdf)], capture_output=True,
                                  text=True, check=True).stdout.splitlines()[2:]
         assert listing and all(line.split()[-5] == "yes" for line in listing), listing
+
+
+def test_cold_output_carries_pdfa_2b_markers_and_the_docx_title(sample_pdf: Path) -> None:
+    assert pdfa_problems(sample_pdf) == []
+    assert PdfReader(sample_pdf).metadata.title == year_summary_context()["title"]
 
 
 def test_same_docx_gives_identical_pdf_bytes_alone_or_late_in_a_batch(

@@ -144,3 +144,13 @@ def test_half_year_voice_and_pace(small_snapshot, catalogue):
     assert training["paragraphs"][0].startswith("上半年，全街道共举办培训班8期")
     for text in strings_in(context):
         assert "全年" not in text or "全年目标" in text, text
+
+
+def test_charts_are_numbered_and_captioned(context):
+    from wenshu.generators.render import Image
+
+    assert isinstance(context["indicator_chart"], Image)
+    assert context["indicator_chart_caption"] == "图1  2025年主要指标完成情况"
+    assert isinstance(context["trend_chart"], Image)
+    assert context["trend_chart_caption"] == "图2  2025年各月开展活动次数"
+    assert context["trend_chart"].png.startswith(b"\x89PNG")

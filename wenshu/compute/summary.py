@@ -90,6 +90,8 @@ class UnitReport:
     # Per indicator, the peer children that missed their own target, furthest behind first.
     laggards: dict[str, tuple[Laggard, ...]] = field(default_factory=dict)
     children: tuple[UnitInfo, ...] = ()  # peer children (streets of a district, ...)
+    # Activities recorded per month of the period, this year and last (January first).
+    monthly: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
 
     @property
     def year(self) -> int:
@@ -302,7 +304,20 @@ def compute_unit(snapshot: Snapshot, catalogue: Catalogue, unit_code: str, perio
         activities=_activities(snapshot, catalogue, unit_code, year, rollup),
         laggards=laggards,
         children=tuple(snapshot.unit_map[c] for c in children),
+        monthly=(_monthly_records(snapshot, unit_code, year, months),
+                 _monthly_records(snapshot, unit_code, year - 1, months)),
     )
+
+
+def _monthly_records(snapshot: Snapshot, unit_code: str, year: int, months: frozenset[int]
+                     ) -> tuple[int, ...]:
+    """Ledger records per month over the unit's subtree, for the given months in order."""
+    members = set(snapshot.subtree(unit_code))
+    counts: Counter[int] = Counter()
+    for total in snapshot.ledger:
+        if total.unit_code in members and total.year == year and total.month in months:
+            counts[total.month] += total.records
+    return tuple(counts[month] for month in sorted(months))
 
 
 def monthly_totals(snapshot: Snapshot, unit_code: str, year: int, activity: str, column: str
