@@ -16,6 +16,7 @@ from typing import Any
 from wenshu.compute.snapshot import Snapshot
 from wenshu.compute.summary import Rollup, compute_unit
 from wenshu.generators import summary, template_build
+from wenshu.generators.layout_context import Letterhead
 from wenshu.models.catalogue import Catalogue
 from wenshu.narrative import Narrative
 from wenshu.periods import Period
@@ -31,11 +32,12 @@ class DocumentOptions:
     # Kind-specific input, as plain data: a campaign's plan, a checklist's answers …
     spec: Mapping[str, Any] = field(default_factory=dict)
     topic: str = ""  # part of the document's identity, e.g. the campaign's code
+    letterhead: Letterhead = field(default_factory=Letterhead)
 
     def digest_parts(self) -> dict[str, Any]:
         """The options that shape a document's content (not its signing date)."""
         return {"narrative": self.narrative.as_dict(), "signature_unit": self.signature_unit,
-                "spec": self.spec, "topic": self.topic}
+                "spec": self.spec, "topic": self.topic, "letterhead": self.letterhead.as_dict()}
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from datetime import date
 from importlib.resources import files
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, cast
 
 from lxml import etree
 from pypdf import PdfReader
@@ -216,7 +216,8 @@ def _icc_dated(profile: bytes, day: date) -> bytes:
 
 def _type1_without_unique_id(stream: StreamObject) -> tuple[bytes, dict[str, int]]:
     """A Type 1 program without /UniqueID (clear and encrypted parts), and its new lengths."""
-    clear_length, crypt_length = int(stream["/Length1"]), int(stream["/Length2"])
+    clear_length = int(cast(NumberObject, stream["/Length1"]))
+    crypt_length = int(cast(NumberObject, stream["/Length2"]))
     program = stream.get_data()
     clear = _UNIQUE_ID.sub(b"", program[:clear_length])
     crypt = _eexec_without_unique_id(program[clear_length:clear_length + crypt_length])
@@ -318,6 +319,7 @@ def _replacement_objects(data: bytes, reader: PdfReader,
     objects: dict[int, bytes] = {}
     for number, (content, entries) in streams.items():
         stream = reader.get_object(number)
+        assert isinstance(stream, StreamObject)  # normalize_pdf picked streams only
         encoded = zlib.compress(content)
         # pypdf keeps no /Length in a parsed stream; the file says whether it was indirect.
         begin = reader.xref[0][number]
@@ -434,7 +436,7 @@ class SofficeConverter:
         """
         sources = [path.resolve() for path in docx_paths]
         targets = self.convert_raw(sources, out_dir)
-        for source, target in zip(sources, targets):
+        for source, target in zip(sources, targets, strict=True):
             target.write_bytes(normalize_pdf(target.read_bytes(), stamp=_sha256(source)))
         return targets
 
@@ -454,7 +456,8 @@ class SofficeConverter:
             target.unlink(missing_ok=True)
         with self._lock, _profile_lock(self.profile_dir):
             output = self._run(sources, out_dir, targets)
-        missing = [src.name for src, target in zip(sources, targets) if not target.is_file()]
+        missing = [src.name for src, target in zip(sources, targets, strict=True)
+                   if not target.is_file()]
         if missing:
             raise ConversionError(f"LibreOffice made no PDF from {', '.join(missing)}:\n{output}")
         return targets
@@ -565,7 +568,8 @@ class ColdConverter:
         failures: dict[int, str] = {}
         groups = [list(range(len(jobs)))[start::len(self._converters)]
                   for start in range(len(self._converters))]
-        work = [(converter, group) for converter, group in zip(self._converters, groups) if group]
+        work = [(converter, group)
+                for converter, group in zip(self._converters, groups, strict=True) if group]
         if work:
             with ThreadPoolExecutor(len(work)) as pool:
                 for result in pool.map(lambda pair: self._convert_group(jobs, *pair), work):
@@ -596,10 +600,11 @@ class ColdConverter:
                     continue
                 staged[index] = (path, hashlib.sha256(data).hexdigest())
             try:
-                raw = converter.convert_raw([path for path, _ in staged.values()], Path(tmp) / "pdf")
+                raw = converter.convert_raw([path for path, _ in staged.values()],
+                                            Path(tmp) / "pdf")
             except ConversionError as exc:
                 return failures | {index: str(exc) for index in staged}
-            for (index, (_, stamp)), pdf in zip(staged.items(), raw):
+            for (index, (_, stamp)), pdf in zip(staged.items(), raw, strict=True):
                 job = jobs[index]
                 day = job.metadata.date if job.metadata else None
                 job.pdf.parent.mkdir(parents=True, exist_ok=True)

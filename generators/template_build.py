@@ -84,8 +84,7 @@ def _build_summary(path: Path, kind: str, columns: tuple[TableColumn, ...]) -> N
     document = new_document(profile, kind)
     add = document.add_paragraph
 
-    add("{{ title }}", style="Title")
-    add()  # GB/T 9704: one blank line under the title
+    title_block(document)
     add("{{ opening }}")
 
     add("{{ indicator_heading }}", style="Heading 1")
@@ -125,11 +124,40 @@ def figure(document: Document, name: str) -> None:
     document.add_paragraph("{%p endif %}")
 
 
+def title_block(document: Document) -> None:
+    """发文字号 (if any), the title in its computed lines, a blank line, 主送机关 (if any)."""
+    add = document.add_paragraph
+    add("{%p if doc_number %}")
+    add("{{ doc_number }}", style="Doc Number")
+    add()
+    add("{%p endif %}")
+    add("{%p for line in title_lines %}")
+    add("{{ line }}", style="Title")
+    add("{%p endfor %}")
+    add()  # GB/T 9704: one blank line under the title
+    add("{%p if addressee %}")
+    add("{{ addressee }}", style="Addressee")
+    add("{%p endif %}")
+
+
 def signature(document: Document) -> None:
-    """The closing block: a blank line, the issuing unit, the date (GB/T 9704, no seal)."""
-    document.add_paragraph()
-    document.add_paragraph("{{ signature_unit }}", style="Signature")
-    document.add_paragraph("{{ signature_date }}", style="Signature")
+    """The closing block: 附件说明 (if any), the issuing unit and date (no seal), 版记 (if any)."""
+    add = document.add_paragraph
+    add("{%p if attachments %}")
+    add()
+    add("{%p for line in attachments %}")
+    add("{{ line }}", style="Attachment")
+    add("{%p endfor %}")
+    add("{%p endif %}")
+    add()  # GB/T 9704: one blank line between the body and the signature
+    add("{{ signature_unit }}", style="Signature")
+    add("{{ signature_date }}", style="Signature")
+    add("{%p if imprint %}")
+    add()
+    add("{%p for line in imprint %}")
+    add("{{ line }}", style="Imprint")
+    add("{%p endfor %}")
+    add("{%p endif %}")
 
 
 def save(document: Document, path: Path) -> None:

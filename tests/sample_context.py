@@ -88,6 +88,11 @@ def year_summary_context() -> dict[str, Any]:
         ],
         "signature_unit": "示范区卫生健康局",
         "signature_date": "2026年1月15日",
+        "title_lines": ["示范区2025年度人口和计划生育工作总结"],
+        "doc_number": "",
+        "addressee": "",
+        "attachments": [],
+        "imprint": [],
         # Charts are left out here (empty); tests/test_charts.py renders real ones.
         "indicator_chart": "",
         "indicator_chart_caption": "",

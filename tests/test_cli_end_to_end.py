@@ -151,3 +151,18 @@ def test_half_year_summary_judges_by_time_elapsed(office, wenshu, tmp_path):
     assert "序时进度" in pdf_text and "45.51%" in pdf_text
     listing = wenshu("archive", "list", "--kind", "half_year_summary")
     assert "2025H1" in listing
+
+
+def test_letterhead_blocks_reach_the_document(office, wenshu, tmp_path):
+    wenshu("summary", "year", "--unit", "440307001", "--year", "2025",
+           "--doc-number", "东城〔2026〕3号", "--to", "示范区卫生健康局",
+           "--attachment", "2025年主要指标完成情况表", "--copy-to", "区妇联",
+           "--printed-by", "东城街道办事处")
+    wenshu("archive", "get", "1", "--format", "docx", "--to", str(tmp_path / "l.docx"))
+    document, _ = _docx_text(tmp_path / "l.docx")
+    styled = {p.style.name: p.text for p in document.paragraphs if p.text}
+    assert styled["Doc Number"] == "东城〔2026〕3号"
+    assert styled["Addressee"] == "示范区卫生健康局："
+    assert styled["Attachment"] == "附件：2025年主要指标完成情况表"
+    imprint = [p.text for p in document.paragraphs if p.style.name == "Imprint"]
+    assert imprint[0] == "抄送：区妇联。" and imprint[1].startswith("东城街道办事处")

@@ -63,7 +63,9 @@ def _build() -> Document:
     document.add_table(rows=1, cols=1).cell(0, 0).text = "发展"
     document.sections[0].header.paragraphs[0].text = "页眉：示范区"
     document.sections[0].footer.paragraphs[0].text = "第一页"
-    document.add_comment(document.paragraphs[0].runs, text="请核对数据", author="审核")
+    comment = document.add_comment(document.paragraphs[0].runs, text="请核对数据", author="审核")
+    # python-docx dates a comment with the wall clock; documents built twice must match.
+    comment._comment_elm.set(qn("w:date"), "2026-01-01T00:00:00Z")
     _add_notes(document, "footnotes", "脚注：数据来源于台账")
     _add_notes(document, "endnotes", "尾注：计生专干")
     props = document.core_properties

@@ -196,11 +196,24 @@ IssuedOption = Annotated[str | None, typer.Option(
     "--issued", help="Signing date, YYYY-MM-DD (default today).")]
 SignatureOption = Annotated[str | None, typer.Option(
     "--signature", help="Issuing unit in the signature.")]
+DocNumberOption = Annotated[str, typer.Option("--doc-number", help="发文字号, e.g. 龙卫〔2026〕10号.")]
+AddresseeOption = Annotated[str, typer.Option("--to", help="主送机关.")]
+AttachmentOption = Annotated[list[str] | None, typer.Option(
+    "--attachment", help="附件 title (repeat for several).")]
+CopyToOption = Annotated[list[str] | None, typer.Option(
+    "--copy-to", help="抄送 organ for the 版记 (repeat for several).")]
+PrintedByOption = Annotated[str, typer.Option("--printed-by", help="印发机关 for the 版记.")]
+
+
+def _letterhead(doc_number: str, to: str, attachment: list[str] | None,
+                copy_to: list[str] | None, printed_by: str) -> dict[str, object]:
+    return {"doc_number": doc_number, "addressee": to, "attachments": attachment or [],
+            "copy_to": copy_to or [], "printed_by": printed_by}
 
 
 def _run_flow(flow_name: str, flow: Callable[..., list[Outcome]], unit: str, year: int,
               all_levels: bool, narrative: list[Path] | None, issued: str | None,
-              signature: str | None) -> None:
+              signature: str | None, letterhead: dict[str, object]) -> None:
     """Check the shared options, run a document flow, print what was archived."""
     settings = _settings()
     for path in narrative or []:
@@ -210,30 +223,34 @@ def _run_flow(flow_name: str, flow: Callable[..., list[Outcome]], unit: str, yea
     with _reported(), console.status(f"Generating (Prefect flow {flow_name})…"):
         outcomes = flow(unit, year, all_levels=all_levels, issued_on=issued_on,
                         narrative_files=[str(p) for p in narrative or []],
-                        signature_unit=signature)
+                        signature_unit=signature, letterhead=letterhead)
     print_outcomes(outcomes, settings.archive_dir)
 
 
 @summary_app.command("year")
 def summary_year(unit: UnitOption, year: YearOption, all_levels: AllLevelsOption = False,
                  narrative: NarrativeOption = None, issued: IssuedOption = None,
-                 signature: SignatureOption = None) -> None:
+                 signature: SignatureOption = None, doc_number: DocNumberOption = "",
+                 to: AddresseeOption = "", attachment: AttachmentOption = None,
+                 copy_to: CopyToOption = None, printed_by: PrintedByOption = "") -> None:
     """Generate the 年度工作总结 (Word + PDF) through the Prefect flow and archive it."""
     from wenshu.workflows.year_end_summary import year_end_summary
 
     _run_flow("year_end_summary", year_end_summary, unit, year, all_levels, narrative, issued,
-              signature)
+              signature, _letterhead(doc_number, to, attachment, copy_to, printed_by))
 
 
 @summary_app.command("half")
 def summary_half(unit: UnitOption, year: YearOption, all_levels: AllLevelsOption = False,
                  narrative: NarrativeOption = None, issued: IssuedOption = None,
-                 signature: SignatureOption = None) -> None:
+                 signature: SignatureOption = None, doc_number: DocNumberOption = "",
+                 to: AddresseeOption = "", attachment: AttachmentOption = None,
+                 copy_to: CopyToOption = None, printed_by: PrintedByOption = "") -> None:
     """Generate the 半年工作总结 (January–June against the year's targets) and archive it."""
     from wenshu.workflows.half_year_summary import half_year_summary
 
     _run_flow("half_year_summary", half_year_summary, unit, year, all_levels, narrative,
-              issued, signature)
+              issued, signature, _letterhead(doc_number, to, attachment, copy_to, printed_by))
 
 
 def print_outcomes(outcomes: list[Outcome], archive_root: Path) -> None:

@@ -18,6 +18,7 @@ from wenshu.compute.snapshot import Snapshot
 from wenshu.compute.summary import Rollup
 from wenshu.db import session_scope
 from wenshu.generators.kinds import ContextRequest, DocumentKind, DocumentOptions
+from wenshu.generators.layout_context import layout_context
 from wenshu.generators.render import render_docx, template_sha256
 from wenshu.models.catalogue import Catalogue
 from wenshu.periods import Period
@@ -103,6 +104,8 @@ def plan_documents(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
                 unchanged.append(_outcome(unit.name, existing))
                 continue
             context = kind.build(ContextRequest(snapshot, rollup, catalogue, code, period, options))
+            context |= layout_context(context["title"], unit.name, options.letterhead,
+                                      options.issued_on)
             jobs.append(Job(kind, key, unit.name, context["title"], context, digest, template,
                             template_digest))
     return jobs, unchanged

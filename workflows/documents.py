@@ -13,6 +13,7 @@ import shutil
 import uuid
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
 from prefect import task, unmapped
@@ -23,6 +24,7 @@ from wenshu.compute.load import load_snapshot
 from wenshu.compute.snapshot import Snapshot
 from wenshu.db import session_scope
 from wenshu.generators.kinds import DocumentKind, DocumentOptions
+from wenshu.generators.layout_context import Letterhead
 from wenshu.generators.pdf import SofficeConverter
 from wenshu.models.catalogue import Catalogue, load_catalogue
 from wenshu.narrative import Narrative, parse_narrative
@@ -73,13 +75,20 @@ def archive(settings: Settings, jobs: list[Job], docx: list[Path], pdf: list[Pat
 
 
 def document_options(issued_on: date | None, narrative_files: list[str] | None,
-                     signature_unit: str | None) -> DocumentOptions:
-    """Options from flow parameters (which must stay JSON-friendly for deployments)."""
+                     signature_unit: str | None, letterhead: dict[str, Any] | None = None,
+                     **extra: Any) -> DocumentOptions:
+    """Options from flow parameters (which must stay JSON-friendly for deployments).
+
+    ``letterhead`` holds :class:`Letterhead` fields (doc_number, addressee, attachments,
+    copy_to, printed_by); ``extra`` passes kind-specific options (spec, topic).
+    """
     narrative = Narrative()
     for path in narrative_files or []:
         narrative = narrative.merged(parse_narrative(Path(path)))
+    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in (letterhead or {}).items()}
     return DocumentOptions(issued_on=issued_on or date.today(), narrative=narrative,
-                           signature_unit=signature_unit)
+                           signature_unit=signature_unit, letterhead=Letterhead(**fields),
+                           **extra)
 
 
 def generate_documents(kind: DocumentKind, unit_code: str, period: Period, *,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
 from prefect import flow
@@ -17,9 +18,10 @@ from wenshu.workflows.documents import document_options, generate_documents
 def year_end_summary(unit_code: str, year: int, all_levels: bool = False,
                      levels: list[str] | None = None, issued_on: date | None = None,
                      narrative_files: list[str] | None = None,
-                     signature_unit: str | None = None) -> list[Outcome]:
+                     signature_unit: str | None = None,
+                     letterhead: dict[str, Any] | None = None) -> list[Outcome]:
     """Generate and archive the 年度工作总结 of a unit (with ``all_levels``, of its subtree too)."""
     return generate_documents(
         YEAR_SUMMARY, unit_code, Period.year(year), all_levels=all_levels, levels=levels,
-        options=document_options(issued_on, narrative_files, signature_unit),
+        options=document_options(issued_on, narrative_files, signature_unit, letterhead),
     )
