@@ -491,10 +491,11 @@ def _opening(report: UnitReport, voice: Voice) -> str:
     scope = _scope(report)
     records = sum(a.records for a in report.activities)
     when = f"{report.year}年{voice.span_label}"
+    since = f"{report.year}年以来" if voice.span == "全年" else "今年以来"
     lead = _pick(
         (f"{when}，{report.unit.name}在上级党委、政府的正确领导下，",
          f"{when}，在上级部门的关心指导下，{report.unit.name}",
-         f"{when}以来，{report.unit.name}"),
+         f"{since}，{report.unit.name}"),
         report.unit.code, "opening",
     )
     body = "紧紧围绕年初签订的目标管理责任书，扎实推进宣传教育、检查服务、关怀帮扶等各项工作"

@@ -18,6 +18,9 @@ _BREAK_BEFORE = re.compile(
     r"(?=关于|(?:人口和计划生育|计划生育|妇女儿童)?(?:工作)?(?:总结|计划|实施方案|自查报告|报告|方案))"
 )
 _BREAK_AFTER = re.compile(r"年(?!度)|年度|上半年|“[^”]{1,30}”")
+# Phrases a line break must never cut, whatever the patterns above allow.
+NEVER_SPLIT = ("人口和计划生育", "计划生育", "妇女儿童", "工作总结", "工作计划", "实施方案",
+               "自查报告", "上半年")
 
 
 def _width(text: str) -> float:
@@ -30,8 +33,9 @@ def break_points(title: str, keep: tuple[str, ...] = ()) -> list[int]:
     points = {m.start() for m in _BREAK_BEFORE.finditer(title)}
     points |= {m.end() for m in _BREAK_AFTER.finditer(title)}
     for word in keep:
+        points |= {match.end() for match in re.finditer(re.escape(word), title)}
+    for word in (*keep, *NEVER_SPLIT):
         for match in re.finditer(re.escape(word), title):
-            points.add(match.end())
             points -= set(range(match.start() + 1, match.end()))
     return sorted(p for p in points if 0 < p < len(title))
 
@@ -40,9 +44,10 @@ def title_lines(title: str, keep: tuple[str, ...] = (), max_chars: float = MAX_T
                 ) -> list[str]:
     """The title as lines of at most ``max_chars`` wide, shaped as GB/T 9704 asks.
 
-    Among the allowed breaks, the fewest lines win; then a shape with no line
-    longer than the one above it (trapezoid) or a longest middle line (diamond);
-    then the most even lengths. A title with no fitting split stays one line.
+    Among the allowed breaks, the fewest lines win; then a trapezoid (lines
+    steadily shorter, or steadily longer) or a diamond (the middle line
+    longest); then the most even lengths. A title with no fitting split stays
+    one line.
     """
     if _width(title) <= max_chars:
         return [title]
@@ -55,7 +60,8 @@ def title_lines(title: str, keep: tuple[str, ...] = (), max_chars: float = MAX_T
             widths = [_width(line) for line in lines]
             if max(widths) > max_chars:
                 continue
-            trapezoid = all(a >= b for a, b in zip(widths, widths[1:], strict=False))
+            pairs = list(zip(widths, widths[1:], strict=False))
+            trapezoid = all(a >= b for a, b in pairs) or all(a <= b for a, b in pairs)
             diamond = len(widths) == 3 and widths[1] >= max(widths[0], widths[2])
             options.append((not (trapezoid or diamond), max(widths) - min(widths), lines))
         if options:

@@ -24,6 +24,12 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--update-golden`` rewrites tests/golden/*.txt from the current output."""
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite the golden text snapshots instead of comparing with them")
+
+
 @pytest.fixture(scope="session")
 def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """One temporary Prefect API for every flow test of the session."""
