@@ -1,9 +1,9 @@
 """Storing generated documents immutably, one version per change of inputs or template.
 
 Layout under the archive root (``/<topic>`` only for documents that have one,
-such as the 实施方案 of a named campaign)::
+such as the 实施方案 of a named campaign; ``/traditional`` for Traditional renditions)::
 
-    <kind>/<unit_code>/<period>[/<topic>]/v0001/<unit_code>_<period>_<kind>.docx
+    <kind>/<unit_code>/<period>[/<topic>][/traditional]/v0001/<unit_code>_<period>_<kind>.docx
                                                /<unit_code>_<period>_<kind>.pdf
                                                /metadata.json
 
@@ -46,11 +46,13 @@ class DocumentKey:
     unit_code: str
     period: str
     topic: str = ""  # e.g. the campaign of an implementation plan; "" for most kinds
+    script: str = "simplified"  # or "traditional"
 
     @property
     def stem(self) -> str:
         """The stored files' name without extension."""
-        return "_".join(p for p in (self.unit_code, self.period, self.kind, self.topic) if p)
+        script = "" if self.script == "simplified" else self.script
+        return "_".join(p for p in (self.unit_code, self.period, self.kind, self.topic, script) if p)
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ def _fsync_copy(source: Path, target: Path) -> None:
 
 def _document_query(key: DocumentKey) -> Select[tuple[Document]]:
     return select(Document).where(Document.kind == key.kind, Document.unit_code == key.unit_code,
-                                  Document.period == key.period, Document.topic == key.topic)
+                                  Document.period == key.period, Document.topic == key.topic,
+                   Document.script == key.script)
 
 
 class Archive:
@@ -154,7 +157,7 @@ class Archive:
                 document = session.scalar(_document_query(key))
                 if document is None:
                     document = Document(kind=key.kind, unit_code=key.unit_code, period=key.period,
-                                        topic=key.topic, title=title)
+                                        topic=key.topic, script=key.script, title=title)
                     session.add(document)
                 document.title = title
                 session.flush()
@@ -186,7 +189,9 @@ class Archive:
 
     def _version_dir(self, key: DocumentKey, number: int) -> Path:
         folder = self.root / key.kind / key.unit_code / key.period
-        return (folder / key.topic if key.topic else folder) / f"v{number:04d}"
+        for part in (key.topic, "" if key.script == "simplified" else key.script):
+            folder = folder / part if part else folder
+        return folder / f"v{number:04d}"
 
     def _place_files(self, folder: Path, stem: str, files: Mapping[str, Path]
                      ) -> dict[str, ArchivedFile]:
@@ -217,7 +222,7 @@ class Archive:
         data = {
             "document_id": version.document_id, "kind": version.key.kind,
             "unit_code": version.key.unit_code, "period": version.key.period,
-            "topic": version.key.topic, "title": version.title,
+            "topic": version.key.topic, "script": version.key.script, "title": version.title,
             "version": version.version, "created_at": version.created_at.isoformat(),
             "template": {"name": version.template_name, "sha256": version.template_sha256},
             "input_sha256": version.input_sha256, "flow_run_id": version.flow_run_id,
@@ -235,7 +240,8 @@ class Archive:
             select(DocumentVersion)
             .join(Document)
             .where(Document.kind == key.kind, Document.unit_code == key.unit_code,
-                   Document.period == key.period, Document.topic == key.topic)
+                   Document.period == key.period, Document.topic == key.topic,
+                   Document.script == key.script)
             .order_by(DocumentVersion.version.desc())
             .options(selectinload(DocumentVersion.files), selectinload(DocumentVersion.document))
             .limit(1)
@@ -248,7 +254,8 @@ class Archive:
                  for f in version.files}
         return StoredVersion(
             document_id=document.id,
-            key=DocumentKey(document.kind, document.unit_code, document.period, document.topic),
+            key=DocumentKey(document.kind, document.unit_code, document.period, document.topic,
+                            document.script),
             title=document.title, version=version.version,
             created_at=version.created_at, template_name=version.template_name,
             template_sha256=version.template_sha256, input_sha256=version.input_sha256,

@@ -90,15 +90,7 @@ def bench_document(name: str, context: dict[str, Any], batch: int, cold_count: i
 
     starts = {}
     for workers in (1, 2):
-        settings = Settings(home=work / f"home{workers}")
-        with WarmConverter(settings, workers) as warm:
-            # Each worker's LibreOffice starts on its first document (a new profile).
-            warmup = [PdfJob(source, work / f"w{workers}-warmup" / f"{index}.pdf", METADATA)
-                      for index, source in enumerate(sources[:workers])]
-            starts[workers] = _seconds(lambda: warm.convert_many(warmup))
-            jobs = [PdfJob(source, work / f"w{workers}" / f"{source.stem}.pdf", METADATA)
-                    for source in sources]
-            results[f"warm x{workers}"] = _seconds(lambda: warm.convert_many(jobs)) / batch
+        starts[workers], results[f"warm x{workers}"] = bench_warm(workers, sources, work)
 
     # LibreOffice's own bytes, to time normalisation alone.
     raw = soffice.convert_raw([sources[0]], work / "raw")[0].read_bytes()
@@ -115,6 +107,18 @@ def bench_document(name: str, context: dict[str, Any], batch: int, cold_count: i
     print(f"  warm start (new profile, first document): x1 {starts[1]:.1f} s, "
           f"x2 {starts[2]:.1f} s")
     print(f"  of which normalize_pdf: {normalize * 1000:.0f} ms/doc")
+
+
+def bench_warm(workers: int, sources: list[Path], work: Path) -> tuple[float, float]:
+    """(seconds to the first PDFs on new profiles, seconds per document after that)."""
+    with WarmConverter(Settings(home=work / f"home{workers}"), workers) as warm:
+        # Each worker's LibreOffice starts with its first document.
+        warmup = [PdfJob(source, work / f"w{workers}-warmup" / f"{index}.pdf", METADATA)
+                  for index, source in enumerate(sources[:workers])]
+        start = _seconds(lambda: warm.convert_many(warmup))
+        jobs = [PdfJob(source, work / f"w{workers}" / f"{source.stem}.pdf", METADATA)
+                for source in sources]
+        return start, _seconds(lambda: warm.convert_many(jobs)) / len(jobs)
 
 
 def main() -> None:

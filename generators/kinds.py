@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from wenshu.compute.snapshot import Snapshot
 from wenshu.compute.summary import Rollup, compute_unit
@@ -33,11 +33,13 @@ class DocumentOptions:
     spec: Mapping[str, Any] = field(default_factory=dict)
     topic: str = ""  # part of the document's identity, e.g. the campaign's code
     letterhead: Letterhead = field(default_factory=Letterhead)
+    script: Literal["simplified", "traditional"] = "simplified"
 
     def digest_parts(self) -> dict[str, Any]:
         """The options that shape a document's content (not its signing date)."""
         return {"narrative": self.narrative.as_dict(), "signature_unit": self.signature_unit,
-                "spec": self.spec, "topic": self.topic, "letterhead": self.letterhead.as_dict()}
+                "spec": self.spec, "topic": self.topic, "letterhead": self.letterhead.as_dict(),
+                "script": self.script}
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Run by the SYSTEM python (``/usr/bin/python3``, which has Debian's ``python3-uno``;
 a venv cannot import ``uno``)::
 
-    /usr/bin/python3 uno_worker.py --soffice soffice --profile DIR --fontconfig FILE
+    /usr/bin/python3 uno_worker.py --soffice soffice --profile DIR --fontconfig FILE \
+        --pdf-options '{"SelectPdfVersion": 2}'
 
 It starts its own soffice on its own profile and pipe, then reads one JSON request per
 line on stdin and answers one JSON line on stdout:
@@ -46,7 +47,7 @@ _SHUTDOWN_SECONDS = 10.0
 
 
 class WorkerError(Exception):
-    """LibreOffice could not be started or reached."""
+    """LibreOffice could not be started or reached (reported to the owner as JSON)."""
 
 
 def _properties(values: dict[str, Any]) -> tuple[PropertyValue, ...]:
@@ -89,7 +90,12 @@ class Office:
         deadline = time.monotonic() + start_timeout
         self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
                                         stdout=sys.stderr, stderr=sys.stderr)
-        self.desktop = self._connect(command, env, deadline)
+        try:
+            self.desktop = self._connect(command, env, deadline)
+        except WorkerError:
+            self.process.kill()
+            self.process.wait()
+            raise
 
     def _connect(self, command: list[str], env: dict[str, str], deadline: float) -> Any:
         """The remote desktop, once soffice accepts; restarts it after its first-start exit."""

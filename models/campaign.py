@@ -39,6 +39,8 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 _SLUG_MAX = 40
 # Text that still holds a template tag was copied from a template, not written.
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{%|%\}")
+# YAML folds a long line with a space, which Chinese text does not have.
+_FOLD = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
 _NUMBER = r"\d+(?:\.\d+)?"
 _TARGET = re.compile(
     rf"^(?P<cmp>≥|>=|≤|<=|=|＝)?(?P<low>{_NUMBER})(?P<unit1>[^\d～~—\-至]*)"
@@ -52,7 +54,7 @@ class CampaignSpecError(WenshuError):
 
 
 def _clean_text(value: str) -> str:
-    text = value.strip()
+    text = _FOLD.sub("", value.strip())
     if not text:
         raise ValueError("is empty")
     if _PLACEHOLDER.search(text):

@@ -276,8 +276,13 @@ def parse_checklist(data: Any, source: str) -> Checklist:
     try:
         return Checklist.model_validate(data)
     except ValidationError as exc:
-        lines = [f"{_where(error['loc'], data)}: {error['msg']}"
-                 for error in exc.errors(include_url=False)]
+        errors = exc.errors(include_url=False)
+        # A list whose every entry failed is also reported as too short: noise.
+        deeper = [error["loc"] for error in errors if error["type"] != "too_short"]
+        lines = [f"{_where(error['loc'], data)}: {error['msg'].removeprefix('Value error, ')}"
+                 for error in errors
+                 if error["type"] != "too_short"
+                 or not any(loc[:len(error["loc"])] == error["loc"] for loc in deeper)]
         raise ChecklistError(f"{source}: " + "; ".join(lines)) from exc
 
 

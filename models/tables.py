@@ -115,10 +115,10 @@ class Target(Base):
 
 
 class Document(Base):
-    """A document identity: one kind, for one unit, period and (for some kinds) topic."""
+    """A document identity: one kind, for one unit, period, topic (some kinds) and script."""
 
     __tablename__ = "documents"
-    __table_args__ = (UniqueConstraint("kind", "unit_code", "period", "topic",
+    __table_args__ = (UniqueConstraint("kind", "unit_code", "period", "topic", "script",
                                        name="uq_documents_identity"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -126,6 +126,9 @@ class Document(Base):
     unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
     period: Mapped[str] = mapped_column(String(16))
     topic: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # simplified | traditional: a Traditional rendition is a document of its own.
+    script: Mapped[str] = mapped_column(String(16), default="simplified",
+                                        server_default="simplified")
     title: Mapped[str] = mapped_column(String(300))
 
     versions: Mapped[list[DocumentVersion]] = relationship(

@@ -166,3 +166,19 @@ def test_letterhead_blocks_reach_the_document(office, wenshu, tmp_path):
     assert styled["Attachment"] == "附件：2025年主要指标完成情况表"
     imprint = [p.text for p in document.paragraphs if p.style.name == "Imprint"]
     assert imprint[0] == "抄送：区妇联。" and imprint[1].startswith("东城街道办事处")
+
+
+def test_traditional_rendition_is_a_document_of_its_own(office, wenshu, tmp_path):
+    wenshu("summary", "year", "--unit", "440307", "--year", "2025")
+    wenshu("summary", "year", "--unit", "440307", "--year", "2025", "--script", "traditional",
+           "--doc-number", "示范卫〔2026〕10号")
+    assert "示範區2025年人口和計劃生育工作總結" in wenshu("archive", "show", "2")
+    assert "traditional" in wenshu("archive", "list")
+    wenshu("archive", "get", "2", "--format", "docx", "--to", str(tmp_path / "t.docx"))
+    document, text = _docx_text(tmp_path / "t.docx")
+    assert "一、主要指標完成情況" in text and "孕環情檢查受檢率" in text
+    # Codes are kept as issued: the doc number is not converted.
+    assert "示范卫〔2026〕10号" in text
+    assert document.core_properties.title == "示範區2025年人口和計劃生育工作總結"
+    # The Simplified document is untouched, still version 1.
+    assert "示范区2025年人口和计划生育工作总结" in wenshu("archive", "show", "1")

@@ -171,6 +171,7 @@ def test_same_docx_gives_identical_pdf_bytes_alone_or_late_in_a_batch(
     # In a batch LibreOffice numbers embedded fonts per process; the copy comes second.
     other = year_summary_context()
     other["title"] = "西湖社区2025年度工作总结"
+    other["title_lines"] = [other["title"]]
     copy = work / "copy.docx"
     shutil.copyfile(sample_docx, copy)
     batch = [_render(work / "other.docx", other), copy]

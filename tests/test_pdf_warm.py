@@ -144,6 +144,7 @@ def test_same_docx_and_metadata_give_the_same_bytes_on_any_worker_at_any_positio
 ) -> None:
     other = year_summary_context()
     other["title"] = "西湖社区2025年度工作总结"
+    other["title_lines"] = [other["title"]]
     other_docx = work / "other.docx"
     other_docx.write_bytes(render_docx(template_path("year_summary"), other))
     # Documents alternate between the two workers, each later in its LibreOffice's life.

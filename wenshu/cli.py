@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -205,6 +206,17 @@ CopyToOption = Annotated[list[str] | None, typer.Option(
 PrintedByOption = Annotated[str, typer.Option("--printed-by", help="印发机关 for the 版记.")]
 
 
+class Script(str, Enum):
+    """Which Chinese script a document is written in."""
+
+    simplified = "simplified"
+    traditional = "traditional"
+
+
+ScriptOption = Annotated[Script, typer.Option(
+    "--script", help="simplified (default) or traditional (OpenCC, codes kept as issued).")]
+
+
 def _letterhead(doc_number: str, to: str, attachment: list[str] | None,
                 copy_to: list[str] | None, printed_by: str) -> dict[str, object]:
     return {"doc_number": doc_number, "addressee": to, "attachments": attachment or [],
@@ -213,7 +225,7 @@ def _letterhead(doc_number: str, to: str, attachment: list[str] | None,
 
 def _run_flow(flow_name: str, flow: Callable[..., list[Outcome]], unit: str, year: int,
               all_levels: bool, narrative: list[Path] | None, issued: str | None,
-              signature: str | None, letterhead: dict[str, object]) -> None:
+              signature: str | None, letterhead: dict[str, object], script: Script) -> None:
     """Check the shared options, run a document flow, print what was archived."""
     settings = _settings()
     for path in narrative or []:
@@ -223,7 +235,8 @@ def _run_flow(flow_name: str, flow: Callable[..., list[Outcome]], unit: str, yea
     with _reported(), console.status(f"Generating (Prefect flow {flow_name})…"):
         outcomes = flow(unit, year, all_levels=all_levels, issued_on=issued_on,
                         narrative_files=[str(p) for p in narrative or []],
-                        signature_unit=signature, letterhead=letterhead)
+                        signature_unit=signature, letterhead=letterhead,
+                        script=script.value)
     print_outcomes(outcomes, settings.archive_dir)
 
 
@@ -232,12 +245,13 @@ def summary_year(unit: UnitOption, year: YearOption, all_levels: AllLevelsOption
                  narrative: NarrativeOption = None, issued: IssuedOption = None,
                  signature: SignatureOption = None, doc_number: DocNumberOption = "",
                  to: AddresseeOption = "", attachment: AttachmentOption = None,
-                 copy_to: CopyToOption = None, printed_by: PrintedByOption = "") -> None:
+                 copy_to: CopyToOption = None, printed_by: PrintedByOption = "",
+                 script: ScriptOption = Script.simplified) -> None:
     """Generate the 年度工作总结 (Word + PDF) through the Prefect flow and archive it."""
     from wenshu.workflows.year_end_summary import year_end_summary
 
     _run_flow("year_end_summary", year_end_summary, unit, year, all_levels, narrative, issued,
-              signature, _letterhead(doc_number, to, attachment, copy_to, printed_by))
+              signature, _letterhead(doc_number, to, attachment, copy_to, printed_by), script)
 
 
 @summary_app.command("half")
@@ -245,12 +259,14 @@ def summary_half(unit: UnitOption, year: YearOption, all_levels: AllLevelsOption
                  narrative: NarrativeOption = None, issued: IssuedOption = None,
                  signature: SignatureOption = None, doc_number: DocNumberOption = "",
                  to: AddresseeOption = "", attachment: AttachmentOption = None,
-                 copy_to: CopyToOption = None, printed_by: PrintedByOption = "") -> None:
+                 copy_to: CopyToOption = None, printed_by: PrintedByOption = "",
+                 script: ScriptOption = Script.simplified) -> None:
     """Generate the 半年工作总结 (January–June against the year's targets) and archive it."""
     from wenshu.workflows.half_year_summary import half_year_summary
 
     _run_flow("half_year_summary", half_year_summary, unit, year, all_levels, narrative,
-              issued, signature, _letterhead(doc_number, to, attachment, copy_to, printed_by))
+              issued, signature, _letterhead(doc_number, to, attachment, copy_to, printed_by),
+              script)
 
 
 def print_outcomes(outcomes: list[Outcome], archive_root: Path) -> None:
@@ -280,7 +296,8 @@ def archive_list(
     table = Table("id", "kind", "unit", "period", "title", "ver", "created (UTC)")
     for item in Archive(settings).list_latest(unit_code=unit, year=year, kind=kind):
         key = item.key
-        period = f"{key.period} {key.topic}".strip()
+        script = "" if key.script == "simplified" else key.script
+        period = " ".join(part for part in (key.period, key.topic, script) if part)
         table.add_row(str(item.document_id), key.kind, key.unit_code, period, item.title,
                       str(item.version), item.created_at.strftime("%Y-%m-%d %H:%M"))
     console.print(table)
@@ -297,7 +314,7 @@ def archive_show(document_id: Annotated[int, typer.Argument(metavar="ID")]) -> N
     first = versions[0]
     key = first.key
     console.print(f"[bold]{first.title}[/bold]  ({key.kind}, unit {key.unit_code}, "
-                  f"period {key.period}{', ' + key.topic if key.topic else ''})")
+                  f"period {key.period}{', ' + key.topic if key.topic else ''}, {key.script})")
     for v in versions:
         console.print(f"\nversion {v.version}  created {v.created_at.isoformat()}  "
                       f"flow run {v.flow_run_id or '—'}")

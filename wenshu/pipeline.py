@@ -20,6 +20,7 @@ from wenshu.db import session_scope
 from wenshu.generators.kinds import ContextRequest, DocumentKind, DocumentOptions
 from wenshu.generators.layout_context import layout_context
 from wenshu.generators.render import render_docx, template_sha256
+from wenshu.generators.script import to_traditional, to_traditional_text
 from wenshu.models.catalogue import Catalogue
 from wenshu.periods import Period
 from wenshu.settings import Settings
@@ -97,7 +98,7 @@ def plan_documents(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
     with session_scope(settings) as session:
         for code in units:
             digest = input_digest(kind, snapshot, catalogue, code, period, options)
-            key = DocumentKey(kind.key, code, period.code, options.topic)
+            key = DocumentKey(kind.key, code, period.code, options.topic, options.script)
             existing = archive.find_identical(session, key, digest, template_digest)
             unit = snapshot.unit_map[code]
             if existing is not None:
@@ -106,7 +107,10 @@ def plan_documents(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
             context = kind.build(ContextRequest(snapshot, rollup, catalogue, code, period, options))
             context |= layout_context(context["title"], unit.name, options.letterhead,
                                       options.issued_on)
-            jobs.append(Job(kind, key, unit.name, context["title"], context, digest, template,
+            title = context["title"]
+            if options.script == "traditional":
+                title = to_traditional_text(title)
+            jobs.append(Job(kind, key, unit.name, title, context, digest, template,
                             template_digest))
     return jobs, unchanged
 
@@ -115,7 +119,11 @@ def render_job(job: Job, out_dir: Path) -> Path:
     """Render a job's .docx into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{job.key.stem}.docx"
-    target.write_bytes(render_docx(job.template, job.context))
+    rendered = render_docx(job.template, job.context)
+    if job.key.script == "traditional":
+        # Converted as a whole document: tables, headers, footers and properties too.
+        rendered = to_traditional(rendered)
+    target.write_bytes(rendered)
     return target
 
 

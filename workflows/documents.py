@@ -80,7 +80,7 @@ def document_options(issued_on: date | None, narrative_files: list[str] | None,
     """Options from flow parameters (which must stay JSON-friendly for deployments).
 
     ``letterhead`` holds :class:`Letterhead` fields (doc_number, addressee, attachments,
-    copy_to, printed_by); ``extra`` passes kind-specific options (spec, topic).
+    copy_to, printed_by); ``extra`` passes the other options (script, spec, topic).
     """
     narrative = Narrative()
     for path in narrative_files or []:

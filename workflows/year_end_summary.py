@@ -19,9 +19,11 @@ def year_end_summary(unit_code: str, year: int, all_levels: bool = False,
                      levels: list[str] | None = None, issued_on: date | None = None,
                      narrative_files: list[str] | None = None,
                      signature_unit: str | None = None,
-                     letterhead: dict[str, Any] | None = None) -> list[Outcome]:
+                     letterhead: dict[str, Any] | None = None,
+                     script: str = "simplified") -> list[Outcome]:
     """Generate and archive the 年度工作总结 of a unit (with ``all_levels``, of its subtree too)."""
     return generate_documents(
         YEAR_SUMMARY, unit_code, Period.year(year), all_levels=all_levels, levels=levels,
-        options=document_options(issued_on, narrative_files, signature_unit, letterhead),
+        options=document_options(issued_on, narrative_files, signature_unit, letterhead,
+                                 script=script),
     )

@@ -1,0 +1,61 @@
+"""The ``self_inspection`` flow: a unit's 自查报告 against a checklist, with its own answers."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+
+import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
+from prefect import flow
+
+from wenshu.generators.self_inspection import SELF_INSPECTION, inspection_spec
+from wenshu.models.catalogue import load_catalogue
+from wenshu.models.checklist import (
+    Answer,
+    Checklist,
+    ChecklistError,
+    check_catalogue,
+    load_answers,
+    load_checklist,
+    resolve_checklist,
+)
+from wenshu.periods import Period
+from wenshu.pipeline import Outcome
+from wenshu.settings import get_settings
+from wenshu.workflows.documents import document_options, generate_documents
+
+
+def _answers(answers_file: str | None, checklist: Checklist, unit_code: str,
+             year: int) -> dict[str, Answer]:
+    """The unit's answers; none needed only when the checklist asks nothing of the unit."""
+    if answers_file is not None:
+        return load_answers(Path(answers_file), checklist, unit_code=unit_code, year=year)
+    if checklist.observed:
+        keys = ", ".join(item.key for item in checklist.observed)
+        raise ChecklistError(f"checklist {checklist.key}: the unit answers {len(checklist.observed)} "
+                             f"item(s) itself ({keys}); give an answers file")
+    return {}
+
+
+@flow(name="self_inspection", log_prints=False)
+def self_inspection(unit_code: str, year: int, checklist_file: str | None = None,
+                    answers_file: str | None = None, issued_on: date | None = None,
+                    signature_unit: str | None = None,
+                    narrative_files: list[str] | None = None) -> list[Outcome]:
+    """Generate and archive a unit's 自查报告 for ``year``.
+
+    ``checklist_file`` is a checklist YAML path or a shipped checklist's name (default:
+    family_planning); ``answers_file`` holds the unit's answers to its observed items.
+    Both are checked before anything is computed; every problem names the file and item.
+    """
+    settings = get_settings()
+    path = resolve_checklist(checklist_file)
+    checklist = load_checklist(path)
+    check_catalogue(checklist, load_catalogue(settings.catalogue_dir), str(path))
+    answers = _answers(answers_file, checklist, unit_code, year)
+    options = dataclasses.replace(
+        document_options(issued_on, narrative_files, signature_unit),
+        spec=inspection_spec(checklist, answers), topic=checklist.key,
+    )
+    return generate_documents(SELF_INSPECTION, unit_code, Period.year(year), options=options)
