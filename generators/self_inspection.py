@@ -110,6 +110,11 @@ def _amount(value: Decimal, unit: str) -> str:
     return format_yuan(value) if unit == "元" else format_count(value, unit)
 
 
+def _phrase_value(value: Decimal, unit: str) -> str:
+    """A total as a measure's phrase takes it: the phrase carries the unit, except money."""
+    return format_yuan(value) if unit == "元" else format_count(value)
+
+
 def _sentence(text: str) -> str:
     """Text closed with a full stop, unless it already ends a sentence."""
     text = text.strip()
@@ -208,16 +213,15 @@ class _Phrases:
         return _RESULT[wording][score.level]
 
     def missing_figures(self, score: ItemScore) -> str:
-        """The base figures an indicator could not be computed without: 出生人数、活产数."""
+        """The base figures an indicator lacks: 出生人数、活产数 ("" when all were reported)."""
         evaluation = score.evaluation
         assert evaluation is not None
         ind = evaluation.indicator
-        names = []
-        for source, value in ((ind.numerator, evaluation.numerator),
-                              (ind.denominator, evaluation.denominator)):
-            if source is not None and source.figure is not None and not value:
-                names.append(self.catalogue.figures[source.figure].label)
-        return "、".join(names) or "基础数据"
+        names = [self.catalogue.figures[source.figure].label
+                 for source, value in ((ind.numerator, evaluation.numerator),
+                                       (ind.denominator, evaluation.denominator))
+                 if source is not None and source.figure is not None and value is None]
+        return "、".join(names)
 
     def relation(self, score: ItemScore) -> str:
         """How an indicator stands to its standard: 比目标值（≥90%）高5.00个百分点."""
@@ -254,7 +258,11 @@ class _Phrases:
         item = score.item
         if isinstance(item, IndicatorItem):
             if score.value is None:
-                return f"因{self.missing_figures(score)}未报送，{item.label}无法计算"
+                missing = self.missing_figures(score)
+                if not missing:
+                    # Every figure is in, yet no value: the denominator is zero.
+                    return f"{item.label}的计算基数为0，无法计算"
+                return f"因{missing}未报送，{item.label}无法计算"
             return f"{item.label}{format_value(self.indicator(score), score.value)}，{self.relation(score)}"
         assert score.value is not None
         unit = self.unit_of(score)
@@ -264,7 +272,7 @@ class _Phrases:
             else:
                 measure = self.catalogue.activities[item.activity].measure(item.measure)
                 assert measure is not None
-                stated = f"{self.year}年{measure.render_phrase(_amount(score.value, unit))}"
+                stated = f"{self.year}年{measure.render_phrase(_phrase_value(score.value, unit))}"
         else:
             stated = f"现有{item.label}{_amount(score.value, unit)}" if score.value else f"尚无{item.label}"
         text = f"{stated}，{self.difference(score)}"
@@ -400,7 +408,8 @@ def _measure(phrases: _Phrases, score: ItemScore, issued_on: date) -> dict[str, 
         if score.value is None:
             # The item's remedy raises the figure; here the figure itself is missing.
             lead = f"补报{item.label}基础数据。"
-            remedy = f"督促补报{phrases.missing_figures(score)}，完善基础数据台账"
+            missing = phrases.missing_figures(score) or "相关基础数据"
+            remedy = f"督促核实并补报{missing}，完善基础数据台账"
         else:
             assert threshold is not None
             target = format_target(phrases.indicator(score), threshold)
@@ -456,7 +465,7 @@ def _basic_paragraphs(profile: UnitProfile, activities: Sequence[ActivitySummary
             total = next((t for t in summary.measures if t.value), None)
             measure = kind.measure(total.column) if total else None
             if total is not None and measure is not None:
-                clauses.append(measure.render_phrase(_amount(total.value, measure.unit)))
+                clauses.append(measure.render_phrase(_phrase_value(total.value, measure.unit)))
         scope = _SCOPE.get(profile.level, "本单位")
         text = f"{year}年，{scope}共登记工作台账{format_count(records)}条"
         paragraphs.append(text + ("，" + "，".join(clauses) if clauses else "") + "。")

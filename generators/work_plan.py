@@ -277,7 +277,8 @@ class ActivityTask:
     months: tuple[int, ...]  # the plan's months in which the base year recorded it
     records: int
     measures: tuple[MeasurePlan, ...]
-    units: tuple[UnitInfo, ...]  # responsible units
+    by_self: bool  # the unit recorded it itself (or through units outside its peer children)
+    children: tuple[UnitInfo, ...]  # peer children whose subtree recorded it
     routine: bool
 
 
@@ -288,7 +289,8 @@ class _Tally:
     months: set[int]
     records: int
     totals: dict[str, Decimal]
-    branches: set[str]
+    branches: set[str]  # peer children whose subtree recorded it
+    by_self: bool = False  # recorded outside every peer child's subtree
 
 
 def _tally(snapshot: Snapshot, unit: str, year: int, months: range,
@@ -307,6 +309,8 @@ def _tally(snapshot: Snapshot, unit: str, year: int, months: range,
             tally.totals[column] += Decimal(getattr(total, column))
         if total.unit_code in branch_of:
             tally.branches.add(branch_of[total.unit_code])
+        else:
+            tally.by_self = True
     return tallies
 
 
@@ -347,9 +351,9 @@ def activity_tasks(request: ContextRequest, rollup: Rollup) -> list[ActivityTask
             if floor > 0:
                 measures.append(MeasurePlan(measure, base, floor,
                                             signed is not None and signed > base))
-        active = [snapshot.unit_map[c] for c in children if c in tally.branches]
+        active = tuple(snapshot.unit_map[c] for c in children if c in tally.branches)
         tasks.append(ActivityTask(kind, tuple(sorted(tally.months)), tally.records,
-                                  tuple(measures), tuple(active) or (snapshot.unit_map[unit],),
+                                  tuple(measures), tally.by_self, active,
                                   len(tally.months) >= routine_at))
     return tasks
 
@@ -414,11 +418,16 @@ class _Plan:
     def base(self) -> int:
         return self.voice.year - 1
 
-    def units_text(self, units: Sequence[UnitInfo]) -> str:
-        """各街道 when every peer child takes part (and there are several), else names."""
-        if len(self.children) > 1 and len(units) == len(self.children):
-            return f"各{self.child_word}"
-        return "、".join(unit.name for unit in units)
+    def units_text(self, children: Sequence[UnitInfo], by_self: bool = False) -> str:
+        """Responsible units: the plan's unit (when ``by_self`` or no child takes part),
+        then the children, as 各街道 when all of several take part."""
+        if len(self.children) > 1 and len(children) == len(self.children):
+            names = [f"各{self.child_word}"]
+        else:
+            names = [unit.name for unit in children]
+        if by_self or not children:
+            names.insert(0, self.unit.name)
+        return "、".join(names)
 
 
 def _format_measure(measure: Measure, value: Decimal, at_least: bool) -> str:
@@ -482,11 +491,14 @@ def _review(plan: _Plan) -> str:
     parts = []
     if judged:
         head = f"{plan.base}年，{plan.scope}纳入考核的{len(judged)}项主要指标"
-        if plan.missed:
-            names = "、".join(t.indicator.label for t in plan.missed)
-            head += f"中{len(judged) - len(plan.missed)}项达到目标要求，{names}未达标"
-        else:
+        names = "、".join(t.indicator.label for t in plan.missed)
+        met = len(judged) - len(plan.missed)
+        if not plan.missed:
             head += "全部达到目标要求"
+        elif met:
+            head += f"中{met}项达到目标要求，{names}未达标"
+        else:
+            head = f"{plan.base}年，{plan.scope}{names}未达到目标要求"
         parts.append(head)
     if plan.year_records:
         lead = "" if parts else f"{plan.base}年，{plan.scope}"
@@ -616,7 +628,7 @@ def _all_months(plan: _Plan) -> str:
 
 
 def _duty_rows(plan: _Plan) -> list[dict[str, str]]:
-    everyone = plan.units_text(plan.children or (plan.unit,))
+    everyone = plan.units_text(plan.children)
     rows = []
     for goal in plan.missed:
         laggards = plan.laggards.get(goal.indicator.key, ())
@@ -624,7 +636,7 @@ def _duty_rows(plan: _Plan) -> list[dict[str, str]]:
                      plan.units_text(laggards) if laggards else everyone))
     for task in plan.activities:
         time = _all_months(plan) if task.routine else month_list(task.months)
-        rows.append((_task_title(task), time, plan.units_text(task.units)))
+        rows.append((_task_title(task), time, plan.units_text(task.children, task.by_self)))
     if plan.narrative.plans:
         rows.append(("其他重点工作", _all_months(plan), everyone))
     return [{"no": str(n), "task": task, "time": time, "units": units}
@@ -633,13 +645,14 @@ def _duty_rows(plan: _Plan) -> list[dict[str, str]]:
 
 def _scheduled(plan: _Plan, phase: Phase) -> str:
     """本阶段重点做好检查服务（3月）、教育培训（5月）等工作。"""
-    items = []
+    found = []
     for task in plan.activities:
         overlap = [m for m in task.months if m in phase.months]
         if overlap and not task.routine:
-            items.append(f"{_task_title(task)}（{month_list(overlap)}）")
-    if not items:
+            found.append((overlap[0], f"{_task_title(task)}（{month_list(overlap)}）"))
+    if not found:
         return ""
+    items = [text for _, text in sorted(found, key=lambda item: item[0])]
     return f"本阶段重点做好{'、'.join(items)}{'等' if len(items) > 1 else ''}工作。"
 
 

@@ -220,7 +220,7 @@ class CampaignSpec(_Frozen):
     guiding_idea: Texts = ()
     principles: Items = ()
     goals: Goals = Goals()
-    phases: Annotated[tuple[Phase, ...], BeforeValidator(_as_list)] = Field(min_length=1)
+    phases: Annotated[tuple[Phase, ...], BeforeValidator(_as_list)]
     leading_group: LeadingGroup | None = None
     requirements: Items = ()
     report_due: date | None = None  # participants report on the campaign by this day
@@ -253,6 +253,8 @@ class CampaignSpec(_Frozen):
     @classmethod
     def _phases_in_order(cls, phases: tuple[Phase, ...], info: ValidationInfo
                          ) -> tuple[Phase, ...]:
+        if not phases:
+            raise ValueError("give at least one phase (name, start, end, tasks)")
         year = info.data.get("year")
         for number, phase in enumerate(phases, start=1):
             if year is not None and phase.start.year != year:

@@ -5,8 +5,12 @@ Every value is a finished string; tests that render documents reuse this.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterator
 from typing import Any
+
+from lxml import etree
 
 
 def year_summary_context() -> dict[str, Any]:
@@ -111,3 +115,19 @@ def strings_in(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from strings_in(item)
+
+
+# Text that must never reach a document: Python's empty values, unrendered tags,
+# full-width (IME-typed) delimiters docxtpl leaves as they are, format placeholders.
+FORBIDDEN = ("None", "nan", "NaN", "{{", "}}", "{%", "%}", "｛｛", "｝｝", "｛％", "％｝", "{value}",
+             "Decimal(", "[]")
+
+
+def assert_no_placeholders(docx: bytes) -> None:
+    """Fail if any XML part of a .docx (body, headers, footers, properties) holds FORBIDDEN text."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        for name in archive.namelist():
+            if name.endswith(".xml"):
+                text = "".join(etree.fromstring(archive.read(name)).itertext())
+                for bad in FORBIDDEN:
+                    assert bad not in text, (name, bad)

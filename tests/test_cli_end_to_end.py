@@ -13,6 +13,7 @@ from docx import Document
 from pypdf import PdfReader
 
 from tests import office_data
+from tests.sample_context import assert_no_placeholders
 
 pytestmark = [pytest.mark.prefect, pytest.mark.soffice]
 
@@ -86,12 +87,17 @@ def test_regenerating_versions_only_on_change(office, wenshu, tmp_path):
     assert "东山社区（80.00%，目标≥90%）" in before and "东山社区" not in after
 
 
-def test_all_levels_makes_one_document_per_unit(office, wenshu):
+def test_all_levels_makes_one_document_per_unit(office, wenshu, tmp_path):
     output = wenshu("summary", "year", "--unit", "440307", "--year", "2025", "--all-levels")
     listing = wenshu("archive", "list")
     for code, *_ in office_data.SMALL_TREE:
         assert code in listing
     assert output.count(" new ") == len(office_data.SMALL_TREE)
+    # Units with little or no data still get clean documents: no None, nan or tags.
+    documents = sorted((tmp_path / "home" / "archive").rglob("*.docx"))
+    assert len(documents) == len(office_data.SMALL_TREE)
+    for path in documents:
+        assert_no_placeholders(path.read_bytes())
 
 
 def test_staff_narrative_reaches_its_sections(office, wenshu, tmp_path):

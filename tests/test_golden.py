@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
+from tests.sample_context import assert_no_placeholders
 from wenshu.compute.summary import Rollup
 from wenshu.generators.kinds import ContextRequest, DocumentKind, DocumentOptions, registered_kinds
 from wenshu.generators.layout_context import Letterhead, layout_context
@@ -72,6 +73,13 @@ def test_rendered_text_matches_the_reviewed_snapshot(key, small_snapshot, catalo
         golden.write_text(text, encoding="utf-8")
     assert golden.exists(), f"no snapshot yet: run pytest {__file__} --update-golden"
     assert text == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("key", sorted(CASES))
+def test_no_placeholder_reaches_the_document(key, small_snapshot, catalogue):
+    kind = registered_kinds()[key]
+    period, extra = CASES[key]
+    assert_no_placeholders(_render(kind, small_snapshot, catalogue, period, extra))
 
 
 def test_every_kind_has_a_golden_case():

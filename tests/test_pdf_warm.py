@@ -313,6 +313,17 @@ def test_first_start_exit_code_81_is_handled(
     assert pdf.read_bytes() == sample_pdf.read_bytes()
 
 
+def test_a_missing_libreoffice_is_reported_per_document(
+    tmp_path: Path, sample_docx: Path
+) -> None:
+    broken = Settings(home=tmp_path / "home", soffice=str(tmp_path / "no-soffice"))
+    with WarmConverter(broken, 1) as converter:
+        with pytest.raises(ConversionError, match=r"(?s)summary\.docx: LibreOffice did not start"
+                                                  r".*no-soffice"):
+            converter.convert_many([PdfJob(sample_docx, tmp_path / "out.pdf")])
+    assert not (tmp_path / "out.pdf").exists()
+
+
 def test_open_converter_is_warm_where_the_system_python_has_uno(settings: Settings) -> None:
     with open_converter(settings) as converter:
         assert isinstance(converter, WarmConverter)
