@@ -172,6 +172,9 @@ def resolve_campaign(spec: CampaignSpec, units: Mapping[str, UnitInfo], unit_cod
             problems.append(f"{where}.indicator: unknown indicator {goal.indicator!r}; known: "
                             + "、".join(i.label for i in catalogue.indicators.values()))
             continue
+        if any(indicator.key == known.key for known, _ in goals):
+            problems.append(f"{where}.indicator: {indicator.label} has a goal already")
+            continue
         target = goal.target_spec
         expected = format_value(indicator, target.value).removeprefix(plain(target.value))
         if goal.target_unit and goal.target_unit != expected:

@@ -63,6 +63,10 @@ class DocumentKind:
     template: str  # name under templates/docx, without .docx
     build: Callable[[ContextRequest], dict[str, Any]]
     build_template: Callable[[Path], None]  # writes the shipped template (template_build)
+    # For the built-in sample (wenshu.demo.sample): the period it covers and any
+    # kind-specific options (a campaign's spec, a checklist's answers …).
+    sample_period: str = "2025"
+    sample_options: Callable[[], dict[str, Any]] = dict
 
     def months(self, period: Period) -> frozenset[int]:
         """The ledger months a document for ``period`` reads (January to the period's end)."""
@@ -81,7 +85,29 @@ def _summary(request: ContextRequest) -> dict[str, Any]:
 YEAR_SUMMARY = DocumentKind("year_summary", "年度工作总结", "year_summary", _summary,
                             template_build.build_year_summary)
 HALF_YEAR_SUMMARY = DocumentKind("half_year_summary", "半年工作总结", "half_year_summary",
-                                 _summary, template_build.build_half_year_summary)
+                                 _summary, template_build.build_half_year_summary,
+                                 sample_period="2025H1")
+
+def sample_context(kind: DocumentKind, options: DocumentOptions | None = None) -> dict[str, Any]:
+    """The context ``kind`` builds for the built-in sample street (东城街道), layout keys included.
+
+    ``wenshu templates check`` reads the variables a kind provides from it, and
+    the golden-text tests render it.
+    """
+    from wenshu.demo.sample import SAMPLE_UNIT, sample_snapshot
+    from wenshu.generators.layout_context import layout_context
+    from wenshu.models.catalogue import load_catalogue
+
+    snapshot = sample_snapshot()
+    period = Period.parse(kind.sample_period)
+    options = options or DocumentOptions(issued_on=date(2026, 1, 15), **kind.sample_options())
+    request = ContextRequest(snapshot, Rollup(snapshot, kind.months(period)), load_catalogue(),
+                             SAMPLE_UNIT, period, options)
+    context = kind.build(request)
+    unit_name = snapshot.unit_map[SAMPLE_UNIT].name
+    return context | layout_context(context["title"], unit_name, options.letterhead,
+                                    options.issued_on)
+
 
 def registered_kinds() -> dict[str, DocumentKind]:
     """Every document kind by key (kinds defined in their own modules register here)."""

@@ -523,6 +523,8 @@ def _with_core_properties(data: bytes, metadata: PdfMetadata) -> bytes:
             core = etree.fromstring(source.read(_CORE_PART))
             for value, tag in ((metadata.title, "title"), (metadata.author, "creator"),
                                (metadata.subject, "subject")):
+                if not value:  # as the warm worker: an empty field keeps the .docx's own
+                    continue
                 element = core.find(_DC + tag)
                 if element is None:
                     element = etree.SubElement(core, _DC + tag)
@@ -587,6 +589,7 @@ class ColdConverter:
             staged: dict[int, tuple[Path, str]] = {}
             for position, index in enumerate(indexes):
                 job = jobs[index]
+                job.pdf.unlink(missing_ok=True)  # a stale PDF would hide a failure
                 path = Path(tmp) / f"{position:04d}_{job.docx.name}"
                 try:
                     data = job.docx.read_bytes()
@@ -599,12 +602,18 @@ class ColdConverter:
                     failures[index] = str(exc)
                     continue
                 staged[index] = (path, hashlib.sha256(data).hexdigest())
+            out_dir = Path(tmp) / "pdf"
             try:
-                raw = converter.convert_raw([path for path, _ in staged.values()],
-                                            Path(tmp) / "pdf")
+                converter.convert_raw([path for path, _ in staged.values()], out_dir)
+                problem = "LibreOffice made no PDF"
             except ConversionError as exc:
-                return failures | {index: str(exc) for index in staged}
-            for (index, (_, stamp)), pdf in zip(staged.items(), raw, strict=True):
+                # The documents LibreOffice got through before the failure are kept.
+                problem = str(exc)
+            for index, (path, stamp) in staged.items():
+                pdf = out_dir / f"{path.stem}.pdf"
+                if not pdf.is_file():
+                    failures[index] = problem
+                    continue
                 job = jobs[index]
                 day = job.metadata.date if job.metadata else None
                 job.pdf.parent.mkdir(parents=True, exist_ok=True)

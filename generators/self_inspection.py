@@ -34,7 +34,7 @@ from wenshu.generators.numbers import (
     heading_number,
 )
 from wenshu.generators.template_build import TableColumn
-from wenshu.models.catalogue import Catalogue, Indicator, TargetSpec
+from wenshu.models.catalogue import Catalogue, Indicator
 from wenshu.models.checklist import (
     ActivityItem,
     Answer,
@@ -143,6 +143,7 @@ class _Phrases:
         self.year = year
 
     def indicator(self, score: ItemScore) -> Indicator:
+        """The catalogue entry of an indicator item."""
         assert isinstance(score.item, IndicatorItem)
         return self.catalogue.indicators[score.item.indicator]
 
@@ -201,9 +202,9 @@ class _Phrases:
         """The table's figure cell."""
         if isinstance(score.item, IndicatorItem):
             return format_value(self.indicator(score), score.value)
-        if score.value is None:
-            assert score.answer is not None
-            return "已落实" if score.answer.value is True else "未落实"
+        if score.yes_no:
+            return "已落实" if score.level == "met" else "未落实"
+        assert score.value is not None
         return _amount(score.value, self.unit_of(score))
 
     def result(self, score: ItemScore) -> str:
@@ -283,22 +284,11 @@ class _Phrases:
 
 def _section_paragraphs(phrases: _Phrases, section: SectionScore) -> list[str]:
     judged = [s for s in section.items if s.level is not None]
-    opening = (f"本部分共{len(judged)}项，满分{_points(section.section.max_points)}分，"
-               f"自评得分{_points(section.earned)}分")
-    counts = {level: sum(1 for s in judged if s.level == level)
-              for level in ("met", "partial", "missed")}
-    if counts["met"] == len(judged):
-        opening += "，各项均达到要求。"
-    else:
-        parts = [f"{counts[level]}项{word}" for level, word in
-                 (("met", "达到要求"), ("partial", "基本达到"), ("missed", "未达到要求"))
-                 if counts[level]]
-        opening += "，其中" + "，".join(parts) + "。"
-    paragraphs = [opening]
-    measured = [phrases.evidence(s) for s in judged if s.answer is None or s.value is not None]
+    paragraphs = [_section_opening(section, judged)] if judged else []
+    measured = [phrases.evidence(s) for s in judged if not s.yes_no]
     if measured:
         paragraphs.append("；".join(measured) + "。")
-    yes_no = [s for s in judged if s.answer is not None and s.value is None]
+    yes_no = [s for s in judged if s.yes_no]
     if yes_no:
         done = [s.item.label for s in yes_no if s.level == "met"]
         undone = [s.item.label for s in yes_no if s.level != "met"]
@@ -314,6 +304,25 @@ def _section_paragraphs(phrases: _Phrases, section: SectionScore) -> list[str]:
         if score.level is None and score.answer is not None:
             paragraphs.append(f"{score.item.label}：{_sentence(str(score.answer.value))}")
     return paragraphs
+
+
+def _tally(judged: Sequence[ItemScore]) -> str:
+    """其中5项达到要求，1项基本达到要求，2项未达到要求 ("" when every item is met)."""
+    counts = {level: sum(1 for s in judged if s.level == level)
+              for level in ("met", "partial", "missed")}
+    if counts["met"] == len(judged):
+        return ""
+    return "其中" + "，".join(
+        f"{counts[level]}项{word}" for level, word in
+        (("met", "达到要求"), ("partial", "基本达到要求"), ("missed", "未达到要求"))
+        if counts[level])
+
+
+def _section_opening(section: SectionScore, judged: list[ItemScore]) -> str:
+    """本部分共6项，满分40分，自评得分34分，其中5项达到要求，1项未达到要求。"""
+    opening = (f"本部分共{len(judged)}项，满分{_points(section.section.max_points)}分，"
+               f"自评得分{_points(section.earned)}分")
+    return f"{opening}，{_tally(judged) or '各项均达到要求'}。"
 
 
 def _score_rows(phrases: _Phrases, score: ChecklistScore) -> list[dict[str, str]]:
@@ -350,19 +359,10 @@ def _grade_phrase(score: ChecklistScore) -> str:
 
 def _inspection_intro(profile: UnitProfile, score: ChecklistScore) -> str:
     checklist, judged = score.checklist, score.judged
-    counts = {level: sum(1 for s in judged if s.level == level)
-              for level in ("met", "partial", "missed")}
     text = (f"对照《{checklist.title}》{len(checklist.sections)}个方面{len(judged)}项评分内容，"
             f"{profile.name}逐项核对工作台账、基础数据和现场情况，自评得分{_points(score.earned)}分"
             f"（满分{_points(checklist.max_points)}分）{_grade_phrase(score)}。")
-    if counts["met"] == len(judged):
-        text += "各项内容均达到要求。"
-    else:
-        parts = [f"{counts[level]}项{word}" for level, word in
-                 (("met", "达到要求"), ("partial", "基本达到要求"), ("missed", "未达到要求"))
-                 if counts[level]]
-        text += "其中" + "，".join(parts) + "。"
-    return text + "各项自查结果及得分见表1。"
+    return f"{text}{_tally(judged) or '各项内容均达到要求'}。各项自查结果及得分见表1。"
 
 
 def _problem(phrases: _Phrases, score: ItemScore) -> dict[str, str]:
@@ -370,7 +370,9 @@ def _problem(phrases: _Phrases, score: ItemScore) -> dict[str, str]:
     threshold = score.threshold
     deduction = (f"本项{_points(item.points)}分，"
                  + (f"自评得{_points(score.earned)}分。" if score.earned else "自评不得分。"))
-    if isinstance(item, IndicatorItem) and score.value is None:
+    if score.yes_no:
+        lead = f"“{item.label}”的要求尚未落实。"
+    elif isinstance(item, IndicatorItem) and score.value is None:
         lead = f"{item.label}缺少基础数据。"
     elif score.level == "partial":
         lead = f"{item.label}基本达到要求，但仍有差距。"
@@ -379,15 +381,11 @@ def _problem(phrases: _Phrases, score: ItemScore) -> dict[str, str]:
         lead = {"le": f"{item.label}超过{phrases.noun(score)}。",
                 "range": f"{item.label}超出正常范围。"}.get(
             threshold.comparator, f"{item.label}未达到{phrases.noun(score)}。")
-    elif isinstance(item, ActivityItem):
-        lead = f"{item.label}开展不足。" if threshold and threshold.comparator == "ge" \
-            else f"{item.label}不符合要求。"
-    elif score.value is not None:
-        lead = f"{item.label}数量不足。" if threshold and threshold.comparator == "ge" \
-            else f"{item.label}不符合要求。"
     else:
-        lead = f"“{item.label}”的要求尚未落实。"
-    if score.value is None and not isinstance(item, IndicatorItem):
+        assert threshold is not None
+        short = "开展不足" if isinstance(item, ActivityItem) else "数量不足"
+        lead = f"{item.label}{short if threshold.comparator == 'ge' else '不符合要求'}。"
+    if score.yes_no:
         text = f"对照评分标准，{deduction}"
         if score.answer is not None and score.answer.note:
             text += _sentence(score.answer.note)
@@ -422,13 +420,13 @@ def _measure(phrases: _Phrases, score: ItemScore, issued_on: date) -> dict[str, 
         lead = f"加强{item.label}。"
         remedy = remedy or f"合理安排{item.label}，落实专人负责并及时登记台账"
         goal = f"确保{phrases.requirement(score)}"
-    elif score.value is not None:
+    elif score.yes_no:
+        lead = f"落实“{item.label}”的要求。"
+        remedy = remedy or "明确专人负责，落实所需场地、设备和资料"
+    else:
         lead = f"补充{item.label}。"
         remedy = remedy or f"补充配置{item.label}"
         goal = f"确保{phrases.words(score)}"
-    else:
-        lead = f"落实“{item.label}”的要求。"
-        remedy = remedy or "明确专人负责，落实所需场地、设备和资料"
     parts = [p for p in (remedy, goal) if p]
     text = "，".join(parts) + f"，于{deadline}前整改到位（{days}日内）。"
     return {"lead": lead, "text": text}
@@ -560,13 +558,16 @@ def build(request: ContextRequest) -> dict[str, Any]:
 
 
 def build_template(path: Path) -> None:
-    """Write the 自查报告 template to ``path``."""
+    """Write the 自查报告 template to ``path``.
+
+    The title lines, 发文字号, 主送机关, 附件说明 and 版记 come from the shared blocks,
+    filled by :func:`wenshu.generators.layout_context.layout_context`.
+    """
     profile = template_build.load_layout("gbt9704")
     document = template_build.new_document(profile, "自查报告")
     add = document.add_paragraph
 
-    add("{{ title }}", style="Title")
-    add()  # GB/T 9704: one blank line under the title
+    template_build.title_block(document)
     add("{{ opening }}")
 
     add("{{ basic_heading }}", style="Heading 1")

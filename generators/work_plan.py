@@ -68,6 +68,7 @@ from wenshu.generators.template_build import (
     new_document,
     save,
     signature,
+    title_block,
 )
 from wenshu.models.catalogue import ActivityType, Catalogue, Indicator, Measure, TargetSpec
 from wenshu.narrative import Narrative
@@ -851,13 +852,13 @@ def _duties_intro(plan: _Plan, table: str) -> str:
 
 
 def build_template(path: Path) -> None:
-    """Write the 工作计划 template to ``path``; optional sections sit inside ``{%p if %}``."""
+    """Write the 工作计划 template to ``path``: the shared title and closing blocks around
+    six numbered sections; 工作目标, 主要任务 and 责任分工 sit inside ``{%p if %}``."""
     profile = load_layout("gbt9704")
     document = new_document(profile, KIND_LABEL)
     add = document.add_paragraph
 
-    add("{{ title }}", style="Title")
-    add()  # GB/T 9704: one blank line under the title
+    title_block(document)
     add("{{ opening }}")
 
     add("{{ guidance_heading }}", style="Heading 1")

@@ -106,11 +106,6 @@ class _Item(_Frozen):
     rectify_days: int | None = Field(default=None, gt=0, le=366)
     wording: Wording | None = None  # 符合/不符合 or 已完成/未完成; None: the kind's default
 
-    @property
-    def scored(self) -> bool:
-        """Whether the item is judged and earns points."""
-        return True
-
     @field_validator("threshold", mode="before", check_fields=False)
     @classmethod
     def _threshold_text(cls, raw: object) -> object:
@@ -128,7 +123,7 @@ class _Item(_Frozen):
     @model_validator(mode="after")
     def _bands_below_full(self) -> _Item:
         if self.bands and self.bands[0].points >= self.points:
-            raise ValueError(f"a band gives fewer points than the item's {self.points}")
+            raise ValueError(f"a band must give fewer points than the item's {self.points}")
         return self
 
 
@@ -156,11 +151,6 @@ class ObservedItem(_Item):
     answer: AnswerType
     unit: str = ""  # what a count counts in: 盘, 块, 种
     threshold: TargetSpec | None = None
-
-    @property
-    def scored(self) -> bool:
-        """Text answers describe; they are not judged."""
-        return self.answer != "text"
 
     @model_validator(mode="after")
     def _fits_answer(self) -> ObservedItem:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from decimal import Decimal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,9 +12,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from wenshu.compute.snapshot import FigureValue, LedgerTotal, Snapshot, TargetValue, UnitInfo
+from wenshu.compute.snapshot import Snapshot
 from wenshu.db import get_engine, upgrade_schema
-from wenshu.models.catalogue import Catalogue, TargetSpec, load_catalogue
+from wenshu.demo.sample import sample_snapshot
+from wenshu.models.catalogue import Catalogue, load_catalogue
 from wenshu.models.tables import Unit
 from wenshu.settings import Settings, get_settings
 
@@ -153,55 +153,7 @@ def small_tree(session: Session) -> list[tuple[str, str, str, str | None]]:
     return SMALL_TREE
 
 
-SNAPSHOT_UNITS = (
-    UnitInfo(code="D", name="示范区", level="district"),
-    UnitInfo(code="S1", name="东城街道", level="street", parent_code="D"),
-    UnitInfo(code="C1", name="东湖社区", level="community", parent_code="S1"),
-    UnitInfo(code="C2", name="东山社区", level="community", parent_code="S1"),
-    UnitInfo(code="C3", name="东岭社区", level="community", parent_code="S1"),
-)
-
-
-def _checks(unit: str, year: int, done: int) -> LedgerTotal:
-    # Screening happens in spring (March) and autumn (September), half each time.
-    return LedgerTotal(unit_code=unit, year=year, month=3 if done % 2 == 0 else 9,
-                       activity_type="check", title="孕环情检查", records=4, participants=done)
-
-
-def _fig(unit: str, year: int, key: str, value: int) -> FigureValue:
-    return FigureValue(unit_code=unit, year=year, key=key, value=Decimal(value))
-
-
 @pytest.fixture
 def small_snapshot() -> Snapshot:
     """A street of three communities, 2024 and 2025, for compute and phrasing tests."""
-    ledger = [
-        _checks("C1", 2025, 1900), _checks("C2", 2025, 1500), _checks("C3", 2025, 1314),
-        _checks("C1", 2024, 1800), _checks("C2", 2024, 1600), _checks("C3", 2024, 1400),
-        LedgerTotal(unit_code="S1", year=2025, month=4, activity_type="training",
-                    title="计生专干业务培训",
-                    records=3, sessions=3, participants=150),
-        LedgerTotal(unit_code="C1", year=2025, month=5, activity_type="training",
-                    title="孕前优生知识培训",
-                    records=5, sessions=5, participants=200),
-        LedgerTotal(unit_code="C2", year=2024, month=10, activity_type="training",
-                    title="孕前优生知识培训",
-                    records=4, sessions=4, participants=160),
-    ]
-    figures = [
-        _fig("C1", 2025, "expected_checks", 2000), _fig("C2", 2025, "expected_checks", 1800),
-        _fig("C3", 2025, "expected_checks", 1280),
-        _fig("C1", 2024, "expected_checks", 2000), _fig("C2", 2024, "expected_checks", 1800),
-        _fig("C3", 2024, "expected_checks", 1400),
-        # The street reports its own births; its communities' are then not summed.
-        _fig("S1", 2025, "births", 2156), _fig("S1", 2025, "births_in_policy", 2022),
-        _fig("C1", 2025, "births", 1), _fig("C1", 2025, "births_in_policy", 1),
-    ]
-    targets = [
-        TargetValue(unit_code="S1", year=2025, indicator="check_rate",
-                    spec=TargetSpec(comparator="ge", value=Decimal(95))),
-        TargetValue(unit_code="C1", year=2025, indicator="check_rate",
-                    spec=TargetSpec(comparator="ge", value=Decimal(90))),
-    ]
-    return Snapshot(root_code="D", year=2025, units=SNAPSHOT_UNITS, ledger=tuple(ledger),
-                    figures=tuple(figures), targets=tuple(targets))
+    return sample_snapshot()

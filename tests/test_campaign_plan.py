@@ -295,17 +295,20 @@ def test_unknown_units_indicators_and_units_of_measure_are_all_named(
         small_snapshot: Snapshot, catalogue: Catalogue) -> None:
     spec = _spec(lead_unit="S9", participants=["all communities", "C2", "X1"],
                  goals={"indicators": [{"indicator": "受孕率", "target": "≥95%"},
-                                       {"indicator": "check_rate", "target": "≥95‰"}]})
+                                       {"indicator": "check_rate", "target": "≥95‰"},
+                                       {"indicator": "出生人口性别比", "target": "103～107"},
+                                       {"indicator": "sex_ratio", "target": "104～106"}]})
     with pytest.raises(CampaignSpecError) as caught:
         resolve_campaign(spec, _units(small_snapshot, "S1"), "S1", catalogue, "春季活动.yaml")
     message = str(caught.value)
-    assert message.startswith("春季活动.yaml: 5 problem(s)")
+    assert message.startswith("春季活动.yaml: 6 problem(s)")
     assert "lead_unit: unknown unit code 'S9' (not 东城街道 (S1) or a unit under it)" in message
     assert "participants[3]: unknown unit code 'X1'" in message
     assert "participants: C2 listed twice" in message
     assert "goals.indicators[1].indicator: unknown indicator '受孕率'" in message
     assert ("goals.indicators[2].target: '≥95‰' is in ‰, but 孕环情检查受检率 is stated in %"
             in message)
+    assert "goals.indicators[4].indicator: 出生人口性别比 has a goal already" in message
 
 
 def test_a_group_with_no_members_is_an_error(small_snapshot: Snapshot, catalogue: Catalogue) -> None:

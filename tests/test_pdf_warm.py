@@ -202,24 +202,6 @@ def test_table_of_contents_and_page_numbers_are_computed_afresh(
     assert [page.endswith(str(number)) for number, page in enumerate(pages, 1)] == [True] * 4
 
 
-def test_a_document_libreoffice_cannot_read_fails_alone(
-    warm: WarmConverter, sample_docx: Path, work: Path
-) -> None:
-    corrupt = work / "corrupt.docx"
-    corrupt.write_bytes(b"PK\x03\x04 this is not a Word document")
-    out = work / "mixed"
-    out.mkdir()
-    (out / "corrupt.pdf").write_bytes(b"%PDF left over from an earlier run")
-    jobs = [PdfJob(corrupt, out / "corrupt.pdf"), PdfJob(sample_docx, out / "good.pdf")]
-    expected = r"(?s)1 of 2 documents.*corrupt\.docx: LibreOffice could not open"
-    with pytest.raises(ConversionError, match=expected) as raised:
-        warm.convert_many(jobs)
-    assert sample_docx.name not in str(raised.value)
-    assert not (out / "corrupt.pdf").exists()
-    assert year_summary_context()["title"] in _text(out / "good.pdf")
-    assert sorted(path.name for path in out.iterdir()) == ["good.pdf"]  # no raw leftovers
-
-
 @pytest.fixture
 def solo(settings: Settings, sample_docx: Path, tmp_path: Path) -> Iterator[WarmConverter]:
     """A one-worker converter of its own, already warm."""
@@ -344,6 +326,27 @@ def test_open_converter_falls_back_to_cold_runs_and_says_why(
     reader = PdfReader(first)
     assert (reader.metadata.title, reader.metadata.author) == (METADATA.title, METADATA.author)
     assert reader.metadata["/CreationDate"].startswith("D:20260115")
+
+
+@pytest.mark.parametrize("make", [ColdConverter, WarmConverter], ids=["cold", "warm"])
+def test_a_document_libreoffice_cannot_read_fails_alone_in_either_converter(
+    make: type[ColdConverter] | type[WarmConverter], settings: Settings, sample_docx: Path,
+    tmp_path: Path
+) -> None:
+    corrupt = tmp_path / "corrupt.docx"
+    corrupt.write_bytes(b"PK\x03\x04 this is not a Word document")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "corrupt.pdf").write_bytes(b"%PDF left over from an earlier run")
+    jobs = [PdfJob(corrupt, out / "corrupt.pdf", METADATA),
+            PdfJob(sample_docx, out / "good.pdf", METADATA)]
+    expected = r"(?s)1 of 2 documents.*corrupt\.docx: "
+    with make(settings, 1) as converter, pytest.raises(ConversionError, match=expected) as raised:
+        converter.convert_many(jobs)
+    assert sample_docx.name not in str(raised.value)
+    assert sorted(path.name for path in out.iterdir()) == ["good.pdf"]  # no raw leftovers
+    assert pdfa_problems(out / "good.pdf") == []
+    assert year_summary_context()["title"] in _text(out / "good.pdf")
 
 
 def _eexec(data: bytes, *, decrypt: bool) -> bytes:

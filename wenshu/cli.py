@@ -31,8 +31,10 @@ figures_app = typer.Typer(help="Base figures (基础数据).", no_args_is_help=T
 targets_app = typer.Typer(help="Targets (目标责任书).", no_args_is_help=True)
 summary_app = typer.Typer(help="Generate summaries (工作总结).", no_args_is_help=True)
 archive_app = typer.Typer(help="The document archive (归档).", no_args_is_help=True)
+templates_app = typer.Typer(help="Word templates offices own (模板).", no_args_is_help=True)
 for sub, name in ((units_app, "units"), (ledger_app, "ledger"), (figures_app, "figures"),
-                  (targets_app, "targets"), (summary_app, "summary"), (archive_app, "archive")):
+                  (targets_app, "targets"), (summary_app, "summary"), (archive_app, "archive"),
+                  (templates_app, "templates")):
     app.add_typer(sub, name=name)
 
 console = Console()
@@ -338,6 +340,33 @@ def archive_get(
     with _reported():
         target = Archive(settings).export(document_id, format, to, version)
     console.print(f"written {target} (checksum verified)")
+
+
+@templates_app.command("check")
+def templates_check(
+    file: Path,
+    kind: Annotated[str | None, typer.Option(
+        help="Document kind the template is for (year_summary, half_year_summary …): "
+             "also compares the variables it uses with those the kind provides.")] = None,
+) -> None:
+    """Check a .docx template before any render: Jinja syntax, split tags, IME delimiters,
+    variables the kind does not provide (and the reverse)."""
+    from wenshu.generators.kinds import registered_kinds, sample_context
+    from wenshu.generators.template_check import check_template, context_paths
+
+    kinds = registered_kinds()
+    if kind is not None and kind not in kinds:
+        raise typer.BadParameter(f"unknown kind {kind!r} (kinds: {', '.join(sorted(kinds))})")
+    with _reported():
+        provided = context_paths(sample_context(kinds[kind])) if kind else None
+        problems = check_template(file, provided)
+    for problem in problems:
+        colour = "red" if problem.severity == "error" else "yellow"
+        console.print(f"[{colour}]{problem}[/{colour}]")
+    errors = sum(1 for p in problems if p.severity == "error")
+    console.print(f"{file.name}: {errors} error(s), {len(problems) - errors} warning(s)")
+    if errors:
+        raise typer.Exit(1)
 
 
 @app.command()

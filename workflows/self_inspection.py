@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
 from prefect import flow
@@ -42,20 +42,22 @@ def _answers(answers_file: str | None, checklist: Checklist, unit_code: str,
 def self_inspection(unit_code: str, year: int, checklist_file: str | None = None,
                     answers_file: str | None = None, issued_on: date | None = None,
                     signature_unit: str | None = None,
-                    narrative_files: list[str] | None = None) -> list[Outcome]:
+                    narrative_files: list[str] | None = None,
+                    letterhead: dict[str, Any] | None = None,
+                    script: str = "simplified") -> list[Outcome]:
     """Generate and archive a unit's 自查报告 for ``year``.
 
     ``checklist_file`` is a checklist YAML path or a shipped checklist's name (default:
     family_planning); ``answers_file`` holds the unit's answers to its observed items.
     Both are checked before anything is computed; every problem names the file and item.
+    ``letterhead`` and ``script`` are as for the other document flows.
     """
     settings = get_settings()
     path = resolve_checklist(checklist_file)
     checklist = load_checklist(path)
     check_catalogue(checklist, load_catalogue(settings.catalogue_dir), str(path))
     answers = _answers(answers_file, checklist, unit_code, year)
-    options = dataclasses.replace(
-        document_options(issued_on, narrative_files, signature_unit),
-        spec=inspection_spec(checklist, answers), topic=checklist.key,
-    )
+    options = document_options(issued_on, narrative_files, signature_unit, letterhead,
+                               script=script, spec=inspection_spec(checklist, answers),
+                               topic=checklist.key)
     return generate_documents(SELF_INSPECTION, unit_code, Period.year(year), options=options)

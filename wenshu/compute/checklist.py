@@ -21,6 +21,7 @@ from wenshu.models.checklist import (
     Answer,
     Checklist,
     ChecklistError,
+    ChecklistItem,
     Grade,
     IndicatorItem,
     ObservedItem,
@@ -28,7 +29,6 @@ from wenshu.models.checklist import (
 )
 
 Level = Literal["met", "partial", "missed"]
-ChecklistItem = IndicatorItem | ActivityItem | ObservedItem
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,11 @@ class ItemScore:
     value: Decimal | None = None  # indicator value, ledger total or count; None: no data
     answer: Answer | None = None
     evaluation: Evaluation | None = None  # indicator items
+
+    @property
+    def yes_no(self) -> bool:
+        """Whether the item is a yes/no question (no figure, no threshold)."""
+        return isinstance(self.item, ObservedItem) and self.item.answer == "yes_no"
 
     @property
     def lost(self) -> Decimal:

@@ -1,0 +1,450 @@
+"""The 自查报告: checklist and answers files, scoring, the report's words, template and flow."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+import yaml
+from docx.document import Document
+from pypdf import PdfReader
+
+from tests.sample_context import assert_no_placeholders, strings_in
+from wenshu.compute.checklist import score_checklist
+from wenshu.compute.snapshot import Snapshot
+from wenshu.compute.summary import Rollup
+from wenshu.generators.kinds import ContextRequest, DocumentOptions
+from wenshu.generators.layout import load_layout
+from wenshu.generators.layout_context import Letterhead, layout_context
+from wenshu.generators.render import render_docx
+from wenshu.generators.self_inspection import (
+    SELF_INSPECTION,
+    build_template,
+    inspection_spec,
+)
+from wenshu.generators.template_check import check_template, context_paths
+from wenshu.models.catalogue import Catalogue
+from wenshu.models.checklist import (
+    Answer,
+    Checklist,
+    ChecklistError,
+    check_catalogue,
+    load_answers,
+    load_checklist,
+    parse_answers,
+    parse_checklist,
+    resolve_checklist,
+)
+from wenshu.narrative import Narrative
+from wenshu.periods import Period
+from wenshu.templates import template_path
+
+SAMPLE_ANSWERS = Path(__file__).parents[1] / "wenshu" / "data" / "samples" / "self_inspection_answers.yaml"
+ISSUED = date(2026, 1, 20)
+
+# A small checklist whose every figure in ``small_snapshot`` is worked out by hand.
+SMALL_CHECKLIST = """
+key: small
+title: 测试评分标准
+subject: 计生工作
+basis: 区卫生健康局年度考核工作部署
+grades: [{label: 模范社区, min_points: 25}, {label: 先进社区, min_points: 20}]
+sections:
+  - key: targets
+    title: 目标任务
+    items:
+      - {key: check_rate, kind: indicator, indicator: check_rate, label: 孕环情检查受检率,
+         points: 10, bands: [{within: 2, points: 6}, {within: 5, points: 3}]}
+      - {key: training, kind: activity, activity: training, measure: sessions,
+         label: 人口学校培训, threshold: ≥10, points: 4, bands: [{within: 2, points: 2}]}
+      - {key: publicity, kind: activity, activity: publicity, measure: sessions,
+         label: 集中宣传活动, threshold: ≥2, points: 3}
+  - key: facilities
+    title: 硬件设施
+    items:
+      - {key: boards, kind: observed, answer: count, label: 宣传板, unit: 块, threshold: ≥5,
+         points: 4, bands: [{within: 2, points: 1.5}], rectify_days: 45}
+      - {key: consult_room, kind: observed, answer: yes_no, label: 设有悄悄话室或咨询台,
+         points: 3, veto: true}
+      - {key: honest, kind: observed, answer: yes_no, label: 统计信息真实准确, points: 6}
+      - {key: practices, kind: observed, answer: text, label: 特色做法, points: 0}
+"""
+
+
+def _small(**changes: Any) -> Checklist:
+    return parse_checklist(yaml.safe_load(SMALL_CHECKLIST) | changes, "small.yaml")
+
+
+def _answers(**values: Any) -> dict[str, Answer]:
+    raw = {"boards": 4, "consult_room": True, "honest": "是",
+           "practices": "建成婚育新风宣传长廊。"} | values
+    return parse_answers({"answers": raw}, _small(), "answers.yaml")
+
+
+def _request(snapshot: Snapshot, catalogue: Catalogue, unit: str, checklist: Checklist,
+             answers: dict[str, Answer], narrative: Narrative | None = None) -> ContextRequest:
+    options = DocumentOptions(issued_on=ISSUED, narrative=narrative or Narrative(),
+                              spec=inspection_spec(checklist, answers), topic=checklist.key)
+    return ContextRequest(snapshot, Rollup(snapshot), catalogue, unit, Period.year(2025), options)
+
+
+def _render(context: dict[str, Any], unit_name: str = "东城街道") -> bytes:
+    """The shipped template filled with a kind's context and the shared letterhead blocks."""
+    full = context | layout_context(context["title"], unit_name, Letterhead(), ISSUED)
+    return render_docx(template_path("self_inspection"), full)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Checklist:
+    """The shipped family-planning checklist."""
+    return load_checklist(resolve_checklist(None))
+
+
+# The files ---------------------------------------------------------------------------
+
+
+def test_shipped_checklist_fits_the_catalogue_and_the_sample_answers(shipped, catalogue):
+    check_catalogue(shipped, catalogue, "family_planning.yaml")
+    assert shipped.max_points == 100
+    assert [s.title for s in shipped.sections] == ["基本条件", "硬件设施", "软件资料", "优质服务"]
+    kinds = {item.kind for item in shipped.items}
+    assert kinds == {"indicator", "activity", "observed"}
+    answers = load_answers(SAMPLE_ANSWERS, shipped, unit_code="440307001001", year=2025)
+    assert set(answers) == {item.key for item in shipped.observed}
+    assert answers["boards"] == Answer(4, "另有2块宣传板正在制作")
+
+
+def test_thresholds_are_written_as_text(shipped):
+    training = shipped.item("training")
+    assert (training.threshold.comparator, training.threshold.value) == ("ge", 4)
+    checklist = _small(sections=[{"key": "a", "title": "甲", "items": [
+        {"key": "ratio", "kind": "indicator", "indicator": "sex_ratio", "label": "性别比",
+         "threshold": "103～107", "points": 5},
+        {"key": "rate", "kind": "indicator", "indicator": "birth_rate", "label": "出生率",
+         "threshold": "<=12.5", "points": 5}]}], grades=[])
+    ratio, rate = checklist.items
+    assert (ratio.threshold.comparator, ratio.threshold.value, ratio.threshold.high) == (
+        "range", 103, 107)
+    assert (rate.threshold.comparator, rate.threshold.value) == ("le", Decimal("12.5"))
+
+
+def test_checklist_problems_name_section_and_item():
+    data = yaml.safe_load(SMALL_CHECKLIST)
+    items = data["sections"][1]["items"]
+    items[0] = items[0] | {"threshold": "约5"}
+    items[1] = items[1] | {"threshold": "≥1"}
+    with pytest.raises(ChecklistError) as caught:
+        parse_checklist(data, "bad.yaml")
+    message = str(caught.value)
+    assert message.startswith("bad.yaml: ")
+    assert ("section 2 (facilities), item 1 (boards), threshold: threshold '约5' needs ≥, ≤ or = "
+            "before its number") in message
+    assert "section 2 (facilities), item 2 (consult_room): a count item needs a threshold" in message
+    data = yaml.safe_load(SMALL_CHECKLIST)
+    data["sections"][0]["items"].append(data["sections"][1]["items"][2])
+    with pytest.raises(ChecklistError, match="item key\\(s\\) used twice: honest"):
+        parse_checklist(data, "bad.yaml")
+
+
+def test_catalogue_references_are_checked(catalogue):
+    checklist = _small(sections=[{"key": "a", "title": "甲", "items": [
+        {"key": "x", "kind": "indicator", "indicator": "no_such_rate", "label": "某率", "points": 5},
+        {"key": "y", "kind": "activity", "activity": "check", "measure": "amount",
+         "label": "检查", "threshold": "≥1", "points": 5}]}], grades=[])
+    with pytest.raises(ChecklistError) as caught:
+        check_catalogue(checklist, catalogue, "c.yaml")
+    assert "item x (某率): unknown indicator 'no_such_rate'" in str(caught.value)
+    assert "item y (检查): activity type check does not record amount" in str(caught.value)
+
+
+def test_answers_problems_are_all_reported_with_file_and_item(tmp_path):
+    path = tmp_path / "自查答卷.yaml"
+    path.write_text("unit: '440307001002'\nanswers:\n  boards: 四块\n  consult_room: 1\n"
+                    "  check_rate: 95\n  no_such_item: 是\n  practices: {value: 有, remark: x}\n",
+                    encoding="utf-8")
+    with pytest.raises(ChecklistError) as caught:
+        load_answers(path, _small(), unit_code="440307001001")
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ")
+    for expected in (
+        "answers are for unit 440307001002, not 440307001001",
+        "item boards (宣传板): expected a whole number ≥ 0 (in 块), got '四块'",
+        "item consult_room (设有悄悄话室或咨询台): expected 是 or 否, got 1",
+        "item check_rate (孕环情检查受检率): computed from the ledgers and base figures, not answered",
+        "unknown item key 'no_such_item' (not in checklist small)",
+        "item practices (特色做法): an answer with a remark is {value: …, note: …}",
+        "no answer for item honest (统计信息真实准确)",
+    ):
+        assert expected in message
+
+
+# Scoring -----------------------------------------------------------------------------
+
+
+def test_items_are_judged_against_target_threshold_and_bands(small_snapshot, catalogue):
+    score = score_checklist(_small(), _answers(), catalogue, Rollup(small_snapshot), "S1", 2025)
+    by_key = {s.item.key: s for s in score.judged}
+    # 4714 / 5080 = 92.80% against the street's signed ≥95%: 2.20 short, the 5-point band.
+    check = by_key["check_rate"]
+    assert (check.value, check.threshold.value, check.own_threshold) == (Decimal("92.80"), 95, False)
+    assert (check.level, check.earned) == ("partial", 3)
+    # Trainings: the street's 3 and 东湖社区's 5 sessions, 2 short of ≥10: the band.
+    assert (by_key["training"].value, by_key["training"].level, by_key["training"].earned) == (
+        8, "partial", 2)
+    assert (by_key["publicity"].value, by_key["publicity"].level) == (0, "missed")
+    assert (by_key["boards"].level, by_key["boards"].earned) == ("partial", Decimal("1.5"))
+    assert [s.earned for s in score.sections] == [5, Decimal("10.5")]
+    assert score.earned == Decimal("15.5") and score.grade is None
+
+
+def test_item_threshold_overrides_the_unit_target(small_snapshot, catalogue):
+    data = yaml.safe_load(SMALL_CHECKLIST)
+    data["sections"][0]["items"][0]["threshold"] = "≥92"
+    checklist = parse_checklist(data, "small.yaml")
+    score = score_checklist(checklist, _answers(), catalogue, Rollup(small_snapshot), "S1", 2025)
+    check = score.judged[0]
+    assert (check.level, check.earned, check.own_threshold) == ("met", 10, True)
+
+
+def test_grade_and_veto(small_snapshot, catalogue):
+    rollup = Rollup(small_snapshot)
+    full = _answers(boards=6)
+    # 东湖社区: 95.00% ≥90% (10), 5 trainings (0), no publicity (0), boards, room, honest (13).
+    score = score_checklist(_small(), full, catalogue, rollup, "C1", 2025)
+    assert (score.earned, score.grade.label) == (23, "先进社区")
+    vetoed = score_checklist(_small(), _answers(boards=6, consult_room="否"), catalogue,
+                             rollup, "C1", 2025)
+    assert vetoed.grade is None and [s.item.key for s in vetoed.vetoed] == ["consult_room"]
+
+
+def test_an_indicator_without_any_target_is_a_clear_error(small_snapshot, catalogue):
+    checklist = _small(sections=[{"key": "a", "title": "甲", "items": [
+        {"key": "trainings", "kind": "indicator", "indicator": "training_sessions",
+         "label": "举办培训期数", "points": 5}]}], grades=[])
+    with pytest.raises(ChecklistError, match="unit S1 has no 2025 target for training_sessions"):
+        score_checklist(checklist, {}, catalogue, Rollup(small_snapshot), "S1", 2025)
+
+
+# The report's words ------------------------------------------------------------------
+
+
+@pytest.fixture
+def context(small_snapshot, catalogue) -> dict[str, Any]:
+    """The street's self-inspection against the small checklist."""
+    return SELF_INSPECTION.build(_request(small_snapshot, catalogue, "S1", _small(), _answers()))
+
+
+def test_title_headings_and_signature(context):
+    assert context["title"] == "东城街道2025年计生工作自查报告"
+    assert [context[k] for k in ("basic_heading", "inspection_heading", "problems_heading",
+                                 "measures_heading")] == [
+        "一、基本情况", "二、自查情况", "三、存在问题", "四、整改措施"]
+    assert context["opening"].startswith(("按照区卫生健康局年度考核工作部署的要求，东城街道", "为全面检验2025年计生工作成效"))
+    assert (context["signature_unit"], context["signature_date"]) == ("东城街道", "2026年1月20日")
+    assert not [s for s in strings_in(context) if "None" in s or "{{" in s or "nan" in s]
+
+
+def test_basic_situation_states_the_unit_and_its_ledgers(context):
+    first, ledgers = context["basic_paragraphs"]
+    assert first == "东城街道下辖3个社区。"
+    # Activity types with the most ledger records first: 12 screenings, 8 trainings.
+    assert ledgers == "2025年，全街道共登记工作台账20条，完成检查4714人，举办培训班8期。"
+
+
+def test_inspection_states_each_figure_against_its_standard(context):
+    assert context["inspection_intro"] == (
+        "对照《测试评分标准》2个方面6项评分内容，东城街道逐项核对工作台账、基础数据和现场情况，"
+        "自评得分15.5分（满分30分），未达到先进社区标准。其中2项达到要求，3项基本达到要求，"
+        "1项未达到要求。各项自查结果及得分见表1。")
+    targets, facilities = context["inspection_sections"]
+    assert targets["heading"] == "（一）目标任务"
+    assert targets["paragraphs"][0] == "本部分共3项，满分17分，自评得分5分，其中2项基本达到要求，1项未达到要求。"
+    assert targets["paragraphs"][1] == (
+        "孕环情检查受检率92.80%，比目标值（≥95%）低2.20个百分点；"
+        "2025年举办培训班8期，比每年不少于10期的要求少2期；"
+        "2025年台账中未登记集中宣传活动，比每年不少于2场的要求少2场。")
+    assert facilities["paragraphs"][2] == (
+        "经逐项核对，“设有悄悄话室或咨询台”“统计信息真实准确”等2项要求均已落实。")
+    assert facilities["paragraphs"][3] == "特色做法：建成婚育新风宣传长廊。"
+
+
+def test_score_table_has_results_points_and_subtotals(context):
+    rows = {r["label"]: r for r in context["score_rows"]}
+    assert [rows["孕环情检查受检率≥95%"][k] for k in ("no", "actual", "result", "points", "earned")] == [
+        "1", "92.80%", "基本符合", "10", "3"]
+    assert [rows["人口学校培训≥10期"][k] for k in ("actual", "result", "earned")] == [
+        "8期", "基本完成", "2"]
+    assert [rows["宣传板≥5块"][k] for k in ("actual", "earned")] == ["4块", "1.5"]
+    assert rows["设有悄悄话室或咨询台"]["actual"] == "已落实"
+    assert [(r["label"], r["earned"]) for r in context["score_rows"] if not r["no"]] == [
+        ("目标任务小计", "5"), ("硬件设施小计", "10.5"), ("合计", "15.5")]
+    assert "特色做法" not in rows  # text answers are described, not scored
+
+
+def test_every_item_not_met_is_a_problem_with_a_dated_measure(context):
+    problems = context["problems"]
+    assert [p["lead"] for p in problems] == [
+        "1.孕环情检查受检率基本达到要求，但仍有差距。", "2.人口学校培训基本达到要求，但仍有差距。",
+        "3.集中宣传活动开展不足。", "4.宣传板基本达到要求，但仍有差距。"]
+    assert problems[0]["text"] == (
+        "孕环情检查受检率92.80%，比目标值（≥95%）低2.20个百分点，本项10分，自评得3分。")
+    assert problems[2]["text"].endswith("少2场，本项3分，自评不得分。")
+    measures = context["measures"]
+    assert [m["lead"] for m in measures] == [
+        "1.提升孕环情检查受检率。", "2.加强人口学校培训。", "3.加强集中宣传活动。", "4.补充宣传板。"]
+    # 60 days for ledger work and indicators, the item's own 45 days for the boards.
+    assert measures[0]["text"].endswith("确保达到≥95%的要求，于2026年3月21日前整改到位（60日内）。")
+    assert measures[3]["text"] == "补充配置宣传板，确保不少于5块，于2026年3月6日前整改到位（45日内）。"
+
+
+def test_missing_base_figures_and_unanswered_facilities_read_as_problems(small_snapshot, catalogue):
+    checklist = _small(sections=[{"key": "a", "title": "甲", "items": [
+        {"key": "ratio", "kind": "indicator", "indicator": "sex_ratio", "label": "出生人口性别比",
+         "points": 5},
+        {"key": "consult_room", "kind": "observed", "answer": "yes_no",
+         "label": "设有悄悄话室或咨询台", "points": 3, "veto": True}]}], grades=[])
+    answers = {"consult_room": Answer(False, "活动室正在改造")}
+    context = SELF_INSPECTION.build(_request(small_snapshot, catalogue, "S1", checklist, answers))
+    ratio, room = context["problems"]
+    assert ratio == {"lead": "1.出生人口性别比缺少基础数据。",
+                     "text": "因出生男婴数、出生女婴数未报送，出生人口性别比无法计算，本项5分，自评不得分。"}
+    assert room == {"lead": "2.“设有悄悄话室或咨询台”的要求尚未落实。",
+                    "text": "对照评分标准，本项3分，自评不得分。活动室正在改造。该项为一票否决项。"}
+    assert context["measures"][1]["text"].endswith("于2026年2月19日前整改到位（30日内）。")
+    assert context["score_rows"][-1]["result"] == "一票否决"
+
+
+def test_staff_narrative_is_merged(small_snapshot, catalogue):
+    narrative = Narrative(highlights=("建成示范点3个。",), problems=("人员流动大",),
+                          plans=("完善考核办法。",))
+    context = SELF_INSPECTION.build(_request(small_snapshot, catalogue, "S1", _small(),
+                                             _answers(), narrative))
+    assert context["basic_paragraphs"][-1] == "建成示范点3个。"
+    assert context["problems"][-1] == {"lead": "", "text": "5.人员流动大。"}
+    assert context["measures"][-1] == {"lead": "", "text": "5.完善考核办法。"}
+
+
+def test_nothing_to_rectify_leaves_the_measures_out(small_snapshot, catalogue):
+    checklist = _small(sections=[{"key": "a", "title": "甲", "items": [
+        {"key": "honest", "kind": "observed", "answer": "yes_no", "label": "统计信息真实准确",
+         "points": 30}]}])
+    context = SELF_INSPECTION.build(_request(small_snapshot, catalogue, "C1", checklist,
+                                             {"honest": Answer(True)}))
+    assert context["problems"] == [{"lead": "", "text": "1.对照《测试评分标准》逐项自查，各项内容均达到要求，未发现问题。"}]
+    assert context["measures"] == []
+    assert "达到模范社区标准" in context["inspection_intro"]
+    rendered = docx.Document(io.BytesIO(_render(context, "东湖社区")))
+    texts = [p.text for p in rendered.paragraphs]
+    assert "三、存在问题" in texts and "四、整改措施" not in texts
+
+
+# The template ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rendered(context) -> Document:
+    """The street's report rendered with the shipped template."""
+    data = _render(context)
+    assert_no_placeholders(data)
+    return docx.Document(io.BytesIO(data))
+
+
+def test_shipped_template_is_current_and_reads_only_what_the_context_gives(tmp_path, context):
+    build_template(tmp_path / "self_inspection.docx")
+    assert (tmp_path / "self_inspection.docx").read_bytes() == template_path("self_inspection").read_bytes()
+    shared = layout_context(context["title"], "东城街道", Letterhead(attachments=("a",),
+                                                                    copy_to=("b",)), ISSUED)
+    provided = context_paths(context | shared)
+    assert check_template(template_path("self_inspection"), provided) == []
+
+
+def test_rendered_report_has_its_parts_in_order(rendered, context):
+    styled = [(p.style.name, p.text) for p in rendered.paragraphs if p.text]
+    assert styled[0] == ("Title", context["title"])
+    headings = [text for style, text in styled if style in ("Heading 1", "Heading 2")]
+    assert headings == ["一、基本情况", "二、自查情况", "（一）目标任务", "（二）硬件设施",
+                        "三、存在问题", "四、整改措施"]
+    assert ("Caption", "表1  东城街道2025年计生工作自查评分表") in styled
+    assert styled[-2:] == [("Signature", "东城街道"), ("Signature", "2026年1月20日")]
+    lead = next(p for p in rendered.paragraphs if p.text.startswith("1.提升"))
+    assert lead.runs[0].bold and not lead.runs[1].bold
+
+
+def test_score_table_layout_follows_the_profile(rendered):
+    profile = load_layout()
+    table = rendered.tables[0]
+    assert [c.text for c in table.rows[0].cells] == ["序号", "自查内容及标准", "自查情况",
+                                                     "自评结果", "自评结果", "自评结果"]
+    assert [c.text for c in table.rows[1].cells][3:] == ["结论", "分值", "得分"]
+    assert [c.text for c in table.rows[-1].cells] == ["", "合计", "", "", "30", "15.5"]
+    widths = [round(c.width.mm) for c in table.columns]
+    assert sum(widths) == round(profile.type_area_width_mm)
+    assert table.rows[2].cells[1].paragraphs[0].style.name == "Table Text"
+    section = rendered.sections[0]
+    assert (round(section.left_margin.mm), round(section.top_margin.mm)) == (
+        profile.margins_mm.left, profile.margins_mm.top)
+
+
+# The flow ----------------------------------------------------------------------------
+
+
+def _office_answers(folder: Path) -> Path:
+    """东湖社区's answers: all facilities but the consultation room."""
+    data = yaml.safe_load(SAMPLE_ANSWERS.read_text(encoding="utf-8"))
+    data["answers"]["consult_room"] = {"value": "否", "note": "活动室正在改造。"}
+    path = folder / "东湖社区自查.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.prefect
+@pytest.mark.soffice
+def test_flow_archives_the_report_in_word_and_pdf(office, wenshu, tmp_path):
+    from wenshu.workflows.self_inspection import self_inspection
+
+    answers = _office_answers(tmp_path)
+    [outcome] = self_inspection("440307001001", 2025, answers_file=str(answers), issued_on=ISSUED)
+    assert outcome.created and outcome.key.topic == "family_planning"
+    wenshu("archive", "get", str(outcome.document_id), "--format", "docx",
+           "--to", str(tmp_path / "r.docx"))
+    wenshu("archive", "get", str(outcome.document_id), "--format", "pdf",
+           "--to", str(tmp_path / "r.pdf"))
+
+    document = docx.Document(str(tmp_path / "r.docx"))
+    texts = [p.text for p in document.paragraphs]
+    assert texts[0] == "东湖社区2025年人口和计划生育工作自查报告"
+    for heading in ("一、基本情况", "二、自查情况", "（四）优质服务", "三、存在问题", "四、整改措施"):
+        assert heading in texts
+    rows = {r.cells[1].text: [c.text for c in r.cells[2:]] for r in document.tables[0].rows}
+    # 950 / 1000 against the default ≥90%; 3 trainings, one short of ≥4: half the points.
+    assert rows["孕环情检查受检率≥90%"] == ["95.00%", "符合", "10", "10"]
+    assert rows["人口学校培训≥4期"] == ["3期", "基本完成", "4", "2"]
+    assert rows["设有悄悄话室或咨询台"] == ["未落实", "不符合", "3", "0"]
+    body = "\n".join(texts)
+    assert "2025年举办培训班3期，比每年不少于4期的要求少1期，本项4分，自评得2分。" in body
+    assert "于2026年2月19日前整改到位（30日内）" in body  # the room: 30 days from 1月20日
+    assert "于2026年3月21日前整改到位（60日内）" in body  # trainings: 60 days
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+
+    reader = PdfReader(tmp_path / "r.pdf")
+    assert reader.metadata.title == texts[0]
+    pdf_text = "".join(page.extract_text() for page in reader.pages).replace(" ", "")
+    assert "95.00%" in pdf_text and "整改措施" in pdf_text and "2026年1月20日" in pdf_text
+
+    [again] = self_inspection("440307001001", 2025, answers_file=str(answers), issued_on=ISSUED)
+    assert not again.created and again.document_id == outcome.document_id
+
+
+def test_flow_refuses_a_missing_answers_file_before_any_work(wenshu):
+    from wenshu.workflows.self_inspection import self_inspection
+
+    with pytest.raises(ChecklistError, match="the unit answers 15 item"):
+        self_inspection.fn("440307001001", 2025)
+    with pytest.raises(ChecklistError, match="no checklist file 'nope'"):
+        self_inspection.fn("440307001001", 2025, checklist_file="nope")
