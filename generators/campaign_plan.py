@@ -15,8 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from wenshu.compute.indicators import gap_to_target, meets
 from wenshu.compute.snapshot import Snapshot, UnitInfo
@@ -449,4 +452,15 @@ def build_template(path: Path) -> None:
     save(document, path)
 
 
-CAMPAIGN_PLAN = DocumentKind("campaign_plan", KIND_LABEL, "campaign_plan", build, build_template)
+SAMPLE_SPEC = Path(str(files("wenshu") / "data" / "campaigns" / "sample.yaml"))
+
+
+def sample_options() -> dict[str, Any]:
+    """The shipped sample spec, for the built-in sample street (its communities take part)."""
+    spec = yaml.safe_load(SAMPLE_SPEC.read_text(encoding="utf-8"))
+    spec["participants"] = "all communities"
+    return {"spec": spec, "topic": spec["code"]}
+
+
+CAMPAIGN_PLAN = DocumentKind("campaign_plan", KIND_LABEL, "campaign_plan", build, build_template,
+                             sample_options=sample_options)

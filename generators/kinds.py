@@ -111,4 +111,7 @@ def sample_context(kind: DocumentKind, options: DocumentOptions | None = None) -
 
 def registered_kinds() -> dict[str, DocumentKind]:
     """Every document kind by key (kinds defined in their own modules register here)."""
-    return {kind.key: kind for kind in (YEAR_SUMMARY, HALF_YEAR_SUMMARY)}
+    # Imported here: these modules import this one for DocumentKind.
+    from wenshu.generators.campaign_plan import CAMPAIGN_PLAN
+
+    return {kind.key: kind for kind in (YEAR_SUMMARY, HALF_YEAR_SUMMARY, CAMPAIGN_PLAN)}

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from wenshu.generators.numbers import (
 from wenshu.generators.template_build import TableColumn
 from wenshu.models.catalogue import Catalogue, Indicator
 from wenshu.models.checklist import (
+    DEFAULT_CHECKLIST,
     ActivityItem,
     Answer,
     Checklist,
@@ -44,7 +46,10 @@ from wenshu.models.checklist import (
     ObservedItem,
     answers_as_plain,
     answers_from_plain,
+    load_answers,
+    load_checklist,
     parse_checklist,
+    resolve_checklist,
 )
 from wenshu.narrative import Narrative
 
@@ -599,5 +604,15 @@ def build_template(path: Path) -> None:
     template_build.save(document, path)
 
 
+SAMPLE_ANSWERS = Path(str(files("wenshu") / "data" / "samples" / "self_inspection_answers.yaml"))
+
+
+def sample_options() -> dict[str, Any]:
+    """The shipped checklist with the sample answers, for the built-in sample street."""
+    checklist = load_checklist(resolve_checklist(DEFAULT_CHECKLIST))
+    return {"spec": inspection_spec(checklist, load_answers(SAMPLE_ANSWERS, checklist)),
+            "topic": checklist.key}
+
+
 SELF_INSPECTION = DocumentKind("self_inspection", "自查报告", "self_inspection", build,
-                               build_template)
+                               build_template, sample_options=sample_options)

@@ -19,7 +19,7 @@ units. It carries forward:
 - **时间安排**: stages whose lengths are data (:data:`YEAR_PHASES`, :data:`QUARTER_PHASES`),
   laid over the period's months; each stage names the tasks scheduled in it.
 - **责任分工**: the peer children (streets of a district …) that did the work in the base
-  year, or the unit itself when it has none or did the work alone.
+  year, after the unit itself when it did some of it directly (or has no peer children).
 - **保障措施**: organisation, inspection (the inspection and review stages' months), base
   data (naming indicators without base-year figures), funds (when money was spent),
   then the staff narrative: its 问题 become one item, 抓好问题整改; its 打算 become
@@ -384,6 +384,7 @@ class _Voice:
 
     @classmethod
     def of(cls, period: Period) -> _Voice:
+        """The voice of a year's or a quarter's plan."""
         if is_quarter(period):
             quarter = (period.start.month - 1) // 3 + 1
             return cls(period.start.year, f"第{cn_number(quarter)}季度", "本季度", "上年同期")
@@ -409,14 +410,17 @@ class _Plan:
 
     @property
     def scope(self) -> str:
+        """全区 / 全街道 / 全社区 / 本单位."""
         return _SCOPE.get(self.unit.level, "本单位")
 
     @property
     def child_word(self) -> str:
+        """What the peer children are: 街道, 社区 …"""
         return _child_word(self.children)
 
     @property
     def base(self) -> int:
+        """The base year."""
         return self.voice.year - 1
 
     def units_text(self, children: Sequence[UnitInfo], by_self: bool = False) -> str:
@@ -450,7 +454,7 @@ def _gap_phrase(evaluation: Evaluation) -> str:
 
 
 def _areas(plan: _Plan) -> str:
-    """检查服务、教育培训、关怀帮扶等 — the three busiest areas of the base year."""
+    """检查服务、教育培训、关怀帮扶等 — the three busiest areas in the plan's base months."""
     busiest = sorted(plan.activities, key=lambda task: -task.records)[:3]
     names = [task.kind.heading or task.kind.label for task in busiest]
     return "、".join(names) + "等" if names else ""
@@ -917,4 +921,6 @@ class WorkPlanKind(DocumentKind):
         return base_year(period)
 
 
-WORK_PLAN = WorkPlanKind("work_plan", KIND_LABEL, "work_plan", build_context, build_template)
+# The built-in sample holds 2024 and 2025: its plan is the one for 2026.
+WORK_PLAN = WorkPlanKind("work_plan", KIND_LABEL, "work_plan", build_context, build_template,
+                         sample_period="2026")

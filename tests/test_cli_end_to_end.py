@@ -188,3 +188,30 @@ def test_traditional_rendition_is_a_document_of_its_own(office, wenshu, tmp_path
     assert document.core_properties.title == "示範區2025年人口和計劃生育工作總結"
     # The Simplified document is untouched, still version 1.
     assert "示范区2025年人口和计划生育工作总结" in wenshu("archive", "show", "1")
+
+
+def test_campaign_plan_through_the_cli(office, wenshu, tmp_path):
+    import shutil
+    from importlib.resources import files
+
+    spec = tmp_path / "方案.yaml"
+    shutil.copyfile(str(files("wenshu") / "data" / "campaigns" / "sample.yaml"), spec)
+    output = wenshu("plan", "campaign", "--unit", "440307", "--spec", str(spec),
+                    "--issued", "2025-05-10")
+    assert " new " in output
+    wenshu("archive", "get", "1", "--format", "docx", "--to", str(tmp_path / "c.docx"))
+    wenshu("archive", "get", "1", "--format", "pdf", "--to", str(tmp_path / "c.pdf"))
+    document, text = _docx_text(tmp_path / "c.docx")
+    assert "宣传发动阶段（5月下旬至6月下旬）" in text
+    assert "（二）集中服务阶段（7月至9月）" in text
+    # The goal is stated against the district's figure the year before: 89.46% in 2024.
+    assert "89.46%" in text
+    assert round(document.sections[0].page_width.mm) == 210
+    pdf_text = "".join(p.extract_text() for p in PdfReader(tmp_path / "c.pdf").pages)
+    assert "实施步骤" in pdf_text.replace(" ", "")
+    assert "hyxf-2025" in wenshu("archive", "list")
+    # A broken spec is named with its field.
+    spec.write_text(spec.read_text(encoding="utf-8").replace("end: 2025-06-30", "end: 2025-05-01"),
+                    encoding="utf-8")
+    error = wenshu("plan", "campaign", "--unit", "440307", "--spec", str(spec), expect=1)
+    assert "phases[1]" in error

@@ -23,6 +23,7 @@ from wenshu.generators.layout import load_layout
 from wenshu.generators.layout_context import Letterhead, layout_context
 from wenshu.generators.render import render_docx
 from wenshu.generators.self_inspection import (
+    SAMPLE_ANSWERS,
     SELF_INSPECTION,
     build_template,
     inspection_spec,
@@ -44,7 +45,6 @@ from wenshu.narrative import Narrative
 from wenshu.periods import Period
 from wenshu.templates import template_path
 
-SAMPLE_ANSWERS = Path(__file__).parents[1] / "wenshu" / "data" / "samples" / "self_inspection_answers.yaml"
 ISSUED = date(2026, 1, 20)
 
 # A small checklist whose every figure in ``small_snapshot`` is worked out by hand.

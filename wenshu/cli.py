@@ -32,9 +32,11 @@ targets_app = typer.Typer(help="Targets (目标责任书).", no_args_is_help=Tru
 summary_app = typer.Typer(help="Generate summaries (工作总结).", no_args_is_help=True)
 archive_app = typer.Typer(help="The document archive (归档).", no_args_is_help=True)
 templates_app = typer.Typer(help="Word templates offices own (模板).", no_args_is_help=True)
+plan_app = typer.Typer(help="Plans: work plans (工作计划), campaign plans (实施方案).",
+                       no_args_is_help=True)
 for sub, name in ((units_app, "units"), (ledger_app, "ledger"), (figures_app, "figures"),
                   (targets_app, "targets"), (summary_app, "summary"), (archive_app, "archive"),
-                  (templates_app, "templates")):
+                  (templates_app, "templates"), (plan_app, "plan")):
     app.add_typer(sub, name=name)
 
 console = Console()
@@ -285,6 +287,31 @@ def print_outcomes(outcomes: list[Outcome], archive_root: Path) -> None:
     if unchanged:
         console.print(f"{unchanged} document(s) unchanged: same data and template as the "
                       "archived version, so no new version was made.")
+
+
+@plan_app.command("campaign")
+def plan_campaign(
+    unit: UnitOption,
+    spec: Annotated[Path, typer.Option(help="The campaign's spec (.yaml); see "
+                                            "wenshu/data/campaigns/sample.yaml.")],
+    issued: IssuedOption = None, signature: SignatureOption = None,
+    doc_number: DocNumberOption = "", to: AddresseeOption = "",
+    attachment: AttachmentOption = None, copy_to: CopyToOption = None,
+    printed_by: PrintedByOption = "", script: ScriptOption = Script.simplified,
+) -> None:
+    """Generate the 实施方案 of a named campaign (phases, dates, leading group) and archive it."""
+    settings = _settings()
+    if not spec.is_file():
+        raise typer.BadParameter(f"spec file not found: {spec}")
+    from wenshu.workflows.campaign_plan import campaign_plan
+
+    with _reported(), console.status("Generating (Prefect flow campaign_plan)…"):
+        outcomes = campaign_plan(unit, str(spec), issued_on=_parse_date(issued),
+                                 signature_unit=signature,
+                                 letterhead=_letterhead(doc_number, to, attachment, copy_to,
+                                                        printed_by),
+                                 script=script.value)
+    print_outcomes(outcomes, settings.archive_dir)
 
 
 @archive_app.command("list")

@@ -80,6 +80,21 @@ class Laggard:
 
 
 @dataclass(frozen=True)
+class ChildResult:
+    """How one peer child did: activities recorded and indicators met of those judged."""
+
+    unit: UnitInfo
+    records: int
+    met: tuple[str, ...]  # indicator keys
+    missed: tuple[str, ...]
+
+    @property
+    def judged(self) -> int:
+        """Indicators with both a value and a target."""
+        return len(self.met) + len(self.missed)
+
+
+@dataclass(frozen=True)
 class UnitReport:
     """Everything a summary says in figures about one unit and period."""
 
@@ -92,6 +107,7 @@ class UnitReport:
     children: tuple[UnitInfo, ...] = ()  # peer children (streets of a district, ...)
     # Activities recorded per month of the period, this year and last (January first).
     monthly: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
+    child_results: tuple[ChildResult, ...] = ()  # per peer child, in code order
 
     @property
     def year(self) -> int:
@@ -306,7 +322,20 @@ def compute_unit(snapshot: Snapshot, catalogue: Catalogue, unit_code: str, perio
         children=tuple(snapshot.unit_map[c] for c in children),
         monthly=(_monthly_records(snapshot, unit_code, year, months),
                  _monthly_records(snapshot, unit_code, year - 1, months)),
+        child_results=tuple(_child_result(rollup, catalogue, child, year, elapsed)
+                            for child in children),
     )
+
+
+def _child_result(rollup: Rollup, catalogue: Catalogue, child: str, year: int,
+                  elapsed: Fraction) -> ChildResult:
+    met, missed = [], []
+    for indicator in catalogue.indicators.values():
+        result = rollup.evaluate(indicator, child, year, elapsed)
+        if result.met is not None:
+            (met if result.met else missed).append(indicator.key)
+    records = sum(_monthly_records(rollup.snapshot, child, year, rollup.months))
+    return ChildResult(rollup.snapshot.unit_map[child], records, tuple(met), tuple(missed))
 
 
 def _monthly_records(snapshot: Snapshot, unit_code: str, year: int, months: frozenset[int]
