@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from wenshu.compute.indicators import percent_change
 from wenshu.compute.summary import (
     ActivitySummary,
     IndicatorResult,
@@ -124,7 +125,7 @@ def _table_change(result: IndicatorResult) -> str:
     if change == 0:
         return "持平"
     if result.indicator.unit == "count":
-        return f"{'增长' if change > 0 else '下降'}{format_percent(change)}"
+        return _table_change_pct(change)
     return f"{'上升' if change > 0 else '下降'}{format_points(result.indicator, change)}"
 
 
@@ -447,6 +448,65 @@ def _numbered(items: list[dict[str, str]]) -> list[dict[str, str]]:
     return numbered
 
 
+def _tables(report: UnitReport, voice: Voice, catalogue: Catalogue) -> dict[str, Any]:
+    """表2 the peer units side by side (with the unit's own total), 表3 the work by type.
+
+    Numbered after 表1 as present; a community has no units below it, so no 表2.
+    """
+    when = f"{report.year}年{voice.span_label}"
+    labels = {r.indicator.key: r.indicator.label for r in report.indicators}
+    unit_rows = [
+        {"no": str(n), "name": child.unit.name, "records": str(child.records),
+         "met": f"{len(child.met)}/{child.judged}项" if child.judged else "—",
+         "missed": "、".join(labels[key] for key in child.missed) or "无"}
+        for n, child in enumerate(report.child_results, start=1)
+    ]
+    judged = [r for r in report.indicators if r.current.met is not None]
+    own_missed = [r.indicator.label for r in judged if not r.current.met]
+    activity_rows = []
+    for n, summary in enumerate(report.activities, start=1):
+        kind = catalogue.activities[summary.key]
+        workload = []
+        for total in summary.measures:
+            measure = kind.measure(total.column)
+            assert measure is not None
+            if total.value:
+                workload.append(f"{measure.label}{_measure_text(measure.unit, total.value, True)}")
+        change = percent_change(Decimal(summary.records), Decimal(summary.last_records))
+        activity_rows.append({
+            "no": str(n), "kind": kind.heading or kind.label, "records": str(summary.records),
+            "workload": "，".join(workload) or "—", "last_records": str(summary.last_records),
+            "change": "—" if change is None else _table_change_pct(change),
+        })
+    records = sum(a.records for a in report.activities)
+    last = sum(a.last_records for a in report.activities)
+    total_change = percent_change(Decimal(records), Decimal(last))
+    context: dict[str, Any] = {
+        "unit_rows": unit_rows,
+        "unit_rows_total": {
+            "no": "", "name": f"{_scope(report)}合计", "records": str(records),
+            "met": f"{len(judged) - len(own_missed)}/{len(judged)}项" if judged else "—",
+            "missed": "、".join(own_missed) or "无"},
+        "activity_rows": activity_rows,
+        "activity_rows_total": {
+            "no": "", "kind": "合计", "records": str(records), "workload": "—",
+            "last_records": str(last),
+            "change": "—" if total_change is None else _table_change_pct(total_change)},
+    }
+    number = 2
+    for name, title in (("unit_rows", f"各{_child_word(report)}{when}工作情况"),
+                        ("activity_rows", f"{when}各类工作开展情况")):
+        context[f"{name}_caption"] = f"表{number}  {title}" if context[name] else ""
+        number += bool(context[name])
+    return context
+
+
+def _table_change_pct(change: Decimal) -> str:
+    if change == 0:
+        return "持平"
+    return f"{'增长' if change > 0 else '下降'}{format_percent(change)}"
+
+
 def _range_bound(result: IndicatorResult) -> Decimal | None:
     """The one threshold a chart marks: the bound a range was judged against."""
     target, value = result.current.target, result.current.value
@@ -530,4 +590,5 @@ def build_context(report: UnitReport, catalogue: Catalogue, *, issued_on: date,
         "signature_unit": signature_unit or report.unit.name,
         "signature_date": cn_date(issued_on),
         **_charts(report, voice),
+        **_tables(report, voice, catalogue),
     }

@@ -56,6 +56,21 @@ YEAR_COLUMNS = (
     TableColumn("上年", "last_year", Decimal(18), "与上年比较"),
     TableColumn("同比", "change", Decimal(34), "与上年比较"),
 )
+UNIT_COLUMNS = (
+    TableColumn("序号", "no", Decimal(10)),
+    TableColumn("单位", "name", Decimal(30)),
+    TableColumn("开展活动（次）", "records", Decimal(24)),
+    TableColumn("达标指标", "met", Decimal(20)),
+    TableColumn("未达标指标", "missed", None),
+)
+ACTIVITY_COLUMNS = (
+    TableColumn("序号", "no", Decimal(10)),
+    TableColumn("工作类别", "kind", Decimal(22)),
+    TableColumn("次数", "records", Decimal(16), "本期开展情况"),
+    TableColumn("主要工作量", "workload", None, "本期开展情况"),
+    TableColumn("次数", "last_records", Decimal(16), "上年同期"),
+    TableColumn("同比", "change", Decimal(22), "上年同期"),
+)
 HALF_YEAR_COLUMNS = (
     TableColumn("序号", "no", Decimal(9)),
     TableColumn("指标", "label", None),
@@ -95,9 +110,11 @@ def _build_summary(path: Path, kind: str, columns: tuple[TableColumn, ...]) -> N
     add("{{ note }}")
     add("{%p endfor %}")
     figure(document, "indicator_chart")
+    optional_table(document, profile, UNIT_COLUMNS, "unit_rows")
 
     add("{{ work_heading }}", style="Heading 1")
     figure(document, "trend_chart")
+    optional_table(document, profile, ACTIVITY_COLUMNS, "activity_rows")
     add("{%p for section in work_sections %}")
     add("{{ section.heading }}", style="Heading 2")
     add("{%p for paragraph in section.paragraphs %}")
@@ -114,6 +131,16 @@ def _build_summary(path: Path, kind: str, columns: tuple[TableColumn, ...]) -> N
 
     signature(document)
     save(document, path)
+
+
+def optional_table(document: Document, profile: LayoutProfile,
+                   columns: tuple[TableColumn, ...], rows: str) -> None:
+    """Caption ``<rows>_caption`` and a table of ``rows`` closed by a ``<rows>_total`` row;
+    left out when ``rows`` is empty."""
+    document.add_paragraph(f"{{%p if {rows} %}}")
+    document.add_paragraph(f"{{{{ {rows}_caption }}}}", style="Caption")
+    loop_table(document, profile, columns, rows, totals=True)
+    document.add_paragraph("{%p endif %}")
 
 
 def figure(document: Document, name: str) -> None:
@@ -201,17 +228,18 @@ def lead_paragraphs(document: Document, items: str) -> None:
 
 
 def loop_table(document: Document, profile: LayoutProfile, columns: tuple[TableColumn, ...],
-               rows: str = "indicator_rows") -> None:
+               rows: str = "indicator_rows", totals: bool = False) -> None:
     """Header rows (grouped, repeated on every page), then one table row per item of ``rows``.
 
-    Each column shows ``r.<key>`` of the item; the table never splits a row across pages.
+    Each column shows ``r.<key>`` of the item; with ``totals`` a last row shows
+    ``<rows>_total.<key>``. The table never splits a row across pages.
     """
     fixed = sum(c.width_mm for c in columns if c.width_mm is not None)
     widths = [Mm(c.width_mm if c.width_mm is not None else profile.type_area_width_mm - fixed)
               for c in columns]
     grouped = any(c.group for c in columns)
     header_rows = 2 if grouped else 1
-    table = document.add_table(rows=header_rows + 3, cols=len(columns))
+    table = document.add_table(rows=header_rows + 3 + int(totals), cols=len(columns))
     table.style = profile.table_style
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
@@ -221,11 +249,14 @@ def loop_table(document: Document, profile: LayoutProfile, columns: tuple[TableC
     else:
         for cell, column in zip(table.rows[0].cells, columns, strict=True):
             _cell_text(cell, column.label, "Table Heading")
-    loop_start, row, loop_end = table.rows[header_rows:]
+    loop_start, row, loop_end = table.rows[header_rows:header_rows + 3]
     loop_start.cells[0].text = f"{{%tr for r in {rows} %}}"
     loop_end.cells[0].text = "{%tr endfor %}"
     for cell, column in zip(row.cells, columns, strict=True):
         _cell_text(cell, f"{{{{ r.{column.key} }}}}", "Table Text")
+    if totals:
+        for cell, column in zip(table.rows[-1].cells, columns, strict=True):
+            _cell_text(cell, f"{{{{ {rows}_total.{column.key} }}}}", "Table Text")
     _set_cell_padding(table, Mm(profile.table_cell_padding_mm))
     for index, each in enumerate(table.rows):
         _row_flags(each._tr, header=index < header_rows)

@@ -97,7 +97,14 @@ def year_summary_context() -> dict[str, Any]:
         "addressee": "",
         "attachments": [],
         "imprint": [],
-        # Charts are left out here (empty); tests/test_charts.py renders real ones.
+        # The per-unit and per-activity tables and the charts are left out here (empty);
+        # tests/test_golden.py and tests/test_charts.py render real ones.
+        "unit_rows": [],
+        "unit_rows_caption": "",
+        "unit_rows_total": {},
+        "activity_rows": [],
+        "activity_rows_caption": "",
+        "activity_rows_total": {},
         "indicator_chart": "",
         "indicator_chart_caption": "",
         "trend_chart": "",
