@@ -72,6 +72,10 @@ class DocumentKind:
         """The ledger months a document for ``period`` reads (January to the period's end)."""
         return frozenset(range(1, period.end.month + 1))
 
+    def snapshot_year(self, period: Period) -> int:
+        """The year whose snapshot (with the year before) a document for ``period`` reads."""
+        return period.start.year
+
 
 def _summary(request: ContextRequest) -> dict[str, Any]:
     report = compute_unit(request.snapshot, request.catalogue, request.unit_code,
@@ -113,5 +117,8 @@ def registered_kinds() -> dict[str, DocumentKind]:
     """Every document kind by key (kinds defined in their own modules register here)."""
     # Imported here: these modules import this one for DocumentKind.
     from wenshu.generators.campaign_plan import CAMPAIGN_PLAN
+    from wenshu.generators.self_inspection import SELF_INSPECTION
+    from wenshu.generators.work_plan import WORK_PLAN
 
-    return {kind.key: kind for kind in (YEAR_SUMMARY, HALF_YEAR_SUMMARY, CAMPAIGN_PLAN)}
+    kinds = (YEAR_SUMMARY, HALF_YEAR_SUMMARY, WORK_PLAN, CAMPAIGN_PLAN, SELF_INSPECTION)
+    return {kind.key: kind for kind in kinds}

@@ -5,7 +5,8 @@ both kinds of converter have the same ``convert_many(jobs)``:
 
 - :class:`WarmConverter` keeps one LibreOffice per worker running and drives it over
   UNO through ``uno_worker.py``, run by the system python (the venv cannot import
-  ``uno``). A document costs ≈150 ms per worker instead of ≈1.4 s for a cold start.
+  ``uno``). A document costs ≈150-200 ms per worker once LibreOffice is up, against
+  ≈1.4 s for a cold start (``bench/bench_pdf.py``).
 - :class:`ColdConverter`, the fallback where the system python has no ``uno``, runs
   ``soffice --convert-to`` batches through :class:`SofficeConverter`.
 

@@ -215,3 +215,38 @@ def test_campaign_plan_through_the_cli(office, wenshu, tmp_path):
                     encoding="utf-8")
     error = wenshu("plan", "campaign", "--unit", "440307", "--spec", str(spec), expect=1)
     assert "phases[1]" in error
+
+
+def test_work_plan_through_the_cli(office, wenshu, tmp_path):
+    output = wenshu("plan", "work", "--unit", "440307", "--period", "2026",
+                    "--issued", "2026-01-10")
+    assert " new " in output
+    wenshu("archive", "get", "1", "--format", "docx", "--to", str(tmp_path / "w.docx"))
+    document, text = _docx_text(tmp_path / "w.docx")
+    assert document.paragraphs[0].text == "示范区2026年人口和计划生育工作计划"
+    # The base year's figure beside next year's target (carried or proposed).
+    row = next(r for r in document.tables[0].rows if r.cells[1].text == "孕环情检查受检率")
+    assert row.cells[2].text == office_data.DISTRICT_CHECK_RATE
+    assert "第一阶段" in text and "（1月至2月）" in text
+    quarter = wenshu("plan", "work", "--unit", "440307", "--period", "2026Q1")
+    assert " new " in quarter and "2026Q1" in wenshu("archive", "list")
+    assert "plan" in wenshu("plan", "work", "--unit", "440307", "--period", "2026H1", expect=1)
+
+
+def test_self_inspection_through_the_cli(office, wenshu, tmp_path):
+    import shutil
+    from importlib.resources import files
+
+    answers = tmp_path / "自查.yaml"
+    shutil.copyfile(str(files("wenshu") / "data" / "samples" / "self_inspection_answers.yaml"),
+                    answers)
+    output = wenshu("inspect", "self", "--unit", "440307001001", "--year", "2025",
+                    "--answers", str(answers))
+    assert " new " in output, output
+    wenshu("archive", "get", "1", "--format", "docx", "--to", str(tmp_path / "s.docx"))
+    document, text = _docx_text(tmp_path / "s.docx")
+    assert "自查报告" in document.paragraphs[0].text or "自查报告" in text[:80]
+    # 东湖社区 screened 950 of 1000: 95.00%.
+    assert "95.00%" in text
+    for heading in ("一、基本情况", "二、自查情况"):
+        assert heading in text

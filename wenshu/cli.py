@@ -32,11 +32,13 @@ targets_app = typer.Typer(help="Targets (目标责任书).", no_args_is_help=Tru
 summary_app = typer.Typer(help="Generate summaries (工作总结).", no_args_is_help=True)
 archive_app = typer.Typer(help="The document archive (归档).", no_args_is_help=True)
 templates_app = typer.Typer(help="Word templates offices own (模板).", no_args_is_help=True)
+inspect_app = typer.Typer(help="Inspections (检查): self-inspection reports (自查报告).",
+                          no_args_is_help=True)
 plan_app = typer.Typer(help="Plans: work plans (工作计划), campaign plans (实施方案).",
                        no_args_is_help=True)
 for sub, name in ((units_app, "units"), (ledger_app, "ledger"), (figures_app, "figures"),
                   (targets_app, "targets"), (summary_app, "summary"), (archive_app, "archive"),
-                  (templates_app, "templates"), (plan_app, "plan")):
+                  (templates_app, "templates"), (plan_app, "plan"), (inspect_app, "inspect")):
     app.add_typer(sub, name=name)
 
 console = Console()
@@ -227,7 +229,7 @@ def _letterhead(doc_number: str, to: str, attachment: list[str] | None,
             "copy_to": copy_to or [], "printed_by": printed_by}
 
 
-def _run_flow(flow_name: str, flow: Callable[..., list[Outcome]], unit: str, year: int,
+def _run_flow(flow_name: str, flow: Callable[..., list[Outcome]], unit: str, period: int | str,
               all_levels: bool, narrative: list[Path] | None, issued: str | None,
               signature: str | None, letterhead: dict[str, object], script: Script) -> None:
     """Check the shared options, run a document flow, print what was archived."""
@@ -237,7 +239,7 @@ def _run_flow(flow_name: str, flow: Callable[..., list[Outcome]], unit: str, yea
             raise typer.BadParameter(f"narrative file not found: {path}")
     issued_on = _parse_date(issued)
     with _reported(), console.status(f"Generating (Prefect flow {flow_name})…"):
-        outcomes = flow(unit, year, all_levels=all_levels, issued_on=issued_on,
+        outcomes = flow(unit, period, all_levels=all_levels, issued_on=issued_on,
                         narrative_files=[str(p) for p in narrative or []],
                         signature_unit=signature, letterhead=letterhead,
                         script=script.value)
@@ -289,6 +291,23 @@ def print_outcomes(outcomes: list[Outcome], archive_root: Path) -> None:
                       "archived version, so no new version was made.")
 
 
+@plan_app.command("work")
+def plan_work(
+    unit: UnitOption,
+    period: Annotated[str, typer.Option(help="The plan's year (2026) or quarter (2026Q1).")],
+    all_levels: AllLevelsOption = False, narrative: NarrativeOption = None,
+    issued: IssuedOption = None, signature: SignatureOption = None,
+    doc_number: DocNumberOption = "", to: AddresseeOption = "",
+    attachment: AttachmentOption = None, copy_to: CopyToOption = None,
+    printed_by: PrintedByOption = "", script: ScriptOption = Script.simplified,
+) -> None:
+    """Generate the 工作计划 for a year or quarter (targets, tasks, timetable, duties) and archive it."""
+    from wenshu.workflows.work_plan import work_plan
+
+    _run_flow("work_plan", work_plan, unit, period, all_levels, narrative, issued, signature,
+              _letterhead(doc_number, to, attachment, copy_to, printed_by), script)
+
+
 @plan_app.command("campaign")
 def plan_campaign(
     unit: UnitOption,
@@ -311,6 +330,37 @@ def plan_campaign(
                                  letterhead=_letterhead(doc_number, to, attachment, copy_to,
                                                         printed_by),
                                  script=script.value)
+    print_outcomes(outcomes, settings.archive_dir)
+
+
+@inspect_app.command("self")
+def inspect_self(
+    unit: UnitOption, year: YearOption,
+    answers: Annotated[Path | None, typer.Option(
+        help="The unit's answers to the observed items (.yaml); see "
+             "wenshu/data/samples/self_inspection_answers.yaml.")] = None,
+    checklist: Annotated[str | None, typer.Option(
+        help="A shipped checklist's name (family_planning) or a checklist file.")] = None,
+    narrative: NarrativeOption = None, issued: IssuedOption = None,
+    signature: SignatureOption = None, doc_number: DocNumberOption = "",
+    to: AddresseeOption = "", attachment: AttachmentOption = None,
+    copy_to: CopyToOption = None, printed_by: PrintedByOption = "",
+    script: ScriptOption = Script.simplified,
+) -> None:
+    """Generate the 自查报告: the unit answers a checklist with its own figures; archive it."""
+    settings = _settings()
+    for path in (answers, *(narrative or [])):
+        if path is not None and not path.is_file():
+            raise typer.BadParameter(f"file not found: {path}")
+    from wenshu.workflows.self_inspection import self_inspection
+
+    with _reported(), console.status("Generating (Prefect flow self_inspection)…"):
+        outcomes = self_inspection(
+            unit, year, checklist_file=checklist, answers_file=str(answers) if answers else None,
+            issued_on=_parse_date(issued), signature_unit=signature,
+            narrative_files=[str(p) for p in narrative or []],
+            letterhead=_letterhead(doc_number, to, attachment, copy_to, printed_by),
+            script=script.value)
     print_outcomes(outcomes, settings.archive_dir)
 
 

@@ -97,7 +97,7 @@ def generate_documents(kind: DocumentKind, unit_code: str, period: Period, *,
     """Generate and archive ``kind`` for a unit (and its subtree); run inside a flow."""
     settings = get_settings()
     catalogue = load_catalogue(settings.catalogue_dir)
-    snapshot = load(settings, unit_code, period.start.year)
+    snapshot = load(settings, unit_code, kind.snapshot_year(period))
     units = select_units(snapshot, all_levels, tuple(levels or ()))
     # quote(): Prefect would otherwise walk every item of the snapshot looking for futures.
     jobs, unchanged = compute(settings, kind, quote(snapshot), quote(catalogue), units, period,
