@@ -417,7 +417,8 @@ def test_flow_archives_the_report_in_word_and_pdf(office, wenshu, tmp_path):
 
     document = docx.Document(str(tmp_path / "r.docx"))
     texts = [p.text for p in document.paragraphs]
-    assert texts[0] == "东湖社区2025年人口和计划生育工作自查报告"
+    title = "".join(p.text for p in document.paragraphs if p.style.name == "Title")
+    assert title == "东湖社区2025年人口和计划生育工作自查报告"
     for heading in ("一、基本情况", "二、自查情况", "（四）优质服务", "三、存在问题", "四、整改措施"):
         assert heading in texts
     rows = {r.cells[1].text: [c.text for c in r.cells[2:]] for r in document.tables[0].rows}
@@ -433,7 +434,7 @@ def test_flow_archives_the_report_in_word_and_pdf(office, wenshu, tmp_path):
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
 
     reader = PdfReader(tmp_path / "r.pdf")
-    assert reader.metadata.title == texts[0]
+    assert reader.metadata.title == title
     pdf_text = "".join(page.extract_text() for page in reader.pages).replace(" ", "")
     assert "95.00%" in pdf_text and "整改措施" in pdf_text and "2026年1月20日" in pdf_text
 
