@@ -13,7 +13,6 @@ import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from wenshu.collect import inbox_files  # noqa: E402
 from wenshu.compute.load import load_snapshot  # noqa: E402
 from wenshu.db import session_scope, upgrade_schema  # noqa: E402
 from wenshu.demo.generate import generate_demo  # noqa: E402
-from wenshu.generators.pdf import SofficeConverter  # noqa: E402
+from wenshu.generators.pdf import PdfJob, open_converter  # noqa: E402
 from wenshu.ingest.figures import import_figures, import_targets  # noqa: E402
 from wenshu.ingest.ledger import import_ledger_file  # noqa: E402
 from wenshu.ingest.units import import_units  # noqa: E402
@@ -33,6 +32,7 @@ from wenshu.generators.kinds import YEAR_SUMMARY, DocumentOptions  # noqa: E402
 from wenshu.periods import Period  # noqa: E402
 from wenshu.pipeline import archive_job, plan_documents, render_job, select_units  # noqa: E402
 from wenshu.settings import Settings  # noqa: E402
+from wenshu.templates import template_path  # noqa: E402
 
 ISSUED = date(2026, 1, 15)
 
@@ -64,14 +64,11 @@ def plain(settings: Settings, district: str, year: int) -> int:
                              Period.year(year), DocumentOptions(issued_on=ISSUED))
     work = settings.work_dir / "plain"
     docx = [render_job(job, work) for job in jobs]
-    batches = [docx[0::2], docx[1::2]]
-    with ThreadPoolExecutor(2) as pool:
-        converted = list(pool.map(
-            lambda i: SofficeConverter.from_settings(settings, i).convert_many(batches[i], work),
-            range(2)))
-    pdf = {d: p for batch, pdfs in zip(batches, converted) for d, p in zip(batch, pdfs)}
-    for job, path in zip(jobs, docx):
-        archive_job(settings, job, {"docx": path, "pdf": pdf[path]}, None)
+    with open_converter(settings) as converter:
+        pdf = converter.convert_many([PdfJob(path, path.with_suffix(".pdf"), job.pdf_metadata())
+                                      for job, path in zip(jobs, docx, strict=True)])
+    for job, d, p in zip(jobs, docx, pdf, strict=True):
+        archive_job(settings, job, {"docx": d, "pdf": p}, None)
     return len(jobs)
 
 
@@ -79,14 +76,14 @@ def main() -> None:
     """Prepare two identical data directories, time both ways, print the ratio."""
     plain_settings, district, year = prepare(ROOT / "plain")
     prepare(ROOT / "flow")
-    # Warm LibreOffice's profiles on both sides so neither pays the first start.
+    # Create LibreOffice's profiles on both sides (one document per worker) so neither
+    # pays their first start.
     for settings in (plain_settings, Settings(home=ROOT / "flow")):
-        sample = settings.work_dir / "warm.docx"
-        from wenshu.templates import template_path
-
-        sample.write_bytes(template_path("year_summary").read_bytes())
-        for worker in range(2):
-            SofficeConverter.from_settings(settings, worker).convert(sample, settings.work_dir)
+        samples = [settings.work_dir / f"warm-{n}.docx" for n in range(2)]
+        for sample in samples:
+            sample.write_bytes(template_path("year_summary").read_bytes())
+        with open_converter(settings) as converter:
+            converter.convert_many([PdfJob(p, p.with_suffix(".pdf")) for p in samples])
 
     start = time.perf_counter()
     documents = plain(plain_settings, district, year)

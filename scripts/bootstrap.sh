@@ -10,6 +10,8 @@ case "$mode" in demo|test) ;; *) echo "usage: $0 demo|test" >&2; exit 2 ;; esac
 # 1. LibreOffice and the CJK fonts (Debian packages), where missing.
 missing=()
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
+# The warm PDF converter drives LibreOffice over UNO from the system Python.
+/usr/bin/python3 -c "import uno" >/dev/null 2>&1 || missing+=(python3-uno)
 fonts="$(fc-list 2>/dev/null || true)"
 grep -q "Noto Serif CJK" <<<"$fonts" || missing+=(fonts-noto-cjk)
 grep -q "AR PL UKai" <<<"$fonts" || missing+=(fonts-arphic-ukai)

@@ -19,6 +19,7 @@ from wenshu.compute.summary import Rollup
 from wenshu.db import session_scope
 from wenshu.generators.kinds import ContextRequest, DocumentKind, DocumentOptions
 from wenshu.generators.layout_context import layout_context
+from wenshu.generators.pdf import PdfMetadata
 from wenshu.generators.render import render_docx, template_sha256
 from wenshu.generators.script import to_traditional, to_traditional_text
 from wenshu.models.catalogue import Catalogue
@@ -39,6 +40,13 @@ class Job:
     input_sha256: str
     template: Path
     template_sha256: str
+    issued_on: date
+
+    def pdf_metadata(self) -> PdfMetadata:
+        """What the PDF/A states about itself: title, issuing unit, kind, date."""
+        author = self.context.get("signature_unit") or self.unit_name
+        return PdfMetadata(title=self.title, author=author, subject=self.kind.label,
+                           date=self.issued_on)
 
 
 @dataclass(frozen=True)
@@ -111,7 +119,7 @@ def plan_documents(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
             if options.script == "traditional":
                 title = to_traditional_text(title)
             jobs.append(Job(kind, key, unit.name, title, context, digest, template,
-                            template_digest))
+                            template_digest, options.issued_on))
     return jobs, unchanged
 
 

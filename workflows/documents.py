@@ -1,14 +1,14 @@
 """The tasks every document flow shares: load → compute → render → convert → archive.
 
-Each task is a thin call into :mod:`wenshu.pipeline`. Per unit-document work is
-mapped (one task per document); PDF conversion runs as one batch per converter
-worker and is the only step that retries (LibreOffice can crash; nothing else
-is flaky). :func:`generate_documents` runs the steps; call it inside a flow.
+Each task is a thin call into :mod:`wenshu.pipeline`. Rendering is mapped (one
+task per document); PDF conversion takes the whole batch to warm LibreOffice
+workers, one per core, and is the only step that retries (LibreOffice can
+crash; nothing else is flaky). :func:`generate_documents` runs the steps; call
+it inside a flow.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from datetime import date
@@ -25,15 +25,13 @@ from wenshu.compute.snapshot import Snapshot
 from wenshu.db import session_scope
 from wenshu.generators.kinds import DocumentKind, DocumentOptions
 from wenshu.generators.layout_context import Letterhead
-from wenshu.generators.pdf import SofficeConverter
+from wenshu.generators.pdf import PdfJob, open_converter
 from wenshu.models.catalogue import Catalogue, load_catalogue
 from wenshu.narrative import Narrative, parse_narrative
 from wenshu.periods import Period
 from wenshu.pipeline import Job, Outcome, archive_job, plan_documents, render_job, select_units
 from wenshu.settings import Settings, get_settings
 from wenshu.workflows.runtime import current_flow_run_id
-
-PDF_WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 
 @task(cache_policy=NO_CACHE)
@@ -57,13 +55,14 @@ def render(job: Job, out_dir: Path) -> Path:
     return render_job(job, out_dir)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def convert(settings: Settings, docx_paths: list[Path], worker: int) -> list[Path]:
-    """Turn a batch of .docx into PDF with this worker's own LibreOffice profile."""
-    if not docx_paths:
-        return []
-    converter = SofficeConverter.from_settings(settings, worker)
-    return converter.convert_many(docx_paths, docx_paths[0].parent)
+@task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
+def convert(settings: Settings, jobs: list[Job], docx: list[Path]) -> list[Path]:
+    """Turn the batch into PDF/A: warm LibreOffice workers, one per core, each with its own
+    profile (a crashed document is retried by the converter; this retry covers the rest)."""
+    pdf_jobs = [PdfJob(path, path.with_suffix(".pdf"), job.pdf_metadata())
+                for job, path in zip(jobs, docx, strict=True)]
+    with open_converter(settings) as converter:
+        return converter.convert_many(pdf_jobs)
 
 
 @task(cache_policy=NO_CACHE)
@@ -108,11 +107,8 @@ def generate_documents(kind: DocumentKind, unit_code: str, period: Period, *,
     work = settings.work_dir / (run_id or uuid.uuid4().hex)
     try:
         docx = render.map(jobs, out_dir=unmapped(work)).result()
-        batches = [docx[i::PDF_WORKERS] for i in range(PDF_WORKERS)]
-        converted = convert.map(unmapped(settings), batches, list(range(PDF_WORKERS))).result()
-        pdf_by_docx = {d: p for batch, pdfs in zip(batches, converted, strict=True)
-                       for d, p in zip(batch, pdfs, strict=True)}
-        created = archive(settings, jobs, docx, [pdf_by_docx[d] for d in docx], run_id)
+        pdf = convert(settings, quote(jobs), docx)
+        created = archive(settings, quote(jobs), docx, pdf, run_id)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return created + unchanged
