@@ -266,6 +266,13 @@ def _activity_paragraph(report: UnitReport, voice: Voice, catalogue: Catalogue,
         text += "，" + "，".join(changes)
     elif summary.last_records == 0:
         text += "，为本年度新开展的工作"
+    if summary.previous_records:
+        # 环比: against the period just before (for a first half, last year's second half).
+        sequential = percent_change(Decimal(summary.records), Decimal(summary.previous_records))
+        if sequential is not None:
+            move = ("持平" if sequential == 0 else
+                    f"{'增长' if sequential > 0 else '下降'}{format_percent(sequential)}")
+            text += f"；开展次数环比{move}"
     text += "。"
     if summary.top_titles:
         # GB/T 15834: no 顿号 between quoted items in a series.

@@ -92,3 +92,12 @@ def test_a_period_must_run_from_january(small_snapshot, catalogue):
 
     with pytest.raises(ValueError, match="must start in January"):
         compute_unit(small_snapshot, catalogue, "S1", Period.parse("2025Q3"))
+
+
+def test_first_half_compares_with_the_half_before_for_sequential_change(small_snapshot, catalogue):
+    year = compute_unit(small_snapshot, catalogue, "S1", YEAR)
+    assert all(a.previous_records is None for a in year.activities)
+    half = compute_unit(small_snapshot, catalogue, "S1", Period.parse("2025H1"))
+    training = next(a for a in half.activities if a.key == "training")
+    # Last year's trainings were in October: the half just before 2025H1.
+    assert (training.records, training.previous_records) == (8, 4)

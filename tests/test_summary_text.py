@@ -154,3 +154,11 @@ def test_charts_are_numbered_and_captioned(context):
     assert isinstance(context["trend_chart"], Image)
     assert context["trend_chart_caption"] == "图2  2025年各月开展活动次数"
     assert context["trend_chart"].png.startswith(b"\x89PNG")
+
+
+def test_half_year_states_the_sequential_change(small_snapshot, catalogue):
+    report = compute_unit(small_snapshot, catalogue, "S1", Period.parse("2025H1"))
+    context = build_context(report, catalogue, issued_on=date(2025, 7, 10))
+    training = next(s for s in context["work_sections"] if s["heading"].endswith("教育培训"))
+    # 8 trainings in 2025H1 against 4 in 2024H2.
+    assert "开展次数环比增长100%" in training["paragraphs"][0]

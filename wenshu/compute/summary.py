@@ -67,6 +67,8 @@ class ActivitySummary:
     measures: tuple[MeasureTotal, ...]
     top_titles: tuple[str, ...]
     children_active: int  # child units whose subtree recorded this type this year
+    # For part of a year: records in the period just before (H1 → last year's H2), for 环比.
+    previous_records: int | None = None
 
 
 @dataclass(frozen=True)
@@ -236,7 +238,13 @@ def _activities(snapshot: Snapshot, catalogue: Catalogue, unit: str, year: int,
     records: Counter[tuple[str, int]] = Counter()
     titles: dict[str, Counter[str]] = defaultdict(Counter)
     active: dict[str, set[str]] = defaultdict(set)
+    # The period just before one of the year's first k months: last year's final k months.
+    span = len(rollup.months)
+    before = frozenset(range(13 - span, 13)) if span < 12 else frozenset()
+    previous: Counter[str] = Counter()
     for total in snapshot.ledger:
+        if total.unit_code in members and total.year == year - 1 and total.month in before:
+            previous[total.activity_type] += total.records
         if total.unit_code not in members or total.month not in rollup.months:
             continue
         records[(total.activity_type, total.year)] += total.records
@@ -246,8 +254,8 @@ def _activities(snapshot: Snapshot, catalogue: Catalogue, unit: str, year: int,
                 active[total.activity_type].add(branch_of[total.unit_code])
     result = []
     for kind in catalogue.activities.values():
-        now, before = records[(kind.key, year)], records[(kind.key, year - 1)]
-        if now == 0 and before == 0:
+        now, last_year = records[(kind.key, year)], records[(kind.key, year - 1)]
+        if now == 0 and last_year == 0:
             continue
         measures = []
         for measure in kind.measures:
@@ -256,8 +264,8 @@ def _activities(snapshot: Snapshot, catalogue: Catalogue, unit: str, year: int,
             measures.append(MeasureTotal(measure.column, value, last, percent_change(value, last)))
         top = tuple(t for t, _ in sorted(titles[kind.key].items(), key=lambda i: (-i[1], i[0])))
         result.append(
-            ActivitySummary(kind.key, now, before, tuple(measures), top[:TOP_TITLES],
-                            len(active[kind.key]))
+            ActivitySummary(kind.key, now, last_year, tuple(measures), top[:TOP_TITLES],
+                            len(active[kind.key]), previous[kind.key] if before else None)
         )
     return tuple(result)
 
