@@ -10,7 +10,6 @@ to say: 指导思想, 基本原则, 工作目标, 实施步骤, 组织领导, �
 from __future__ import annotations
 
 import calendar
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +32,7 @@ from wenshu.generators.numbers import (
     heading_number,
     plain,
 )
+from wenshu.generators.phrasing import level_noun, pick, scope_word
 from wenshu.generators.template_build import (
     lead_paragraphs,
     load_layout,
@@ -53,9 +53,7 @@ from wenshu.periods import Period
 
 KIND_LABEL = "实施方案"
 _XUN = ("上旬", "中旬", "下旬")
-_SCOPE = {"district": "全区", "street": "全街道", "community": "全社区", "department": "本单位"}
 _OWN = {"district": "我区", "street": "本街道", "community": "本社区", "department": "本单位"}
-_LEVEL_NOUN = {"street": "街道", "community": "社区", "department": "部门"}
 _GROUP_NOUN = {"street": "街道", "community": "社区"}
 _TERMINAL = frozenset("。！？!?；;：:…")
 _CLOSING = "”’）)」』"
@@ -192,18 +190,12 @@ def resolve_campaign(spec: CampaignSpec, units: Mapping[str, UnitInfo], unit_cod
     levels = {u.level for u in chosen}
     noun = ""
     if chosen:
-        noun = f"各{_LEVEL_NOUN.get(levels.pop(), '参与单位')}" if len(levels) == 1 else "各参与单位"
+        noun = f"各{level_noun(levels, '参与单位')}"
     return ResolvedCampaign(spec, unit, lead, tuple(chosen), "、".join(phrases), noun,
                             tuple(goals))
 
 
 # --- Words ----------------------------------------------------------------------------
-
-def _pick(options: Sequence[str], *keys: object) -> str:
-    """One of ``options``, the same for the same keys (units side by side read differently)."""
-    digest = hashlib.sha256("|".join(map(str, keys)).encode("utf-8")).digest()
-    return options[digest[0] % len(options)]
-
 
 def _sentence(text: str) -> str:
     """The text with a closing 。 unless it already ends a sentence (also inside quotes)."""
@@ -249,7 +241,7 @@ def goal_sentence(indicator: Indicator, target: TargetSpec, baseline: Decimal | 
     if met:
         return f"{label}保持在{goal}以上{aside}。"
     value = format_value(indicator, baseline)
-    return label + _pick((f"由{was}{rise}到{goal}以上。",
+    return label + pick((f"由{was}{rise}到{goal}以上。",
                           f"在{baseline_year}年{value}的基础上{rise}到{goal}以上。"),
                          key, indicator.key)
 
@@ -279,13 +271,13 @@ def _opening(plan: ResolvedCampaign) -> str:
     purpose = spec.purpose.removeprefix("为").rstrip("，,。") if spec.purpose else ""
     text = f"为{purpose}，" if purpose else f"为扎实做好{spec.name}各项工作，"
     if spec.basis:
-        text += _pick((f"根据{spec.basis}精神，", f"按照{spec.basis}要求，"),
+        text += pick((f"根据{spec.basis}精神，", f"按照{spec.basis}要求，"),
                       plan.unit.code, spec.code, "basis")
     when = date_span(spec.start, spec.end, exact=spec.phases[0].exact and spec.phases[-1].exact)
     where = f"在{plan.participant_phrase}" if plan.participant_phrase else ""
     text += (f"结合{_OWN.get(plan.unit.level, '本单位')}实际，决定于{when}{where}组织开展"
              f"{spec.name}。")
-    return text + _pick(("现制定实施方案如下：", "特制定本方案。"),
+    return text + pick(("现制定实施方案如下：", "特制定本方案。"),
                         plan.unit.code, spec.code, "opening")
 
 
@@ -294,14 +286,14 @@ def _goals(plan: ResolvedCampaign, rollup: Rollup) -> dict[str, Any] | None:
     if not spec.goals.text and not plan.goals:
         return None
     paragraphs = [_sentence(t) for t in spec.goals.text]
-    scope = _SCOPE.get(plan.unit.level, "本单位")
+    scope = scope_word(plan.unit.level)
     items = []
     for indicator, target in plan.goals:
         baseline = rollup.evaluate(indicator, plan.unit.code, spec.year - 1).value
         items.append(Item(text=goal_sentence(indicator, target, baseline, spec.year - 1, scope,
                                              (plan.unit.code, spec.code))))
     if items:
-        paragraphs.append(_pick(("活动结束时，力争实现以下具体目标：", "通过活动，力争达到以下具体目标："),
+        paragraphs.append(pick(("活动结束时，力争实现以下具体目标：", "通过活动，力争达到以下具体目标："),
                                 plan.unit.code, spec.code, "goals"))
     return _section("工作目标", paragraphs, _numbered(items))
 
@@ -335,7 +327,7 @@ def _organisation(plan: ResolvedCampaign) -> dict[str, Any] | None:
     paragraphs = []
     if group is not None:
         name = group.name or f"{plan.unit.name}{spec.name}领导小组"
-        text = _pick(("为加强对本次活动的组织领导，", "为确保活动有序推进、取得实效，"),
+        text = pick(("为加强对本次活动的组织领导，", "为确保活动有序推进、取得实效，"),
                      plan.unit.code, spec.code, "group")
         text += f"成立{name}，由{group.leader}任组长"
         if group.deputies:
@@ -351,7 +343,7 @@ def _organisation(plan: ResolvedCampaign) -> dict[str, Any] | None:
         if group.duties:
             paragraphs.append(_sentence(f"领导小组{group.duties.removeprefix('领导小组')}"))
     if plan.participants:
-        paragraphs.append(_pick(
+        paragraphs.append(pick(
             (f"{plan.participant_noun}要成立相应的工作机构，明确分管领导和具体工作人员，"
              "确保各阶段工作落到实处。",
              f"{plan.participant_noun}要参照成立相应的组织机构，落实专人负责，"

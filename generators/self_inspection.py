@@ -12,7 +12,6 @@ The checklist and the unit's answers travel in ``DocumentOptions.spec`` as plain
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,7 +20,12 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from wenshu.compute.checklist import ChecklistScore, ItemScore, SectionScore, score_checklist
+from wenshu.compute.checklist import (
+    ChecklistScore,
+    ItemScore,
+    SectionScore,
+    score_checklist,
+)
 from wenshu.compute.summary import ActivitySummary, compute_unit, peer_children
 from wenshu.generators import template_build
 from wenshu.generators.kinds import ContextRequest, DocumentKind
@@ -34,6 +38,7 @@ from wenshu.generators.numbers import (
     format_yuan,
     heading_number,
 )
+from wenshu.generators.phrasing import level_noun, numbered, pick, scope_word
 from wenshu.generators.template_build import TableColumn
 from wenshu.models.catalogue import Catalogue, Indicator
 from wenshu.models.checklist import (
@@ -62,8 +67,6 @@ PROFILE_FIGURES = ("population", "married_women")
 # Activity types named in the first part (most ledger records first).
 PROFILE_ACTIVITIES = 4
 
-_SCOPE = {"district": "全区", "street": "全街道", "community": "全社区"}
-_LEVEL_NOUN = {"street": "街道", "community": "社区", "department": "部门"}
 _RESULT = {
     "conformity": {"met": "符合", "partial": "基本符合", "missed": "不符合"},
     "completion": {"met": "已完成", "partial": "基本完成", "missed": "未完成"},
@@ -103,11 +106,6 @@ def read_spec(spec: Mapping[str, Any]) -> tuple[Checklist, dict[str, Answer]]:
                              "(run it through the self_inspection flow)")
     checklist = parse_checklist(spec["checklist"], "the checklist")
     return checklist, answers_from_plain(spec.get("answers", {}))
-
-
-def _pick(options: Sequence[str], *keys: object) -> str:
-    digest = hashlib.sha256("|".join(map(str, keys)).encode("utf-8")).digest()
-    return options[digest[0] % len(options)]
 
 
 def _amount(value: Decimal, unit: str) -> str:
@@ -437,18 +435,6 @@ def _measure(phrases: _Phrases, score: ItemScore, issued_on: date) -> dict[str, 
     return {"lead": lead, "text": text}
 
 
-def _numbered(items: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Prefix each item with 1. 2. …; an item without a lead is numbered in its text."""
-    numbered = []
-    for n, item in enumerate(items, start=1):
-        prefix = heading_number(3, n)
-        if item["lead"]:
-            numbered.append({"lead": f"{prefix}{item['lead']}", "text": item["text"]})
-        else:
-            numbered.append({"lead": "", "text": f"{prefix}{item['text']}"})
-    return numbered
-
-
 def _basic_paragraphs(profile: UnitProfile, activities: Sequence[ActivitySummary],
                       catalogue: Catalogue, year: int, narrative: Narrative) -> list[str]:
     paragraphs = []
@@ -469,7 +455,7 @@ def _basic_paragraphs(profile: UnitProfile, activities: Sequence[ActivitySummary
             measure = kind.measure(total.column) if total else None
             if total is not None and measure is not None:
                 clauses.append(measure.render_phrase(_phrase_value(total.value, measure.unit)))
-        scope = _SCOPE.get(profile.level, "本单位")
+        scope = scope_word(profile.level)
         text = f"{year}年，{scope}共登记工作台账{format_count(records)}条"
         paragraphs.append(text + ("，" + "，".join(clauses) if clauses else "") + "。")
     else:
@@ -480,7 +466,7 @@ def _basic_paragraphs(profile: UnitProfile, activities: Sequence[ActivitySummary
 
 def _opening(profile: UnitProfile, checklist: Checklist, year: int, code: str) -> str:
     basis = f"按照{checklist.basis}的要求，" if checklist.basis else ""
-    return _pick(
+    return pick(
         (f"{basis}{profile.name}对照《{checklist.title}》，对{year}年{checklist.subject}"
          "开展情况进行了全面自查。现将自查情况报告如下：",
          f"为全面检验{year}年{checklist.subject}成效，{basis}{profile.name}组织专人对照"
@@ -521,11 +507,11 @@ def build_context(score: ChecklistScore, profile: UnitProfile,
         "table_caption": f"表1  {profile.name}{year}年{checklist.subject}自查评分表",
         "score_rows": _score_rows(phrases, score),
         "problems_heading": f"{heading_number(1, 3)}存在问题",
-        "problems": _numbered(problems),
+        "problems": numbered(problems),
         "measures_heading": f"{heading_number(1, 4)}整改措施",
         "measures_intro": (f"针对自查发现的问题，{profile.name}逐项制定整改措施、明确完成时限"
                            "（时限自本报告印发之日起计算），具体如下："),
-        "measures": _numbered(measures),
+        "measures": numbered(measures),
         "signature_unit": signature_unit or profile.name,
         "signature_date": cn_date(issued_on),
     }
@@ -537,7 +523,7 @@ def unit_profile(request: ContextRequest) -> UnitProfile:
     unit = snapshot.unit_map[code]
     children = peer_children(snapshot, code)
     levels = {snapshot.unit_map[c].level for c in children}
-    noun = _LEVEL_NOUN.get(levels.pop(), "单位") if len(levels) == 1 else "单位"
+    noun = level_noun(levels)
     figures = []
     for key in PROFILE_FIGURES:
         figure = request.catalogue.figures.get(key)

@@ -10,7 +10,6 @@ share of their target due so far (序时进度).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -45,6 +44,7 @@ from wenshu.generators.numbers import (
     point_unit,
     value_suffix,
 )
+from wenshu.generators.phrasing import level_noun, numbered, pick, scope_word
 from wenshu.generators.render import Image
 from wenshu.models.catalogue import Catalogue, Indicator
 from wenshu.narrative import Narrative
@@ -53,8 +53,6 @@ DEFAULT_TOPIC = "人口和计划生育工作"
 # An activity whose main measure fell by more than this share is named as a problem.
 DECLINE_WORTH_NAMING = Decimal(-10)
 
-_SCOPE = {"district": "全区", "street": "全街道", "community": "全社区", "department": "本单位"}
-_LEVEL_NOUN = {"street": "街道", "community": "社区", "department": "部门"}
 
 
 @dataclass(frozen=True)
@@ -83,18 +81,12 @@ class Voice:
         raise ValueError(f"summaries cover a year or its first half, not {report.period}")
 
 
-def _pick(options: Sequence[str], *keys: object) -> str:
-    digest = hashlib.sha256("|".join(map(str, keys)).encode("utf-8")).digest()
-    return options[digest[0] % len(options)]
-
-
 def _scope(report: UnitReport) -> str:
-    return _SCOPE.get(report.unit.level, "本单位")
+    return scope_word(report.unit.level)
 
 
 def _child_word(report: UnitReport) -> str:
-    levels = {child.level for child in report.children}
-    return _LEVEL_NOUN.get(levels.pop(), "单位") if len(levels) == 1 else "单位"
+    return level_noun(child.level for child in report.children)
 
 
 def _change_phrase(change: Decimal | None, unit_text: str, voice: Voice, key: object) -> str:
@@ -103,7 +95,7 @@ def _change_phrase(change: Decimal | None, unit_text: str, voice: Voice, key: ob
         return ""
     if change == 0:
         return f"与{voice.last}持平"
-    lead = _pick((f"比{voice.last}", "同比", f"较{voice.last}"), key)
+    lead = pick((f"比{voice.last}", "同比", f"较{voice.last}"), key)
     if unit_text == "%":
         verb = "增长" if change > 0 else "下降"
         return f"{lead}{verb}{format_percent(change)}"
@@ -260,7 +252,7 @@ def _activity_paragraph(report: UnitReport, voice: Voice, catalogue: Catalogue,
     if not clauses:
         return ""
     openers = ("全年", "一年来", "本年度") if voice.span == "全年" else (voice.span,)
-    opener = _pick(openers, report.unit.code, kind.key)
+    opener = pick(openers, report.unit.code, kind.key)
     text = f"{opener}，{_scope(report)}共{'，'.join(clauses)}"
     if changes:
         text += "，" + "，".join(changes)
@@ -277,7 +269,7 @@ def _activity_paragraph(report: UnitReport, voice: Voice, catalogue: Catalogue,
     if summary.top_titles:
         # GB/T 15834: no 顿号 between quoted items in a series.
         quoted = "".join(f"“{title}”" for title in summary.top_titles)
-        text += _pick(
+        text += pick(
             (f"开展的活动以{quoted}等为主",
              f"主要围绕{quoted}等主题开展",
              f"重点组织了{quoted}等活动"),
@@ -397,13 +389,13 @@ def _problems(report: UnitReport, voice: Voice, catalogue: Catalogue, narrative:
         items.append({"lead": "", "text": f"对照目标管理责任书，{voice.span}各项指标均达到"
                                           f"{'目标' if voice.span == '全年' else '序时进度'}要求，"
                                           "未发现突出问题。"})
-    return _numbered(items)
+    return numbered(items)
 
 
 def _plans(report: UnitReport, voice: Voice, catalogue: Catalogue, narrative: Narrative
            ) -> list[dict[str, str]]:
     if narrative.plans:
-        return _numbered([{"lead": "", "text": text} for text in narrative.plans])
+        return numbered([{"lead": "", "text": text} for text in narrative.plans])
     items = []
     for result in report.missed:
         ind = result.indicator
@@ -440,19 +432,7 @@ def _plans(report: UnitReport, voice: Voice, catalogue: Catalogue, narrative: Na
             "lead": "加强基础数据管理。",
             "text": "落实基础数据按时报送制度，做到底数清、情况明，为科学考核提供依据。",
         })
-    return _numbered(items)
-
-
-def _numbered(items: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Prefix each item with 1. 2. …; an item without a lead is numbered in its text."""
-    numbered = []
-    for n, item in enumerate(items, start=1):
-        prefix = heading_number(3, n)
-        if item["lead"]:
-            numbered.append({"lead": f"{prefix}{item['lead']}", "text": item["text"]})
-        else:
-            numbered.append({"lead": "", "text": f"{prefix}{item['text']}"})
-    return numbered
+    return numbered(items)
 
 
 def _tables(report: UnitReport, voice: Voice, catalogue: Catalogue) -> dict[str, Any]:
@@ -559,7 +539,7 @@ def _opening(report: UnitReport, voice: Voice) -> str:
     records = sum(a.records for a in report.activities)
     when = f"{report.year}年{voice.span_label}"
     since = f"{report.year}年以来" if voice.span == "全年" else "今年以来"
-    lead = _pick(
+    lead = pick(
         (f"{when}，{report.unit.name}在上级党委、政府的正确领导下，",
          f"{when}，在上级部门的关心指导下，{report.unit.name}",
          f"{since}，{report.unit.name}"),

@@ -31,7 +31,6 @@ in full); the plan reads only base-year ledgers and figures, and targets for Y-1
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -59,6 +58,7 @@ from wenshu.generators.numbers import (
     format_yuan,
     heading_number,
 )
+from wenshu.generators.phrasing import level_noun, pick, scope_word
 from wenshu.generators.summary import DEFAULT_TOPIC
 from wenshu.generators.template_build import (
     TableColumn,
@@ -70,7 +70,13 @@ from wenshu.generators.template_build import (
     signature,
     title_block,
 )
-from wenshu.models.catalogue import ActivityType, Catalogue, Indicator, Measure, TargetSpec
+from wenshu.models.catalogue import (
+    ActivityType,
+    Catalogue,
+    Indicator,
+    Measure,
+    TargetSpec,
+)
 from wenshu.narrative import Narrative
 from wenshu.periods import Period
 
@@ -108,8 +114,6 @@ DUTY_COLUMNS = (
     TableColumn("责任单位", "units", Decimal(56)),
 )
 
-_SCOPE = {"district": "全区", "street": "全街道", "community": "全社区", "department": "本单位"}
-_LEVEL_NOUN = {"street": "街道", "community": "社区", "department": "部门"}
 
 
 class PlanError(WenshuError):
@@ -362,15 +366,8 @@ def activity_tasks(request: ContextRequest, rollup: Rollup) -> list[ActivityTask
 # --- Phrasing --------------------------------------------------------------------------
 
 
-def _pick(options: Sequence[str], *keys: object) -> str:
-    """A phrase variant chosen by the keys' hash: stable per unit, varied across units."""
-    digest = hashlib.sha256("|".join(map(str, keys)).encode("utf-8")).digest()
-    return options[digest[0] % len(options)]
-
-
 def _child_word(children: Sequence[UnitInfo]) -> str:
-    levels = {child.level for child in children}
-    return _LEVEL_NOUN.get(levels.pop(), "单位") if len(levels) == 1 else "单位"
+    return level_noun(child.level for child in children)
 
 
 @dataclass(frozen=True)
@@ -411,7 +408,7 @@ class _Plan:
     @property
     def scope(self) -> str:
         """全区 / 全街道 / 全社区 / 本单位."""
-        return _SCOPE.get(self.unit.level, "本单位")
+        return scope_word(self.unit.level)
 
     @property
     def child_word(self) -> str:
@@ -463,7 +460,7 @@ def _areas(plan: _Plan) -> str:
 def _opening(plan: _Plan) -> str:
     voice, name = plan.voice, plan.unit.name
     what = f"{voice.year}年{voice.span}{DEFAULT_TOPIC}"
-    return _pick(
+    return pick(
         (f"为全面完成{what}目标任务，根据目标管理责任书要求，结合{plan.base}年工作完成情况"
          f"和{name}实际，制定本计划。",
          f"为扎实推进{what}，在认真总结{plan.base}年工作的基础上，结合{name}实际，"
@@ -474,7 +471,7 @@ def _opening(plan: _Plan) -> str:
 
 def _guidance(plan: _Plan) -> list[str]:
     areas = _areas(plan)
-    principle = _pick(
+    principle = pick(
         (f"以目标管理责任书为统领，坚持以人为本、服务群众，统筹推进{areas}各项工作，"
          f"着力补短板、强基础、促均衡，推动{DEFAULT_TOPIC}再上新台阶。",
          f"坚持目标导向和问题导向相结合，把{areas}各项工作抓在日常、落到基层，"
@@ -585,7 +582,7 @@ def _indicator_task(plan: _Plan, goal: PlanTarget) -> dict[str, Any]:
     laggards = plan.laggards.get(ind.key, ())
     if laggards:
         text += f"把{'、'.join(u.name for u in laggards)}作为重点，"
-    text += _pick(("逐月跟踪进度、加强督导，确保按期达标。",
+    text += pick(("逐月跟踪进度、加强督导，确保按期达标。",
                    "查找原因、逐月调度，确保达到目标要求。"), plan.unit.code, ind.key)
     return {"title": f"确保{ind.label}达到目标要求", "paragraphs": [text]}
 
@@ -593,10 +590,10 @@ def _indicator_task(plan: _Plan, goal: PlanTarget) -> dict[str, Any]:
 def _activity_text(plan: _Plan, task: ActivityTask) -> str:
     voice, kind = plan.voice, task.kind
     if task.routine:
-        when = _pick(("坚持常态化开展", f"{voice.within}经常性开展"), plan.unit.code, kind.key)
+        when = pick(("坚持常态化开展", f"{voice.within}经常性开展"), plan.unit.code, kind.key)
     else:
         months = month_list(task.months)
-        when = _pick((f"集中安排在{months}", f"计划于{months}组织开展", f"主要安排在{months}"),
+        when = pick((f"集中安排在{months}", f"计划于{months}组织开展", f"主要安排在{months}"),
                      plan.unit.code, kind.key)
     if not task.measures:
         return (f"{when}，{voice.within}开展{kind.label}活动不少于{task.records}次"

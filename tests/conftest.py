@@ -34,8 +34,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """One temporary Prefect API for every flow test of the session."""
     os.environ.setdefault("PREFECT_HOME", str(tmp_path_factory.mktemp("prefect")))
-    import wenshu.workflows  # noqa: F401  (Prefect's environment before Prefect)
     from prefect.testing.utilities import prefect_test_harness
+
+    import wenshu.workflows  # noqa: F401  (Prefect's environment before Prefect)
 
     with prefect_test_harness(server_startup_timeout=90):
         yield

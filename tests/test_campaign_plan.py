@@ -14,8 +14,8 @@ import yaml
 from docx.document import Document
 from docx.shared import Pt
 from pypdf import PdfReader
-from tests.sample_context import strings_in
 
+from tests.sample_context import strings_in
 from wenshu.compute.snapshot import Snapshot
 from wenshu.compute.summary import Rollup
 from wenshu.generators.campaign_plan import (

@@ -5,7 +5,12 @@ from fractions import Fraction
 
 import pytest
 
-from wenshu.compute.indicators import gap_to_target, indicator_value, meets, percent_change
+from wenshu.compute.indicators import (
+    gap_to_target,
+    indicator_value,
+    meets,
+    percent_change,
+)
 from wenshu.compute.rounding import round_fraction
 from wenshu.generators.numbers import format_points, format_target, format_value
 from wenshu.models.catalogue import Indicator, TargetSpec

@@ -5,6 +5,7 @@ from decimal import Decimal
 from wenshu.compute.summary import compute_unit
 from wenshu.periods import Period
 
+
 def _indicator(report, key):
     return next(r for r in report.indicators if r.indicator.key == key)
 

@@ -14,7 +14,12 @@ import pytest
 from docx import Document
 
 from tests.sample_context import assert_no_placeholders
-from wenshu.generators.kinds import DocumentKind, DocumentOptions, registered_kinds, sample_context
+from wenshu.generators.kinds import (
+    DocumentKind,
+    DocumentOptions,
+    registered_kinds,
+    sample_context,
+)
 from wenshu.generators.layout_context import Letterhead
 from wenshu.generators.render import render_docx
 from wenshu.narrative import Narrative

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
-from tests.sample_context import strings_in, year_summary_context
 
+from tests.sample_context import strings_in, year_summary_context
 from wenshu.errors import ConversionError
 from wenshu.generators.pdf import SofficeConverter, normalize_pdf
 from wenshu.generators.render import render_docx

@@ -25,16 +25,16 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from pypdf import PdfReader, PdfWriter
+
 from tests.sample_context import year_summary_context
 from tests.test_pdf import pdfa_problems
-
 from wenshu.errors import ConversionError
 from wenshu.generators.pdf import (
     ColdConverter,
-    _eexec_without_unique_id,
     PdfJob,
     PdfMetadata,
     WarmConverter,
+    _eexec_without_unique_id,
     normalize_pdf,
     open_converter,
     uno_unavailable_reason,

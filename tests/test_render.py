@@ -16,8 +16,8 @@ from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from docx.oxml.ns import qn
 from docx.shared import Length, Pt
-from tests.sample_context import year_summary_context
 
+from tests.sample_context import year_summary_context
 from wenshu.errors import TemplateError
 from wenshu.generators.render import render_docx, template_sha256
 from wenshu.generators.template_build import build_year_summary

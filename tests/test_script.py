@@ -18,8 +18,8 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from lxml import etree
 from pypdf import PdfReader
-from tests.sample_context import year_summary_context
 
+from tests.sample_context import year_summary_context
 from wenshu.generators.pdf import SofficeConverter
 from wenshu.generators.render import document_bytes, render_docx
 from wenshu.generators.script import ScriptError, to_traditional, to_traditional_text

@@ -8,9 +8,9 @@ import pytest
 from tests.sample_context import strings_in
 from wenshu.compute.snapshot import FigureValue
 from wenshu.compute.summary import compute_unit
-from wenshu.periods import Period
 from wenshu.generators.summary import build_context
 from wenshu.narrative import Narrative
+from wenshu.periods import Period
 
 YEAR = Period.year(2025)
 

@@ -13,11 +13,15 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from docxtpl import DocxTemplate
-from tests.sample_context import year_summary_context
 
+from tests.sample_context import year_summary_context
 from wenshu.errors import TemplateError
 from wenshu.generators.render import render_docx
-from wenshu.generators.template_check import TemplateProblem, check_template, context_paths
+from wenshu.generators.template_check import (
+    TemplateProblem,
+    check_template,
+    context_paths,
+)
 from wenshu.templates import template_path
 
 BODY = "word/document.xml"

@@ -355,14 +355,3 @@ def _monthly_records(snapshot: Snapshot, unit_code: str, year: int, months: froz
         if total.unit_code in members and total.year == year and total.month in months:
             counts[total.month] += total.records
     return tuple(counts[month] for month in sorted(months))
-
-
-def monthly_totals(snapshot: Snapshot, unit_code: str, year: int, activity: str, column: str
-                   ) -> list[Decimal]:
-    """A measure of an activity type over the unit's subtree, month by month (12 values)."""
-    members = set(snapshot.subtree(unit_code))
-    months = [Decimal(0)] * 12
-    for total in snapshot.ledger:
-        if total.unit_code in members and total.year == year and total.activity_type == activity:
-            months[total.month - 1] += Decimal(getattr(total, column))
-    return months

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from wenshu.compute.snapshot import FigureValue, LedgerTotal, Snapshot, TargetValue, UnitInfo
+from wenshu.compute.snapshot import (
+    FigureValue,
+    LedgerTotal,
+    Snapshot,
+    TargetValue,
+    UnitInfo,
+)
 from wenshu.models.catalogue import TargetSpec
 
 SAMPLE_UNIT = "S1"  # the street the samples are written for
