@@ -32,7 +32,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 from PIL import Image as PILImage
 
-from wenshu.errors import WenshuError
+from wenshu.errors import ChartError
 from wenshu.generators.numbers import plain
 
 DPI = 300
@@ -82,10 +82,6 @@ _STYLE: dict[str, Any] = {
 _MISSING_GLYPH = re.compile(r"Glyph (\d+) .*missing from font")
 # rcParams and the warnings filter are process-wide: one chart is drawn at a time.
 _DRAWING = threading.Lock()
-
-
-class ChartError(WenshuError):
-    """A chart cannot be drawn: no CJK font, a character the font lacks, or bad input."""
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ from functools import lru_cache
 import opencc
 from lxml import etree
 
-from wenshu.errors import WenshuError
+from wenshu.errors import ScriptError
 
 # Simplified → Traditional configurations only: the config name becomes a file path
 # inside OpenCC, so it is never taken from the user unchecked.
@@ -98,10 +98,6 @@ _CONTENT_TYPES_NS = "{http://schemas.openxmlformats.org/package/2006/content-typ
 
 # Zip entries carry the DOS epoch instead of the wall clock, as render.document_bytes does.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-
-
-class ScriptError(WenshuError):
-    """A document or text could not be converted to Traditional Chinese."""
 
 
 @lru_cache(maxsize=len(CONFIGS))

@@ -46,7 +46,7 @@ from wenshu.compute.summary import (
     Rollup,
     peer_children,
 )
-from wenshu.errors import WenshuError
+from wenshu.errors import PlanError
 from wenshu.generators.kinds import ContextRequest, DocumentKind
 from wenshu.generators.numbers import (
     cn_date,
@@ -114,10 +114,6 @@ DUTY_COLUMNS = (
     TableColumn("责任单位", "units", Decimal(56)),
 )
 
-
-
-class PlanError(WenshuError):
-    """A work plan was asked for a period or data it cannot cover."""
 
 
 # --- Periods and the timetable -------------------------------------------------------

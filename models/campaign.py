@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from wenshu.errors import WenshuError
+from wenshu.errors import CampaignSpecError
 from wenshu.models.catalogue import TargetSpec
 
 # The participant groups a spec may name instead of unit codes, by the level they select.
@@ -47,10 +47,6 @@ _TARGET = re.compile(
     rf"(?:(?:～|~|—|-|至)(?P<high>{_NUMBER})(?P<unit2>\D*))?$"
 )
 _COMPARATORS = {"≥": "ge", ">=": "ge", "≤": "le", "<=": "le", "=": "eq", "＝": "eq"}
-
-
-class CampaignSpecError(WenshuError):
-    """A campaign spec file is malformed or names units or indicators that do not exist."""
 
 
 def _clean_text(value: str) -> str:

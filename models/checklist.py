@@ -40,7 +40,7 @@ from pydantic import (
     model_validator,
 )
 
-from wenshu.errors import WenshuError
+from wenshu.errors import ChecklistError
 from wenshu.models.catalogue import Catalogue, MeasureColumn, TargetSpec
 from wenshu.models.records import COMPARATORS
 
@@ -56,10 +56,6 @@ _THRESHOLD = re.compile(rf"^(?P<op>[^\d+-]*?)\s*(?P<low>{_NUMBER})"
                         rf"(?:\s*(?:-|–|—|~|至)\s*(?P<high>{_NUMBER}))?$")
 _YES = frozenset({"是", "有", "已落实", "已完成", "符合", "yes", "y", "true"})
 _NO = frozenset({"否", "无", "没有", "未落实", "未完成", "不符合", "no", "n", "false"})
-
-
-class ChecklistError(WenshuError):
-    """A checklist or answers file is malformed, or does not fit the catalogue or unit."""
 
 
 class _Frozen(BaseModel):

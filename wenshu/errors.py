@@ -61,3 +61,23 @@ class ConversionError(WenshuError):
 
 class ArchiveError(WenshuError):
     """The archive refused an operation or found a stored file damaged."""
+
+
+class PlanError(WenshuError):
+    """A work plan was asked for a period or data it cannot cover."""
+
+
+class ScriptError(WenshuError):
+    """A document or text could not be converted to Traditional Chinese."""
+
+
+class ChartError(WenshuError):
+    """A chart cannot be drawn: no CJK font, a character the font lacks, or bad input."""
+
+
+class ChecklistError(WenshuError):
+    """A checklist or answers file is malformed, or does not fit the catalogue or unit."""
+
+
+class CampaignSpecError(WenshuError):
+    """A campaign spec file is malformed or names units or indicators that do not exist."""
