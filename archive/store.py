@@ -187,6 +187,30 @@ class Archive:
                 shutil.rmtree(folder, ignore_errors=True)
             raise
 
+    def add_file(self, session: Session, version: DocumentVersion, fmt: str, source: Path,
+                 name: str) -> ArchivedFile:
+        """Copy a file made from a stored version (e.g. its stamped filed PDF) in beside it.
+
+        Recorded in the caller's transaction; the caller removes the returned file if
+        that transaction does not commit. Refuses a format the version already has.
+        """
+        if any(f.format == fmt for f in version.files):
+            raise ArchiveError(f"version {version.version} already has a {fmt} file")
+        if not version.files:
+            raise ArchiveError(f"version {version.version} has no stored files to add to")
+        target = (self.root / version.files[0].path).parent / name
+        if target.exists():
+            # Left by a process killed before its transaction committed: not a record.
+            orphan = self.root / ".orphans" / f"{uuid.uuid4().hex}_{name}"
+            orphan.parent.mkdir(parents=True, exist_ok=True)
+            target.rename(orphan)
+        _fsync_copy(source, target)
+        target.chmod(0o444)
+        item = ArchivedFile(fmt, target, sha256_file(target), target.stat().st_size)
+        session.add(StoredFile(version_id=version.id, format=fmt, size=item.size,
+                               sha256=item.sha256, path=target.relative_to(self.root).as_posix()))
+        return item
+
     def _version_dir(self, key: DocumentKey, number: int) -> Path:
         folder = self.root / key.kind / key.unit_code / key.period
         for part in (key.topic, "" if key.script == "simplified" else key.script):

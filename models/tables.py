@@ -150,6 +150,20 @@ class DocumentVersion(Base):
     template_sha256: Mapped[str] = mapped_column(String(64))
     input_sha256: Mapped[str] = mapped_column(String(64))
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    # draft until filed; a filed version is superseded when a correction is filed.
+    status: Mapped[str] = mapped_column(String(16), default="draft", server_default="draft")
+    filed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    filed_by: Mapped[str | None] = mapped_column(String(100))
+    # 档号 parts (DA/T 22-2015) and the assembled code, set once at filing.
+    fonds: Mapped[str | None] = mapped_column(String(8))
+    filing_year: Mapped[int | None] = mapped_column(Integer)
+    retention: Mapped[str | None] = mapped_column(String(4))  # Y | D30 | D10
+    org_code: Mapped[str | None] = mapped_column(String(16))
+    item_number: Mapped[int | None] = mapped_column(Integer)
+    archival_code: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A correction names the filed version it replaces and why.
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("document_versions.id"))
+    change_reason: Mapped[str | None] = mapped_column(Text)
 
     document: Mapped[Document] = relationship(back_populates="versions")
     files: Mapped[list[StoredFile]] = relationship(
@@ -165,9 +179,24 @@ class StoredFile(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"), index=True)
-    format: Mapped[str] = mapped_column(String(8))  # docx | pdf
+    format: Mapped[str] = mapped_column(String(16))  # docx | pdf | pdf_filed | dat46
     path: Mapped[str] = mapped_column(String(500))  # relative to the archive root
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
 
     version: Mapped[DocumentVersion] = relationship(back_populates="files")
+
+
+class FilingCounter(Base):
+    """The last 件号 given in one fonds + year + retention + organisation group.
+
+    Filing locks this row, so numbers are handed out one at a time and without gaps.
+    """
+
+    __tablename__ = "filing_counters"
+
+    fonds: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    retention: Mapped[str] = mapped_column(String(4), primary_key=True)
+    org_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)

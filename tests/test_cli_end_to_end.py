@@ -255,3 +255,23 @@ def test_self_inspection_through_the_cli(office, wenshu, tmp_path):
     assert "95.00%" in text
     for heading in ("一、基本情况", "二、自查情况"):
         assert heading in text
+
+
+def test_filing_gives_a_code_and_a_stamped_pdf(office, wenshu, tmp_path):
+    wenshu("summary", "year", "--unit", "440307", "--year", "2025")
+    filed = wenshu("archive", "file", "1")
+    assert "0194-WS·2025-Y-BGS-0001" in filed
+    wenshu("archive", "get", "1", "--format", "pdf_filed", "--to", str(tmp_path / "f.pdf"))
+    wenshu("archive", "get", "1", "--format", "pdf", "--to", str(tmp_path / "d.pdf"))
+    stamped, draft = PdfReader(tmp_path / "f.pdf"), PdfReader(tmp_path / "d.pdf")
+    # The stamp is drawn, not typed: the page's text is unchanged.
+    assert stamped.pages[0].extract_text() == draft.pages[0].extract_text()
+    # A correction needs a reason, and supersedes the filed version.
+    late = tmp_path / "补报.csv"
+    late.write_text("单位代码,日期,活动类型,主题,场次,人次,户数,份数,金额,备注\n"
+                    "440307001002,2025-11-02,检查,孕环情检查补查,,60,,,,\n", encoding="utf-8")
+    wenshu("ledger", "import", str(late))
+    wenshu("summary", "year", "--unit", "440307", "--year", "2025")
+    assert "reason" in wenshu("archive", "file", "1", expect=1).lower()
+    corrected = wenshu("archive", "file", "1", "--reason", "补报11月孕环情检查数据")
+    assert "0194-WS·2025-Y-BGS-0002" in corrected and "supersedes version 1" in corrected

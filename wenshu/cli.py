@@ -403,6 +403,30 @@ def archive_show(document_id: Annotated[int, typer.Argument(metavar="ID")]) -> N
             console.print(f"  {f.format:4} {f.size:>8} B  sha256 {f.sha256}  {f.path}")
 
 
+@archive_app.command("file")
+def archive_file(
+    document_id: Annotated[int, typer.Argument(metavar="ID")],
+    version: Annotated[int | None, typer.Option(help="Default: the latest.")] = None,
+    retention: Annotated[str | None, typer.Option(
+        help="Y (永久), D30 or D10; default: the rule for the document's kind.")] = None,
+    reason: Annotated[str | None, typer.Option(
+        help="Why this version corrects the filed one (required for a correction).")] = None,
+) -> None:
+    """File a version (归档): give it its 档号, stamp the 归档章 on a copy of its PDF."""
+    import getpass
+
+    from wenshu.archive.filing import file_version
+
+    settings = _settings()
+    with _reported():
+        record = file_version(settings, document_id, version, retention=retention,
+                              reason=reason, agent=getpass.getuser())
+    console.print(f"filed version {record.version} as {record.archival_code}")
+    if record.supersedes_version is not None:
+        console.print(f"supersedes version {record.supersedes_version}: {record.change_reason}")
+    console.print(f"stamped PDF: {record.files['pdf_filed'].path}")
+
+
 @archive_app.command("get")
 def archive_get(
     document_id: Annotated[int, typer.Argument(metavar="ID")],

@@ -1,0 +1,363 @@
+"""Filing (归档): a draft version becomes the filed record, with its 档号 and 归档章.
+
+Generated versions are drafts. Filing one, in a single transaction:
+
+- allocates the next 件号 of its fonds + year + retention + organisation group
+  from a counter row locked for the transaction (``SELECT … FOR UPDATE`` on
+  PostgreSQL; on SQLite the write lock is taken first with ``BEGIN IMMEDIATE``),
+  so concurrent filers get consecutive numbers and a failed filing uses none;
+- stamps the 归档章 on page 1 of a copy of the version's PDF (``pdf_filed``) and
+  stores the DA/T 46 core metadata beside it (``dat46``);
+- marks the version filed, with its 档号, time and agent.
+
+A correction is a newer version filed with a reason: it gets its own 档号 and
+supersedes the filed one, which stays in the archive, marked superseded. Files
+placed before a failure are removed, so no half-filed record remains.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
+from sqlalchemy import select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from wenshu.archive.filing_rules import check_org_code, check_retention, load_filing_rules
+from wenshu.archive.metadata import FiledFileFacts, FilingEvent, core_metadata
+from wenshu.archive.stamp import StampFields, page_count, stamp_pdf
+from wenshu.archive.store import Archive, ArchivedFile, DocumentKey, sha256_file
+from wenshu.db import get_engine, session_scope
+from wenshu.errors import ArchiveError, NotFoundError
+from wenshu.models.tables import Document, DocumentVersion, FilingCounter, Unit
+from wenshu.settings import Settings
+
+CATEGORY = "WS"  # 门类代码: 文书
+FILED_PDF = "pdf_filed"
+METADATA = "dat46"
+_FONDS = re.compile(r"^[0-9A-Z]{4}$")
+
+
+@dataclass(frozen=True)
+class FiledRecord:
+    """A version as filing sees it: draft, filed or superseded, and its 档号."""
+
+    document_id: int
+    key: DocumentKey
+    title: str
+    version: int
+    status: str  # draft | filed | superseded
+    archival_code: str | None
+    fonds: str | None
+    year: int | None
+    retention: str | None
+    org_code: str | None
+    item_number: int | None
+    filed_at: datetime | None
+    filed_by: str | None
+    supersedes_version: int | None
+    change_reason: str | None
+    files: Mapping[str, ArchivedFile]
+
+
+def archival_code(fonds: str, year: int, retention: str, org_code: str, item_number: int) -> str:
+    """The 档号 ``全宗号-WS·年度-保管期限-机构代码-件号``, e.g. ``0194-WS·2026-D30-BGS-0001``."""
+    if not _FONDS.match(fonds):
+        raise ArchiveError(f"全宗号 {fonds!r} must be 4 digits or capital letters (WENSHU_FONDS)")
+    if not 1000 <= year <= 9999:
+        raise ArchiveError(f"年度 {year} must have 4 digits")
+    if not 1 <= item_number <= 9999:
+        raise ArchiveError(f"件号 {item_number} does not fit 4 digits")
+    check_retention(retention)
+    check_org_code(org_code)
+    return f"{fonds}-{CATEGORY}·{year}-{retention}-{org_code}-{item_number:04d}"
+
+
+def file_version(settings: Settings, document_id: int, version: int | None = None, *,
+                 retention: str | None = None, reason: str | None = None,
+                 agent: str = "wenshu", year: int | None = None) -> FiledRecord:
+    """File a draft version (the latest by default) and return its record.
+
+    ``retention`` overrides the rule table (Y, D30, D10); ``year`` overrides the
+    年度 taken from the document's period (the year it is about, as DA/T 22 files
+    a summary under the year it sums up). When another version of the document is
+    already filed this is a correction: it must be newer and ``reason`` says why.
+    Raises :class:`ArchiveError` when the version cannot be filed, and
+    :class:`NotFoundError` for an unknown document or version.
+    """
+    rules = load_filing_rules(settings.catalogue_dir)
+    archive = Archive(settings)
+    placed: list[Path] = []
+    try:
+        with _filing_session(settings) as session:
+            versions = _locked_versions(session, document_id)
+            target = _pick(versions, document_id, version)
+            current = next((v for v in versions if v.status == "filed"), None)
+            _check_fileable(target, current, reason)
+            document = target.document
+            group = (settings.fonds, year or _period_year(document.period),
+                     check_retention(retention or rules.retention_for(document.kind)),
+                     rules.org_code_for(document.unit_code))
+            number = _next_item_number(session, *group)
+            code = archival_code(*group, number)
+
+            source = _checked_pdf(archive, target)
+            stem = Path(source.name).stem
+            pages = page_count(source)
+            now = datetime.now(UTC)
+            with tempfile.TemporaryDirectory(dir=_scratch(settings)) as scratch:
+                stamped = Path(scratch) / "filed.pdf"
+                stamp_pdf(source, stamped, StampFields(group[0], group[1], group[2], number,
+                                                       group[3], pages))
+                filed_pdf = archive.add_file(session, target, FILED_PDF, stamped,
+                                             f"{stem}_filed.pdf")
+                placed.append(filed_pdf.path)
+
+                target.status, target.filed_at, target.filed_by = "filed", now, agent
+                target.fonds, target.filing_year, target.retention = group[:3]
+                target.org_code, target.item_number, target.archival_code = group[3], number, code
+                target.change_reason = reason
+                if current is not None:
+                    current.status = "superseded"
+                    target.supersedes_id = current.id
+                session.flush()
+
+                facts = FiledFileFacts(filed_pdf.path.name, filed_pdf.size, filed_pdf.sha256,
+                                       filed_pdf.path.relative_to(archive.root).as_posix(), pages,
+                                       str((PdfReader(stamped).metadata or {}).get("/Producer", "")))
+                record = _metadata(session, target, facts, versions)
+                metadata_file = Path(scratch) / "metadata.json"
+                metadata_file.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n",
+                                         encoding="utf-8")
+                placed.append(archive.add_file(session, target, METADATA, metadata_file,
+                                               f"{stem}_filed.dat46.json").path)
+            session.flush()
+            session.refresh(target, ["files"])
+            result = _record(archive, target, versions)
+        return result  # committed on leaving the session
+    except BaseException:
+        for path in placed:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def filing_history(settings: Settings, document_id: int) -> list[FiledRecord]:
+    """Every version of a document with its filing state, oldest first."""
+    archive = Archive(settings)
+    with session_scope(settings) as session:
+        versions = _versions(session, document_id)
+        return [_record(archive, v, versions) for v in versions]
+
+
+def archival_metadata(settings: Settings, document_id: int,
+                      version: int | None = None) -> dict[str, Any]:
+    """The DA/T 46 core metadata of a filed version (the current one by default).
+
+    Built from the records now, so a superseded version's history shows the
+    correction that replaced it; the ``dat46`` file stored at filing is the
+    record as it stood then.
+    """
+    archive = Archive(settings)
+    with session_scope(settings) as session:
+        versions = _versions(session, document_id)
+        filed = [v for v in versions if v.status != "draft"]
+        if version is None:
+            chosen = next((v for v in filed if v.status == "filed"), None)
+        else:
+            chosen = next((v for v in filed if v.version == version), None)
+        if chosen is None:
+            raise NotFoundError(f"document {document_id} has no filed version"
+                                + (f" {version}" if version is not None else ""))
+        item = next(f for f in chosen.files if f.format == FILED_PDF)
+        path = archive.root / item.path
+        facts = FiledFileFacts(path.name, item.size, item.sha256, item.path,
+                               len(PdfReader(path).pages),
+                               str((PdfReader(path).metadata or {}).get("/Producer", "")))
+        return _metadata(session, chosen, facts, versions)
+
+
+def export_metadata(settings: Settings, document_id: int, to: Path,
+                    version: int | None = None) -> Path:
+    """Write :func:`archival_metadata` as UTF-8 JSON to ``to`` (a file or a folder)."""
+    data = archival_metadata(settings, document_id, version)
+    target = to / f"{Path(data['计算机文件名']).stem}.dat46.json" if to.is_dir() else to
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return target
+
+
+# -- the transaction -----------------------------------------------------------
+
+
+@contextmanager
+def _filing_session(settings: Settings) -> Iterator[Session]:
+    """A transaction that holds the write lock from its first statement on SQLite."""
+    factory = sessionmaker(get_engine(settings), expire_on_commit=False)
+    with factory() as session, session.begin():
+        if session.get_bind().dialect.name == "sqlite":
+            # SQLite's deferred BEGIN would let two filers read the same counter and
+            # then fail to upgrade their locks; IMMEDIATE queues them up front.
+            session.execute(text("BEGIN IMMEDIATE"))
+        yield session
+
+
+def _versions(session: Session, document_id: int, *, lock: bool = False
+              ) -> list[DocumentVersion]:
+    query = (select(DocumentVersion).where(DocumentVersion.document_id == document_id)
+             .order_by(DocumentVersion.version)
+             .options(selectinload(DocumentVersion.files), selectinload(DocumentVersion.document)))
+    if lock:
+        query = query.with_for_update()
+    versions = list(session.scalars(query))
+    if not versions:
+        raise NotFoundError(f"no archived document with id {document_id}")
+    return versions
+
+
+def _locked_versions(session: Session, document_id: int) -> list[DocumentVersion]:
+    """All versions of the document, locked so two filers of it go one after the other."""
+    return _versions(session, document_id, lock=True)
+
+
+def _pick(versions: list[DocumentVersion], document_id: int,
+          number: int | None) -> DocumentVersion:
+    if number is None:
+        return versions[-1]
+    for item in versions:
+        if item.version == number:
+            return item
+    raise NotFoundError(f"document {document_id} has no version {number} "
+                        f"(versions: {', '.join(str(v.version) for v in versions)})")
+
+
+def _check_fileable(target: DocumentVersion, current: DocumentVersion | None,
+                    reason: str | None) -> None:
+    if target.status == "filed":
+        raise ArchiveError(f"version {target.version} is already filed as {target.archival_code}; "
+                           "a filed version cannot change: file a newer version as a correction")
+    if target.status == "superseded":
+        raise ArchiveError(f"version {target.version} was superseded; it cannot be filed again")
+    if current is None:
+        return
+    if target.version < current.version:
+        raise ArchiveError(f"version {target.version} is older than the filed version "
+                           f"{current.version} ({current.archival_code})")
+    if not (reason and reason.strip()):
+        raise ArchiveError(f"version {current.version} is filed as {current.archival_code}: "
+                           f"filing version {target.version} corrects it, so give a reason")
+
+
+def _period_year(period: str) -> int:
+    match = re.match(r"\d{4}", period)
+    if match is None:
+        raise ArchiveError(f"cannot tell the 年度 of period {period!r}: pass the year")
+    return int(match.group())
+
+
+def _next_item_number(session: Session, fonds: str, year: int, retention: str,
+                      org_code: str) -> int:
+    """Take the next 件号 of the group; the counter row stays locked until commit."""
+    dialect = session.get_bind().dialect.name
+    values = {"fonds": fonds, "year": year, "retention": retention, "org_code": org_code,
+              "last_number": 0}
+    # Two first filers of a group both try to create the row; one insert is a no-op.
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(FilingCounter).values(**values).on_conflict_do_nothing())
+    counter = session.scalars(
+        select(FilingCounter).where(FilingCounter.fonds == fonds, FilingCounter.year == year,
+                                    FilingCounter.retention == retention,
+                                    FilingCounter.org_code == org_code)
+        .with_for_update().execution_options(populate_existing=True)
+    ).one()
+    counter.last_number += 1
+    session.flush()
+    return counter.last_number
+
+
+def _checked_pdf(archive: Archive, version: DocumentVersion) -> Path:
+    item = next((f for f in version.files if f.format == "pdf"), None)
+    if item is None:
+        raise ArchiveError(f"version {version.version} has no PDF to file "
+                           "(the archive keeps PDF/A as the filed format)")
+    path = archive.root / item.path
+    if not path.exists() or sha256_file(path) != item.sha256:
+        raise ArchiveError(f"the stored PDF of version {version.version} is missing or damaged: "
+                           f"{path}")
+    return path
+
+
+def _scratch(settings: Settings) -> Path:
+    settings.work_dir.mkdir(parents=True, exist_ok=True)
+    return settings.work_dir
+
+
+# -- records -------------------------------------------------------------------
+
+
+def _metadata(session: Session, version: DocumentVersion, facts: FiledFileFacts,
+              versions: list[DocumentVersion]) -> dict[str, Any]:
+    from wenshu.generators.kinds import registered_kinds
+
+    document: Document = version.document
+    unit = session.get(Unit, document.unit_code)
+    kind = registered_kinds().get(document.kind)
+    assert version.archival_code is not None and version.filed_at is not None
+    return core_metadata(
+        title=document.title, author=unit.name if unit else document.unit_code,
+        date=version.created_at, kind_label=kind.label if kind else document.kind,
+        doc_number="", retention=version.retention or "", archival_code=version.archival_code,
+        fonds=version.fonds or "", year=version.filing_year or 0, org_code=version.org_code or "",
+        item_number=version.item_number or 0, script=document.script, filed=facts,
+        events=_events(version, versions),
+    )
+
+
+def _events(version: DocumentVersion, versions: list[DocumentVersion]) -> list[FilingEvent]:
+    by_id = {v.id: v for v in versions}
+    events = [FilingEvent("生成", version.created_at, version.flow_run_id or "wenshu",
+                          f"模板 {version.template_name}")]
+    assert version.filed_at is not None
+    replaced = by_id.get(version.supersedes_id) if version.supersedes_id else None
+    if replaced is not None:
+        events.append(FilingEvent("更正", version.filed_at, version.filed_by or "",
+                                  f"取代 {replaced.archival_code}：{version.change_reason}"))
+    else:
+        events.append(FilingEvent("归档", version.filed_at, version.filed_by or "",
+                                  version.change_reason or ""))
+    successor = next((v for v in versions if v.supersedes_id == version.id), None)
+    if successor is not None and successor.filed_at is not None:
+        events.append(FilingEvent("被更正", successor.filed_at, successor.filed_by or "",
+                                  f"由 {successor.archival_code} 取代：{successor.change_reason}"))
+    return events
+
+
+def _record(archive: Archive, version: DocumentVersion,
+            versions: list[DocumentVersion]) -> FiledRecord:
+    document = version.document
+    replaced = next((v for v in versions if v.id == version.supersedes_id), None)
+    return FiledRecord(
+        document_id=document.id,
+        key=DocumentKey(document.kind, document.unit_code, document.period, document.topic,
+                        document.script),
+        title=document.title, version=version.version, status=version.status,
+        archival_code=version.archival_code, fonds=version.fonds, year=version.filing_year,
+        retention=version.retention, org_code=version.org_code, item_number=version.item_number,
+        filed_at=version.filed_at, filed_by=version.filed_by,
+        supersedes_version=replaced.version if replaced else None,
+        change_reason=version.change_reason,
+        files={f.format: ArchivedFile(f.format, archive.root / f.path, f.sha256, f.size)
+               for f in version.files},
+    )
+
+
+__all__ = ["FiledRecord", "archival_code", "archival_metadata", "export_metadata",
+           "file_version", "filing_history"]
