@@ -29,6 +29,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from wenshu.archive.search import index_version
+from wenshu.archive.text import docx_text
 from wenshu.db import session_scope
 from wenshu.errors import ArchiveError, NotFoundError
 from wenshu.models.tables import Document, DocumentVersion, StoredFile
@@ -179,6 +181,9 @@ class Archive:
                 )
                 session.flush()
                 session.refresh(version, ["files"])
+                if "docx" in stored:
+                    # Indexed in the same transaction: a stored version is always searchable.
+                    index_version(session, version.id, docx_text(stored["docx"].path))
                 result = self._to_stored(version, created=True, document=document)
                 self._write_metadata(folder, result)
             return result  # committed on leaving the session scope

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import docx
 import pytest
 
 from wenshu.archive import Archive, DocumentKey
@@ -10,10 +11,12 @@ from wenshu.errors import ArchiveError, NotFoundError
 
 
 def _files(tmp_path: Path, text: str) -> dict[str, Path]:
-    docx, pdf = tmp_path / f"{text}.docx", tmp_path / f"{text}.pdf"
-    docx.write_bytes(f"docx {text}".encode())
+    docx_path, pdf = tmp_path / f"{text}.docx", tmp_path / f"{text}.pdf"
+    document = docx.Document()
+    document.add_paragraph(f"docx {text}")
+    document.save(str(docx_path))
     pdf.write_bytes(f"pdf {text}".encode())
-    return {"docx": docx, "pdf": pdf}
+    return {"docx": docx_path, "pdf": pdf}
 
 
 def _store(archive: Archive, files, input_sha="i1", template_sha="t1"):
@@ -56,7 +59,7 @@ def test_export_checks_the_digest(db_settings, small_tree, tmp_path):
     out = archive.export(stored.document_id, "pdf", tmp_path / "out.pdf", version=1)
     assert out.read_bytes() == b"pdf a"
     latest = archive.export(stored.document_id, "docx", tmp_path)
-    assert latest.read_bytes() == b"docx b"
+    assert docx.Document(str(latest)).paragraphs[0].text == "docx b"
 
     damaged = stored.files["pdf"].path
     damaged.chmod(0o644)

@@ -275,3 +275,14 @@ def test_filing_gives_a_code_and_a_stamped_pdf(office, wenshu, tmp_path):
     assert "reason" in wenshu("archive", "file", "1", expect=1).lower()
     corrected = wenshu("archive", "file", "1", "--reason", "补报11月孕环情检查数据")
     assert "0194-WS·2025-Y-BGS-0002" in corrected and "supersedes version 1" in corrected
+
+
+def test_search_finds_documents_by_chinese_text_and_filters(office, wenshu):
+    wenshu("summary", "year", "--unit", "440307", "--year", "2025", "--all-levels")
+    wenshu("archive", "file", "1")
+    # The street and its two communities; the other street's branch is left out.
+    found = wenshu("archive", "search", "孕环情检查", "--unit", "440307001", "--subtree")
+    assert "3 document(s)" in found and "440307002" not in found
+    filed = wenshu("archive", "search", "--status", "filed")
+    assert "1 document(s)" in filed and "440307 " in filed
+    assert "No documents found." in wenshu("archive", "search", "婚育新风进万家")

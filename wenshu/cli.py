@@ -403,6 +403,43 @@ def archive_show(document_id: Annotated[int, typer.Argument(metavar="ID")]) -> N
             console.print(f"  {f.format:4} {f.size:>8} B  sha256 {f.sha256}  {f.path}")
 
 
+@archive_app.command("search")
+def archive_search(
+    text: Annotated[str, typer.Argument(
+        help="Words to find, e.g. 流动人口 孕检 (all must occur).")] = "",
+    unit: Annotated[str | None, typer.Option(help="Unit code.")] = None,
+    subtree: Annotated[bool, typer.Option(help="Include every unit under --unit.")] = False,
+    year: Annotated[int | None, typer.Option(help="Year, e.g. 2025.")] = None,
+    period: Annotated[str | None, typer.Option(help="Exact period: 2025, 2025H1 …")] = None,
+    kind: Annotated[str | None, typer.Option(help="Document kind, e.g. year_summary.")] = None,
+    retention: Annotated[str | None, typer.Option(help="保管期限: Y, D30 or D10.")] = None,
+    status: Annotated[str | None, typer.Option(help="draft, filed or superseded.")] = None,
+    code: Annotated[str | None, typer.Option(help="档号, or its beginning.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Most hits to show.")] = 20,
+) -> None:
+    """Find archived documents by unit, period, kind, filing data and Chinese full text."""
+    from rich.text import Text
+
+    from wenshu.archive.search import SearchQuery, search
+
+    settings = _settings()
+    with _reported():
+        hits = search(settings, SearchQuery(
+            text=text, unit_code=unit, subtree=subtree, year=year, period=period, kind=kind,
+            retention=retention, status=status, archival_code=code, limit=limit))
+    if not hits:
+        console.print("No documents found.")
+        return
+    table = Table("id", "ver", "unit", "period", "kind", "档号", "snippet",
+                  title=f"{len(hits)} document(s)")
+    for hit in hits:
+        snippet = Text(hit.snippet)
+        snippet.highlight_regex(r"【[^】]*】", "bold red")
+        table.add_row(str(hit.document_id), str(hit.version), f"{hit.unit_name} {hit.unit_code}",
+                      hit.period, hit.kind, hit.archival_code or "", snippet)
+    console.print(table)
+
+
 @archive_app.command("file")
 def archive_file(
     document_id: Annotated[int, typer.Argument(metavar="ID")],

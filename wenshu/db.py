@@ -49,7 +49,7 @@ def upgrade_schema(settings: Settings) -> None:
     config.set_main_option("sqlalchemy.url", settings.db_url.replace("%", "%%"))
     with get_engine(settings).begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "heads")
+        command.upgrade(config, "head")
 
 
 @contextmanager
