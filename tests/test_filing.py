@@ -8,6 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
+import docx as docx_module
 import pytest
 from pypdf import PdfReader
 
@@ -47,7 +48,9 @@ def real_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _store(settings: Settings, tmp_path: Path, pdf: Path | bytes, *, unit: str = "440307",
            kind: str = "year_summary", period: str = "2025", inputs: str = "i1") -> StoredVersion:
     docx = tmp_path / f"{unit}_{kind}_{inputs}.docx"
-    docx.write_bytes(b"docx " + inputs.encode())
+    word = docx_module.Document()
+    word.add_paragraph(f"{unit} {inputs}")
+    word.save(str(docx))
     pdf_path = tmp_path / f"{unit}_{kind}_{inputs}.pdf"
     pdf_path.write_bytes(pdf if isinstance(pdf, bytes) else pdf.read_bytes())
     return Archive(settings).store(DocumentKey(kind, unit, period), title=f"{unit}{period}年度工作总结",
