@@ -32,10 +32,20 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from wenshu.archive.filing_rules import check_org_code, check_retention, load_filing_rules
+from wenshu.archive.filing_rules import (
+    check_org_code,
+    check_retention,
+    load_filing_rules,
+)
 from wenshu.archive.metadata import FiledFileFacts, FilingEvent, core_metadata
 from wenshu.archive.stamp import StampFields, page_count, stamp_pdf
-from wenshu.archive.store import Archive, ArchivedFile, DocumentKey, sha256_file
+from wenshu.archive.store import (
+    Archive,
+    ArchivedFile,
+    DocumentKey,
+    select_version,
+    sha256_file,
+)
 from wenshu.db import get_engine, session_scope
 from wenshu.errors import ArchiveError, NotFoundError
 from wenshu.models.tables import Document, DocumentVersion, FilingCounter, Unit
@@ -100,7 +110,7 @@ def file_version(settings: Settings, document_id: int, version: int | None = Non
     try:
         with _filing_session(settings) as session:
             versions = _locked_versions(session, document_id)
-            target = _pick(versions, document_id, version)
+            target = select_version(versions, document_id, version)
             current = next((v for v in versions if v.status == "filed"), None)
             _check_fileable(target, current, reason)
             document = target.document
@@ -226,17 +236,6 @@ def _versions(session: Session, document_id: int, *, lock: bool = False
 def _locked_versions(session: Session, document_id: int) -> list[DocumentVersion]:
     """All versions of the document, locked so two filers of it go one after the other."""
     return _versions(session, document_id, lock=True)
-
-
-def _pick(versions: list[DocumentVersion], document_id: int,
-          number: int | None) -> DocumentVersion:
-    if number is None:
-        return versions[-1]
-    for item in versions:
-        if item.version == number:
-            return item
-    raise NotFoundError(f"document {document_id} has no version {number} "
-                        f"(versions: {', '.join(str(v.version) for v in versions)})")
 
 
 def _check_fileable(target: DocumentVersion, current: DocumentVersion | None,

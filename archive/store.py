@@ -20,10 +20,11 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
@@ -98,6 +99,20 @@ def _fsync_copy(source: Path, target: Path) -> None:
         shutil.copyfileobj(src, dst)
         dst.flush()
         os.fsync(dst.fileno())
+
+
+V = TypeVar("V", StoredVersion, DocumentVersion)
+
+
+def select_version(versions: Sequence[V], document_id: int, number: int | None) -> V:
+    """Version ``number`` among a document's versions (oldest first), or the latest."""
+    if number is None:
+        return versions[-1]
+    for item in versions:
+        if item.version == number:
+            return item
+    raise NotFoundError(f"document {document_id} has no version {number} "
+                        f"(versions: {', '.join(str(v.version) for v in versions)})")
 
 
 def _document_query(key: DocumentKey) -> Select[tuple[Document]]:
@@ -320,14 +335,7 @@ class Archive:
 
     def get(self, document_id: int, version: int | None = None) -> StoredVersion:
         """One version of a document (the latest by default)."""
-        versions = self.versions(document_id)
-        if version is None:
-            return versions[-1]
-        for item in versions:
-            if item.version == version:
-                return item
-        raise NotFoundError(f"document {document_id} has no version {version} "
-                            f"(versions: {', '.join(str(v.version) for v in versions)})")
+        return select_version(self.versions(document_id), document_id, version)
 
     def export(self, document_id: int, fmt: str, to: Path, version: int | None = None) -> Path:
         """Copy a stored file out after checking its digest; ``to`` may be a folder."""
