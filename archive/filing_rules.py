@@ -13,9 +13,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from wenshu.errors import ArchiveError
+from wenshu.models.catalogue import read_yaml_mapping
 
 SHIPPED_DIR = Path(str(files("wenshu") / "data"))
 RETENTIONS = ("Y", "D30", "D10")  # 永久, 定期30年, 定期10年
@@ -75,12 +74,4 @@ def load_filing_rules(user_dir: Path | None = None) -> FilingRules:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ArchiveError(f"{path}: not valid YAML ({exc})") from exc
-    if not isinstance(data, dict):
-        raise ArchiveError(f"{path}: expected a mapping with 'default' and entries")
-    return data
+    return read_yaml_mapping(path, ArchiveError) if path.exists() else {}

@@ -9,12 +9,12 @@ from __future__ import annotations
 from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from wenshu.errors import CatalogueError
+from wenshu.errors import CatalogueError, WenshuError
 
 SHIPPED_DIR = Path(str(files("wenshu") / "data"))
 
@@ -160,13 +160,14 @@ class Catalogue(_Frozen):
         )
 
 
-def _read_yaml(path: Path) -> dict:
+def read_yaml_mapping(path: Path, error: type[WenshuError] = CatalogueError) -> dict[str, Any]:
+    """A data file's top-level mapping; ``error`` names the file when it is not one."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise CatalogueError(f"{path}: not valid YAML: {exc}") from exc
+        raise error(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
-        raise CatalogueError(f"{path}: expected a mapping at the top level")
+        raise error(f"{path}: expected a mapping at the top level")
     return data
 
 
@@ -191,9 +192,9 @@ def load_catalogue(user_dir: Path | None = None) -> Catalogue:
             continue
         act_path, ind_path = directory / "activities.yaml", directory / "indicators.yaml"
         if act_path.exists():
-            _merge(act_path, _read_yaml(act_path).get("types", []), ActivityType, activities)
+            _merge(act_path, read_yaml_mapping(act_path).get("types", []), ActivityType, activities)
         if ind_path.exists():
-            data = _read_yaml(ind_path)
+            data = read_yaml_mapping(ind_path)
             _merge(ind_path, data.get("figures", []), Figure, figures)
             _merge(ind_path, data.get("indicators", []), Indicator, indicators)
     catalogue = Catalogue(activities=activities, figures=figures, indicators=indicators)
