@@ -1,9 +1,13 @@
 """Dictionary-free Chinese tokens for full-text search: overlapping character bigrams.
 
-Text is NFKC-normalised and lower-cased, then cut into runs of Han characters
-and runs of ASCII letters and digits; everything else (punctuation, spaces)
-separates runs. A Han run becomes its overlapping bigrams followed by its last
-character alone (流动人口 → 流动 动人 人口 口), so that
+Text is folded character by character (:func:`fold`): NFKC, lower case, and
+Traditional characters to Simplified (OpenCC), so 流動人口 and 流动人口 give the same
+tokens and a search typed in either script finds both. Folding never changes the
+text's length, so a match found in the folded text is at the same place in the
+text as stored (snippets mark it there). The folded text is cut into runs of Han
+characters and runs of ASCII letters and digits; everything else (punctuation,
+spaces) separates runs. A Han run becomes its overlapping bigrams followed by its
+last character alone (流动人口 → 流动 动人 人口 口), so that
 
 - a query of two or more characters is the phrase of its bigrams, found
   wherever those characters stand next to each other;
@@ -13,7 +17,9 @@ character alone (流动人口 → 流动 动人 人口 口), so that
   token for token, because both sides cut runs the same way.
 
 A letter/digit run is one token (2025, pdf). The same tokens feed SQLite FTS5
-and PostgreSQL's ``to_tsvector('simple', …)``.
+and PostgreSQL's ``to_tsvector('simple', …)``. Changing what :func:`fold` or
+:func:`index_tokens` return changes the index: it needs a migration that
+re-indexes (as 0007 did), since SQLite removes an entry by repeating its tokens.
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
 
 _RUN = re.compile(
     r"(?P<han>[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+)"
@@ -37,9 +46,54 @@ class Term:
     prefix: bool  # the last token matches as a prefix
 
 
+@lru_cache(maxsize=None)
+def _converters() -> tuple[opencc.OpenCC, ...]:
+    # s2t first: a variant Simplified character (侭) goes to its Traditional form (儘)
+    # and back to the standard one (尽). Then t2s, and the Taiwan and Hong Kong forms
+    # that t2s leaves alone (s2tw writes 著 for 着, s2hk 衞 for 卫).
+    return tuple(opencc.OpenCC(config) for config in ("s2t", "t2s", "tw2s", "hk2s"))
+
+
+def _fold_char(char: str) -> str:
+    normalized = unicodedata.normalize("NFKC", char).lower()
+    if len(normalized) != 1:  # e.g. ㈠ → (一): keep the text's length
+        normalized = char.lower() if len(char.lower()) == 1 else char
+    if not _RUN.fullmatch(normalized) or normalized.isascii():
+        return normalized
+    to_traditional, *to_simplified = _converters()
+    traditional = to_traditional.convert(normalized)
+    if len(traditional) == 1:
+        normalized = traditional
+    for converter in to_simplified:
+        simplified = converter.convert(normalized)
+        if len(simplified) == 1 and simplified != normalized:
+            return simplified
+    return normalized
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table filled on first sight of each character."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold_char(chr(code))
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """``text`` with each character NFKC-normalised, lower-cased and made Simplified.
+
+    One character in, one character out, so offsets in the result are offsets in
+    ``text``. Conversion is per character (乾 folds to 干 even in 乾隆); both the
+    index and queries fold the same way, so that costs no matches.
+    """
+    return text.translate(_FOLD)
+
+
 def _runs(text: str) -> list[tuple[str, str]]:
-    normalized = unicodedata.normalize("NFKC", text).lower()
-    return [(m.lastgroup or "", m.group()) for m in _RUN.finditer(normalized)]
+    return [(m.lastgroup or "", m.group()) for m in _RUN.finditer(fold(text))]
 
 
 def _han_tokens(run: str) -> list[str]:

@@ -20,18 +20,19 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, selectinload
 
+from wenshu.access import Actor, authorize
+from wenshu.archive.audit import record_event
 from wenshu.archive.filing_rules import (
     check_org_code,
     check_retention,
@@ -46,7 +47,7 @@ from wenshu.archive.store import (
     select_version,
     sha256_file,
 )
-from wenshu.db import get_engine, session_scope
+from wenshu.db import as_utc, session_scope, write_scope
 from wenshu.errors import ArchiveError, NotFoundError
 from wenshu.models.tables import Document, DocumentVersion, FilingCounter, Unit
 from wenshu.settings import Settings
@@ -65,7 +66,12 @@ class FiledRecord:
     key: DocumentKey
     title: str
     version: int
-    status: str  # draft | filed | superseded
+    created_at: datetime
+    template_name: str
+    template_sha256: str
+    input_sha256: str
+    flow_run_id: str | None
+    status: str  # draft | filed | superseded | disposed
     archival_code: str | None
     fonds: str | None
     year: int | None
@@ -76,7 +82,10 @@ class FiledRecord:
     filed_by: str | None
     supersedes_version: int | None
     change_reason: str | None
-    files: Mapping[str, ArchivedFile]
+    disposed_at: datetime | None
+    disposed_by: str | None
+    disposal_reason: str | None
+    files: Mapping[str, ArchivedFile]  # none left once disposed
 
 
 def archival_code(fonds: str, year: int, retention: str, org_code: str, item_number: int) -> str:
@@ -93,71 +102,81 @@ def archival_code(fonds: str, year: int, retention: str, org_code: str, item_num
 
 
 def file_version(settings: Settings, document_id: int, version: int | None = None, *,
-                 retention: str | None = None, reason: str | None = None,
-                 agent: str = "wenshu", year: int | None = None) -> FiledRecord:
-    """File a draft version (the latest by default) and return its record.
+                 actor: Actor, retention: str | None = None, reason: str | None = None,
+                 year: int | None = None) -> FiledRecord:
+    """File a draft version (the latest by default) as ``actor`` and return its record.
 
     ``retention`` overrides the rule table (Y, D30, D10); ``year`` overrides the
     年度 taken from the document's period (the year it is about, as DA/T 22 files
     a summary under the year it sums up). When another version of the document is
     already filed this is a correction: it must be newer and ``reason`` says why.
-    Raises :class:`ArchiveError` when the version cannot be filed, and
-    :class:`NotFoundError` for an unknown document or version.
+    Raises :class:`ArchiveError` when the version cannot be filed,
+    :class:`NotFoundError` for an unknown document or version, and
+    :class:`~wenshu.errors.AccessDenied` when the actor may not file for its unit.
+    The filing is logged in the audit log in the same transaction.
     """
+    authorize(settings, actor, "file", document_unit(settings, document_id),
+              target=f"document:{document_id}")
     rules = load_filing_rules(settings.catalogue_dir)
     archive = Archive(settings)
-    placed: list[Path] = []
-    try:
-        with _filing_session(settings) as session:
-            versions = _locked_versions(session, document_id)
-            target = select_version(versions, document_id, version)
-            current = next((v for v in versions if v.status == "filed"), None)
-            _check_fileable(target, current, reason)
-            document = target.document
-            group = (settings.fonds, year or _period_year(document.period),
-                     check_retention(retention or rules.retention_for(document.kind)),
-                     rules.org_code_for(document.unit_code))
-            number = _next_item_number(session, *group)
-            code = archival_code(*group, number)
+    # The journal outlives the transaction: it goes only once the commit is done.
+    with archive.placing() as placing, write_scope(settings) as session:
+        versions = _locked_versions(session, document_id)
+        target = select_version(versions, document_id, version)
+        current = next((v for v in versions if v.status == "filed"), None)
+        _check_fileable(target, current, reason)
+        document = target.document
+        group = (settings.fonds, year or _period_year(document.period),
+                 check_retention(retention or rules.retention_for(document.kind)),
+                 rules.org_code_for(document.unit_code))
+        number = _next_item_number(session, *group)
+        code = archival_code(*group, number)
 
-            source = _checked_pdf(archive, target)
-            stem = Path(source.name).stem
-            pages = page_count(source)
-            now = datetime.now(UTC)
-            with tempfile.TemporaryDirectory(dir=_scratch(settings)) as scratch:
-                stamped = Path(scratch) / "filed.pdf"
-                stamp_pdf(source, stamped, StampFields(group[0], group[1], group[2], number,
-                                                       group[3], pages))
-                filed_pdf = archive.add_file(session, target, FILED_PDF, stamped,
-                                             f"{stem}_filed.pdf")
-                placed.append(filed_pdf.path)
+        source = _checked_pdf(archive, target)
+        stem = Path(source.name).stem
+        pages = page_count(source)
+        now = datetime.now(UTC)
+        with tempfile.TemporaryDirectory(dir=_scratch(settings)) as scratch:
+            stamped = Path(scratch) / "filed.pdf"
+            stamp_pdf(source, stamped, StampFields(group[0], group[1], group[2], number,
+                                                   group[3], pages))
+            filed_pdf = archive.add_file(session, target, FILED_PDF, stamped,
+                                         f"{stem}_filed.pdf", placing=placing)
 
-                target.status, target.filed_at, target.filed_by = "filed", now, agent
-                target.fonds, target.filing_year, target.retention = group[:3]
-                target.org_code, target.item_number, target.archival_code = group[3], number, code
-                target.change_reason = reason
-                if current is not None:
-                    current.status = "superseded"
-                    target.supersedes_id = current.id
-                session.flush()
-
-                facts = FiledFileFacts(filed_pdf.path.name, filed_pdf.size, filed_pdf.sha256,
-                                       filed_pdf.path.relative_to(archive.root).as_posix(), pages,
-                                       str((PdfReader(stamped).metadata or {}).get("/Producer", "")))
-                record = _metadata(session, target, facts, versions)
-                metadata_file = Path(scratch) / "metadata.json"
-                metadata_file.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n",
-                                         encoding="utf-8")
-                placed.append(archive.add_file(session, target, METADATA, metadata_file,
-                                               f"{stem}_filed.dat46.json").path)
+            target.status, target.filed_at, target.filed_by = "filed", now, actor.name
+            target.fonds, target.filing_year, target.retention = group[:3]
+            target.org_code, target.item_number, target.archival_code = group[3], number, code
+            target.change_reason = reason
+            if current is not None:
+                current.status = "superseded"
+                target.supersedes_id = current.id
             session.flush()
-            session.refresh(target, ["files"])
-            result = _record(archive, target, versions)
-        return result  # committed on leaving the session
-    except BaseException:
-        for path in placed:
-            path.unlink(missing_ok=True)
-        raise
+
+            facts = FiledFileFacts(filed_pdf.path.name, filed_pdf.size, filed_pdf.sha256,
+                                   filed_pdf.path.relative_to(archive.root).as_posix(), pages,
+                                   str((PdfReader(stamped).metadata or {}).get("/Producer", "")))
+            record = _metadata(session, target, facts, versions)
+            metadata_file = Path(scratch) / "metadata.json"
+            metadata_file.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n",
+                                     encoding="utf-8")
+            archive.add_file(session, target, METADATA, metadata_file,
+                             f"{stem}_filed.dat46.json", placing=placing)
+        session.flush()
+        session.refresh(target, ["files"])
+        record_event(session, action="file", agent=actor.name, target=code, at=now,
+                     detail={"document": document_id, "version": target.version,
+                             "sha256": filed_pdf.sha256, "reason": reason or ""})
+        result = _record(archive, target, versions)
+    return result  # committed on leaving the session, then the journal removed
+
+
+def document_unit(settings: Settings, document_id: int) -> str:
+    """The unit code of an archived document, for access checks."""
+    with session_scope(settings) as session:
+        unit = session.scalar(select(Document.unit_code).where(Document.id == document_id))
+    if unit is None:
+        raise NotFoundError(f"no archived document with id {document_id}")
+    return unit
 
 
 def filing_history(settings: Settings, document_id: int) -> list[FiledRecord]:
@@ -206,18 +225,6 @@ def export_metadata(settings: Settings, document_id: int, to: Path,
 
 
 # -- the transaction -----------------------------------------------------------
-
-
-@contextmanager
-def _filing_session(settings: Settings) -> Iterator[Session]:
-    """A transaction that holds the write lock from its first statement on SQLite."""
-    factory = sessionmaker(get_engine(settings), expire_on_commit=False)
-    with factory() as session, session.begin():
-        if session.get_bind().dialect.name == "sqlite":
-            # SQLite's deferred BEGIN would let two filers read the same counter and
-            # then fail to upgrade their locks; IMMEDIATE queues them up front.
-            session.execute(text("BEGIN IMMEDIATE"))
-        yield session
 
 
 def _versions(session: Session, document_id: int, *, lock: bool = False
@@ -347,16 +354,20 @@ def _record(archive: Archive, version: DocumentVersion,
         document_id=document.id,
         key=DocumentKey(document.kind, document.unit_code, document.period, document.topic,
                         document.script),
-        title=document.title, version=version.version, status=version.status,
+        title=document.title, version=version.version, created_at=as_utc(version.created_at),
+        template_name=version.template_name, template_sha256=version.template_sha256,
+        input_sha256=version.input_sha256, flow_run_id=version.flow_run_id,
+        status=version.status,
         archival_code=version.archival_code, fonds=version.fonds, year=version.filing_year,
         retention=version.retention, org_code=version.org_code, item_number=version.item_number,
         filed_at=version.filed_at, filed_by=version.filed_by,
         supersedes_version=replaced.version if replaced else None,
-        change_reason=version.change_reason,
+        change_reason=version.change_reason, disposed_at=version.disposed_at,
+        disposed_by=version.disposed_by, disposal_reason=version.disposal_reason,
         files={f.format: ArchivedFile(f.format, archive.root / f.path, f.sha256, f.size)
                for f in version.files},
     )
 
 
-__all__ = ["FiledRecord", "archival_code", "archival_metadata", "export_metadata",
-           "file_version", "filing_history"]
+__all__ = ["FiledRecord", "archival_code", "archival_metadata", "document_unit",
+           "export_metadata", "file_version", "filing_history"]

@@ -7,8 +7,10 @@ expect; values come from the database rows and the filed PDF's facts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from wenshu.db import as_utc
 
 RETENTION_NAMES = {"Y": "永久", "D30": "定期30年", "D10": "定期10年"}
 SCRIPT_LANGUAGES = {"simplified": "汉语（简体）", "traditional": "汉语（繁体）"}
@@ -62,11 +64,7 @@ def core_metadata(*, title: str, author: str, date: datetime, kind_label: str,
         "文档创建程序": filed.producer,
         "存储位置": filed.location,
         "数字摘要": {"算法": "SHA-256", "值": filed.sha256},
-        "事件": [{"行为": e.action, "时间": _utc(e.at).isoformat(), "行为者": e.agent,
+        "事件": [{"行为": e.action, "时间": as_utc(e.at).isoformat(), "行为者": e.agent,
                   **({"说明": e.note} if e.note else {})} for e in events],
     }
 
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back the UTC times it was given without their zone.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -1,44 +1,79 @@
 """Finding archived documents: by unit (and its subtree), period, kind, filing data and text.
 
-The text of every version is indexed as character bigrams (:mod:`wenshu.archive.bigrams`)
-in an FTS5 table on SQLite and a GIN-indexed tsvector on PostgreSQL (migration 0004),
-and ranked by bm25 or ts_rank. Only a document's latest version is searched unless
-``all_versions`` is asked for. Filing columns (status, retention, archival_code, from
-the filing migration) are filtered on when the database has them.
+The text of every version is indexed as character bigrams of its folded text
+(:mod:`wenshu.archive.bigrams`: Traditional and Simplified fold together), in an
+FTS5 table on SQLite and a GIN-indexed tsvector on PostgreSQL, and ranked by
+bm25 or ts_rank.
+
+Beside the text, each index entry carries *filter tokens* for what never changes
+about a document: its unit, kind, year, period, script and topic (an FTS5 column
+of weight 0 on SQLite; a GIN-indexed array on PostgreSQL). A search with those
+filters is narrowed inside the index before anything is ranked. What filing
+changes (status, retention, 档号) and which version is a document's newest are
+read from the versions table as the matches are ranked.
+
+Ranking every match of a term found in most of 100,000 filings takes longer than
+the 50 ms the archive aims for, so ranking is bounded, newest first:
+
+- SQLite ranks (bm25, about a microsecond a match) the newest :data:`RANK_WINDOW`
+  versions that match every term and filter, and returns the best of them;
+- PostgreSQL reads a few kilobytes of heap per match to check phrases and rank
+  (ts_rank), so it first ranks the matches among the newest
+  :data:`NEWEST_VERSIONS` versions, and all matches only when those hold fewer
+  hits than asked for.
+
+Searches narrowed by unit, year or kind, and rarer terms, have fewer matches than
+that and are ranked in full.
+
+Who searches decides what is found: clerks and supervisors see the documents
+of their own units (drafts too); archivists see every unit's filed, superseded
+and disposed versions, never drafts. A disposed version's text is taken out of
+the index (:func:`unindex_version`), so it is found by its filters and 档号 only.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from wenshu.archive.bigrams import Term, fts5_query, index_tokens, parse_query, tsquery
+from wenshu.archive.bigrams import Term, fold, fts5_query, index_tokens, parse_query, tsquery
 from wenshu.compute.load import load_units, subtree_codes
-from wenshu.db import get_engine, session_scope
+from wenshu.compute.snapshot import UnitInfo
+from wenshu.db import session_scope
 from wenshu.errors import NotFoundError, WenshuError
 from wenshu.models.tables import Document, DocumentVersion, Unit
 from wenshu.settings import Settings
 
+if TYPE_CHECKING:  # wenshu.access imports the archive package, which imports this module
+    from wenshu.access import Actor
+
 SNIPPET_CHARS = 80
-# Without filters, at most this many matching versions (the newest) are ranked on SQLite.
-RANK_WINDOW = 20_000
-FILING_COLUMNS = ("status", "retention", "archival_code")
+# SQLite ranks at most this many matching versions, the newest; PostgreSQL first ranks
+# the matches among this many newest versions. See the module docstring.
+RANK_WINDOW = 5_000
+NEWEST_VERSIONS = 2_000
+# Statuses an archivist sees: records, never drafts.
+ARCHIVED_STATUSES = ("filed", "superseded", "disposed")
+# Past this many units a unit filter is applied on the documents table, not in the index:
+# an OR of that many tokens costs FTS5 more than looking the unit up per match.
+MAX_UNIT_TOKENS = 64
 _SCORE_DIGITS = 6
 
-_texts = sa.table("search_texts", sa.column("version_id"), sa.column("document_id"),
-                  sa.column("is_latest"), sa.column("body"), sa.column("tokens"))
-_fts = sa.table("search_fts", sa.column("rowid"))
+_texts = sa.table("search_texts", sa.column("version_id"), sa.column("body"))
 _documents = Document.__table__
 _versions = DocumentVersion.__table__
 _units = Unit.__table__
 
 
 class SearchError(WenshuError):
-    """A search that cannot be run as asked (bad limit, filter the database cannot apply)."""
+    """A search that cannot be run as asked (bad limit, nothing searchable in the text)."""
 
 
 @dataclass(frozen=True)
@@ -53,10 +88,10 @@ class SearchQuery:
     kind: str | None = None
     script: str | None = None
     topic: str | None = None
-    retention: str | None = None  # Y / D30 / D10, once filing is in the database
-    status: str | None = None
+    retention: str | None = None  # Y / D30 / D10
+    status: str | None = None  # draft / filed / superseded / disposed
     archival_code: str | None = None  # 档号, or its beginning (0194-WS·2026)
-    all_versions: bool = False  # search superseded versions too
+    all_versions: bool = False  # every version, not only each document's newest
     limit: int = 20
 
 
@@ -74,8 +109,8 @@ class Hit:
     topic: str
     script: str
     score: Decimal  # higher is better; 0 when there was no text to rank by
-    snippet: str  # matched terms marked 【…】
-    status: str | None = None
+    snippet: str  # matched terms marked 【…】 in the text as stored
+    status: str
     retention: str | None = None
     archival_code: str | None = None
 
@@ -83,129 +118,274 @@ class Hit:
 # -- indexing ------------------------------------------------------------------
 
 
+# The letter that starts each filter's tokens.
+FILTER_FIELDS = {"unit_code": "u", "kind": "k", "year": "y", "period": "p", "script": "s",
+                 "topic": "t"}
+
+
+def filter_token(name: str, value: str) -> str:
+    """The index token of one unchanging fact, e.g. ``filter_token("kind", "work_plan")``."""
+    # Hex keeps any value (topics are free text, periods have hyphens) one token for
+    # FTS5 and PostgreSQL alike; the letter keeps fields apart.
+    return FILTER_FIELDS[name] + value.encode("utf-8").hex()
+
+
+def filter_tokens(kind: str, unit_code: str, period: str, script: str, topic: str) -> list[str]:
+    """The filter tokens a document's versions are indexed with."""
+    tokens = [filter_token("unit_code", unit_code), filter_token("kind", kind),
+              filter_token("period", period), filter_token("script", script),
+              filter_token("topic", topic)]
+    if period[:4].isdigit():
+        tokens.append(filter_token("year", period[:4]))
+    return tokens
+
+
+def _document_tokens(session: Session, version_id: int) -> tuple[int, list[str]]:
+    d, v = _documents.c, _versions.c
+    row = session.execute(
+        sa.select(d.id, d.kind, d.unit_code, d.period, d.script, d.topic)
+        .join_from(_versions, _documents, d.id == v.document_id).where(v.id == version_id)
+    ).first()
+    if row is None:
+        raise NotFoundError(f"no archived version with id {version_id}")
+    return row.id, filter_tokens(row.kind, row.unit_code, row.period, row.script, row.topic)
+
+
+def _remove(session: Session, version_id: int, body: str, filters: list[str]) -> None:
+    if session.get_bind().dialect.name == "sqlite":
+        # A contentless FTS5 row is removed by repeating the tokens it was given.
+        session.execute(sa.text("INSERT INTO search_fts(search_fts, rowid, tokens, filters) "
+                                "VALUES ('delete', :id, :tokens, :filters)"),
+                        {"id": version_id, "tokens": " ".join(index_tokens(body)),
+                         "filters": " ".join(filters)})
+    session.execute(sa.delete(_texts).where(_texts.c.version_id == version_id))
+
+
 def index_version(session: Session, version_id: int, text: str) -> None:
     """Index a stored version's text, replacing what was indexed for it before.
 
-    Marks the document's latest version so searches skip superseded ones. Runs in
-    the caller's transaction, so a version and its index entry commit together.
+    Runs in the caller's transaction, so a version and its index entry commit together.
     """
-    document_id = session.scalar(
-        sa.select(_versions.c.document_id).where(_versions.c.id == version_id))
-    if document_id is None:
-        raise NotFoundError(f"no archived version with id {version_id}")
-    dialect = session.get_bind().dialect.name
+    document_id, filters = _document_tokens(session, version_id)
     previous = session.scalar(sa.select(_texts.c.body).where(_texts.c.version_id == version_id))
     if previous == text:
         return
     if previous is not None:
-        if dialect == "sqlite":
-            # A contentless FTS5 row is removed by repeating the tokens it was given.
-            session.execute(sa.text("INSERT INTO search_fts(search_fts, rowid, tokens) "
-                                    "VALUES ('delete', :id, :tokens)"),
-                            {"id": version_id, "tokens": " ".join(index_tokens(previous))})
-        session.execute(sa.delete(_texts).where(_texts.c.version_id == version_id))
-    tokens = " ".join(index_tokens(text))
-    if dialect == "postgresql":
+        _remove(session, version_id, previous, filters)
+    values = {"id": version_id, "doc": document_id, "body": text,
+              "tokens": " ".join(index_tokens(text))}
+    if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text(
-            "INSERT INTO search_texts (version_id, document_id, is_latest, body, tokens) "
-            "VALUES (:id, :doc, false, :body, to_tsvector('simple'::regconfig, :tokens))"),
-            {"id": version_id, "doc": document_id, "body": text, "tokens": tokens})
+            "INSERT INTO search_texts (version_id, document_id, body, tokens, filters) "
+            "VALUES (:id, :doc, :body, to_tsvector('simple'::regconfig, :tokens), :filters)"
+        ).bindparams(sa.bindparam("filters", type_=postgresql.ARRAY(sa.Text))),
+            values | {"filters": filters})
     else:
-        session.execute(sa.insert(_texts).values(version_id=version_id, document_id=document_id,
-                                                 is_latest=False, body=text))
-        session.execute(sa.text("INSERT INTO search_fts(rowid, tokens) VALUES (:id, :tokens)"),
-                        {"id": version_id, "tokens": tokens})
-    latest = (sa.select(_versions.c.id).where(_versions.c.document_id == document_id)
-              .order_by(_versions.c.version.desc()).limit(1).scalar_subquery())
-    session.execute(sa.update(_texts).where(_texts.c.document_id == document_id)
-                    .values(is_latest=_texts.c.version_id == latest))
+        session.execute(sa.text("INSERT INTO search_texts (version_id, document_id, body) "
+                                "VALUES (:id, :doc, :body)"), values)
+        session.execute(sa.text("INSERT INTO search_fts(rowid, tokens, filters) "
+                                "VALUES (:id, :tokens, :filters)"),
+                        values | {"filters": " ".join(filters)})
+
+
+def unindex_version(session: Session, version_id: int) -> None:
+    """Take a version's text out of the index (disposal), in the caller's transaction.
+
+    The version stays findable by its filters and 档号, no longer by its text, and
+    its extracted text is deleted with the index entry. A version not indexed
+    (never, or already taken out) is left as it is.
+    """
+    _, filters = _document_tokens(session, version_id)
+    body = session.scalar(sa.select(_texts.c.body).where(_texts.c.version_id == version_id))
+    if body is not None:
+        _remove(session, version_id, body, filters)
+
+
+# -- what a search may see -------------------------------------------------------
+
+
+@dataclass
+class _Conditions:
+    """SQL conditions on ``documents d`` and ``document_versions v``, and their parameters."""
+
+    sql: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, sql: str, **params: Any) -> None:
+        self.sql.append(sql)
+        self.params.update(params)
+
+    def where(self) -> str:
+        return " AND ".join(self.sql) if self.sql else "1 = 1"
+
+
+@dataclass
+class _Plan:
+    """A query and an actor's scope, split by where each filter is applied."""
+
+    units: list[str] | None  # None: every unit
+    unit_share: float  # the share of all units searched
+    unit_sql: _Conditions  # the units as SQL on documents d
+    facts: list[list[str]]  # filter tokens of the other unchanging facts: AND of ORs
+    documents: _Conditions  # the units and other facts as SQL, for searches without text
+    versions: _Conditions  # status, retention, 档号, visibility, newest version
+
+    def unit_tokens(self) -> list[str] | None:
+        """The units as an OR of filter tokens, or None when every unit may match."""
+        return None if self.units is None else [filter_token("unit_code", code)
+                                                for code in self.units]
+
+
+def _scope_units(query: SearchQuery, actor: Actor, units: dict[str, UnitInfo]
+                 ) -> list[str] | None:
+    asked: list[str] | None = None
+    if query.unit_code:
+        if query.subtree:
+            asked = subtree_codes(units, query.unit_code)
+        elif query.unit_code in units:
+            asked = [query.unit_code]
+        else:
+            raise NotFoundError(f"unknown unit code {query.unit_code!r}")
+    if actor.units is None:
+        return asked
+    allowed = actor.units & set(units)
+    if asked is None:
+        return sorted(allowed) if allowed != set(units) else None
+    return [code for code in asked if code in allowed]
+
+
+def _plan(session: Session, query: SearchQuery, actor: Actor) -> _Plan:
+    every_unit = load_units(session)
+    units = _scope_units(query, actor, every_unit)
+    facts: list[list[str]] = []
+    unit_sql, documents, versions = _Conditions(), _Conditions(), _Conditions()
+    if units is not None:
+        names = {f"unit{i}": code for i, code in enumerate(units)}
+        unit_sql.add(f"d.unit_code IN ({', '.join(':' + n for n in names)})" if names
+                     else "1 = 0", **names)
+        documents.add(unit_sql.where(), **names)
+    if query.year is not None:
+        documents.add("substr(d.period, 1, 4) = :year", year=str(query.year))
+        facts.append([filter_token("year", str(query.year))])
+    for name, value in (("period", query.period), ("kind", query.kind),
+                        ("script", query.script), ("topic", query.topic)):
+        if value is not None:
+            documents.add(f"d.{name} = :{name}", **{name: value})
+            facts.append([filter_token(name, value)])
+    if query.status is not None:
+        versions.add("v.status = :status", status=query.status)
+    if query.retention is not None:
+        versions.add("v.retention = :retention", retention=query.retention)
+    if query.archival_code is not None:
+        versions.add("substr(v.archival_code, 1, :code_length) = :code",
+                     code=query.archival_code, code_length=len(query.archival_code))
+    visible = ""
+    if not actor.sees_drafts:
+        statuses = {f"archived{i}": status for i, status in enumerate(ARCHIVED_STATUSES)}
+        visible = f"status IN ({', '.join(':' + n for n in statuses)})"
+        versions.add(f"v.{visible}", **statuses)
+    if not query.all_versions:
+        # The newest version the actor may see: an archivist's is the newest record.
+        versions.add("NOT EXISTS (SELECT 1 FROM document_versions o WHERE o.document_id = "
+                     "v.document_id AND o.version > v.version"
+                     + (f" AND o.{visible})" if visible else ")"))
+    share = 1.0 if units is None else len(units) / max(1, len(every_unit))
+    return _Plan(units, share, unit_sql, facts, documents, versions)
 
 
 # -- searching -------------------------------------------------------------------
 
 
-_filing_cache: dict[str, dict[str, str]] = {}
+def _fts5_match(terms: list[Term], groups: list[list[str]]) -> str:
+    match = f"tokens : ({fts5_query(terms)})"
+    if groups:
+        match += " AND filters : (" + " AND ".join(
+            "(" + " OR ".join(f'"{token}"' for token in group) + ")" for group in groups) + ")"
+    return match
 
 
-def _filing_columns(settings: Settings) -> dict[str, str]:
-    """Which filing columns exist, as filter name → ``table.column``; read once per database."""
-    url = settings.db_url
-    if url not in _filing_cache:
-        inspector = sa.inspect(get_engine(settings))
-        found: dict[str, str] = {}
-        # A version's own value wins over its document's: filing is per version.
-        for table in ("documents", "document_versions"):
-            names = {c["name"] for c in inspector.get_columns(table)}
-            found.update({name: f"{table}.{name}" for name in FILING_COLUMNS if name in names})
-        _filing_cache[url] = found
-    return _filing_cache[url]
+def _ranked_sqlite(session: Session, terms: list[Term], plan: _Plan, limit: int
+                   ) -> Sequence[sa.Row]:
+    groups, conditions = list(plan.facts), _Conditions(list(plan.versions.sql),
+                                                      dict(plan.versions.params))
+    units = plan.unit_tokens()
+    if units is not None and len(units) <= MAX_UNIT_TOKENS:
+        groups.append(units)
+    elif units is not None:
+        conditions.add(plan.unit_sql.where(), **plan.unit_sql.params)
+    joins = ""
+    if conditions.sql:
+        # CROSS JOIN keeps FTS5 the outer loop: it streams matches newest first and
+        # only those that pass are ranked, RANK_WINDOW at most.
+        joins = " CROSS JOIN document_versions AS v ON v.id = search_fts.rowid"
+        if units is not None and len(units) > MAX_UNIT_TOKENS:
+            joins += " CROSS JOIN documents AS d ON d.id = v.document_id"
+    statement = sa.text(
+        "SELECT version_id, score FROM ("
+        "SELECT search_fts.rowid AS version_id, -bm25(search_fts, 1.0, 0.0) AS score "
+        f"FROM search_fts{joins} WHERE search_fts MATCH :match AND {conditions.where()} "
+        "ORDER BY search_fts.rowid DESC LIMIT :window) "
+        "ORDER BY score DESC, version_id DESC LIMIT :limit")
+    return session.execute(statement, conditions.params | {
+        "match": _fts5_match(terms, groups), "window": RANK_WINDOW, "limit": limit}).all()
 
 
-def _unit_codes(session: Session, query: SearchQuery) -> list[str] | None:
-    if not query.unit_code:
-        return None
-    units = load_units(session)
-    if query.subtree:
-        return subtree_codes(units, query.unit_code)
-    if query.unit_code not in units:
-        raise NotFoundError(f"unknown unit code {query.unit_code!r}")
-    return [query.unit_code]
+def _ranked_postgresql(session: Session, terms: list[Term], plan: _Plan, limit: int
+                       ) -> Sequence[sa.Row]:
+    params: dict[str, Any] = dict(plan.versions.params)
+    where = ["t.tokens @@ to_tsquery('simple'::regconfig, :tsq)"]
+    arrays = []
+    units = plan.unit_tokens()
+    for i, group in enumerate(plan.facts + ([] if units is None else [units])):
+        # One token must be there (@>), or one of several (&&): both use the GIN index.
+        name = f"filters{i}"
+        where.append(f"t.filters {'@>' if len(group) == 1 else '&&'} :{name}")
+        params[name] = group
+        arrays.append(sa.bindparam(name, type_=postgresql.ARRAY(sa.Text)))
+    if plan.versions.sql:
+        where.append("EXISTS (SELECT 1 FROM document_versions AS v WHERE v.id = t.version_id "
+                     f"AND {plan.versions.where()})")
+    params |= {"tsq": tsquery(terms), "limit": limit}
+
+    def ranked(floor: int | None) -> Sequence[sa.Row]:
+        newest = "" if floor is None else " AND t.version_id > :floor"
+        statement = sa.text(
+            "SELECT t.version_id, ts_rank(t.tokens, to_tsquery('simple'::regconfig, :tsq)) "
+            f"AS score FROM search_texts AS t WHERE {' AND '.join(where)}{newest} "
+            "ORDER BY score DESC, t.version_id DESC LIMIT :limit").bindparams(*arrays)
+        return session.execute(statement, params | {"floor": floor}).all()
+
+    # Each match costs a heap row of some kilobytes to check and rank: first the
+    # newest versions only (about NEWEST_VERSIONS of the units searched), all of
+    # them only if those hold too few hits.
+    newest = round(NEWEST_VERSIONS / max(plan.unit_share, 0.001))
+    last = session.scalar(sa.select(sa.func.max(_versions.c.id))) or 0
+    if last > newest:
+        hits = ranked(last - newest)
+        if len(hits) >= limit:
+            return hits
+    return ranked(None)
 
 
-def _filters(session: Session, query: SearchQuery, filing: dict[str, str]
-             ) -> list[sa.ColumnElement[bool]]:
-    d = _documents.c
-    conditions: list[sa.ColumnElement[bool]] = []
-    codes = _unit_codes(session, query)
-    if codes is not None:
-        conditions.append(d.unit_code.in_(codes))
-    if query.year is not None:
-        conditions.append(d.period.startswith(str(query.year)))
-    for column, value in ((d.period, query.period), (d.kind, query.kind),
-                          (d.script, query.script), (d.topic, query.topic)):
-        if value is not None:
-            conditions.append(column == value)
-    for name in FILING_COLUMNS:
-        value = getattr(query, name)
-        if value is None:
-            continue
-        if name not in filing:
-            raise SearchError(f"cannot filter on {name}: the archive has no {name} yet "
-                              "(documents are not filed)")
-        column = sa.literal_column(filing[name], sa.String)
-        conditions.append(column.startswith(value) if name == "archival_code" else column == value)
-    return conditions
+def _newest(session: Session, plan: _Plan, limit: int) -> Sequence[sa.Row]:
+    conditions = plan.documents.sql + plan.versions.sql
+    statement = sa.text(
+        "SELECT v.id AS version_id, 0 AS score FROM documents AS d "
+        "JOIN document_versions AS v ON v.document_id = d.id "
+        f"WHERE {' AND '.join(conditions) or '1 = 1'} "
+        "ORDER BY d.id DESC, v.version DESC LIMIT :limit")
+    return session.execute(statement, plan.documents.params | plan.versions.params
+                           | {"limit": limit}).all()
 
 
-def _ranked(session: Session, terms: list[Term], filtered: bool
-            ) -> tuple[sa.FromClause, sa.ColumnElement, sa.ColumnElement]:
-    """The matching versions as a FROM clause, their score (higher is better), and the join."""
-    if session.get_bind().dialect.name == "postgresql":
-        tsq = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"),
-                                 sa.bindparam("tsq", tsquery(terms)))
-        score = sa.func.ts_rank(_texts.c.tokens, tsq)
-        return _texts, score, _texts.c.tokens.op("@@")(tsq)
-    match = sa.literal_column("search_fts").op("MATCH")(fts5_query(terms))
-    ranked = sa.select(_fts.c.rowid.label("version_id"),
-                       (-sa.literal_column("bm25(search_fts)")).label("score")).where(match)
-    if not filtered:
-        # bm25 costs about a microsecond per match; a term found in nearly every filing
-        # would take over 100 ms at 100,000 filings. Rank the newest RANK_WINDOW matches.
-        oldest = session.scalar(sa.select(_fts.c.rowid).where(match).order_by(
-            _fts.c.rowid.desc()).offset(RANK_WINDOW).limit(1))
-        if oldest is not None:
-            ranked = ranked.where(_fts.c.rowid > oldest)
-    matches = ranked.subquery("matches")
-    joined = matches.join(_texts, _texts.c.version_id == matches.c.version_id)
-    return joined, matches.c.score, sa.true()
+def search(settings: Settings, query: SearchQuery, *, actor: Actor) -> list[Hit]:
+    """Documents ``actor`` may see matching every filter and every text term, best first.
 
-
-def search(settings: Settings, query: SearchQuery) -> list[Hit]:
-    """Documents matching every filter and every text term, best first.
-
-    With text, hits are ranked by relevance and the snippet shows the first
-    match with every term marked 【…】; without, the newest documents come first
-    and the snippet is the text's opening.
+    With text, hits are ranked by relevance (among the newest matches, see the
+    module docstring) and the snippet shows the first match with every term marked 【…】;
+    without, the newest documents come first and the snippet is the text's opening.
+    Unless ``all_versions`` is asked for, each document shows its newest version
+    the actor may see.
     """
     if query.limit < 1:
         raise SearchError(f"limit must be at least 1, got {query.limit}")
@@ -213,46 +393,47 @@ def search(settings: Settings, query: SearchQuery) -> list[Hit]:
     if query.text.strip() and not terms:
         raise SearchError(f"nothing to search for in {query.text!r}: "
                           "use Chinese characters, letters or digits")
-    filing = _filing_columns(settings)
-    d, v = _documents.c, _versions.c
     with session_scope(settings) as session:
-        conditions = _filters(session, query, filing)
-        if terms:
-            source, score, match = _ranked(session, terms, filtered=bool(conditions))
-            source = (source.join(_versions, v.id == _texts.c.version_id)
-                      .join(_documents, d.id == v.document_id))
-            conditions.append(match)
-            if not query.all_versions:
-                conditions.append(_texts.c.is_latest == sa.true())
-            order: list[sa.ColumnElement] = [score.desc(), d.id.desc()]
+        plan = _plan(session, query, actor)
+        ranked: Sequence[sa.Row] = []
+        if plan.units == []:
+            pass  # none of the units asked for is the actor's
+        elif not terms:
+            ranked = _newest(session, plan, query.limit)
+        elif session.get_bind().dialect.name == "postgresql":
+            ranked = _ranked_postgresql(session, terms, plan, query.limit)
         else:
-            source = (_documents.join(_versions, v.document_id == d.id)
-                      .outerjoin(_texts, _texts.c.version_id == v.id))
-            if not query.all_versions:
-                other = _versions.alias("other_versions")
-                newest = sa.select(sa.func.max(other.c.version)).where(
-                    other.c.document_id == d.id).scalar_subquery()
-                conditions.append(v.version == newest)
-            score = sa.literal(0)
-            order = [d.id.desc(), v.version.desc()]
-        extra = [sa.literal_column(filing[name], sa.String).label(name)
-                 for name in FILING_COLUMNS if name in filing]
-        statement = (
-            sa.select(d.id, v.version, d.title, d.unit_code, _units.c.name, d.kind, d.period,
-                      d.topic, d.script, score.label("score"), _texts.c.body, *extra)
-            .select_from(source.join(_units, _units.c.code == d.unit_code))
-            .where(*conditions).order_by(*order).limit(query.limit)
-        )
-        rows = session.execute(statement).mappings().all()
-    return [
-        Hit(document_id=row["id"], version=row["version"], title=row["title"],
-            unit_code=row["unit_code"], unit_name=row["name"], kind=row["kind"],
-            period=row["period"], topic=row["topic"], script=row["script"],
-            score=_score(row["score"]),
-            snippet=make_snippet(row["body"] or "", terms),
-            **{name: row.get(name) for name in FILING_COLUMNS if name in filing})
-        for row in rows
-    ]
+            ranked = _ranked_sqlite(session, terms, plan, query.limit)
+        rows = _details(session, [row.version_id for row in ranked])
+    if plan.units == [] and query.unit_code:
+        from wenshu.access import authorize  # see the TYPE_CHECKING import above
+
+        # Say why nothing can be found, and log the refusal.
+        authorize(settings, actor, "view", query.unit_code)
+    return [_hit(rows[row.version_id], row.score, terms) for row in ranked]
+
+
+def _details(session: Session, version_ids: list[int]) -> dict[int, sa.RowMapping]:
+    d, v = _documents.c, _versions.c
+    statement = (
+        sa.select(v.id.label("version_id"), d.id, v.version, d.title, d.unit_code,
+                  _units.c.name, d.kind, d.period, d.topic, d.script, v.status, v.retention,
+                  v.archival_code, _texts.c.body)
+        .select_from(_versions.join(_documents, d.id == v.document_id)
+                     .join(_units, _units.c.code == d.unit_code)
+                     .outerjoin(_texts, _texts.c.version_id == v.id))
+        .where(v.id.in_(version_ids))
+    )
+    return {row["version_id"]: row for row in session.execute(statement).mappings()}
+
+
+def _hit(row: sa.RowMapping, score: float | None, terms: list[Term]) -> Hit:
+    return Hit(document_id=row["id"], version=row["version"], title=row["title"],
+               unit_code=row["unit_code"], unit_name=row["name"], kind=row["kind"],
+               period=row["period"], topic=row["topic"], script=row["script"],
+               score=_score(score), snippet=make_snippet(row["body"] or "", terms),
+               status=row["status"], retention=row["retention"],
+               archival_code=row["archival_code"])
 
 
 def _score(value: float | None) -> Decimal:
@@ -262,25 +443,35 @@ def _score(value: float | None) -> Decimal:
 
 # -- snippets --------------------------------------------------------------------
 
-_BETWEEN_RUNS = r"[^0-9A-Za-z\u3007\u3400-\u9fff]*"
+_BETWEEN_RUNS = r"[^0-9a-z\u3007\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]*"
 
 
 def _term_pattern(term: Term) -> str:
-    """A regex for a term as written in the text: runs may be split by punctuation or spaces."""
-    runs = re.findall(r"[0-9A-Za-z]+|[\u3007\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+",
-                      term.text)
-    return _BETWEEN_RUNS.join(re.escape(run) for run in runs) or re.escape(term.text)
+    """A regex for a term in folded text: runs may be split by punctuation or spaces."""
+    folded = fold(term.text)
+    runs = re.findall(r"[0-9a-z]+|[\u3007\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+",
+                      folded)
+    return _BETWEEN_RUNS.join(re.escape(run) for run in runs) or re.escape(folded)
 
 
 def make_snippet(body: str, terms: list[Term], width: int = SNIPPET_CHARS) -> str:
-    """About ``width`` characters of ``body`` around the first match, every term marked 【…】."""
+    """About ``width`` characters of ``body`` around the first match, every term marked 【…】.
+
+    Matching is done on the folded text (Traditional or Simplified, any case), and
+    the marks go around the characters as stored.
+    """
     flat = " ".join(body.split())
     if not terms:
         return flat[:width] + ("…" if len(flat) > width else "")
     patterns = sorted((_term_pattern(t) for t in terms), key=len, reverse=True)
-    matcher = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
-    first = matcher.search(flat)
+    matcher = re.compile("|".join(f"(?:{p})" for p in patterns))
+    folded = fold(flat)  # same length as flat: offsets carry over
+    first = matcher.search(folded)
     start = 0 if first is None else max(0, first.start() - width // 4)
     end = max(start + width, first.end() if first else 0)
-    window = matcher.sub(lambda m: f"【{m.group(0)}】", flat[start:end])
-    return ("…" if start > 0 else "") + window + ("…" if end < len(flat) else "")
+    pieces, at = [], start
+    for match in matcher.finditer(folded, start, end):
+        pieces += [flat[at:match.start()], "【", flat[match.start():match.end()], "】"]
+        at = match.end()
+    pieces.append(flat[at:end])
+    return ("…" if start > 0 else "") + "".join(pieces) + ("…" if end < len(flat) else "")

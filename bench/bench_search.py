@@ -3,11 +3,18 @@
 Builds a fresh database holding N synthetic filings (default 100,000) of a district shaped
 like seed 004 (11 streets, 111 communities, one department): each a document, one or two
 versions, and a few hundred characters of text composed from the reviewed phrasing in
-tests/golden/*.txt plus the seeds' recurring subjects (流动人口, 孕检, 关爱女孩…). Text is
-indexed with the same tokens :func:`wenshu.archive.search.index_version` writes, in bulk
-(indexing speed is not what is measured). Then runs 200 mixed queries through
-:func:`wenshu.archive.search.search` (terms, filters, both) and prints p50 / p95 / max
-and p95 against the target.
+tests/golden/*.txt plus the seeds' recurring subjects (流动人口, 孕检, 关爱女孩…); one
+filing in twenty is a Traditional rendition. 70% of versions are filed. Text is indexed
+with the tokens :func:`wenshu.archive.search.index_version` writes, in bulk (indexing
+speed is not what is measured).
+
+Then runs 200 mixed queries (typed in Simplified) through
+:func:`wenshu.archive.search.search`, as three users: the district's supervisor (every
+unit, drafts too), an archivist (every unit, records only) and a street's clerk. It prints
+p50 / p95 / max per query class and overall against the target, and, for the supervisor,
+the ratio against the raw library doing the same index work: a bare ``sqlite3`` FTS5
+MATCH of the same terms and filter tokens with every match ranked by bm25 (PostgreSQL: a
+bare psycopg ``@@`` with ts_rank), and for filters alone the bare SQL of the same filters.
 
     .venv/bin/python bench/bench_search.py [N] [--postgres URL]
 
@@ -19,21 +26,27 @@ from __future__ import annotations
 import argparse
 import random
 import re
+import sqlite3
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import opencc
 import sqlalchemy as sa
 
-from wenshu.archive.bigrams import index_tokens
-from wenshu.archive.search import SearchQuery, search
+from wenshu.access import Actor
+from wenshu.archive.bigrams import fts5_query, index_tokens, parse_query, tsquery
+from wenshu.archive.search import SearchQuery, filter_token, filter_tokens, search
 from wenshu.db import get_engine, upgrade_schema
 from wenshu.settings import Settings
 
 TARGET_MS = 50.0
 QUERIES = 200
+LIMIT = 20
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden"
 KINDS = ["year_summary", "half_year_summary", "work_plan", "campaign_plan", "self_inspection"]
 # Subjects the seeds keep returning to; each filing mentions a few of them.
@@ -44,6 +57,8 @@ SUBJECTS = ["流动人口服务管理", "孕检服务", "孕环情检查", "关�
 TERMS = ["流动人口", "孕检", "受检率", "关爱女孩", "计划生育", "性别比", "随访", "帮扶",
          "培训", "宣传资料", "目标管理责任书", "健康素养", "奖励扶助", "避孕药具", "整改",
          "同比", "序时进度", "义诊", "志愿者", "工作"]
+CLASSES = ["one term", "two terms", "filters only", "term+subtree+year",
+           "term+kind+period+retention"]
 
 
 def unit_tree() -> list[tuple[str, str, str, str | None]]:
@@ -94,10 +109,9 @@ def build(settings: Settings, count: int, seed: int = 7) -> None:
     sentences = golden_sentences()
     units = unit_tree()
     codes = periods()
+    traditional = opencc.OpenCC("s2t")
     engine = get_engine(settings)
     dialect = engine.dialect.name
-    columns = {c["name"] for c in sa.inspect(engine).get_columns("document_versions")}
-    filing = {"status", "retention", "archival_code"} <= columns
     now = datetime.now(UTC)
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO units (code, name, level, parent_code) "
@@ -106,83 +120,202 @@ def build(settings: Settings, count: int, seed: int = 7) -> None:
     batch = 5000
     version_id = 0
     for start in range(0, count, batch):
-        docs, versions, texts, tokens = [], [], [], []
+        docs, versions, texts = [], [], []
         for i in range(start, min(start + batch, count)):
             code, name, _, _ = units[i % len(units)]
             kind = KINDS[(i // len(units)) % len(KINDS)]
             period = codes[i // (len(units) * len(KINDS))]
-            docs.append({"id": i + 1, "kind": kind, "u": code, "p": period, "t": f"{name}{period}文书"})
+            script = "traditional" if i % 20 == 7 else "simplified"
+            docs.append({"id": i + 1, "kind": kind, "u": code, "p": period, "s": script,
+                         "t": f"{name}{period}文书"})
+            facts = filter_tokens(kind, code, period, script, "")
             # One filing in ten was corrected: two versions, the first superseded.
-            for number in range(1, 2 + (i % 10 == 0)):
+            corrected = i % 10 == 0
+            for number in range(1, 2 + corrected):
                 version_id += 1
-                row = {"id": version_id, "d": i + 1, "v": number, "at": now}
-                if filing:
-                    filed = rng.random() < 0.7
-                    row |= {"status": "filed" if filed else "draft",
-                            "retention": rng.choice(["Y", "D30", "D10"]) if filed else None,
-                            "code": f"0194-WS·{period[:4]}-X-{version_id:07d}" if filed else None}
-                versions.append(row)
+                filed = rng.random() < 0.7
+                status = "superseded" if corrected and number == 1 and filed else (
+                    "filed" if filed else "draft")
+                versions.append({"id": version_id, "d": i + 1, "v": number, "at": now,
+                                 "status": status,
+                                 "retention": rng.choice(["Y", "D30", "D10"]) if filed else None,
+                                 "code": f"0194-WS·{period[:4]}-X-{version_id:07d}"
+                                 if filed else None})
                 body = filing_text(rng, sentences, name)
-                texts.append({"id": version_id, "d": i + 1, "latest": number == 1 + (i % 10 == 0),
-                              "body": body})
-                tokens.append(" ".join(index_tokens(body)))
+                if script == "traditional":
+                    body = traditional.convert(body)
+                texts.append({"id": version_id, "d": i + 1, "body": body,
+                              "tokens": " ".join(index_tokens(body)), "filters": facts})
         with engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO documents (id, kind, unit_code, period, topic, "
-                                 "script, title) VALUES (:id, :kind, :u, :p, '', 'simplified', :t)"),
-                         docs)
-            extra = ", status, retention, archival_code" if filing else ""
-            values = ", :status, :retention, :code" if filing else ""
+                                 "script, title) VALUES (:id, :kind, :u, :p, '', :s, :t)"), docs)
             conn.execute(sa.text(
                 "INSERT INTO document_versions (id, document_id, version, created_at, "
-                f"template_name, template_sha256, input_sha256{extra}) "
-                f"VALUES (:id, :d, :v, :at, 't.docx', 't', 'i'{values})"), versions)
+                "template_name, template_sha256, input_sha256, status, retention, archival_code) "
+                "VALUES (:id, :d, :v, :at, 't.docx', 't', 'i', :status, :retention, :code)"),
+                versions)
             if dialect == "postgresql":
                 conn.execute(sa.text(
-                    "INSERT INTO search_texts (version_id, document_id, is_latest, body, tokens) "
-                    "VALUES (:id, :d, :latest, :body, to_tsvector('simple'::regconfig, :tokens))"),
-                    [t | {"tokens": k} for t, k in zip(texts, tokens, strict=True)])
+                    "INSERT INTO search_texts (version_id, document_id, body, tokens, filters) "
+                    "VALUES (:id, :d, :body, to_tsvector('simple'::regconfig, :tokens), "
+                    ":filters)"), texts)
             else:
-                conn.execute(sa.text("INSERT INTO search_texts (version_id, document_id, "
-                                     "is_latest, body) VALUES (:id, :d, :latest, :body)"), texts)
-                conn.execute(sa.text("INSERT INTO search_fts (rowid, tokens) VALUES (:id, :k)"),
-                             [{"id": t["id"], "k": k} for t, k in zip(texts, tokens, strict=True)])
+                conn.execute(sa.text("INSERT INTO search_texts (version_id, document_id, body) "
+                                     "VALUES (:id, :d, :body)"), texts)
+                conn.execute(sa.text("INSERT INTO search_fts (rowid, tokens, filters) "
+                                     "VALUES (:id, :tokens, :filters)"),
+                             [t | {"filters": " ".join(t["filters"])} for t in texts])
     with engine.begin() as conn:
         if dialect == "postgresql":
-            conn.execute(sa.text("ANALYZE"))
             conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('documents', 'id'), "
                                  "(SELECT max(id) FROM documents))"))
         else:
             conn.execute(sa.text("INSERT INTO search_fts(search_fts) VALUES ('optimize')"))
-            conn.execute(sa.text("ANALYZE"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM ANALYZE" if dialect == "postgresql" else "ANALYZE"))
 
 
-def mixed_queries(rng: random.Random, filing: bool) -> list[SearchQuery]:
-    """Terms alone, filters alone, and both, in roughly equal shares."""
-    units = unit_tree()
-    queries: list[SearchQuery] = []
+def subtree(root: str) -> frozenset[str]:
+    """``root`` and every unit under it."""
+    children: dict[str | None, list[str]] = {}
+    for code, _, _, parent in unit_tree():
+        children.setdefault(parent, []).append(code)
+    found, todo = set(), [root]
+    while todo:
+        code = todo.pop()
+        found.add(code)
+        todo += children.get(code, [])
+    return frozenset(found)
+
+
+def actors() -> list[Actor]:
+    """The district's supervisor, an archivist and the clerk of street 3."""
+    return [Actor("督导", "supervisor", "440307", frozenset(subtree("440307"))),
+            Actor("档案员", "archivist", None, None),
+            Actor("街道办事员", "clerk", "440307003", subtree("440307003"))]
+
+
+def mixed_queries(rng: random.Random, actor: Actor) -> list[tuple[str, SearchQuery]]:
+    """Terms alone, filters alone, and both, in equal shares, each with its class.
+
+    Units are drawn from those the actor acts for (asking for others is refused).
+    """
+    units = [unit for unit in unit_tree() if actor.units is None or unit[0] in actor.units]
+    queries: list[tuple[str, SearchQuery]] = []
     for n in range(QUERIES):
         unit = rng.choice(units)[0]
         year = rng.randint(2010, 2025)
         shape = n % 5
         if shape == 0:
-            queries.append(SearchQuery(text=rng.choice(TERMS)))
+            query = SearchQuery(text=rng.choice(TERMS))
         elif shape == 1:
-            queries.append(SearchQuery(text=" ".join(rng.sample(TERMS, 2))))
+            query = SearchQuery(text=" ".join(rng.sample(TERMS, 2)))
         elif shape == 2:
-            queries.append(SearchQuery(unit_code=unit, subtree=rng.random() < 0.5, year=year,
-                                       kind=rng.choice([None, *KINDS])))
+            query = SearchQuery(unit_code=unit, subtree=rng.random() < 0.5, year=year,
+                                kind=rng.choice([None, *KINDS]))
         elif shape == 3:
-            queries.append(SearchQuery(text=rng.choice(TERMS), unit_code=unit[:9],
-                                       subtree=True, year=year))
+            street = unit[:9] if actor.units is None or unit[:9] in actor.units else unit
+            query = SearchQuery(text=rng.choice(TERMS), unit_code=street, subtree=True,
+                                year=year)
         else:
-            extra = {"retention": rng.choice(["Y", "D30", "D10"])} if filing else {}
-            queries.append(SearchQuery(text=rng.choice(TERMS), kind=rng.choice(KINDS),
-                                       period=str(year), **extra))
+            query = SearchQuery(text=rng.choice(TERMS), kind=rng.choice(KINDS),
+                                period=str(year), retention=rng.choice(["Y", "D30", "D10"]))
+        queries.append((CLASSES[shape], query))
     return queries
 
 
+# -- the raw library doing the same index work -------------------------------------
+
+
+def _filter_groups(query: SearchQuery) -> list[list[str]]:
+    groups = []
+    if query.unit_code:
+        codes = subtree(query.unit_code) if query.subtree else {query.unit_code}
+        groups.append([filter_token("unit_code", code) for code in sorted(codes)])
+    if query.year is not None:
+        groups.append([filter_token("year", str(query.year))])
+    for name in ("period", "kind"):
+        if getattr(query, name) is not None:
+            groups.append([filter_token(name, getattr(query, name))])
+    return groups
+
+
+def raw_runner(settings: Settings) -> Callable[[SearchQuery], int]:
+    """A function running a query's index work through the bare driver; returns rows."""
+    if settings.db_url.startswith("sqlite"):
+        conn = sqlite3.connect(settings.db_url.removeprefix("sqlite:///"))
+        placeholder = "?"
+    else:
+        import psycopg
+
+        conn = psycopg.connect(settings.db_url.replace("postgresql+psycopg", "postgresql"),
+                               autocommit=True)
+        placeholder = "%s"
+    sqlite = placeholder == "?"
+
+    def run(query: SearchQuery) -> int:
+        groups = _filter_groups(query)
+        terms = parse_query(query.text)
+        args: list[Any] = []
+        if not terms:
+            where = ["NOT EXISTS (SELECT 1 FROM document_versions o WHERE o.document_id = "
+                     "v.document_id AND o.version > v.version)"]
+            if query.unit_code:
+                codes = sorted(subtree(query.unit_code)) if query.subtree else [query.unit_code]
+                where.append(f"d.unit_code IN ({', '.join([placeholder] * len(codes))})")
+                args += codes
+            if query.year is not None:
+                where.append(f"substr(d.period, 1, 4) = {placeholder}")
+                args.append(str(query.year))
+            if query.kind is not None:
+                where.append(f"d.kind = {placeholder}")
+                args.append(query.kind)
+            sql = ("SELECT v.id FROM documents d JOIN document_versions v "
+                   f"ON v.document_id = d.id WHERE {' AND '.join(where)} "
+                   f"ORDER BY d.id DESC, v.version DESC LIMIT {LIMIT}")
+        elif sqlite:
+            match = f"tokens : ({fts5_query(terms)})"
+            if groups:
+                match += " AND filters : (" + " AND ".join(
+                    "(" + " OR ".join(group) + ")" for group in groups) + ")"
+            sql = ("SELECT rowid, bm25(search_fts, 1.0, 0.0) AS rank FROM search_fts "
+                   f"WHERE search_fts MATCH ? ORDER BY rank LIMIT {LIMIT}")
+            args.append(match)
+        else:
+            where = ["tokens @@ to_tsquery('simple', %s)"]
+            args += [tsquery(terms), tsquery(terms)]
+            for group in groups:
+                where.append("filters && %s")
+                args.append(group)
+            sql = ("SELECT version_id, ts_rank(tokens, to_tsquery('simple', %s)) AS rank "
+                   f"FROM search_texts WHERE {' AND '.join(where)} "
+                   f"ORDER BY rank DESC LIMIT {LIMIT}")
+        return len(conn.execute(sql, args).fetchall())
+
+    return run
+
+
+# -- measuring ------------------------------------------------------------------
+
+
+def _ms(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return (time.perf_counter() - start) * 1000
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, int(0.95 * len(ordered)) - 1)]
+
+
+def _line(label: str, values: list[float]) -> str:
+    return (f"{label:28} p50 {statistics.median(values):6.1f}  p95 {_p95(values):6.1f}  "
+            f"max {max(values):6.1f} ms")
+
+
 def main() -> None:
-    """Build, query, print the latency distribution against the target."""
+    """Build, query as each user, print the latency distribution against the target."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("count", nargs="?", type=int, default=100_000)
     parser.add_argument("--postgres", help="an empty PostgreSQL database's URL")
@@ -193,22 +326,39 @@ def main() -> None:
         started = time.perf_counter()
         build(settings, args.count)
         built = time.perf_counter() - started
-        columns = {c["name"] for c in sa.inspect(get_engine(settings)).get_columns(
-            "document_versions")}
-        queries = mixed_queries(random.Random(11), "retention" in columns)
-        for query in queries[:10]:  # warm the page cache and compiled statements
-            search(settings, query)
-        timings, found = [], 0
-        for query in queries:
-            start = time.perf_counter()
-            found += len(search(settings, query))
-            timings.append((time.perf_counter() - start) * 1000)
-        timings.sort()
-        p95 = timings[int(0.95 * len(timings)) - 1]
-        print(f"{get_engine(settings).dialect.name}: {args.count:,} filings built in {built:.0f} s; "
-              f"{len(queries)} queries, {found} hits")
-        print(f"p50 {statistics.median(timings):.1f} ms  p95 {p95:.1f} ms  max {timings[-1]:.1f} ms"
-              f"  | p95 / target {TARGET_MS:.0f} ms = {p95 / TARGET_MS:.2f}")
+        raw = raw_runner(settings)
+        print(f"{get_engine(settings).dialect.name}: {args.count:,} filings built in "
+              f"{built:.0f} s; {QUERIES} queries per user, limit {LIMIT}")
+        worst = 0.0
+        for actor in actors():
+            queries = mixed_queries(random.Random(11), actor)
+            for _, query in queries[:10]:  # warm the page cache and compiled statements
+                search(settings, query, actor=actor)
+            timings: dict[str, list[float]] = {name: [] for name in CLASSES}
+            found = 0
+            for name, query in queries:
+                hits: list[object] = []
+                timings[name].append(_ms(lambda q=query: hits.extend(
+                    search(settings, q, actor=actor))))
+                found += len(hits)
+            every = [t for values in timings.values() for t in values]
+            worst = max(worst, _p95(every))
+            print(f"\n{actor.role} {actor.unit_code or '(all units)'}: {found} hits")
+            for name in CLASSES:
+                print("  " + _line(name, timings[name]))
+            print("  " + _line("all", every) + f"   p95 / target = {_p95(every) / TARGET_MS:.2f}")
+            if actor.role != "supervisor":
+                continue
+            print("  raw library, same index work (every match ranked):")
+            raw_timings: dict[str, list[float]] = {name: [] for name in CLASSES}
+            for name, query in queries:
+                raw_timings[name].append(_ms(lambda q=query: raw(q)))
+            for name in CLASSES:
+                ratio = _p95(timings[name]) / _p95(raw_timings[name])
+                print("    " + _line(name, raw_timings[name])
+                      + f"   search / raw at p95 = {ratio:.2f}")
+        print(f"\nworst p95 of the three users: {worst:.1f} ms; "
+              f"target {TARGET_MS:.0f} ms: {'met' if worst <= TARGET_MS else 'NOT met'}")
         get_engine(settings).dispose()
 
 

@@ -117,8 +117,10 @@ def registered_kinds() -> dict[str, DocumentKind]:
     """Every document kind by key (kinds defined in their own modules register here)."""
     # Imported here: these modules import this one for DocumentKind.
     from wenshu.generators.campaign_plan import CAMPAIGN_PLAN
+    from wenshu.generators.inspection import INSPECTION_BULLETIN, INSPECTION_REPORT
     from wenshu.generators.self_inspection import SELF_INSPECTION
     from wenshu.generators.work_plan import WORK_PLAN
 
-    kinds = (YEAR_SUMMARY, HALF_YEAR_SUMMARY, WORK_PLAN, CAMPAIGN_PLAN, SELF_INSPECTION)
+    kinds = (YEAR_SUMMARY, HALF_YEAR_SUMMARY, WORK_PLAN, CAMPAIGN_PLAN, SELF_INSPECTION,
+             INSPECTION_REPORT, INSPECTION_BULLETIN)
     return {kind.key: kind for kind in kinds}

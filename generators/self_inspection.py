@@ -7,7 +7,12 @@ section subtotals), 三、存在问题 (every item not fully met, figure against
 Every sentence is finished here; the template only places text.
 
 The checklist and the unit's answers travel in ``DocumentOptions.spec`` as plain data
-(:func:`inspection_spec`), so they are part of the document's input digest.
+(:func:`inspection_spec`), so they are part of the document's input digest; so does what
+the unit holds in the archive when the checklist has archive items.
+
+Every item kind reads: indicators and ledger totals against their standard, counts and
+figures the unit records, scores it gives itself (0 to the item's points), and the
+documents an archive item asks for (filed, only drafted, or missing).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from wenshu.compute.checklist import (
+    RECTIFY_DAYS,
+    ArchiveHoldings,
     ChecklistScore,
     ItemScore,
     SectionScore,
@@ -45,6 +52,7 @@ from wenshu.models.checklist import (
     DEFAULT_CHECKLIST,
     ActivityItem,
     Answer,
+    ArchiveItem,
     Checklist,
     ChecklistError,
     IndicatorItem,
@@ -58,10 +66,9 @@ from wenshu.models.checklist import (
 )
 from wenshu.narrative import Narrative
 
-# Days from the report's date to rectify an item, unless the item says otherwise:
-# answered items (facilities, files) can be put right within a month; ledger work
-# and indicators need a quarter's worth of effort, two months at least.
-RECTIFY_DAYS = {"observed": 30, "activity": 60, "indicator": 60}
+# Days from the report's date to rectify an item: the item's, else the checklist's, else
+# RECTIFY_DAYS by kind (answered items, files and archived documents within a month;
+# ledger work and indicators two months).
 # Base figures that describe a unit in the report's first part, in this order.
 PROFILE_FIGURES = ("population", "married_women")
 # Activity types named in the first part (most ledger records first).
@@ -71,7 +78,10 @@ _RESULT = {
     "conformity": {"met": "符合", "partial": "基本符合", "missed": "不符合"},
     "completion": {"met": "已完成", "partial": "基本完成", "missed": "未完成"},
 }
-_DEFAULT_WORDING = {"indicator": "conformity", "activity": "completion", "observed": "conformity"}
+_DEFAULT_WORDING = {"indicator": "conformity", "activity": "completion", "observed": "conformity",
+                    "archive": "conformity"}
+# What a figure's gap is counted in when its unit is a share: 比…低5个百分点, not 低5%.
+_GAP_UNITS = {"%": "个百分点", "‰": "个千分点"}
 
 COLUMNS = (
     TableColumn("序号", "no", Decimal(9)),
@@ -94,9 +104,23 @@ class UnitProfile:
     figures: tuple[tuple[str, str], ...]  # (label, printed value): (常住人口, 3200人)
 
 
-def inspection_spec(checklist: Checklist, answers: Mapping[str, Answer]) -> dict[str, Any]:
-    """The ``DocumentOptions.spec`` of a self-inspection: checklist and answers as plain data."""
-    return {"checklist": checklist.model_dump(mode="json"), "answers": answers_as_plain(answers)}
+def inspection_spec(checklist: Checklist, answers: Mapping[str, Answer],
+                    holdings: ArchiveHoldings | None = None) -> dict[str, Any]:
+    """The ``DocumentOptions.spec`` of a self-inspection: checklist and answers as plain data,
+    and what the unit holds in the archive (``holdings``, for a checklist's archive items)."""
+    spec: dict[str, Any] = {"checklist": checklist.model_dump(mode="json"),
+                            "answers": answers_as_plain(answers)}
+    if holdings is not None:
+        spec["archive"] = [[kind, period, status]
+                           for (kind, period), status in sorted(holdings.items())]
+    return spec
+
+
+def read_holdings(spec: Mapping[str, Any]) -> ArchiveHoldings | None:
+    """What the unit holds in the archive, back from :func:`inspection_spec` (None: not given)."""
+    if "archive" not in spec:
+        return None
+    return {(kind, period): status for kind, period, status in spec["archive"]}
 
 
 def read_spec(spec: Mapping[str, Any]) -> tuple[Checklist, dict[str, Answer]]:
@@ -151,13 +175,17 @@ class _Phrases:
         return self.catalogue.indicators[score.item.indicator]
 
     def unit_of(self, score: ItemScore) -> str:
-        """What a measured item's figure is counted in (期, 盘 …)."""
+        """What a measured item's figure is counted in (期, 盘, 份 documents, 分 points …)."""
         item = score.item
         if isinstance(item, ActivityItem):
             measure = self.catalogue.activities[item.activity].measure(item.measure)
             assert measure is not None
             return measure.unit
-        return item.unit if isinstance(item, ObservedItem) else ""
+        if isinstance(item, ArchiveItem):
+            return "份"
+        if isinstance(item, ObservedItem):
+            return "分" if item.answer == "score" else item.unit
+        return ""
 
     def symbols(self, score: ItemScore) -> str:
         """The standard in symbols, for the table: ≥90%, ≥4期, 103～107."""
@@ -196,8 +224,8 @@ class _Phrases:
         return "控制目标" if score.threshold.comparator == "le" else "目标值"
 
     def content(self, score: ItemScore) -> str:
-        """The table's first cell: the item and its standard."""
-        if score.threshold is None:
+        """The table's first cell: the item and its standard (an archive item names its own)."""
+        if score.threshold is None or isinstance(score.item, ArchiveItem):
             return score.item.label
         return f"{score.item.label}{self.symbols(score)}"
 
@@ -207,6 +235,9 @@ class _Phrases:
             return format_value(self.indicator(score), score.value)
         if score.yes_no:
             return "已落实" if score.level == "met" else "未落实"
+        if isinstance(score.item, ArchiveItem):
+            missing = sum(1 for check in score.documents if not check.ok)
+            return f"缺{missing}份" if missing else "齐全"
         assert score.value is not None
         return _amount(score.value, self.unit_of(score))
 
@@ -254,8 +285,27 @@ class _Phrases:
             return f"达到{requirement}的要求"
         threshold, gap = score.threshold, score.shortfall
         assert threshold is not None and gap is not None
+        unit = self.unit_of(score)
         more = {"ge": "少", "le": "多"}.get(threshold.comparator, "相差")
-        return f"比{requirement}的要求{more}{_amount(gap, self.unit_of(score))}"
+        if unit in _GAP_UNITS:
+            more = {"ge": "低", "le": "高"}.get(threshold.comparator, "相差")
+            return f"比{requirement}的要求{more}{format_count(gap)}{_GAP_UNITS[unit]}"
+        return f"比{requirement}的要求{more}{_amount(gap, unit)}"
+
+    def documents(self, score: ItemScore) -> str:
+        """What an archive item found: 已归档…；…尚未归档（仅有草稿）；未见…"""
+        held = [check.name for check in score.documents if check.ok]
+        drafts = [check.name for check in score.documents if not check.ok and check.status]
+        missing = [check.name for check in score.documents if check.status is None]
+        clauses = []
+        if held:
+            clauses.append(("、".join(held) + "均已归档") if len(held) > 1 and not (
+                drafts or missing) else f"已归档{'、'.join(held)}")
+        if drafts:
+            clauses.append(f"{'、'.join(drafts)}尚未归档（仅有草稿）")
+        if missing:
+            clauses.append(f"未见{'、'.join(missing)}")
+        return "，".join(clauses)
 
     def evidence(self, score: ItemScore) -> str:
         """A measured item's figure with its relation to the standard, as one clause."""
@@ -268,8 +318,16 @@ class _Phrases:
                     return f"{item.label}的计算基数为0，无法计算"
                 return f"因{missing}未报送，{item.label}无法计算"
             return f"{item.label}{format_value(self.indicator(score), score.value)}，{self.relation(score)}"
+        if isinstance(item, ArchiveItem):
+            return self.documents(score)
         assert score.value is not None
         unit = self.unit_of(score)
+        if isinstance(item, ObservedItem) and item.answer == "score":
+            text = (f"{item.label}自评{_points(score.value)}分"
+                    f"（满分{_points(item.points)}分）")
+            if score.answer is not None and score.answer.note:
+                text += f"（{_clause(score.answer.note)}）"
+            return text
         if isinstance(item, ActivityItem):
             if score.value == 0:
                 stated = f"{self.year}年台账中未登记{item.label}"
@@ -277,6 +335,8 @@ class _Phrases:
                 measure = self.catalogue.activities[item.activity].measure(item.measure)
                 assert measure is not None
                 stated = f"{self.year}年{measure.render_phrase(_phrase_value(score.value, unit))}"
+        elif isinstance(item, ObservedItem) and item.answer == "number":
+            stated = f"{item.label}{_amount(score.value, unit)}"
         else:
             stated = f"现有{item.label}{_amount(score.value, unit)}" if score.value else f"尚无{item.label}"
         text = f"{stated}，{self.difference(score)}"
@@ -377,6 +437,10 @@ def _problem(phrases: _Phrases, score: ItemScore) -> dict[str, str]:
         lead = f"“{item.label}”的要求尚未落实。"
     elif isinstance(item, IndicatorItem) and score.value is None:
         lead = f"{item.label}缺少基础数据。"
+    elif isinstance(item, ArchiveItem):
+        lead = f"“{item.label}”的要求未落实到位。"
+    elif isinstance(item, ObservedItem) and item.answer == "score":
+        lead = f"“{item.label}”有待改进。"
     elif score.level == "partial":
         lead = f"{item.label}基本达到要求，但仍有差距。"
     elif isinstance(item, IndicatorItem):
@@ -386,9 +450,11 @@ def _problem(phrases: _Phrases, score: ItemScore) -> dict[str, str]:
             threshold.comparator, f"{item.label}未达到{phrases.noun(score)}。")
     else:
         assert threshold is not None
-        short = "开展不足" if isinstance(item, ActivityItem) else "数量不足"
+        short = ("开展不足" if isinstance(item, ActivityItem)
+                 else "未达到要求" if isinstance(item, ObservedItem) and item.answer == "number"
+                 else "数量不足")
         lead = f"{item.label}{short if threshold.comparator == 'ge' else '不符合要求'}。"
-    if score.yes_no:
+    if score.yes_no or (isinstance(item, ObservedItem) and item.answer == "score"):
         text = f"对照评分标准，{deduction}"
         if score.answer is not None and score.answer.note:
             text += _sentence(score.answer.note)
@@ -399,9 +465,10 @@ def _problem(phrases: _Phrases, score: ItemScore) -> dict[str, str]:
     return {"lead": lead, "text": text}
 
 
-def _measure(phrases: _Phrases, score: ItemScore, issued_on: date) -> dict[str, str]:
+def _measure(phrases: _Phrases, score: ItemScore, issued_on: date,
+             checklist: Checklist) -> dict[str, str]:
     item = score.item
-    days = item.rectify_days or RECTIFY_DAYS[item.kind]
+    days = item.rectify_days or checklist.rectify_days or RECTIFY_DAYS[item.kind]
     deadline = cn_date(issued_on + timedelta(days=days))
     threshold = score.threshold
     remedy, goal = _clause(item.remedy), ""
@@ -426,6 +493,18 @@ def _measure(phrases: _Phrases, score: ItemScore, issued_on: date) -> dict[str, 
     elif score.yes_no:
         lead = f"落实“{item.label}”的要求。"
         remedy = remedy or "明确专人负责，落实所需场地、设备和资料"
+    elif isinstance(item, ArchiveItem):
+        lead = "补齐归档材料。"
+        names = "、".join(check.name for check in score.documents if not check.ok)
+        remedy = remedy or f"补齐{names}，按规定审核后归档"
+    elif isinstance(item, ObservedItem) and item.answer == "score":
+        lead = f"改进“{item.label}”方面的工作。"
+        remedy = remedy or f"对照评分标准，逐项完善“{item.label}”的相关工作"
+    elif isinstance(item, ObservedItem) and item.answer == "number":
+        assert threshold is not None
+        lead = (f"控制{item.label}。" if threshold.comparator == "le" else f"提升{item.label}。")
+        remedy = remedy or f"查找{item.label}未达标的原因，落实改进措施"
+        goal = f"确保{phrases.words(score)}"
     else:
         lead = f"补充{item.label}。"
         remedy = remedy or f"补充配置{item.label}"
@@ -494,7 +573,7 @@ def build_context(score: ChecklistScore, profile: UnitProfile,
     if not problems:
         problems.append({"lead": "", "text": f"对照《{checklist.title}》逐项自查，各项内容均达到"
                                             "要求，未发现问题。"})
-    measures = [_measure(phrases, s, issued_on) for s in not_met]
+    measures = [_measure(phrases, s, issued_on, checklist) for s in not_met]
     measures.extend({"lead": "", "text": _sentence(text)} for text in narrative.plans)
     return {
         "title": f"{profile.name}{year}年{checklist.subject}自查报告",
@@ -539,7 +618,7 @@ def build(request: ContextRequest) -> dict[str, Any]:
     checklist, answers = read_spec(request.options.spec)
     year = request.period.start.year
     score = score_checklist(checklist, answers, request.catalogue, request.rollup,
-                            request.unit_code, year)
+                            request.unit_code, year, archive=read_holdings(request.options.spec))
     report = compute_unit(request.snapshot, request.catalogue, request.unit_code,
                           request.period, request.rollup)
     options = request.options

@@ -264,6 +264,44 @@ def loop_table(document: Document, profile: LayoutProfile, columns: tuple[TableC
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
 
 
+def column_loop_table(document: Document, profile: LayoutProfile, lead: tuple[TableColumn, ...],
+                      heads: str, cells: str, tail: tuple[TableColumn, ...], rows: str) -> None:
+    """A table whose middle columns repeat: one per item of ``heads`` (their header text),
+    filled from each row's ``r.<cells>`` list, between the ``lead`` and ``tail`` columns.
+
+    Every column gets the same width: docxtpl adds or removes grid columns to match the
+    rendered cells and shares the type area out evenly only when the widths are equal.
+    The header row repeats on every page and no row splits across pages.
+    """
+    texts = [f"{{%tc for h in {heads} %}}", "{{ h }}", "{%tc endfor %}"]
+    loop = [f"{{%tc for c in r.{cells} %}}", "{{ c }}", "{%tc endfor %}"]
+    count = len(lead) + len(texts) + len(tail)
+    table = document.add_table(rows=4, cols=count)
+    table.style = profile.table_style
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    width = Mm(profile.type_area_width_mm / count)
+    for column in table.columns:
+        column.width = width
+    for cell, text in zip(table.rows[0].cells,
+                          [c.label for c in lead] + texts + [c.label for c in tail], strict=True):
+        _cell_text(cell, text, "Table Heading")
+    table.rows[1].cells[0].text = f"{{%tr for r in {rows} %}}"
+    table.rows[3].cells[0].text = "{%tr endfor %}"
+    values = [f"{{{{ r.{c.key} }}}}" for c in lead] + loop + [f"{{{{ r.{c.key} }}}}" for c in tail]
+    for cell, text in zip(table.rows[2].cells, values, strict=True):
+        _cell_text(cell, text, "Table Text")
+    _set_cell_padding(table, Mm(profile.table_cell_padding_mm))
+    for index, each in enumerate(table.rows):
+        _row_flags(each._tr, header=index == 0)
+        for cell in each.cells:
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            # Only the grid says how wide a column is, so rendered columns stay even.
+            width_element = cell._tc.tcPr.find(qn("w:tcW"))
+            if width_element is not None:
+                cell._tc.tcPr.remove(width_element)
+
+
 def _grouped_header(table: Table, columns: tuple[TableColumn, ...]) -> None:
     """Two header rows: a group's label merged across its columns, lone columns merged down."""
     index = 0

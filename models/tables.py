@@ -150,7 +150,8 @@ class DocumentVersion(Base):
     template_sha256: Mapped[str] = mapped_column(String(64))
     input_sha256: Mapped[str] = mapped_column(String(64))
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
-    # draft until filed; a filed version is superseded when a correction is filed.
+    # draft until filed; a filed version is superseded when a correction is filed,
+    # and disposed once destroyed past its retention.
     status: Mapped[str] = mapped_column(String(16), default="draft", server_default="draft")
     filed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     filed_by: Mapped[str | None] = mapped_column(String(100))
@@ -164,6 +165,10 @@ class DocumentVersion(Base):
     # A correction names the filed version it replaces and why.
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("document_versions.id"))
     change_reason: Mapped[str | None] = mapped_column(Text)
+    # Disposal (销毁) past retention removes the files and keeps this record.
+    disposed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    disposed_by: Mapped[str | None] = mapped_column(String(100))
+    disposal_reason: Mapped[str | None] = mapped_column(Text)
 
     document: Mapped[Document] = relationship(back_populates="versions")
     files: Mapped[list[StoredFile]] = relationship(
@@ -200,3 +205,58 @@ class FilingCounter(Base):
     retention: Mapped[str] = mapped_column(String(4), primary_key=True)
     org_code: Mapped[str] = mapped_column(String(16), primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+USER_ROLES = ("clerk", "supervisor", "archivist")
+
+
+class User(Base):
+    """Someone who uses wenshu, with one role and (clerks, supervisors) the unit they serve."""
+
+    __tablename__ = "users"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))  # clerk | supervisor | archivist
+    unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """One entry of the append-only audit log (database triggers refuse changes).
+
+    Each event's digest covers the previous event's digest, so a removed or
+    altered event breaks the chain that ``archive verify`` walks.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    agent: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16))  # ok | refused | failed
+    target: Mapped[str] = mapped_column(String(200), index=True)
+    detail: Mapped[str] = mapped_column(Text)  # JSON object
+    prev_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    digest: Mapped[str] = mapped_column(String(64))
+
+
+class InspectionFinding(Base):
+    """What an inspection recorded for one unit and observed item (检查记录).
+
+    An inspection is a checklist applied for a period (2025, 2026H1, 2026-03 …); the
+    follow-up inspection is the same checklist for a later period.
+    """
+
+    __tablename__ = "inspection_findings"
+    __table_args__ = (UniqueConstraint("checklist", "period", "unit_code", "item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checklist: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(16))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    item: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text)  # as answer_text writes it: 是, 5, 92.5, text
+    note: Mapped[str | None] = mapped_column(Text)
+    inspector: Mapped[str] = mapped_column(String(100))
+    source_file_id: Mapped[int] = mapped_column(ForeignKey("source_files.id"))

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 mode="${1:-}"
 case "$mode" in demo|test) ;; *) echo "usage: $0 demo|test" >&2; exit 2 ;; esac
 
-# 1. LibreOffice and the CJK fonts (Debian packages), where missing.
+# 1. LibreOffice, the CJK fonts and (for tests) poppler (Debian packages), where missing.
 missing=()
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
 # The warm PDF converter drives LibreOffice over UNO from the system Python.
@@ -15,6 +15,8 @@ command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
 fonts="$(fc-list 2>/dev/null || true)"
 grep -q "Noto Serif CJK" <<<"$fonts" || missing+=(fonts-noto-cjk)
 grep -q "AR PL UKai" <<<"$fonts" || missing+=(fonts-arphic-ukai)
+# Tests look at the 归档章 on a rendered page (pdftoppm).
+[ "$mode" = demo ] || command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 if ((${#missing[@]})); then
   if [ "$(id -u)" = 0 ]; then sudo=(); elif sudo -n true 2>/dev/null; then sudo=(sudo -n); else
     echo "wenshu needs: ${missing[*]} (Debian packages); install them as root and rerun." >&2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from wenshu.access import Actor, add_user
 from wenshu.compute.snapshot import Snapshot
 from wenshu.db import get_engine, upgrade_schema
 from wenshu.demo.sample import sample_snapshot
@@ -28,6 +30,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """``--update-golden`` rewrites tests/golden/*.txt from the current output."""
     parser.addoption("--update-golden", action="store_true",
                      help="rewrite the golden text snapshots instead of comparing with them")
+
+
+OFFICE_SUPERVISOR = "督导李四"
+OFFICE_ARCHIVIST = "档案员张三"
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +53,7 @@ def wenshu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
            prefect_harness: None) -> Iterator[Callable[..., str]]:
     """Run ``wenshu ARGS`` in-process against a fresh data directory; fail on a bad exit."""
     monkeypatch.setenv("WENSHU_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("WENSHU_USER", raising=False)
     get_settings.cache_clear()
     from wenshu.cli import app
 
@@ -62,13 +69,18 @@ def wenshu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 
 @pytest.fixture
-def office(tmp_path: Path, wenshu: Callable[..., str]) -> Path:
-    """A data directory with the small office's units, figures, targets and two ledgers."""
+def office(tmp_path: Path, wenshu: Callable[..., str], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A data directory with the small office's units, figures, targets and two ledgers,
+    and its users: the district's supervisor (the acting user) and an archivist."""
     from tests import office_data
 
     inputs = tmp_path / "inputs"
     inputs.mkdir()
     wenshu("units", "import", str(office_data.write_units(inputs)))
+    wenshu("users", "add", OFFICE_SUPERVISOR, "--role", "supervisor", "--unit", "440307")
+    wenshu("users", "add", OFFICE_ARCHIVIST, "--role", "archivist")
+    monkeypatch.setenv("WENSHU_USER", OFFICE_SUPERVISOR)
+    get_settings.cache_clear()
     wenshu("figures", "import", str(office_data.write_figures(inputs)))
     wenshu("targets", "import", str(office_data.write_targets(inputs)))
     wenshu("ledger", "import", str(office_data.write_ledger(inputs, 2024)),
@@ -152,6 +164,37 @@ def small_tree(session: Session) -> list[tuple[str, str, str, str | None]]:
         session.flush()
     session.commit()
     return SMALL_TREE
+
+
+@dataclass(frozen=True)
+class Staff:
+    """One user of each role over SMALL_TREE."""
+
+    supervisor: Actor  # the district (440307) and everything under it
+    clerk: Actor  # 东湖社区 (440307001001) only
+    archivist: Actor  # every unit's filed records
+
+
+@pytest.fixture
+def staff(db_settings: Settings, small_tree: list[tuple[str, str, str, str | None]]) -> Staff:
+    """Users of every role, stored in the test database (after SMALL_TREE)."""
+    return Staff(supervisor=add_user(db_settings, "督导李四", "supervisor", "440307"),
+                 clerk=add_user(db_settings, "办事员王五", "clerk", "440307001001"),
+                 archivist=add_user(db_settings, "档案员张三", "archivist"))
+
+
+@pytest.fixture(scope="session")
+def real_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A PDF/A-2b year summary made by LibreOffice, for archive tests to store and file."""
+    from tests.sample_context import year_summary_context
+    from wenshu.generators.pdf import SofficeConverter
+    from wenshu.generators.render import render_docx
+    from wenshu.templates import template_path
+
+    work = tmp_path_factory.mktemp("real_pdf")
+    docx = work / "summary.docx"
+    docx.write_bytes(render_docx(template_path("year_summary"), year_summary_context()))
+    return SofficeConverter(work / "profile").convert(docx, work / "out")
 
 
 @pytest.fixture

@@ -4,10 +4,13 @@ from pathlib import Path
 
 import docx
 import pytest
+import sqlalchemy as sa
 
 from wenshu.archive import Archive, DocumentKey
 from wenshu.archive.store import sha256_file
+from wenshu.db import session_scope
 from wenshu.errors import ArchiveError, NotFoundError
+from wenshu.models.tables import Document
 
 
 def _files(tmp_path: Path, text: str) -> dict[str, Path]:
@@ -84,18 +87,8 @@ def test_failed_store_leaves_no_files_and_no_record(db_settings, small_tree, tmp
     with pytest.raises(FileNotFoundError):
         _store(archive, files)
     assert [p for p in archive.root.rglob("*") if p.is_file()] == []
-    assert archive.list_latest() == []
-
-
-def test_list_latest_filters(db_settings, small_tree, tmp_path):
-    archive = Archive(db_settings)
-    _store(archive, _files(tmp_path, "a"))
-    archive.store(DocumentKey("year_summary", "440307001", "2024"), title="东城",
-                  files=_files(tmp_path, "b"), template_name="t", template_sha256="t",
-                  input_sha256="i")
-    assert [v.key.unit_code for v in archive.list_latest(year=2025)] == ["440307"]
-    assert [v.key.period for v in archive.list_latest(unit_code="440307001")] == ["2024"]
-    assert len(archive.list_latest(kind="year_summary")) == 2
+    with session_scope(db_settings) as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Document)) == 0
 
 
 def test_topics_keep_documents_of_one_period_apart(db_settings, small_tree, tmp_path):

@@ -8,13 +8,12 @@ import sys
 import threading
 from pathlib import Path
 
-import docx as docx_module
 import pytest
 from pypdf import PdfReader
 
-from tests.sample_context import year_summary_context
+from tests.conftest import Staff
+from tests.drafts import store_draft
 from tests.test_pdf import pdfa_problems
-from wenshu.archive import Archive, DocumentKey, StoredVersion
 from wenshu.archive.filing import (
     archival_code,
     archival_metadata,
@@ -24,39 +23,14 @@ from wenshu.archive.filing import (
 )
 from wenshu.archive.filing_rules import load_filing_rules
 from wenshu.archive.stamp import StampFields, stamp_box, stamp_pdf
-from wenshu.errors import ArchiveError
-from wenshu.generators.pdf import SofficeConverter
-from wenshu.generators.render import render_docx
+from wenshu.archive.audit import events
+from wenshu.errors import AccessDenied, ArchiveError
 from wenshu.settings import Settings
-from wenshu.templates import template_path
 
 pytestmark = pytest.mark.soffice  # the filed PDFs are real LibreOffice PDF/A
 
 UNITS = ["440307", "440307001", "440307002", "440307001001", "440307001002", "440307002001",
          "440307002002", "440307900"]
-
-
-@pytest.fixture(scope="module")
-def real_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A PDF/A-2b year summary made by LibreOffice."""
-    work = tmp_path_factory.mktemp("filing")
-    docx = work / "summary.docx"
-    docx.write_bytes(render_docx(template_path("year_summary"), year_summary_context()))
-    return SofficeConverter(work / "profile").convert(docx, work / "out")
-
-
-def _store(settings: Settings, tmp_path: Path, pdf: Path | bytes, *, unit: str = "440307",
-           kind: str = "year_summary", period: str = "2025", inputs: str = "i1") -> StoredVersion:
-    docx = tmp_path / f"{unit}_{kind}_{inputs}.docx"
-    word = docx_module.Document()
-    word.add_paragraph(f"{unit} {inputs}")
-    word.save(str(docx))
-    pdf_path = tmp_path / f"{unit}_{kind}_{inputs}.pdf"
-    pdf_path.write_bytes(pdf if isinstance(pdf, bytes) else pdf.read_bytes())
-    return Archive(settings).store(DocumentKey(kind, unit, period), title=f"{unit}{period}年度工作总结",
-                                   files={"docx": docx, "pdf": pdf_path},
-                                   template_name=f"{kind}.docx", template_sha256="t1",
-                                   input_sha256=inputs)
 
 
 def test_archival_code_follows_da_t_22() -> None:
@@ -114,13 +88,13 @@ def test_stamp_is_red_ink_in_the_top_right_of_page_one(real_pdf: Path, tmp_path:
     assert red(second, (0, 0, width, height)) == 0
 
 
-def test_filing_gives_the_code_the_stamped_copy_and_metadata(db_settings: Settings, small_tree,
+def test_filing_gives_the_code_the_stamped_copy_and_metadata(db_settings: Settings, staff: Staff,
                                                              real_pdf: Path, tmp_path: Path) -> None:
-    draft = _store(db_settings, tmp_path, real_pdf)
+    draft = store_draft(db_settings, tmp_path, real_pdf)
     assert filing_history(db_settings, draft.document_id)[0].status == "draft"
-    filed = file_version(db_settings, draft.document_id, agent="档案员张三")
+    filed = file_version(db_settings, draft.document_id, actor=staff.supervisor)
     assert (filed.status, filed.archival_code) == ("filed", "0194-WS·2025-Y-BGS-0001")
-    assert filed.filed_by == "档案员张三"
+    assert filed.filed_by == "督导李四"
     assert filed.files["pdf"].path.read_bytes() == real_pdf.read_bytes()  # the draft's PDF untouched
     assert filed.files["pdf_filed"].path.read_bytes().startswith(real_pdf.read_bytes())
     assert filed.files["pdf_filed"].path.stat().st_mode & 0o222 == 0
@@ -135,17 +109,17 @@ def test_filing_gives_the_code_the_stamped_copy_and_metadata(db_settings: Settin
     assert json.loads(exported.read_text(encoding="utf-8")) == stored
 
     with pytest.raises(ArchiveError, match="already filed"):
-        file_version(db_settings, draft.document_id)
+        file_version(db_settings, draft.document_id, actor=staff.supervisor)
 
 
-def test_correction_supersedes_and_both_remain(db_settings: Settings, small_tree, real_pdf: Path,
+def test_correction_supersedes_and_both_remain(db_settings: Settings, staff: Staff, real_pdf: Path,
                                                tmp_path: Path) -> None:
-    first = _store(db_settings, tmp_path, real_pdf)
-    file_version(db_settings, first.document_id, retention="D30")
-    _store(db_settings, tmp_path, real_pdf, inputs="i2")
+    first = store_draft(db_settings, tmp_path, real_pdf)
+    file_version(db_settings, first.document_id, actor=staff.supervisor, retention="D30")
+    store_draft(db_settings, tmp_path, real_pdf, inputs="i2")
     with pytest.raises(ArchiveError, match="give a reason"):
-        file_version(db_settings, first.document_id, retention="D30")
-    corrected = file_version(db_settings, first.document_id, retention="D30",
+        file_version(db_settings, first.document_id, actor=staff.supervisor, retention="D30")
+    corrected = file_version(db_settings, first.document_id, actor=staff.supervisor, retention="D30",
                              reason="补录9月台账后重新生成")
     assert corrected.archival_code == "0194-WS·2025-D30-BGS-0002"
     assert (corrected.supersedes_version, corrected.change_reason) == (1, "补录9月台账后重新生成")
@@ -157,39 +131,41 @@ def test_correction_supersedes_and_both_remain(db_settings: Settings, small_tree
     history = archival_metadata(db_settings, first.document_id, version=1)["事件"]
     assert history[-1]["行为"] == "被更正" and "补录9月台账" in history[-1]["说明"]
     with pytest.raises(ArchiveError, match="superseded"):
-        file_version(db_settings, first.document_id, version=1)
+        file_version(db_settings, first.document_id, actor=staff.supervisor, version=1)
 
 
-def test_a_failed_filing_leaves_no_trace_and_uses_no_number(db_settings: Settings, small_tree,
+def test_a_failed_filing_leaves_no_trace_and_uses_no_number(db_settings: Settings, staff: Staff,
                                                             real_pdf: Path, tmp_path: Path) -> None:
-    broken = _store(db_settings, tmp_path, b"%PDF-1.6 not really a pdf", unit="440307001")
+    broken = store_draft(db_settings, tmp_path, b"%PDF-1.6 not really a pdf", unit="440307001")
     with pytest.raises(ArchiveError, match="cannot stamp"):
-        file_version(db_settings, broken.document_id)
+        file_version(db_settings, broken.document_id, actor=staff.supervisor)
     (record,) = filing_history(db_settings, broken.document_id)
     assert (record.status, record.archival_code, sorted(record.files)) == ("draft", None,
                                                                            ["docx", "pdf"])
     assert sorted(p.name for p in record.files["pdf"].path.parent.iterdir()) == sorted(
         [record.files["docx"].path.name, record.files["pdf"].path.name, "metadata.json"])
-    good = _store(db_settings, tmp_path, real_pdf, unit="440307002")
-    assert file_version(db_settings, good.document_id).archival_code.endswith("-0001")
+    good = store_draft(db_settings, tmp_path, real_pdf, unit="440307002")
+    assert file_version(db_settings, good.document_id, actor=staff.supervisor).archival_code.endswith("-0001")
 
 
 _OTHER_PROCESS = """
 import sys
+from wenshu.access import resolve_actor
 from wenshu.archive.filing import file_version
 from wenshu.settings import Settings
 settings = Settings(home=sys.argv[1], database_url=sys.argv[2] or None)
+actor = resolve_actor(settings, sys.argv[4])
 sys.stdin.readline()  # start together with the threads
-print(file_version(settings, int(sys.argv[3])).item_number)
+print(file_version(settings, int(sys.argv[3]), actor=actor).item_number)
 """
 
 
-def test_concurrent_filers_get_numbers_without_gaps(db_settings: Settings, small_tree,
+def test_concurrent_filers_get_numbers_without_gaps(db_settings: Settings, staff: Staff,
                                                      real_pdf: Path, tmp_path: Path) -> None:
-    documents = [_store(db_settings, tmp_path, real_pdf, unit=u).document_id for u in UNITS]
+    documents = [store_draft(db_settings, tmp_path, real_pdf, unit=u).document_id for u in UNITS]
     other = subprocess.Popen(
         [sys.executable, "-c", _OTHER_PROCESS, str(db_settings.home), db_settings.database_url or "",
-         str(documents[-1])], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+         str(documents[-1]), staff.supervisor.name], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     start = threading.Barrier(len(documents) - 1)
     numbers: list[int] = []
     errors: list[BaseException] = []
@@ -197,7 +173,7 @@ def test_concurrent_filers_get_numbers_without_gaps(db_settings: Settings, small
     def filer(document_id: int) -> None:
         try:
             start.wait()
-            numbers.append(file_version(db_settings, document_id).item_number or 0)
+            numbers.append(file_version(db_settings, document_id, actor=staff.supervisor).item_number or 0)
         except BaseException as exc:  # reported below, with the numbers
             errors.append(exc)
 
@@ -212,3 +188,44 @@ def test_concurrent_filers_get_numbers_without_gaps(db_settings: Settings, small
     assert sorted(numbers) == list(range(1, len(documents) + 1))
     codes = {r.archival_code for d in documents for r in filing_history(db_settings, d)}
     assert len(codes) == len(documents)
+
+
+def test_two_filers_of_one_document_file_it_once(db_settings: Settings, staff: Staff,
+                                                 real_pdf: Path, tmp_path: Path) -> None:
+    draft = store_draft(db_settings, tmp_path, real_pdf)
+    start = threading.Barrier(2)
+    results: list[object] = []
+
+    def filer() -> None:
+        start.wait()
+        try:
+            results.append(file_version(db_settings, draft.document_id, actor=staff.supervisor))
+        except ArchiveError as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=filer) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    refused = [r for r in results if isinstance(r, ArchiveError)]
+    assert len(results) == 2 and len(refused) == 1 and "already filed" in str(refused[0])
+    (record,) = filing_history(db_settings, draft.document_id)
+    assert record.archival_code == "0194-WS·2025-Y-BGS-0001"
+    assert [e.target for e in events(db_settings, action="file")] == [record.archival_code]
+
+
+def test_filing_is_for_the_units_own_staff_and_refusals_are_logged(
+        db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path) -> None:
+    street = store_draft(db_settings, tmp_path, real_pdf, unit="440307001")
+    with pytest.raises(AccessDenied, match="not for unit 440307001"):
+        file_version(db_settings, street.document_id, actor=staff.clerk)
+    with pytest.raises(AccessDenied, match="archivist"):
+        file_version(db_settings, street.document_id, actor=staff.archivist)
+    assert filing_history(db_settings, street.document_id)[0].status == "draft"
+    refusals = events(db_settings, outcome="refused")
+    assert [(e.agent, e.action, e.target) for e in refusals] == [
+        (staff.clerk.name, "file", f"document:{street.document_id}"),
+        (staff.archivist.name, "file", f"document:{street.document_id}")]
+    own = store_draft(db_settings, tmp_path, real_pdf, unit="440307001001")
+    assert file_version(db_settings, own.document_id, actor=staff.clerk).filed_by == staff.clerk.name

@@ -1,21 +1,37 @@
-"""Searching the archive: Chinese full text (ranked, highlighted), unit subtree, period, kind,
-filing data; the same on SQLite and PostgreSQL."""
+"""Searching the archive: Chinese full text (ranked, highlighted, Simplified and Traditional
+alike), unit subtree, period, kind, filing data, who may see what; the same on SQLite and
+PostgreSQL, and the migration that re-indexes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 from docx import Document as new_docx
 
+from tests.conftest import Staff
 from wenshu.archive import Archive, DocumentKey, StoredVersion
-from wenshu.archive.search import SearchError, SearchQuery, index_version, search
+from wenshu.archive.audit import events
+from wenshu.archive import search as search_module
+from wenshu.archive.filing import file_version
+from wenshu.archive.search import (
+    Hit,
+    SearchError,
+    SearchQuery,
+    index_version,
+    search,
+    unindex_version,
+)
 from wenshu.archive.text import TextExtractionError, docx_text
 from wenshu.db import get_engine, session_scope
-from wenshu.errors import NotFoundError
-from wenshu.settings import Settings
+from wenshu.errors import AccessDenied, NotFoundError
+from wenshu.settings import Settings, get_settings
 
 FileDocument = Callable[..., StoredVersion]
 
@@ -34,29 +50,34 @@ def _write_docx(path: Path, paragraphs: list[str], rows: list[list[str]] | None 
 
 
 @pytest.fixture
-def file_document(db_settings: Settings, small_tree, tmp_path: Path) -> FileDocument:
-    """Archive a Word document with the given paragraphs and index it as Archive.store will."""
+def file_document(db_settings: Settings, staff: Staff, tmp_path: Path) -> FileDocument:
+    """Archive a Word document with the given paragraphs (Archive.store indexes it)."""
     archive = Archive(db_settings)
     counter = iter(range(1_000_000))
 
     def store(unit: str, period: str, *paragraphs: str, kind: str = "year_summary",
-              title: str = "工作总结", rows: list[list[str]] | None = None) -> StoredVersion:
+              title: str = "工作总结", rows: list[list[str]] | None = None,
+              script: str = "simplified", pdf: Path | None = None) -> StoredVersion:
         n = next(counter)
-        docx = _write_docx(tmp_path / f"d{n}.docx", list(paragraphs), rows)
-        stored = archive.store(DocumentKey(kind, unit, period), title=title, files={"docx": docx},
-                               template_name="t.docx", template_sha256="t", input_sha256=f"i{n}")
-        with session_scope(db_settings) as session:
-            version_id = session.scalar(sa.text(
-                "SELECT v.id FROM document_versions v WHERE v.document_id = :d AND v.version = :n"),
-                {"d": stored.document_id, "n": stored.version})
-            index_version(session, version_id, docx_text(stored.files["docx"].path))
-        return stored
+        stored = {"docx": _write_docx(tmp_path / f"d{n}.docx", list(paragraphs), rows)}
+        if pdf is not None:
+            stored["pdf"] = Path(shutil.copy(pdf, tmp_path / f"d{n}.pdf"))
+        return archive.store(DocumentKey(kind, unit, period, script=script), title=title,
+                             files=stored, template_name="t.docx", template_sha256="t",
+                             input_sha256=f"i{n}")
 
     return store
 
 
-def _ids(hits) -> list[int]:
+def _ids(hits: list[Hit]) -> list[int]:
     return [hit.document_id for hit in hits]
+
+
+def _version_id(settings: Settings, stored: StoredVersion) -> int:
+    with session_scope(settings) as session:
+        return session.scalar(sa.text(
+            "SELECT id FROM document_versions WHERE document_id = :d AND version = :n"),
+            {"d": stored.document_id, "n": stored.version})
 
 
 def test_docx_text_reads_paragraphs_and_tables(tmp_path):
@@ -74,43 +95,74 @@ def test_docx_text_rejects_a_file_that_is_not_word(tmp_path):
         docx_text(fake)
 
 
-def test_chinese_text_is_found_ranked_and_highlighted(db_settings, file_document):
+def test_chinese_text_is_found_ranked_and_highlighted(db_settings, staff, file_document):
     often = file_document("440307001", "2025", "流动人口服务管理扎实推进。",
                           "全年走访流动人口1200户，流动人口登记率98%。")
     once = file_document("440307002", "2025", "开展宣传活动12场，其中流动人口专场2场。")
     other = file_document("440307900", "2025", "组织孕检服务3次，孕检覆盖率95%。")
     swapped = file_document("440307", "2025", "人口流动加快，动人的故事很多。")
 
-    hits = search(db_settings, SearchQuery(text="流动人口"))
+    def find(text: str) -> list[Hit]:
+        return search(db_settings, SearchQuery(text=text), actor=staff.supervisor)
+
+    hits = find("流动人口")
     assert _ids(hits) == [often.document_id, once.document_id]
     assert hits[0].score > hits[1].score > 0
     assert "【流动人口】" in hits[0].snippet and "【流动人口】" in hits[1].snippet
     assert (hits[0].unit_code, hits[0].unit_name, hits[0].period) == ("440307001", "东城街道", "2025")
+    assert hits[0].status == "draft"
 
-    assert _ids(search(db_settings, SearchQuery(text="孕检"))) == [other.document_id]
-    assert "【孕检】" in search(db_settings, SearchQuery(text="孕检"))[0].snippet
-    assert swapped.document_id not in _ids(search(db_settings, SearchQuery(text="流动人口")))
-    assert _ids(search(db_settings, SearchQuery(text="流动人口 专场"))) == [once.document_id]
-    assert search(db_settings, SearchQuery(text="计划生育")) == []
+    assert _ids(find("孕检")) == [other.document_id]
+    assert "【孕检】" in find("孕检")[0].snippet
+    assert swapped.document_id not in _ids(find("流动人口"))
+    assert _ids(find("流动人口 专场")) == [once.document_id]
+    assert find("计划生育") == []
 
 
-def test_single_characters_and_mixed_digits(db_settings, file_document):
+def test_single_characters_and_mixed_digits(db_settings, staff, file_document):
     first = file_document("440307001", "2025", "共发放宣传资料8900份。")
     second = file_document("440307002", "2025", "2025年入户随访覆盖率达到96%。")
-    assert _ids(search(db_settings, SearchQuery(text="份"))) == [first.document_id]
-    assert _ids(search(db_settings, SearchQuery(text="2025年"))) == [second.document_id]
-    assert _ids(search(db_settings, SearchQuery(text="96"))) == [second.document_id]
+
+    def find(text: str) -> list[int]:
+        return _ids(search(db_settings, SearchQuery(text=text), actor=staff.supervisor))
+
+    assert find("份") == [first.document_id]
+    assert find("2025年") == [second.document_id]
+    assert find("９６") == [second.document_id]  # full-width digits are digits
+    assert find("960") == []
 
 
-def test_table_cells_are_searchable(db_settings, file_document):
+def test_table_cells_are_searchable(db_settings, staff, file_document):
     stored = file_document("440307001", "2025", "各项指标完成情况见表1。",
                            rows=[["指标", "完成值"], ["孕环情检查受检率", "92.80%"]])
-    hits = search(db_settings, SearchQuery(text="受检率"))
+    hits = search(db_settings, SearchQuery(text="受检率"), actor=staff.supervisor)
     assert _ids(hits) == [stored.document_id]
     assert "【受检率】" in hits[0].snippet
 
 
-def test_filters_alone_and_with_text(db_settings, file_document):
+def test_simplified_and_traditional_find_each_other(db_settings, staff, file_document):
+    simplified = file_document("440307001", "2025", "全年走访流动人口1200户。")
+    traditional = file_document("440307001", "2025", "全年走訪流動人口1200戶，衞生服務到家。",
+                                script="traditional")
+    file_document("440307002", "2025", "组织孕检服务3次。")
+
+    def find(text: str, **filters: object) -> dict[int, Hit]:
+        hits = search(db_settings, SearchQuery(text=text, **filters), actor=staff.supervisor)
+        return {hit.document_id: hit for hit in hits}
+
+    for typed in ("流动人口", "流動人口", "走访流动人口"):
+        assert set(find(typed)) == {simplified.document_id, traditional.document_id}, typed
+    found = find("流动人口")
+    # Marked in the text as stored: each rendition in its own script.
+    assert "【流動人口】" in found[traditional.document_id].snippet
+    assert "【流动人口】" in found[simplified.document_id].snippet
+    # Hong Kong forms (衞) fold too; the script filter narrows to one rendition.
+    assert set(find("卫生服务")) == {traditional.document_id}
+    assert "【衞生服務】" in find("卫生服务")[traditional.document_id].snippet
+    assert set(find("流动人口", script="simplified")) == {simplified.document_id}
+
+
+def test_filters_alone_and_with_text(db_settings, staff, file_document, monkeypatch):
     street = file_document("440307001", "2025", "流动人口服务。")
     community = file_document("440307001001", "2025", "流动人口走访。")
     old = file_document("440307001001", "2024", "流动人口走访。")
@@ -118,7 +170,7 @@ def test_filters_alone_and_with_text(db_settings, file_document):
     elsewhere = file_document("440307002001", "2025", "流动人口服务。")
 
     def found(**filters) -> set[int]:
-        return set(_ids(search(db_settings, SearchQuery(**filters))))
+        return set(_ids(search(db_settings, SearchQuery(**filters), actor=staff.supervisor)))
 
     assert found(unit_code="440307001") == {street.document_id}
     assert found(unit_code="440307001", subtree=True) == {
@@ -128,68 +180,234 @@ def test_filters_alone_and_with_text(db_settings, file_document):
     assert found(kind="work_plan") == {plan.document_id}
     assert found(period="2024") == {old.document_id}
     assert found(text="流动人口", unit_code="440307002", subtree=True) == {elsewhere.document_id}
+    # Many units are filtered on the documents table instead of in the index: same hits.
+    monkeypatch.setattr(search_module, "MAX_UNIT_TOKENS", 1)
+    assert found(text="流动人口", unit_code="440307001", subtree=True) == {
+        street.document_id, community.document_id, old.document_id, plan.document_id}
+    monkeypatch.undo()
     assert found(text="走访", year=2025) == {community.document_id}
-    newest_first = search(db_settings, SearchQuery(year=2025))
+    assert found(text="走访", kind="work_plan") == set()
+    assert found(text="计划", kind="work_plan", period="2026") == {plan.document_id}
+    newest_first = search(db_settings, SearchQuery(year=2025), actor=staff.supervisor)
     assert _ids(newest_first) == [elsewhere.document_id, community.document_id,
                                   street.document_id]
     assert newest_first[0].snippet == "流动人口服务。"
-    assert len(search(db_settings, SearchQuery(limit=2))) == 2
+    assert len(search(db_settings, SearchQuery(limit=2), actor=staff.supervisor)) == 2
     with pytest.raises(NotFoundError, match="999"):
-        search(db_settings, SearchQuery(unit_code="999"))
+        search(db_settings, SearchQuery(unit_code="999"), actor=staff.supervisor)
 
 
-def test_only_the_latest_version_is_searched_unless_asked(db_settings, file_document):
+def test_only_the_latest_version_is_searched_unless_asked(db_settings, staff, file_document):
     first = file_document("440307001", "2025", "初稿提到孕检工作。")
     second = file_document("440307001", "2025", "定稿只写流动人口。")
     assert second.document_id == first.document_id and second.version == 2
-    assert search(db_settings, SearchQuery(text="孕检")) == []
-    older = search(db_settings, SearchQuery(text="孕检", all_versions=True))
-    assert [(h.document_id, h.version) for h in older] == [(first.document_id, 1)]
-    assert [h.version for h in search(db_settings, SearchQuery(unit_code="440307001"))] == [2]
+
+    def find(**asked) -> list[tuple[int, int]]:
+        hits = search(db_settings, SearchQuery(**asked), actor=staff.supervisor)
+        return [(hit.document_id, hit.version) for hit in hits]
+
+    assert find(text="孕检") == []
+    assert find(text="孕检", all_versions=True) == [(first.document_id, 1)]
+    assert find(unit_code="440307001") == [(first.document_id, 2)]
+    assert find(unit_code="440307001", all_versions=True) == [(first.document_id, 2),
+                                                               (first.document_id, 1)]
 
 
-def test_reindexing_a_version_replaces_its_text(db_settings, file_document):
+def test_reindexing_a_version_replaces_its_text(db_settings, staff, file_document):
     stored = file_document("440307001", "2025", "原文写的是孕检。")
+    version_id = _version_id(db_settings, stored)
     with session_scope(db_settings) as session:
-        version_id = session.scalar(sa.text("SELECT id FROM document_versions"))
-        index_version(session, version_id, "改为流动人口。")
-        index_version(session, version_id, "改为流动人口。")  # unchanged: a no-op
-    assert search(db_settings, SearchQuery(text="孕检")) == []
-    assert _ids(search(db_settings, SearchQuery(text="流动人口"))) == [stored.document_id]
+        index_version(session, version_id, "改为流動人口。")
+        index_version(session, version_id, "改为流動人口。")  # unchanged: a no-op
+    assert search(db_settings, SearchQuery(text="孕检"), actor=staff.supervisor) == []
+    (hit,) = search(db_settings, SearchQuery(text="流动人口"), actor=staff.supervisor)
+    assert (hit.document_id, hit.snippet) == (stored.document_id, "改为【流動人口】。")
     with session_scope(db_settings) as session, pytest.raises(NotFoundError):
         index_version(session, 12345, "无")
 
 
-def test_filing_filters_need_the_filing_columns(db_settings, file_document):
-    kept = file_document("440307001", "2025", "永久保存的总结。")
-    file_document("440307002", "2025", "定期保存的总结。")
-    engine = get_engine(db_settings)
-    columns = {c["name"] for c in sa.inspect(engine).get_columns("document_versions")}
-    if "retention" not in columns:
-        with pytest.raises(SearchError, match="retention"):
-            search(db_settings, SearchQuery(retention="Y"))
-        # What the filing migration adds; a fresh database URL is inspected afresh.
-        from wenshu.archive import search as search_module
+def test_clerks_and_supervisors_see_only_their_units(db_settings, staff, file_document):
+    own = file_document("440307001001", "2025", "东湖社区流动人口走访。")
+    street = file_document("440307001", "2025", "东城街道流动人口服务。")
+    other = file_document("440307002001", "2025", "西湖社区流动人口服务。")
 
-        with engine.begin() as conn:
-            for name in ("status", "retention", "archival_code"):
-                conn.execute(sa.text(f"ALTER TABLE document_versions ADD COLUMN {name} "
-                                     "VARCHAR(64)"))
-        search_module._filing_cache.clear()
-    with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE document_versions SET status = 'filed', retention = 'Y', "
-                             "archival_code = '0194-WS·2025-Y-BGS-0001' WHERE document_id = :d"),
-                     {"d": kept.document_id})
-    hits = search(db_settings, SearchQuery(text="总结", retention="Y"))
-    assert _ids(hits) == [kept.document_id]
-    assert (hits[0].status, hits[0].archival_code) == ("filed", "0194-WS·2025-Y-BGS-0001")
-    assert _ids(search(db_settings, SearchQuery(archival_code="0194-WS·2025"))) == [
+    def found(actor, **asked) -> set[int]:
+        return set(_ids(search(db_settings, SearchQuery(**asked), actor=actor)))
+
+    everything = {own.document_id, street.document_id, other.document_id}
+    assert found(staff.supervisor, text="流动人口") == everything
+    assert found(staff.supervisor) == everything  # drafts too
+    assert found(staff.clerk, text="流动人口") == {own.document_id}
+    assert found(staff.clerk) == {own.document_id}
+    assert found(staff.clerk, text="服务") == set()
+    # A subtree that holds the clerk's unit is narrowed to it.
+    assert found(staff.clerk, text="流动人口", unit_code="440307", subtree=True) == {
+        own.document_id}
+    with pytest.raises(AccessDenied, match="440307002"):
+        search(db_settings, SearchQuery(text="流动人口", unit_code="440307002", subtree=True),
+               actor=staff.clerk)
+    (refusal,) = events(db_settings, outcome="refused")
+    assert (refusal.agent, refusal.action) == (staff.clerk.name, "view")
+
+
+@pytest.mark.soffice
+def test_archivists_see_filed_records_never_drafts(db_settings, staff, file_document,
+                                                   real_pdf):  # noqa: F811
+    # Filed, then corrected and filed again: version 1 superseded, version 2 filed.
+    corrected = file_document("440307001", "2025", "初稿：流动人口走访。", pdf=real_pdf)
+    file_version(db_settings, corrected.document_id, actor=staff.supervisor, retention="D30")
+    file_document("440307001", "2025", "更正：流动人口走访1200户。", pdf=real_pdf)
+    second = file_version(db_settings, corrected.document_id, actor=staff.supervisor,
+                          retention="D30", reason="补录台账")
+    # Filed, then a newer draft not filed yet.
+    pending = file_document("440307002", "2025", "已归档：流动人口服务。", pdf=real_pdf)
+    filed = file_version(db_settings, pending.document_id, actor=staff.supervisor)
+    file_document("440307002", "2025", "新草稿：流动人口服务管理。", pdf=real_pdf)
+    draft = file_document("440307900", "2025", "草稿：流动人口宣传。", pdf=real_pdf)
+
+    def found(actor, **asked) -> list[tuple[int, int, str]]:
+        hits = search(db_settings, SearchQuery(**asked), actor=actor)
+        return sorted((hit.document_id, hit.version, hit.status) for hit in hits)
+
+    records = [(corrected.document_id, 2, "filed"), (pending.document_id, 1, "filed")]
+    assert found(staff.archivist, text="流动人口") == records
+    assert found(staff.archivist) == records
+    assert found(staff.archivist, text="草稿") == []
+    assert found(staff.archivist, text="初稿", all_versions=True) == [
+        (corrected.document_id, 1, "superseded")]
+    assert found(staff.archivist, status="draft") == []
+    assert found(staff.supervisor, text="流动人口") == [
+        (corrected.document_id, 2, "filed"), (pending.document_id, 2, "draft"),
+        (draft.document_id, 1, "draft")]
+    # Filing data: retention and 档号 (or its beginning).
+    assert found(staff.archivist, retention="D30", text="流动人口") == [
+        (corrected.document_id, 2, "filed")]
+    (hit,) = search(db_settings, SearchQuery(archival_code=filed.archival_code),
+                    actor=staff.archivist)
+    assert (hit.document_id, hit.archival_code, hit.retention) == (
+        pending.document_id, filed.archival_code, "Y")
+    assert found(staff.archivist, archival_code="0194-WS·2025-D30") == [
+        (corrected.document_id, 2, "filed")]
+    assert second.archival_code.startswith("0194-WS·2025-D30")
+
+
+def test_an_unindexed_version_is_found_by_its_filters_not_its_text(db_settings, staff,
+                                                                    file_document):
+    gone = file_document("440307001", "2024", "销毁前写着孕检工作。")
+    kept = file_document("440307001", "2025", "保留的孕检工作总结。")
+    version_id = _version_id(db_settings, gone)
+
+    with pytest.raises(RuntimeError), session_scope(db_settings) as session:
+        unindex_version(session, version_id)
+        raise RuntimeError("the caller's transaction fails")
+    assert len(search(db_settings, SearchQuery(text="孕检"), actor=staff.supervisor)) == 2
+
+    with session_scope(db_settings) as session:
+        unindex_version(session, version_id)
+        unindex_version(session, version_id)  # already out: nothing to do
+    assert _ids(search(db_settings, SearchQuery(text="孕检"), actor=staff.supervisor)) == [
         kept.document_id]
-    assert _ids(search(db_settings, SearchQuery(status="filed", year=2025))) == [kept.document_id]
+    (hit,) = search(db_settings, SearchQuery(unit_code="440307001", year=2024),
+                    actor=staff.supervisor)
+    assert (hit.document_id, hit.snippet) == (gone.document_id, "")
+    # The index is left sound: the version can be indexed again and found.
+    with session_scope(db_settings) as session:
+        index_version(session, version_id, "重新索引的孕检工作。")
+    assert len(search(db_settings, SearchQuery(text="孕检"), actor=staff.supervisor)) == 2
+    with session_scope(db_settings) as session, pytest.raises(NotFoundError):
+        unindex_version(session, 12345)
 
 
-def test_queries_without_searchable_characters_are_refused(db_settings):
+def test_queries_without_searchable_characters_are_refused(db_settings, staff):
     with pytest.raises(SearchError, match="nothing to search"):
-        search(db_settings, SearchQuery(text="，。！"))
+        search(db_settings, SearchQuery(text="，。！"), actor=staff.supervisor)
     with pytest.raises(SearchError, match="limit"):
-        search(db_settings, SearchQuery(limit=0))
+        search(db_settings, SearchQuery(limit=0), actor=staff.supervisor)
+
+
+# -- the migration ---------------------------------------------------------------
+
+
+def _migrate(settings: Settings, revision: str, *, down: bool = False) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(files("wenshu") / "migrations"))
+    config.set_main_option("sqlalchemy.url", settings.db_url.replace("%", "%%"))
+    with get_engine(settings).begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def _old_index(settings: Settings, phrase: str) -> set[int]:
+    """Version ids 0006's index finds for a phrase of its (unfolded) bigrams."""
+    with get_engine(settings).connect() as conn:
+        if conn.dialect.name == "postgresql":
+            rows = conn.execute(sa.text(
+                "SELECT version_id FROM search_texts "
+                "WHERE tokens @@ to_tsquery('simple', :q)"), {"q": " <-> ".join(phrase.split())})
+        else:
+            rows = conn.execute(sa.text("SELECT rowid FROM search_fts WHERE search_fts MATCH :q"),
+                                {"q": f'"{phrase}"'})
+        return {row[0] for row in rows}
+
+
+def test_migration_reindexes_existing_versions_and_downgrades(db_settings, staff,
+                                                              file_document):
+    simplified = file_document("440307001", "2025", "全年走访流动人口1200户。")
+    corrected = file_document("440307001", "2025", "第二版：流动人口登记。")
+    traditional = file_document("440307002", "2025", "全年走訪流動人口。", script="traditional")
+    first, second, other = (_version_id(db_settings, stored)
+                            for stored in (simplified, corrected, traditional))
+
+    _migrate(db_settings, "0006", down=True)
+    # 0006's index: unfolded tokens, and which version is each document's latest.
+    assert _old_index(db_settings, "流动 动人 人口") == {first, second}
+    assert _old_index(db_settings, "流動 動人 人口") == {other}
+    with get_engine(db_settings).connect() as conn:
+        latest = dict(conn.execute(sa.text("SELECT version_id, is_latest FROM search_texts")).all())
+    assert latest == {first: False, second: True, other: True}
+
+    _migrate(db_settings, "head")
+    hits = search(db_settings, SearchQuery(text="流动人口"), actor=staff.supervisor)
+    assert sorted((h.document_id, h.version) for h in hits) == [
+        (simplified.document_id, 2), (traditional.document_id, 1)]
+    (hit,) = search(db_settings, SearchQuery(text="流动人口", unit_code="440307002"),
+                    actor=staff.supervisor)
+    assert "【流動人口】" in hit.snippet
+    assert search(db_settings, SearchQuery(text="走访", all_versions=True, year=2025,
+                                           script="simplified"), actor=staff.supervisor)[0] \
+        .version == 1
+    # Index entries stay removable after the rebuild (SQLite repeats the tokens to delete).
+    with session_scope(db_settings) as session:
+        unindex_version(session, other)
+    assert _ids(search(db_settings, SearchQuery(text="流动人口"), actor=staff.supervisor)) == [
+        simplified.document_id]
+
+
+# -- the command line --------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_archive(wenshu: Callable[..., str], tmp_path: Path,
+                monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., str]]:
+    """``wenshu`` over the small tree with a clerk of 东湖社区 acting and two documents."""
+    from tests import office_data
+
+    wenshu("units", "import", str(office_data.write_units(tmp_path)))
+    wenshu("users", "add", "办事员王五", "--role", "clerk", "--unit", "440307001001")
+    settings = get_settings()
+    for unit, text in (("440307001001", "全年走訪流動人口1200戶。"),
+                       ("440307002001", "全年走访流动人口800户。")):
+        docx = _write_docx(tmp_path / f"{unit}.docx", [text])
+        Archive(settings).store(DocumentKey("year_summary", unit, "2025"), title="工作总结",
+                                files={"docx": docx}, template_name="t.docx",
+                                template_sha256="t", input_sha256=unit)
+    monkeypatch.setenv("WENSHU_USER", "办事员王五")
+    get_settings.cache_clear()
+    yield wenshu
+
+
+def test_cli_search_as_the_acting_user(cli_archive):
+    found = cli_archive("archive", "search", "流动人口")
+    assert "1 document(s)" in found and "440307001001" in found and "440307002001" not in found
+    refused = cli_archive("archive", "search", "流动人口", "--unit", "440307002", expect=1)
+    assert "refused" in refused

@@ -36,13 +36,25 @@ inspect_app = typer.Typer(help="Inspections (检查): self-inspection reports (�
                           no_args_is_help=True)
 plan_app = typer.Typer(help="Plans: work plans (工作计划), campaign plans (实施方案).",
                        no_args_is_help=True)
-for sub, name in ((units_app, "units"), (ledger_app, "ledger"), (figures_app, "figures"),
+users_app = typer.Typer(help="Users and their roles (clerk, supervisor, archivist).",
+                        no_args_is_help=True)
+for sub, name in ((users_app, "users"), (units_app, "units"), (ledger_app, "ledger"), (figures_app, "figures"),
                   (targets_app, "targets"), (summary_app, "summary"), (archive_app, "archive"),
                   (templates_app, "templates"), (plan_app, "plan"), (inspect_app, "inspect")):
     app.add_typer(sub, name=name)
+checklists_app = typer.Typer(help="Inspection checklists (检查评分标准).", no_args_is_help=True)
+app.add_typer(checklists_app, name="checklists")
 
 console = Console()
 MAX_ERRORS_SHOWN = 50
+
+
+@app.callback()
+def _main(user: Annotated[str | None, typer.Option(
+        "--user", help="Act as this user (default: WENSHU_USER).")] = None) -> None:
+    if user:
+        # The process-wide settings, so flows run in this process act as the same user.
+        get_settings().user = user
 
 
 @contextmanager
@@ -101,6 +113,36 @@ def _import(importer: Callable[..., ImportResult], files: list[Path], **kwargs: 
             failed = True  # each file stands alone: go on with the next one
     if failed:
         raise typer.Exit(1)
+
+
+@users_app.command("add")
+def users_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="clerk, supervisor or archivist.")],
+    unit: Annotated[str | None, typer.Option(
+        help="The unit they act for (with the units under it); not needed for an archivist."
+    )] = None,
+) -> None:
+    """Add a user, or change an existing user's role and unit."""
+    from wenshu.access import add_user
+
+    settings = _settings()
+    with _reported():
+        actor = add_user(settings, name, role, unit)
+    console.print(f"{actor.name}: {actor.role}" + (f" of unit {actor.unit_code}"
+                                                     if actor.unit_code else ""))
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Every user with their role and unit."""
+    from wenshu.access import ROLE_LABELS, list_users
+
+    table = Table("name", "role", "unit")
+    for actor in list_users(_settings()):
+        table.add_row(actor.name, f"{actor.role} {ROLE_LABELS[actor.role]}",
+                      actor.unit_code or "all (filed records)")
+    console.print(table)
 
 
 @units_app.command("import")
@@ -367,40 +409,51 @@ def inspect_self(
 @archive_app.command("list")
 def archive_list(
     unit: str | None = None, year: int | None = None, kind: str | None = None,
+    limit: Annotated[int, typer.Option(min=1, help="Most documents to show.")] = 500,
 ) -> None:
-    """List archived documents (latest version of each)."""
-    from wenshu.archive import Archive
+    """List the archived documents you may see (latest version of each, newest first)."""
+    from wenshu.access import resolve_actor
+    from wenshu.archive.search import SearchQuery, search
 
     settings = _settings()
-    table = Table("id", "kind", "unit", "period", "title", "ver", "created (UTC)")
-    for item in Archive(settings).list_latest(unit_code=unit, year=year, kind=kind):
-        key = item.key
-        script = "" if key.script == "simplified" else key.script
-        period = " ".join(part for part in (key.period, key.topic, script) if part)
-        table.add_row(str(item.document_id), key.kind, key.unit_code, period, item.title,
-                      str(item.version), item.created_at.strftime("%Y-%m-%d %H:%M"))
+    with _reported():
+        hits = search(settings, SearchQuery(unit_code=unit, year=year, kind=kind, limit=limit),
+                      actor=resolve_actor(settings))
+    table = Table("id", "kind", "unit", "period", "title", "ver", "status", "档号")
+    for hit in hits:
+        script = "" if hit.script == "simplified" else hit.script
+        period = " ".join(part for part in (hit.period, hit.topic, script) if part)
+        table.add_row(str(hit.document_id), hit.kind, hit.unit_code, period, hit.title,
+                      str(hit.version), hit.status or "", hit.archival_code or "")
     console.print(table)
 
 
 @archive_app.command("show")
 def archive_show(document_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
-    """Every version of a document with its provenance and file digests."""
-    from wenshu.archive import Archive
+    """The versions of a document you may see: provenance, filing state, file digests."""
+    from wenshu.access import resolve_actor
+    from wenshu.archive.reading import view_document
 
     settings = _settings()
     with _reported():
-        versions = Archive(settings).versions(document_id)
-    first = versions[0]
-    key = first.key
-    console.print(f"[bold]{first.title}[/bold]  ({key.kind}, unit {key.unit_code}, "
+        versions = view_document(settings, document_id, actor=resolve_actor(settings))
+    key = versions[0].key
+    console.print(f"[bold]{versions[0].title}[/bold]  ({key.kind}, unit {key.unit_code}, "
                   f"period {key.period}{', ' + key.topic if key.topic else ''}, {key.script})")
     for v in versions:
-        console.print(f"\nversion {v.version}  created {v.created_at.isoformat()}  "
-                      f"flow run {v.flow_run_id or '—'}")
+        console.print(f"\nversion {v.version}  [bold]{v.status}[/bold]  "
+                      f"created {v.created_at.isoformat()}  flow run {v.flow_run_id or '—'}")
+        if v.archival_code:
+            console.print(f"  档号 {v.archival_code}  filed {v.filed_at:%Y-%m-%d %H:%M} "
+                          f"by {v.filed_by}" + (f"  ({v.change_reason})" if v.change_reason
+                                                else ""))
+        if v.disposed_at:
+            console.print(f"  disposed {v.disposed_at:%Y-%m-%d} by {v.disposed_by}: "
+                          f"{v.disposal_reason}")
         console.print(f"  template {v.template_name}  sha256 {v.template_sha256}")
         console.print(f"  input data sha256 {v.input_sha256}")
         for f in v.files.values():
-            console.print(f"  {f.format:4} {f.size:>8} B  sha256 {f.sha256}  {f.path}")
+            console.print(f"  {f.format:9} {f.size:>8} B  sha256 {f.sha256}  {f.path}")
 
 
 @archive_app.command("search")
@@ -413,20 +466,22 @@ def archive_search(
     period: Annotated[str | None, typer.Option(help="Exact period: 2025, 2025H1 …")] = None,
     kind: Annotated[str | None, typer.Option(help="Document kind, e.g. year_summary.")] = None,
     retention: Annotated[str | None, typer.Option(help="保管期限: Y, D30 or D10.")] = None,
-    status: Annotated[str | None, typer.Option(help="draft, filed or superseded.")] = None,
+    status: Annotated[str | None, typer.Option(help="draft, filed, superseded or disposed.")] = None,
     code: Annotated[str | None, typer.Option(help="档号, or its beginning.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="Most hits to show.")] = 20,
 ) -> None:
     """Find archived documents by unit, period, kind, filing data and Chinese full text."""
     from rich.text import Text
 
+    from wenshu.access import resolve_actor
     from wenshu.archive.search import SearchQuery, search
 
     settings = _settings()
     with _reported():
         hits = search(settings, SearchQuery(
             text=text, unit_code=unit, subtree=subtree, year=year, period=period, kind=kind,
-            retention=retention, status=status, archival_code=code, limit=limit))
+            retention=retention, status=status, archival_code=code, limit=limit),
+            actor=resolve_actor(settings))
     if not hits:
         console.print("No documents found.")
         return
@@ -450,34 +505,165 @@ def archive_file(
         help="Why this version corrects the filed one (required for a correction).")] = None,
 ) -> None:
     """File a version (归档): give it its 档号, stamp the 归档章 on a copy of its PDF."""
-    import getpass
-
+    from wenshu.access import resolve_actor
     from wenshu.archive.filing import file_version
 
     settings = _settings()
     with _reported():
-        record = file_version(settings, document_id, version, retention=retention,
-                              reason=reason, agent=getpass.getuser())
+        record = file_version(settings, document_id, version, actor=resolve_actor(settings),
+                              retention=retention, reason=reason)
     console.print(f"filed version {record.version} as {record.archival_code}")
     if record.supersedes_version is not None:
         console.print(f"supersedes version {record.supersedes_version}: {record.change_reason}")
     console.print(f"stamped PDF: {record.files['pdf_filed'].path}")
 
 
+@archive_app.command("verify")
+def archive_verify(
+    year: Annotated[int | None, typer.Option(help="Only the records of this 年度.")] = None,
+) -> None:
+    """四性检测: authenticity, integrity, usability and security of the archive (archivists)."""
+    from wenshu.access import resolve_actor
+    from wenshu.archive.verify import PROPERTIES, verify_archive
+
+    settings = _settings()
+    with _reported():
+        report = verify_archive(settings, actor=resolve_actor(settings), year=year)
+    for prop, results in report.by_property().items():
+        table = Table("check", "checked", "problems", title=f"{PROPERTIES[prop]} {prop}")
+        for r in results:
+            table.add_row(r.check.label, str(r.checked),
+                          "[green]0[/green]" if r.ok else f"[red]{r.problems}[/red]")
+        console.print(table)
+    if report.recovered:
+        console.print(f"removed {len(report.recovered)} leftover(s) of interrupted filings: "
+                      + ", ".join(report.recovered))
+    if report.problems:
+        console.print(f"[bold red]{len(report.problems)} problem(s)[/bold red]")
+        for p in report.problems:
+            # One unbroken line each: paths and digests stay whole for copying.
+            wanted = f" (expected {p.expected}, actual {p.actual or '—'})" if p.expected else ""
+            console.print(f"{p.check}: {p.subject}: {p.message}{wanted}", soft_wrap=True,
+                          markup=False, highlight=False)
+    scope = f"年度 {year}" if year is not None else "the whole archive"
+    console.print(f"{scope}: {'[green]passed[/green]' if report.ok else '[red]failed[/red]'} "
+                  f"in {report.seconds:.2f} s (audit event {report.event_id})")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 @archive_app.command("get")
 def archive_get(
     document_id: Annotated[int, typer.Argument(metavar="ID")],
     to: Annotated[Path, typer.Option(help="Target file or folder.")],
-    format: Annotated[str, typer.Option(help="docx or pdf")] = "pdf",
+    format: Annotated[str, typer.Option(help="docx, pdf, pdf_filed (stamped) or dat46.")] = "pdf",
     version: Annotated[int | None, typer.Option(help="Default: the latest.")] = None,
 ) -> None:
     """Copy an archived file out, after checking its SHA-256 against the record."""
-    from wenshu.archive import Archive
+    from wenshu.access import resolve_actor
+    from wenshu.archive.reading import download
 
     settings = _settings()
     with _reported():
-        target = Archive(settings).export(document_id, format, to, version)
+        target = download(settings, document_id, format, to, actor=resolve_actor(settings),
+                          version=version)
     console.print(f"written {target} (checksum verified)")
+
+
+@archive_app.command("export")
+def archive_export(
+    year: Annotated[int, typer.Option(help="The 年度 to transfer.")],
+    to: Annotated[Path, typer.Option(help="Folder the package is written to.")],
+) -> None:
+    """Write the year's transfer package (移交): catalogue, filed PDF/A, metadata, manifest."""
+    from wenshu.access import resolve_actor
+    from wenshu.archive.transfer import export_year
+
+    settings = _settings()
+    with _reported():
+        package = export_year(settings, year, to, actor=resolve_actor(settings))
+    console.print(f"written {package.path}: {package.documents} documents, "
+                  f"{package.pages} pages, {package.members} files")
+    console.print(f"SHA-256 {package.sha256}")
+
+
+@archive_app.command("import")
+def archive_import(
+    package: Annotated[Path, typer.Argument(metavar="PACKAGE", help="A transfer package .zip.")],
+) -> None:
+    """Import a transfer package: checked against its manifest, added in one transaction."""
+    from wenshu.access import resolve_actor
+    from wenshu.archive.transfer import import_package
+
+    settings = _settings()
+    with _reported():
+        summary = import_package(settings, package, actor=resolve_actor(settings))
+    console.print(f"imported {summary.documents} documents of fonds {summary.fonds}, "
+                  f"{summary.year} ({summary.units_created} units created)")
+
+
+@archive_app.command("due")
+def archive_due(
+    on: Annotated[str | None, typer.Option(help="As of this date, YYYY-MM-DD (default today).")
+                  ] = None,
+) -> None:
+    """Records past their retention period (到期档案), for an archivist to appraise."""
+    from wenshu.access import resolve_actor
+    from wenshu.archive.retention import due_records
+
+    settings = _settings()
+    with _reported():
+        records = due_records(settings, actor=resolve_actor(settings), on=_parse_date(on))
+    if not records:
+        console.print("No records are past their retention period.")
+        return
+    table = Table("id", "ver", "档号", "题名", "unit", "保管期限", "due since",
+                  title=f"{len(records)} record(s) past retention")
+    for r in records:
+        table.add_row(str(r.document_id), str(r.version), r.archival_code, r.title, r.unit_code,
+                      r.retention, r.due_on.isoformat())
+    console.print(table)
+
+
+@archive_app.command("dispose")
+def archive_dispose(
+    document_id: Annotated[int, typer.Argument(metavar="ID")],
+    version: Annotated[int, typer.Option(help="The filed version to dispose of.")],
+    reason: Annotated[str, typer.Option(help="Why (e.g. the appraisal decision).")],
+) -> None:
+    """Destroy a record past retention (销毁), keeping its catalogue entry (archivists)."""
+    from wenshu.access import resolve_actor
+    from wenshu.archive.retention import dispose
+
+    settings = _settings()
+    with _reported():
+        record = dispose(settings, document_id, version, actor=resolve_actor(settings),
+                         reason=reason)
+    console.print(f"disposed of {record.archival_code}; its catalogue entry remains")
+
+
+@archive_app.command("log")
+def archive_log(
+    action: Annotated[str | None, typer.Option(help="file, view, download, export, verify, "
+                                                    "dispose …")] = None,
+    target: Annotated[str | None, typer.Option(help="A 档号, document:ID, year:YYYY …")] = None,
+    agent: Annotated[str | None, typer.Option(help="Who acted.")] = None,
+    refused: Annotated[bool, typer.Option(help="Only refused actions.")] = False,
+    limit: Annotated[int, typer.Option(min=1, help="The most recent N events.")] = 50,
+) -> None:
+    """The audit log (审计日志): who did what to which record, when, with what outcome."""
+    from wenshu.archive.audit import ACTION_LABELS, events
+
+    settings = _settings()
+    table = Table("#", "time (UTC)", "agent", "action", "outcome", "target", "detail")
+    for e in events(settings, action=action, target=target, agent=agent,
+                    outcome="refused" if refused else None, limit=limit):
+        colour = {"ok": "green", "refused": "red", "failed": "yellow"}[e.outcome]
+        detail = e.detail.get("reason") or ", ".join(f"{k}={v}" for k, v in e.detail.items())
+        table.add_row(str(e.id), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.agent,
+                      f"{e.action} {ACTION_LABELS[e.action]}", f"[{colour}]{e.outcome}[/{colour}]",
+                      e.target, str(detail)[:80])
+    console.print(table)
 
 
 @templates_app.command("check")
@@ -505,6 +691,76 @@ def templates_check(
     console.print(f"{file.name}: {errors} error(s), {len(problems) - errors} warning(s)")
     if errors:
         raise typer.Exit(1)
+
+
+@checklists_app.command("check")
+def checklists_check(file: Annotated[str, typer.Argument(
+        metavar="FILE", help="A checklist file (.yaml) or a shipped checklist's name.")]) -> None:
+    """Validate a checklist and list what each item reads from."""
+    from wenshu.models.catalogue import load_catalogue
+    from wenshu.models.checklist import (
+        check_catalogue,
+        item_sources,
+        load_checklist,
+        plain_number,
+        resolve_checklist,
+    )
+
+    settings = get_settings()
+    with _reported():
+        path = resolve_checklist(file)
+        checklist = load_checklist(path)
+        catalogue = load_catalogue(settings.catalogue_dir)
+        check_catalogue(checklist, catalogue, str(path))
+        sources = item_sources(checklist, catalogue)
+    say = lambda text: console.print(text, soft_wrap=True, markup=False, highlight=False)  # noqa: E731
+    grades = ", ".join(f"{g.label} ≥{plain_number(g.min_points)}" for g in checklist.grades)
+    say(f"{path.name}: {checklist.key} 《{checklist.title}》, {len(checklist.sections)} sections, "
+        f"{len(sources)} items, {plain_number(checklist.max_points)} points; "
+        f"grades: {grades or 'none'}")
+    for section in checklist.sections:
+        say(f"{section.title} ({plain_number(section.max_points)} points)")
+        for source in (s for s in sources if s.section == section.title):
+            veto = f"  [{source.veto}]" if source.veto else ""
+            say(f"  {source.key}  {source.label}  {plain_number(source.points)} points{veto}")
+            say(f"      reads: {source.reads}")
+            if source.standard:
+                say(f"      standard: {source.standard}")
+    say(f"{path.name}: OK")
+
+
+def _unit_codes(values: list[str]) -> list[str]:
+    """Unit codes given as repeated options or separated by commas or spaces."""
+    import re
+
+    return [code for value in values for code in re.split(r"[,，\s]+", value) if code]
+
+
+@inspect_app.command("sheet")
+def inspect_sheet(
+    checklist: Annotated[str, typer.Option(
+        help="A shipped checklist's name (model_community …) or a checklist file.")],
+    units: Annotated[list[str], typer.Option(
+        "--units", help="Unit codes to inspect (repeat the option, or separate with commas).")],
+    out: Annotated[Path | None, typer.Option(
+        help="The sheet to write (.xlsx); default <checklist>_检查记录表.xlsx here.")] = None,
+) -> None:
+    """Write the sheet inspectors fill in on site: one row per unit and observed item."""
+    from wenshu.ingest.findings import unit_names, write_findings_sheet
+    from wenshu.models.checklist import load_checklist, resolve_checklist
+
+    if out is not None and out.suffix.lower() != ".xlsx":
+        raise typer.BadParameter(f"the sheet is an .xlsx file, not {out.name}")
+    settings = _settings()
+    with _reported():
+        loaded = load_checklist(resolve_checklist(checklist))
+        with session_scope(settings) as session:
+            named = unit_names(session, _unit_codes(units))
+        target = out or Path(f"{loaded.key}_检查记录表.xlsx")
+        write_findings_sheet(target, loaded, named)
+    console.print(f"{target}: {len(named)} unit(s) × {len(loaded.observed)} observed item(s) "
+                  f"= {len(named) * len(loaded.observed)} rows to fill in", soft_wrap=True,
+                  markup=False, highlight=False)
 
 
 @app.command()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from wenshu.settings import Settings
@@ -58,3 +59,23 @@ def session_scope(settings: Settings) -> Iterator[Session]:
     factory = sessionmaker(get_engine(settings), expire_on_commit=False)
     with factory() as session, session.begin():
         yield session
+
+
+@contextmanager
+def write_scope(settings: Settings) -> Iterator[Session]:
+    """Like :func:`session_scope`, holding SQLite's write lock from the first statement.
+
+    SQLite's deferred BEGIN lets two writers read the same row and then fail to
+    upgrade their locks; IMMEDIATE queues them up front. PostgreSQL callers lock
+    the rows they read (``FOR UPDATE``) instead.
+    """
+    factory = sessionmaker(get_engine(settings), expire_on_commit=False)
+    with factory() as session, session.begin():
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(text("BEGIN IMMEDIATE"))
+        yield session
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored time in UTC; SQLite hands back the UTC times it was given without their zone."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

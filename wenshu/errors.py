@@ -81,3 +81,11 @@ class ChecklistError(WenshuError):
 
 class CampaignSpecError(WenshuError):
     """A campaign spec file is malformed or names units or indicators that do not exist."""
+
+
+class AccessError(WenshuError):
+    """No user, an unknown user, or a user record that cannot be made."""
+
+
+class AccessDenied(AccessError):
+    """The user's role or unit does not allow the action; the refusal is in the audit log."""

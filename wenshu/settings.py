@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     pdf_timeout_seconds: float = 120.0
     # 全宗号 (fonds code) and the issuing unit's defaults used on documents.
     fonds: str = "0194"
+    # Who is acting (a user name in the database); the CLI's --user overrides it.
+    user: str | None = None
 
     @property
     def db_url(self) -> str:

@@ -40,7 +40,7 @@ def checked_campaign(settings: Settings, unit_code: str, spec_file: Path) -> Cam
 def campaign_plan(unit_code: str, spec_file: str, issued_on: date | None = None,
                   signature_unit: str | None = None,
                   letterhead: dict[str, Any] | None = None,
-                  script: str = "simplified") -> list[Outcome]:
+                  script: str = "simplified", user: str | None = None) -> list[Outcome]:
     """Generate and archive the 实施方案 of the campaign ``spec_file`` describes, for a unit.
 
     The document's period is the campaign's year and its topic the campaign's code;
@@ -50,4 +50,5 @@ def campaign_plan(unit_code: str, spec_file: str, issued_on: date | None = None,
     options = document_options(issued_on, None, signature_unit, letterhead,
                                spec=spec.model_dump(mode="json"), topic=spec.code,
                                script=script)
-    return generate_documents(CAMPAIGN_PLAN, unit_code, Period.year(spec.year), options=options)
+    return generate_documents(CAMPAIGN_PLAN, unit_code, Period.year(spec.year), options=options,
+                              user=user)

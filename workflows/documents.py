@@ -20,6 +20,7 @@ from prefect import task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
+from wenshu.access import authorize, resolve_actor
 from wenshu.compute.load import load_snapshot
 from wenshu.compute.snapshot import Snapshot
 from wenshu.db import session_scope
@@ -92,9 +93,14 @@ def document_options(issued_on: date | None, narrative_files: list[str] | None,
 
 def generate_documents(kind: DocumentKind, unit_code: str, period: Period, *,
                        all_levels: bool = False, levels: list[str] | None = None,
-                       options: DocumentOptions) -> list[Outcome]:
-    """Generate and archive ``kind`` for a unit (and its subtree); run inside a flow."""
+                       options: DocumentOptions, user: str | None = None) -> list[Outcome]:
+    """Generate and archive ``kind`` for a unit (and its subtree); run inside a flow.
+
+    ``user`` (default: the settings' user) must be a clerk or supervisor of the unit.
+    """
     settings = get_settings()
+    authorize(settings, resolve_actor(settings, user), "generate", unit_code,
+              target=f"{kind.key}:{unit_code}:{period.code}")
     catalogue = load_catalogue(settings.catalogue_dir)
     snapshot = load(settings, unit_code, kind.snapshot_year(period))
     units = select_units(snapshot, all_levels, tuple(levels or ()))

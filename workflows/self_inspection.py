@@ -9,10 +9,13 @@ from typing import Any
 import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
 from prefect import flow
 
+from wenshu.db import session_scope
 from wenshu.generators.self_inspection import SELF_INSPECTION, inspection_spec
+from wenshu.ingest.findings import archive_holdings
 from wenshu.models.catalogue import load_catalogue
 from wenshu.models.checklist import (
     Answer,
+    ArchiveItem,
     Checklist,
     ChecklistError,
     check_catalogue,
@@ -44,7 +47,7 @@ def self_inspection(unit_code: str, year: int, checklist_file: str | None = None
                     signature_unit: str | None = None,
                     narrative_files: list[str] | None = None,
                     letterhead: dict[str, Any] | None = None,
-                    script: str = "simplified") -> list[Outcome]:
+                    script: str = "simplified", user: str | None = None) -> list[Outcome]:
     """Generate and archive a unit's 自查报告 for ``year``.
 
     ``checklist_file`` is a checklist YAML path or a shipped checklist's name (default:
@@ -57,7 +60,13 @@ def self_inspection(unit_code: str, year: int, checklist_file: str | None = None
     checklist = load_checklist(path)
     check_catalogue(checklist, load_catalogue(settings.catalogue_dir), str(path))
     answers = _answers(answers_file, checklist, unit_code, year)
+    holdings = None
+    if any(isinstance(item, ArchiveItem) for item in checklist.items):
+        # Archive items judge what the unit holds in the archive for the year.
+        with session_scope(settings) as session:
+            holdings = archive_holdings(session, [unit_code], year)[unit_code]
     options = document_options(issued_on, narrative_files, signature_unit, letterhead,
-                               script=script, spec=inspection_spec(checklist, answers),
+                               script=script, spec=inspection_spec(checklist, answers, holdings),
                                topic=checklist.key)
-    return generate_documents(SELF_INSPECTION, unit_code, Period.year(year), options=options)
+    return generate_documents(SELF_INSPECTION, unit_code, Period.year(year), options=options,
+                              user=user)

@@ -18,7 +18,7 @@ def work_plan(unit_code: str, period: str, all_levels: bool = False,
               levels: list[str] | None = None, issued_on: date | None = None,
               narrative_files: list[str] | None = None, signature_unit: str | None = None,
               letterhead: dict[str, Any] | None = None,
-              script: str = "simplified") -> list[Outcome]:
+              script: str = "simplified", user: str | None = None) -> list[Outcome]:
     """Generate and archive the 工作计划 for ``period`` ("2026" or "2026Q1") of a unit.
 
     The plan reads the year before ``period`` (targets signed for the plan's year
@@ -30,4 +30,5 @@ def work_plan(unit_code: str, period: str, all_levels: bool = False,
         WORK_PLAN, unit_code, plan_period(period), all_levels=all_levels, levels=levels,
         options=document_options(issued_on, narrative_files, signature_unit, letterhead,
                                  script=script),
+        user=user,
     )

@@ -1,15 +1,26 @@
 """Scoring a checklist for one unit and year: each item's figure, result and points.
 
 Pure code over a :class:`~wenshu.compute.summary.Rollup` (ledger totals and base figures
-of the unit's subtree) and the unit's answers. An item is met, partly met (its figure
-falls within one of its bands: part of the points) or missed (no points); text items
-are not judged. A veto item not met withholds every grade.
+of the unit's subtree), the answers to the observed items, and what the unit holds in
+the archive (a plain mapping, see :data:`ArchiveHoldings`). An item is met, partly met
+(its figure falls within one of its bands, or an inspector's score below full marks:
+part of the points) or missed (no points); text items are not judged.
+
+Grades: the total earns the highest grade whose bar it reaches. A veto item (一票否决)
+not met caps the grade at its ``veto_cap`` (None: no grade at all); with several
+vetoes failed, the lowest cap holds.
+
+Every item not fully met becomes a :class:`Finding`: the evidence (the figure against
+its standard, the documents missing, the inspector's note) and the rectification
+(整改意见) due a number of days after the inspection. :func:`follow_up` sets the next
+inspection's score beside the previous one: which findings were put right (整改到位).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -18,7 +29,11 @@ from wenshu.compute.summary import Rollup
 from wenshu.models.catalogue import Catalogue, TargetSpec
 from wenshu.models.checklist import (
     ActivityItem,
+    AnswerError,
     Answer,
+    AnyItem,
+    ArchiveItem,
+    ArchiveRequirement,
     Checklist,
     ChecklistError,
     ChecklistItem,
@@ -26,9 +41,33 @@ from wenshu.models.checklist import (
     IndicatorItem,
     ObservedItem,
     Section,
+    parse_answer,
+    plain_number,
+    threshold_text,
 )
 
 Level = Literal["met", "partial", "missed"]
+ArchiveStatus = Literal["filed", "draft"]
+# What a unit holds in the archive: (document kind, period code) → its best status,
+# "filed" (a version was filed, 归档) or "draft" (generated, never filed):
+# {("work_plan", "2025"): "filed", ("half_year_summary", "2025H1"): "draft"}.
+ArchiveHoldings = Mapping[tuple[str, str], str]
+
+# Days to rectify an item not met, unless the item or the checklist says otherwise:
+# facilities, files and archived documents can be put right within a month; ledger
+# work and indicators need a quarter's effort, two months at least.
+RECTIFY_DAYS: dict[str, int] = {"observed": 30, "archive": 30, "activity": 60, "indicator": 60}
+_INDICATOR_SUFFIX = {"percent": "%", "permille": "‰", "per_100k": "/10万", "ratio_100": ""}
+
+
+@dataclass(frozen=True)
+class DocumentCheck:
+    """One document an archive item asks for, and what the unit holds."""
+
+    requirement: ArchiveRequirement
+    name: str  # 2025年度工作计划
+    status: ArchiveStatus | None  # None: not in the archive at all
+    ok: bool
 
 
 @dataclass(frozen=True)
@@ -42,9 +81,12 @@ class ItemScore:
     # the unit's target (``own_threshold`` False).
     threshold: TargetSpec | None = None
     own_threshold: bool = True
-    value: Decimal | None = None  # indicator value, ledger total or count; None: no data
+    # Indicator value, ledger total, count, number, score or documents held; None: no data.
+    value: Decimal | None = None
     answer: Answer | None = None
     evaluation: Evaluation | None = None  # indicator items
+    unit: str = ""  # what the value is in: %, ‰, 期, 块, 份 (documents)
+    documents: tuple[DocumentCheck, ...] = ()  # archive items
 
     @property
     def yes_no(self) -> bool:
@@ -63,6 +105,11 @@ class ItemScore:
             return None
         return shortfall(self.value, self.threshold)
 
+    @property
+    def note(self) -> str:
+        """The note recorded with the answer ("" without one)."""
+        return self.answer.note if self.answer is not None else ""
+
 
 @dataclass(frozen=True)
 class SectionScore:
@@ -79,17 +126,23 @@ class SectionScore:
 
 @dataclass(frozen=True)
 class ChecklistScore:
-    """A unit's whole checklist: sections, total, grade and the vetoes that withheld it."""
+    """A unit's whole checklist: sections, total, grade and the vetoes that capped it."""
 
     checklist: Checklist
     sections: tuple[SectionScore, ...]
-    grade: Grade | None
+    grade: Grade | None  # after any veto cap
     vetoed: tuple[ItemScore, ...]
+    grade_by_total: Grade | None = None  # what the total alone would earn
 
     @property
     def earned(self) -> Decimal:
         """The total."""
         return sum((section.earned for section in self.sections), Decimal(0))
+
+    @property
+    def capped(self) -> bool:
+        """Whether a veto item lowered (or withheld) the grade the total earned."""
+        return self.grade != self.grade_by_total
 
     @property
     def judged(self) -> list[ItemScore]:
@@ -102,8 +155,7 @@ class ChecklistScore:
         return [s for s in self.judged if s.level != "met"]
 
 
-def _judge(item: ChecklistItem, value: Decimal | None, threshold: TargetSpec
-           ) -> tuple[Level, Decimal]:
+def _judge(item: AnyItem, value: Decimal | None, threshold: TargetSpec) -> tuple[Level, Decimal]:
     """Met (all points), within a band (its points), or missed (none)."""
     if value is None:
         return "missed", Decimal(0)
@@ -132,40 +184,93 @@ def _indicator(item: IndicatorItem, catalogue: Catalogue, rollup: Rollup, unit_c
     evaluation = evaluate(indicator, unit_target.numerator, unit_target.denominator, threshold,
                           unit_target.target_is_default and not own)
     level, earned = _judge(item, evaluation.value, threshold)
+    unit = _INDICATOR_SUFFIX.get(indicator.unit, indicator.count_unit)
     return ItemScore(item, level, earned, threshold, own, evaluation.value,
-                     evaluation=evaluation)
+                     evaluation=evaluation, unit=unit)
 
 
 def _activity(item: ActivityItem, catalogue: Catalogue, rollup: Rollup, unit_code: str,
               year: int) -> ItemScore:
     kind = catalogue.activities.get(item.activity)
-    if kind is None or kind.measure(item.measure) is None:
+    measure = kind.measure(item.measure) if kind is not None else None
+    if measure is None:
         raise ChecklistError(f"item {item.key} ({item.label}): the catalogue has no "
                              f"{item.measure} of activity type {item.activity!r}")
     total = rollup.ledger_sum(unit_code, year, item.activity, item.measure)
     level, earned = _judge(item, total, item.threshold)
-    return ItemScore(item, level, earned, item.threshold, True, total)
+    return ItemScore(item, level, earned, item.threshold, True, total, unit=measure.unit)
 
 
-def _observed(item: ObservedItem, answers: Mapping[str, Answer]) -> ItemScore:
-    answer = answers.get(item.key)
-    if answer is None:
-        raise ChecklistError(f"item {item.key} ({item.label}): the unit has not answered it")
+def _archive(item: ArchiveItem, holdings: ArchiveHoldings, year: int) -> ItemScore:
+    checks = []
+    for requirement in item.documents:
+        statuses = {status for (kind, period), status in holdings.items()
+                    if kind == requirement.kind and requirement.matches(period, year)}
+        status: ArchiveStatus | None = ("filed" if "filed" in statuses
+                                        else "draft" if "draft" in statuses else None)
+        ok = status == "filed" or (status == "draft" and not requirement.filed)
+        checks.append(DocumentCheck(requirement, requirement.name(year), status, ok))
+    held = Decimal(sum(1 for check in checks if check.ok))
+    level, earned = _judge(item, held, item.threshold)
+    return ItemScore(item, level, earned, item.threshold, True, held, unit="份",
+                     documents=tuple(checks))
+
+
+def _observed(item: ObservedItem, answer: Answer) -> ItemScore:
+    try:
+        # Answers may come back from plain data (numbers as text): read them again.
+        value = parse_answer(item, answer.value)
+    except AnswerError as exc:
+        raise ChecklistError(f"item {item.key} ({item.label}): {exc}") from None
+    answer = Answer(value, answer.note)
     if item.answer == "text":
         return ItemScore(item, None, Decimal(0), answer=answer)
     if item.answer == "yes_no":
-        met = answer.value is True
+        met = value is True
         return ItemScore(item, "met" if met else "missed", item.points if met else Decimal(0),
                          answer=answer)
-    assert item.threshold is not None and isinstance(answer.value, int)
-    count = Decimal(answer.value)
-    level, earned = _judge(item, count, item.threshold)
-    return ItemScore(item, level, earned, item.threshold, True, count, answer)
+    assert isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+    number = Decimal(value)
+    if item.answer == "score":
+        level: Level = ("met" if number >= item.points
+                        else "missed" if number == 0 else "partial")
+        return ItemScore(item, level, number, None, True, number, answer, unit="分")
+    assert item.threshold is not None
+    level, earned = _judge(item, number, item.threshold)
+    return ItemScore(item, level, earned, item.threshold, True, number, answer, unit=item.unit)
+
+
+def _grades(checklist: Checklist, total: Decimal, vetoed: tuple[ItemScore, ...]
+            ) -> tuple[Grade | None, Grade | None]:
+    """The grade after veto caps, and the grade the total alone earns."""
+    grades = checklist.grades
+    # Positions in the list, highest grade first; len(grades) stands for "no grade".
+    by_total = next((i for i, g in enumerate(grades) if total >= g.min_points), len(grades))
+    lowest = by_total
+    for score in vetoed:
+        cap = score.item.veto_cap
+        position = (next(i for i, g in enumerate(grades) if g.label == cap)
+                    if cap is not None else len(grades))
+        lowest = max(lowest, position)
+    as_grade = lambda i: grades[i] if i < len(grades) else None  # noqa: E731
+    return as_grade(lowest), as_grade(by_total)
 
 
 def score_checklist(checklist: Checklist, answers: Mapping[str, Answer], catalogue: Catalogue,
-                    rollup: Rollup, unit_code: str, year: int) -> ChecklistScore:
-    """Judge every item of ``checklist`` for a unit's ``year``; grade the total."""
+                    rollup: Rollup, unit_code: str, year: int, *,
+                    archive: ArchiveHoldings | None = None) -> ChecklistScore:
+    """Judge every item of ``checklist`` for a unit's ``year``; grade the total.
+
+    ``answers`` holds the observed items' answers (every one is needed); ``archive`` what
+    the unit holds in the archive, needed when the checklist has archive items.
+    """
+    unanswered = [item for item in checklist.observed if item.key not in answers]
+    if unanswered:
+        raise ChecklistError(f"unit {unit_code}: no answer for " + "; ".join(
+            f"item {item.key} ({item.label})" for item in unanswered))
+    if archive is None and any(isinstance(i, ArchiveItem) for i in checklist.items):
+        raise ChecklistError(f"checklist {checklist.key} has archive items: score it with "
+                             "what the unit holds in the archive")
     sections = []
     for section in checklist.sections:
         scores = []
@@ -174,12 +279,189 @@ def score_checklist(checklist: Checklist, answers: Mapping[str, Answer], catalog
                 scores.append(_indicator(item, catalogue, rollup, unit_code, year))
             elif isinstance(item, ActivityItem):
                 scores.append(_activity(item, catalogue, rollup, unit_code, year))
+            elif isinstance(item, ArchiveItem):
+                assert archive is not None
+                scores.append(_archive(item, archive, year))
             else:
-                scores.append(_observed(item, answers))
+                scores.append(_observed(item, answers[item.key]))
         sections.append(SectionScore(section, tuple(scores)))
     vetoed = tuple(s for section in sections for s in section.items
                    if s.item.veto and s.level != "met")
     total = sum((section.earned for section in sections), Decimal(0))
-    grade = None if vetoed else next(
-        (g for g in checklist.grades if total >= g.min_points), None)
-    return ChecklistScore(checklist, tuple(sections), grade, vetoed)
+    grade, by_total = _grades(checklist, total, vetoed)
+    return ChecklistScore(checklist, tuple(sections), grade, vetoed, by_total)
+
+
+# Findings ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """An item not fully met: what was found (存在的问题) and what must be done by when (整改意见)."""
+
+    section: str  # the section's title
+    score: ItemScore
+    evidence: str  # the figure against its standard, the documents missing, the note
+    rectification: str  # what to do, without the deadline
+    days: int
+    deadline: date
+
+    @property
+    def item(self) -> AnyItem:
+        """The checklist item."""
+        return self.score.item
+
+    @property
+    def lost(self) -> Decimal:
+        """The points lost."""
+        return self.score.lost
+
+    @property
+    def veto(self) -> bool:
+        """Whether the item is a veto item (一票否决)."""
+        return self.score.item.veto
+
+    @property
+    def text(self) -> str:
+        """The 整改意见 with its deadline: …，于2026年3月21日前整改到位。"""
+        day = self.deadline
+        return f"{self.rectification}，于{day.year}年{day.month}月{day.day}日前整改到位。"
+
+
+def _clause(text: str) -> str:
+    """Text without its closing stop, to go on with the sentence."""
+    return text.strip().rstrip("。；，;,. ")
+
+
+def _standard(score: ItemScore) -> str:
+    assert score.threshold is not None
+    return threshold_text(score.threshold, score.unit)
+
+
+def _missing_figures(score: ItemScore, catalogue: Catalogue) -> str:
+    """The base figures an indicator lacks: 出生人数、活产数 ("" when every one was reported)."""
+    evaluation = score.evaluation
+    assert evaluation is not None
+    indicator = evaluation.indicator
+    names = []
+    for source, value in ((indicator.numerator, evaluation.numerator),
+                          (indicator.denominator, evaluation.denominator)):
+        if source is not None and source.figure is not None and value is None:
+            figure = catalogue.figures.get(source.figure)
+            names.append(figure.label if figure else source.figure)
+    return "、".join(names)
+
+
+def _evidence(score: ItemScore, catalogue: Catalogue) -> str:
+    item = score.item
+    if isinstance(item, IndicatorItem):
+        if score.value is None:
+            missing = _missing_figures(score, catalogue)
+            base = (f"{item.label}无法计算（{missing}未报送）" if missing
+                    else f"{item.label}无法计算（计算基数为0）")
+        else:
+            noun = "标准" if score.own_threshold else "目标值"
+            base = f"{item.label}{plain_number(score.value)}{score.unit}，{noun}{_standard(score)}"
+    elif isinstance(item, ActivityItem):
+        assert score.value is not None
+        base = f"全年{item.label}{plain_number(score.value)}{score.unit}，标准{_standard(score)}"
+    elif isinstance(item, ArchiveItem):
+        base = "；".join(
+            f"未见{check.name}" if check.status is None else f"{check.name}尚未归档（仅有草稿）"
+            for check in score.documents if not check.ok)
+    elif score.yes_no:
+        base = f"“{item.label}”未落实"
+    elif item.answer == "score":
+        base = f"“{item.label}”得{plain_number(score.earned)}分（满分{plain_number(item.points)}分）"
+    else:
+        assert score.value is not None
+        base = f"{item.label}{plain_number(score.value)}{score.unit}，标准{_standard(score)}"
+    note = _clause(score.note)
+    return f"{base}；{note}" if note else base
+
+
+def _goal(score: ItemScore) -> str:
+    """，确保达到≥95%的要求 / ，确保控制在≤5‰以内 ("" for items without a threshold)."""
+    if score.threshold is None or isinstance(score.item, ArchiveItem):
+        return ""
+    if score.threshold.comparator == "le":
+        return f"，确保控制在{_standard(score)}以内"
+    if score.threshold.comparator == "range":
+        return f"，确保回到{_standard(score)}的正常范围"
+    return f"，确保达到{_standard(score)}的要求"
+
+
+def _rectification(score: ItemScore, catalogue: Catalogue) -> str:
+    item = score.item
+    if isinstance(item, IndicatorItem) and score.value is None:
+        # The item's remedy raises the figure; here the figure itself is missing.
+        missing = _missing_figures(score, catalogue) or "相关基础数据"
+        return f"核实并补报{missing}，完善基础数据台账"
+    remedy = _clause(item.remedy)
+    if not remedy:
+        if isinstance(item, IndicatorItem):
+            assert score.threshold is not None
+            remedy = {"le": f"分析{item.label}偏高的原因，落实控制措施",
+                      "range": f"分析{item.label}偏离正常范围的原因，落实干预措施"}.get(
+                score.threshold.comparator, f"分析{item.label}未达标的原因，落实补救措施")
+        elif isinstance(item, ActivityItem):
+            remedy = f"按计划组织{item.label}，落实专人负责并及时登记台账"
+        elif isinstance(item, ArchiveItem):
+            names = "、".join(c.name for c in score.documents if not c.ok)
+            remedy = f"补齐{names}，按规定审核后归档"
+        elif score.yes_no:
+            remedy = f"落实“{item.label}”的要求，明确专人负责"
+        elif item.answer == "score":
+            remedy = f"对照检查指出的问题，逐项整改{item.label}"
+        else:
+            remedy = f"补充完善{item.label}"
+    return remedy + _goal(score)
+
+
+def findings(score: ChecklistScore, catalogue: Catalogue, inspected_on: date) -> list[Finding]:
+    """Every item partly met or missed, with its evidence and its dated 整改意见.
+
+    The deadline is ``inspected_on`` plus the item's ``rectify_days``, else the
+    checklist's, else :data:`RECTIFY_DAYS` for the item's kind.
+    """
+    checklist = score.checklist
+    result = []
+    for section in score.sections:
+        for item_score in section.items:
+            if item_score.level is None or item_score.level == "met":
+                continue
+            item = item_score.item
+            days = item.rectify_days or checklist.rectify_days or RECTIFY_DAYS[item.kind]
+            result.append(Finding(section.section.title, item_score,
+                                  _evidence(item_score, catalogue),
+                                  _rectification(item_score, catalogue), days,
+                                  inspected_on + timedelta(days=days)))
+    return result
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """An item the previous inspection found not fully met, as the follow-up finds it (复查)."""
+
+    before: ItemScore
+    now: ItemScore
+
+    @property
+    def rectified(self) -> bool:
+        """Whether the item is now fully met (整改到位)."""
+        return self.now.level == "met"
+
+    @property
+    def gained(self) -> Decimal:
+        """Points gained since (negative: lost more)."""
+        return self.now.earned - self.before.earned
+
+
+def follow_up(previous: ChecklistScore, current: ChecklistScore) -> list[FollowUp]:
+    """Every item ``previous`` found partly met or missed, against ``current``, in order.
+
+    Items are matched by key; an item the current checklist no longer has is left out.
+    """
+    now = {s.item.key: s for section in current.sections for s in section.items}
+    return [FollowUp(before, now[before.item.key]) for before in previous.not_met
+            if before.item.key in now]

@@ -16,6 +16,8 @@ from typing import ParamSpec, TypeVar
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from wenshu.access import add_user, resolve_actor
+from wenshu.archive.filing import FiledRecord, file_version, filing_history
 from wenshu.db import session_scope
 from wenshu.demo.generate import generate_demo
 from wenshu.ingest.figures import import_figures, import_targets
@@ -23,6 +25,8 @@ from wenshu.ingest.units import import_units
 from wenshu.models.catalogue import load_catalogue
 from wenshu.settings import Settings
 
+DEMO_SUPERVISOR = "区督导"  # supervises the whole demo district
+DEMO_ARCHIVIST = "区档案员"
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -44,6 +48,16 @@ class StageTimer:
         return result
 
 
+def _file_once(settings: Settings, document_id: int) -> FiledRecord:
+    """File the latest version unless it is filed already (a rerun changes nothing)."""
+    history = filing_history(settings, document_id)
+    if history[-1].status == "filed":
+        return history[-1]
+    actor = resolve_actor(settings, DEMO_SUPERVISOR)
+    reason = "重新生成" if any(r.status == "filed" for r in history) else None
+    return file_version(settings, document_id, actor=actor, reason=reason)
+
+
 def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = None,
              console: Console | None = None) -> None:
     """Generate, import and summarise the demo district, printing what was archived."""
@@ -60,6 +74,8 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
     def import_reference_data() -> None:
         with session_scope(settings) as session:
             import_units(session, files.units_csv)
+        add_user(settings, DEMO_SUPERVISOR, "supervisor", files.district_code, by="demo")
+        add_user(settings, DEMO_ARCHIVIST, "archivist", by="demo")
         with session_scope(settings) as session:
             import_figures(session, files.figures_csv, catalogue)
         with session_scope(settings) as session:
@@ -68,7 +84,7 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
-        bar = progress.add_task("generating demo ledgers", total=4)
+        bar = progress.add_task("generating demo ledgers", total=5)
         files = timer.run("generate demo files", generate_demo, demo_dir, seed=seed,
                           catalogue=catalogue)
         latest = files.years[-1]
@@ -83,8 +99,12 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
         documents = timer.run(
             "summaries: district + streets (flow)", year_end_summary, files.district_code,
             latest, all_levels=True, levels=["street"],
-            issued_on=issued_on or date(latest + 1, 1, 15),
+            issued_on=issued_on or date(latest + 1, 1, 15), user=DEMO_SUPERVISOR,
         )
+        progress.update(bar, advance=1, description="filing the district's summary")
+        district = next(d for d in documents if d.key.unit_code == files.district_code)
+        filed = timer.run("file the district summary", _file_once, settings,
+                          district.document_id)
         progress.update(bar, advance=1, description="done")
 
     rejected = [o for o in outcomes if o.status == "rejected"]
@@ -92,6 +112,10 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
     console.print(f"{len(outcomes)} ledger files collected, {len(rejected)} rejected "
                   "(error reports beside them).")
     print_outcomes(documents, settings.archive_dir)
+    console.print(f"Filed the district's summary as {filed.archival_code} "
+                  f"(归档章 on {filed.files['pdf_filed'].path.name}); users: {DEMO_SUPERVISOR} "
+                  f"(supervisor), {DEMO_ARCHIVIST} (archivist), e.g. "
+                  f"'wenshu --user {DEMO_ARCHIVIST} archive search 总结'.")
     new = [d.created_at for d in documents if d.created]
     if new:
         first = min(new).timestamp() - timer.started_at.timestamp()

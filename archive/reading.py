@@ -1,0 +1,69 @@
+"""Reading the archive as a user: view a document's record, download its files.
+
+The store (:class:`~wenshu.archive.store.Archive`) hands files to the program;
+these functions hand them to people, so they check the user's rights (drafts
+only for the unit's own staff, filed records for archivists too) and write a
+``view`` or ``download`` event to the audit log.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from wenshu.access import Actor, authorize
+from wenshu.archive.audit import log_event
+from wenshu.archive.filing import FiledRecord, document_unit, filing_history
+from wenshu.archive.store import Archive
+from wenshu.errors import ArchiveError, NotFoundError
+from wenshu.settings import Settings
+
+
+def view_document(settings: Settings, document_id: int, *, actor: Actor) -> list[FiledRecord]:
+    """The versions of a document the actor may see, oldest first, logged as a view.
+
+    Clerks and supervisors see every version of their units' documents;
+    archivists see only the filed ones (filed, superseded or disposed).
+    """
+    unit = document_unit(settings, document_id)
+    target = f"document:{document_id}"
+    authorize(settings, actor, "view", unit, target=target)
+    history = filing_history(settings, document_id)
+    visible = [r for r in history if actor.sees_drafts or r.status != "draft"]
+    if not visible:
+        authorize(settings, actor, "view", unit, filed=False, target=target)
+    log_event(settings, action="view", agent=actor.name, target=target,
+              detail={"versions": [r.version for r in visible]})
+    return visible
+
+
+def download(settings: Settings, document_id: int, fmt: str, to: Path, *, actor: Actor,
+             version: int | None = None) -> Path:
+    """Copy one stored file out (digest re-checked) and log the download.
+
+    ``version`` defaults to the latest version the actor may see; ``to`` may be a
+    folder. A disposed record has no files left to download.
+    """
+    unit = document_unit(settings, document_id)
+    authorize(settings, actor, "download", unit, target=f"document:{document_id}")
+    history = filing_history(settings, document_id)
+    if version is None:
+        visible = [r for r in history if actor.sees_drafts or r.status != "draft"]
+        record = visible[-1] if visible else history[-1]
+    else:
+        record = next((r for r in history if r.version == version), None)
+        if record is None:
+            raise NotFoundError(f"document {document_id} has no version {version} (versions: "
+                                f"{', '.join(str(r.version) for r in history)})")
+    target = record.archival_code or f"document:{document_id}/v{record.version}"
+    authorize(settings, actor, "download", unit, filed=record.status != "draft", target=target)
+    if record.status == "disposed":
+        raise ArchiveError(f"{record.archival_code} was disposed of; only its catalogue entry "
+                           "remains")
+    path = Archive(settings).export(document_id, fmt, to, record.version)
+    log_event(settings, action="download", agent=actor.name, target=target,
+              detail={"document": document_id, "version": record.version, "format": fmt,
+                      "sha256": record.files[fmt].sha256})
+    return path
+
+
+__all__ = ["download", "view_document"]

@@ -1,0 +1,26 @@
+"""Making stored drafts for archive tests: a Word file and a real PDF/A per version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx as docx_module
+
+from wenshu.archive import Archive, DocumentKey, StoredVersion
+from wenshu.settings import Settings
+
+
+def store_draft(settings: Settings, tmp_path: Path, pdf: Path | bytes, *, unit: str = "440307",
+                kind: str = "year_summary", period: str = "2025",
+                inputs: str = "i1") -> StoredVersion:
+    """Store a draft version of ``kind`` for ``unit``; new ``inputs`` make a new version."""
+    docx = tmp_path / f"{unit}_{kind}_{inputs}.docx"
+    word = docx_module.Document()
+    word.add_paragraph(f"{unit} {inputs}")
+    word.save(str(docx))
+    pdf_path = tmp_path / f"{unit}_{kind}_{inputs}.pdf"
+    pdf_path.write_bytes(pdf if isinstance(pdf, bytes) else pdf.read_bytes())
+    return Archive(settings).store(DocumentKey(kind, unit, period), title=f"{unit}{period}年度工作总结",
+                                   files={"docx": docx, "pdf": pdf_path},
+                                   template_name=f"{kind}.docx", template_sha256="t1",
+                                   input_sha256=inputs)

@@ -1,0 +1,258 @@
+"""Inspection checklists as data: the shipped ones, archive and observed items, answers as
+inspectors write them, and ``wenshu checklists check``."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from wenshu.compute.checklist import findings, score_checklist
+from wenshu.compute.summary import Rollup
+from wenshu.models.checklist import (
+    Answer,
+    AnswerError,
+    ArchiveItem,
+    ArchiveRequirement,
+    Checklist,
+    ChecklistError,
+    IndicatorItem,
+    ObservedItem,
+    check_catalogue,
+    item_sources,
+    load_checklist,
+    parse_answer,
+    parse_checklist,
+    resolve_checklist,
+)
+
+SHIPPED = ("model_community", "maternal_child_health")
+
+
+def _shipped(name: str) -> Checklist:
+    return load_checklist(resolve_checklist(name))
+
+
+# The shipped checklists -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_checklists_load_and_fit_the_catalogue(name, catalogue):
+    checklist = _shipped(name)
+    check_catalogue(checklist, catalogue, name)
+    assert checklist.key == name and checklist.max_points == 100
+    assert [g.min_points for g in checklist.grades] == [90, 80, 60]
+    assert len(item_sources(checklist, catalogue)) == len(checklist.items)
+
+
+def test_model_community_has_the_seed_parts_and_every_item_kind(catalogue):
+    checklist = _shipped("model_community")
+    assert [(s.title, s.max_points) for s in checklist.sections] == [
+        ("基本条件", 16), ("硬件要求", 28), ("软件要求", 32), ("优质服务", 24)]
+    assert {item.kind for item in checklist.items} == {"indicator", "activity", "archive",
+                                                       "observed"}
+    assert {item.answer for item in checklist.observed} == {"yes_no", "count", "number",
+                                                            "score", "text"}
+    assert [g.label for g in checklist.grades] == ["模范社区", "先进社区", "合格社区"]
+    caps = {item.key: item.veto_cap for item in checklist.items if item.veto}
+    assert caps == {"check_rate": "合格社区", "policy_birth_rate": "合格社区",
+                    "honest_statistics": None, "no_petitions": "先进社区"}
+    boards = checklist.item("boards")
+    assert (boards.unit, boards.threshold.comparator, boards.threshold.value) == ("块", "ge", 5)
+    plans = checklist.item("plans_filed")
+    assert isinstance(plans, ArchiveItem)
+    assert [(d.kind, d.period, d.filed) for d in plans.documents] == [
+        ("work_plan", "year", True), ("half_year_summary", "H1", True)]
+
+
+def test_maternal_child_health_has_the_nineteen_indicators(catalogue):
+    checklist = _shipped("maternal_child_health")
+    assert len(checklist.items) == 20 and all(item.points == 5 for item in checklist.items)
+    # Only the maternal mortality ratio has its base figures in the catalogue.
+    [computed] = [item for item in checklist.items if isinstance(item, IndicatorItem)]
+    assert (computed.indicator, computed.threshold.comparator, computed.threshold.value,
+            computed.veto_cap) == ("maternal_mortality", "le", 10, "合格")
+    figures = {item.key: (item.unit, item.threshold.comparator, item.threshold.value)
+               for item in checklist.observed if item.answer == "number"}
+    assert figures["maternal_care"] == ("%", "ge", 95)
+    assert figures["vision_screening"] == ("%", "ge", 70)
+    assert figures["infant_mortality"] == ("‰", "le", 5)
+    assert figures["birth_defects"] == ("‰", "le", 7)
+    assert figures["care_funding"] == ("元", "ge", 3)
+    # 19 indicators: 1 computed, 16 recorded figures, 1 ledger total, 1 score; and the plans.
+    assert len(figures) == 16
+    assert checklist.item("staff_training").kind == "activity"
+    assert checklist.item("special_funds").answer == "score"
+
+
+def test_maternal_child_health_caps_a_unit_without_mortality_figures(small_snapshot,
+                                                                     catalogue):
+    checklist = _shipped("maternal_child_health")
+    answers = {}
+    for item in checklist.observed:
+        if item.answer == "score":
+            answers[item.key] = Answer(item.points)
+        else:
+            answers[item.key] = Answer(item.threshold.value)  # exactly at the standard
+    archive = {("campaign_plan", "2025"): "filed", ("work_plan", "2025"): "filed"}
+    score = score_checklist(checklist, answers, catalogue, Rollup(small_snapshot), "C1", 2025,
+                            archive=archive)
+    # 东湖社区 reports no live births: the ratio cannot be worked out, the veto item fails.
+    assert score.earned == 95 and score.grade_by_total.label == "优秀"
+    assert score.grade.label == "合格" and [s.item.key for s in score.vetoed] == [
+        "maternal_mortality"]
+    [finding] = findings(score, catalogue, date(2026, 1, 20))
+    assert finding.evidence == "孕产妇死亡率无法计算（孕产妇死亡数、活产数未报送）"
+    assert finding.deadline == date(2026, 3, 21)  # 60 days for an indicator
+
+
+# Archive and observed items ---------------------------------------------------------
+
+
+def _one_item(item: dict) -> dict:
+    return {"key": "t", "title": "测试", "subject": "测试工作",
+            "sections": [{"key": "a", "title": "甲", "items": [item]}]}
+
+
+def test_archive_documents_are_checked_against_the_kinds_made():
+    item = {"key": "plans", "kind": "archive", "label": "计划总结已归档", "points": 5,
+            "documents": [{"kind": "summary"}, {"kind": "half_year_summary", "period": "year"},
+                          {"kind": "work_plan", "period": "Q3", "filed": False}]}
+    with pytest.raises(ChecklistError) as caught:
+        parse_checklist(_one_item(item), "plans.yaml")
+    message = str(caught.value)
+    assert "section 1 (a), item 1 (plans), document 1: unknown document kind 'summary'" in message
+    assert ("section 1 (a), item 1 (plans), document 2: a half_year_summary is made for "
+            "period H1 or H2, not year") in message
+    assert "document 3" not in message
+
+
+def test_archived_documents_are_named_by_period():
+    names = [ArchiveRequirement(kind=kind, period=period).name(2025) for kind, period in (
+        ("work_plan", "year"), ("half_year_summary", "H1"), ("work_plan", "Q2"),
+        ("campaign_plan", "any"), ("year_summary", "year"))]
+    assert names == ["2025年度工作计划", "2025年上半年工作总结", "2025年第二季度工作计划",
+                     "2025年活动实施方案", "2025年度工作总结"]
+    named = ArchiveRequirement(kind="campaign_plan", period="any", label="创建工作实施方案")
+    assert named.name(2026) == "2026年创建工作实施方案"
+    assert [named.matches(code, 2026) for code in ("2026", "2026H1", "2026-03", "2025", "20261")] \
+        == [True, True, True, False, False]
+
+
+def test_observed_items_say_what_they_take():
+    cases = [
+        ({"answer": "score", "points": 0}, "a score item needs the points the inspector can award"),
+        ({"answer": "number", "points": 5}, "a count item needs a threshold, and so does a number"),
+        ({"answer": "score", "points": 5, "threshold": "≥3"}, "score and text items take none"),
+        ({"answer": "yes_no", "points": 5, "bands": [{"within": 1, "points": 2}]},
+         "only items with a threshold have bands"),
+    ]
+    for fields, expected in cases:
+        item = {"key": "x", "kind": "observed", "label": "某项"} | fields
+        with pytest.raises(ChecklistError, match=expected):
+            parse_checklist(_one_item(item), "x.yaml")
+
+
+def _observed(answer: str, **fields) -> ObservedItem:
+    return ObservedItem(key="x", kind="observed", label="某项", answer=answer, **fields)
+
+
+def test_answers_are_read_as_inspectors_write_them():
+    yes_no = _observed("yes_no", points=2)
+    assert [parse_answer(yes_no, raw) for raw in ("是", "有", "√", "×", "否", True, "  无 ")] == [
+        True, True, True, False, False, True, False]
+    count = _observed("count", points=3, unit="块", threshold="≥5")
+    assert [parse_answer(count, raw) for raw in (4, 4.0, "4", "４块", "4 块")] == [4] * 5
+    number = _observed("number", points=5, unit="%", threshold="≥95")
+    assert [parse_answer(number, raw) for raw in ("95.5%", 95.5, "95.5", 100)] == [
+        Decimal("95.5"), Decimal("95.5"), Decimal("95.5"), 100]
+    score = _observed("score", points=4)
+    assert [parse_answer(score, raw) for raw in (4, "2.5", "3分", 0)] == [
+        4, Decimal("2.5"), 3, 0]
+
+
+@pytest.mark.parametrize(("answer", "fields", "raw", "code", "zh"), [
+    ("yes_no", {"points": 2}, 1, "bad_yes_no", "应填“是”或“否”，不能填“1”"),
+    ("count", {"points": 3, "unit": "块", "threshold": "≥5"}, 4.5, "bad_count",
+     "应填不小于0的整数（单位：块），不能填“4.5”"),
+    ("count", {"points": 3, "unit": "块", "threshold": "≥5"}, -1, "bad_count",
+     "应填不小于0的整数（单位：块），不能填“-1”"),
+    ("number", {"points": 5, "unit": "%", "threshold": "≥95"}, "九成", "bad_number",
+     "应填不小于0的数字（单位：%），不能填“九成”"),
+    ("score", {"points": 4}, 5, "bad_score", "应填0至4之间的得分，不能填“5”"),
+    ("score", {"points": 4}, "2.125", "bad_score", "得分最多保留2位小数，不能填“2.125”"),
+    ("text", {"points": 0}, "  ", "bad_text", "应填写文字说明"),
+])
+def test_wrong_answers_say_what_the_item_takes(answer, fields, raw, code, zh):
+    with pytest.raises(AnswerError) as caught:
+        parse_answer(_observed(answer, **fields), raw)
+    assert (caught.value.code, caught.value.zh) == (code, zh)
+
+
+# What each item reads, and the command ----------------------------------------------
+
+
+def test_item_sources_name_indicator_ledger_archive_and_observation(catalogue):
+    sources = {s.key: s for s in item_sources(_shipped("model_community"), catalogue)}
+    check = sources["check_rate"]
+    assert check.reads == ("indicator check_rate (孕环情检查受检率) = ledger check.participants "
+                           "(已查人数) / figure expected_checks (应查人数)")
+    assert check.standard == "the unit's signed target, else the catalogue's ≥90%"
+    assert check.veto == "veto: at most 合格社区"
+    assert sources["school_training"].reads == (
+        "ledger measure training.sessions (培训期数), the year's total")
+    assert sources["school_training"].standard == "≥4期"
+    assert sources["plans_filed"].reads == (
+        "archive: work_plan {year} (filed); half_year_summary {year}H1 (filed)")
+    assert sources["campaign_plans"].reads == (
+        "archive: campaign_plan any period of {year} (draft or filed)")
+    assert sources["boards"].reads == "inspector observation: a count in 块"
+    assert sources["civilized_families"].standard == "≥70%"
+    assert sources["work_log"].reads == "inspector observation: 0–3 points"
+    assert sources["honest_statistics"].veto == "veto: no grade"
+
+
+@pytest.mark.prefect  # the wenshu fixture runs under the session's Prefect harness
+def test_checklists_check_lists_what_each_item_reads(wenshu):
+    output = wenshu("checklists", "check", "maternal_child_health")
+    lines = output.splitlines()
+    assert lines[0] == ("maternal_child_health.yaml: maternal_child_health 《妇幼卫生工作考核评分标准》, "
+                        "3 sections, 20 items, 100 points; grades: 优秀 ≥90, 良好 ≥80, 合格 ≥60")
+    assert "保障措施 (30 points)" in lines
+    at = lines.index("  maternal_mortality  孕产妇死亡率  5 points  [veto: at most 合格]")
+    assert lines[at + 1:at + 3] == [
+        "      reads: indicator maternal_mortality (孕产妇死亡率) = figure maternal_deaths "
+        "(孕产妇死亡数) / figure live_births (活产数)",
+        "      standard: ≤10/10万"]
+    at = lines.index("  infant_mortality  婴儿死亡率  5 points")
+    assert lines[at + 1:at + 3] == ["      reads: inspector observation: a figure in ‰",
+                                    "      standard: ≤5‰"]
+    assert "      reads: ledger measure training.sessions (培训期数), the year's total" in lines
+    assert ("      reads: archive: campaign_plan any period of {year} (filed); "
+            "work_plan {year} (filed)") in lines
+    assert lines[-1] == "maternal_child_health.yaml: OK"
+
+
+@pytest.mark.prefect
+def test_checklists_check_names_file_item_and_field(wenshu, tmp_path: Path):
+    data = yaml.safe_load(resolve_checklist("model_community").read_text(encoding="utf-8"))
+    hardware = data["sections"][1]["items"]
+    hardware[1]["threshold"] = "十盘以上"
+    hardware[3]["answer"] = "many"
+    bad = tmp_path / "我的标准.yaml"
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    output = wenshu("checklists", "check", str(bad), expect=1)
+    flat = " ".join(output.split())
+    assert f"error: {bad}: " in flat
+    assert ("section 2 (hardware), item 2 (edu_discs), threshold: threshold '十盘以上' is not "
+            "like ≥4, ≤12, =100 or 103～107") in flat
+    assert "section 2 (hardware), item 4 (boards), answer: Input should be 'yes_no'" in flat
+    data = yaml.safe_load(resolve_checklist("model_community").read_text(encoding="utf-8"))
+    data["sections"][2]["items"][5]["activity"] = "seminar"
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    flat = " ".join(wenshu("checklists", "check", str(bad), expect=1).split())
+    assert ("item life_stage_education (“七前二后”和生殖健康专题教育讲座): unknown activity type "
+            "'seminar'") in flat

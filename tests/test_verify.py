@@ -1,0 +1,317 @@
+"""四性检测: verify finds exactly what was damaged, and a killed filing leaves nothing behind."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfWriter
+from pypdf.actions import JavaScript
+
+from tests.conftest import Staff
+from tests.drafts import store_draft
+from wenshu.archive import Archive
+from wenshu.archive.audit import events
+from wenshu.archive.filing import file_version, filing_history
+from wenshu.archive.verify import VerifyReport, verify_archive
+from wenshu.db import get_engine, session_scope
+from wenshu.errors import AccessDenied
+from wenshu.models.tables import Document
+from wenshu.settings import Settings
+
+pytestmark = pytest.mark.soffice  # the filed PDFs are real LibreOffice PDF/A
+
+
+def _found(report: VerifyReport) -> list[tuple[str, str, str, str]]:
+    return [(p.check, p.subject, p.expected, p.actual) for p in report.problems]
+
+
+def _relative(settings: Settings, path: Path) -> str:
+    return path.relative_to(settings.archive_dir).as_posix()
+
+
+def _filed_archive(settings: Settings, staff: Staff, pdf: Path, tmp_path: Path) -> dict[str, int]:
+    """Two filed documents (one corrected, so one superseded version) and one draft."""
+    street = store_draft(settings, tmp_path, pdf, unit="440307001")
+    file_version(settings, street.document_id, actor=staff.supervisor)
+    store_draft(settings, tmp_path, pdf, unit="440307001", inputs="i2")
+    file_version(settings, street.document_id, actor=staff.supervisor, reason="补录台账")
+    district = store_draft(settings, tmp_path, pdf, unit="440307", kind="half_year_summary",
+                      period="2025H1")
+    file_version(settings, district.document_id, actor=staff.supervisor, retention="D10")
+    draft = store_draft(settings, tmp_path, pdf, unit="440307002")
+    return {"street": street.document_id, "district": district.document_id,
+            "draft": draft.document_id}
+
+
+def test_a_sound_archive_passes_and_the_run_is_an_audit_event(
+        db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path) -> None:
+    _filed_archive(db_settings, staff, real_pdf, tmp_path)
+    report = verify_archive(db_settings, actor=staff.archivist)
+    assert report.ok, report.problems
+    checked = {r.check.name: r.checked for r in report.results}
+    # 4 versions with docx + pdf, 3 of them filed with pdf_filed + dat46.
+    assert checked["digest"] == checked["read_only"] == checked["opens"] == 4 * 2 + 3 * 2
+    assert checked["pdfa"] == 4 + 3
+    assert checked["metadata"] == 3  # filed and superseded versions
+    assert checked["item_numbers"] == 3  # Y group 0001, 0002; D10 group 0001
+    assert checked["unexpected"] == 4 * 3 + 3 * 2  # + each version folder's metadata.json
+    assert set(report.by_property()) == {"authenticity", "integrity", "usability", "security"}
+
+    (event,) = events(db_settings, action="verify")
+    assert (event.id, event.agent, event.outcome, event.target) == (
+        report.event_id, staff.archivist.name, "ok", "archive")
+    assert event.detail["checks"]["digest"] == {"checked": 14, "problems": 0}
+
+    with pytest.raises(AccessDenied, match="may not verify"):
+        verify_archive(db_settings, actor=staff.supervisor)
+    assert [e.outcome for e in events(db_settings, action="verify")] == ["ok", "refused"]
+
+
+def test_a_flipped_byte_is_reported_with_both_digests_and_nothing_else(
+        db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path) -> None:
+    ids = _filed_archive(db_settings, staff, real_pdf, tmp_path)
+    (record,) = filing_history(db_settings, ids["district"])
+    damaged = record.files["pdf_filed"].path
+    data = bytearray(damaged.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    damaged.chmod(0o644)
+    damaged.write_bytes(bytes(data))
+    damaged.chmod(0o444)  # bit rot, not a careless edit: the file is read-only again
+
+    report = verify_archive(db_settings, actor=staff.archivist)
+    assert _found(report) == [("digest", _relative(db_settings, damaged),
+                               record.files["pdf_filed"].sha256,
+                               hashlib.sha256(bytes(data)).hexdigest())]
+    assert report.problems[0].archival_code == record.archival_code
+    (event,) = events(db_settings, action="verify")
+    assert event.outcome == "failed"
+    assert event.detail["checks"]["digest"] == {"checked": 14, "problems": 1}
+
+
+def test_a_deleted_docx_is_reported_missing_and_nothing_else(
+        db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path) -> None:
+    ids = _filed_archive(db_settings, staff, real_pdf, tmp_path)
+    first, second = filing_history(db_settings, ids["street"])
+    first.files["docx"].path.unlink()
+    report = verify_archive(db_settings, actor=staff.archivist)
+    assert _found(report) == [("missing", _relative(db_settings, first.files["docx"].path),
+                               first.files["docx"].sha256, "")]
+    assert report.problems[0].archival_code == first.archival_code != second.archival_code
+
+
+def test_a_file_no_record_accounts_for_is_unexpected(
+        db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path) -> None:
+    ids = _filed_archive(db_settings, staff, real_pdf, tmp_path)
+    (record,) = filing_history(db_settings, ids["district"])
+    dropped = record.files["pdf"].path.parent / "补充材料.pdf"
+    dropped.write_bytes(real_pdf.read_bytes())
+    staging = db_settings.archive_dir / ".staging" / "x"
+    staging.mkdir(parents=True)
+    (staging / "half.pdf").write_bytes(b"%PDF")  # bookkeeping: not a record, not a finding
+    report = verify_archive(db_settings, actor=staff.archivist)
+    assert _found(report) == [("unexpected", _relative(db_settings, dropped), "", "")]
+
+
+def test_a_pdf_with_a_script_and_no_pdfa_markers_and_a_writable_file(
+        db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path) -> None:
+    _filed_archive(db_settings, staff, real_pdf, tmp_path)
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.add_open_action(JavaScript("app.alert('hi');"))
+    scripted = io.BytesIO()
+    writer.write(scripted)
+    draft = store_draft(db_settings, tmp_path, scripted.getvalue(), unit="440307002001")
+    draft.files["docx"].path.chmod(0o644)
+    report = verify_archive(db_settings, actor=staff.archivist)
+    pdf, word = (_relative(db_settings, draft.files[f].path) for f in ("pdf", "docx"))
+    assert _found(report) == [("pdfa", pdf, "", ""), ("read_only", word, "read-only", "writable"),
+                              ("active_content", pdf, "", "")]
+    assert [p.message.rsplit(": ", 1)[-1] for p in report.problems[:1]] == ["no XMP metadata"]
+    assert report.problems[2].message.endswith("holds document-level JavaScript")
+
+
+def test_record_and_metadata_disagreeing_and_gaps_in_item_numbers(
+        db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path) -> None:
+    ids = _filed_archive(db_settings, staff, real_pdf, tmp_path)
+    (record,) = filing_history(db_settings, ids["district"])
+    moved = record.archival_code.replace("-D10-", "-D30-")
+    # Someone with database rights rewrites the record's 保管期限 behind the archive's back.
+    with get_engine(db_settings).begin() as conn:
+        conn.execute(sa.text("UPDATE document_versions SET retention = 'D30', archival_code = :c "
+                             "WHERE archival_code = :old"), {"c": moved, "old": record.archival_code})
+    report = verify_archive(db_settings, actor=staff.archivist)
+    dat46 = _relative(db_settings, record.files["dat46"].path)
+    assert _found(report) == [
+        ("metadata", dat46, moved, record.archival_code),
+        ("metadata", dat46, "定期30年", "定期10年"),
+        ("item_numbers", "0194-WS·2025-D10-BGS", "1–1", "none"),
+        ("item_numbers", "0194-WS·2025-D30-BGS", "1", "none"),
+    ]
+    assert "no filing counter" in report.problems[-1].message
+    assert "gap" in report.problems[-2].message
+    # Only that year's records are looked at with --year.
+    assert verify_archive(db_settings, actor=staff.archivist, year=2024).ok
+
+
+def test_a_disposed_record_keeps_its_item_number_and_no_files(
+        db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path) -> None:
+    from wenshu.archive.retention import dispose  # needs search.unindex_version
+
+    ids = _filed_archive(db_settings, staff, real_pdf, tmp_path)
+    (record,) = filing_history(db_settings, ids["district"])
+    dispose(db_settings, ids["district"], 1, actor=staff.archivist, reason="到期销毁",
+            on=date(2036, 1, 1))
+    report = verify_archive(db_settings, actor=staff.archivist)
+    assert report.ok, report.problems
+    assert {r.check.name: r.checked for r in report.results}["item_numbers"] == 3
+
+    # A disposal killed before it removed the files leaves them: verify says so.
+    folder = record.files["pdf"].path.parent
+    folder.mkdir(parents=True)
+    (folder / record.files["pdf"].path.name).write_bytes(real_pdf.read_bytes())
+    (problem,) = verify_archive(db_settings, actor=staff.archivist).problems
+    assert (problem.check, problem.archival_code) == ("unexpected", record.archival_code)
+    assert "disposed of" in problem.message
+
+
+_KILLED = """
+import os, signal, sys
+from wenshu.access import resolve_actor
+from wenshu.archive import filing, store
+from wenshu.settings import Settings
+
+def killed(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+settings = Settings(home=sys.argv[1], database_url=sys.argv[2] or None)
+if sys.argv[3] == "file":
+    # After the stamped PDF and its metadata were placed, before the commit.
+    filing.record_event = killed
+    filing.file_version(settings, int(sys.argv[4]), actor=resolve_actor(settings, sys.argv[5]))
+else:
+    # After the version folder was renamed into place, before the commit.
+    store.Archive._write_metadata = killed
+    store.Archive(settings).store(
+        store.DocumentKey("year_summary", "440307002", "2025"), title="西城街道2025年度工作总结",
+        files={"docx": sys.argv[4], "pdf": sys.argv[5]}, template_name="year_summary.docx",
+        template_sha256="t1", input_sha256="killed")
+"""
+
+
+def _killed(settings: Settings, *args: str) -> None:
+    child = subprocess.run([sys.executable, "-c", _KILLED, str(settings.home),
+                            settings.database_url or "", *args], capture_output=True, text=True,
+                           timeout=120)
+    assert child.returncode == -9, child.stderr
+
+
+def test_a_filing_killed_before_its_commit_leaves_no_record_and_no_file(
+        db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path) -> None:
+    draft = store_draft(db_settings, tmp_path, real_pdf)
+    folder = draft.files["pdf"].path.parent
+    before = sorted(p.name for p in folder.iterdir())
+    _killed(db_settings, "file", str(draft.document_id), staff.supervisor.name)
+    stamped = folder / f"{draft.files['pdf'].path.stem}_filed.pdf"
+    assert stamped.exists()  # it was killed after placing the stamped copy
+
+    report = verify_archive(db_settings, actor=staff.archivist)
+    assert report.ok, report.problems
+    assert sorted(report.recovered) == sorted(_relative(db_settings, folder / n) for n in (
+        stamped.name, f"{draft.files['pdf'].path.stem}_filed.dat46.json"))
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert list((db_settings.archive_dir / ".pending").iterdir()) == []
+    (record,) = filing_history(db_settings, draft.document_id)
+    assert (record.status, record.archival_code) == ("draft", None)
+    filed = file_version(db_settings, draft.document_id, actor=staff.supervisor)
+    assert filed.archival_code == "0194-WS·2025-Y-BGS-0001"
+    assert verify_archive(db_settings, actor=staff.archivist).ok
+
+
+def test_a_store_killed_before_its_commit_is_recovered_at_the_next_store(
+        db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path) -> None:
+    kept = store_draft(db_settings, tmp_path, real_pdf)
+    _killed(db_settings, "store", str(kept.files["docx"].path), str(real_pdf))
+    archive = Archive(db_settings)
+    folder = archive.root / "year_summary" / "440307002" / "2025" / "v0001"
+    (journal,) = (archive.root / ".pending").glob("*.json")
+    assert json.loads(journal.read_text(encoding="utf-8"))["paths"] == [
+        _relative(db_settings, folder)]
+    assert sorted(p.suffix for p in folder.iterdir()) == [".docx", ".pdf"]
+    assert _documents_of(db_settings, "440307002") == 0
+
+    stored = store_draft(db_settings, tmp_path, real_pdf, unit="440307002")
+    assert (stored.version, stored.files["pdf"].path.parent) == (1, folder)
+    assert not journal.exists()
+    report = verify_archive(db_settings, actor=staff.archivist)
+    assert report.ok and report.recovered == (), report.problems
+
+
+_PAUSED = """
+import sys
+from wenshu.archive import store
+from wenshu.settings import Settings
+
+write = store.Archive._write_metadata
+def paused(self, folder, version):
+    print("placed", flush=True)
+    sys.stdin.readline()
+    write(self, folder, version)
+
+store.Archive._write_metadata = paused
+settings = Settings(home=sys.argv[1], database_url=sys.argv[2] or None)
+store.Archive(settings).store(
+    store.DocumentKey("year_summary", "440307002", "2025"), title="西城街道2025年度工作总结",
+    files={"docx": sys.argv[3], "pdf": sys.argv[4]}, template_name="year_summary.docx",
+    template_sha256="t1", input_sha256="paused")
+"""
+
+
+def test_recovery_leaves_a_placement_under_way_alone(
+        db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path) -> None:
+    kept = store_draft(db_settings, tmp_path, real_pdf)
+    child = subprocess.Popen([sys.executable, "-c", _PAUSED, str(db_settings.home),
+                              db_settings.database_url or "", str(kept.files["docx"].path),
+                              str(real_pdf)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "placed\n"
+        archive = Archive(db_settings)
+        folder = "year_summary/440307002/2025/v0001"
+        assert archive.recover() == []
+        assert archive.placements_under_way() == {folder}
+        assert (archive.root / folder).is_dir()
+    finally:
+        child.communicate("go\n", timeout=120)
+    assert child.returncode == 0
+    assert _documents_of(db_settings, "440307002") == 1
+    assert verify_archive(db_settings, actor=staff.archivist).ok
+
+
+def _documents_of(settings: Settings, unit_code: str) -> int:
+    with session_scope(settings) as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(Document)
+                              .where(Document.unit_code == unit_code)) or 0
+
+
+@pytest.mark.parametrize("db_settings", ["sqlite"], indirect=True)
+def test_the_command_prints_a_table_per_property_and_fails_on_a_problem(
+        db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path,
+        wenshu: Callable[..., str]) -> None:
+    ids = _filed_archive(db_settings, staff, real_pdf, tmp_path)
+    out = wenshu("--user", staff.archivist.name, "archive", "verify")
+    for heading in ("真实性 authenticity", "完整性 integrity", "可用性 usability",
+                    "安全性 security", "passed"):
+        assert heading in out
+    (record,) = filing_history(db_settings, ids["district"])
+    record.files["docx"].path.unlink()
+    out = wenshu("--user", staff.archivist.name, "archive", "verify", "--year", "2025", expect=1)
+    assert "1 problem(s)" in out and "failed" in out and record.files["docx"].path.name in out

@@ -1,0 +1,444 @@
+"""Inspection inputs: inspectors' findings (.xlsx/.csv), their template sheet, the archive.
+
+Inspectors record the checklist's observed items on site, one row per unit and item
+(单位代码, 项目代码 or 检查项目, 检查结果, 情况说明, 检查人). An import is checked like a
+ledger: every bad row is reported with file, row, column and reason, and nothing is
+stored from a file with any bad row. Findings are stored per inspection (checklist
+and period) and unit and item, so a follow-up inspection can be compared with the one
+before; a corrected sheet for the same inspection replaces the values it changes.
+
+:func:`write_findings_sheet` makes the sheet to fill in (one row per unit and observed
+item, with the item's label and the values it takes), and :func:`archive_holdings`
+reads what units hold in the archive, for a checklist's archive items.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from wenshu.compute.checklist import ArchiveHoldings
+from wenshu.errors import ChecklistError, InputError, NotFoundError, RowError, WenshuError
+from wenshu.ingest.readers import Column, RawValue, map_headers, read_table, row_fields
+from wenshu.ingest.report import (
+    ImportResult,
+    file_sha256,
+    previous_import,
+    reject_with_report,
+    store_source_file,
+    write_error_report,
+)
+from wenshu.ingest.units import stored_parents
+from wenshu.models.checklist import (
+    AnswerError,
+    Answer,
+    Checklist,
+    ObservedItem,
+    answer_text,
+    parse_answer,
+    plain_number,
+    threshold_text,
+)
+from wenshu.models.records import shown
+from wenshu.models.tables import Document, DocumentVersion, InspectionFinding, Unit
+from wenshu.periods import Period
+
+SOURCE_KIND = "findings"
+MAX_NOTE = 2000
+
+FINDING_COLUMNS = [
+    Column("unit_code", "单位代码", required=True),
+    Column("unit_name", "单位名称", ("名称",)),  # for the reader; not checked
+    Column("item", "项目代码", ("item_key",)),
+    Column("label", "检查项目", ("项目名称", "item_label")),
+    Column("points", "分值"),  # for the reader; not read
+    Column("allowed", "填写要求", ("allowed_values",)),  # for the reader; not read
+    Column("value", "检查结果", ("结果",), required=True),
+    Column("note", "情况说明", ("说明", "备注", "notes")),
+    Column("inspector", "检查人", ("检查人员",)),
+]
+SHEET_COLUMNS = ("unit_code", "unit_name", "item", "label", "points", "allowed", "value", "note",
+                 "inspector")
+_WIDTHS = {"unit_code": 16, "unit_name": 14, "item": 22, "label": 40, "points": 6, "allowed": 22,
+           "value": 12, "note": 36, "inspector": 10}
+_FILL_IN = PatternFill("solid", fgColor="FFF2CC")  # the cells the inspector fills in
+
+
+@dataclass(frozen=True)
+class StoredFinding:
+    """One stored finding, as plain data."""
+
+    unit_code: str
+    item: str
+    value: str
+    note: str
+    inspector: str
+
+
+@dataclass(frozen=True)
+class _Row:
+    number: int
+    unit_code: str
+    item: ObservedItem
+    value: str
+    note: str
+    inspector: str
+
+
+def _text(raw: RawValue) -> str | None:
+    """A cell as text; numbers typed into Excel (unit codes) become their digits."""
+    if raw is None:
+        return None
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = str(raw).strip()
+    return text or None
+
+
+def _check_period(period: str) -> str:
+    try:
+        return Period.parse(period).code
+    except ValueError as exc:
+        raise WenshuError(str(exc)) from None
+
+
+def _item_of(checklist: Checklist, fields: Mapping[str, RawValue], headers: Mapping[str, str],
+             file: str, number: int) -> tuple[ObservedItem | None, RowError | None]:
+    """The observed item a row is about, by key (项目代码) or else by label (检查项目)."""
+    by_key = "item" in headers
+    field = "item" if by_key else "label"
+    column = headers[field]
+    given = _text(fields[field])
+    if given is None:
+        return None, RowError(file, number, column, "", "required", f"{column}不能为空")
+    item = checklist.item(given) if by_key else next(
+        (i for i in checklist.items if i.label == given), None)
+    if item is None:
+        return None, RowError(file, number, column, given, "unknown_item",
+                              f"“{given}”不是《{checklist.title}》的检查项目")
+    if not isinstance(item, ObservedItem):
+        source = "档案归档情况" if item.kind == "archive" else "台账和基础数据"
+        return None, RowError(file, number, column, given, "computed_item",
+                              f"“{item.label}”由系统根据{source}自动评分，不需要填写")
+    return item, None
+
+
+def _check_rows(path: Path, checklist: Checklist, units: frozenset[str],
+                inspector: str | None) -> tuple[list[_Row], list[RowError], int]:
+    """Every row checked: the good ones, every problem, and how many rows were read."""
+    table = read_table(path)
+    headers, errors = map_headers(path.name, table.headers, FINDING_COLUMNS)
+    if not errors and "item" not in headers and "label" not in headers:
+        errors.append(RowError(path.name, 1, "项目代码", "", "missing_column",
+                               "缺少必需的列“项目代码”（或“检查项目”）"))
+    if errors:
+        raise InputError(str(path), errors)
+    rows: list[_Row] = []
+    seen: dict[tuple[str, str], int] = {}
+    for number, values in table.rows:
+        fields = row_fields(values, headers, FINDING_COLUMNS)
+        row_errors: list[RowError] = []
+        code = _text(fields["unit_code"])
+        code_column = headers["unit_code"]
+        if code is None:
+            row_errors.append(RowError(path.name, number, code_column, "", "required",
+                                       "单位代码不能为空"))
+        elif code not in units:
+            row_errors.append(RowError(path.name, number, code_column, code, "unknown_unit",
+                                       f"单位代码“{code}”不在单位名录中"))
+        item, problem = _item_of(checklist, fields, headers, path.name, number)
+        if problem is not None:
+            row_errors.append(problem)
+        value = ""
+        value_column = headers["value"]
+        if fields["value"] is None:
+            row_errors.append(RowError(path.name, number, value_column, "", "required",
+                                       "检查结果不能为空"))
+        elif item is not None:
+            try:
+                value = answer_text(parse_answer(item, fields["value"]))
+            except AnswerError as exc:
+                row_errors.append(RowError(path.name, number, value_column,
+                                           shown(fields["value"]), exc.code,
+                                           f"“{item.label}”{exc.zh}"))
+        note = _text(fields["note"]) or ""
+        if len(note) > MAX_NOTE:
+            row_errors.append(RowError(path.name, number, headers["note"], note[:20] + "…",
+                                       "too_long", f"情况说明过长（{len(note)}字），最多{MAX_NOTE}字"))
+        who = _text(fields["inspector"]) or inspector
+        if who is None:
+            row_errors.append(RowError(path.name, number, headers.get("inspector", "检查人"), "",
+                                       "required", "检查人不能为空（填写“检查人”列，或导入时指定检查人）"))
+        elif len(who) > 100:
+            row_errors.append(RowError(path.name, number, headers.get("inspector", "检查人"),
+                                       who[:20] + "…", "too_long", "检查人过长，最多100字"))
+        if code is not None and item is not None:
+            first = seen.setdefault((code, item.key), number)
+            if first != number:
+                row_errors.append(RowError(path.name, number, "", "", "duplicate_key",
+                                           f"单位“{code}”的“{item.label}”与第{first}行重复"))
+        if row_errors:
+            errors.extend(row_errors)
+        else:
+            assert code is not None and item is not None and who is not None
+            rows.append(_Row(number, code, item, value, note, who))
+    return rows, errors, len(table.rows)
+
+
+def import_findings(session: Session, path: Path, checklist: Checklist, period: str, *,
+                    inspector: str | None = None,
+                    may_inspect: Callable[[str], None] | None = None) -> ImportResult:
+    """Import an inspection's findings for ``checklist`` and ``period``; all rows or nothing.
+
+    Each row is a unit code, an observed item (项目代码, or its label under 检查项目), the
+    value (是/否, a count, a figure, a score or text, as the item takes) and an optional
+    note and inspector (else ``inspector``). Any bad row rejects the file: InputError
+    with every problem, an error report beside the file, nothing stored. A finding
+    stored before for the same inspection, unit and item is replaced when the new row
+    differs. ``may_inspect`` is called with every unit code of a valid file before
+    anything is stored (an access check: it raises to refuse). Does not commit.
+    """
+    path = Path(path)
+    period = _check_period(period)
+    digest = file_sha256(path)
+    units = frozenset(stored_parents(session))
+    with reject_with_report(path):
+        rows, errors, rows_read = _check_rows(path, checklist, units, inspector)
+        if errors:
+            raise InputError(str(path), sorted(errors, key=lambda e: e.row))
+    if may_inspect is not None:
+        for code in sorted({row.unit_code for row in rows}):
+            may_inspect(code)
+
+    # The same file may be imported for another inspection; its record is kept once.
+    source = previous_import(session, SOURCE_KIND, digest) or store_source_file(
+        session, SOURCE_KIND, path, digest)
+    codes = sorted({row.unit_code for row in rows})
+    stored = {
+        (record.unit_code, record.item): record
+        for record in session.scalars(select(InspectionFinding).where(
+            InspectionFinding.checklist == checklist.key, InspectionFinding.period == period,
+            InspectionFinding.unit_code.in_(codes)))
+    }
+    new = changed = 0
+    for row in rows:
+        record = stored.get((row.unit_code, row.item.key))
+        values = {"value": row.value, "note": row.note or None, "inspector": row.inspector}
+        if record is None:
+            session.add(InspectionFinding(checklist=checklist.key, period=period,
+                                          unit_code=row.unit_code, item=row.item.key,
+                                          source_file_id=source.id, **values))
+            new += 1
+        elif any(getattr(record, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(record, name, value)
+            record.source_file_id = source.id
+            changed += 1
+    session.flush()
+    source.rows_stored += new + changed
+    write_error_report(path, [])
+    return ImportResult(file=path, sha256=digest, rows_read=rows_read, rows_stored=new + changed,
+                        rows_existing=len(rows) - new - changed, rows_updated=changed)
+
+
+def stored_findings(session: Session, checklist_key: str, period: str,
+                    unit_codes: Iterable[str] | None = None) -> list[StoredFinding]:
+    """The findings stored for an inspection, by unit code and item key."""
+    query = select(InspectionFinding).where(InspectionFinding.checklist == checklist_key,
+                                            InspectionFinding.period == _check_period(period))
+    if unit_codes is not None:
+        query = query.where(InspectionFinding.unit_code.in_(sorted(set(unit_codes))))
+    records = session.scalars(query.order_by(InspectionFinding.unit_code, InspectionFinding.item))
+    return [StoredFinding(r.unit_code, r.item, r.value, r.note or "", r.inspector)
+            for r in records]
+
+
+def answers_by_unit(checklist: Checklist, findings: Iterable[StoredFinding]
+                    ) -> dict[str, dict[str, Answer]]:
+    """Stored findings as each unit's answers, ready for scoring.
+
+    Findings for items the checklist no longer has are left out; a stored value the
+    item no longer takes (the checklist was changed since) is a ChecklistError.
+    """
+    answers: dict[str, dict[str, Answer]] = {}
+    for finding in findings:
+        item = checklist.item(finding.item)
+        if not isinstance(item, ObservedItem):
+            continue
+        try:
+            value = parse_answer(item, finding.value)
+        except AnswerError as exc:
+            raise ChecklistError(f"unit {finding.unit_code}, item {item.key} ({item.label}): "
+                                 f"the stored finding {finding.value!r} no longer fits: "
+                                 f"{exc}") from None
+        answers.setdefault(finding.unit_code, {})[item.key] = Answer(value, finding.note)
+    return answers
+
+
+def inspection_periods(session: Session, checklist_key: str) -> list[str]:
+    """The periods with stored findings for a checklist, earliest first."""
+    periods = session.scalars(select(InspectionFinding.period).distinct().where(
+        InspectionFinding.checklist == checklist_key))
+    return sorted(periods, key=lambda code: (Period.parse(code).end, Period.parse(code).start))
+
+
+def previous_inspection(session: Session, checklist_key: str, period: str) -> str | None:
+    """The latest inspection with the checklist that ended before ``period`` ended, if any."""
+    end = Period.parse(_check_period(period)).end
+    earlier = [p for p in inspection_periods(session, checklist_key) if Period.parse(p).end < end]
+    return earlier[-1] if earlier else None
+
+
+# The archive ---------------------------------------------------------------------------
+
+
+def archive_holdings(session: Session, unit_codes: Iterable[str], year: int, *,
+                     as_of: datetime | None = None) -> dict[str, ArchiveHoldings]:
+    """What each unit holds in the archive for ``year``: (kind, period) → "filed" | "draft".
+
+    A document counts as filed when any version was filed (a superseded version was
+    filed and replaced by a filed correction); as a draft when it has only drafts.
+    Disposed versions no longer count. Documents of both scripts count alike.
+    With ``as_of``, what the units held at that moment: versions made later are left
+    out, and a version filed later counts as the draft it then was (a follow-up
+    inspection judges the earlier one as it was).
+    """
+    codes = sorted(set(unit_codes))
+    holdings: dict[str, dict[tuple[str, str], str]] = {code: {} for code in codes}
+    if not codes:
+        return holdings
+    query = (select(Document.unit_code, Document.kind, Document.period, DocumentVersion.status,
+                    DocumentVersion.filed_at)
+             .join(DocumentVersion, DocumentVersion.document_id == Document.id)
+             .where(Document.unit_code.in_(codes),
+                    or_(Document.period == str(year), Document.period.like(f"{year}%"))))
+    if as_of is not None:
+        query = query.where(DocumentVersion.created_at <= as_of)
+    for unit_code, kind, period, status, filed_at in session.execute(query):
+        if status == "disposed":
+            continue
+        filed = status in ("filed", "superseded") and (
+            as_of is None or (filed_at is not None and _moment(filed_at) <= _moment(as_of)))
+        best = "filed" if filed else "draft"
+        held = holdings[unit_code]
+        if held.get((kind, period)) != "filed":
+            held[(kind, period)] = best
+    return holdings
+
+
+def _moment(when: datetime) -> datetime:
+    """A timestamp comparable with any other: SQLite hands back naive UTC, PostgreSQL aware."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+# The template sheet --------------------------------------------------------------------
+
+
+def allowed_values(item: ObservedItem) -> str:
+    """What an observed item takes, as the sheet tells the inspector: 是/否, 整数（块），标准≥5块."""
+    if item.answer == "yes_no":
+        return "是/否"
+    if item.answer == "score":
+        return f"0～{plain_number(item.points)}分"
+    if item.answer == "text":
+        return "文字说明"
+    assert item.threshold is not None
+    what = "整数" if item.answer == "count" else "数字"
+    unit = f"（{item.unit}）" if item.unit else ""
+    return f"{what}{unit}，标准{threshold_text(item.threshold, item.unit)}"
+
+
+def _validation(item: ObservedItem) -> DataValidation | None:
+    """Excel's own check for a value cell, so a typo is caught as it is typed."""
+    if item.answer == "yes_no":
+        return DataValidation(type="list", formula1='"是,否"', allow_blank=True,
+                              error="请填写“是”或“否”", errorTitle="检查结果")
+    if item.answer == "count":
+        return DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
+                              allow_blank=True, error="请填写不小于0的整数", errorTitle="检查结果")
+    if item.answer == "score":
+        top = plain_number(item.points)
+        return DataValidation(type="decimal", operator="between", formula1="0", formula2=top,
+                              allow_blank=True, error=f"请填写0至{top}之间的得分",
+                              errorTitle="检查结果")
+    return None
+
+
+def write_findings_sheet(path: Path, checklist: Checklist,
+                         units: Sequence[tuple[str, str]]) -> Path:
+    """Write the sheet inspectors fill in: one row per unit (code, name) and observed item.
+
+    The inspector fills in 检查结果, 情况说明 and 检查人 (shaded); the sheet imports
+    as it is with :func:`import_findings`. Written whole or not at all.
+    """
+    if not checklist.observed:
+        raise ChecklistError(f"checklist {checklist.key} has no observed items: nothing for "
+                             "inspectors to record")
+    if not units:
+        raise WenshuError("name at least one unit to inspect")
+    labels = {column.field: column.label for column in FINDING_COLUMNS}
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "检查记录"
+    workbook.properties.title = f"{checklist.title}检查记录表"
+    workbook.properties.subject = checklist.key
+    sheet.append([labels[field] for field in SHEET_COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+    validations: dict[str, DataValidation] = {}
+    value_letter = get_column_letter(SHEET_COLUMNS.index("value") + 1)
+    for code, name in units:
+        for item in checklist.observed:
+            points = int(item.points) if item.points == item.points.to_integral_value() \
+                else float(item.points)
+            sheet.append([code, name, item.key, item.label, points, allowed_values(item), None,
+                          None, None])
+            row = sheet.max_row
+            sheet.cell(row, 1).number_format = "@"  # a 12-digit code stays text
+            for field in ("value", "note", "inspector"):
+                sheet.cell(row, SHEET_COLUMNS.index(field) + 1).fill = _FILL_IN
+            rule = _validation(item)
+            if rule is not None:
+                key = f"{rule.type}:{rule.formula1}:{rule.formula2}"
+                validations.setdefault(key, rule).add(f"{value_letter}{row}")
+    for rule in validations.values():
+        sheet.add_data_validation(rule)
+    for index, field in enumerate(SHEET_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS[field]
+    sheet.freeze_panes = "A2"
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Saved beside the target, then renamed: a reader never sees half a workbook.
+    handle, scratch = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+    os.close(handle)
+    try:
+        workbook.save(scratch)
+        os.replace(scratch, path)
+    except BaseException:
+        Path(scratch).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def unit_names(session: Session, codes: Iterable[str]) -> list[tuple[str, str]]:
+    """(code, name) of each unit, in the order given; an unknown code is an error."""
+    wanted = list(dict.fromkeys(codes))
+    query = select(Unit.code, Unit.name).where(Unit.code.in_(wanted))
+    names = dict(session.execute(query).tuples().all())
+    unknown = [code for code in wanted if code not in names]
+    if unknown:
+        raise NotFoundError(f"单位代码“{'”“'.join(unknown)}”不在单位名录中")
+    return [(code, names[code]) for code in wanted]
+

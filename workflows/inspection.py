@@ -1,0 +1,385 @@
+"""The ``inspection_report`` flow: a supervisor inspects units against a checklist.
+
+load (the issuer's subtree, the inspectors' findings, what each unit holds in the
+archive; for a follow-up, the earlier inspection's) → score (mapped: one task per unit)
+→ rank → draft (mapped: one task per document, its context and .docx) → convert (warm
+LibreOffice, the whole batch) → archive. It makes one 检查情况反馈意见 per unit, filed
+under that unit, and one 检查情况通报, filed under the issuing unit: the acting
+supervisor's unit, who must supervise every unit inspected.
+
+Every task is a thin call into a plain function here or in :mod:`wenshu.pipeline`;
+tests and the benchmark call those directly. Served as a deployment by ``wenshu serve``
+(:mod:`wenshu.workflows.serve`); ``wenshu inspect run`` triggers that deployment when a
+server is up and otherwise calls the flow in-process: the same code either way.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
+from prefect import flow, task, unmapped
+from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from wenshu.access import authorize, resolve_actor
+from wenshu.archive import Archive
+from wenshu.compute.load import load_snapshot
+from wenshu.compute.ranking import Ranked
+from wenshu.compute.snapshot import Snapshot
+from wenshu.compute.summary import Rollup
+from wenshu.db import session_scope
+from wenshu.errors import ChecklistError, NotFoundError
+from wenshu.generators.inspection import (
+    INSPECTION_BULLETIN,
+    INSPECTION_REPORT,
+    Place,
+    UnitInspection,
+    UnitRecord,
+    bulletin_spec,
+    inspect_unit,
+    period_months,
+    place_of,
+    rank_units,
+    report_spec,
+)
+from wenshu.generators.kinds import DocumentKind, DocumentOptions
+from wenshu.generators.phrasing import level_noun
+from wenshu.ingest.findings import (
+    answers_by_unit,
+    archive_holdings,
+    previous_inspection,
+    stored_findings,
+)
+from wenshu.models.catalogue import Catalogue, load_catalogue
+from wenshu.models.checklist import Checklist, check_catalogue, load_checklist, resolve_checklist
+from wenshu.models.tables import Document, DocumentVersion, Unit
+from wenshu.periods import Period
+from wenshu.pipeline import Job, Outcome, plan_documents, render_job
+from wenshu.settings import Settings, get_settings
+from wenshu.workflows.documents import archive, convert, document_options
+from wenshu.workflows.runtime import current_flow_run_id
+
+INSPECTION_KINDS = (INSPECTION_REPORT.key, INSPECTION_BULLETIN.key)
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """Everything one inspection reads, loaded once (plain data, no database)."""
+
+    checklist: Checklist
+    period: Period
+    inspected_on: date
+    issuer: str  # the inspecting unit's code
+    snapshot: Snapshot  # the issuer's subtree, for the period's year and the one before
+    units: tuple[str, ...]  # the units inspected, in code order
+    records: Mapping[str, UnitRecord]
+    previous_period: Period | None = None  # the earlier inspection, for a follow-up
+    # The units inspected the time before too, with their record then.
+    previous: Mapping[str, UnitRecord] = field(default_factory=dict)
+
+    @property
+    def issuer_name(self) -> str:
+        """The inspecting unit's name."""
+        return self.snapshot.unit_map[self.issuer].name
+
+    @property
+    def noun(self) -> str:
+        """What the units inspected are called: 社区, 街道, 单位."""
+        return level_noun(self.snapshot.unit_map[code].level for code in self.units)
+
+    def names(self) -> dict[str, str]:
+        """The units' names by code."""
+        return {code: self.snapshot.unit_map[code].name for code in self.units}
+
+
+@dataclass(frozen=True)
+class UnitWork:
+    """What scoring and drafting one unit's report read: its own subtree and records."""
+
+    code: str
+    snapshot: Snapshot  # the unit's subtree only
+    record: UnitRecord
+    previous: UnitRecord | None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One document of the batch: a job rendered to .docx, or an unchanged archived version."""
+
+    job: Job | None
+    docx: Path | None
+    unchanged: Outcome | None
+
+
+# Loading ----------------------------------------------------------------------------------
+
+
+def _records(session: Session, checklist: Checklist, period: Period, units: Sequence[str],
+             *, as_of: datetime | None = None, complete: bool = True) -> dict[str, UnitRecord]:
+    """Each unit's answers and archive holdings for an inspection.
+
+    ``complete``: every unit must have an answer to every observed item (a ChecklistError
+    names each unit and what it lacks); otherwise units lacking any are left out.
+    """
+    answers = answers_by_unit(checklist, stored_findings(session, checklist.key, period.code,
+                                                         units))
+    observed = [item.key for item in checklist.observed]
+    lacking = {code: [key for key in observed if key not in answers.get(code, {})]
+               for code in units}
+    lacking = {code: keys for code, keys in lacking.items() if keys}
+    if lacking and complete:
+        names = dict(session.execute(select(Unit.code, Unit.name).where(
+            Unit.code.in_(sorted(lacking)))).tuples().all())
+        raise ChecklistError(
+            f"inspection {checklist.key} {period.code}: findings missing for "
+            + "; ".join(f"unit {code} ({names.get(code, '?')}): {', '.join(keys)}"
+                        for code, keys in sorted(lacking.items()))
+            + " (record them with 'wenshu inspect record')")
+    kept = [code for code in units if code not in lacking]
+    holdings = archive_holdings(session, kept, period.start.year, as_of=as_of)
+    return {code: UnitRecord(answers.get(code, {}), holdings[code]) for code in kept}
+
+
+def reported_at(session: Session, checklist_key: str, period: str) -> datetime | None:
+    """When an inspection's documents were first made (None: never), i.e. as of when a
+    follow-up judges what the units then held in the archive."""
+    return session.scalar(
+        select(func.min(DocumentVersion.created_at)).join(Document).where(
+            Document.kind.in_(INSPECTION_KINDS), Document.topic == checklist_key,
+            Document.period == period))
+
+
+def load_inspection(settings: Settings, checklist: Checklist, units: Sequence[str],
+                    period: Period, issuer: str, inspected_on: date, *,
+                    follow_up: bool = False) -> Inspection:
+    """Read an inspection's inputs: the issuer's subtree, each unit's findings and archive,
+    and with ``follow_up`` the latest earlier inspection of the same checklist.
+
+    Every unit must lie in the issuer's subtree and have a finding for every observed
+    item; a follow-up needs an earlier inspection within the year before.
+    """
+    codes = tuple(sorted(dict.fromkeys(units)))
+    if not codes:
+        raise ChecklistError("name at least one unit to inspect")
+    with session_scope(settings) as session:
+        snapshot = load_snapshot(session, issuer, period.start.year)
+        outside = [code for code in codes if code not in snapshot.unit_map]
+        if outside:
+            known = set(session.scalars(select(Unit.code).where(Unit.code.in_(outside))))
+            unknown = [code for code in outside if code not in known]
+            if unknown:
+                raise NotFoundError(f"unknown unit code(s): {', '.join(unknown)}")
+            raise ChecklistError(f"unit(s) {', '.join(outside)} are not under the inspecting "
+                                 f"unit {issuer}")
+        records = _records(session, checklist, period, codes)
+        if not follow_up:
+            return Inspection(checklist, period, inspected_on, issuer, snapshot, codes, records)
+        earlier = previous_inspection(session, checklist.key, period.code)
+        if earlier is None:
+            raise ChecklistError(f"no inspection with checklist {checklist.key} before "
+                                 f"{period.code} to follow up")
+        before = Period.parse(earlier)
+        if before.start.year < period.start.year - 1:
+            raise ChecklistError(f"the last inspection with checklist {checklist.key} was for "
+                                 f"{earlier}: a follow-up looks back a year at most")
+        # The earlier inspection is judged on what the units held when it reported.
+        previous = _records(session, checklist, before, codes,
+                            as_of=reported_at(session, checklist.key, earlier), complete=False)
+    return Inspection(checklist, period, inspected_on, issuer, snapshot, codes, records, before,
+                      previous)
+
+
+# Scoring and drafting (plain) -------------------------------------------------------------
+
+
+def unit_works(inspection: Inspection) -> list[UnitWork]:
+    """One unit's share of the inspection each, in code order."""
+    return [UnitWork(code, inspection.snapshot.restrict(code), inspection.records[code],
+                     inspection.previous.get(code)) for code in inspection.units]
+
+
+def score_unit(inspection: Inspection, catalogue: Catalogue, work: UnitWork) -> UnitInspection:
+    """Score one unit (and, in a follow-up, set it beside its earlier inspection)."""
+    period = inspection.period
+    previous = None
+    if inspection.previous_period is not None and work.previous is not None:
+        previous = (inspection.previous_period, work.previous,
+                    Rollup(work.snapshot, period_months(inspection.previous_period)))
+    return inspect_unit(inspection.checklist, work.record, catalogue,
+                        Rollup(work.snapshot, period_months(period)), work.code,
+                        work.snapshot.unit_map[work.code].name, period,
+                        inspection.inspected_on, previous)
+
+
+def report_options(base: DocumentOptions, inspection: Inspection, work: UnitWork,
+                   place: Place) -> DocumentOptions:
+    """A unit's report options: its spec, addressed to the unit itself."""
+    earlier = None
+    if inspection.previous_period is not None and work.previous is not None:
+        earlier = (inspection.previous_period, work.previous)
+    spec = report_spec(inspection.checklist, inspection.inspected_on, inspection.issuer_name,
+                       work.record, place, earlier)
+    letterhead = replace(base.letterhead, addressee=work.snapshot.unit_map[work.code].name)
+    return replace(base, spec=spec, topic=inspection.checklist.key, letterhead=letterhead)
+
+
+def bulletin_options(base: DocumentOptions, inspection: Inspection) -> DocumentOptions:
+    """The bulletin's options: every unit's records; addressed to 各社区 unless told."""
+    earlier = None
+    if inspection.previous_period is not None:
+        earlier = (inspection.previous_period, inspection.previous)
+    spec = bulletin_spec(inspection.checklist, inspection.inspected_on, inspection.records,
+                         earlier)
+    letterhead = base.letterhead
+    if not letterhead.addressee:
+        letterhead = replace(letterhead, addressee=f"各{inspection.noun}")
+    return replace(base, spec=spec, topic=inspection.checklist.key, letterhead=letterhead)
+
+
+def places(inspection: Inspection, ranked: Sequence[Ranked]) -> dict[str, Place]:
+    """Every unit's place in the ranking."""
+    names, noun = inspection.names(), inspection.noun
+    return {code: place_of(code, ranked, names, noun) for code in inspection.units}
+
+
+def draft_document(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
+                   catalogue: Catalogue, unit_code: str, period: Period,
+                   options: DocumentOptions, out_dir: Path) -> Draft:
+    """One document's context and .docx, or the archived version when nothing changed."""
+    jobs, unchanged = plan_documents(settings, kind, snapshot, catalogue, [unit_code], period,
+                                     options)
+    if unchanged:
+        return Draft(None, None, unchanged[0])
+    [job] = jobs
+    return Draft(job, render_job(job, out_dir), None)
+
+
+def inspection_outcomes(settings: Settings, checklist_key: str, period: str,
+                        unit_codes: Sequence[str], *, script: str = "simplified",
+                        run_id: str | None = None) -> list[Outcome]:
+    """The latest archived documents of an inspection (the units' reports and every
+    bulletin), as a run made them: ``created`` when the version came from ``run_id``.
+
+    For runs whose return value stays on the server (a deployment triggered remotely):
+    the archive, not Prefect, keeps the record.
+    """
+    with session_scope(settings) as session:
+        query = (select(Document.id, Unit.name).join(Unit, Unit.code == Document.unit_code)
+                 .where(Document.topic == checklist_key, Document.period == period,
+                        Document.script == script,
+                        ((Document.kind == INSPECTION_REPORT.key)
+                         & Document.unit_code.in_(list(unit_codes)))
+                        | (Document.kind == INSPECTION_BULLETIN.key))
+                 .order_by(Document.kind, Document.unit_code))
+        found = list(session.execute(query).tuples())
+    outcomes = []
+    store = Archive(settings)
+    for document_id, unit_name in found:
+        stored = store.get(document_id)
+        outcomes.append(Outcome(
+            key=stored.key, unit_name=unit_name, title=stored.title,
+            document_id=stored.document_id, version=stored.version,
+            created=run_id is not None and stored.flow_run_id == run_id,
+            created_at=stored.created_at, files={f: a.path for f, a in stored.files.items()}))
+    return outcomes
+
+
+# Tasks --------------------------------------------------------------------------------------
+
+
+@task(cache_policy=NO_CACHE)
+def load(settings: Settings, checklist: Checklist, units: list[str], period: Period, issuer: str,
+         inspected_on: date, follow_up: bool) -> Inspection:
+    """Read the inspection's inputs."""
+    return load_inspection(settings, checklist, units, period, issuer, inspected_on,
+                           follow_up=follow_up)
+
+
+@task(cache_policy=NO_CACHE)
+def score(inspection: Inspection, catalogue: Catalogue, work: UnitWork) -> UnitInspection:
+    """Score one unit."""
+    return score_unit(inspection, catalogue, work)
+
+
+@task(cache_policy=NO_CACHE)
+def draft(settings: Settings, kind: DocumentKind, snapshot: Snapshot, catalogue: Catalogue,
+          unit_code: str, period: Period, options: DocumentOptions, out_dir: Path) -> Draft:
+    """Write one document's text and fill its Word template."""
+    return draft_document(settings, kind, snapshot, catalogue, unit_code, period, options,
+                          out_dir)
+
+
+# The flow -------------------------------------------------------------------------------------
+
+
+@flow(name="inspection_report", log_prints=False)
+def inspection_report(checklist: str, units: list[str], period: str, follow_up: bool = False,
+                      inspected_on: date | None = None, issued_on: date | None = None,
+                      signature_unit: str | None = None,
+                      narrative_files: list[str] | None = None,
+                      letterhead: dict[str, Any] | None = None, script: str = "simplified",
+                      user: str | None = None) -> list[Outcome]:
+    """Inspect ``units`` against ``checklist`` for ``period``; archive every unit's
+    检查情况反馈意见 and the 检查情况通报.
+
+    ``checklist`` is a shipped checklist's name or a checklist file; the findings are
+    those recorded for the checklist and period (``wenshu inspect record``).
+    ``follow_up`` sets each unit beside the latest earlier inspection of the same
+    checklist (已整改/未整改). Deadlines run from ``inspected_on`` (default: the signing
+    date ``issued_on``, default today). ``user`` (default: the settings' user) must be a
+    supervisor of every unit; the bulletin is issued by their unit.
+    """
+    settings = get_settings()
+    actor = resolve_actor(settings, user)
+    period_ = Period.parse(period)
+    target = f"inspection:{checklist}:{period_.code}"
+    authorize(settings, actor, "inspect", None, target=target)
+    for code in units:
+        authorize(settings, actor, "inspect", code, target=f"{target}:{code}")
+    assert actor.unit_code is not None  # a supervisor always has one
+    path = resolve_checklist(checklist)
+    loaded = load_checklist(path)
+    catalogue = load_catalogue(settings.catalogue_dir)
+    check_catalogue(loaded, catalogue, str(path))
+    base = document_options(issued_on, narrative_files, signature_unit, letterhead,
+                            script=script)
+    inspection = load(settings, loaded, list(units), period_, actor.unit_code,
+                      inspected_on or base.issued_on, follow_up)
+    works = unit_works(inspection)
+    # quote(): Prefect would otherwise walk every item of the snapshots looking for futures.
+    scored = score.map(unmapped(quote(inspection)), unmapped(quote(catalogue)), works).result()
+    ranked = rank_units(scored)
+    placed = places(inspection, ranked)
+
+    run_id = current_flow_run_id()
+    work = settings.work_dir / (run_id or uuid.uuid4().hex)
+    try:
+        reports = draft.map(
+            unmapped(settings), unmapped(INSPECTION_REPORT), [w.snapshot for w in works],
+            unmapped(quote(catalogue)), [w.code for w in works], unmapped(period_),
+            [report_options(base, inspection, w, placed[w.code]) for w in works],
+            unmapped(work))
+        bulletin = draft(settings, INSPECTION_BULLETIN, quote(inspection.snapshot),
+                         quote(catalogue), inspection.issuer, period_,
+                         bulletin_options(base, inspection), work)
+        drafts = [*reports.result(), bulletin]
+        unchanged = [d.unchanged for d in drafts if d.unchanged is not None]
+        made = [d for d in drafts if d.job is not None]
+        if not made:
+            return unchanged
+        jobs = [d.job for d in made if d.job is not None]
+        docx = [d.docx for d in made if d.docx is not None]
+        pdf = convert(settings, quote(jobs), docx)
+        created = archive(settings, quote(jobs), docx, pdf, run_id)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return created + unchanged
