@@ -804,7 +804,8 @@ def _import(session: Session, archive: Archive, placing: Placing, source: zipfil
     record_event(session, action="import", agent=actor.name, target=f"year:{contents.year}",
                  detail={"package": package.name, "sha256": contents.sha256,
                          "documents": len(contents.records), "fonds": contents.fonds,
-                         "units_created": created_units})
+                         "units_created": created_units,
+                         "records": [r.archival_code for r in contents.records]})
     return ImportSummary(package, contents.fonds, contents.year, len(contents.records),
                          created_units, contents.sha256)
 

@@ -46,7 +46,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from wenshu.access import Actor, authorize
-from wenshu.archive.audit import check_chain, log_event
+from wenshu.archive.audit import check_chain, events, log_event
 from wenshu.archive.filing import archival_code
 from wenshu.archive.metadata import RETENTION_NAMES
 from wenshu.archive.store import BOOKKEEPING, Archive, DocumentKey, sha256_file
@@ -179,6 +179,7 @@ def verify_archive(settings: Settings, *, actor: Actor, year: int | None = None)
     tally = _Tally()
     check_digests(records, facts, tally)
     _check_audit_chain(settings, tally)
+    _check_audit_coverage(settings, records, tally)
     check_metadata(records, facts, tally)
     check_item_numbers(records, counters, tally)
     check_missing(records, facts, tally)
@@ -636,6 +637,31 @@ def _check_audit_chain(settings: Settings, tally: _Tally) -> None:
             select(sa.func.count()).select_from(AuditEvent)) or 0
     for problem in check_chain(settings):
         tally.add("audit_chain", "audit log", problem)
+
+
+def _check_audit_coverage(settings: Settings, records: Sequence[VersionRecord],
+                          tally: _Tally) -> None:
+    """Every filed record's filing (or import) and disposal is in the log.
+
+    The chain shows an event removed from the middle; this shows the newest
+    events cut off, which leaves a whole chain behind.
+    """
+    logged: dict[str, set[str]] = {"file": set(), "dispose": set()}
+    for event in events(settings, outcome="ok"):
+        if event.action in logged:
+            logged[event.action].add(event.target)
+        elif event.action == "import":
+            logged["file"].update(event.detail.get("records", ()))
+    for record in records:
+        if record.archival_code is None:
+            continue
+        needed = ["file"] + (["dispose"] if record.status == "disposed" else [])
+        for action in needed:
+            tally.checked["audit_chain"] += 1
+            if record.archival_code not in logged[action]:
+                tally.add("audit_chain", record.archival_code,
+                          f"the audit log has no {action} event for {record.archival_code}",
+                          expected=f"a {action} event", actual="none")
 
 
 def _check_audit_guard(settings: Settings, tally: _Tally) -> None:

@@ -151,6 +151,7 @@ def test_record_and_metadata_disagreeing_and_gaps_in_item_numbers(
     report = verify_archive(db_settings, actor=staff.archivist)
     dat46 = _relative(db_settings, record.files["dat46"].path)
     assert _found(report) == [
+        ("audit_chain", moved, "a file event", "none"),  # the log filed it as the old code
         ("metadata", dat46, moved, record.archival_code),
         ("metadata", dat46, "定期30年", "定期10年"),
         ("item_numbers", "0194-WS·2025-D10-BGS", "1–1", "none"),
@@ -160,6 +161,25 @@ def test_record_and_metadata_disagreeing_and_gaps_in_item_numbers(
     assert "gap" in report.problems[-2].message
     # Only that year's records are looked at with --year.
     assert verify_archive(db_settings, actor=staff.archivist, year=2024).ok
+
+
+def test_the_newest_events_cut_from_the_log_are_missed(
+        db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path) -> None:
+    ids = _filed_archive(db_settings, staff, real_pdf, tmp_path)
+    (record,) = filing_history(db_settings, ids["district"])
+    engine = get_engine(db_settings)
+    # Cutting the tail leaves a whole chain; only the records show what is missing.
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change"))
+        else:
+            conn.execute(sa.text("DROP TRIGGER audit_events_no_delete"))
+        conn.execute(sa.text("DELETE FROM audit_events WHERE target = :code"),
+                     {"code": record.archival_code})
+    report = verify_archive(db_settings, actor=staff.archivist)
+    assert [(p.check, p.subject, p.expected, p.actual) for p in report.problems
+            if p.check == "audit_chain"] == [
+        ("audit_chain", record.archival_code, "a file event", "none")]
 
 
 def test_a_disposed_record_keeps_its_item_number_and_no_files(
