@@ -35,6 +35,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from docx.document import Document
+
 from wenshu.compute.checklist import (
     ArchiveHoldings,
     ChecklistScore,
@@ -56,7 +58,6 @@ from wenshu.generators.phrasing import level_noun, numbered, pick
 from wenshu.generators.template_build import TableColumn
 from wenshu.models.catalogue import Catalogue
 from wenshu.models.checklist import (
-    ActivityItem,
     Answer,
     ArchiveItem,
     Checklist,
@@ -840,7 +841,7 @@ def build_bulletin(request: ContextRequest) -> dict[str, Any]:
 # Templates ------------------------------------------------------------------------------
 
 
-def _paragraphs(document: Any, name: str) -> None:
+def _paragraphs(document: Document, name: str) -> None:
     document.add_paragraph(f"{{%p for paragraph in {name} %}}")
     document.add_paragraph("{{ paragraph }}")
     document.add_paragraph("{%p endfor %}")

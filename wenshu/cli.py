@@ -32,7 +32,9 @@ targets_app = typer.Typer(help="Targets (目标责任书).", no_args_is_help=Tru
 summary_app = typer.Typer(help="Generate summaries (工作总结).", no_args_is_help=True)
 archive_app = typer.Typer(help="The document archive (归档).", no_args_is_help=True)
 templates_app = typer.Typer(help="Word templates offices own (模板).", no_args_is_help=True)
-inspect_app = typer.Typer(help="Inspections (检查): self-inspection reports (自查报告).",
+inspect_app = typer.Typer(help="Inspections (检查): self-inspection reports (自查报告); a "
+                               "supervisor's inspection: findings sheets, findings, scores, "
+                               "ranking and reports (检查情况反馈意见, 检查情况通报).",
                           no_args_is_help=True)
 plan_app = typer.Typer(help="Plans: work plans (工作计划), campaign plans (实施方案).",
                        no_args_is_help=True)
@@ -761,6 +763,169 @@ def inspect_sheet(
     console.print(f"{target}: {len(named)} unit(s) × {len(loaded.observed)} observed item(s) "
                   f"= {len(named) * len(loaded.observed)} rows to fill in", soft_wrap=True,
                   markup=False, highlight=False)
+
+
+@inspect_app.command("record")
+def inspect_record(
+    file: Path,
+    checklist: Annotated[str, typer.Option(
+        help="A shipped checklist's name (model_community …) or a checklist file.")],
+    period: Annotated[str, typer.Option(
+        help="The inspection's period: 2025, 2025H1, 2025Q3 or 2025-03.")],
+    inspector: Annotated[str | None, typer.Option(
+        help="Who inspected, for rows without a 检查人.")] = None,
+) -> None:
+    """Import inspectors' findings (.xlsx/.csv, one row per unit and item), all or nothing.
+
+    Any bad row rejects the file; you must supervise every unit in it.
+    """
+    from wenshu.access import authorize, resolve_actor
+    from wenshu.ingest.findings import import_findings
+    from wenshu.models.checklist import load_checklist, resolve_checklist
+
+    settings = _settings()
+    with _reported():
+        loaded = load_checklist(resolve_checklist(checklist))
+        actor = resolve_actor(settings)
+        target = f"findings:{loaded.key}:{period}"
+        authorize(settings, actor, "inspect", None, target=target)
+
+    def may_inspect(code: str) -> None:
+        authorize(settings, actor, "inspect", code, target=f"{target}:{code}")
+
+    _import(import_findings, [file], checklist=loaded, period=period, inspector=inspector,
+            may_inspect=may_inspect)
+
+
+@inspect_app.command("run")
+def inspect_run(
+    checklist: Annotated[str, typer.Option(
+        help="A shipped checklist's name (model_community …) or a checklist file.")],
+    units: Annotated[list[str], typer.Option(
+        "--units", help="Unit codes to inspect (repeat the option, or separate with commas).")],
+    period: Annotated[str, typer.Option(
+        help="The inspection's period: 2025, 2025H1, 2025Q3 or 2025-03.")],
+    follow_up: Annotated[bool, typer.Option(
+        "--follow-up", help="Check the previous inspection's findings: 已整改/未整改.")] = False,
+    inspected: Annotated[str | None, typer.Option(
+        "--inspected", help="Inspection date, YYYY-MM-DD; deadlines run from it "
+                            "(default: the signing date).")] = None,
+    issued: IssuedOption = None, signature: SignatureOption = None,
+    narrative: NarrativeOption = None, doc_number: DocNumberOption = "",
+    to: AddresseeOption = "", attachment: AttachmentOption = None,
+    copy_to: CopyToOption = None, printed_by: PrintedByOption = "",
+    script: ScriptOption = Script.simplified,
+    timeout: Annotated[float, typer.Option(
+        help="Seconds to wait for a served run to finish.")] = 1800,
+) -> None:
+    """Score and rank the units, and archive each unit's 检查情况反馈意见 and the 检查情况通报.
+
+    Runs as the served deployment when 'wenshu serve' (or PREFECT_API_URL) offers one,
+    otherwise in this process: the same flow either way.
+    """
+    from wenshu.access import resolve_actor
+    from wenshu.models.checklist import load_checklist, resolve_checklist
+    from wenshu.workflows.serve import deployment_ready, run_served, running_server
+
+    settings = _settings()
+    for path in narrative or []:
+        if not path.is_file():
+            raise typer.BadParameter(f"narrative file not found: {path}")
+    try:
+        period_code = Period.parse(period).code
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    codes = _unit_codes(units)
+    with _reported():
+        path = resolve_checklist(checklist)
+        loaded = load_checklist(path)
+        actor = resolve_actor(settings)
+    # A file is named by its absolute path: a served run works in another directory.
+    chosen = str(Path(checklist).resolve()) if Path(checklist).is_file() else checklist
+    parameters = {
+        "checklist": chosen, "units": codes, "period": period_code, "follow_up": follow_up,
+        "inspected_on": _parse_date(inspected), "issued_on": _parse_date(issued),
+        "signature_unit": signature,
+        "narrative_files": [str(p.resolve()) for p in narrative or []],
+        "letterhead": _letterhead(doc_number, to, attachment, copy_to, printed_by),
+        "script": script.value, "user": actor.name,
+    }
+    flow_name = "inspection_report"
+    with _reported():
+        api = running_server(settings)
+        if api is not None and deployment_ready(api, flow_name):
+            from wenshu.workflows.inspection import inspection_outcomes
+
+            with console.status(f"Running (served deployment {flow_name} at {api})…"):
+                run_id = run_served(api, flow_name, parameters, timeout=timeout)
+            console.print(f"flow run {run_id} completed on {api}", soft_wrap=True)
+            assert actor.unit_code is not None
+            outcomes = inspection_outcomes(settings, loaded.key, period_code, codes,
+                                           issuer=actor.unit_code, script=script.value,
+                                           run_id=run_id)
+        else:
+            console.print("No served inspection_report deployment found: running it in this "
+                          "process ('wenshu serve' runs flows as deployments, faster after "
+                          "the first run).", soft_wrap=True)
+            from wenshu.workflows.inspection import inspection_report
+
+            with console.status(f"Running (Prefect flow {flow_name})…"):
+                outcomes = inspection_report(**parameters)
+    print_outcomes(outcomes, settings.archive_dir)
+
+
+@app.command()
+def serve(
+    port: Annotated[int | None, typer.Option(
+        help="Port of the local Prefect server to start (default: a free one).")] = None,
+    poll: Annotated[int, typer.Option(
+        min=1, help="Seconds between the runner's looks for runs to start.")] = 1,
+) -> None:
+    """Serve the document flows as Prefect deployments (run them from the Prefect UI or
+    'wenshu inspect run'); starts a Prefect server on 127.0.0.1 unless one is configured
+    (PREFECT_API_URL) or already started by 'wenshu serve'. Stop with Ctrl-C or SIGTERM."""
+    import os
+    import signal
+
+    from wenshu.workflows.serve import (
+        DEPLOYMENT,
+        ServeError,
+        forget_server,
+        record_server,
+        running_server,
+        serve_flows,
+        served_flows,
+        start_server,
+    )
+
+    settings = _settings()
+    server = None
+    with _reported():
+        api = running_server(settings)
+        if api is None and os.environ.get("PREFECT_API_URL"):
+            raise ServeError(f"PREFECT_API_URL is {os.environ['PREFECT_API_URL']}, but no "
+                             "Prefect server answers there")
+        if api is None:
+            with console.status("Starting the Prefect server on 127.0.0.1…"):
+                server = start_server(settings, port=port)
+            api = server.api_url
+            record_server(settings, api)
+    names = ", ".join(f"{f.name}/{DEPLOYMENT}" for f in served_flows())
+    console.print(f"Prefect API {api} (UI {api.removesuffix('/api')}); serving {names}; "
+                  "stop with Ctrl-C.", soft_wrap=True, markup=False, highlight=False)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # the same way out as Ctrl-C, through the finally below
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        serve_flows(api, poll_seconds=poll)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if server is not None:
+            forget_server(settings)
+            server.stop()
 
 
 @app.command()

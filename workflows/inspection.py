@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from wenshu.access import authorize, resolve_actor
 from wenshu.archive import Archive
-from wenshu.compute.load import load_snapshot
+from wenshu.compute.load import load_snapshot, load_units, subtree_codes
 from wenshu.compute.ranking import Ranked
 from wenshu.compute.snapshot import Snapshot
 from wenshu.compute.summary import Rollup
@@ -60,7 +60,13 @@ from wenshu.ingest.findings import (
     stored_findings,
 )
 from wenshu.models.catalogue import Catalogue, load_catalogue
-from wenshu.models.checklist import Checklist, check_catalogue, load_checklist, resolve_checklist
+from wenshu.models.checklist import (
+    ArchiveItem,
+    Checklist,
+    check_catalogue,
+    load_checklist,
+    resolve_checklist,
+)
 from wenshu.models.tables import Document, DocumentVersion, Unit
 from wenshu.periods import Period
 from wenshu.pipeline import Job, Outcome, plan_documents, render_job
@@ -146,7 +152,14 @@ def _records(session: Session, checklist: Checklist, period: Period, units: Sequ
             + " (record them with 'wenshu inspect record')")
     kept = [code for code in units if code not in lacking]
     holdings = archive_holdings(session, kept, period.start.year, as_of=as_of)
-    return {code: UnitRecord(answers.get(code, {}), holdings[code]) for code in kept}
+    # Only the kinds the archive items ask for: the inspection's own reports, filed under
+    # the units, must not change what the next run of the same inspection reads.
+    asked = {document.kind for item in checklist.items if isinstance(item, ArchiveItem)
+             for document in item.documents}
+    return {code: UnitRecord(answers.get(code, {}),
+                             {key: status for key, status in holdings[code].items()
+                              if key[0] in asked})
+            for code in kept}
 
 
 def reported_at(session: Session, checklist_key: str, period: str) -> datetime | None:
@@ -171,16 +184,17 @@ def load_inspection(settings: Settings, checklist: Checklist, units: Sequence[st
     if not codes:
         raise ChecklistError("name at least one unit to inspect")
     with session_scope(settings) as session:
-        snapshot = load_snapshot(session, issuer, period.start.year)
-        outside = [code for code in codes if code not in snapshot.unit_map]
+        tree = load_units(session)
+        unknown = [code for code in codes if code not in tree]
+        if unknown:
+            raise NotFoundError(f"unknown unit code(s): {', '.join(unknown)}")
+        inside = set(subtree_codes(tree, issuer))
+        outside = [code for code in codes if code not in inside]
         if outside:
-            known = set(session.scalars(select(Unit.code).where(Unit.code.in_(outside))))
-            unknown = [code for code in outside if code not in known]
-            if unknown:
-                raise NotFoundError(f"unknown unit code(s): {', '.join(unknown)}")
             raise ChecklistError(f"unit(s) {', '.join(outside)} are not under the inspecting "
                                  f"unit {issuer}")
         records = _records(session, checklist, period, codes)
+        snapshot = load_snapshot(session, issuer, period.start.year)
         if not follow_up:
             return Inspection(checklist, period, inspected_on, issuer, snapshot, codes, records)
         earlier = previous_inspection(session, checklist.key, period.code)
@@ -264,10 +278,10 @@ def draft_document(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
 
 
 def inspection_outcomes(settings: Settings, checklist_key: str, period: str,
-                        unit_codes: Sequence[str], *, script: str = "simplified",
+                        unit_codes: Sequence[str], *, issuer: str, script: str = "simplified",
                         run_id: str | None = None) -> list[Outcome]:
-    """The latest archived documents of an inspection (the units' reports and every
-    bulletin), as a run made them: ``created`` when the version came from ``run_id``.
+    """The latest archived documents of an inspection (the units' reports and the
+    issuer's bulletin), as a run made them: ``created`` when ``run_id`` made the version.
 
     For runs whose return value stays on the server (a deployment triggered remotely):
     the archive, not Prefect, keeps the record.
@@ -278,7 +292,8 @@ def inspection_outcomes(settings: Settings, checklist_key: str, period: str,
                         Document.script == script,
                         ((Document.kind == INSPECTION_REPORT.key)
                          & Document.unit_code.in_(list(unit_codes)))
-                        | (Document.kind == INSPECTION_BULLETIN.key))
+                        | ((Document.kind == INSPECTION_BULLETIN.key)
+                           & (Document.unit_code == issuer)))
                  .order_by(Document.kind, Document.unit_code))
         found = list(session.execute(query).tuples())
     outcomes = []
@@ -355,8 +370,10 @@ def inspection_report(checklist: str, units: list[str], period: str, follow_up: 
     inspection = load(settings, loaded, list(units), period_, actor.unit_code,
                       inspected_on or base.issued_on, follow_up)
     works = unit_works(inspection)
-    # quote(): Prefect would otherwise walk every item of the snapshots looking for futures.
-    scored = score.map(unmapped(quote(inspection)), unmapped(quote(catalogue)), works).result()
+    # quote(): Prefect would otherwise walk every snapshot and spec looking for futures
+    # (a third of the flow's cost for a district's 111 communities).
+    scored = score.map(unmapped(quote(inspection)), unmapped(quote(catalogue)),
+                       [quote(w) for w in works]).result()
     ranked = rank_units(scored)
     placed = places(inspection, ranked)
 
@@ -364,13 +381,13 @@ def inspection_report(checklist: str, units: list[str], period: str, follow_up: 
     work = settings.work_dir / (run_id or uuid.uuid4().hex)
     try:
         reports = draft.map(
-            unmapped(settings), unmapped(INSPECTION_REPORT), [w.snapshot for w in works],
+            unmapped(settings), unmapped(INSPECTION_REPORT), [quote(w.snapshot) for w in works],
             unmapped(quote(catalogue)), [w.code for w in works], unmapped(period_),
-            [report_options(base, inspection, w, placed[w.code]) for w in works],
+            [quote(report_options(base, inspection, w, placed[w.code])) for w in works],
             unmapped(work))
         bulletin = draft(settings, INSPECTION_BULLETIN, quote(inspection.snapshot),
                          quote(catalogue), inspection.issuer, period_,
-                         bulletin_options(base, inspection), work)
+                         quote(bulletin_options(base, inspection)), work)
         drafts = [*reports.result(), bulletin]
         unchanged = [d.unchanged for d in drafts if d.unchanged is not None]
         made = [d for d in drafts if d.job is not None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import extract, func, select
@@ -52,7 +53,7 @@ def load_snapshot(session: Session, root: str, year: int) -> Snapshot:
             func.count(), func.sum(Activity.sessions), func.sum(Activity.participants),
             func.sum(Activity.households), func.sum(Activity.materials), func.sum(Activity.amount),
         )
-        .where(Activity.unit_code.in_(codes), Activity.date.between(f"{year - 1}-01-01", f"{year}-12-31"))
+        .where(Activity.unit_code.in_(codes), Activity.date.between(date(year - 1, 1, 1), date(year, 12, 31)))
         .group_by(Activity.unit_code, activity_year, activity_month, Activity.activity_type,
                   Activity.title)
     )

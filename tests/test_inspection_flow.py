@@ -1,0 +1,594 @@
+"""A supervisor's inspection: scores, ranking with ties, findings with deadlines, each unit's
+检查情况反馈意见 and the 检查情况通报, the follow-up's 已整改/未整改, the templates, access,
+and the flow end to end: run in-process, then served as a deployment on a Prefect server
+this test starts on loopback, triggered by run id, its documents opened and read."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+import yaml
+from docx.oxml.ns import qn
+from pypdf import PdfReader
+from sqlalchemy.orm import Session
+
+from tests.sample_context import assert_no_placeholders, strings_in
+from wenshu.compute.summary import Rollup
+from wenshu.demo.sample import sample_snapshot
+from wenshu.errors import ChecklistError, NotFoundError
+from wenshu.generators.inspection import (
+    INSPECTION_BULLETIN,
+    INSPECTION_REPORT,
+    UnitRecord,
+    build_bulletin_template,
+    build_report_template,
+    bulletin_spec,
+    inspect_units,
+    place_of,
+    rank_units,
+    report_spec,
+)
+from wenshu.generators.kinds import ContextRequest, DocumentOptions
+from wenshu.generators.layout import load_layout
+from wenshu.generators.layout_context import Letterhead, layout_context
+from wenshu.generators.render import render_docx
+from wenshu.generators.self_inspection import SELF_INSPECTION, inspection_spec
+from wenshu.ingest.findings import archive_holdings, import_findings
+from wenshu.models.checklist import (
+    Checklist,
+    load_checklist,
+    parse_answers,
+    parse_checklist,
+    resolve_checklist,
+)
+from wenshu.models.tables import Document, DocumentVersion
+from wenshu.periods import Period
+from wenshu.settings import Settings
+from wenshu.templates import template_path
+
+# 100 points: the screening rate (a veto capping at 合格), boards, a consultation room,
+# the work log (an inspector's score) and the year's work plan filed (15 days to fix).
+CHECKLIST = """
+key: office_check
+title: 计划生育基层工作检查评分标准
+subject: 计划生育基层工作
+basis: 区卫生健康局年度检查工作方案
+grades: [{label: 优秀, min_points: 90}, {label: 良好, min_points: 75}, {label: 合格, min_points: 60}]
+sections:
+  - key: targets
+    title: 目标任务
+    items:
+      - {key: check_rate, kind: indicator, indicator: check_rate, label: 孕环情检查受检率,
+         points: 30, bands: [{within: 5, points: 15}], veto: true, veto_cap: 合格}
+  - key: facilities
+    title: 阵地建设
+    items:
+      - {key: boards, kind: observed, answer: count, label: 宣传板, unit: 块, threshold: ≥5,
+         points: 20, bands: [{within: 2, points: 10}]}
+      - {key: room, kind: observed, answer: yes_no, label: 设有咨询室, points: 10}
+  - key: records
+    title: 资料管理
+    items:
+      - {key: work_log, kind: observed, answer: score, label: 工作记录完整, points: 20}
+      - {key: plan_filed, kind: archive, label: 年度工作计划已归档, points: 20, rectify_days: 15,
+         documents: [{kind: work_plan, period: year, filed: true}]}
+"""
+INSPECTED = date(2026, 1, 20)
+ISSUED = date(2026, 1, 22)
+PLAN_2025 = {("work_plan", "2025"): "filed"}
+
+
+def _checklist() -> Checklist:
+    return parse_checklist(yaml.safe_load(CHECKLIST), "office_check.yaml")
+
+
+def _record(checklist: Checklist, archive: dict[tuple[str, str], str] | None = None,
+            **answers: Any) -> UnitRecord:
+    return UnitRecord(parse_answers({"answers": answers}, checklist, "answers"), archive or {})
+
+
+# The sample street's communities (wenshu.demo.sample), 2025: 东湖社区 C1 screened 95.00%,
+# 东山社区 C2 83.33% (6.67 short of the catalogue's ≥90%: no points, the veto), 东岭社区 C3
+# 102.66%; in 2024 90.00%, 88.89% and 100%.
+NOW = {
+    "C1": dict(boards=6, room="是", work_log=18),
+    "C2": dict(boards=3, room={"value": "否", "note": "活动室被临时占用"}, work_log=15),
+    "C3": dict(boards=6, room="是", work_log=18),
+}
+BEFORE = {  # 2024, for the follow-up; 东岭社区 was not inspected then
+    "C1": dict(boards=4, room="是", work_log=18),
+    "C2": dict(boards=3, room="否", work_log=15),
+}
+
+
+@pytest.fixture
+def sample() -> dict[str, Any]:
+    """The sample street's three communities inspected for 2025, a follow-up of 2024."""
+    checklist = _checklist()
+    records = {code: _record(checklist, PLAN_2025 if code != "C2" else {}, **answers)
+               for code, answers in NOW.items()}
+    before = {code: _record(checklist, {}, **answers) for code, answers in BEFORE.items()}
+    return {"checklist": checklist, "records": records, "before": before}
+
+
+def _request(kind_unit: str, spec: dict[str, Any], catalogue: Any) -> ContextRequest:
+    snapshot = sample_snapshot()
+    options = DocumentOptions(issued_on=ISSUED, spec=spec, topic="office_check")
+    return ContextRequest(snapshot, Rollup(snapshot), catalogue, kind_unit, Period.year(2025),
+                          options)
+
+
+def _inspected(sample: dict[str, Any], catalogue: Any, previous: bool = False) -> list[Any]:
+    earlier = (Period.year(2024), sample["before"]) if previous else None
+    return inspect_units(sample["checklist"], sample["records"], catalogue, sample_snapshot(),
+                         Period.year(2025), INSPECTED, earlier)
+
+
+def _report(sample: dict[str, Any], catalogue: Any, code: str, previous: bool = False
+            ) -> dict[str, Any]:
+    units = _inspected(sample, catalogue)
+    names = {u.code: u.name for u in units}
+    place = place_of(code, rank_units(units), names, "社区")
+    earlier = (Period.year(2024), sample["before"][code]) if previous else None
+    spec = report_spec(sample["checklist"], INSPECTED, "东城街道", sample["records"][code], place,
+                       earlier)
+    return INSPECTION_REPORT.build(_request(code, spec, catalogue))
+
+
+def _bulletin(sample: dict[str, Any], catalogue: Any, previous: bool = False) -> dict[str, Any]:
+    earlier = (Period.year(2024), sample["before"]) if previous else None
+    spec = bulletin_spec(sample["checklist"], INSPECTED, sample["records"], earlier)
+    return INSPECTION_BULLETIN.build(_request("S1", spec, catalogue))
+
+
+# Scores, ranking and findings ---------------------------------------------------------------
+
+
+def test_units_are_ranked_with_ties_and_every_lost_point_is_a_dated_finding(sample, catalogue):
+    units = {u.code: u for u in _inspected(sample, catalogue)}
+    # 东湖 and 东岭: 30 + 20 + 10 + 18 + 20; 东山: 0 + 10 + 0 + 15 + 0.
+    assert {code: u.total for code, u in units.items()} == {"C1": 98, "C3": 98, "C2": 25}
+    ranked = rank_units(list(units.values()))
+    assert [(r.unit_code, r.rank, r.tied) for r in ranked] == [
+        ("C1", 1, True), ("C3", 1, True), ("C2", 3, False)]
+    east_hill = units["C2"]
+    assert (east_hill.score.grade, east_hill.score.grade_by_total) == (None, None)
+    found = {f.item.key: (f.lost, f.deadline) for f in east_hill.findings}
+    assert found == {
+        "check_rate": (30, date(2026, 3, 21)),  # an indicator: 60 days
+        "boards": (10, date(2026, 2, 19)), "room": (10, date(2026, 2, 19)),
+        "work_log": (5, date(2026, 2, 19)),  # observed: 30 days
+        "plan_filed": (20, date(2026, 2, 4)),  # the item's own 15 days
+    }
+    assert sum(f.lost for f in east_hill.findings) == 100 - east_hill.total
+
+
+def test_a_units_report_states_score_place_problems_and_deadlines(sample, catalogue):
+    context = _report(sample, catalogue, "C2")
+    assert context["title"] == "关于东山社区2025年计划生育基层工作检查情况的反馈意见"
+    intro, veto = context["score_paragraphs"]
+    assert "你单位得分25分，在参加检查的3个社区中排第3名。共有5项扣分，合计扣75分。" in intro
+    assert veto == "你单位因“孕环情检查受检率”未达到要求，按一票否决规定，不评定等次。"
+    rows = context["score_rows"]
+    assert [(r["label"], r["actual"], r["points"], r["earned"]) for r in rows] == [
+        ("孕环情检查受检率≥90%", "83.33%", "30", "0"), ("目标任务小计", "", "30", "0"),
+        ("宣传板≥5块", "3块", "20", "10"), ("设有咨询室", "未落实", "10", "0"),
+        ("阵地建设小计", "", "30", "10"), ("工作记录完整", "现场评定", "20", "15"),
+        ("年度工作计划已归档", "缺1份", "20", "0"), ("资料管理小计", "", "40", "15"),
+        ("合计", "一票否决", "100", "25")]
+    problems = context["problems"]
+    assert problems[0] == {"lead": "1.“孕环情检查受检率”扣30分。",
+                           "text": "检查发现，孕环情检查受检率83.33%，目标值≥90%。该项为一票否决项。"}
+    assert problems[2]["text"] == "检查发现，“设有咨询室”未落实；活动室被临时占用。"
+    assert problems[4]["text"] == "检查发现，未见2025年度工作计划。"
+    measures = {m["lead"]: m["text"] for m in context["measures"]}
+    assert measures["5.关于“年度工作计划已归档”："] == (
+        "补齐2025年度工作计划，按规定审核后归档，于2026年2月4日前整改到位。")
+    assert measures["1.关于“孕环情检查受检率”："].endswith("确保达到≥90%的要求，于2026年3月21日前整改到位。")
+    assert context["requirements"][0].endswith("并于2026年3月21日前将整改情况书面报送东城街道。")
+    assert (context["signature_unit"], context["signature_date"]) == ("东城街道", "2026年1月22日")
+    assert context["followup_heading"] == "" and context["problems_heading"] == "二、存在的问题"
+    tied = _report(sample, catalogue, "C1")
+    assert "你单位得分98分，评定为优秀，在参加检查的3个社区中排第1名（与东岭社区并列）。" in (
+        tied["score_paragraphs"][0])
+
+
+def test_the_bulletin_tabulates_subtotals_ranks_ties_and_common_problems(sample, catalogue):
+    context = _bulletin(sample, catalogue)
+    assert context["title"] == "东城街道关于2025年计划生育基层工作检查情况的通报"
+    assert context["ranking_heads"] == ["目标任务（30分）", "阵地建设（30分）", "资料管理（40分）"]
+    assert [(r["rank"], r["name"], r["sections"], r["total"], r["grade"])
+            for r in context["ranking_rows"]] == [
+        ("1（并列）", "东湖社区", ["30", "30", "38"], "98", "优秀"),
+        ("1（并列）", "东岭社区", ["30", "30", "38"], "98", "优秀"),
+        ("3", "东山社区", ["0", "10", "15"], "25", "一票否决")]
+    results = context["result_paragraphs"]
+    assert results[:4] == [
+        "3个社区平均得分73.67分，最高98分（东湖社区、东岭社区），最低25分（东山社区）。",
+        "按评分标准，评定优秀2个，1个社区未评定等次。",
+        "东山社区因“孕环情检查受检率”未达到要求，按一票否决规定，不评定等次。",
+        "东湖社区、东岭社区得分相同，并列第1名；得分相同的社区名次并列，其后名次顺延。"]
+    # The work log is the one item all three lost points on (2 + 5 + 2).
+    assert context["common_problems"] == [{
+        "lead": "1.“工作记录完整”。",
+        "text": "3个社区在此项扣分（东湖社区、东山社区、东岭社区），合计扣9分。"}]
+    assert context["unit_problems"][2] == {
+        "lead": "3.东山社区（25分）：",
+        "text": "孕环情检查受检率扣30分；宣传板扣10分；设有咨询室扣10分；工作记录完整扣5分；"
+                "年度工作计划已归档扣20分。"}
+    requirements = [r["lead"] + r["text"] for r in context["requirements"]]
+    assert requirements[0].endswith("在2026年2月4日至2026年3月21日期间按各项期限整改到位。")
+    assert requirements[1] == "2.按时报送整改情况。请相关社区于2026年3月21日前将整改落实情况书面报送东城街道。"
+    assert requirements[2].startswith("3.严肃对待一票否决事项。东山社区存在一票否决事项")
+    assert context["followup_heading"] == "" and context["requirements_heading"] == "四、整改要求"
+
+
+def test_a_follow_up_marks_each_earlier_problem_fixed_or_not_in_both_documents(sample,
+                                                                               catalogue):
+    report = _report(sample, catalogue, "C1", previous=True)
+    assert report["followup_heading"] == "二、上次检查问题整改情况"
+    assert report["followup_paragraphs"] == [
+        "2024年检查指出你单位扣分问题3个，经此次复查，已整改2个，未整改1个。具体情况见表2。"]
+    assert [(r["problem"], r["now"], r["status"]) for r in report["followup_rows"]] == [
+        ("宣传板4块，标准≥5块", "已达到要求", "已整改"),
+        ("“工作记录完整”得18分（满分20分）", "“工作记录完整”得18分（满分20分）", "未整改"),
+        ("未见2024年度工作计划", "已达到要求", "已整改")]
+    [work_log] = report["problems"]
+    assert work_log["text"].endswith("该问题上次检查已经指出，至今未整改到位。")
+    assert report["problems_heading"] == "三、存在的问题"
+
+    bulletin = _bulletin(sample, catalogue, previous=True)
+    assert bulletin["followup_paragraphs"] == [
+        "此次检查对2024年检查指出的问题逐项进行了复查。2个社区上次共有扣分问题8个，已整改2个，"
+        "未整改6个，整改率25%。",
+        "东湖社区、东山社区仍有问题未整改到位，具体见表2。",
+        "东岭社区未参加2024年检查，不作整改情况复查。"]
+    assert [(r["name"], r["found"], r["fixed"], r["open"], r["pending"])
+            for r in bulletin["followup_rows"]] == [
+        ("东湖社区", "3", "2", "1", "工作记录完整"),
+        ("东山社区", "5", "0", "5", "孕环情检查受检率、宣传板、设有咨询室、工作记录完整、年度工作计划已归档")]
+    assert any("至今仍未整改到位的6个问题" in r["text"] for r in bulletin["requirements"])
+    assert bulletin["requirements_heading"] == "五、整改要求"
+
+
+def test_contexts_hold_finished_text_only(sample, catalogue):
+    for context in (_report(sample, catalogue, "C2", previous=True),
+                    _bulletin(sample, catalogue, previous=True)):
+        assert not [s for s in strings_in(context)
+                    if "None" in s or "{{" in s or "Decimal" in s or "nan" in s]
+
+
+# Templates ---------------------------------------------------------------------------------------
+
+
+def test_shipped_templates_are_what_the_builders_make(tmp_path):
+    for build, name in ((build_report_template, "inspection_report"),
+                        (build_bulletin_template, "inspection_bulletin")):
+        build(tmp_path / f"{name}.docx")
+        assert (tmp_path / f"{name}.docx").read_bytes() == template_path(name).read_bytes()
+
+
+def test_the_scores_table_has_a_column_per_section_sharing_the_type_area(sample, catalogue):
+    context = _bulletin(sample, catalogue, previous=True)
+    full = context | layout_context(context["title"], "东城街道", Letterhead(), ISSUED)
+    data = render_docx(template_path("inspection_bulletin"), full)
+    assert_no_placeholders(data)
+    document = docx.Document(io.BytesIO(data))
+    ranking = document.tables[0]
+    assert [c.text for c in ranking.rows[0].cells] == [
+        "名次", "单位", "目标任务（30分）", "阵地建设（30分）", "资料管理（40分）", "总分", "等次"]
+    assert [c.text for c in ranking.rows[3].cells] == [
+        "3", "东山社区", "0", "10", "15", "25", "一票否决"]
+    grid = [int(col.get(qn("w:w"))) for col in ranking._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert len(grid) == 7 and max(grid) - min(grid) <= 1
+    assert abs(sum(grid) / 56.7 - float(load_layout().type_area_width_mm)) < 1  # twips → mm
+    styled = [(p.style.name, p.text) for p in document.paragraphs if p.text]
+    headings = [text for style, text in styled if style in ("Heading 1", "Heading 2")]
+    assert headings == ["一、检查的基本情况", "二、检查结果", "三、上次检查问题整改情况",
+                        "四、存在的主要问题", "（一）共性问题", "（二）各社区存在的问题", "五、整改要求"]
+    assert [c.text for c in document.tables[1].rows[2].cells] == [
+        "1", "东湖社区", "3", "2", "1", "工作记录完整"]
+
+
+# Self-inspection with the new item kinds ------------------------------------------------------
+
+
+def test_self_inspection_reads_archive_score_and_number_items(catalogue):
+    checklist = load_checklist(resolve_checklist("model_community"))
+    raw = {item.key: {"yes_no": "是", "count": 10, "number": 75, "score": item.points,
+                      "text": "无"}[item.answer] for item in checklist.observed}
+    raw |= {"civilized_families": 65, "work_log": {"value": 1.5, "note": "下半年记录缺失"}}
+    answers = parse_answers({"answers": raw}, checklist, "answers")
+    holdings = {("work_plan", "2025"): "filed", ("half_year_summary", "2025H1"): "draft"}
+    snapshot = sample_snapshot()
+    options = DocumentOptions(issued_on=date(2026, 1, 20),
+                              spec=inspection_spec(checklist, answers, holdings))
+    context = SELF_INSPECTION.build(ContextRequest(snapshot, Rollup(snapshot), catalogue, "C1",
+                                                   Period.year(2025), options))
+    text = "\n".join(strings_in(context))
+    assert "已归档2025年度工作计划，2025年上半年工作总结尚未归档（仅有草稿）" in text
+    assert "文明家庭创建率65%，比不少于70%的要求低5个百分点" in text
+    assert "工作记录本记录完整、资料齐全自评1.5分（满分3分）（下半年记录缺失）" in text
+    problems = {p["lead"]: p["text"] for p in context["problems"]}
+    assert problems["3.“工作记录本记录完整、资料齐全”有待改进。"] == (
+        "对照评分标准，本项3分，自评得1.5分。下半年记录缺失。")
+    measures = [m["lead"] + m["text"] for m in context["measures"]]
+    assert ("1.补齐归档材料。补齐2025年上半年工作总结，按规定审核后归档，于2026年2月19日前"
+            "整改到位（30日内）。") in measures
+    rows = {r["label"]: r for r in context["score_rows"]}
+    assert (rows["年度工作计划和半年工作总结已归档"]["actual"],
+            rows["年度工作计划和半年工作总结已归档"]["earned"]) == ("缺1份", "3")
+    assert rows["工作记录本记录完整、资料齐全"]["actual"] == "1.5分"
+
+
+# The database: archive as of a moment, loading an inspection ------------------------------------
+
+
+def _document(session: Session, unit: str, kind: str, period: str,
+              versions: list[tuple[datetime, str, datetime | None]]) -> None:
+    document = Document(kind=kind, unit_code=unit, period=period, topic="", script="simplified",
+                        title=f"{kind} {period}")
+    session.add(document)
+    session.flush()
+    for number, (created, status, filed) in enumerate(versions, start=1):
+        session.add(DocumentVersion(document_id=document.id, version=number, created_at=created,
+                                    template_name="t.docx", template_sha256="t",
+                                    input_sha256=f"i{number}", status=status, filed_at=filed))
+    session.flush()
+
+
+def test_archive_holdings_as_of_a_moment(session, small_tree):
+    made, filed = datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 8, 1, tzinfo=UTC)
+    _document(session, "440307001001", "work_plan", "2025", [(made, "filed", filed)])
+    _document(session, "440307001001", "half_year_summary", "2025H1",
+              [(datetime(2025, 9, 1, tzinfo=UTC), "draft", None)])
+    session.commit()
+    unit = "440307001001"
+    assert archive_holdings(session, [unit], 2025)[unit] == {
+        ("work_plan", "2025"): "filed", ("half_year_summary", "2025H1"): "draft"}
+    # In June the plan was a draft and the summary not yet written.
+    june = datetime(2025, 6, 30, tzinfo=UTC)
+    assert archive_holdings(session, [unit], 2025, as_of=june)[unit] == {
+        ("work_plan", "2025"): "draft"}
+    assert archive_holdings(session, [unit], 2025, as_of=datetime(2025, 1, 1, tzinfo=UTC)
+                            )[unit] == {}
+
+
+def _findings_csv(path: Path, rows: dict[str, dict[str, Any]]) -> Path:
+    lines = ["单位代码,项目代码,检查结果,情况说明,检查人"]
+    for code, answers in rows.items():
+        for key, value in answers.items():
+            if isinstance(value, dict):
+                value, note = value["value"], value["note"]
+            else:
+                note = ""
+            lines.append(f"{code},{key},{value},{note},王检查")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    return path
+
+
+def test_loading_names_units_without_findings_and_refuses_a_missing_earlier_inspection(
+        db_settings, session, small_tree, tmp_path):
+    from wenshu.workflows.inspection import load_inspection
+
+    checklist = _checklist()
+    import_findings(session, _findings_csv(tmp_path / "f.csv", {
+        "440307001001": dict(boards=6, room="是", work_log=18),
+        "440307001002": dict(boards=6)}), checklist, "2025")
+    session.commit()
+    units = ["440307001001", "440307001002", "440307002001"]
+    with pytest.raises(ChecklistError) as caught:
+        load_inspection(db_settings, checklist, units, Period.year(2025), "440307", INSPECTED)
+    assert str(caught.value) == (
+        "inspection office_check 2025: findings missing for unit 440307001002 (东山社区): room, "
+        "work_log; unit 440307002001 (西湖社区): boards, room, work_log (record them with "
+        "'wenshu inspect record')")
+    with pytest.raises(ChecklistError, match="not under the inspecting unit 440307001"):
+        load_inspection(db_settings, checklist, ["440307002001"], Period.year(2025),
+                        "440307001", INSPECTED)
+    with pytest.raises(NotFoundError, match="unknown unit code\\(s\\): 440307009009"):
+        load_inspection(db_settings, checklist, ["440307009009"], Period.year(2025), "440307",
+                        INSPECTED)
+    inspection = load_inspection(db_settings, checklist, ["440307001001"], Period.year(2025),
+                                 "440307", INSPECTED)
+    assert inspection.records["440307001001"].answers["boards"].value == 6
+    with pytest.raises(ChecklistError, match="no inspection with checklist office_check before "
+                                             "2025 to follow up"):
+        load_inspection(db_settings, checklist, ["440307001001"], Period.year(2025), "440307",
+                        INSPECTED, follow_up=True)
+
+
+# The office end to end -----------------------------------------------------------------------
+
+EAST_LAKE, EAST_HILL, WEST_LAKE, WEST_HILL = ("440307001001", "440307001002", "440307002001",
+                                              "440307002002")
+UNITS = [EAST_LAKE, EAST_HILL, WEST_LAKE, WEST_HILL]
+# tests/office_data: screened 2024 90.00%, 90.00%, 90.91%, 87.84% (2.16 short: 15 points);
+# 2025 95.00%, 80.00% (10 short: none, the veto), 90.91%, 92.16%. No unit filed a plan.
+FINDINGS_2024 = {
+    EAST_LAKE: dict(boards=6, room="是", work_log=18),  # 30+20+10+18 = 78
+    EAST_HILL: dict(boards=3, room={"value": "否", "note": "活动室被临时占用"}, work_log=15),  # 55
+    WEST_LAKE: dict(boards=5, room="是", work_log=18),  # 78
+    WEST_HILL: dict(boards=4, room="是", work_log=20),  # 15+10+10+20 = 55
+}
+FINDINGS_2025 = {
+    EAST_LAKE: dict(boards=6, room="是", work_log=20),  # 80
+    EAST_HILL: dict(boards=5, room="否", work_log=15),  # 0+20+0+15 = 35, vetoed
+    WEST_LAKE: dict(boards=5, room="是", work_log=16),  # 76
+    WEST_HILL: dict(boards=5, room="是", work_log=20),  # 80
+}
+
+
+def _texts(path: Path) -> tuple[list[str], list[list[list[str]]]]:
+    document = docx.Document(str(path))
+    return ([p.text for p in document.paragraphs],
+            [[[c.text for c in row.cells] for row in table.rows] for table in document.tables])
+
+
+def _pdf_text(path: Path) -> str:
+    text = "".join(page.extract_text() for page in PdfReader(path).pages)
+    return text.replace(" ", "").replace("\n", "")
+
+
+def _by_kind(outcomes: list[Any]) -> tuple[dict[str, Any], Any]:
+    reports = {o.key.unit_code: o for o in outcomes if o.key.kind == "inspection_report"}
+    [bulletin] = [o for o in outcomes if o.key.kind == "inspection_bulletin"]
+    return reports, bulletin
+
+
+@pytest.fixture
+def prefect_server(tmp_path: Path) -> Iterator[str]:
+    """A Prefect server on a free loopback port, its home in tmp, stopped (SIGTERM) after."""
+    from wenshu.workflows.serve import start_server
+
+    server = start_server(Settings(home=tmp_path / "prefect-server"), timeout=90)
+    try:
+        yield server.api_url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def served(prefect_server: str, tmp_path: Path) -> Iterator[Callable[[], None]]:
+    """``wenshu serve`` in a subprocess against the test's server (started on demand)."""
+    from wenshu.workflows.serve import deployment_ready
+
+    processes: list[subprocess.Popen[bytes]] = []
+    log = tmp_path / "serve.log"
+
+    def start() -> None:
+        env = dict(os.environ, WENSHU_HOME=str(tmp_path / "home"), PREFECT_API_URL=prefect_server,
+                   PREFECT_HOME=str(tmp_path / "serve-prefect"), PREFECT_LOGGING_LEVEL="WARNING")
+        env.pop("WENSHU_USER", None)
+        with log.open("wb") as out:
+            processes.append(subprocess.Popen(
+                [str(Path(sys.executable).parent / "wenshu"), "serve"], stdout=out,
+                stderr=subprocess.STDOUT, env=env))
+        deadline = time.monotonic() + 90
+        while not deployment_ready(prefect_server, "inspection_report"):
+            assert processes[0].poll() is None, log.read_text(errors="replace")
+            assert time.monotonic() < deadline, log.read_text(errors="replace")
+            time.sleep(0.5)
+
+    try:
+        yield start
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+
+
+@pytest.mark.prefect
+@pytest.mark.soffice
+def test_inspection_in_process_then_follow_up_as_a_served_deployment(
+        office, wenshu, tmp_path, prefect_server, served, monkeypatch):
+    from wenshu.settings import get_settings
+    from wenshu.workflows.inspection import inspection_outcomes
+    from wenshu.workflows.serve import trigger, wait_for_run
+
+    checklist = tmp_path / "office_check.yaml"
+    checklist.write_text(CHECKLIST, encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+
+    # A street's supervisor may not record findings for the other street's communities.
+    wenshu("users", "add", "街道督导", "--role", "supervisor", "--unit", "440307001")
+    first = _findings_csv(tmp_path / "检查记录2024.csv", FINDINGS_2024)
+    refused = wenshu("--user", "街道督导", "inspect", "record", str(first), "--checklist",
+                     str(checklist), "--period", "2024", expect=1)
+    assert "refused" in refused and "440307002001" in refused
+    get_settings.cache_clear()  # --user stays in the process-wide settings: back to WENSHU_USER
+    recorded = wenshu("inspect", "record", str(first), "--checklist", str(checklist), "--period",
+                      "2024")
+    assert "12 rows read, 12 stored" in recorded
+
+    # The first inspection: no server is running, so the flow runs in this process.
+    output = wenshu("inspect", "run", "--checklist", str(checklist), "--units", ",".join(UNITS),
+                    "--period", "2024", "--inspected", "2025-01-20", "--issued", "2025-01-22")
+    assert "running it in this process" in output
+    settings = get_settings()
+    outcomes = inspection_outcomes(settings, "office_check", "2024", UNITS, issuer="440307")
+    reports, bulletin = _by_kind(outcomes)
+    assert sorted(reports) == sorted(UNITS) and bulletin.key.unit_code == "440307"
+    paragraphs, tables = _texts(bulletin.files["docx"])
+    ranking = [row[:2] + row[-2:] for row in tables[0][1:]]
+    assert ranking == [["1（并列）", "东湖社区", "78", "良好"], ["1（并列）", "西湖社区", "78", "良好"],
+                       ["3（并列）", "东山社区", "55", "—"],
+                       # 87.84% is short of ≥90%: the veto item is not met.
+                       ["3（并列）", "西山社区", "55", "一票否决"]]
+    # No community filed its plan: the problem all four share.
+    assert "1.“年度工作计划已归档”。4个社区在此项扣分（东湖社区、东山社区、西湖社区、西山社区），" \
+           "合计扣80分。" in paragraphs
+
+    # The follow-up, served: `wenshu serve` in a subprocess, triggered by run id.
+    wenshu("inspect", "record", str(_findings_csv(tmp_path / "检查记录2025.csv", FINDINGS_2025)),
+           "--checklist", str(checklist), "--period", "2025")
+    served()
+    parameters = {"checklist": str(checklist), "units": UNITS, "period": "2025",
+                  "follow_up": True, "inspected_on": INSPECTED, "issued_on": ISSUED,
+                  "user": "督导李四"}
+    run_id = trigger(prefect_server, "inspection_report", parameters)
+    run = wait_for_run(prefect_server, run_id, timeout=300)
+    assert run.state is not None and run.state.is_completed(), run.state
+    outcomes = inspection_outcomes(settings, "office_check", "2025", UNITS, issuer="440307",
+                                   run_id=run_id)
+    assert len(outcomes) == 5 and all(o.created for o in outcomes)
+    reports, bulletin = _by_kind(outcomes)
+
+    paragraphs, tables = _texts(bulletin.files["docx"])
+    assert [row[:2] + row[-2:] for row in tables[0][1:]] == [
+        ["1（并列）", "东湖社区", "80", "良好"], ["1（并列）", "西山社区", "80", "良好"],
+        ["3", "西湖社区", "76", "良好"], ["4", "东山社区", "35", "一票否决"]]
+    assert [row[1:] for row in tables[1][2:]] == [
+        ["东湖社区", "2", "1", "1", "年度工作计划已归档"],
+        ["西山社区", "3", "2", "1", "年度工作计划已归档"],
+        ["西湖社区", "2", "0", "2", "工作记录完整、年度工作计划已归档"],
+        ["东山社区", "4", "1", "3", "设有咨询室、工作记录完整、年度工作计划已归档"]]
+    assert ("此次检查对2024年检查指出的问题逐项进行了复查。4个社区上次共有扣分问题11个，已整改4个，"
+            "未整改7个，整改率36.4%。") in paragraphs
+    assert any(p.endswith("在2026年2月4日至2026年3月21日期间按各项期限整改到位。") for p in paragraphs)
+    pdf = _pdf_text(bulletin.files["pdf"])
+    assert "整改率36.4%" in pdf and "2026年3月21日" in pdf
+
+    # 东山社区: 35 points, last of four; its lost points and deadlines, and what it fixed.
+    paragraphs, tables = _texts(reports[EAST_HILL].files["docx"])
+    body = "\n".join(paragraphs)
+    assert "你单位得分35分，在参加检查的4个社区中排第4名。共有4项扣分，合计扣65分。" in body
+    assert [row[1:] for row in tables[0][1:] if row[0]] == [
+        ["孕环情检查受检率≥90%", "80.00%", "30", "0"], ["宣传板≥5块", "5块", "20", "20"],
+        ["设有咨询室", "未落实", "10", "0"], ["工作记录完整", "现场评定", "20", "15"],
+        ["年度工作计划已归档", "缺1份", "20", "0"]]
+    assert [row[-1] for row in tables[1][1:]] == ["已整改", "未整改", "未整改", "未整改"]
+    for deadline in ("于2026年3月21日前整改到位", "于2026年2月19日前整改到位",
+                     "于2026年2月4日前整改到位"):
+        assert deadline in body
+    pdf = _pdf_text(reports[EAST_HILL].files["pdf"])
+    assert "排第4名" in pdf and "2026年2月4日" in pdf and "未整改" in pdf
+    # 西山社区 shares first place with 东湖社区 and fixed its screening rate and boards.
+    paragraphs, tables = _texts(reports[WEST_HILL].files["docx"])
+    assert any("排第1名（与东湖社区并列）" in p for p in paragraphs)
+    assert [(row[1], row[-1]) for row in tables[1][1:]] == [
+        ("孕环情检查受检率87.84%，目标值≥90%", "已整改"), ("宣传板4块，标准≥5块", "已整改"),
+        ("未见2024年度工作计划", "未整改")]
+
+    # `wenshu inspect run` finds the served deployment; nothing changed, nothing new made.
+    monkeypatch.setenv("PREFECT_API_URL", prefect_server)
+    output = wenshu("inspect", "run", "--checklist", str(checklist), "--units", ",".join(UNITS),
+                    "--period", "2025", "--follow-up", "--inspected", "2026-01-20",
+                    "--issued", "2026-01-22")
+    assert "completed on" in output and "5 document(s) unchanged" in output
