@@ -62,7 +62,7 @@ class Actor:
         """
         role = ROLE_LABELS.get(self.role, self.role)
         if action not in ROLE_ACTIONS.get(self.role, frozenset()):
-            return f"{self.name} is a {self.role} ({role}): a {self.role} may not {action}"
+            return f"{self.name} ({role}, {self.role}) may not {action}"
         if filed is False and not self.sees_drafts:
             return f"{self.name} is an archivist: drafts are not archive records until filed"
         if unit_code is not None and self.units is not None and unit_code not in self.units:
