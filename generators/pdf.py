@@ -630,6 +630,18 @@ class _WorkerTimedOut(ConversionError):
     """The worker did not answer in time."""
 
 
+def _group_alive(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` still runs (zombies excepted), read from /proc."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
 class _Worker:
     """One ``uno_worker.py`` process and its LibreOffice, on a profile this process holds.
 
@@ -729,6 +741,11 @@ class _Worker:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self._process.pid, signal.SIGKILL)
         self._process.wait()
+        # SIGKILL reaches a process busy in the kernel only when it returns: wait for the
+        # rest of the group (LibreOffice) to be gone before a new one takes the profile.
+        deadline = time.monotonic() + _STOP_SECONDS
+        while _group_alive(self._process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
         self._close_pipes()
 
     def stop(self) -> None:
