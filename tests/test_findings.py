@@ -29,6 +29,7 @@ from wenshu.ingest.findings import (
     import_findings,
     inspection_periods,
     previous_inspection,
+    record_findings,
     stored_findings,
     unit_names,
     write_findings_sheet,
@@ -167,6 +168,30 @@ def test_a_corrected_sheet_replaces_what_changed(session, small_tree, community,
     import_findings(session, first, community, "2026H1")
     session.commit()
     assert _count(session, SourceFile) == 2 and _count(session, InspectionFinding) == 4
+
+
+def test_findings_from_a_program_follow_the_same_rules(session, small_tree, community):
+    bad = [{"unit_code": EAST_LAKE, "item": "boards", "value": "很多"},
+           {"unit_code": "999", "item": "boards", "value": 5},
+           {"unit_code": EAST_HILL, "item": "library", "value": "是"}]
+    with pytest.raises(InputError) as caught:
+        record_findings(session, bad, community, "2025", source="巡查App", inspector="督导李四")
+    assert [(e.file, e.row, e.column, e.code) for e in caught.value.errors] == [
+        ("巡查App", 1, "value", "bad_count"), ("巡查App", 2, "unit_code", "unknown_unit")]
+    assert _count(session, InspectionFinding) == 0 and _count(session, SourceFile) == 0
+
+    rows = [{"单位代码": EAST_LAKE, "检查项目": "宣传板", "检查结果": 6, "情况说明": "新换2块"},
+            {"单位代码": EAST_LAKE, "检查项目": "配备紧急避孕药", "检查结果": "否"}]
+    result = record_findings(session, rows, community, "2025", source="巡查App",
+                             inspector="督导李四")
+    again = record_findings(session, rows, community, "2025", source="巡查App",
+                            inspector="督导李四")
+    session.commit()
+    assert (result.rows_stored, again.rows_stored, again.rows_existing) == (2, 0, 2)
+    assert stored_findings(session, "model_community", "2025") == [
+        StoredFinding(EAST_LAKE, "boards", "6", "新换2块", "督导李四"),
+        StoredFinding(EAST_LAKE, "emergency_contraception", "否", "", "督导李四")]
+    assert _count(session, SourceFile) == 1
 
 
 def test_a_follow_up_inspection_finds_the_one_before(session, small_tree, community, tmp_path):

@@ -7,6 +7,7 @@ stored from a file with any bad row. Findings are stored per inspection (checkli
 and period) and unit and item, so a follow-up inspection can be compared with the one
 before; a corrected sheet for the same inspection replaces the values it changes.
 
+:func:`record_findings` takes the same rows from a program instead of a file.
 :func:`write_findings_sheet` makes the sheet to fill in (one row per unit and observed
 item, with the item's label and the values it takes), and :func:`archive_holdings`
 reads what units hold in the archive, for a checklist's archive items.
@@ -14,6 +15,8 @@ reads what units hold in the archive, for a checklist's archive items.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -30,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from wenshu.compute.checklist import ArchiveHoldings
 from wenshu.errors import ChecklistError, InputError, NotFoundError, RowError, WenshuError
-from wenshu.ingest.readers import Column, RawValue, map_headers, read_table, row_fields
+from wenshu.ingest.readers import Column, RawValue, Table, map_headers, read_table, row_fields
 from wenshu.ingest.report import (
     ImportResult,
     file_sha256,
@@ -134,16 +137,15 @@ def _item_of(checklist: Checklist, fields: Mapping[str, RawValue], headers: Mapp
     return item, None
 
 
-def _check_rows(path: Path, checklist: Checklist, units: frozenset[str],
+def _check_rows(name: str, table: Table, checklist: Checklist, units: frozenset[str],
                 inspector: str | None) -> tuple[list[_Row], list[RowError], int]:
     """Every row checked: the good ones, every problem, and how many rows were read."""
-    table = read_table(path)
-    headers, errors = map_headers(path.name, table.headers, FINDING_COLUMNS)
+    headers, errors = map_headers(name, table.headers, FINDING_COLUMNS)
     if not errors and "item" not in headers and "label" not in headers:
-        errors.append(RowError(path.name, 1, "项目代码", "", "missing_column",
+        errors.append(RowError(name, 1, "项目代码", "", "missing_column",
                                "缺少必需的列“项目代码”（或“检查项目”）"))
     if errors:
-        raise InputError(str(path), errors)
+        raise InputError(name, errors)
     rows: list[_Row] = []
     seen: dict[tuple[str, str], int] = {}
     for number, values in table.rows:
@@ -152,41 +154,41 @@ def _check_rows(path: Path, checklist: Checklist, units: frozenset[str],
         code = _text(fields["unit_code"])
         code_column = headers["unit_code"]
         if code is None:
-            row_errors.append(RowError(path.name, number, code_column, "", "required",
+            row_errors.append(RowError(name, number, code_column, "", "required",
                                        "单位代码不能为空"))
         elif code not in units:
-            row_errors.append(RowError(path.name, number, code_column, code, "unknown_unit",
+            row_errors.append(RowError(name, number, code_column, code, "unknown_unit",
                                        f"单位代码“{code}”不在单位名录中"))
-        item, problem = _item_of(checklist, fields, headers, path.name, number)
+        item, problem = _item_of(checklist, fields, headers, name, number)
         if problem is not None:
             row_errors.append(problem)
         value = ""
         value_column = headers["value"]
         if fields["value"] is None:
-            row_errors.append(RowError(path.name, number, value_column, "", "required",
+            row_errors.append(RowError(name, number, value_column, "", "required",
                                        "检查结果不能为空"))
         elif item is not None:
             try:
                 value = answer_text(parse_answer(item, fields["value"]))
             except AnswerError as exc:
-                row_errors.append(RowError(path.name, number, value_column,
+                row_errors.append(RowError(name, number, value_column,
                                            shown(fields["value"]), exc.code,
                                            f"“{item.label}”{exc.zh}"))
         note = _text(fields["note"]) or ""
         if len(note) > MAX_NOTE:
-            row_errors.append(RowError(path.name, number, headers["note"], note[:20] + "…",
+            row_errors.append(RowError(name, number, headers["note"], note[:20] + "…",
                                        "too_long", f"情况说明过长（{len(note)}字），最多{MAX_NOTE}字"))
         who = _text(fields["inspector"]) or inspector
         if who is None:
-            row_errors.append(RowError(path.name, number, headers.get("inspector", "检查人"), "",
+            row_errors.append(RowError(name, number, headers.get("inspector", "检查人"), "",
                                        "required", "检查人不能为空（填写“检查人”列，或导入时指定检查人）"))
         elif len(who) > 100:
-            row_errors.append(RowError(path.name, number, headers.get("inspector", "检查人"),
+            row_errors.append(RowError(name, number, headers.get("inspector", "检查人"),
                                        who[:20] + "…", "too_long", "检查人过长，最多100字"))
         if code is not None and item is not None:
             first = seen.setdefault((code, item.key), number)
             if first != number:
-                row_errors.append(RowError(path.name, number, "", "", "duplicate_key",
+                row_errors.append(RowError(name, number, "", "", "duplicate_key",
                                            f"单位“{code}”的“{item.label}”与第{first}行重复"))
         if row_errors:
             errors.extend(row_errors)
@@ -214,16 +216,53 @@ def import_findings(session: Session, path: Path, checklist: Checklist, period: 
     digest = file_sha256(path)
     units = frozenset(stored_parents(session))
     with reject_with_report(path):
-        rows, errors, rows_read = _check_rows(path, checklist, units, inspector)
+        rows, errors, rows_read = _check_rows(path.name, read_table(path), checklist, units,
+                                              inspector)
         if errors:
             raise InputError(str(path), sorted(errors, key=lambda e: e.row))
+    result = _store(session, rows, rows_read, path, digest, checklist, period, may_inspect)
+    write_error_report(path, [])
+    return result
+
+
+def record_findings(session: Session, rows: Sequence[Mapping[str, RawValue]],
+                    checklist: Checklist, period: str, *, source: str,
+                    inspector: str | None = None,
+                    may_inspect: Callable[[str], None] | None = None) -> ImportResult:
+    """Record findings handed over by a program (an app, a form) rather than a file.
+
+    Each row is a mapping with the sheet's columns, the same keys in every row (Chinese
+    headers or their English aliases: unit_code, item, value, note, inspector). The rules are
+    :func:`import_findings`'s: any bad row rejects them all with an :class:`InputError`
+    naming ``source``, the row (1-based) and the column; nothing is stored. The same
+    rows recorded twice are stored once. Does not commit.
+    """
+    period = _check_period(period)
+    headers = list(dict.fromkeys(key for row in rows for key in row))
+    table = Table(headers, [(number, {h: row.get(h) for h in headers})
+                            for number, row in enumerate(rows, 1)])
+    checked, errors, rows_read = _check_rows(source, table, checklist,
+                                             frozenset(stored_parents(session)), inspector)
+    if errors:
+        raise InputError(source, sorted(errors, key=lambda e: e.row))
+    payload = json.dumps([dict(row) for row in rows], ensure_ascii=False, sort_keys=True,
+                         default=str)
+    digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return _store(session, checked, rows_read, Path(source), digest, checklist, period,
+                  may_inspect)
+
+
+def _store(session: Session, rows: list[_Row], rows_read: int, origin: Path, digest: str,
+           checklist: Checklist, period: str,
+           may_inspect: Callable[[str], None] | None) -> ImportResult:
+    """Store checked rows of one inspection, replacing stored values they change."""
     if may_inspect is not None:
         for code in sorted({row.unit_code for row in rows}):
             may_inspect(code)
 
     # The same file may be imported for another inspection; its record is kept once.
     source = previous_import(session, SOURCE_KIND, digest) or store_source_file(
-        session, SOURCE_KIND, path, digest)
+        session, SOURCE_KIND, origin, digest)
     codes = sorted({row.unit_code for row in rows})
     stored = {
         (record.unit_code, record.item): record
@@ -247,9 +286,9 @@ def import_findings(session: Session, path: Path, checklist: Checklist, period: 
             changed += 1
     session.flush()
     source.rows_stored += new + changed
-    write_error_report(path, [])
-    return ImportResult(file=path, sha256=digest, rows_read=rows_read, rows_stored=new + changed,
-                        rows_existing=len(rows) - new - changed, rows_updated=changed)
+    return ImportResult(file=origin, sha256=digest, rows_read=rows_read,
+                        rows_stored=new + changed, rows_existing=len(rows) - new - changed,
+                        rows_updated=changed)
 
 
 def stored_findings(session: Session, checklist_key: str, period: str,
