@@ -36,7 +36,6 @@ from wenshu.db import session_scope, upgrade_schema  # noqa: E402
 from wenshu.demo.generate import generate_demo  # noqa: E402
 from wenshu.generators.inspection import INSPECTION_BULLETIN, INSPECTION_REPORT  # noqa: E402
 from wenshu.generators.kinds import DocumentOptions  # noqa: E402
-from wenshu.generators.pdf import PdfJob, open_converter  # noqa: E402
 from wenshu.ingest.figures import import_figures, import_targets  # noqa: E402
 from wenshu.ingest.findings import import_findings  # noqa: E402
 from wenshu.ingest.ledger import import_ledger_file  # noqa: E402
@@ -49,9 +48,8 @@ from wenshu.models.checklist import (  # noqa: E402
     resolve_checklist,
 )
 from wenshu.periods import Period  # noqa: E402
-from wenshu.pipeline import archive_job  # noqa: E402
 from wenshu.settings import Settings  # noqa: E402
-from wenshu.templates import template_path  # noqa: E402
+from flow_timing import convert_and_archive, start_prefect, warm_converters  # noqa: E402
 
 CHECKLIST = "model_community"
 SUPERVISOR = "区督导"
@@ -141,12 +139,7 @@ def plain(settings: Settings, checklist: Checklist, district: str, units: list[s
                                  district, period, bulletin_options(base, inspection), out))
     jobs = [d.job for d in drafts if d.job is not None]
     docx = [d.docx for d in drafts if d.docx is not None]
-    with open_converter(settings) as converter:
-        pdf = converter.convert_many([PdfJob(path, path.with_suffix(".pdf"), job.pdf_metadata())
-                                      for job, path in zip(jobs, docx, strict=True)])
-    for job, d, p in zip(jobs, docx, pdf, strict=True):
-        archive_job(settings, job, {"docx": d, "pdf": p}, None)
-    return len(jobs)
+    return convert_and_archive(settings, jobs, docx)
 
 
 def main() -> None:
@@ -156,30 +149,14 @@ def main() -> None:
     plain_settings, district, units, year = prepare(ROOT / "plain", checklist)
     prepare(ROOT / "flow", checklist)
     prepare_s = time.perf_counter() - start
-    # Create LibreOffice's profiles on both sides (one document per worker) so neither
-    # pays their first start.
-    for settings in (plain_settings, Settings(home=ROOT / "flow")):
-        samples = [settings.work_dir / f"warm-{n}.docx" for n in range(2)]
-        for sample in samples:
-            sample.write_bytes(template_path("inspection_report").read_bytes())
-        with open_converter(settings) as converter:
-            converter.convert_many([PdfJob(p, p.with_suffix(".pdf")) for p in samples])
+    warm_converters([plain_settings, Settings(home=ROOT / "flow")], "inspection_report")
 
     start = time.perf_counter()
     documents = plain(plain_settings, checklist, district, units, year)
     plain_s = time.perf_counter() - start
 
-    start = time.perf_counter()
-    from prefect import flow
-
-    from wenshu.workflows.inspection import inspection_report  # configures Prefect first
-
-    @flow
-    def warm_up() -> None:
-        """An empty flow: starts Prefect's ephemeral API."""
-
-    warm_up()
-    startup_s = time.perf_counter() - start
+    startup_s = start_prefect()
+    from wenshu.workflows.inspection import inspection_report
     start = time.perf_counter()
     outcomes = inspection_report(CHECKLIST, units, str(year), inspected_on=INSPECTED,
                                  issued_on=ISSUED, user=SUPERVISOR)
