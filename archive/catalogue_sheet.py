@@ -37,6 +37,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from wenshu.cells import append_row
 from wenshu.generators.pdf import PdfJob, PdfMetadata, open_converter
 from wenshu.generators.render import document_bytes
 from wenshu.settings import Settings
@@ -101,19 +102,19 @@ def catalogue_xlsx(catalogue: YearCatalogue) -> bytes:
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
 
-    sheet.append([catalogue.title])
+    append_row(sheet, [catalogue.title])
     sheet.merge_cells(f"A1:{last_column}1")
     sheet["A1"].font = Font(name=TITLE_FONT, size=18)
     sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
     sheet.row_dimensions[1].height = 36
-    sheet.append([header for header, _, _ in COLUMNS])
+    append_row(sheet, [header for header, _, _ in COLUMNS])
     for cell in sheet[2]:
         cell.font = Font(name=HEADING_FONT, size=11)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = border
     for row in catalogue.rows:
-        sheet.append(list(row.cells()))
-        for cell, (header, _, _) in zip(sheet[sheet.max_row], COLUMNS, strict=True):
+        # Titles, 责任者 and 备注 are users' text: append_row keeps them text, never formulas.
+        for cell, (header, _, _) in zip(append_row(sheet, row.cells()), COLUMNS, strict=True):
             cell.font = Font(name=BODY_FONT, size=10.5)
             cell.border = border
             # Titles and remarks read left to right; codes and numbers sit centred.

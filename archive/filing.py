@@ -50,6 +50,7 @@ from wenshu.archive.store import (
 from wenshu.db import as_utc, session_scope, write_scope
 from wenshu.errors import ArchiveError, NotFoundError
 from wenshu.models.tables import Document, DocumentVersion, FilingCounter, Unit
+from wenshu.paths import inside, inside_relative
 from wenshu.settings import Settings
 
 CATEGORY = "WS"  # 门类代码: 文书
@@ -207,7 +208,7 @@ def archival_metadata(settings: Settings, document_id: int,
             raise NotFoundError(f"document {document_id} has no filed version"
                                 + (f" {version}" if version is not None else ""))
         item = next(f for f in chosen.files if f.format == FILED_PDF)
-        path = archive.root / item.path
+        path = inside_relative(archive.root, item.path)
         facts = FiledFileFacts(path.name, item.size, item.sha256, item.path,
                                len(PdfReader(path).pages),
                                str((PdfReader(path).metadata or {}).get("/Producer", "")))
@@ -218,7 +219,9 @@ def export_metadata(settings: Settings, document_id: int, to: Path,
                     version: int | None = None) -> Path:
     """Write :func:`archival_metadata` as UTF-8 JSON to ``to`` (a file or a folder)."""
     data = archival_metadata(settings, document_id, version)
-    target = to / f"{Path(data['计算机文件名']).stem}.dat46.json" if to.is_dir() else to
+    # The file name comes from the record: it must stay a name inside ``to``.
+    name = f"{Path(data['计算机文件名']).stem}.dat46.json"
+    target = inside(to, name) if to.is_dir() else to
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return target
@@ -294,7 +297,8 @@ def _checked_pdf(archive: Archive, version: DocumentVersion) -> Path:
     if item is None:
         raise ArchiveError(f"version {version.version} has no PDF to file "
                            "(the archive keeps PDF/A as the filed format)")
-    path = archive.root / item.path
+    # The stamped copy and its metadata go beside it: it must lie in the archive.
+    path = inside_relative(archive.root, item.path)
     if not path.exists() or sha256_file(path) != item.sha256:
         raise ArchiveError(f"the stored PDF of version {version.version} is missing or damaged: "
                            f"{path}")

@@ -13,7 +13,7 @@ from pathlib import Path
 from wenshu.access import Actor, authorize
 from wenshu.archive.audit import log_event
 from wenshu.archive.filing import FiledRecord, document_unit, filing_history
-from wenshu.archive.store import Archive
+from wenshu.archive.store import Archive, ArchivedFile
 from wenshu.errors import ArchiveError, NotFoundError
 from wenshu.settings import Settings
 
@@ -36,12 +36,13 @@ def view_document(settings: Settings, document_id: int, *, actor: Actor) -> list
     return visible
 
 
-def download(settings: Settings, document_id: int, fmt: str, to: Path, *, actor: Actor,
-             version: int | None = None) -> Path:
-    """Copy one stored file out (digest re-checked) and log the download.
+def open_file(settings: Settings, document_id: int, fmt: str, *, actor: Actor,
+              version: int | None = None, log: bool = True) -> tuple[FiledRecord, ArchivedFile]:
+    """One stored file the actor may read, its digest re-checked; the download is logged
+    (unless ``log`` is off, for metadata a page shows beside a logged view).
 
-    ``version`` defaults to the latest version the actor may see; ``to`` may be a
-    folder. A disposed record has no files left to download.
+    ``version`` defaults to the latest version the actor may see. A disposed record has
+    no files left.
     """
     unit = document_unit(settings, document_id)
     history = filing_history(settings, document_id)
@@ -51,18 +52,28 @@ def download(settings: Settings, document_id: int, fmt: str, to: Path, *, actor:
     else:
         record = next((r for r in history if r.version == version), None)
         if record is None:
-            raise NotFoundError(f"document {document_id} has no version {version} (versions: "
-                                f"{', '.join(str(r.version) for r in history)})")
+            raise NotFoundError(f"文档 {document_id} 没有第 {version} 版（现有："
+                                f"{'、'.join(str(r.version) for r in history)}）")
     target = record.archival_code or f"document:{document_id}/v{record.version}"
     authorize(settings, actor, "download", unit, filed=record.status != "draft", target=target)
     if record.status == "disposed":
-        raise ArchiveError(f"{record.archival_code} was disposed of; only its catalogue entry "
-                           "remains")
-    path = Archive(settings).export(document_id, fmt, to, record.version)
-    log_event(settings, action="download", agent=actor.name, target=target,
-              detail={"document": document_id, "version": record.version, "format": fmt,
-                      "sha256": record.files[fmt].sha256})
-    return path
+        raise ArchiveError(f"{record.archival_code} 已销毁，只保留目录条目")
+    item = Archive(settings).verified(document_id, fmt, record.version)
+    if log:
+        log_event(settings, action="download", agent=actor.name, target=target,
+                  detail={"document": document_id, "version": record.version, "format": fmt,
+                          "sha256": item.sha256})
+    return record, item
 
 
-__all__ = ["download", "view_document"]
+def download(settings: Settings, document_id: int, fmt: str, to: Path, *, actor: Actor,
+             version: int | None = None, folder: bool = False) -> Path:
+    """Copy one stored file out (digest re-checked) and log the download.
+
+    ``to`` may be a folder: an existing one, or one to create when ``folder``.
+    """
+    record, _ = open_file(settings, document_id, fmt, actor=actor, version=version)
+    return Archive(settings).export(document_id, fmt, to, record.version, folder=folder)
+
+
+__all__ = ["download", "open_file", "view_document"]

@@ -55,6 +55,7 @@ if TYPE_CHECKING:  # wenshu.access imports the archive package, which imports th
     from wenshu.access import Actor
 
 SNIPPET_CHARS = 80
+MAX_OFFSET = 5_000  # paging stops where ranking is bounded (RANK_WINDOW)
 # SQLite ranks at most this many matching versions, the newest; PostgreSQL first ranks
 # the matches among this many newest versions. See the module docstring.
 RANK_WINDOW = 5_000
@@ -93,6 +94,7 @@ class SearchQuery:
     archival_code: str | None = None  # 档号, or its beginning (0194-WS·2026)
     all_versions: bool = False  # every version, not only each document's newest
     limit: int = 20
+    offset: int = 0  # hits to skip, for paging (at most MAX_OFFSET)
 
 
 @dataclass(frozen=True)
@@ -387,8 +389,14 @@ def search(settings: Settings, query: SearchQuery, *, actor: Actor) -> list[Hit]
     Unless ``all_versions`` is asked for, each document shows its newest version
     the actor may see.
     """
+    from wenshu.access import authorize  # see the TYPE_CHECKING import above
+
+    authorize(settings, actor, "view", target="search")
     if query.limit < 1:
         raise SearchError(f"limit must be at least 1, got {query.limit}")
+    if not 0 <= query.offset <= MAX_OFFSET:
+        raise SearchError(f"offset must be between 0 and {MAX_OFFSET}, got {query.offset}")
+    wanted = query.offset + query.limit
     terms = parse_query(query.text)
     if query.text.strip() and not terms:
         raise SearchError(f"nothing to search for in {query.text!r}: "
@@ -399,15 +407,14 @@ def search(settings: Settings, query: SearchQuery, *, actor: Actor) -> list[Hit]
         if plan.units == []:
             pass  # none of the units asked for is the actor's
         elif not terms:
-            ranked = _newest(session, plan, query.limit)
+            ranked = _newest(session, plan, wanted)
         elif session.get_bind().dialect.name == "postgresql":
-            ranked = _ranked_postgresql(session, terms, plan, query.limit)
+            ranked = _ranked_postgresql(session, terms, plan, wanted)
         else:
-            ranked = _ranked_sqlite(session, terms, plan, query.limit)
+            ranked = _ranked_sqlite(session, terms, plan, wanted)
+        ranked = ranked[query.offset:wanted]
         rows = _details(session, [row.version_id for row in ranked])
     if plan.units == [] and query.unit_code:
-        from wenshu.access import authorize  # see the TYPE_CHECKING import above
-
         # Say why nothing can be found, and log the refusal.
         authorize(settings, actor, "view", query.unit_code)
     return [_hit(rows[row.version_id], row.score, terms) for row in ranked]

@@ -47,9 +47,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from wenshu.archive.search import index_version
 from wenshu.archive.text import docx_text
+from wenshu.codes import check_unit_code
 from wenshu.db import session_scope
-from wenshu.errors import ArchiveError, NotFoundError
+from wenshu.errors import ArchiveError, NotFoundError, PathError
 from wenshu.models.tables import Document, DocumentVersion, StoredFile
+from wenshu.paths import check_name, inside, inside_relative
 from wenshu.settings import Settings
 
 FORMATS = ("docx", "pdf")
@@ -57,6 +59,7 @@ STAGING = ".staging"  # files are written here, then renamed into place
 PENDING = ".pending"  # intent journals of placements whose transaction has not committed
 BOOKKEEPING = (STAGING, PENDING)  # folders under the root that never hold records
 _STORE_ATTEMPTS = 3
+SCRIPTS = ("simplified", "traditional")
 
 
 @dataclass(frozen=True)
@@ -71,9 +74,27 @@ class DocumentKey:
 
     @property
     def stem(self) -> str:
-        """The stored files' name without extension."""
+        """The stored files' name without extension (check the key before using it in a path)."""
         script = "" if self.script == "simplified" else self.script
         return "_".join(p for p in (self.unit_code, self.period, self.kind, self.topic, script) if p)
+
+    def check(self) -> DocumentKey:
+        """This key, once every part is fit to name a folder or file; raises if not.
+
+        Every part comes from data (the database, a transfer package, a campaign
+        spec): the unit code must be valid (:class:`~wenshu.errors.CodeError`),
+        kind, period and topic single names not starting with ``.`` (the store's
+        bookkeeping folders do) (:class:`~wenshu.errors.PathError`), and the
+        script a known one (:class:`~wenshu.errors.ArchiveError`).
+        """
+        check_unit_code(self.unit_code)
+        for part in (self.kind, self.period, *((self.topic,) if self.topic else ())):
+            check_name(part)
+            if part.startswith("."):
+                raise PathError(f"“{part}”不能用作档案文件夹名：不能以“.”开头")
+        if self.script not in SCRIPTS:
+            raise ArchiveError(f"script {self.script!r} must be one of {', '.join(SCRIPTS)}")
+        return self
 
 
 @dataclass(frozen=True)
@@ -288,6 +309,7 @@ class Archive:
         unknown = set(files) - set(FORMATS)
         if unknown or not files:
             raise ArchiveError(f"formats must be among {FORMATS}, got {sorted(files)}")
+        key.check()  # before any record or file: the key names the version's folder
         for attempt in range(_STORE_ATTEMPTS):
             try:
                 return self._store_once(key, title, files, template_name, template_sha256,
@@ -445,10 +467,16 @@ class Archive:
         return data
 
     def _inside(self, journal: Path, rel: str) -> Path:
-        parts = Path(rel).parts
-        if not parts or Path(rel).is_absolute() or ".." in parts or parts[0] == PENDING:
+        parts = rel.split("/") if isinstance(rel, str) else []
+        try:
+            # The folders are resolved: no symlinked folder may take a removal outside. The
+            # entry itself is not: if it is a link, _remove unlinks it and never follows it.
+            path = inside(self.root, *parts[:-1]) / check_name(parts[-1]) if parts else None
+        except PathError:
+            path = None
+        if path is None or parts[0] == PENDING:
             raise ArchiveError(f"intent journal {journal} names {rel!r}, not a path in the archive")
-        return self.root / rel
+        return path
 
     def _unrecorded(self, paths: Iterable[str]) -> list[str]:
         """Which of these paths (files, or folders of files) no stored file is at or under."""
@@ -474,7 +502,9 @@ class Archive:
             raise ArchiveError(f"version {version.version} already has a {fmt} file")
         if not version.files:
             raise ArchiveError(f"version {version.version} has no stored files to add to")
-        target = (self.root / version.files[0].path).parent / name
+        # Beside the version's first file; both the stored path and ``name`` are data.
+        folder = version.files[0].path.split("/")[:-1]
+        target = inside(self.root, *folder, name)
         staging = self.root / STAGING / uuid.uuid4().hex
         placing._intend(target, staging)
         staging.mkdir(parents=True)
@@ -497,11 +527,16 @@ class Archive:
         return item
 
     def version_dir(self, key: DocumentKey, number: int) -> Path:
-        """The folder holding a version's files."""
-        folder = self.root / key.kind / key.unit_code / key.period
-        for part in (key.topic, "" if key.script == "simplified" else key.script):
-            folder = folder / part if part else folder
-        return folder / f"v{number:04d}"
+        """The folder holding a version's files.
+
+        Raises (:meth:`DocumentKey.check`, :func:`~wenshu.paths.inside`) when the key
+        could steer it outside the archive, e.g. a unit code stored before codes were
+        checked.
+        """
+        key.check()
+        optional = (key.topic, "" if key.script == "simplified" else key.script)
+        parts = (key.kind, key.unit_code, key.period, *(p for p in optional if p))
+        return inside(self.root, *parts, f"v{number:04d}")
 
     def _place_files(self, folder: Path, stem: str, files: Mapping[str, Path],
                      placing: Placing) -> dict[str, ArchivedFile]:
@@ -509,7 +544,7 @@ class Archive:
         placed = {}
         with placing.folder(folder) as staging:
             for fmt, source in sorted(files.items()):
-                target = staging / f"{stem}.{fmt}"
+                target = inside(staging, f"{stem}.{fmt}")
                 _fsync_copy(Path(source), target)
                 target.chmod(0o444)
                 placed[fmt] = ArchivedFile(fmt, folder / target.name, sha256_file(target),
@@ -576,21 +611,45 @@ class Archive:
         """One version of a document (the latest by default)."""
         return select_version(self.versions(document_id), document_id, version)
 
-    def export(self, document_id: int, fmt: str, to: Path, version: int | None = None) -> Path:
-        """Copy a stored file out after checking its digest; ``to`` may be a folder."""
+    def verified(self, document_id: int, fmt: str, version: int | None = None) -> ArchivedFile:
+        """A stored file, its path checked to lie in the archive and its SHA-256 re-checked.
+
+        Raises :class:`NotFoundError` when the version has no such file and
+        :class:`ArchiveError` when it is missing or damaged.
+        """
         stored = self.get(document_id, version)
         item = stored.files.get(fmt)
         if item is None:
             raise NotFoundError(f"document {document_id} v{stored.version} has no {fmt} "
                                 f"(has: {', '.join(sorted(stored.files))})")
-        if not item.path.exists():
-            raise ArchiveError(f"stored file is missing: {item.path}")
-        actual = sha256_file(item.path)
+        source = self._stored_path(item.path)
+        if not source.exists():
+            raise ArchiveError(f"stored file is missing: {source}")
+        actual = sha256_file(source)
         if actual != item.sha256:
             raise ArchiveError(
-                f"stored file is damaged: {item.path} has SHA-256 {actual}, recorded {item.sha256}"
+                f"stored file is damaged: {source} has SHA-256 {actual}, recorded {item.sha256}"
             )
-        target = to / item.path.name if to.is_dir() else to
+        return ArchivedFile(item.format, source, item.sha256, item.size)
+
+    def export(self, document_id: int, fmt: str, to: Path, version: int | None = None, *,
+               folder: bool = False) -> Path:
+        """Copy a stored file out after checking its digest; ``to`` may be a folder (an
+        existing one, or one to create when ``folder``)."""
+        source = self.verified(document_id, fmt, version).path
+        folder = folder or to.is_dir()
+        if folder:
+            to.mkdir(parents=True, exist_ok=True)
+        # The stored name is data too: it must stay a name inside the chosen folder.
+        target = inside(to, source.name) if folder else to
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(item.path, target)
+        shutil.copyfile(source, target)
         return target
+
+    def _stored_path(self, path: Path) -> Path:
+        """A stored file's path, refused (:class:`PathError`) unless it lies in the archive."""
+        try:
+            relative = path.relative_to(self.root).as_posix()
+        except ValueError:
+            raise PathError(f"路径“{path}”不在“{self.root}”之内，已拒绝") from None
+        return inside_relative(self.root, relative)

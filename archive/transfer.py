@@ -54,7 +54,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO, Any
 
 from pypdf import PdfReader, PdfWriter
@@ -75,8 +75,9 @@ from wenshu.archive.filing import CATEGORY, FILED_PDF, METADATA, archival_code
 from wenshu.archive.filing_rules import RETENTIONS
 from wenshu.archive.search import index_version
 from wenshu.archive.store import Archive, DocumentKey, Placing, sha256_file
+from wenshu.codes import check_unit_code
 from wenshu.db import as_utc, session_scope, write_scope
-from wenshu.errors import ArchiveError, NotFoundError
+from wenshu.errors import ArchiveError, NotFoundError, WenshuError
 from wenshu.models.tables import (
     UNIT_LEVELS,
     Document,
@@ -85,6 +86,7 @@ from wenshu.models.tables import (
     StoredFile,
     Unit,
 )
+from wenshu.paths import check_name, inside, inside_relative
 from wenshu.settings import Settings
 
 FORMAT = "wenshu-transfer"
@@ -100,7 +102,6 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # entries state no time: the bytes never depen
 _FILE_MODE = 0o100644 << 16  # a regular file, rw-r--r--, in the zip's Unix attributes
 _UNIX = 3  # "made by" Unix, whatever system writes the package
 _MANIFEST_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
-_STORED_NAME = re.compile(r"^[^/\\]+$")
 
 
 @dataclass(frozen=True)
@@ -229,8 +230,8 @@ def export_year(settings: Settings, year: int, to: Path, *, actor: Actor) -> Tra
     metadata = {r.archival_code: _json_file(sources[r.archival_code][METADATA]) for r in records}
     catalogue = _catalogue(records, metadata, units, year, settings.fonds)
     root = package_name(settings.fonds, year)
+    target = inside(to, f"{root}.zip")  # the fonds comes from the settings: still a name
     to.mkdir(parents=True, exist_ok=True)
-    target = to / f"{root}.zip"
     pages = sum(row.pages for row in catalogue.rows)
 
     with _work_folder(settings) as work:
@@ -341,6 +342,8 @@ def _record_of(archive: Archive, version: DocumentVersion, supersedes: str | Non
     if code is None or version.filed_at is None or version.item_number is None:
         raise ArchiveError(f"version {version.version} of document {document.id} is marked "
                            f"{version.status} but has no complete filing record")
+    key = _checked_key(DocumentKey(document.kind, document.unit_code, document.period,
+                                   document.topic, document.script), code)
     stored = {f.format: f for f in version.files}
     files: dict[str, _RecordFile] = {}
     paths: dict[str, Path] = {}
@@ -348,7 +351,12 @@ def _record_of(archive: Archive, version: DocumentVersion, supersedes: str | Non
         item = stored.get(fmt)
         if item is None:
             raise ArchiveError(f"{code} has no stored {fmt} file")
-        path = archive.root / item.path
+        try:
+            # A member is named after the 档号, a file read from the stored path: both data.
+            check_name(f"{code}{suffix}")
+            path = inside_relative(archive.root, item.path)
+        except WenshuError as exc:
+            raise ArchiveError(f"{code}: {exc}") from exc
         if not path.is_file():
             raise ArchiveError(f"{code}: stored file is missing: {path}")
         actual = sha256_file(path)
@@ -358,9 +366,7 @@ def _record_of(archive: Archive, version: DocumentVersion, supersedes: str | Non
         files[fmt] = _RecordFile(f"{folder}/{code}{suffix}", path.name, item.sha256, item.size)
         paths[fmt] = path
     record = _Record(
-        key=DocumentKey(document.kind, document.unit_code, document.period, document.topic,
-                        document.script),
-        title=document.title, version=version.version, created_at=version.created_at,
+        key=key, title=document.title, version=version.version, created_at=version.created_at,
         template_name=version.template_name, template_sha256=version.template_sha256,
         input_sha256=version.input_sha256, flow_run_id=version.flow_run_id,
         status=version.status, filed_at=version.filed_at, filed_by=version.filed_by or "",
@@ -369,6 +375,14 @@ def _record_of(archive: Archive, version: DocumentVersion, supersedes: str | Non
         item_number=version.item_number, archival_code=code, supersedes=supersedes,
         change_reason=version.change_reason, files=files)
     return record, paths
+
+
+def _checked_key(key: DocumentKey, where: str) -> DocumentKey:
+    """A record's key, refused (:class:`ArchiveError`) when it cannot name archive folders."""
+    try:
+        return key.check()
+    except WenshuError as exc:
+        raise ArchiveError(f"{where}: {exc}") from exc
 
 
 def _units_of(session: Session, codes: Iterable[str]) -> list[_UnitEntry]:
@@ -382,6 +396,10 @@ def _units_of(session: Session, codes: Iterable[str]) -> list[_UnitEntry]:
         unit = session.get(Unit, code)
         if unit is None:
             raise ArchiveError(f"unit {code} of an archived document is not in the unit tree")
+        try:
+            check_unit_code(unit.code)  # an ancestor stored before codes were checked
+        except WenshuError as exc:
+            raise ArchiveError(f"units.json: {exc}") from exc
         found[code] = _UnitEntry(unit.code, unit.name, unit.level, unit.parent_code)
         if unit.parent_code:
             pending.append(unit.parent_code)
@@ -615,9 +633,9 @@ def _package_names(package: Path, archive: zipfile.ZipFile) -> tuple[str, set[st
     for info in archive.infolist():
         if info.is_dir():
             continue
-        parts = PurePosixPath(info.filename).parts
-        if (len(parts) < 2 or info.filename.startswith("/") or "\\" in info.filename
-                or any(p in ("", ".", "..") for p in parts)):
+        # Split by hand, not by PurePosixPath, which would quietly drop "" and "." parts.
+        parts = info.filename.split("/")
+        if len(parts) < 2 or any(_not_a_name(part) for part in parts):
             raise ArchiveError(f"{package.name}: member {info.filename!r} is not a file "
                                "under the package's top folder")
         roots.add(parts[0])
@@ -700,17 +718,18 @@ def _parse_record(package: Path, name: str, index: int, entry: Any) -> _Record:
         for fmt in FILE_FOLDERS:
             item = entry["files"][fmt]
             stored_name = str(item["name"])
-            if not _STORED_NAME.match(stored_name) or stored_name.startswith("."):
+            if _not_a_name(stored_name) or stored_name.startswith("."):
                 raise ValueError(f"file name {stored_name!r} is not a plain file name")
             files[fmt] = _RecordFile(str(item["file"]), stored_name, str(item["sha256"]),
                                      int(item["size"]))
         status = str(entry["status"])
         if status not in EXPORTED_STATUSES:
             raise ValueError(f"status {status!r} is not one of {', '.join(EXPORTED_STATUSES)}")
+        key = _checked_key(DocumentKey(str(document["kind"]), str(document["unit_code"]),
+                                       str(document["period"]), str(document["topic"]),
+                                       str(document["script"])), where)
         return _Record(
-            key=DocumentKey(str(document["kind"]), str(document["unit_code"]),
-                            str(document["period"]), str(document["topic"]),
-                            str(document["script"])),
+            key=key,
             title=str(document["title"]), version=int(entry["version"]),
             created_at=datetime.fromisoformat(entry["created_at"]),
             template_name=str(entry["template"]["name"]),
@@ -769,6 +788,12 @@ def _parse_unit(package: Path, name: str, index: int, entry: Any) -> _UnitEntry:
     if unit.level not in UNIT_LEVELS:
         raise ArchiveError(f"{package.name}: {name} unit {unit.code} has unknown level "
                            f"{unit.level!r}")
+    try:
+        # Codes name archive folders: a bad one refuses the package before anything is written.
+        for code in (unit.code, *((unit.parent,) if unit.parent is not None else ())):
+            check_unit_code(code)
+    except WenshuError as exc:
+        raise ArchiveError(f"{package.name}: {name} unit {index}: {exc}") from exc
     return unit
 
 
@@ -792,9 +817,11 @@ def _import(session: Session, archive: Archive, placing: Placing, source: zipfil
         for fmt, item in sorted(record.files.items()):
             session.add(StoredFile(version_id=version.id, format=fmt, size=item.size,
                                    sha256=item.sha256,
-                                   path=(folder / item.name).relative_to(archive.root).as_posix()))
+                                   path=inside(folder, item.name).relative_to(archive.root)
+                                   .as_posix()))
         # Searchable like any stored version; an imported one has its filed PDF's text.
-        index_version(session, version.id, _pdf_text(folder / record.files[FILED_PDF].name))
+        index_version(session, version.id,
+                      _pdf_text(inside(folder, record.files[FILED_PDF].name)))
     for record in contents.records:
         if record.supersedes:
             _link_correction(session, package, record, imported)
@@ -821,7 +848,7 @@ def _place_version(archive: Archive, placing: Placing, source: zipfile.ZipFile, 
     with placing.folder(folder) as staging:
         for item in record.files.values():
             member = f"{contents.root}/{item.member}"
-            if _stream(package, source, member, staging / item.name) != item.sha256:
+            if _stream(package, source, member, inside(staging, item.name)) != item.sha256:
                 raise ArchiveError(f"{package.name}: {member} changed while it was imported")
 
 
@@ -944,6 +971,15 @@ def _json_file(path: Path) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ArchiveError(f"{path}: the stored metadata is not a JSON object")
     return value
+
+
+def _not_a_name(name: str) -> bool:
+    """Whether ``name`` is anything but one plain file name (:func:`wenshu.paths.check_name`)."""
+    try:
+        check_name(name)
+    except WenshuError:
+        return True
+    return False
 
 
 def _unit_json(unit: _UnitEntry) -> dict[str, Any]:

@@ -19,64 +19,25 @@ from pathlib import Path
 ROOT = Path(tempfile.mkdtemp(prefix="wenshu-bench-flow-"))
 os.environ["WENSHU_HOME"] = str(ROOT / "flow")  # read by the flow's get_settings()
 
-from wenshu.access import add_user  # noqa: E402
-from wenshu.collect import inbox_files  # noqa: E402
-from wenshu.compute.load import load_snapshot  # noqa: E402
-from wenshu.db import session_scope, upgrade_schema  # noqa: E402
-from wenshu.demo.generate import generate_demo  # noqa: E402
-from wenshu.ingest.figures import import_figures, import_targets  # noqa: E402
-from wenshu.ingest.ledger import import_ledger_file  # noqa: E402
-from wenshu.ingest.units import import_units  # noqa: E402
-from wenshu.models.catalogue import load_catalogue  # noqa: E402
-from wenshu.generators.kinds import YEAR_SUMMARY, DocumentOptions  # noqa: E402
-from wenshu.periods import Period  # noqa: E402
-from wenshu.pipeline import plan_documents, render_job, select_units  # noqa: E402
+from wenshu.demo.run import DEMO_SUPERVISOR  # noqa: E402
+from wenshu.generators.kinds import DocumentOptions  # noqa: E402
 from wenshu.settings import Settings  # noqa: E402
-from flow_timing import convert_and_archive, start_prefect, warm_converters  # noqa: E402
+from flow_timing import plain_documents, prepare_demo, start_prefect, warm_converters  # noqa: E402
 
 ISSUED = date(2026, 1, 15)
-SUPERVISOR = "区督导"  # the flow generates as the district's supervisor
-
-
-def prepare(home: Path) -> tuple[Settings, str, int]:
-    """A data directory with the demo district imported."""
-    settings = Settings(home=home)
-    settings.ensure_dirs()
-    upgrade_schema(settings)
-    catalogue = load_catalogue()
-    files = generate_demo(home / "demo", catalogue=catalogue)
-    with session_scope(settings) as session:
-        import_units(session, files.units_csv)
-        import_figures(session, files.figures_csv, catalogue)
-        import_targets(session, files.targets_csv, catalogue)
-    add_user(settings, SUPERVISOR, "supervisor", files.district_code)
-    for unit, path in inbox_files(files.inbox):
-        with session_scope(settings) as session:
-            import_ledger_file(session, path, catalogue, expect_unit=unit, skip_invalid=True)
-    return settings, files.district_code, files.years[-1]
-
-
-def plain(settings: Settings, district: str, year: int) -> int:
-    """The flow's steps as plain calls: load, plan, render, two converters, archive."""
-    catalogue = load_catalogue()
-    with session_scope(settings) as session:
-        snapshot = load_snapshot(session, district, year)
-    units = select_units(snapshot, True, ("street",))
-    jobs, _ = plan_documents(settings, YEAR_SUMMARY, snapshot, catalogue, units,
-                             Period.year(year), DocumentOptions(issued_on=ISSUED))
-    work = settings.work_dir / "plain"
-    docx = [render_job(job, work) for job in jobs]
-    return convert_and_archive(settings, jobs, docx)
+SUPERVISOR = DEMO_SUPERVISOR  # the flow generates as the district's supervisor
 
 
 def main() -> None:
     """Prepare two identical data directories, time both ways, print the ratio."""
-    plain_settings, district, year = prepare(ROOT / "plain")
-    prepare(ROOT / "flow")
+    plain_settings = Settings(home=ROOT / "plain")
+    district, year = prepare_demo(plain_settings)
+    prepare_demo(Settings(home=ROOT / "flow"))
     warm_converters([plain_settings, Settings(home=ROOT / "flow")], "year_summary")
 
     start = time.perf_counter()
-    documents = plain(plain_settings, district, year)
+    documents = plain_documents(plain_settings, district, year, DocumentOptions(issued_on=ISSUED),
+                                all_levels=True, levels=("street",))
     plain_s = time.perf_counter() - start
 
     startup_s = start_prefect()

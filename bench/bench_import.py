@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import sessionmaker
 
+from wenshu.cells import csv_row
 from wenshu.db import get_engine, upgrade_schema
 from wenshu.ingest import import_ledger_file, read_table
 from wenshu.models.catalogue import load_catalogue
@@ -122,7 +123,7 @@ def main() -> None:
         tmp_dir = Path(tmp)
         csv_path = tmp_dir / "ledger.csv"
         with open(csv_path, "w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle).writerows([HEADER, *rows])
+            csv.writer(handle).writerows(csv_row(row) for row in [HEADER, *rows])
         started = time.perf_counter()
         read_table(csv_path)
         reading = time.perf_counter() - started

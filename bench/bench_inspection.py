@@ -29,7 +29,8 @@ from pathlib import Path
 ROOT = Path(tempfile.mkdtemp(prefix="wenshu-bench-inspection-"))
 os.environ["WENSHU_HOME"] = str(ROOT / "flow")  # read by the flow's get_settings()
 
-from wenshu.access import add_user  # noqa: E402
+from wenshu.demo.run import DEMO_SUPERVISOR, add_demo_users  # noqa: E402
+from wenshu.cells import csv_row  # noqa: E402
 from wenshu.collect import inbox_files  # noqa: E402
 from wenshu.compute.load import load_units  # noqa: E402
 from wenshu.db import session_scope, upgrade_schema  # noqa: E402
@@ -52,7 +53,7 @@ from wenshu.settings import Settings  # noqa: E402
 from flow_timing import convert_and_archive, start_prefect, warm_converters  # noqa: E402
 
 CHECKLIST = "model_community"
-SUPERVISOR = "区督导"
+SUPERVISOR = DEMO_SUPERVISOR  # the flow generates as the district's supervisor
 INSPECTED = date(2026, 1, 12)
 ISSUED = date(2026, 1, 15)
 
@@ -81,7 +82,7 @@ def write_findings(path: Path, checklist: Checklist, communities: list[str], see
         writer.writerow(["单位代码", "项目代码", "检查结果", "情况说明", "检查人"])
         for code in communities:
             for item in checklist.observed:
-                writer.writerow([code, item.key, _value(rng, item), "", "区检查组"])
+                writer.writerow(csv_row([code, item.key, _value(rng, item), "", "区检查组"]))
     return path
 
 
@@ -99,7 +100,7 @@ def prepare(home: Path, checklist: Checklist) -> tuple[Settings, str, list[str],
     for unit, path in inbox_files(files.inbox):
         with session_scope(settings) as session:
             import_ledger_file(session, path, catalogue, expect_unit=unit, skip_invalid=True)
-    add_user(settings, SUPERVISOR, "supervisor", files.district_code)
+    add_demo_users(settings, files.district_code)
     year = files.years[-1]
     with session_scope(settings) as session:
         communities = sorted(u.code for u in load_units(session).values()

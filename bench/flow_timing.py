@@ -1,16 +1,62 @@
-"""What the flow benchmarks share: warm converters, the plain convert-and-archive tail,
-and Prefect's start-up, timed on its own so the ratios compare like with like."""
+"""What the flow and web benchmarks share: the demo district as data, warm converters,
+the plain convert-and-archive tail, and Prefect's start-up, timed on its own so the
+ratios compare like with like."""
 
 from __future__ import annotations
 
-import time
+import json
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy import select
+
+from wenshu.collect import inbox_files
+from wenshu.compute.load import load_snapshot
+from wenshu.db import session_scope, upgrade_schema
+from wenshu.demo.generate import generate_demo
+from wenshu.demo.run import add_demo_users
+from wenshu.generators.kinds import YEAR_SUMMARY, DocumentOptions
 from wenshu.generators.pdf import PdfJob, open_converter
-from wenshu.pipeline import Job, archive_job
+from wenshu.ingest.figures import import_figures, import_targets
+from wenshu.ingest.ledger import import_ledger_file
+from wenshu.ingest.units import import_units
+from wenshu.models.catalogue import load_catalogue
+from wenshu.models.tables import Unit
+from wenshu.periods import Period
+from wenshu.pipeline import Job, archive_job, plan_documents, render_job, select_units
 from wenshu.settings import Settings
 from wenshu.templates import template_path
+
+
+def prepare_demo(settings: Settings) -> tuple[str, int]:
+    """The demo district and its users imported into ``settings``' data directory (once:
+    a directory prepared before is reused); returns (district code, latest year)."""
+    done = settings.home / "bench-prepared.json"
+    if done.is_file():
+        district, year = json.loads(done.read_text())
+        return district, year
+    settings.ensure_dirs()
+    upgrade_schema(settings)
+    catalogue = load_catalogue()
+    files = generate_demo(settings.home / "demo", catalogue=catalogue)
+    with session_scope(settings) as session:
+        import_units(session, files.units_csv)
+        import_figures(session, files.figures_csv, catalogue)
+        import_targets(session, files.targets_csv, catalogue)
+    add_demo_users(settings, files.district_code)
+    for unit, path in inbox_files(files.inbox):
+        with session_scope(settings) as session:
+            import_ledger_file(session, path, catalogue, expect_unit=unit, skip_invalid=True)
+    done.write_text(json.dumps([files.district_code, files.years[-1]]))
+    return files.district_code, files.years[-1]
+
+
+def first_unit(settings: Settings, level: str) -> str:
+    """The code of the first unit at ``level`` (community, street or district)."""
+    with session_scope(settings) as session:
+        return str(session.scalars(select(Unit.code).where(Unit.level == level)
+                                   .order_by(Unit.code)).first())
 
 
 def warm_converters(settings: Sequence[Settings], template: str) -> None:
@@ -24,6 +70,23 @@ def warm_converters(settings: Sequence[Settings], template: str) -> None:
             converter.convert_many([PdfJob(p, p.with_suffix(".pdf")) for p in samples])
 
 
+def plain_documents(settings: Settings, unit: str, year: int, options: DocumentOptions, *,
+                    all_levels: bool = False, levels: tuple[str, ...] = ()) -> int:
+    """A flow's steps as plain calls (load, plan, render, convert, archive) for a unit's
+    year-end summary (and, with ``all_levels``, its subtree's); documents made."""
+    catalogue = load_catalogue(settings.catalogue_dir)
+    with session_scope(settings) as session:
+        snapshot = load_snapshot(session, unit, year)
+    jobs, _ = plan_documents(settings, YEAR_SUMMARY, snapshot, catalogue,
+                             select_units(snapshot, all_levels, levels), Period.year(year),
+                             options)
+    work = settings.work_dir / "plain"
+    docx = [render_job(job, work) for job in jobs]
+    made = convert_and_archive(settings, jobs, docx)
+    shutil.rmtree(work, ignore_errors=True)
+    return made
+
+
 def convert_and_archive(settings: Settings, jobs: Sequence[Job], docx: Sequence[Path]) -> int:
     """The flow's last two steps as plain calls: PDF/A for the batch, then archive each."""
     with open_converter(settings) as converter:
@@ -35,15 +98,8 @@ def convert_and_archive(settings: Settings, jobs: Sequence[Job], docx: Sequence[
 
 
 def start_prefect() -> float:
-    """Start Prefect's ephemeral API with an empty flow; seconds it took."""
-    import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
+    """Start Prefect's ephemeral API as the web app does (``warm_prefect``: the flow
+    modules, then a one-task flow); seconds it took."""
+    from wenshu.workflows.runtime import warm_prefect
 
-    start = time.perf_counter()
-    from prefect import flow
-
-    @flow
-    def warm_up() -> None:
-        """An empty flow: starts Prefect's ephemeral API."""
-
-    warm_up()
-    return time.perf_counter() - start
+    return warm_prefect()

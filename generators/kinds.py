@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from wenshu.codes import check_unit_code
 from wenshu.compute.snapshot import Snapshot
 from wenshu.compute.summary import Rollup, compute_unit
 from wenshu.generators import summary, template_build
@@ -52,6 +53,10 @@ class ContextRequest:
     unit_code: str
     period: Period
     options: DocumentOptions
+
+    def __post_init__(self) -> None:
+        # The unit code ends up in the document's file and folder names: refuse a bad one early.
+        check_unit_code(self.unit_code)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Word to PDF/A-2b with LibreOffice, and reproducible PDF bytes.
 
 Callers open one converter with :func:`open_converter` and hand it :class:`PdfJob` s;
-both kinds of converter have the same ``convert_many(jobs)``:
+both kinds of converter have the same ``convert_many(jobs, progress=None)``:
 
 - :class:`WarmConverter` keeps one LibreOffice per worker running and drives it over
   UNO through ``uno_worker.py``, run by the system python (the venv cannot import
@@ -9,6 +9,10 @@ both kinds of converter have the same ``convert_many(jobs)``:
   ≈1.4 s for a cold start (``bench/bench_pdf.py``).
 - :class:`ColdConverter`, the fallback where the system python has no ``uno``, runs
   ``soffice --convert-to`` batches through :class:`SofficeConverter`.
+
+A long-running process (the web app) calls :func:`keep_warm` once: from then on
+:func:`open_converter` hands out that one converter, already warm, instead of starting
+and stopping LibreOffice for every flow run; :func:`release_warm` stops it.
 
 Each LibreOffice owns a profile directory that no other wenshu process may use at the
 same time, and sees wenshu's fontconfig file, which maps the 公文 faces onto installed
@@ -18,6 +22,7 @@ metadata gives the same bytes.
 
 from __future__ import annotations
 
+import atexit
 import bisect
 import contextlib
 import fcntl
@@ -39,7 +44,7 @@ import threading
 import time
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -150,12 +155,64 @@ class PdfJob:
     metadata: PdfMetadata | None = None
 
 
-class PdfConverter(Protocol):
-    """What :func:`open_converter` returns."""
+@dataclass(frozen=True)
+class ConversionProgress:
+    """One document of a batch has finished: converted, or failed with ``error``."""
 
-    def convert_many(self, jobs: Sequence[PdfJob]) -> list[Path]:
-        """Convert every job; returns the PDFs in job order or raises ConversionError."""
+    done: int  # documents of the batch finished so far, this one included
+    total: int  # documents in the batch
+    job: PdfJob
+    error: str | None = None  # None: its PDF is in place
+
+    @property
+    def ok(self) -> bool:
+        """Whether this document was converted."""
+        return self.error is None
+
+
+ProgressCallback = Callable[[ConversionProgress], None]
+
+
+class PdfConverter(Protocol):
+    """What :func:`open_converter` and :func:`keep_warm` return."""
+
+    def convert_many(self, jobs: Sequence[PdfJob], *,
+                     progress: ProgressCallback | None = None) -> list[Path]:
+        """Convert every job; returns the PDFs in job order or raises ConversionError.
+
+        ``progress`` is called once per document as it finishes, converted or failed,
+        e.g. to show "3 of 12 converted". Its calls never overlap and ``done`` goes up
+        by one per call; one that raises is logged and conversion goes on. It must not
+        start another batch on the same converter (that batch would wait for this one).
+        """
         ...
+
+
+class _Progress:
+    """Tells a caller's callback about each finished document of one batch.
+
+    Worker threads report here. Calls never overlap and ``done`` goes up by one per
+    call, so a callback needs no locking of its own. A callback that raises is logged
+    and ignored: a progress display must never cost a document.
+    """
+
+    def __init__(self, callback: ProgressCallback | None, total: int) -> None:
+        self._callback = callback
+        self._total = total
+        self._done = 0
+        self._lock = threading.Lock()
+
+    def finished(self, job: PdfJob, error: str | None = None) -> None:
+        """Report one document as converted (``error`` None) or failed."""
+        if self._callback is None:
+            return
+        with self._lock:
+            self._done += 1
+            report = ConversionProgress(self._done, self._total, job, error)
+            try:
+                self._callback(report)
+            except Exception:  # noqa: BLE001  (any error of the caller's display)
+                _log.exception("the progress callback failed on %s; converting on", job.docx)
 
 
 def normalize_pdf(data: bytes, *, stamp: str, date: date | None = None) -> bytes:
@@ -561,13 +618,38 @@ class ColdConverter:
     def __exit__(self, *exc_info: object) -> None:
         return None
 
-    def convert_many(self, jobs: Sequence[PdfJob]) -> list[Path]:
+    def open(self) -> None:
+        """Nothing to start: each batch runs its own soffice (for :func:`keep_warm`)."""
+
+    def close(self) -> None:
+        """Nothing to stop: no soffice outlives its batch."""
+
+    def warm_up(self) -> None:
+        """Convert a one-page document per profile, so that the first batch does not pay
+        for creating LibreOffice's profiles (≈1 s more than a normal cold start).
+
+        Raises :class:`ConversionError` when LibreOffice cannot convert it.
+        """
+        with tempfile.TemporaryDirectory(prefix="wenshu-warm-up-") as tmp:
+            source = Path(tmp) / "warm-up.docx"
+            source.write_bytes(_warm_up_docx())
+
+            def one(converter: SofficeConverter) -> None:
+                converter.convert_raw([source], Path(tmp) / converter.profile_dir.name)
+
+            with ThreadPoolExecutor(len(self._converters)) as pool:
+                list(pool.map(one, self._converters))
+
+    def convert_many(self, jobs: Sequence[PdfJob], *,
+                     progress: ProgressCallback | None = None) -> list[Path]:
         """Convert every job; returns the PDFs in job order.
 
         Raises :class:`ConversionError` naming every document that failed, after the
-        others are converted.
+        others are converted. ``progress`` hears of each document when the soffice run
+        that holds it has ended (soffice converts a whole group in one run).
         """
         _check_targets(jobs)
+        tracker = _Progress(progress, len(jobs))
         failures: dict[int, str] = {}
         groups = [list(range(len(jobs)))[start::len(self._converters)]
                   for start in range(len(self._converters))]
@@ -575,7 +657,8 @@ class ColdConverter:
                 for converter, group in zip(self._converters, groups, strict=True) if group]
         if work:
             with ThreadPoolExecutor(len(work)) as pool:
-                for result in pool.map(lambda pair: self._convert_group(jobs, *pair), work):
+                for result in pool.map(
+                        lambda pair: self._convert_group(jobs, *pair, tracker), work):
                     failures.update(result)
         if failures:
             raise ConversionError(_failure_report(jobs, failures))
@@ -583,26 +666,11 @@ class ColdConverter:
 
     @staticmethod
     def _convert_group(jobs: Sequence[PdfJob], converter: SofficeConverter,
-                       indexes: list[int]) -> dict[int, str]:
+                       indexes: list[int], tracker: _Progress) -> dict[int, str]:
         """Convert some jobs in one LibreOffice run; returns their failures by job index."""
         failures: dict[int, str] = {}
         with tempfile.TemporaryDirectory(prefix="wenshu-pdf-") as tmp:
-            staged: dict[int, tuple[Path, str]] = {}
-            for position, index in enumerate(indexes):
-                job = jobs[index]
-                job.pdf.unlink(missing_ok=True)  # a stale PDF would hide a failure
-                path = Path(tmp) / f"{position:04d}_{job.docx.name}"
-                try:
-                    data = job.docx.read_bytes()
-                    path.write_bytes(data if job.metadata is None
-                                     else _with_core_properties(data, job.metadata))
-                except OSError as exc:
-                    failures[index] = f"cannot read it: {exc.strerror}"
-                    continue
-                except ConversionError as exc:
-                    failures[index] = str(exc)
-                    continue
-                staged[index] = (path, hashlib.sha256(data).hexdigest())
+            staged = ColdConverter._stage(jobs, indexes, Path(tmp), failures, tracker)
             out_dir = Path(tmp) / "pdf"
             try:
                 converter.convert_raw([path for path, _ in staged.values()], out_dir)
@@ -611,15 +679,40 @@ class ColdConverter:
                 # The documents LibreOffice got through before the failure are kept.
                 problem = str(exc)
             for index, (path, stamp) in staged.items():
-                pdf = out_dir / f"{path.stem}.pdf"
+                job, pdf = jobs[index], out_dir / f"{path.stem}.pdf"
                 if not pdf.is_file():
                     failures[index] = problem
+                    tracker.finished(job, problem)
                     continue
-                job = jobs[index]
                 day = job.metadata.date if job.metadata else None
                 job.pdf.parent.mkdir(parents=True, exist_ok=True)
                 job.pdf.write_bytes(normalize_pdf(pdf.read_bytes(), stamp=stamp, date=day))
+                tracker.finished(job)
         return failures
+
+    @staticmethod
+    def _stage(jobs: Sequence[PdfJob], indexes: list[int], tmp: Path,
+               failures: dict[int, str], tracker: _Progress) -> dict[int, tuple[Path, str]]:
+        """Copy each job's .docx (with its metadata) into ``tmp``; by job index, each
+        copy and the original's digest. A document that cannot be read fails here."""
+        staged: dict[int, tuple[Path, str]] = {}
+        for position, index in enumerate(indexes):
+            job = jobs[index]
+            job.pdf.unlink(missing_ok=True)  # a stale PDF would hide a failure
+            path = tmp / f"{position:04d}_{job.docx.name}"
+            try:
+                data = job.docx.read_bytes()
+                path.write_bytes(data if job.metadata is None
+                                 else _with_core_properties(data, job.metadata))
+            except OSError as exc:
+                failures[index] = f"cannot read it: {exc.strerror}"
+            except ConversionError as exc:
+                failures[index] = str(exc)
+            else:
+                staged[index] = (path, hashlib.sha256(data).hexdigest())
+                continue
+            tracker.finished(job, failures[index])
+        return staged
 
 
 class _WorkerDied(ConversionError):
@@ -824,20 +917,43 @@ class WarmConverter:
             self._workers.append(_Worker(command, profile, lock, self._start_timeout))
 
     def close(self) -> None:
-        """Shut every LibreOffice down and release the profiles."""
-        workers, self._workers = self._workers, []
+        """Shut every LibreOffice down and release the profiles.
+
+        A batch running in another thread (a kept converter) is let finish first.
+        """
+        with self._batch:
+            workers, self._workers = self._workers, []
         for worker in workers:
             worker.release()
 
-    def convert_many(self, jobs: Sequence[PdfJob]) -> list[Path]:
+    def warm_up(self) -> None:
+        """Start every worker's LibreOffice now and have each convert a one-page document,
+        so that the first real document finds it warm (its first conversion otherwise
+        costs ≈300 ms more: filters, fonts). Raises :class:`ConversionError` when a
+        LibreOffice cannot start or convert.
+        """
+        with tempfile.TemporaryDirectory(prefix="wenshu-warm-up-") as tmp:
+            source = Path(tmp) / "warm-up.docx"
+            source.write_bytes(_warm_up_docx())
+            with self._batch:
+                if not self._workers:
+                    raise ConversionError("the converter is not open")
+                # One document per worker, each on its own worker (a shared queue could
+                # give both to whichever LibreOffice came up first).
+                jobs = [PdfJob(source, Path(tmp) / f"{n}.pdf") for n in range(len(self._workers))]
+                with ThreadPoolExecutor(len(self._workers)) as pool:
+                    list(pool.map(self._convert_one, self._workers, jobs))
+
+    def convert_many(self, jobs: Sequence[PdfJob], *,
+                     progress: ProgressCallback | None = None) -> list[Path]:
         """Convert every job on the workers in parallel; returns the PDFs in job order.
 
         Raises :class:`ConversionError` naming every document that failed, after the
-        others are converted (their PDFs are in place).
+        others are converted (their PDFs are in place). ``progress`` is called as each
+        document finishes. Batches from several threads run one after the other.
         """
-        if not self._workers:
-            raise ConversionError("the converter is not open")
         _check_targets(jobs)
+        tracker = _Progress(progress, len(jobs))
         pending: queue.SimpleQueue[int] = queue.SimpleQueue()
         for index in range(len(jobs)):
             pending.put(index)
@@ -853,8 +969,14 @@ class WarmConverter:
                     self._convert_one(worker, jobs[index])
                 except ConversionError as exc:
                     failures[index] = str(exc)
+                    tracker.finished(jobs[index], str(exc))
+                else:
+                    tracker.finished(jobs[index])
 
         with self._batch:
+            # Checked under the lock: release_warm() may have closed a kept converter.
+            if not self._workers:
+                raise ConversionError("the converter is not open")
             active = self._workers[:len(jobs)]
             if active:
                 with ThreadPoolExecutor(len(active)) as pool:
@@ -917,18 +1039,133 @@ def uno_unavailable_reason(python: str = UNO_PYTHON) -> str | None:
     return None
 
 
+def _new_converter(settings: Settings, workers: int,
+                   python: str) -> WarmConverter | ColdConverter:
+    """Warm over UNO, or cold ``soffice`` runs when ``python`` cannot import ``uno``."""
+    reason = uno_unavailable_reason(python)
+    if reason is None:
+        return WarmConverter(settings, workers, python=python)
+    _log.warning("converting with one soffice run per batch (slower): %s", reason)
+    return ColdConverter(settings, workers)
+
+
 @contextlib.contextmanager
 def open_converter(settings: Settings, workers: int = DEFAULT_WORKERS, *,
                    python: str = UNO_PYTHON) -> Iterator[PdfConverter]:
     """The converter to use: warm over UNO, or cold ``soffice`` runs when UNO is missing.
 
-    Everything it started is stopped when the ``with`` block ends.
+    When this process keeps a converter for the settings' data directory
+    (:func:`keep_warm`), that one is handed out and stays running afterwards (``workers``
+    and ``python`` are then the kept one's). Otherwise everything it started is stopped
+    when the ``with`` block ends.
     """
-    reason = uno_unavailable_reason(python)
-    if reason is None:
-        with WarmConverter(settings, workers, python=python) as warm:
-            yield warm
+    kept = kept_converter(settings)
+    if kept is not None:
+        yield kept
         return
-    _log.warning("converting with one soffice run per batch (slower): %s", reason)
-    with ColdConverter(settings, workers) as cold:
-        yield cold
+    with _new_converter(settings, workers, python) as converter:
+        yield converter
+
+
+# The converters this process keeps running, by resolved data directory: LibreOffice
+# profiles belong to one data directory, and a process serves very few of them.
+_kept: dict[Path, WarmConverter | ColdConverter] = {}
+_kept_lock = threading.Lock()
+
+
+def keep_warm(settings: Settings, workers: int = DEFAULT_WORKERS, *,
+              python: str = UNO_PYTHON, warm_up: bool = True) -> PdfConverter:
+    """Keep one converter running for this process and data directory; returns it.
+
+    For a long-running process (the web app): from now on :func:`open_converter` with
+    settings of the same data directory yields this converter and leaves it running,
+    so a flow run no longer starts and stops LibreOffice. Falls back to the cold
+    converter like :func:`open_converter` when UNO is unavailable. Idempotent and
+    thread-safe: a second call returns the kept converter as it is. With ``warm_up``
+    the first call starts LibreOffice and converts a one-page document on each worker
+    before returning (≈2-3 s), so that the first real document is fast too; a failing
+    warm-up is logged, not raised (each document will try LibreOffice again and report
+    its own error). Batches from several threads share the workers one batch at a time.
+    :func:`release_warm` (also registered with :mod:`atexit`) stops it.
+    """
+    home = settings.home.resolve()
+    with _kept_lock:
+        kept = _kept.get(home)
+        if kept is not None:
+            return kept
+        kept = _new_converter(settings, workers, python)
+        kept.open()
+        _kept[home] = kept
+    if warm_up:
+        # Outside the registry lock: other data directories need not wait. A batch
+        # arriving meanwhile waits for the warm-up on the converter's own lock.
+        try:
+            kept.warm_up()
+        except ConversionError as exc:
+            _log.warning("LibreOffice warm-up failed (documents will retry): %s", exc)
+    return kept
+
+
+def kept_converter(settings: Settings) -> PdfConverter | None:
+    """The converter :func:`keep_warm` keeps for the settings' data directory, if any."""
+    with _kept_lock:
+        return _kept.get(settings.home.resolve())
+
+
+def release_warm(settings: Settings | None = None) -> None:
+    """Stop the kept converter of ``settings``' data directory (default: every one).
+
+    Waits for a batch in progress to finish, then stops LibreOffice and frees the
+    profiles; :func:`open_converter` goes back to a converter per ``with`` block.
+    """
+    with _kept_lock:
+        if settings is None:
+            released = list(_kept.values())
+            _kept.clear()
+        else:
+            found = _kept.pop(settings.home.resolve(), None)
+            released = [found] if found is not None else []
+    for converter in released:
+        converter.close()
+
+
+# A process that forgets release_warm() still stops its LibreOffice on the way out
+# (the workers would also quit at end of input, but only once this process is gone).
+atexit.register(release_warm)
+
+
+def _warm_up_docx() -> bytes:
+    """A one-page .docx with a line in each 公文 face: loads the Word import filter, the
+    PDF export and the CJK fonts the way a real document does, at a fraction of its cost."""
+    runs = "".join(
+        f'<w:p><w:r><w:rPr><w:rFonts w:ascii="{face}" w:hAnsi="{face}" w:eastAsia="{face}"/>'
+        f'</w:rPr><w:t>预热 {face} 2026</w:t></w:r></w:p>' for face in _WARM_UP_FACES)
+    parts = {
+        "[Content_Types].xml": _WARM_UP_TYPES,
+        "_rels/.rels": _WARM_UP_RELS,
+        "word/document.xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            f'<w:document xmlns:w="{_WORDML}"><w:body>{runs}</w:body></w:document>'),
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, text in parts.items():
+            package.writestr(name, text)
+    return out.getvalue()
+
+
+_WARM_UP_FACES = ("仿宋_GB2312", "黑体", "楷体_GB2312", "方正小标宋简体", "宋体")
+_WORDML = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_WARM_UP_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" '
+    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/word/document.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
+_WARM_UP_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/officeDocument" Target="word/document.xml"/></Relationships>')

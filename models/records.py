@@ -27,7 +27,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from wenshu.errors import RowError
+from wenshu.codes import MAX_LENGTH as UNIT_CODE_MAX
+from wenshu.codes import check_unit_code
+from wenshu.errors import CodeError, RowError
 from wenshu.models.catalogue import MEASURE_COLUMNS, Catalogue, Comparator, TargetSpec
 
 YEAR_RANGE = (2000, 2100)
@@ -62,8 +64,9 @@ class RowContext:
 
     catalogue: Catalogue | None = None
     units: frozenset[str] = frozenset()  # unit codes in the database
-    allowed_units: frozenset[str] | None = None  # the inbox unit's subtree, when there is one
-    inbox_unit: str = ""  # how the inbox unit is named in messages
+    # Rows must be about these units (an inbox's unit, or a user's units, and their subtree).
+    allowed_units: frozenset[str] | None = None
+    inbox_unit: str = ""  # how that unit is named in messages
     today: dt.date | None = None
 
 
@@ -211,10 +214,26 @@ def parse_year(raw: object) -> int:
     return year
 
 
+def parse_unit_code(raw: object) -> str:
+    """A unit code cell: required, then held to :func:`wenshu.codes.check_unit_code`.
+
+    A malformed code is ``bad_unit_code``: it names folders and files, so it never gets in.
+    """
+    code = _required_text(raw, "单位代码", max_length=UNIT_CODE_MAX)
+    try:
+        return check_unit_code(code)
+    except CodeError as exc:
+        _fail("bad_unit_code", str(exc))
+
+
 def _known_unit(raw: object, info: ValidationInfo) -> str:
-    code = _required_text(raw, "单位代码")
-    if code not in _context(info).units:
+    """A stored unit's code, within the allowed subtree when the context has one."""
+    code = parse_unit_code(raw)
+    context = _context(info)
+    if code not in context.units:
         _fail("unknown_unit", f"单位代码“{code}”不在单位名录中")
+    if context.allowed_units is not None and code not in context.allowed_units:
+        _fail("unit_mismatch", f"单位代码“{code}”不属于{context.inbox_unit}及其下级单位")
     return code
 
 
@@ -239,11 +258,7 @@ class LedgerRow(_Row):
     @field_validator("unit_code", mode="before")
     @classmethod
     def _unit(cls, raw: object, info: ValidationInfo) -> str:
-        code = _known_unit(raw, info)
-        context = _context(info)
-        if context.allowed_units is not None and code not in context.allowed_units:
-            _fail("unit_mismatch", f"单位代码“{code}”不属于{context.inbox_unit}及其下级单位")
-        return code
+        return _known_unit(raw, info)
 
     @field_validator("date", mode="before")
     @classmethod
@@ -314,7 +329,7 @@ class UnitRow(_Row):
     @field_validator("code", mode="before")
     @classmethod
     def _code(cls, raw: object) -> str:
-        return _required_text(raw, "单位代码", max_length=32)
+        return parse_unit_code(raw)
 
     @field_validator("name", mode="before")
     @classmethod
@@ -333,7 +348,8 @@ class UnitRow(_Row):
     @field_validator("parent_code", mode="before")
     @classmethod
     def _parent(cls, raw: object) -> str | None:
-        return _text(raw)
+        # A parent code is a unit code too: a bad one is reported as such, not as unknown.
+        return None if _text(raw) is None else parse_unit_code(raw)
 
 
 class _UnitYearRow(_Row):

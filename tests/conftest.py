@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from wenshu.access import Actor, add_user
+from tests.people import add_user, cli_add_user, cli_admin_and_units
+from wenshu.access import Actor
 from wenshu.compute.snapshot import Snapshot
 from wenshu.db import get_engine, upgrade_schema
 from wenshu.demo.sample import sample_snapshot
@@ -59,8 +60,8 @@ def wenshu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
     runner = CliRunner()
 
-    def run(*args: str, expect: int = 0) -> str:
-        result = runner.invoke(app, list(args), catch_exceptions=False)
+    def run(*args: str, expect: int = 0, input: str | None = None) -> str:
+        result = runner.invoke(app, list(args), catch_exceptions=False, input=input)
         assert result.exit_code == expect, result.output
         return result.output
 
@@ -71,14 +72,15 @@ def wenshu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 @pytest.fixture
 def office(tmp_path: Path, wenshu: Callable[..., str], monkeypatch: pytest.MonkeyPatch) -> Path:
     """A data directory with the small office's units, figures, targets and two ledgers,
-    and its users: the district's supervisor (the acting user) and an archivist."""
+    and its users: an administrator, the district's supervisor (the acting user) and an
+    archivist."""
     from tests import office_data
 
     inputs = tmp_path / "inputs"
     inputs.mkdir()
-    wenshu("units", "import", str(office_data.write_units(inputs)))
-    wenshu("users", "add", OFFICE_SUPERVISOR, "--role", "supervisor", "--unit", "440307")
-    wenshu("users", "add", OFFICE_ARCHIVIST, "--role", "archivist")
+    cli_admin_and_units(wenshu, inputs)
+    cli_add_user(wenshu, OFFICE_SUPERVISOR, "supervisor", "440307")
+    cli_add_user(wenshu, OFFICE_ARCHIVIST, "archivist")
     monkeypatch.setenv("WENSHU_USER", OFFICE_SUPERVISOR)
     get_settings.cache_clear()
     wenshu("figures", "import", str(office_data.write_figures(inputs)))

@@ -12,14 +12,17 @@ from sqlalchemy.exc import DatabaseError
 
 from tests.conftest import OFFICE_ARCHIVIST, Staff
 from tests.drafts import store_draft
-from wenshu.access import Actor, add_user, resolve_actor
+from tests.people import ADMIN, add_user
+from wenshu.access import Actor, resolve_actor
+from wenshu.accounts import add_user as add_by
+from wenshu.accounts import create_first_administrator, update_user
 from wenshu.archive.audit import check_chain, events
 from wenshu.archive.filing import file_version, filing_history
 from wenshu.archive.reading import download, view_document
 from wenshu.archive.retention import dispose, due_on, due_records
 from wenshu.archive.search import SearchQuery, search
 from wenshu.db import get_engine
-from wenshu.errors import AccessDenied, AccessError, ArchiveError
+from wenshu.errors import AccessDenied, AccessError, ArchiveError, CodeError
 from wenshu.settings import Settings
 
 COMMUNITY = frozenset({"440307001001"})
@@ -46,30 +49,56 @@ def test_roles_allow_within_their_subtree(actor: Actor, action: str, unit: str |
 def test_users_are_checked_when_added(db_settings: Settings, staff: Staff) -> None:
     assert staff.supervisor.units is not None and len(staff.supervisor.units) == 8
     assert staff.clerk.units == COMMUNITY and staff.archivist.units is None
-    with pytest.raises(AccessError, match="unknown role"):
+    with pytest.raises(AccessError, match="没有角色“boss”"):
         add_user(db_settings, "x", "boss", "440307")
-    with pytest.raises(AccessError, match="give the unit code"):
+    with pytest.raises(AccessError, match="须指定所在单位"):
         add_user(db_settings, "x", "clerk")
-    with pytest.raises(AccessError, match="unknown unit code"):
+    with pytest.raises(AccessError, match="没有单位代码“999”"):
         add_user(db_settings, "x", "clerk", "999")
-    with pytest.raises(AccessError, match="unknown user"):
+    with pytest.raises(CodeError, match="只能由字母、数字"):
+        add_user(db_settings, "x", "clerk", "../../x")
+    with pytest.raises(AccessError, match="已存在"):
+        add_user(db_settings, staff.clerk.name, "clerk", "440307001001")
+    with pytest.raises(AccessError, match="没有用户“nobody”"):
         resolve_actor(db_settings, "nobody")
     with pytest.raises(AccessError, match="WENSHU_USER"):
         resolve_actor(db_settings)
-    moved = add_user(db_settings, staff.clerk.name, "clerk", "440307002001")
+    admin = resolve_actor(db_settings, ADMIN)
+    moved = update_user(db_settings, staff.clerk.name, by=admin, unit_code="440307002001")
     assert resolve_actor(db_settings, staff.clerk.name) == moved
     assert [e.detail for e in events(db_settings, action="user")][-1] == {
-        "role": "clerk", "unit": "440307002001", "was": ["clerk", "440307001001"]}
+        "op": "update", "was": {"role": "clerk", "unit": "440307001001", "disabled": False},
+        "now": {"role": "clerk", "unit": "440307002001", "disabled": False}}
+
+
+def test_only_administrators_manage_users(db_settings: Settings, staff: Staff) -> None:
+    """A supervisor cannot add a supervisor (the reported impersonation), nor can anyone
+    make a second first administrator; the refusals are in the audit log."""
+    with pytest.raises(AccessDenied, match="无权管理用户和单位"):
+        add_by(db_settings, "冒充者", "supervisor", "440307", by=staff.supervisor)
+    with pytest.raises(AccessDenied, match="已有管理员"):
+        create_first_administrator(db_settings, "冒充者", "long-enough-1")
+    with pytest.raises(AccessDenied):
+        update_user(db_settings, staff.clerk.name, by=staff.clerk, role="supervisor")
+    assert [(e.agent, e.action, e.target) for e in events(db_settings, outcome="refused")] == [
+        (staff.supervisor.name, "manage", "user:冒充者"),
+        (staff.clerk.name, "manage", f"user:{staff.clerk.name}")]
+    admin = resolve_actor(db_settings, ADMIN)
+    with pytest.raises(AccessError, match="唯一的管理员"):
+        update_user(db_settings, ADMIN, by=admin, disabled=True)
+    update_user(db_settings, staff.clerk.name, by=admin, disabled=True)
+    with pytest.raises(AccessError, match="已停用"):
+        resolve_actor(db_settings, staff.clerk.name)
 
 
 def test_the_audit_log_only_grows_and_its_chain_shows_tampering(db_settings: Settings,
                                                                 staff: Staff) -> None:
-    assert len(events(db_settings)) == 3 and check_chain(db_settings) == []
+    assert len(events(db_settings)) == 4 and check_chain(db_settings) == []
     engine = get_engine(db_settings)
     for statement in ("UPDATE audit_events SET agent = 'x'", "DELETE FROM audit_events"):
         with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
             conn.execute(sa.text(statement))
-    assert len(events(db_settings)) == 3
+    assert len(events(db_settings)) == 4
     # Someone with the database owner's rights drops the guard and rewrites an event.
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
@@ -87,11 +116,11 @@ def test_the_audit_log_only_grows_and_its_chain_shows_tampering(db_settings: Set
 def test_drafts_are_for_the_units_staff_filed_records_for_archivists(
         db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path) -> None:
     draft = store_draft(db_settings, tmp_path, real_pdf, unit="440307001")
-    with pytest.raises(AccessDenied, match="not for unit 440307001"):
+    with pytest.raises(AccessDenied, match="不能操作单位 440307001"):
         view_document(db_settings, draft.document_id, actor=staff.clerk)
-    with pytest.raises(AccessDenied, match="drafts are not archive records"):
+    with pytest.raises(AccessDenied, match="是草稿，不是档案"):
         view_document(db_settings, draft.document_id, actor=staff.archivist)
-    with pytest.raises(AccessDenied, match="drafts"):
+    with pytest.raises(AccessDenied, match="草稿"):
         download(db_settings, draft.document_id, "pdf", tmp_path, actor=staff.archivist)
     assert [r.status for r in view_document(db_settings, draft.document_id,
                                             actor=staff.supervisor)] == ["draft"]
@@ -121,7 +150,7 @@ def test_drafts_are_for_the_units_staff_filed_records_for_archivists(
 def test_a_refused_generation_is_logged(office: Path, wenshu: Callable[..., str]) -> None:
     out = wenshu("--user", OFFICE_ARCHIVIST, "summary", "year", "--unit", "440307",
                  "--year", "2025", expect=1)
-    assert "refused" in out and "may not generate" in out
+    assert "拒绝" in out and "无权生成" in out
     assert "refused" in wenshu("archive", "log", "--refused")
     assert "No documents" in wenshu("--user", OFFICE_ARCHIVIST, "archive", "search")
 
@@ -168,6 +197,6 @@ def test_disposal_destroys_files_and_keeps_the_catalogue_entry(
                     actor=staff.archivist)
     assert (hit.document_id, hit.status) == (short.document_id, "disposed")
     assert search(db_settings, SearchQuery(text="440307001"), actor=staff.archivist) == []
-    with pytest.raises(ArchiveError, match="disposed"):
+    with pytest.raises(ArchiveError, match="已销毁"):
         download(db_settings, short.document_id, "pdf_filed", tmp_path, actor=staff.archivist)
     assert [r.status for r in filing_history(db_settings, short.document_id)] == ["disposed"]

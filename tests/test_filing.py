@@ -218,9 +218,9 @@ def test_two_filers_of_one_document_file_it_once(db_settings: Settings, staff: S
 def test_filing_is_for_the_units_own_staff_and_refusals_are_logged(
         db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path) -> None:
     street = store_draft(db_settings, tmp_path, real_pdf, unit="440307001")
-    with pytest.raises(AccessDenied, match="not for unit 440307001"):
+    with pytest.raises(AccessDenied, match="不能操作单位 440307001"):
         file_version(db_settings, street.document_id, actor=staff.clerk)
-    with pytest.raises(AccessDenied, match="archivist"):
+    with pytest.raises(AccessDenied, match="档案员张三（档案员）无权归档"):
         file_version(db_settings, street.document_id, actor=staff.archivist)
     assert filing_history(db_settings, street.document_id)[0].status == "draft"
     refusals = events(db_settings, outcome="refused")

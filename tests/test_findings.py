@@ -4,6 +4,8 @@ sheet round trip, the archive holdings archive items read, and ``wenshu inspect 
 from __future__ import annotations
 
 import csv
+import re
+import zipfile
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,13 +16,14 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests import office_data
+from tests.people import cli_add_user, cli_admin_and_units
 from tests.test_search import _migrate
 from wenshu.compute.checklist import findings, score_checklist
 from wenshu.compute.ranking import rank_totals
 from wenshu.compute.summary import Rollup
 from wenshu.db import get_engine
 from wenshu.errors import InputError, NotFoundError
+from wenshu.ingest import read_table
 from wenshu.ingest.findings import (
     InspectionFinding,
     StoredFinding,
@@ -315,6 +318,35 @@ def test_sheet_round_trip_generate_fill_import_score_rank(session, small_tree, c
     assert [(r.unit_code, r.rank) for r in ranked] == [(EAST_LAKE, 1), (EAST_HILL, 2)]
 
 
+def test_the_sheet_keeps_formula_like_unit_names_as_text_and_imports(session, small_tree,
+                                                                     community, tmp_path):
+    # Unit names come from the unit register as clerks typed them: one may look like a formula.
+    names = {EAST_LAKE: '=HYPERLINK("http://x","y")', EAST_HILL: "-2+3"}
+    path = write_findings_sheet(tmp_path / "检查记录表.xlsx", community, list(names.items()))
+    with zipfile.ZipFile(path) as package:
+        assert re.search(rb"<f[\s>/]", package.read("xl/worksheets/sheet1.xml")) is None
+    sheet = load_workbook(path).active  # without data_only: a formula would read as one
+    written = {(row[0].value, row[1].value, row[1].data_type, row[1].quotePrefix)
+               for row in sheet.iter_rows(min_row=2)}
+    assert written == {(code, name, "s", True) for code, name in names.items()}
+    assert {row[4].data_type for row in sheet.iter_rows(min_row=2)} == {"n"}  # 分值 a number
+
+    # Filled in and saved, the sheet imports: the names read back exactly as written.
+    for row in sheet.iter_rows(min_row=2):
+        item = community.item(row[2].value)
+        if item.answer in ("count", "number"):
+            row[6].value = int(item.threshold.value)
+        else:
+            row[6].value = {"yes_no": "是", "score": float(item.points),
+                            "text": "建成婚育新风长廊"}[item.answer]
+        row[8].value = "督导李四"
+    sheet.parent.save(path)
+    assert {(values["单位代码"], values["单位名称"]) for _, values in read_table(path).rows} == \
+        set(names.items())
+    result = import_findings(session, path, community, "2025")
+    assert (result.rows_read, result.rows_stored) == (2 * len(community.observed),) * 2
+
+
 def test_unit_names_refuse_unknown_codes(session, small_tree):
     with pytest.raises(NotFoundError, match="单位代码“440307009”“9”不在单位名录中"):
         unit_names(session, [EAST_LAKE, "440307009", "9"])
@@ -324,9 +356,11 @@ def test_unit_names_refuse_unknown_codes(session, small_tree):
 def test_inspect_sheet_command_writes_the_sheet(wenshu, tmp_path):
     inputs = tmp_path / "inputs"
     inputs.mkdir()
-    wenshu("units", "import", str(office_data.write_units(inputs)))
+    cli_admin_and_units(wenshu, inputs)
+    cli_add_user(wenshu, "督导李四", "supervisor", "440307")
     out = tmp_path / "表" / "妇幼检查.xlsx"
-    output = wenshu("inspect", "sheet", "--checklist", "maternal_child_health",
+    output = wenshu("--user", "督导李四", "inspect", "sheet", "--checklist",
+                    "maternal_child_health",
                     "--units", f"{EAST_LAKE},{EAST_HILL}", "--units", WEST_LAKE,
                     "--out", str(out))
     assert " ".join(output.split()).endswith("3 unit(s) × 17 observed item(s) = 51 rows to fill in")
@@ -334,9 +368,9 @@ def test_inspect_sheet_command_writes_the_sheet(wenshu, tmp_path):
     assert len(rows) == 52 and rows[-1][:4] == (WEST_LAKE, "西湖社区", "birth_defects",
                                                  "新生儿出生缺陷发生率")
     assert rows[-1][5] == "数字（‰），标准≤7‰"
-    failed = wenshu("inspect", "sheet", "--checklist", "maternal_child_health",
-                    "--units", "440307777", "--out", str(out), expect=1)
-    assert "单位代码“440307777”不在单位名录中" in failed
+    failed = wenshu("--user", "督导李四", "inspect", "sheet", "--checklist",
+                    "maternal_child_health", "--units", "440307777", "--out", str(out), expect=1)
+    assert "没有单位代码“440307777”" in failed
 
 
 def test_migration_0008_adds_the_table_and_downgrades(db_settings, session, small_tree,

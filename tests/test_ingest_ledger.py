@@ -87,6 +87,19 @@ def test_each_error_kind_is_located_and_nothing_is_stored(session, small_tree, c
     assert session.scalar(select(func.count()).select_from(SourceFile)) == 0
 
 
+def test_the_error_report_never_holds_a_formula(session, small_tree, catalogue, tmp_path):
+    # Bad cells are echoed into the report clerks open in Excel: none may run there.
+    bad = [("单位代码", '=HYPERLINK("http://x","y")'), ("人次", "+1+2"), ("场次", "@SUM(A1)"),
+           ("人次", "-2+3"), ("人次", "-3")]
+    path = write_ledger(tmp_path / "ledger.csv", [{**GOOD, column: value} for column, value in bad])
+    error = rejected(session, path, catalogue)
+    assert [(e.row, e.value) for e in error.errors] == [(row, value) for row, (_, value)
+                                                        in enumerate(bad, start=2)]
+    report = report_rows(Path(error.report_path))
+    # Formula-like text gets Excel's ' in front; a rejected number still reads as itself.
+    assert [value for _, _, value, _ in report] == [*("'" + v for _, v in bad[:4]), "-3"]
+
+
 def test_messages_speak_the_clerks_language(session, small_tree, catalogue, tmp_path):
     path = write_ledger(tmp_path / "ledger.csv", [{**GOOD, "单位代码": "4403070019"}])
     error = rejected(session, path, catalogue)

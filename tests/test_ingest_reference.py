@@ -1,4 +1,5 @@
-"""Reference data imports: the unit tree, base figures and targets (all-or-nothing, upserts)."""
+"""Reference data imports: the unit tree, base figures and targets (all-or-nothing, upserts);
+and the unit code rule every row model with a unit code holds to."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wenshu.errors import InputError
-from wenshu.ingest import import_figures, import_targets, import_units
+from wenshu.ingest import import_figures, import_ledger_file, import_targets, import_units
 from wenshu.models.tables import BaseFigure, Target, Unit
 
 
@@ -250,3 +251,76 @@ def test_unknown_indicator(session, small_tree, catalogue, tmp_path):
     path = write_csv(tmp_path / "targets.csv", TARGET_HEADER, [["440307001001", "2026", "满意度", "≥", "90"]])
     error = rejected(import_targets, session, path, catalogue)
     assert [(e.row, e.column, e.code) for e in error.errors] == [(2, "指标", "unknown_indicator")]
+
+
+# --- unit codes: nothing that could steer a path gets in ---------------------------------
+
+ATTACK = "../../../escape_target/x"  # the reported unit code
+BAD_CODE = "单位代码“../../../escape_target/x”无效：只能由字母、数字、“-”和“_”组成"
+
+
+def test_units_import_refuses_the_reported_attack(session, small_tree, tmp_path):
+    path = write_csv(tmp_path / "units.csv", ["单位代码", "单位名称", "层级", "上级代码"], [
+        ["440307001008", "好社区", "社区", "440307001"],
+        [ATTACK, "越界社区", "社区", "440307001"],
+    ])
+    error = rejected(import_units, session, path)
+    assert [(e.file, e.row, e.column, e.value, e.code, e.message) for e in error.errors] == [
+        ("units.csv", 3, "单位代码", ATTACK, "bad_unit_code", BAD_CODE)]
+    assert report_lines(error.report_path) == [("3", "单位代码", "bad_unit_code")]
+    session.flush()
+    assert set(units(session)) == {code for code, *_ in small_tree}  # nothing stored
+
+
+@pytest.mark.parametrize(("row", "column"), [
+    (["4403.07", "新社区", "社区", "440307001"], "代码"),
+    (["4403 07", "新社区", "社区", "440307001"], "代码"),
+    (["..", "新社区", "社区", "440307001"], "代码"),
+    (["东园社区", "新社区", "社区", "440307001"], "代码"),
+    (["440307001009", "新社区", "社区", "../440307001"], "上级代码"),
+])
+def test_unit_codes_and_parent_codes_are_checked(session, small_tree, tmp_path, row, column):
+    path = write_csv(tmp_path / "units.csv", UNIT_HEADER, [row])
+    error = rejected(import_units, session, path)
+    assert [(e.row, e.column, e.value, e.code) for e in error.errors] == [
+        (2, column, row[0] if column == "代码" else row[3], "bad_unit_code")]
+    assert "只能由字母、数字、“-”和“_”组成" in error.errors[0].message
+    session.flush()
+    assert set(units(session)) == {code for code, *_ in small_tree}
+
+
+def test_every_row_with_a_unit_code_refuses_a_bad_one(session, small_tree, catalogue, tmp_path):
+    # Stored before codes were checked, so "unknown unit" would not catch it.
+    session.add(Unit(code=ATTACK, name="越界社区", level="community", parent_code="440307001"))
+    session.commit()
+    files = {
+        "ledger": (import_ledger_file, write_csv(
+            tmp_path / "ledger.csv", ["单位代码", "日期", "活动类型", "主题", "场次", "人次"],
+            [[ATTACK, "2025-04-01", "培训", "培训", "1", "30"]])),
+        "figures": (import_figures, write_csv(tmp_path / "figures.csv", FIGURE_HEADER,
+                                              [[ATTACK, "2026", "births", "1"]])),
+        "targets": (import_targets, write_csv(tmp_path / "targets.csv", TARGET_HEADER,
+                                              [[ATTACK, "2026", "check_rate", "≥", "90"]])),
+    }
+    for importer, path in files.values():
+        error = rejected(importer, session, path, catalogue)
+        assert [(e.row, e.column, e.value, e.code, e.message) for e in error.errors] == [
+            (2, "单位代码", ATTACK, "bad_unit_code", BAD_CODE)], path.name
+    session.flush()
+    assert figures(session) == {} and targets(session) == {}
+
+
+def test_findings_refuse_a_bad_unit_code(session, small_tree, tmp_path):
+    from wenshu.ingest.findings import InspectionFinding, record_findings
+    from wenshu.models.checklist import load_checklist, resolve_checklist
+
+    session.add(Unit(code=ATTACK, name="越界社区", level="community", parent_code="440307001"))
+    session.commit()
+    checklist = load_checklist(resolve_checklist("model_community"))
+    rows = [{"单位代码": ATTACK, "项目代码": "library", "检查结果": "是"}]
+    with pytest.raises(InputError) as caught:
+        record_findings(session, rows, checklist, "2025", source="巡查App", inspector="督导李四")
+    assert [(e.file, e.row, e.column, e.value, e.code, e.message)
+            for e in caught.value.errors] == [
+        ("巡查App", 1, "单位代码", ATTACK, "bad_unit_code", BAD_CODE)]
+    assert session.scalars(select(InspectionFinding)).all() == []

@@ -23,6 +23,7 @@ from docx.oxml.ns import qn
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
+from tests.people import cli_add_user
 from tests.sample_context import assert_no_placeholders, strings_in
 from wenshu.compute.summary import Rollup
 from wenshu.demo.sample import sample_snapshot
@@ -507,12 +508,11 @@ def test_inspection_in_process_then_follow_up_as_a_served_deployment(
     out.mkdir()
 
     # A street's supervisor may not record findings for the other street's communities.
-    wenshu("users", "add", "街道督导", "--role", "supervisor", "--unit", "440307001")
+    cli_add_user(wenshu, "街道督导", "supervisor", "440307001")
     first = _findings_csv(tmp_path / "检查记录2024.csv", FINDINGS_2024)
     refused = wenshu("--user", "街道督导", "inspect", "record", str(first), "--checklist",
                      str(checklist), "--period", "2024", expect=1)
-    assert "refused" in refused and "440307002001" in refused
-    get_settings.cache_clear()  # --user stays in the process-wide settings: back to WENSHU_USER
+    assert "拒绝" in refused and "440307002001" in refused
     recorded = wenshu("inspect", "record", str(first), "--checklist", str(checklist), "--period",
                       "2024")
     assert "12 rows read, 12 stored" in recorded
@@ -520,7 +520,7 @@ def test_inspection_in_process_then_follow_up_as_a_served_deployment(
     # The first inspection: no server is running, so the flow runs in this process.
     output = wenshu("inspect", "run", "--checklist", str(checklist), "--units", ",".join(UNITS),
                     "--period", "2024", "--inspected", "2025-01-20", "--issued", "2025-01-22")
-    assert "running it in this process" in output
+    assert "in this process (no served inspection_report deployment" in output
     settings = get_settings()
     outcomes = inspection_outcomes(settings, "office_check", "2024", UNITS, issuer="440307")
     reports, bulletin = _by_kind(outcomes)

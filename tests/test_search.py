@@ -15,6 +15,7 @@ from alembic import command
 from alembic.config import Config
 from docx import Document as new_docx
 
+from tests.people import cli_add_user, cli_admin_and_units
 from tests.conftest import Staff
 from wenshu.archive import Archive, DocumentKey, StoredVersion
 from wenshu.archive.audit import events
@@ -390,10 +391,9 @@ def test_migration_reindexes_existing_versions_and_downgrades(db_settings, staff
 def cli_archive(wenshu: Callable[..., str], tmp_path: Path,
                 monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., str]]:
     """``wenshu`` over the small tree with a clerk of 东湖社区 acting and two documents."""
-    from tests import office_data
 
-    wenshu("units", "import", str(office_data.write_units(tmp_path)))
-    wenshu("users", "add", "办事员王五", "--role", "clerk", "--unit", "440307001001")
+    cli_admin_and_units(wenshu, tmp_path)
+    cli_add_user(wenshu, "办事员王五", "clerk", "440307001001")
     settings = get_settings()
     for unit, text in (("440307001001", "全年走訪流動人口1200戶。"),
                        ("440307002001", "全年走访流动人口800户。")):
@@ -410,4 +410,4 @@ def test_cli_search_as_the_acting_user(cli_archive):
     found = cli_archive("archive", "search", "流动人口")
     assert "1 document(s)" in found and "440307001001" in found and "440307002001" not in found
     refused = cli_archive("archive", "search", "流动人口", "--unit", "440307002", expect=1)
-    assert "refused" in refused
+    assert "拒绝" in refused

@@ -22,7 +22,8 @@ from typer.testing import CliRunner
 from tests.conftest import SMALL_TREE, Staff
 from tests.drafts import store_draft
 from tests.test_pdf import pdfa_problems
-from wenshu.access import Actor, add_user
+from tests.people import add_user
+from wenshu.access import Actor
 from wenshu.archive.audit import events
 from wenshu.archive.filing import file_version, filing_history
 from wenshu.archive.transfer import TransferPackage, export_year, import_package
@@ -187,9 +188,9 @@ def test_the_package_holds_catalogue_documents_metadata_and_manifest(source: Sou
 def test_only_archivists_export_and_import(db_settings: Settings, staff: Staff, source: Source,
                                           tmp_path: Path) -> None:
     for actor in (staff.clerk, staff.supervisor):
-        with pytest.raises(AccessDenied, match="may not export"):
+        with pytest.raises(AccessDenied, match="无权移交导出"):
             export_year(db_settings, 2025, tmp_path / "out", actor=actor)
-        with pytest.raises(AccessDenied, match="may not import"):
+        with pytest.raises(AccessDenied, match="无权导入"):
             import_package(db_settings, source.package.path, actor=actor)
     assert not (tmp_path / "out").exists()
     refused = events(db_settings, outcome="refused")
@@ -298,6 +299,99 @@ def test_a_failed_import_leaves_nothing_behind(db_settings: Settings, staff: Sta
         assert session.scalars(select(Document.id)).all() == [draft.document_id]
         assert session.scalar(select(func.count()).select_from(FilingCounter)) == 0
     assert events(db_settings, action="import", outcome="ok") == []
+
+
+ATTACK = "../../../escape_target/x"  # a unit code that would leave the archive
+
+
+def _resealed(original: Path, target: Path, changes: dict[str, bytes]) -> Path:
+    """A copy of a package with members replaced, its manifest redone to fit them."""
+    members = {**_members(original), **changes}
+    del members["manifest-sha256.txt"]
+    members["manifest-sha256.txt"] = "".join(
+        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in members.items()
+    ).encode("utf-8")
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in members.items():
+            package.writestr(f"{ROOT}/{name}", data)
+    return target
+
+
+def _assert_nothing_imported(settings: Settings, tmp_path: Path, package: str) -> None:
+    assert not (tmp_path / "escape_target").exists()
+    assert not list(tmp_path.glob("**/escape_target*"))
+    assert _stored_files(settings) == []
+    with session_scope(settings) as session:
+        assert session.scalar(select(func.count()).select_from(DocumentVersion)) == 0
+        assert session.scalar(select(func.count()).select_from(Unit)) == 0
+    assert [e.target for e in events(settings, action="import", outcome="failed")] == [
+        f"package:{package}"]
+
+
+@pytest.mark.parametrize("member", [
+    f"{ROOT}/../../../escape_target/x.pdf", "../escape_target/x.pdf", "/tmp/escape_target.pdf",
+    f"{ROOT}/文件/..\\..\\..\\escape_target.pdf", f"{ROOT}//escape_target.pdf",
+    f"{ROOT}/./escape_target.pdf", f"{ROOT}/文件/../escape_target.pdf",
+])
+def test_zip_slip_member_names_are_refused(db_settings: Settings, source: Source,
+                                           tmp_path: Path, member: str) -> None:
+    archivist = _archivist(db_settings)
+    package = tmp_path / "slip.zip"
+    with zipfile.ZipFile(source.package.path) as original, \
+            zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as slip:
+        for info in original.infolist():
+            slip.writestr(info, original.read(info))
+        slip.writestr(zipfile.ZipInfo(member), b"%PDF-1.7 escape")
+    with pytest.raises(ArchiveError, match=re.escape(f"member {member!r} is not a file under "
+                                                     "the package's top folder")):
+        import_package(db_settings, package, actor=archivist)
+    _assert_nothing_imported(db_settings, tmp_path, "slip.zip")
+
+
+def _rename_unit(members: dict[str, bytes], old: str, new: str) -> dict[str, bytes]:
+    """units.json and records.json with unit ``old`` called ``new`` throughout."""
+    units = json.loads(members["units.json"])
+    for unit in units["units"]:
+        unit["code"] = new if unit["code"] == old else unit["code"]
+        unit["parent"] = new if unit["parent"] == old else unit["parent"]
+    records = json.loads(members["records.json"])
+    for record in records["records"]:
+        if record["document"]["unit_code"] == old:
+            record["document"]["unit_code"] = new
+    return {"units.json": json.dumps(units, ensure_ascii=False).encode("utf-8"),
+            "records.json": json.dumps(records, ensure_ascii=False).encode("utf-8")}
+
+
+def _add_unit(members: dict[str, bytes], code: str, parent: str | None) -> dict[str, bytes]:
+    units = json.loads(members["units.json"])
+    units["units"].append({"code": code, "name": "越界社区", "level": "community",
+                           "parent": parent})
+    return {"units.json": json.dumps(units, ensure_ascii=False).encode("utf-8")}
+
+
+def _set_topic(members: dict[str, bytes], topic: str) -> dict[str, bytes]:
+    records = json.loads(members["records.json"])
+    records["records"][0]["document"]["topic"] = topic
+    return {"records.json": json.dumps(records, ensure_ascii=False).encode("utf-8")}
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    (lambda m: _rename_unit(m, "440307", ATTACK), f"单位代码“{ATTACK}”无效"),
+    (lambda m: _rename_unit(m, "440307001", ".."), "单位代码“..”无效"),
+    (lambda m: _add_unit(m, "4403.07", "440307"), "units.json unit 4: 单位代码“4403.07”无效"),
+    (lambda m: _add_unit(m, "4403079", "../440307"), "单位代码“../440307”无效"),
+    (lambda m: _set_topic(m, "../../../../../escape_target"),
+     "records.json record 1: “../../../../../escape_target”不是有效的文件名"),
+])
+def test_a_package_with_bad_unit_codes_or_keys_is_refused(db_settings: Settings,
+                                                         source: Source, tmp_path: Path,
+                                                         change, says: str) -> None:  # noqa: ANN001
+    archivist = _archivist(db_settings)
+    original = source.package.path
+    package = _resealed(original, tmp_path / "bad.zip", change(_members(original)))
+    with pytest.raises(ArchiveError, match=re.escape(says)):
+        import_package(db_settings, package, actor=archivist)
+    _assert_nothing_imported(db_settings, tmp_path, "bad.zip")
 
 
 _KILLED_EXPORT = """

@@ -71,7 +71,7 @@ def test_a_sound_archive_passes_and_the_run_is_an_audit_event(
         report.event_id, staff.archivist.name, "ok", "archive")
     assert event.detail["checks"]["digest"] == {"checked": 14, "problems": 0}
 
-    with pytest.raises(AccessDenied, match="may not verify"):
+    with pytest.raises(AccessDenied, match="无权四性检测"):
         verify_archive(db_settings, actor=staff.supervisor)
     assert [e.outcome for e in events(db_settings, action="verify")] == ["ok", "refused"]
 

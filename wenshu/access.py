@@ -1,42 +1,47 @@
-"""Who may do what (权限): users, their roles, and the unit subtree each may act on.
+"""Who may do what (权限): roles, the unit subtree each may act on, and the one check.
 
-Three roles, as the offices work:
+Four roles, as the offices work:
 
-- clerk (办事员): their own unit and the units below it: generate documents, view
+- clerk (办事员): their own unit and the units below it: see how the unit is doing
+  (overview), enter data (ledgers, figures, targets), generate documents, view
   drafts and filed records, download them, file them;
 - supervisor (督导): the same over their subtree, plus inspections;
 - archivist (档案员): every unit's filed records (never drafts): view, download,
   search, verify, export and import transfer packages, dispose of records past
-  retention.
+  retention;
+- administrator (管理员): users and the unit tree, nothing else.
 
-Users live in the database. Every library entry point that reads or changes
-documents asks :func:`authorize`, so the CLI, flows and any API get the same
-rules; a refusal is written to the audit log in its own transaction before
-:class:`~wenshu.errors.AccessDenied` is raised.
+Users live in the database (:mod:`wenshu.accounts` manages them). Every library
+entry point that reads or changes data asks :func:`authorize`, so the CLI, the
+flows, the web pages and the API get the same rules; a refusal is written to the
+audit log in its own transaction before :class:`~wenshu.errors.AccessDenied` is
+raised.
 """
 
 from __future__ import annotations
 
-import getpass
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wenshu.archive.audit import log_event, record_event
+from wenshu.archive.audit import ACTION_LABELS, log_event
 from wenshu.compute.load import load_units, subtree_codes
-from wenshu.db import session_scope, write_scope
+from wenshu.db import session_scope
 from wenshu.errors import AccessDenied, AccessError, NotFoundError
-from wenshu.models.tables import USER_ROLES, User
+from wenshu.models.tables import User
 from wenshu.settings import Settings
 
-ROLE_LABELS = {"clerk": "办事员", "supervisor": "督导", "archivist": "档案员"}
+ROLE_LABELS = {"clerk": "办事员", "supervisor": "督导", "archivist": "档案员",
+               "administrator": "管理员"}
+_OFFICE = frozenset({"overview", "generate", "view", "download", "file", "submit"})
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    "clerk": frozenset({"generate", "view", "download", "file"}),
-    "supervisor": frozenset({"generate", "view", "download", "file", "inspect"}),
+    "clerk": _OFFICE,
+    "supervisor": _OFFICE | {"inspect"},
     "archivist": frozenset({"view", "download", "export", "import", "verify", "dispose"}),
+    "administrator": frozenset({"manage"}),
 }
+# Roles that act for a unit (and its subtree); the others act across the whole tree.
+UNIT_ROLES = ("clerk", "supervisor")
 
 
 @dataclass(frozen=True)
@@ -51,97 +56,83 @@ class Actor:
     @property
     def sees_drafts(self) -> bool:
         """Whether unfiled versions are visible: not to archivists, who keep records."""
-        return self.role != "archivist"
+        return self.role in UNIT_ROLES
+
+    @property
+    def role_label(self) -> str:
+        """The role's Chinese name."""
+        return ROLE_LABELS.get(self.role, self.role)
+
+    def may(self, action: str) -> bool:
+        """Whether the role allows ``action`` at all (on some unit)."""
+        return action in ROLE_ACTIONS.get(self.role, frozenset())
+
+    def covers(self, unit_code: str) -> bool:
+        """Whether ``unit_code`` is one of the units this user acts for."""
+        return self.units is None or unit_code in self.units
 
     def refusal(self, action: str, unit_code: str | None = None, *,
                 filed: bool | None = None) -> str | None:
-        """Why ``action`` on ``unit_code``'s document is refused, or None when it is allowed.
+        """Why ``action`` on ``unit_code``'s data is refused, or None when it is allowed.
 
         ``filed`` says whether the version acted on is filed (or superseded, or
         disposed); a draft is not an archivist's to see.
         """
-        role = ROLE_LABELS.get(self.role, self.role)
-        if action not in ROLE_ACTIONS.get(self.role, frozenset()):
-            return f"{self.name} ({role}, {self.role}) may not {action}"
+        if not self.may(action):
+            return f"{self.name}（{self.role_label}）无权{ACTION_LABELS.get(action, action)}"
         if filed is False and not self.sees_drafts:
-            return f"{self.name} is an archivist: drafts are not archive records until filed"
-        if unit_code is not None and self.units is not None and unit_code not in self.units:
-            return (f"{self.name} acts for unit {self.unit_code} and the units under it, "
-                    f"not for unit {unit_code}")
+            return f"{self.name}是{self.role_label}：文件归档前是草稿，不是档案，不能查看"
+        if unit_code is not None and not self.covers(unit_code):
+            return (f"{self.name}负责单位 {self.unit_code} 及其下属单位，"
+                    f"不能操作单位 {unit_code} 的数据")
         return None
 
 
-def add_user(settings: Settings, name: str, role: str, unit_code: str | None = None, *,
-             by: str | None = None) -> Actor:
-    """Create a user (or change an existing one's role and unit) and log it.
-
-    Clerks and supervisors need a unit; an archivist's unit is optional and only
-    informative (they see every unit's filed records).
-    """
-    name = name.strip()
-    if not name:
-        raise AccessError("a user needs a name")
-    if role not in USER_ROLES:
-        raise AccessError(f"unknown role {role!r}: use one of {', '.join(USER_ROLES)}")
-    if role != "archivist" and not unit_code:
-        raise AccessError(f"a {role} acts for a unit: give the unit code")
-    with write_scope(settings) as session:
-        if unit_code is not None and unit_code not in load_units(session):
-            raise AccessError(f"unknown unit code {unit_code!r}: import the unit tree first")
-        user = session.get(User, name)
-        previous = None if user is None else (user.role, user.unit_code)
-        if user is None:
-            user = User(name=name, role=role, unit_code=unit_code, created_at=datetime.now(UTC))
-            session.add(user)
-        else:
-            user.role, user.unit_code = role, unit_code
-        session.flush()
-        record_event(session, action="user", agent=by or getpass.getuser(), target=f"user:{name}",
-                     detail={"role": role, "unit": unit_code,
-                             **({"was": list(previous)} if previous else {})})
-        return _actor(session, user)
-
-
-def list_users(settings: Settings) -> list[Actor]:
-    """Every user, by name."""
-    with session_scope(settings) as session:
-        return [_actor(session, u) for u in session.scalars(select(User).order_by(User.name))]
-
-
 def resolve_actor(settings: Settings, name: str | None = None) -> Actor:
-    """The user ``name`` (default: ``settings.user``, i.e. ``WENSHU_USER`` or ``--user``)."""
+    """The user ``name`` (default: ``settings.user``, i.e. ``WENSHU_USER`` or ``--user``).
+
+    Raises :class:`AccessError` for no name, an unknown user or a disabled one.
+    """
     name = name or settings.user
     if not name:
-        raise AccessError("who is acting? give --user NAME or set WENSHU_USER "
-                          "(users are added with 'wenshu users add')")
+        raise AccessError("请指明操作人：--user 用户名，或设置 WENSHU_USER"
+                          "（用户由管理员用 'wenshu users add' 添加）")
     with session_scope(settings) as session:
         user = session.get(User, name)
         if user is None:
-            raise AccessError(f"unknown user {name!r} (add them with 'wenshu users add')")
-        return _actor(session, user)
+            raise AccessError(f"没有用户“{name}”（用户由管理员用 'wenshu users add' 添加）")
+        if user.disabled:
+            raise AccessError(f"用户“{name}”已停用")
+        return actor_of(session, user)
 
 
 def authorize(settings: Settings, actor: Actor, action: str, unit_code: str | None = None, *,
               filed: bool | None = None, target: str = "") -> None:
-    """Allow ``action`` or log the refusal and raise :class:`AccessDenied`."""
+    """Allow ``action`` or log the refusal and raise :class:`AccessDenied`.
+
+    An unknown unit is :class:`NotFoundError` (not a refusal) for those who could
+    act on it, so a typo reads as a typo.
+    """
     reason = actor.refusal(action, unit_code, filed=filed)
     if reason is None:
         return
-    if unit_code is not None and actor.units is not None and unit_code not in actor.units:
+    if unit_code is not None and not actor.covers(unit_code):
         with session_scope(settings) as session:
             if unit_code not in load_units(session):
-                raise NotFoundError(f"unknown unit code {unit_code!r}")
+                raise NotFoundError(f"没有单位代码“{unit_code}”")
     log_event(settings, action=action, agent=actor.name, outcome="refused",
               target=target or (f"unit:{unit_code}" if unit_code else ""),
               detail={"role": actor.role, "reason": reason})
-    raise AccessDenied(f"refused: {reason}")
+    raise AccessDenied(f"拒绝：{reason}")
 
 
-def _actor(session: Session, user: User) -> Actor:
+def actor_of(session: Session, user: User) -> Actor:
+    """The :class:`Actor` for a stored user, with the units they act for."""
     units = None
-    if user.role != "archivist" and user.unit_code is not None:
+    if user.role in UNIT_ROLES and user.unit_code is not None:
         units = frozenset(subtree_codes(load_units(session), user.unit_code))
     return Actor(user.name, user.role, user.unit_code, units)
 
 
-__all__ = ["Actor", "ROLE_ACTIONS", "add_user", "authorize", "list_users", "resolve_actor"]
+__all__ = ["Actor", "ROLE_ACTIONS", "ROLE_LABELS", "UNIT_ROLES", "actor_of", "authorize",
+           "resolve_actor"]

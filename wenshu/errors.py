@@ -17,6 +17,14 @@ class NotFoundError(WenshuError):
     """A unit, document or version that does not exist was asked for."""
 
 
+class CodeError(WenshuError):
+    """A unit code is malformed (see :mod:`wenshu.codes`); nothing was done with it."""
+
+
+class PathError(WenshuError):
+    """A path built from data would leave its root folder (see :mod:`wenshu.paths`)."""
+
+
 @dataclass(frozen=True)
 class RowError:
     """One problem with one cell of an input file, located as Excel shows it."""

@@ -23,6 +23,7 @@ from wenshu.generators.pdf import PdfMetadata
 from wenshu.generators.render import render_docx, template_sha256
 from wenshu.generators.script import to_traditional, to_traditional_text
 from wenshu.models.catalogue import Catalogue
+from wenshu.paths import inside
 from wenshu.periods import Period
 from wenshu.settings import Settings
 from wenshu.templates import template_path
@@ -106,7 +107,8 @@ def plan_documents(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
     with session_scope(settings) as session:
         for code in units:
             digest = input_digest(kind, snapshot, catalogue, code, period, options)
-            key = DocumentKey(kind.key, code, period.code, options.topic, options.script)
+            # Checked before anything is computed or written: every part names a path.
+            key = DocumentKey(kind.key, code, period.code, options.topic, options.script).check()
             existing = archive.find_identical(session, key, digest, template_digest)
             unit = snapshot.unit_map[code]
             if existing is not None:
@@ -124,9 +126,13 @@ def plan_documents(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
 
 
 def render_job(job: Job, out_dir: Path) -> Path:
-    """Render a job's .docx into ``out_dir``."""
+    """Render a job's .docx into ``out_dir``.
+
+    Refused (:class:`~wenshu.errors.CodeError`, :class:`~wenshu.errors.PathError`)
+    before anything is written when the job's key could name a file outside ``out_dir``.
+    """
+    target = inside(out_dir, f"{job.key.check().stem}.docx")
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{job.key.stem}.docx"
     rendered = render_docx(job.template, job.context)
     if job.key.script == "traditional":
         # Converted as a whole document: tables, headers, footers and properties too.

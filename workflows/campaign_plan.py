@@ -40,7 +40,8 @@ def checked_campaign(settings: Settings, unit_code: str, spec_file: Path) -> Cam
 def campaign_plan(unit_code: str, spec_file: str, issued_on: date | None = None,
                   signature_unit: str | None = None,
                   letterhead: dict[str, Any] | None = None,
-                  script: str = "simplified", user: str | None = None) -> list[Outcome]:
+                  script: str = "simplified", user: str | None = None,
+                  job: str | None = None) -> list[Outcome]:
     """Generate and archive the 实施方案 of the campaign ``spec_file`` describes, for a unit.
 
     The document's period is the campaign's year and its topic the campaign's code;
@@ -51,4 +52,4 @@ def campaign_plan(unit_code: str, spec_file: str, issued_on: date | None = None,
                                spec=spec.model_dump(mode="json"), topic=spec.code,
                                script=script)
     return generate_documents(CAMPAIGN_PLAN, unit_code, Period.year(spec.year), options=options,
-                              user=user)
+                              user=user, job=job)

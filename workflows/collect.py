@@ -9,11 +9,15 @@ import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from wenshu.collect import Completeness, FileOutcome, collect_file, completeness, inbox_files
+from wenshu.access import authorize, resolve_actor
+from wenshu.collect import Completeness, FileOutcome, collect_file, completeness, scan_inbox
 from wenshu.db import session_scope
 from wenshu.models.catalogue import Catalogue, load_catalogue
 from wenshu.periods import Period
 from wenshu.settings import Settings, get_settings
+from wenshu.workflows.runtime import tune_ephemeral_runs
+
+tune_ephemeral_runs()
 
 
 @task(cache_policy=NO_CACHE)
@@ -35,16 +39,31 @@ def report_completeness(settings: Settings, period: str, root: str | None,
 @flow(name="collect_ledgers", log_prints=False)
 def collect_ledgers(inbox: str, period: str, root: str | None = None,
                     levels: list[str] | None = None, skip_invalid: bool = False,
-                    today: date | None = None) -> tuple[list[FileOutcome], Completeness]:
-    """Import the inbox (one folder per unit code) and report who submitted for ``period``."""
+                    today: date | None = None,
+                    user: str | None = None) -> tuple[list[FileOutcome], Completeness]:
+    """Import the inbox (one folder per unit code) and report who submitted for ``period``.
+
+    ``user`` (default: the settings' user) collects only the folders of units they act
+    for. Entries not collected (symlinks, folders not named by a valid unit code, other
+    users' units) come last among the outcomes, with status ``skipped`` and the reason.
+    """
     settings = get_settings()
+    actor = resolve_actor(settings, user)
+    authorize(settings, actor, "submit", root, target=f"collect:{root or 'all'}:{period}")
     catalogue = load_catalogue(settings.catalogue_dir)
+    scan = scan_inbox(Path(inbox))
     by_unit: dict[str, list[Path]] = {}
-    for unit_code, path in inbox_files(Path(inbox)):
-        by_unit.setdefault(unit_code, []).append(path)
+    skipped = list(scan.skipped)
+    for unit_code, path in scan.files:
+        if actor.covers(unit_code):
+            by_unit.setdefault(unit_code, []).append(path)
+        else:
+            skipped.append(FileOutcome(unit_code, path.name, "skipped", 0, 0, 0, path,
+                                       f"不属于{actor.name}负责的单位，未收取"))
     outcomes: list[FileOutcome] = []
     # Units one after another: SQLite takes one writer at a time anyway, and a
     # waiting writer would only time out.
     for unit_code, paths in by_unit.items():
         outcomes.extend(collect_unit(settings, catalogue, unit_code, paths, skip_invalid, today))
+    outcomes.extend(skipped)
     return outcomes, report_completeness(settings, period, root, levels or ["community"])

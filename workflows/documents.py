@@ -1,10 +1,11 @@
-"""The tasks every document flow shares: load → compute → render → convert → archive.
+"""The tasks every document flow shares: plan (load + compute) → render → convert → archive.
 
-Each task is a thin call into :mod:`wenshu.pipeline`. Rendering is mapped (one
-task per document); PDF conversion takes the whole batch to warm LibreOffice
-workers, one per core, and is the only step that retries (LibreOffice can
-crash; nothing else is flaky). :func:`generate_documents` runs the steps; call
-it inside a flow.
+Each task is a thin call into :mod:`wenshu.pipeline` and takes the whole batch: a
+Prefect task costs ≈30 ms of bookkeeping (≈40 ms mapped), as much as rendering a
+document, and a clerk's click is usually one document (``bench/bench_flow_warm.py``).
+PDF conversion hands the batch to warm LibreOffice workers, one per core, and is the
+only step that retries (LibreOffice can crash; nothing else is flaky).
+:func:`generate_documents` runs the steps; call it inside a flow.
 """
 
 from __future__ import annotations
@@ -16,54 +17,69 @@ from pathlib import Path
 from typing import Any
 
 import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
-from prefect import task, unmapped
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
 from wenshu.access import authorize, resolve_actor
+from wenshu.codes import check_unit_code
 from wenshu.compute.load import load_snapshot
-from wenshu.compute.snapshot import Snapshot
 from wenshu.db import session_scope
 from wenshu.generators.kinds import DocumentKind, DocumentOptions
 from wenshu.generators.layout_context import Letterhead
-from wenshu.generators.pdf import PdfJob, open_converter
+from wenshu.generators.pdf import ConversionProgress, PdfJob, open_converter
+from wenshu.jobs import report
 from wenshu.models.catalogue import Catalogue, load_catalogue
 from wenshu.narrative import Narrative, parse_narrative
+from wenshu.paths import inside
 from wenshu.periods import Period
 from wenshu.pipeline import Job, Outcome, archive_job, plan_documents, render_job, select_units
 from wenshu.settings import Settings, get_settings
-from wenshu.workflows.runtime import current_flow_run_id
+from wenshu.workflows.runtime import current_flow_run_id, tune_ephemeral_runs
+
+tune_ephemeral_runs()
+# What a background job shows while a batch goes through each step.
+STAGES = {"plan": "读取数据、计算指标、撰写文稿", "render": "生成 Word 文件",
+          "convert": "转换为 PDF/A", "archive": "存入档案库"}
 
 
 @task(cache_policy=NO_CACHE)
-def load(settings: Settings, unit_code: str, year: int) -> Snapshot:
-    """Read the subtree's ledgers, figures and targets for the year and the one before."""
+def plan(settings: Settings, kind: DocumentKind, unit_code: str, period: Period,
+         catalogue: Catalogue, all_levels: bool, levels: tuple[str, ...],
+         options: DocumentOptions) -> tuple[list[Job], list[Outcome]]:
+    """Read the subtree's ledgers, figures and targets (the year and the one before),
+    compute every chosen unit's figures and text; keep only documents whose inputs
+    changed. One task for both: the snapshot never crosses a task boundary."""
     with session_scope(settings) as session:
-        return load_snapshot(session, unit_code, year)
-
-
-@task(cache_policy=NO_CACHE)
-def compute(settings: Settings, kind: DocumentKind, snapshot: Snapshot, catalogue: Catalogue,
-            units: list[str], period: Period, options: DocumentOptions
-            ) -> tuple[list[Job], list[Outcome]]:
-    """Compute every unit's figures and text; keep only documents whose inputs changed."""
+        snapshot = load_snapshot(session, unit_code, kind.snapshot_year(period))
+    units = select_units(snapshot, all_levels, levels)
     return plan_documents(settings, kind, snapshot, catalogue, units, period, options)
 
 
 @task(cache_policy=NO_CACHE)
-def render(job: Job, out_dir: Path) -> Path:
-    """Fill the Word template for one document."""
-    return render_job(job, out_dir)
+def render(jobs: list[Job], out_dir: Path) -> list[Path]:
+    """Fill the Word template for every document of the batch.
+
+    One task, not one per document: docxtpl holds the GIL, so threads would not
+    render faster, and each task would add its own bookkeeping.
+    """
+    return [render_job(job, out_dir) for job in jobs]
 
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
-def convert(settings: Settings, jobs: list[Job], docx: list[Path]) -> list[Path]:
+def convert(settings: Settings, jobs: list[Job], docx: list[Path],
+            progress_job: str | None = None) -> list[Path]:
     """Turn the batch into PDF/A: warm LibreOffice workers, one per core, each with its own
-    profile (a crashed document is retried by the converter; this retry covers the rest)."""
+    profile (a crashed document is retried by the converter; this retry covers the rest).
+    ``progress_job``: the background job (:mod:`wenshu.jobs`) told of each document done."""
     pdf_jobs = [PdfJob(path, path.with_suffix(".pdf"), job.pdf_metadata())
                 for job, path in zip(jobs, docx, strict=True)]
+
+    def converted(done: ConversionProgress) -> None:
+        report(settings, progress_job, STAGES["convert"], done.done, done.total)
+
     with open_converter(settings) as converter:
-        return converter.convert_many(pdf_jobs)
+        return converter.convert_many(pdf_jobs, progress=converted if progress_job else None)
 
 
 @task(cache_policy=NO_CACHE)
@@ -76,44 +92,56 @@ def archive(settings: Settings, jobs: list[Job], docx: list[Path], pdf: list[Pat
 
 def document_options(issued_on: date | None, narrative_files: list[str] | None,
                      signature_unit: str | None, letterhead: dict[str, Any] | None = None,
+                     narrative: dict[str, list[str]] | None = None,
                      **extra: Any) -> DocumentOptions:
     """Options from flow parameters (which must stay JSON-friendly for deployments).
 
     ``letterhead`` holds :class:`Letterhead` fields (doc_number, addressee, attachments,
-    copy_to, printed_by); ``extra`` passes the other options (script, spec, topic).
+    copy_to, printed_by); ``narrative`` staff paragraphs typed in (highlights, problems,
+    plans), after those of ``narrative_files``; ``extra`` passes the other options
+    (script, spec, topic).
     """
-    narrative = Narrative()
+    staff = Narrative()
     for path in narrative_files or []:
-        narrative = narrative.merged(parse_narrative(Path(path)))
+        staff = staff.merged(parse_narrative(Path(path)))
+    if narrative:
+        staff = staff.merged(Narrative(**{k: tuple(v) for k, v in narrative.items() if v}))
     fields = {k: tuple(v) if isinstance(v, list) else v for k, v in (letterhead or {}).items()}
-    return DocumentOptions(issued_on=issued_on or date.today(), narrative=narrative,
+    return DocumentOptions(issued_on=issued_on or date.today(), narrative=staff,
                            signature_unit=signature_unit, letterhead=Letterhead(**fields),
                            **extra)
 
 
 def generate_documents(kind: DocumentKind, unit_code: str, period: Period, *,
                        all_levels: bool = False, levels: list[str] | None = None,
-                       options: DocumentOptions, user: str | None = None) -> list[Outcome]:
+                       options: DocumentOptions, user: str | None = None,
+                       job: str | None = None) -> list[Outcome]:
     """Generate and archive ``kind`` for a unit (and its subtree); run inside a flow.
 
-    ``user`` (default: the settings' user) must be a clerk or supervisor of the unit.
+    ``user`` (default: the settings' user) must be a clerk or supervisor of the unit;
+    ``unit_code`` must be a valid code (:class:`~wenshu.errors.CodeError`). ``job``: a
+    background job (:mod:`wenshu.jobs`) that hears each stage and count.
     """
+    check_unit_code(unit_code)
     settings = get_settings()
     authorize(settings, resolve_actor(settings, user), "generate", unit_code,
               target=f"{kind.key}:{unit_code}:{period.code}")
     catalogue = load_catalogue(settings.catalogue_dir)
-    snapshot = load(settings, unit_code, kind.snapshot_year(period))
-    units = select_units(snapshot, all_levels, tuple(levels or ()))
-    # quote(): Prefect would otherwise walk every item of the snapshot looking for futures.
-    jobs, unchanged = compute(settings, kind, quote(snapshot), quote(catalogue), units, period,
-                              options)
+    report(settings, job, STAGES["plan"])
+    # quote(): Prefect would otherwise walk every field of the catalogue and every item
+    # of the jobs' contexts looking for futures.
+    jobs, unchanged = plan(settings, kind, unit_code, period, quote(catalogue), all_levels,
+                           tuple(levels or ()), options)
     if not jobs:
         return unchanged
     run_id = current_flow_run_id()
-    work = settings.work_dir / (run_id or uuid.uuid4().hex)
+    work = inside(settings.work_dir, run_id or uuid.uuid4().hex)
     try:
-        docx = render.map(jobs, out_dir=unmapped(work)).result()
-        pdf = convert(settings, quote(jobs), docx)
+        report(settings, job, STAGES["render"], 0, len(jobs))
+        docx = render(quote(jobs), work)
+        report(settings, job, STAGES["convert"], 0, len(jobs))
+        pdf = convert(settings, quote(jobs), docx, job)
+        report(settings, job, STAGES["archive"], len(jobs), len(jobs))
         created = archive(settings, quote(jobs), docx, pdf, run_id)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from wenshu.access import authorize, resolve_actor
 from wenshu.archive import Archive
+from wenshu.codes import check_unit_code
 from wenshu.compute.load import load_snapshot, load_units, subtree_codes
 from wenshu.compute.ranking import Ranked
 from wenshu.compute.snapshot import Snapshot
@@ -59,6 +60,7 @@ from wenshu.ingest.findings import (
     previous_inspection,
     stored_findings,
 )
+from wenshu.jobs import report
 from wenshu.models.catalogue import Catalogue, load_catalogue
 from wenshu.models.checklist import (
     ArchiveItem,
@@ -68,10 +70,11 @@ from wenshu.models.checklist import (
     resolve_checklist,
 )
 from wenshu.models.tables import Document, DocumentVersion, Unit
+from wenshu.paths import inside
 from wenshu.periods import Period
 from wenshu.pipeline import Job, Outcome, plan_documents, render_job
 from wenshu.settings import Settings, get_settings
-from wenshu.workflows.documents import archive, convert, document_options
+from wenshu.workflows.documents import STAGES, archive, convert, document_options
 from wenshu.workflows.runtime import current_flow_run_id
 
 INSPECTION_KINDS = (INSPECTION_REPORT.key, INSPECTION_BULLETIN.key)
@@ -342,7 +345,8 @@ def inspection_report(checklist: str, units: list[str], period: str, follow_up: 
                       signature_unit: str | None = None,
                       narrative_files: list[str] | None = None,
                       letterhead: dict[str, Any] | None = None, script: str = "simplified",
-                      user: str | None = None) -> list[Outcome]:
+                      user: str | None = None, narrative: dict[str, list[str]] | None = None,
+                      job: str | None = None) -> list[Outcome]:
     """Inspect ``units`` against ``checklist`` for ``period``; archive every unit's
     检查情况反馈意见 and the 检查情况通报.
 
@@ -351,8 +355,12 @@ def inspection_report(checklist: str, units: list[str], period: str, follow_up: 
     ``follow_up`` sets each unit beside the latest earlier inspection of the same
     checklist (已整改/未整改). Deadlines run from ``inspected_on`` (default: the signing
     date ``issued_on``, default today). ``user`` (default: the settings' user) must be a
-    supervisor of every unit; the bulletin is issued by their unit.
+    supervisor of every unit; the bulletin is issued by their unit. Every unit code must
+    be valid (:class:`~wenshu.errors.CodeError`). ``job``: a background job that hears
+    each stage.
     """
+    for code in units:
+        check_unit_code(code)
     settings = get_settings()
     actor = resolve_actor(settings, user)
     period_ = Period.parse(period)
@@ -365,8 +373,9 @@ def inspection_report(checklist: str, units: list[str], period: str, follow_up: 
     loaded = load_checklist(path)
     catalogue = load_catalogue(settings.catalogue_dir)
     check_catalogue(loaded, catalogue, str(path))
-    base = document_options(issued_on, narrative_files, signature_unit, letterhead,
+    base = document_options(issued_on, narrative_files, signature_unit, letterhead, narrative,
                             script=script)
+    report(settings, job, STAGES["plan"])
     inspection = load(settings, loaded, list(units), period_, actor.unit_code,
                       inspected_on or base.issued_on, follow_up)
     works = unit_works(inspection)
@@ -378,8 +387,9 @@ def inspection_report(checklist: str, units: list[str], period: str, follow_up: 
     placed = places(inspection, ranked)
 
     run_id = current_flow_run_id()
-    work = settings.work_dir / (run_id or uuid.uuid4().hex)
+    work = inside(settings.work_dir, run_id or uuid.uuid4().hex)
     try:
+        report(settings, job, STAGES["render"], 0, len(works) + 1)
         reports = draft.map(
             unmapped(settings), unmapped(INSPECTION_REPORT), [quote(w.snapshot) for w in works],
             unmapped(quote(catalogue)), [w.code for w in works], unmapped(period_),
@@ -395,7 +405,9 @@ def inspection_report(checklist: str, units: list[str], period: str, follow_up: 
             return unchanged
         jobs = [d.job for d in made if d.job is not None]
         docx = [d.docx for d in made if d.docx is not None]
-        pdf = convert(settings, quote(jobs), docx)
+        report(settings, job, STAGES["convert"], 0, len(jobs))
+        pdf = convert(settings, quote(jobs), docx, job)
+        report(settings, job, STAGES["archive"], len(jobs), len(jobs))
         created = archive(settings, quote(jobs), docx, pdf, run_id)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -1,10 +1,20 @@
-"""Prefect's environment: local ephemeral API, state under WENSHU_HOME, no telemetry."""
+"""Prefect's environment: local ephemeral API, state under WENSHU_HOME, no telemetry;
+for flows run in-process, none of the bookkeeping only a separate server could use
+(:func:`tune_ephemeral_runs`); and :func:`warm_prefect` for long-running processes."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import logging
 import os
+import time
+from collections.abc import Iterator
+from typing import Any
 
 from wenshu.settings import Settings, get_settings
+
+_log = logging.getLogger(__name__)
 
 
 def configure_prefect(settings: Settings | None = None) -> None:
@@ -23,6 +33,107 @@ def configure_prefect(settings: Settings | None = None) -> None:
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+
+
+# Prefect settings for flows run in this process against the ephemeral API, which lives
+# and dies with the process: nothing outside it could read heartbeats, stored events or
+# task-run rows. Measured with bench/bench_flow_warm.py on a 2-core machine.
+EPHEMERAL_RUN_SETTINGS: dict[str, Any] = {
+    # Every flow call joins a heartbeat thread at its end, mid-way through a one-second
+    # sleep: ≈0.5 s per call on average, 1 s at worst. None is Prefect's only "off".
+    "flows.heartbeat_frequency": None,
+    # The server stores each event and each task run in SQLite while the flow runs:
+    # ≈350 ms of server CPU per one-document flow, competing with the flow for the two
+    # cores, and SQLite write contention (a 503 costs the client a 2 s back-off). The
+    # flow run, its states and its logs are recorded as before.
+    "server.services.event_persister.enabled": False,
+    "server.services.task_run_recorder.enabled": False,
+}
+
+
+def tune_ephemeral_runs() -> bool:
+    """Apply :data:`EPHEMERAL_RUN_SETTINGS` when this process runs its flows against
+    Prefect's ephemeral API; returns whether it does. Idempotent.
+
+    With a real server (``PREFECT_API_URL``, e.g. the runs ``wenshu serve`` starts)
+    nothing changes. A setting given in the environment wins. Call once Prefect is
+    imported and before the ephemeral API starts, which takes its services' settings
+    from the process as it starts: the flow modules call it when imported, and
+    :func:`warm_prefect` first thing.
+
+    None cannot come from an environment variable or TOML, so the process-wide settings
+    context (the one every thread reads, e.g. a web app's job thread) is replaced with
+    a copy carrying these defaults.
+    """
+    import prefect.context as prefect_context
+
+    try:
+        current = prefect_context.GLOBAL_SETTINGS_CONTEXT
+        if current.settings.api.url:
+            return False
+        if all(_setting(current.settings, key) == value
+               for key, value in EPHEMERAL_RUN_SETTINGS.items()):
+            return True
+        tuned = current.settings.copy_with_update(set_defaults=EPHEMERAL_RUN_SETTINGS)
+        prefect_context.GLOBAL_SETTINGS_CONTEXT = prefect_context.SettingsContext(
+            profile=current.profile, settings=tuned)
+    except (AttributeError, TypeError, ValueError) as exc:
+        # A Prefect release that moved these: slower flow calls, nothing worse.
+        _log.warning("Prefect's in-process settings were not applied: %s", exc)
+        return False
+    return True
+
+
+def _setting(settings: Any, dotted: str) -> Any:
+    """A Prefect setting by its dotted path, e.g. ``flows.heartbeat_frequency``."""
+    return functools.reduce(getattr, dotted.split("."), settings)
+
+
+def warm_prefect() -> float:
+    """Start Prefect's API (this process's ephemeral server, or the connection to a
+    configured one) and import every document flow, so that the first flow a user starts
+    pays for neither; returns the seconds taken.
+
+    Runs a one-task flow, ``wenshu_warm_up``, through the engine: starting the
+    ephemeral API takes ≈5-15 s (longer on a new database), and the engine's first run
+    its own imports. Raises what Prefect raises when its API cannot start.
+    """
+    started = time.perf_counter()  # the package's import has configured Prefect's environment
+    from prefect import flow, task
+    from prefect.cache_policies import NO_CACHE
+
+    tune_ephemeral_runs()
+    from wenshu.workflows.serve import served_flows
+
+    served_flows()  # imports the flow modules and all they need
+
+    @task(cache_policy=NO_CACHE)
+    def nothing() -> None:
+        """A task: its engine's code paths are warm too."""
+
+    @flow(name="wenshu_warm_up")
+    def wenshu_warm_up() -> None:
+        """Starts the ephemeral API and the flow engine."""
+        nothing()
+
+    wenshu_warm_up()
+    return time.perf_counter() - started
+
+
+@contextlib.contextmanager
+def shared_prefect_client() -> Iterator[None]:
+    """Flows called inside the block, in this thread, share one Prefect API client.
+
+    Otherwise each flow call opens its own: a TLS context loaded from certifi's bundle
+    (≈45 ms, even for the loopback http API) and a new connection, ≈80 ms a call on the
+    ephemeral API. For a thread that runs flow after flow, e.g. a web app's job thread:
+    enter it around the thread's loop, or around each job.
+    """
+    tune_ephemeral_runs()  # the client may start the ephemeral API: settings first
+    from prefect.context import SyncClientContext
+
+    with SyncClientContext.get_or_create():
+        yield
 
 
 def current_flow_run_id() -> str | None:

@@ -47,7 +47,9 @@ def self_inspection(unit_code: str, year: int, checklist_file: str | None = None
                     signature_unit: str | None = None,
                     narrative_files: list[str] | None = None,
                     letterhead: dict[str, Any] | None = None,
-                    script: str = "simplified", user: str | None = None) -> list[Outcome]:
+                    script: str = "simplified", user: str | None = None,
+                    narrative: dict[str, list[str]] | None = None,
+                    job: str | None = None) -> list[Outcome]:
     """Generate and archive a unit's 自查报告 for ``year``.
 
     ``checklist_file`` is a checklist YAML path or a shipped checklist's name (default:
@@ -66,7 +68,8 @@ def self_inspection(unit_code: str, year: int, checklist_file: str | None = None
         with session_scope(settings) as session:
             holdings = archive_holdings(session, [unit_code], year)[unit_code]
     options = document_options(issued_on, narrative_files, signature_unit, letterhead,
-                               script=script, spec=inspection_spec(checklist, answers, holdings),
+                               narrative, script=script,
+                               spec=inspection_spec(checklist, answers, holdings),
                                topic=checklist.key)
     return generate_documents(SELF_INSPECTION, unit_code, Period.year(year), options=options,
-                              user=user)
+                              user=user, job=job)

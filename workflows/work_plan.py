@@ -18,7 +18,9 @@ def work_plan(unit_code: str, period: str, all_levels: bool = False,
               levels: list[str] | None = None, issued_on: date | None = None,
               narrative_files: list[str] | None = None, signature_unit: str | None = None,
               letterhead: dict[str, Any] | None = None,
-              script: str = "simplified", user: str | None = None) -> list[Outcome]:
+              script: str = "simplified", user: str | None = None,
+              narrative: dict[str, list[str]] | None = None,
+              job: str | None = None) -> list[Outcome]:
     """Generate and archive the 工作计划 for ``period`` ("2026" or "2026Q1") of a unit.
 
     The plan reads the year before ``period`` (targets signed for the plan's year
@@ -29,6 +31,6 @@ def work_plan(unit_code: str, period: str, all_levels: bool = False,
     return generate_documents(
         WORK_PLAN, unit_code, plan_period(period), all_levels=all_levels, levels=levels,
         options=document_options(issued_on, narrative_files, signature_unit, letterhead,
-                                 script=script),
-        user=user,
+                                 narrative, script=script),
+        user=user, job=job,
     )

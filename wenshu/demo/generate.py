@@ -28,6 +28,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
+from wenshu.cells import append_row, csv_row
 from wenshu.errors import CatalogueError, WenshuError
 from wenshu.models.catalogue import MEASURE_COLUMNS, Catalogue, load_catalogue
 
@@ -679,7 +680,8 @@ def _text(cell: _Cell) -> str:
 
 def _write_csv(path: Path, rows: Sequence[Sequence[str]], encoding: str) -> None:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
+    # Formula-like text is quoted; the importers take the quote off again.
+    csv.writer(buffer).writerows(csv_row(row) for row in rows)
     path.write_bytes(buffer.getvalue().encode(encoding))
 
 
@@ -689,7 +691,7 @@ def _write_xlsx(path: Path, rows: Sequence[Sequence[_Cell]], saved: datetime) ->
     sheet = book.active
     sheet.title = "工作台账"
     for row in rows:
-        sheet.append(list(row))
+        append_row(sheet, row)  # text stays text, never a formula
     book.properties.creator = book.properties.last_modified_by = "台账管理员"
     book.properties.created = book.properties.modified = saved
     raw = io.BytesIO()

@@ -16,7 +16,8 @@ from typing import ParamSpec, TypeVar
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from wenshu.access import add_user, resolve_actor
+from wenshu.access import ROLE_LABELS, Actor, resolve_actor
+from wenshu.accounts import add_user, create_first_administrator
 from wenshu.archive.filing import FiledRecord, file_version, filing_history
 from wenshu.db import session_scope
 from wenshu.demo.generate import generate_demo
@@ -27,8 +28,55 @@ from wenshu.settings import Settings
 
 DEMO_SUPERVISOR = "区督导"  # supervises the whole demo district
 DEMO_ARCHIVIST = "区档案员"
+DEMO_ADMIN = "管理员"
+DEMO_PASSWORD = "wenshu-demo"  # every demo account's; a real office sets its own
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo user to sign in to the web app as."""
+
+    name: str
+    role: str
+    unit_code: str | None
+    note: str
+    password: str = DEMO_PASSWORD
+
+    @property
+    def role_label(self) -> str:
+        """The role's Chinese name."""
+        return ROLE_LABELS[self.role]
+
+
+def demo_accounts(district: str) -> list[DemoAccount]:
+    """The demo's users: one per role, and a street's and a community's staff."""
+    street, community = f"{district}001", f"{district}001001"
+    return [DemoAccount(DEMO_ADMIN, "administrator", None, "users and units"),
+            DemoAccount(DEMO_SUPERVISOR, "supervisor", district, f"the district {district}"),
+            DemoAccount("街道督导", "supervisor", street, f"the street {street}"),
+            DemoAccount("社区办事员", "clerk", community, f"the community {community}"),
+            DemoAccount(DEMO_ARCHIVIST, "archivist", None, "every unit's filed records")]
+
+
+def add_demo_users(settings: Settings, district: str) -> list[DemoAccount]:
+    """Make the demo's administrator, then the other accounts as that administrator
+    (those already there are left as they are)."""
+    from wenshu.errors import AccessError
+
+    accounts = demo_accounts(district)
+    try:
+        admin: Actor = create_first_administrator(settings, DEMO_ADMIN, DEMO_PASSWORD)
+    except AccessError:
+        admin = resolve_actor(settings, DEMO_ADMIN)
+    for account in accounts[1:]:
+        try:
+            add_user(settings, account.name, account.role, account.unit_code, by=admin,
+                     password=account.password)
+        except AccessError:
+            pass  # a rerun: the account is there already
+    return accounts
 
 
 @dataclass
@@ -59,9 +107,10 @@ def _file_once(settings: Settings, document_id: int) -> FiledRecord:
 
 
 def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = None,
-             console: Console | None = None) -> None:
-    """Generate, import and summarise the demo district, printing what was archived."""
-    from wenshu.cli import print_collect, print_outcomes
+             console: Console | None = None) -> list[DemoAccount]:
+    """Generate, import and summarise the demo district, printing what was archived;
+    returns the demo accounts."""
+    from wenshu.cli.common import print_collect, print_outcomes
     from wenshu.workflows.collect import collect_ledgers
     from wenshu.workflows.year_end_summary import year_end_summary
 
@@ -70,12 +119,12 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
     demo_dir = settings.home / "demo"
     shutil.rmtree(demo_dir, ignore_errors=True)
     catalogue = load_catalogue(settings.catalogue_dir)
+    accounts: list[DemoAccount] = []
 
     def import_reference_data() -> None:
         with session_scope(settings) as session:
             import_units(session, files.units_csv)
-        add_user(settings, DEMO_SUPERVISOR, "supervisor", files.district_code, by="demo")
-        add_user(settings, DEMO_ARCHIVIST, "archivist", by="demo")
+        accounts.extend(add_demo_users(settings, files.district_code))
         with session_scope(settings) as session:
             import_figures(session, files.figures_csv, catalogue)
         with session_scope(settings) as session:
@@ -93,7 +142,7 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
         progress.update(bar, advance=1, description="collecting ledgers (Prefect flow)")
         outcomes, report = timer.run(
             "collect ledgers (flow)", collect_ledgers, str(files.inbox), str(latest),
-            root=files.district_code,
+            root=files.district_code, user=DEMO_SUPERVISOR,
         )
         progress.update(bar, advance=1, description="year-end summaries (Prefect flow)")
         documents = timer.run(
@@ -113,9 +162,10 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
                   "(error reports beside them).")
     print_outcomes(documents, settings.archive_dir)
     console.print(f"Filed the district's summary as {filed.archival_code} "
-                  f"(归档章 on {filed.files['pdf_filed'].path.name}); users: {DEMO_SUPERVISOR} "
-                  f"(supervisor), {DEMO_ARCHIVIST} (archivist), e.g. "
-                  f"'wenshu --user {DEMO_ARCHIVIST} archive search 总结'.")
+                  f"(归档章 on {filed.files['pdf_filed'].path.name}); users: "
+                  + ", ".join(f"{a.name} ({a.role})" for a in accounts)
+                  + f", e.g. 'wenshu --user {DEMO_ARCHIVIST} archive search 总结'.",
+                  soft_wrap=True)
     new = [d.created_at for d in documents if d.created]
     if new:
         first = min(new).timestamp() - timer.started_at.timestamp()
@@ -123,3 +173,4 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
                       "(Prefect's start-up included).")
     for name, took, at in timer.stages:
         console.print(f"  {name:<40} {took:6.1f} s   (done at {at:5.1f} s)")
+    return accounts

@@ -7,6 +7,7 @@ replaces the stored one.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,9 @@ from wenshu.ingest.report import (
     store_source_file,
     write_error_report,
 )
-from wenshu.ingest.units import stored_parents
+from wenshu.ingest.units import row_context
 from wenshu.models.catalogue import Catalogue
-from wenshu.models.records import FigureRow, Row, RowContext, TargetRow
+from wenshu.models.records import FigureRow, Row, TargetRow
 from wenshu.models.tables import BaseFigure, Target
 
 FIGURE_COLUMNS = [
@@ -44,39 +45,60 @@ TARGET_COLUMNS = [
 ]
 
 
-def import_figures(session: Session, path: Path, catalogue: Catalogue) -> ImportResult:
-    """Import base figures (unit, year, figure key or label, value); all rows or nothing."""
-    return _import_keyed(session, Path(path), "figures", FIGURE_COLUMNS, FigureRow, catalogue,
-                         BaseFigure, ("unit_code", "year", "key"), lambda row: {"value": row.value},
-                         lambda key: catalogue.figures[key].label)
+@dataclass(frozen=True)
+class _Keyed:
+    """How one kind of keyed file is read and stored."""
+
+    kind: str  # figures | targets
+    columns: list[Column]
+    model: type[Row]
+    table: type[BaseFigure] | type[Target]
+    key_fields: tuple[str, str, str]
+    values_of: Callable[[Any], dict[str, Any]]
+    label_of: Callable[[str], str]
 
 
-def import_targets(session: Session, path: Path, catalogue: Catalogue) -> ImportResult:
-    """Import targets (unit, year, indicator, comparator, value or range); all rows or nothing."""
-    return _import_keyed(
-        session, Path(path), "targets", TARGET_COLUMNS, TargetRow, catalogue, Target,
-        ("unit_code", "year", "indicator"),
-        lambda row: {"comparator": row.target.comparator, "value": row.target.value, "high": row.target.high},
-        lambda key: catalogue.indicators[key].label,
-    )
+def import_figures(session: Session, path: Path, catalogue: Catalogue, *,
+                   expect_unit: str | None = None, name: str | None = None) -> ImportResult:
+    """Import base figures (unit, year, figure key or label, value); all rows or nothing.
+
+    ``expect_unit``: every row's unit must lie in its subtree; ``name`` names the file in
+    errors (default: its file name).
+    """
+    keyed = _Keyed("figures", FIGURE_COLUMNS, FigureRow, BaseFigure, ("unit_code", "year", "key"),
+                   lambda row: {"value": row.value}, lambda key: catalogue.figures[key].label)
+    return _import_keyed(session, Path(path), catalogue, keyed, expect_unit, name)
 
 
-def _import_keyed(session: Session, path: Path, kind: str, columns: list[Column], model: type[Row],
-                  catalogue: Catalogue, table: type[BaseFigure] | type[Target],
-                  key_fields: tuple[str, str, str], values_of: Callable[[Any], dict[str, Any]],
-                  label_of: Callable[[str], str]) -> ImportResult:
+def import_targets(session: Session, path: Path, catalogue: Catalogue, *,
+                   expect_unit: str | None = None, name: str | None = None) -> ImportResult:
+    """Import targets (unit, year, indicator, comparator, value or range); all rows or nothing.
+
+    ``expect_unit`` and ``name`` as for :func:`import_figures`.
+    """
+    keyed = _Keyed(
+        "targets", TARGET_COLUMNS, TargetRow, Target, ("unit_code", "year", "indicator"),
+        lambda row: {"comparator": row.target.comparator, "value": row.target.value,
+                     "high": row.target.high},
+        lambda key: catalogue.indicators[key].label)
+    return _import_keyed(session, Path(path), catalogue, keyed, expect_unit, name)
+
+
+def _import_keyed(session: Session, path: Path, catalogue: Catalogue, keyed: _Keyed,
+                  expect_unit: str | None, name: str | None) -> ImportResult:
+    kind, table, key_fields, values_of = keyed.kind, keyed.table, keyed.key_fields, keyed.values_of
     digest = file_sha256(path)
     if previous_import(session, kind, digest) is not None:
         return ImportResult(file=path, sha256=digest, already_imported=True)
-    context = RowContext(catalogue=catalogue, units=frozenset(stored_parents(session)))
+    context = row_context(session, catalogue, expect_unit=expect_unit)
     with reject_with_report(path):
-        checked = read_rows(path, columns, model, context)
-        repeats = repeated_keys(path.name, checked.valid, key_fields, label_of)
+        checked = read_rows(path, keyed.columns, keyed.model, context, name)
+        repeats = repeated_keys(name or path.name, checked.valid, key_fields, keyed.label_of)
         errors = sorted(checked.errors + repeats, key=lambda e: e.row)
         if errors:
-            raise InputError(str(path), errors)
+            raise InputError(name or str(path), errors)
 
-    source = store_source_file(session, kind, path, digest)
+    source = store_source_file(session, kind, path, digest, name)
     incoming = {tuple(getattr(row, f) for f in key_fields): values_of(row) for _, row in checked.valid}
     years = {key[1] for key in incoming}
     stored = {
@@ -89,9 +111,9 @@ def _import_keyed(session: Session, path: Path, kind: str, columns: list[Column]
         record = stored.get(key)
         if record is None:
             new.append({**dict(zip(key_fields, key)), **values, "source_file_id": source.id})
-        elif any(getattr(record, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(record, name, value)
+        elif any(getattr(record, field) != value for field, value in values.items()):
+            for field, value in values.items():
+                setattr(record, field, value)
             record.source_file_id = source.id
             changed += 1
     if new:

@@ -31,8 +31,17 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from wenshu.cells import append_row
 from wenshu.compute.checklist import ArchiveHoldings
-from wenshu.errors import ChecklistError, InputError, NotFoundError, RowError, WenshuError
+from wenshu.codes import check_unit_code
+from wenshu.errors import (
+    ChecklistError,
+    CodeError,
+    InputError,
+    NotFoundError,
+    RowError,
+    WenshuError,
+)
 from wenshu.ingest.readers import Column, RawValue, Table, map_headers, read_table, row_fields
 from wenshu.ingest.report import (
     ImportResult,
@@ -137,6 +146,25 @@ def _item_of(checklist: Checklist, fields: Mapping[str, RawValue], headers: Mapp
     return item, None
 
 
+def _unit_of(raw: RawValue, column: str, units: frozenset[str], file: str,
+             number: int) -> tuple[str | None, RowError | None]:
+    """The unit a row is about: a well-formed code (:mod:`wenshu.codes`) of a stored unit.
+
+    An unknown but well-formed code is returned with its error, so repeats are still found.
+    """
+    code = _text(raw)
+    if code is None:
+        return None, RowError(file, number, column, "", "required", "单位代码不能为空")
+    try:
+        check_unit_code(code)
+    except CodeError as exc:
+        return None, RowError(file, number, column, code, "bad_unit_code", str(exc))
+    if code not in units:
+        return code, RowError(file, number, column, code, "unknown_unit",
+                              f"单位代码“{code}”不在单位名录中")
+    return code, None
+
+
 def _check_rows(name: str, table: Table, checklist: Checklist, units: frozenset[str],
                 inspector: str | None) -> tuple[list[_Row], list[RowError], int]:
     """Every row checked: the good ones, every problem, and how many rows were read."""
@@ -151,14 +179,9 @@ def _check_rows(name: str, table: Table, checklist: Checklist, units: frozenset[
     for number, values in table.rows:
         fields = row_fields(values, headers, FINDING_COLUMNS)
         row_errors: list[RowError] = []
-        code = _text(fields["unit_code"])
-        code_column = headers["unit_code"]
-        if code is None:
-            row_errors.append(RowError(name, number, code_column, "", "required",
-                                       "单位代码不能为空"))
-        elif code not in units:
-            row_errors.append(RowError(name, number, code_column, code, "unknown_unit",
-                                       f"单位代码“{code}”不在单位名录中"))
+        code, problem = _unit_of(fields["unit_code"], headers["unit_code"], units, name, number)
+        if problem is not None:
+            row_errors.append(problem)
         item, problem = _item_of(checklist, fields, headers, name, number)
         if problem is not None:
             row_errors.append(problem)
@@ -200,7 +223,8 @@ def _check_rows(name: str, table: Table, checklist: Checklist, units: frozenset[
 
 def import_findings(session: Session, path: Path, checklist: Checklist, period: str, *,
                     inspector: str | None = None,
-                    may_inspect: Callable[[str], None] | None = None) -> ImportResult:
+                    may_inspect: Callable[[str], None] | None = None,
+                    name: str | None = None) -> ImportResult:
     """Import an inspection's findings for ``checklist`` and ``period``; all rows or nothing.
 
     Each row is a unit code, an observed item (项目代码, or its label under 检查项目), the
@@ -216,11 +240,12 @@ def import_findings(session: Session, path: Path, checklist: Checklist, period: 
     digest = file_sha256(path)
     units = frozenset(stored_parents(session))
     with reject_with_report(path):
-        rows, errors, rows_read = _check_rows(path.name, read_table(path), checklist, units,
-                                              inspector)
+        rows, errors, rows_read = _check_rows(name or path.name, read_table(path, name),
+                                              checklist, units, inspector)
         if errors:
-            raise InputError(str(path), sorted(errors, key=lambda e: e.row))
-    result = _store(session, rows, rows_read, path, digest, checklist, period, may_inspect)
+            raise InputError(name or str(path), sorted(errors, key=lambda e: e.row))
+    result = _store(session, rows, rows_read, Path(name) if name else path, digest, checklist,
+                    period, may_inspect)
     write_error_report(path, [])
     return result
 
@@ -432,7 +457,7 @@ def write_findings_sheet(path: Path, checklist: Checklist,
     sheet.title = "检查记录"
     workbook.properties.title = f"{checklist.title}检查记录表"
     workbook.properties.subject = checklist.key
-    sheet.append([labels[field] for field in SHEET_COLUMNS])
+    append_row(sheet, [labels[field] for field in SHEET_COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center")
@@ -442,8 +467,10 @@ def write_findings_sheet(path: Path, checklist: Checklist,
         for item in checklist.observed:
             points = int(item.points) if item.points == item.points.to_integral_value() \
                 else float(item.points)
-            sheet.append([code, name, item.key, item.label, points, allowed_values(item), None,
-                          None, None])
+            # Unit names and labels are users' text: append_row keeps them text, not formulas,
+            # and unchanged, so the filled-in sheet imports as it was written.
+            append_row(sheet, [code, name, item.key, item.label, points, allowed_values(item),
+                               None, None, None])
             row = sheet.max_row
             sheet.cell(row, 1).number_format = "@"  # a 12-digit code stays text
             for field in ("value", "note", "inspector"):

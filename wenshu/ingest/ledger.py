@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from wenshu.errors import InputError, NotFoundError, RowError
+from wenshu.errors import InputError, RowError
 from wenshu.ingest.readers import Column, read_rows
 from wenshu.ingest.report import (
     ImportResult,
@@ -20,10 +20,10 @@ from wenshu.ingest.report import (
     store_source_file,
     write_error_report,
 )
-from wenshu.ingest.units import stored_parents, subtree
+from wenshu.ingest.units import row_context
 from wenshu.models.catalogue import MEASURE_COLUMNS, Catalogue
-from wenshu.models.records import LedgerRow, RowContext
-from wenshu.models.tables import Activity, Unit
+from wenshu.models.records import LedgerRow
+from wenshu.models.tables import Activity
 
 LEDGER_COLUMNS = [
     Column("unit_code", "单位代码", required=True),
@@ -39,28 +39,30 @@ _CHUNK = 900
 
 def import_ledger_file(session: Session, path: Path, catalogue: Catalogue, *,
                        skip_invalid: bool = False, today: date | None = None,
-                       expect_unit: str | None = None) -> ImportResult:
+                       expect_unit: str | None = None, name: str | None = None) -> ImportResult:
     """Import one ledger file into ``activities``. Does not commit.
 
     Any invalid row rejects the whole file (InputError, error report written, nothing
     stored) unless ``skip_invalid``, which stores the valid rows and reports the others.
     ``expect_unit``: the file came from that unit's inbox, so rows of units outside its
-    subtree are errors. The same file content twice is a no-op; rows already stored from
-    another file are counted as existing, not stored again.
+    subtree are errors (or the units a user acts for). The same file content twice is a
+    no-op; rows already stored from another file are counted as existing, not stored
+    again. ``name`` is how the file is called in errors (default: its file name).
     """
     path = Path(path)
     digest = file_sha256(path)
     if previous_import(session, "ledger", digest) is not None:
         return ImportResult(file=path, sha256=digest, already_imported=True)
-    context = _context(session, catalogue, today or date.today(), expect_unit)
+    context = row_context(session, catalogue, today=today or date.today(),
+                          expect_unit=expect_unit)
     with reject_with_report(path):
-        checked = read_rows(path, LEDGER_COLUMNS, LedgerRow, context)
-        rows, duplicates = find_duplicates(path.name, checked.valid)
+        checked = read_rows(path, LEDGER_COLUMNS, LedgerRow, context, name)
+        rows, duplicates = find_duplicates(name or path.name, checked.valid)
         errors = sorted(checked.errors + duplicates, key=lambda e: e.row)
         if errors and not skip_invalid:
-            raise InputError(str(path), errors)
+            raise InputError(name or str(path), errors)
 
-    source = store_source_file(session, "ledger", path, digest)
+    source = store_source_file(session, "ledger", path, digest, name)
     stored = store_activities(session, rows, source.id)
     source.rows_stored = stored
     source.rows_rejected = rejected_rows(errors)
@@ -69,18 +71,6 @@ def import_ledger_file(session: Session, path: Path, catalogue: Catalogue, *,
         rows_existing=len(rows) - stored, rows_rejected=source.rows_rejected, errors=errors,
         error_report=write_error_report(path, errors),
     )
-
-
-def _context(session: Session, catalogue: Catalogue, today: date, expect_unit: str | None) -> RowContext:
-    parents = stored_parents(session)
-    if expect_unit is None:
-        return RowContext(catalogue=catalogue, units=frozenset(parents), today=today)
-    unit = session.get(Unit, expect_unit)
-    if unit is None:
-        raise NotFoundError(f"单位代码“{expect_unit}”不在单位名录中")
-    return RowContext(catalogue=catalogue, units=frozenset(parents), today=today,
-                      allowed_units=frozenset(subtree(parents, expect_unit)),
-                      inbox_unit=f"{unit.name}（{unit.code}）")
 
 
 def find_duplicates(file: str, rows: list[tuple[int, LedgerRow]]

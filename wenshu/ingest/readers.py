@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from wenshu.cells import restore
 from wenshu.errors import InputError, RowError, WenshuError
 from wenshu.models.records import Row, RowContext, validate_row
 
@@ -36,8 +37,13 @@ class Table:
     rows: list[tuple[int, dict[str, RawValue]]]
 
 
-def read_table(path: Path) -> Table:
-    """Read the first sheet of a .xlsx file or a .csv file (UTF-8, UTF-8 with BOM, GB18030)."""
+def read_table(path: Path, name: str | None = None) -> Table:
+    """Read the first sheet of a .xlsx file or a .csv file (UTF-8, UTF-8 with BOM, GB18030).
+
+    The ``'`` that wenshu writes before formula-like text (:func:`wenshu.cells.neutralise`)
+    is taken off, so a file wenshu wrote reads back as it was. ``name`` is how the file
+    is called in row errors (default: its file name), e.g. an upload's original name.
+    """
     path = Path(path)
     if not path.is_file():
         raise WenshuError(f"{path}: 文件不存在")
@@ -48,12 +54,13 @@ def read_table(path: Path) -> Table:
         raw_rows = _xlsx_rows(path)
     else:
         raise WenshuError(f"{path}: 不支持的文件类型“{path.suffix}”，请使用 .xlsx 或 .csv 文件")
-    return _build_table(path, raw_rows)
+    return _build_table(name or path.name, name or str(path), raw_rows)
 
 
 def _clean(value: RawValue) -> RawValue:
     if isinstance(value, str):
-        value = value.strip(_STRIP)
+        # wenshu's own CSV files quote formula-like text ('=…); read it as it was written.
+        value = restore(value).strip(_STRIP)
         return value or None
     return value
 
@@ -98,7 +105,8 @@ def _xlsx_rows(path: Path) -> list[list[RawValue]]:
         workbook.close()
 
 
-def _build_table(path: Path, raw_rows: list[list[RawValue]]) -> Table:
+def _build_table(shown: str, label: str, raw_rows: list[list[RawValue]]) -> Table:
+    """The table of ``raw_rows``; ``shown`` names the file in row errors, ``label`` in the error."""
     rows = [[_clean(v) for v in row] for row in raw_rows]
     header_row = rows[0] if rows else []
     headers = ["" if h is None else str(h) for h in header_row]
@@ -113,7 +121,7 @@ def _build_table(path: Path, raw_rows: list[list[RawValue]]) -> Table:
         if header:
             if header in seen:
                 errors.append(RowError(
-                    path.name, 1, header, header, "duplicate_column",
+                    shown, 1, header, header, "duplicate_column",
                     f"列名“{header}”出现了两次（第{get_column_letter(seen[header] + 1)}列和第{letter}列）",
                 ))
             seen.setdefault(header, index)
@@ -123,12 +131,12 @@ def _build_table(path: Path, raw_rows: list[list[RawValue]]) -> Table:
         for number, row in enumerate(rows[1:], start=2):
             if index < len(row) and row[index] is not None:
                 errors.append(RowError(
-                    path.name, number, f"第{letter}列", str(row[index]), "unnamed_column",
+                    shown, number, f"第{letter}列", str(row[index]), "unnamed_column",
                     f"第{letter}列有数据但没有列名，请补上列名或删除该列",
                 ))
                 break
     if errors:
-        raise InputError(str(path), errors)
+        raise InputError(label, errors)
 
     data = []
     for number, row in enumerate(rows[1:], start=2):
@@ -194,20 +202,21 @@ class CheckedRows(Generic[Row]):
     rows_read: int
 
 
-def read_rows(path: Path, columns: list[Column], model: type[Row], context: RowContext) -> CheckedRows[Row]:
+def read_rows(path: Path, columns: list[Column], model: type[Row], context: RowContext,
+              name: str | None = None) -> CheckedRows[Row]:
     """Read ``path`` and validate each row with ``model``.
 
     Problems with the file's structure or headers raise :class:`InputError` (no row can be
     trusted then); row problems are collected in the result.
     """
-    table = read_table(path)
-    headers, errors = map_headers(path.name, table.headers, columns)
+    table = read_table(path, name)
+    headers, errors = map_headers(name or path.name, table.headers, columns)
     if errors:
-        raise InputError(str(path), errors)
+        raise InputError(name or str(path), errors)
     valid: list[tuple[int, Row]] = []
     for number, values in table.rows:
         row, row_errors = validate_row(model, row_fields(values, headers, columns), context,
-                                       file=path.name, row=number, headers=headers)
+                                       file=name or path.name, row=number, headers=headers)
         if row is not None:
             valid.append((number, row))
         errors.extend(row_errors)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Iterator
+import io
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,11 +15,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wenshu.cells import csv_row
 from wenshu.errors import InputError, RowError, WenshuError
 from wenshu.models.tables import SourceFile
 
 REPORT_SUFFIX = ".errors.csv"
 REPORT_HEADERS = ("文件", "行号", "列", "值", "错误代码", "错误说明")
+_REPORT_FIELDS = ("file", "row", "column", "value", "code", "message")  # RowError.as_dict
 
 
 @dataclass
@@ -53,8 +57,25 @@ def error_report_path(path: Path) -> Path:
     return path.with_name(path.stem + REPORT_SUFFIX)
 
 
+def error_report_csv(errors: Iterable[RowError | Mapping[str, object]]) -> bytes:
+    """The error report as CSV bytes, UTF-8 with BOM so Excel opens it.
+
+    Takes :class:`RowError` objects or their :meth:`RowError.as_dict` form (as kept with
+    an upload's result). File names, headers and values come from the user's file, so
+    text a spreadsheet could run as a formula gets a leading ``'``
+    (:func:`wenshu.cells.neutralise`).
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(REPORT_HEADERS)
+    for error in errors:
+        fields = error.as_dict() if isinstance(error, RowError) else error
+        writer.writerow(csv_row(fields.get(key, "") for key in _REPORT_FIELDS))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
 def write_error_report(path: Path, errors: list[RowError]) -> Path | None:
-    """Write the report for ``path`` (UTF-8 with BOM, so Excel opens it), or remove a stale one.
+    """Write :func:`error_report_csv` beside ``path``, or remove a stale report.
 
     Returns the report's path, or None when there were no errors.
     """
@@ -62,11 +83,10 @@ def write_error_report(path: Path, errors: list[RowError]) -> Path | None:
     if not errors:
         report.unlink(missing_ok=True)
         return None
-    with open(report, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(REPORT_HEADERS)
-        for error in errors:
-            writer.writerow((error.file, error.row, error.column, error.value, error.code, error.message))
+    # Never through a symlink planted where the report goes: O_NOFOLLOW refuses it.
+    descriptor = os.open(report, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(error_report_csv(errors))
     return report
 
 
@@ -77,7 +97,7 @@ def reject_with_report(path: Path) -> Iterator[None]:
         yield
     except InputError as exc:
         report = write_error_report(path, exc.errors)
-        raise InputError(str(path), exc.errors, str(report) if report else None) from None
+        raise InputError(exc.file, exc.errors, str(report) if report else None) from None
 
 
 def rejected_rows(errors: list[RowError]) -> int:
@@ -92,9 +112,10 @@ def previous_import(session: Session, kind: str, sha256: str) -> SourceFile | No
     ).first()
 
 
-def store_source_file(session: Session, kind: str, path: Path, sha256: str) -> SourceFile:
+def store_source_file(session: Session, kind: str, path: Path, sha256: str,
+                      name: str | None = None) -> SourceFile:
     """Record an imported file (kind: units | ledger | figures | targets); counts are set later."""
-    source = SourceFile(kind=kind, name=path.name, sha256=sha256,
+    source = SourceFile(kind=kind, name=name or path.name, sha256=sha256,
                         imported_at=datetime.now(UTC), rows_stored=0, rows_rejected=0)
     session.add(source)
     session.flush()  # the rows stored next refer to its id

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from itertools import groupby
 from pathlib import Path
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from wenshu.errors import InputError, RowError
+from wenshu.errors import InputError, NotFoundError, RowError
 from wenshu.ingest.readers import Column, read_rows
 from wenshu.ingest.report import (
     ImportResult,
@@ -19,6 +20,7 @@ from wenshu.ingest.report import (
     store_source_file,
     write_error_report,
 )
+from wenshu.models.catalogue import Catalogue
 from wenshu.models.records import RowContext, UnitRow
 from wenshu.models.tables import Unit
 
@@ -51,6 +53,22 @@ def subtree(parents: Parents, root: str) -> set[str]:
 def stored_parents(session: Session) -> dict[str, str | None]:
     """Every stored unit's parent code."""
     return dict(session.execute(select(Unit.code, Unit.parent_code)).tuples().all())
+
+
+def row_context(session: Session, catalogue: Catalogue | None = None, *,
+                today: date | None = None, expect_unit: str | None = None) -> RowContext:
+    """What row checks need from the database: the stored units and, with ``expect_unit``,
+    the subtree every row's unit must lie in (an inbox's unit, or the units a user acts for).
+    """
+    parents = stored_parents(session)
+    if expect_unit is None:
+        return RowContext(catalogue=catalogue, units=frozenset(parents), today=today)
+    unit = session.get(Unit, expect_unit)
+    if unit is None:
+        raise NotFoundError(f"单位代码“{expect_unit}”不在单位名录中")
+    return RowContext(catalogue=catalogue, units=frozenset(parents), today=today,
+                      allowed_units=frozenset(subtree(parents, expect_unit)),
+                      inbox_unit=f"{unit.name}（{unit.code}）")
 
 
 def check_tree(file: str, rows: list[tuple[int, UnitRow]], stored: Mapping[str, Unit],
@@ -102,19 +120,20 @@ def _loop_from(code: str, parents: Parents) -> list[str] | None:
     return [*chain, code] if current == code else None
 
 
-def import_units(session: Session, path: Path) -> ImportResult:
-    """Import a units file; all rows or nothing. Does not commit."""
+def import_units(session: Session, path: Path, *, name: str | None = None) -> ImportResult:
+    """Import a units file; all rows or nothing. Does not commit. ``name`` is how the file
+    is called in errors (default: its file name)."""
     path = Path(path)
     digest = file_sha256(path)
     if previous_import(session, "units", digest) is not None:
         return ImportResult(file=path, sha256=digest, already_imported=True)
     stored = {unit.code: unit for unit in session.scalars(select(Unit))}
     with reject_with_report(path):
-        checked = read_rows(path, UNIT_COLUMNS, UnitRow, RowContext())
-        errors = sorted(checked.errors + check_tree(path.name, checked.valid, stored, checked.headers),
-                        key=lambda e: e.row)
+        checked = read_rows(path, UNIT_COLUMNS, UnitRow, RowContext(), name)
+        errors = sorted(checked.errors + check_tree(name or path.name, checked.valid, stored,
+                                                    checked.headers), key=lambda e: e.row)
         if errors:
-            raise InputError(str(path), errors)
+            raise InputError(name or str(path), errors)
 
     rows = [row for _, row in checked.valid]
     new = [row for row in rows if row.code not in stored]
@@ -127,7 +146,7 @@ def import_units(session: Session, path: Path) -> ImportResult:
     for row in renamed:
         stored[row.code].name = row.name
 
-    source = store_source_file(session, "units", path, digest)
+    source = store_source_file(session, "units", path, digest, name)
     source.rows_stored = len(new) + len(renamed)
     write_error_report(path, [])
     return ImportResult(file=path, sha256=digest, rows_read=checked.rows_read,

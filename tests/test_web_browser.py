@@ -1,0 +1,299 @@
+"""The web app in a real browser (Debian's Chromium driven by Playwright), served by a real
+``wenshu web`` process over the web office: a clerk, a supervisor and an archivist do
+their day's work. Every page visited is saved as a screenshot under
+``test-output/screenshots/`` (or ``$WENSHU_TEST_OUTPUT/screenshots``)."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from docx import Document as WordDocument
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from pypdf import PdfReader
+
+from tests.web_office import SILENT, Office, build_office
+from wenshu.settings import Settings
+
+CHROMIUM = "/usr/bin/chromium"
+# As the machines' notes say: no sandbox as root, and nothing that reaches the internet.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+OUTPUT = Path(os.environ.get("WENSHU_TEST_OUTPUT",
+                             Path(__file__).resolve().parent.parent / "test-output"))
+SHOTS = OUTPUT / "screenshots"
+JOB_SECONDS = 240  # a cold Prefect plus LibreOffice on a busy 2-core machine
+BAD_LEDGER = ("单位代码,日期,活动类型,主题,场次,人次,户数,份数,金额,备注\n"
+              "440307001001,2025-10-08,培训,秋季培训,1,30,,,,\n"
+              "440307001001,2025-13-40,培训,日期写错,1,30,,,,\n"
+              "440307001001,2025-10-09,跳舞,不认识的类型,1,30,,,,\n"
+              "440307002001,2025-10-10,宣传,别的街道,1,,,200,,\n")
+GOOD_LEDGER = ("单位代码,日期,活动类型,主题,场次,人次,户数,份数,金额,备注\n"
+               "440307001001,2025-10-08,培训,秋季优生优育培训,1,30,,,,\n"
+               "440307001001,2025-11-12,宣传,流动人口政策宣传,1,,,300,,\n")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Office, Path]]:
+    """``wenshu web`` on a free port over a fresh web office; stopped with SIGTERM."""
+    folder = tmp_path_factory.mktemp("browser")
+    office = build_office(Settings(home=folder / "home"), folder / "inputs")
+    port = _free_port()
+    env = {**os.environ, "WENSHU_HOME": str(folder / "home")}
+    env.pop("WENSHU_USER", None)
+    env.pop("PREFECT_API_URL", None)  # the server's own ephemeral Prefect, as in an office
+    log = (folder / "server.log").open("wb")
+    wenshu = Path(sys.executable).parent / "wenshu"
+    process = subprocess.Popen([str(wenshu), "web", "--port", str(port)], env=env, stdout=log,
+                               stderr=subprocess.STDOUT, cwd=folder)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(url, process, folder / "server.log")
+        yield url, office, folder
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+        log.close()
+    said = (folder / "server.log").read_text(errors="replace")
+    assert "Traceback" not in said, said
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"wenshu web exited: {log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{url}/login", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"wenshu web did not answer at {url}")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium (the test tool's own browser download does not work here)."""
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run scripts/bootstrap.sh test"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+class Visit:
+    """A person at their browser: signs in, and saves every page they see."""
+
+    def __init__(self, browser: Browser, url: str, who: str, password: str) -> None:
+        self.context = browser.new_context(viewport={"width": 1366, "height": 768},
+                                           locale="zh-CN", accept_downloads=True)
+        self.page: Page = self.context.new_page()
+        self.url, self.who = url, who
+        self.page.goto(f"{url}/login")
+        self.shot("login")
+        self.page.fill("input[name=name]", who)
+        self.page.fill("input[name=password]", password)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_load_state()
+
+    def shot(self, name: str) -> Path:
+        """Save the page as it looks now."""
+        path = SHOTS / f"{self.who}-{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def go(self, path: str, name: str) -> Page:
+        """Open a page and save it."""
+        self.page.goto(f"{self.url}{path}")
+        self.shot(name)
+        return self.page
+
+    def wait_for_job(self, name: str) -> None:
+        """On a job's page: wait until it has ended, then save it."""
+        expect(self.page.locator("#job-status")).to_contain_text(
+            re.compile("已完成|失败"), timeout=JOB_SECONDS * 1000)
+        self.page.wait_for_load_state()
+        self.shot(name)
+        assert "失败" not in self.page.locator("#job-status").inner_text(), \
+            self.page.locator("#job-status").inner_text()
+
+    def close(self) -> None:
+        """Close this person's browser window."""
+        self.context.close()
+
+
+def _upload(visit: Visit, tmp: Path, name: str, text: str) -> Page:
+    page = visit.go("/data/upload", f"upload-{name}")
+    path = tmp / name
+    path.write_text(text, encoding="utf-8-sig")
+    page.set_input_files("input[name=file]", str(path))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_load_state()
+    visit.shot(f"uploaded-{Path(name).stem}")
+    return page
+
+
+def test_a_clerk_uploads_generates_and_files(server: tuple[str, Office, Path],
+                                             browser: Browser, tmp_path: Path) -> None:
+    url, office, _ = server
+    clerk = Visit(browser, url, office.clerk, office.password)
+    expect(clerk.page.locator("h1")).to_contain_text("东湖社区")
+    clerk.shot("home")
+
+    bad = _upload(clerk, tmp_path, "有错的台账.csv", BAD_LEDGER)
+    rows = bad.locator("#row-errors tbody tr")
+    expect(rows).to_have_count(3)
+    text = bad.locator("#row-errors").inner_text()
+    assert "3" in text and "日期" in text and "活动类型" in text and "跳舞" in text
+    assert "440307002001" in text  # another street's unit: not the clerk's to report
+    assert "没有保存任何数据" in bad.inner_text("#outcome")
+    report = clerk.context.request.get(url + bad.get_attribute("#error-report", "href"))
+    assert report.ok and "跳舞" in report.body().decode("utf-8-sig")
+
+    good = _upload(clerk, tmp_path, "十月台账.csv", GOOD_LEDGER)
+    expect(good.locator("#outcome")).to_contain_text("新保存 2 行")
+
+    form = clerk.go("/documents/new?unit=440307001001&kind=year_summary&period=2025",
+                    "generate-form")
+    form.fill("textarea[name=highlights]", "加强流动人口服务管理，秋季培训覆盖全部网格。")
+    form.click("#generate")
+    clerk.wait_for_job("generated")
+    first_page = clerk.page.locator("#pdf-view img.page").first
+    expect(first_page).to_be_visible()
+    assert first_page.evaluate("img => img.complete && img.naturalWidth > 600")
+    pdf = clerk.context.request.get(url + clerk.page.get_attribute("#download-pdf", "href"))
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
+    pdf_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
+    assert "东湖社区" in pdf_text
+    with clerk.page.expect_download() as download:
+        clerk.page.click("#download-docx")
+    saved = tmp_path / "summary.docx"
+    download.value.save_as(saved)
+    assert download.value.suggested_filename.endswith(".docx")
+    words = "\n".join(p.text for p in WordDocument(str(saved)).paragraphs)
+    assert "95.00%" in words  # 950 of 1,000 checks done (office_data.CHECKS)
+    assert "流动人口" in words
+
+    clerk.page.click("#file-button")
+    clerk.page.wait_for_load_state()
+    expect(clerk.page.locator("#versions")).to_contain_text("0194-WS·2025")
+    clerk.shot("filed")
+    clerk.close()
+
+
+def test_a_supervisor_sees_who_did_not_report_and_runs_an_inspection(
+        server: tuple[str, Office, Path], browser: Browser) -> None:
+    url, office, _ = server
+    supervisor = Visit(browser, url, office.supervisor, office.password)
+    supervisor.shot("home")
+    page = supervisor.go("/units/440307/reporting?period=2025", "reporting")
+    code, name = SILENT
+    expect(page.locator("#missing")).to_contain_text(name)
+    assert "未报送" in page.locator("#reporting").inner_text()
+    indicators = supervisor.go("/units/440307/indicators?year=2025", "indicators")
+    expect(indicators.locator("#indicators")).to_contain_text("东城街道")
+
+    units = ["440307001001", "440307002001"]
+    query = "&".join(f"units={u}" for u in units)
+    findings = supervisor.go(
+        f"/inspections/findings?checklist=model_community&period=2025&{query}", "findings")
+    for unit in units:
+        _fill_findings(findings, unit)
+        findings.click(f"#findings-{unit} button[type=submit]")
+        findings.wait_for_load_state()
+        expect(findings.locator("#saved")).to_contain_text(unit)
+    supervisor.shot("findings-saved")
+    findings.click("#to-ranking")
+    findings.wait_for_load_state()
+    supervisor.shot("ranking")
+    expect(findings.locator("#ranking tbody tr")).to_have_count(2)
+    findings.click("#run-inspection")
+    supervisor.wait_for_job("inspection")
+    result = supervisor.page
+    expect(result.locator("#ranking tbody tr")).to_have_count(2)
+    assert "合格社区" in result.locator("#ranking").inner_text()
+    listed = result.locator("#results").inner_text()
+    assert listed.count("检查情况的反馈意见") == 2 and "检查情况的通报" in listed
+    with result.expect_download() as download:
+        result.locator("#results a", has_text="PDF").first.click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    supervisor.close()
+
+
+def _fill_findings(page: Page, unit: str) -> None:
+    """Answer every observed item of a unit's form as an inspector would."""
+    form = page.locator(f"#findings-{unit}")
+    for select in form.locator("select[name^='value:']").all():
+        select.select_option("是")
+    for field in form.locator("input[name^='value:']").all():
+        placeholder = field.get_attribute("placeholder") or ""
+        if placeholder.startswith("0～"):
+            field.fill(placeholder.removeprefix("0～"))
+        elif placeholder == "数量":
+            field.fill("80")
+        else:
+            field.fill("开展了婚育新风进万家活动")
+
+
+def test_a_clerk_is_refused_another_streets_document(server: tuple[str, Office, Path],
+                                                     browser: Browser) -> None:
+    url, office, _ = server
+    supervisor = Visit(browser, url, office.supervisor, office.password)
+    other = supervisor.go("/units/440307002001?period=2025", "other-street-unit")
+    link = other.locator("table a[href^='/documents/']").first
+    target = link.get_attribute("href")
+    supervisor.close()
+    clerk = Visit(browser, url, office.clerk, office.password)
+    refused = clerk.go(target, "refused-document")
+    assert "无权操作" in refused.inner_text("h1")
+    assert "不能操作单位 440307002001" in refused.inner_text(".problem")
+    clerk.close()
+
+
+def test_an_archivist_searches_downloads_and_verifies(server: tuple[str, Office, Path],
+                                                      browser: Browser, tmp_path: Path) -> None:
+    url, office, _ = server
+    archivist = Visit(browser, url, office.archivist, office.password)
+    archivist.shot("home")
+    page = archivist.page
+    page.fill("input[name=q]", "流动人口")
+    page.click("#search-button")
+    page.wait_for_load_state()
+    archivist.shot("search")
+    snippet = page.locator("#hits td.snippet").first.inner_text()
+    assert "【流动人口】" in snippet
+    page.locator("#hits a").first.click()
+    page.wait_for_load_state()
+    archivist.shot("record")
+    expect(page.locator("table.metadata").first).to_contain_text("档号")
+    expect(page.locator("#history")).to_contain_text("file")
+    with page.expect_download() as download:
+        page.locator("a.download-pdf_filed").first.click()
+    saved = tmp_path / "record.pdf"
+    download.value.save_as(saved)
+    assert "归档章" in download.value.suggested_filename
+    assert "东湖社区" in PdfReader(str(saved)).pages[0].extract_text()
+
+    archivist.go("/archive/verify", "verify-form")
+    page.click("#verify-button")
+    archivist.wait_for_job("verified")
+    expect(page.locator("#verify-report")).to_contain_text("通过")
+    archivist.close()

@@ -1,0 +1,21 @@
+"""Server-rendered pages, one module per area; each a thin shell over the library."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def routers() -> list[APIRouter]:
+    """Every page router, in the order routes are matched."""
+    from wenshu.web.pages import (
+        admin,
+        archive,
+        auth,
+        data,
+        documents,
+        inspections,
+        units,
+    )
+
+    return [auth.router, units.router, data.router, documents.router, inspections.router,
+            archive.router, admin.router]

@@ -1,0 +1,92 @@
+"""Handing in data: upload a ledger (or base figures, targets), see every bad row, download
+the error report, and store the good rows on request."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from wenshu.ingest.report import error_report_csv
+from wenshu.services.data import PURPOSE_LABELS, import_upload
+from wenshu.uploads import MAX_BYTES, UploadTooLarge, get_upload, save_upload
+from wenshu.web.downloads import attachment
+from wenshu.web.params import UnitQuery, UploadPath
+from wenshu.web.security import Caller, caller, requires, settings_of
+from wenshu.web.templating import page
+
+router = APIRouter(include_in_schema=False)
+Signed = Annotated[Caller, Depends(caller)]
+DATA_PURPOSES = ("ledger", "figures", "targets")
+
+
+async def read_limited(file: UploadFile) -> bytes:
+    """The upload's bytes, refused past :data:`MAX_BYTES` without reading further."""
+    data = await file.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise UploadTooLarge(f"{file.filename or '文件'}：文件过大，最大 {MAX_BYTES // 1024 // 1024} MB")
+    return data
+
+
+@router.get("/data/upload")
+def upload_form(request: Request, who: Annotated[Caller, Depends(requires("submit"))],
+                unit: UnitQuery = None, purpose: str = "ledger") -> Response:
+    """The upload page: pick or drop a file."""
+    chosen = purpose if purpose in DATA_PURPOSES else "ledger"
+    return page(request, "upload.html", {"purpose": chosen, "purposes": DATA_PURPOSES,
+                                         "labels": PURPOSE_LABELS,
+                                         "unit": unit or who.actor.unit_code or "",
+                                         "upload": None, "outcome": None,
+                                         "max_mb": MAX_BYTES // 1024 // 1024})
+
+
+@router.post("/data/upload")
+async def upload_submit(request: Request, who: Signed, file: Annotated[UploadFile, File()],
+                        purpose: Annotated[str, Form(pattern="^(ledger|figures|targets)$")],
+                        skip_invalid: Annotated[bool, Form()] = False) -> Response:
+    """Keep the file, import it, and show the outcome (every bad row, if any)."""
+    from starlette.concurrency import run_in_threadpool
+
+    settings = settings_of(request)
+    data = await read_limited(file)
+    upload = await run_in_threadpool(save_upload, settings, who.actor, purpose,
+                                     file.filename or "", data)
+    await run_in_threadpool(import_upload, settings, who.actor, upload,
+                                      skip_invalid=skip_invalid)
+    return _outcome_page(request, upload.id, who)
+
+
+def _outcome_page(request: Request, upload_id: str, who: Caller) -> Response:
+    upload = get_upload(settings_of(request), who.actor, upload_id)
+    status = 400 if upload.status == "rejected" else 200
+    return page(request, "upload.html", {"purpose": upload.purpose, "purposes": DATA_PURPOSES,
+                                         "labels": PURPOSE_LABELS,
+                                         "unit": who.actor.unit_code or "", "upload": upload,
+                                         "outcome": upload.result,
+                                         "max_mb": MAX_BYTES // 1024 // 1024}, status=status)
+
+
+@router.get("/data/uploads/{upload_id}")
+def upload_page(request: Request, who: Signed, upload_id: UploadPath) -> Response:
+    """An earlier upload and how its import went."""
+    return _outcome_page(request, upload_id, who)
+
+
+@router.post("/data/uploads/{upload_id}/import")
+def upload_again(request: Request, who: Signed, upload_id: UploadPath,
+                 skip_invalid: Annotated[bool, Form()] = False) -> Response:
+    """Import an upload again, e.g. keeping only the good rows."""
+    settings = settings_of(request)
+    upload = get_upload(settings, who.actor, upload_id)
+    import_upload(settings, who.actor, upload, skip_invalid=skip_invalid)
+    return _outcome_page(request, upload_id, who)
+
+
+@router.get("/data/uploads/{upload_id}/errors.csv")
+def upload_errors(request: Request, who: Signed, upload_id: UploadPath) -> Response:
+    """The upload's row errors as a CSV Excel opens (no cell can run as a formula)."""
+    upload = get_upload(settings_of(request), who.actor, upload_id)
+    errors = (upload.result or {}).get("errors") or []
+    stem = upload.original_name.rsplit(".", 1)[0]
+    return attachment(error_report_csv(errors), f"{stem}.错误报告.csv", "text/csv; charset=utf-8")

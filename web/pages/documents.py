@@ -1,0 +1,183 @@
+"""Documents: the generate form, the job's progress, a document's versions with its PDF in
+the page, downloads, and filing (归档)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Path, Request, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse, Response
+
+from wenshu.archive.filing import file_version
+from wenshu.archive.reading import open_file, view_document
+from wenshu.errors import NotFoundError
+from wenshu.jobs import get_job
+from wenshu.previews import MAX_PAGES, page_images
+from wenshu.services import documents, overview
+from wenshu.services.documents import KINDS, RequestError, parse_request
+from wenshu.services.inspections import require_shipped, shipped_checklists
+from wenshu.uploads import save_upload
+from wenshu.web.downloads import MEDIA_TYPES, SUFFIXES, stored_file
+from wenshu.web.pages.data import read_limited
+from wenshu.web.params import DocumentPath, FormatPath, JobPath, UnitQuery, VersionPath
+from wenshu.web.security import Caller, caller, requires, settings_of
+from wenshu.web.templating import page
+
+router = APIRouter(include_in_schema=False)
+Signed = Annotated[Caller, Depends(caller)]
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _form_page(request: Request, who: Caller, values: dict[str, Any], *,
+               errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    units = overview.actor_units(settings_of(request), who.actor)
+    return page(request, "generate.html", {"kinds": KINDS, "units": units, "v": values,
+                                           "checklists": shipped_checklists(),
+                                           "errors": errors or {}}, status=status)
+
+
+@router.get("/documents/new")
+def generate_form(request: Request, who: Annotated[Caller, Depends(requires("generate"))],
+                  unit: UnitQuery = None, kind: str = "", period: str = "") -> Response:
+    """The form: kind, unit, period, options, staff paragraphs, GB/T 9704 blocks."""
+    values = {"kind": kind if kind in KINDS else "year_summary",
+              "unit_code": unit or who.actor.unit_code or "", "period": period[:16],
+              "issued_on": date.today().isoformat()}
+    return _form_page(request, who, values)
+
+
+async def _spooled(request: Request, who: Caller, form: Any, field: str,
+                   purpose: str) -> str | None:
+    """An uploaded side file (campaign spec, answers) kept as an upload; its stored path."""
+    from starlette.concurrency import run_in_threadpool
+
+    item = form.get(field)
+    if not isinstance(item, UploadFile) or not item.filename:
+        return None
+    data = await read_limited(item)
+    upload = await run_in_threadpool(save_upload, settings_of(request), who.actor, purpose,
+                                     item.filename, data)
+    return str(upload.path)
+
+
+def request_data(form: Any, files: dict[str, str | None]) -> dict[str, Any]:
+    """A generation request from the form's fields (file fields only from uploads)."""
+    text = {key: str(form.get(key) or "") for key in (
+        "kind", "unit_code", "period", "script", "issued_on", "signature_unit", "highlights",
+        "problems", "plans", "doc_number", "addressee", "attachments", "copy_to", "printed_by",
+        "checklist")}
+    return {
+        "kind": text["kind"], "unit_code": text["unit_code"], "period": text["period"],
+        "all_levels": form.get("all_levels") == "true", "script": text["script"] or "simplified",
+        "issued_on": text["issued_on"] or None, "signature_unit": text["signature_unit"] or None,
+        "narrative": {k: _lines(text[k]) for k in ("highlights", "problems", "plans")},
+        "letterhead": {"doc_number": text["doc_number"], "addressee": text["addressee"],
+                       "attachments": _lines(text["attachments"]),
+                       "copy_to": _lines(text["copy_to"]), "printed_by": text["printed_by"]},
+        "checklist": require_shipped(text["checklist"]) if text["checklist"] else None,
+        **files,
+    }
+
+
+@router.post("/documents/new")
+async def generate_submit(request: Request,
+                          who: Annotated[Caller, Depends(requires("generate"))]) -> Response:
+    """Check the form and start the job; errors are shown beside their fields."""
+    from starlette.concurrency import run_in_threadpool
+
+    form = await request.form()
+    settings = settings_of(request)
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        files = {"spec_file": await _spooled(request, who, form, "spec_upload", "spec"),
+                 "answers_file": await _spooled(request, who, form, "answers_upload", "answers")}
+        req = parse_request(request_data(form, files))
+        job = await run_in_threadpool(documents.start, settings, request.app.state.runner,
+                                      who.actor, req)
+    except RequestError as exc:
+        return _form_page(request, who, values, errors={exc.field or "form": str(exc)},
+                          status=400)
+    return RedirectResponse(f"/jobs/{job}", status_code=303)
+
+
+def preview(request: Request, who: Caller, document_id: int, version: int,
+            fmt: str = "pdf") -> dict[str, Any]:
+    """What the page needs to show a version's PDF as page images: its URLs."""
+    record, item = open_file(settings_of(request), document_id, fmt, actor=who.actor,
+                             version=version, log=False)
+    pages = page_images(settings_of(request), item.path, item.sha256)
+    base = f"/documents/{document_id}/versions/{record.version}/{fmt}"
+    return {"pages": [f"{base}/page-{n}.png" for n in range(1, len(pages) + 1)],
+            "pdf": base}
+
+
+@router.get("/jobs/{job_id}")
+def job_page(request: Request, who: Signed, job_id: JobPath) -> Response:
+    """A job's progress, then what it made (the PDF's pages in the page when it made one)."""
+    job = get_job(settings_of(request), who.actor, job_id)
+    documents = (job.result or {}).get("documents") or []
+    shown = preview(request, who, documents[0]["document_id"], documents[0]["version"]) \
+        if job.status == "done" and len(documents) == 1 else None
+    return page(request, "job.html", {"job": job, "preview": shown})
+
+
+@router.get("/jobs/{job_id}/status")
+def job_status(request: Request, who: Signed, job_id: JobPath) -> Response:
+    """The progress fragment htmx polls while the job runs."""
+    job = get_job(settings_of(request), who.actor, job_id)
+    response = page(request, "partials/job_status.html", {"job": job})
+    if job.finished:
+        # The whole page shows the result: documents, PDF, buttons.
+        response.headers["HX-Refresh"] = "true"
+    return response
+
+
+@router.get("/documents/{document_id}")
+def document_page(request: Request, who: Signed, document_id: DocumentPath) -> Response:
+    """A document's versions, files and filing state, with its newest PDF in the page."""
+    versions = view_document(settings_of(request), document_id, actor=who.actor)
+    latest = versions[-1]
+    fmt = next((f for f in ("pdf_filed", "pdf") if f in latest.files), None)
+    shown = preview(request, who, document_id, latest.version, fmt) if fmt else None
+    return page(request, "document.html", {"versions": versions, "latest": latest,
+                                           "document_id": document_id,
+                                           "extensions": SUFFIXES, "preview": shown})
+
+
+@router.get("/documents/{document_id}/versions/{version}/{fmt}/page-{number}.png")
+def document_page_image(request: Request, who: Signed, document_id: DocumentPath,
+                        version: VersionPath, fmt: Annotated[str, Path(pattern="^(pdf|pdf_filed)$")],
+                        number: Annotated[int, Path(ge=1, le=MAX_PAGES)]) -> Response:
+    """One page of a stored PDF as an image (drawn once per file content)."""
+    record, item = open_file(settings_of(request), document_id, fmt, actor=who.actor,
+                             version=version, log=False)
+    pages = page_images(settings_of(request), item.path, item.sha256)
+    if number > len(pages):
+        raise NotFoundError(f"第 {number} 页不存在（共 {len(pages)} 页）")
+    return FileResponse(pages[number - 1], media_type="image/png")
+
+
+@router.get("/documents/{document_id}/versions/{version}/{fmt}")
+def document_file(request: Request, who: Signed, document_id: DocumentPath,
+                  version: VersionPath, fmt: FormatPath, inline: bool = False) -> Response:
+    """One stored file, its digest checked and the download logged."""
+    record, item = open_file(settings_of(request), document_id, fmt, actor=who.actor,
+                             version=version)
+    name = f"{record.title}_v{record.version}.{SUFFIXES[fmt]}"
+    return stored_file(item.path, name, MEDIA_TYPES[fmt],
+                       inline=inline and fmt in ("pdf", "pdf_filed"))
+
+
+@router.post("/documents/{document_id}/file")
+def document_file_it(request: Request, who: Signed, document_id: DocumentPath,
+                     version: Annotated[int | None, Form(ge=1, le=9999)] = None,
+                     retention: Annotated[str, Form(pattern="^(|Y|D30|D10)$")] = "",
+                     reason: Annotated[str, Form(max_length=500)] = "") -> Response:
+    """File a version (归档): its 档号, the 归档章 on a copy of its PDF."""
+    record = file_version(settings_of(request), document_id, version, actor=who.actor,
+                          retention=retention or None, reason=reason.strip() or None)
+    return RedirectResponse(f"/documents/{document_id}?filed={record.version}", status_code=303)

@@ -1,0 +1,41 @@
+// wenshu: the little behaviour pages need beyond htmx. No inline script anywhere (CSP).
+(function () {
+  "use strict";
+  // Drag and drop onto a .drop zone fills its file input.
+  function wireDrop(zone) {
+    var input = zone.querySelector('input[type="file"]');
+    var label = zone.querySelector(".drop-name");
+    if (!input) { return; }
+    zone.addEventListener("dragover", function (e) { e.preventDefault(); zone.classList.add("over"); });
+    zone.addEventListener("dragleave", function () { zone.classList.remove("over"); });
+    zone.addEventListener("drop", function (e) {
+      e.preventDefault();
+      zone.classList.remove("over");
+      if (e.dataTransfer && e.dataTransfer.files.length) {
+        input.files = e.dataTransfer.files;
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
+    input.addEventListener("change", function () {
+      if (label) { label.textContent = input.files.length ? input.files[0].name : ""; }
+    });
+  }
+  // Forms with data-confirm ask before they are sent (disposal, resets).
+  function wireConfirm(form) {
+    form.addEventListener("submit", function (e) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { e.preventDefault(); }
+    });
+  }
+  // A form's submit button is disabled while it is sent, so one click is one request.
+  function wireOnce(form) {
+    form.addEventListener("submit", function () {
+      var button = form.querySelector("button[type=submit]");
+      if (button) { setTimeout(function () { button.disabled = true; }, 0); }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".drop").forEach(wireDrop);
+    document.querySelectorAll("form[data-confirm]").forEach(wireConfirm);
+    document.querySelectorAll("form.once").forEach(wireOnce);
+  });
+})();

@@ -1,0 +1,22 @@
+"""Keeping the expensive parts started while the web app runs, so a click never waits for
+them: a kept LibreOffice pool and Prefect's API with the flow modules imported."""
+
+from __future__ import annotations
+
+from wenshu.settings import Settings
+
+
+def warm_up(settings: Settings) -> None:
+    """Start LibreOffice (kept for this process) and Prefect; run on the job thread first."""
+    from wenshu.generators.pdf import keep_warm
+    from wenshu.workflows.runtime import warm_prefect
+
+    keep_warm(settings)
+    warm_prefect()
+
+
+def cool_down(settings: Settings) -> None:
+    """Stop the kept LibreOffice pool."""
+    from wenshu.generators.pdf import release_warm
+
+    release_warm(settings)

@@ -1,0 +1,189 @@
+"""Long work started from the web app or the API, run in the background with its progress.
+
+A job is a row in the database (so any web worker, and the API, can read its state)
+and a call on the process's :class:`JobRunner`, which runs one job at a time: the
+work is LibreOffice and Prefect bound, and two cores serve one batch best. The work
+reports its stage and counts with :func:`report`; flows take the job's id as a
+plain parameter and report from their tasks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from wenshu.access import Actor
+from wenshu.db import as_utc, session_scope, write_scope
+from wenshu.errors import NotFoundError, WenshuError
+from wenshu.models.tables import Job
+from wenshu.settings import Settings
+
+_log = logging.getLogger(__name__)
+STATUS_LABELS = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
+INTERNAL_ERROR = "内部错误：任务未能完成，详情已记入服务日志"
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    """A job as its owner sees it."""
+
+    id: str
+    user_name: str
+    kind: str
+    title: str
+    params: Mapping[str, Any]
+    status: str  # queued | running | done | failed
+    stage: str
+    done: int
+    total: int
+    message: str
+    result: Mapping[str, Any] | None
+    created_at: datetime
+    finished_at: datetime | None
+
+    @property
+    def finished(self) -> bool:
+        """Whether the job has ended (done or failed)."""
+        return self.status in ("done", "failed")
+
+    @property
+    def percent(self) -> int:
+        """Progress in whole percent (100 once done)."""
+        if self.status == "done":
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def status_label(self) -> str:
+        """The status in Chinese."""
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+def _info(row: Job) -> JobInfo:
+    return JobInfo(row.id, row.user_name, row.kind, row.title, json.loads(row.params), row.status,
+                   row.stage, row.done, row.total, row.message,
+                   json.loads(row.result) if row.result else None, as_utc(row.created_at),
+                   as_utc(row.finished_at) if row.finished_at else None)
+
+
+def create_job(settings: Settings, actor: Actor, kind: str, title: str,
+               params: Mapping[str, Any]) -> str:
+    """Record a queued job; returns its id."""
+    job_id = uuid.uuid4().hex
+    with write_scope(settings) as session:
+        session.add(Job(id=job_id, user_name=actor.name, kind=kind, title=title[:300],
+                        params=json.dumps(params, ensure_ascii=False, default=str),
+                        status="queued", stage="排队等候", done=0, total=0, message="",
+                        created_at=datetime.now(UTC)))
+    return job_id
+
+
+def report(settings: Settings, job_id: str | None, stage: str, done: int = 0,
+           total: int = 0) -> None:
+    """Record a job's progress (a no-op without a job id, e.g. from the CLI)."""
+    if not job_id:
+        return
+    _update(settings, job_id, status="running", stage=stage[:100], done=done, total=total)
+
+
+def get_job(settings: Settings, actor: Actor, job_id: str) -> JobInfo:
+    """One of the actor's own jobs (another user's job is not found, not refused)."""
+    with session_scope(settings) as session:
+        row = session.get(Job, job_id)
+        if row is None or row.user_name != actor.name:
+            raise NotFoundError(f"没有任务“{job_id[:32]}”")
+        return _info(row)
+
+
+def list_jobs(settings: Settings, actor: Actor, limit: int = 20) -> list[JobInfo]:
+    """The actor's most recent jobs, newest first."""
+    with session_scope(settings) as session:
+        rows = session.scalars(sa.select(Job).where(Job.user_name == actor.name)
+                               .order_by(Job.created_at.desc()).limit(limit))
+        return [_info(r) for r in rows]
+
+
+def _update(settings: Settings, job_id: str, **fields: Any) -> None:
+    with write_scope(settings) as session:
+        session.execute(sa.update(Job).where(Job.id == job_id).values(**fields))
+
+
+def _run(settings: Settings, job_id: str, work: Callable[[str], Mapping[str, Any]]) -> None:
+    """Run one job's work and record how it ended; nothing escapes to the thread."""
+    _update(settings, job_id, status="running", stage="开始")
+    try:
+        result = work(job_id)
+    except WenshuError as exc:
+        _update(settings, job_id, status="failed", message=str(exc), stage="失败",
+                finished_at=datetime.now(UTC))
+    except Exception:  # noqa: BLE001  (a job must end recorded, whatever happened)
+        _log.exception("job %s failed", job_id)
+        _update(settings, job_id, status="failed", message=INTERNAL_ERROR, stage="失败",
+                finished_at=datetime.now(UTC))
+    else:
+        _update(settings, job_id, status="done", stage="完成",
+                result=json.dumps(dict(result), ensure_ascii=False, default=str),
+                finished_at=datetime.now(UTC))
+
+
+class JobRunner:
+    """Runs jobs one at a time on a background thread of this process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wenshu-job")
+        self._futures: dict[str, Future[None]] = {}
+
+    def abandon_stale(self) -> int:
+        """Mark jobs a previous process left queued or running as failed; returns how many."""
+        with write_scope(self._settings) as session:
+            result = session.execute(
+                sa.update(Job).where(Job.status.in_(("queued", "running")))
+                .values(status="failed", stage="中断", message="服务重启，任务中断，请重新提交",
+                        finished_at=datetime.now(UTC)))
+            return int(result.rowcount or 0)
+
+    def prepare(self, work: Callable[[], object]) -> None:
+        """Run ``work`` on the job thread before any job (a warm-up): jobs queued meanwhile
+        wait for it instead of racing it for what it starts. Its failure is logged."""
+
+        def run() -> None:
+            try:
+                work()
+            except Exception:  # noqa: BLE001  (a cold first job is slower, never broken)
+                _log.exception("warming up failed; the first job will start what it needs")
+
+        self._pool.submit(run)
+
+    def submit(self, actor: Actor, kind: str, title: str, params: Mapping[str, Any],
+               work: Callable[[str], Mapping[str, Any]]) -> str:
+        """Queue ``work(job_id)``; returns the job's id at once."""
+        job_id = create_job(self._settings, actor, kind, title, params)
+        self._futures = {k: f for k, f in self._futures.items() if not f.done()}
+        self._futures[job_id] = self._pool.submit(_run, self._settings, job_id, work)
+        return job_id
+
+    def wait(self, job_id: str, timeout: float | None = None) -> None:
+        """Block until a job submitted here has ended, or ``timeout`` seconds have passed
+        (a long poll: the caller then reads the job as it stands)."""
+        future = self._futures.get(job_id)
+        if future is not None:
+            try:
+                future.result(timeout)
+            except TimeoutError:
+                pass
+
+    def shutdown(self) -> None:
+        """Stop taking jobs and wait for the running one."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+__all__ = ["JobInfo", "JobRunner", "create_job", "get_job", "list_jobs", "report"]

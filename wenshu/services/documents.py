@@ -1,0 +1,240 @@
+"""Generating documents on request: the checks made before Prefect starts, then the flow.
+
+The CLI, the web pages and the API all describe what to make as a
+:class:`GenerateRequest` and call :func:`generate` (the web app from a background
+job). :func:`check_request` answers at once, without importing Prefect, for the
+mistakes people make: an unknown unit, a unit not theirs, a period the kind does not
+cover, a missing file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from wenshu.access import Actor, authorize
+from wenshu.codes import check_unit_code
+from wenshu.compute.load import load_units
+from wenshu.db import session_scope
+from wenshu.errors import NotFoundError, WenshuError
+from wenshu.jobs import JobRunner
+from wenshu.models.tables import Unit
+from wenshu.periods import Period
+from wenshu.settings import Settings
+
+KindKey = Literal["year_summary", "half_year_summary", "work_plan", "campaign_plan",
+                  "self_inspection"]
+
+
+class RequestError(WenshuError):
+    """A generation request that cannot be run as given; ``field`` names the input."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    """A kind a clerk can generate on demand, and what its period looks like."""
+
+    key: str
+    label: str
+    flow: str
+    period_hint: str  # what the period field takes, in Chinese
+
+
+KINDS: dict[str, KindInfo] = {k.key: k for k in (
+    KindInfo("year_summary", "年度工作总结", "year_end_summary", "年度，如 2025"),
+    KindInfo("half_year_summary", "半年工作总结", "half_year_summary", "年度，如 2026（上半年）"),
+    KindInfo("work_plan", "工作计划", "work_plan", "年度 2027 或季度 2027Q1"),
+    KindInfo("campaign_plan", "实施方案", "campaign_plan", "由方案文件给出"),
+    KindInfo("self_inspection", "自查报告", "self_inspection", "年度，如 2025"),
+)}
+
+
+class Narrative(BaseModel):
+    """Staff paragraphs typed in: 亮点, 问题, 打算 (one paragraph per line)."""
+
+    highlights: list[str] = Field(default_factory=list, max_length=50)
+    problems: list[str] = Field(default_factory=list, max_length=50)
+    plans: list[str] = Field(default_factory=list, max_length=50)
+
+    @field_validator("highlights", "problems", "plans")
+    @classmethod
+    def _paragraphs(cls, value: list[str]) -> list[str]:
+        kept = [p.strip() for p in value if p.strip()]
+        if any(len(p) > 2000 for p in kept):
+            raise ValueError("每段最多2000字")
+        return kept
+
+
+class Letterhead(BaseModel):
+    """The optional GB/T 9704 blocks."""
+
+    doc_number: str = Field("", max_length=60)
+    addressee: str = Field("", max_length=200)
+    attachments: list[str] = Field(default_factory=list, max_length=20)
+    copy_to: list[str] = Field(default_factory=list, max_length=20)
+    printed_by: str = Field("", max_length=100)
+
+
+class GenerateRequest(BaseModel):
+    """What to generate: one kind, for a unit (and its subtree) and period."""
+
+    kind: KindKey
+    unit_code: str = Field(min_length=1, max_length=32)
+    period: str = Field("", max_length=16)  # not needed for a campaign plan
+    all_levels: bool = False
+    script: Literal["simplified", "traditional"] = "simplified"
+    issued_on: date | None = None
+    signature_unit: str | None = Field(None, max_length=100)
+    narrative: Narrative = Field(default_factory=Narrative)
+    narrative_files: list[str] = Field(default_factory=list)
+    letterhead: Letterhead = Field(default_factory=Letterhead)
+    spec_file: str | None = None  # campaign plan: the spec (.yaml)
+    checklist: str | None = None  # self-inspection: a shipped checklist's name or a file
+    answers_file: str | None = None  # self-inspection: the unit's answers (.yaml)
+
+
+FIELD_LABELS = {"kind": "文种", "unit_code": "单位", "period": "期间", "script": "字体",
+                "issued_on": "成文日期", "signature_unit": "署名", "narrative": "工作亮点等",
+                "letterhead": "版头版记", "spec_file": "方案文件", "checklist": "检查标准",
+                "answers_file": "自查答复文件"}
+
+
+def parse_request(data: Mapping[str, Any]) -> GenerateRequest:
+    """A request from plain data (a form, JSON, CLI options); the first problem is a
+    :class:`RequestError` naming its field in Chinese."""
+    try:
+        return GenerateRequest.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else ""
+        raise RequestError(field, f"{FIELD_LABELS.get(field, field)}填写有误："
+                                  f"{first['msg']}") from None
+
+
+def _year(req: GenerateRequest) -> int:
+    try:
+        period = Period.parse(req.period)
+    except ValueError:
+        raise RequestError("period", f"期间“{req.period}”无效：{KINDS[req.kind].period_hint}") from None
+    if period.code != str(period.start.year):
+        raise RequestError("period", f"{KINDS[req.kind].label}按年度生成，期间应为年份，如 2025")
+    return period.start.year
+
+
+def check_request(settings: Settings, actor: Actor, req: GenerateRequest) -> None:
+    """Refuse, before any flow starts, what would fail inside it.
+
+    Raises :class:`RequestError` naming the input, :class:`NotFoundError` for an
+    unknown unit and :class:`~wenshu.errors.AccessDenied` when the unit is not the
+    actor's.
+    """
+    try:
+        check_unit_code(req.unit_code)
+    except WenshuError as exc:
+        raise RequestError("unit_code", str(exc)) from None
+    with session_scope(settings) as session:
+        if session.get(Unit, req.unit_code) is None:
+            raise NotFoundError(f"没有单位代码“{req.unit_code}”")
+    authorize(settings, actor, "generate", req.unit_code,
+              target=f"{req.kind}:{req.unit_code}:{req.period}")
+    if req.kind == "work_plan":
+        from wenshu.generators.work_plan import PlanError, plan_period
+
+        try:
+            plan_period(req.period)
+        except PlanError:
+            raise RequestError("period", f"期间“{req.period}”无效：工作计划按年度（2027）"
+                                         "或季度（2027Q1）生成") from None
+    elif req.kind != "campaign_plan":
+        _year(req)
+    files = [("narrative_files", f) for f in req.narrative_files]
+    files += [(name, getattr(req, name)) for name in ("spec_file", "answers_file")
+              if getattr(req, name)]
+    if req.kind == "campaign_plan" and not req.spec_file:
+        raise RequestError("spec_file", "实施方案需要方案文件（.yaml）")
+    for field, path in files:
+        if not Path(path).is_file():
+            raise RequestError(field, f"找不到文件：{path}")
+
+
+def flow_parameters(req: GenerateRequest, actor: Actor, job: str | None) -> dict[str, Any]:
+    """The flow's keyword arguments (JSON-friendly, as a deployment needs them)."""
+    common: dict[str, Any] = {
+        "unit_code": req.unit_code, "issued_on": req.issued_on,
+        "signature_unit": req.signature_unit, "letterhead": req.letterhead.model_dump(),
+        "script": req.script, "user": actor.name, "job": job,
+    }
+    narrative = {"narrative_files": req.narrative_files,
+                 "narrative": req.narrative.model_dump()}
+    if req.kind in ("year_summary", "half_year_summary"):
+        return {**common, **narrative, "year": _year(req), "all_levels": req.all_levels}
+    if req.kind == "work_plan":
+        return {**common, **narrative, "period": req.period, "all_levels": req.all_levels}
+    if req.kind == "campaign_plan":
+        return {**common, "spec_file": req.spec_file}
+    return {**common, **narrative, "year": _year(req), "checklist_file": req.checklist,
+            "answers_file": req.answers_file}
+
+
+def _flow(kind: str) -> Callable[..., Any]:
+    """The kind's Prefect flow, imported only when one runs (Prefect takes a second)."""
+    if kind == "year_summary":
+        from wenshu.workflows.year_end_summary import year_end_summary as flow
+    elif kind == "half_year_summary":
+        from wenshu.workflows.half_year_summary import half_year_summary as flow
+    elif kind == "work_plan":
+        from wenshu.workflows.work_plan import work_plan as flow
+    elif kind == "campaign_plan":
+        from wenshu.workflows.campaign_plan import campaign_plan as flow
+    else:
+        from wenshu.workflows.self_inspection import self_inspection as flow
+    return flow
+
+
+def generate(settings: Settings, actor: Actor, req: GenerateRequest, *,
+             job: str | None = None) -> list[Any]:
+    """Check the request, then run the kind's flow in this process; returns its outcomes."""
+    check_request(settings, actor, req)
+    return list(_flow(req.kind)(**flow_parameters(req, actor, job)))
+
+
+def start(settings: Settings, runner: JobRunner, actor: Actor, req: GenerateRequest) -> str:
+    """Check the request now, then queue the generation as a background job; its id."""
+    check_request(settings, actor, req)
+    with session_scope(settings) as session:
+        names = {code: unit.name for code, unit in load_units(session).items()}
+
+    def work(job: str) -> dict[str, Any]:
+        return outcome_summary(generate(settings, actor, req, job=job))
+
+    return runner.submit(actor, "generate", job_title(req, names), req.model_dump(mode="json"),
+                         work)
+
+
+def outcome_summary(outcomes: list[Any]) -> dict[str, Any]:
+    """Outcomes as JSON for a job's result."""
+    return {"documents": [
+        {"document_id": o.document_id, "version": o.version, "unit_code": o.key.unit_code,
+         "unit_name": o.unit_name, "kind": o.key.kind, "period": o.key.period,
+         "title": o.title, "created": o.created} for o in outcomes]}
+
+
+def job_title(req: GenerateRequest, units: Mapping[str, str]) -> str:
+    """How a generation job is listed: 东湖社区 2025 年度工作总结 (含下级)."""
+    name = units.get(req.unit_code, req.unit_code)
+    subtree = "（含下级单位）" if req.all_levels else ""
+    return f"{name} {req.period} {KINDS[req.kind].label}{subtree}".replace("  ", " ")
+
+
+__all__ = ["KINDS", "GenerateRequest", "KindInfo", "Letterhead", "Narrative", "RequestError",
+           "check_request", "flow_parameters", "generate", "job_title", "outcome_summary",
+           "parse_request", "start"]

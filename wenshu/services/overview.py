@@ -1,0 +1,199 @@
+"""What a unit's page shows: this period's submissions, indicators against targets, the
+units below (who submitted, who lags), and the unit's documents.
+
+Read-only; every function checks that the actor may view the unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from wenshu.access import Actor, authorize
+from wenshu.archive.search import Hit, SearchQuery, search
+from wenshu.collect import Completeness, completeness
+from wenshu.compute.load import load_snapshot, load_units, subtree_codes
+from wenshu.compute.snapshot import UnitInfo
+from wenshu.compute.summary import Rollup, UnitReport, compute_unit
+from wenshu.db import session_scope
+from wenshu.errors import NotFoundError
+from wenshu.generators.numbers import format_target, format_value
+from wenshu.models.catalogue import load_catalogue
+from wenshu.models.tables import Activity
+from wenshu.periods import Period
+from wenshu.settings import Settings
+
+from wenshu.ingest.units import LEVEL_LABELS  # noqa: E402  (one list of level names)
+# The level whose units report ledgers, per level of the unit looking.
+REPORTING_LEVELS = ("community",)
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One indicator of a unit: value, target and whether it was met."""
+
+    key: str
+    label: str
+    value: str
+    target: str
+    target_is_default: bool  # a catalogue default, not a signed target
+    met: bool | None  # None: no value or no target
+    last_value: str
+
+    @property
+    def verdict(self) -> str:
+        """达标 / 未达标 / — (not judged)."""
+        return "—" if self.met is None else ("达标" if self.met else "未达标")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Whether a unit's subtree has ledger rows in a period, and how many."""
+
+    rows: int
+    first: date | None
+    last: date | None
+
+    @property
+    def submitted(self) -> bool:
+        """Whether anything was recorded."""
+        return self.rows > 0
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    """One unit below, in the indicator table across units."""
+
+    unit: UnitInfo
+    values: dict[str, str]  # indicator key -> value as printed
+    missed: tuple[str, ...]  # indicator keys it missed
+    records: int
+
+    @property
+    def lagging(self) -> bool:
+        """Missed any target."""
+        return bool(self.missed)
+
+
+@dataclass(frozen=True)
+class UnitOverview:
+    """A unit's page."""
+
+    unit: UnitInfo
+    parent: UnitInfo | None
+    children: tuple[UnitInfo, ...]
+    period: Period
+    submission: Submission
+    indicators: tuple[IndicatorRow, ...]
+    documents: tuple[Hit, ...]
+
+
+def unit_info(settings: Settings, actor: Actor, unit_code: str) -> tuple[UnitInfo, dict[str, UnitInfo]]:
+    """The unit (whose work the actor must oversee) and the whole unit table."""
+    with session_scope(settings) as session:
+        units = load_units(session)
+    if unit_code not in units:
+        raise NotFoundError(f"没有单位代码“{unit_code}”")
+    authorize(settings, actor, "overview", unit_code, target=f"unit:{unit_code}")
+    return units[unit_code], units
+
+
+def submission(settings: Settings, codes: list[str], period: Period) -> Submission:
+    """Ledger rows dated in ``period`` for the given units."""
+    with session_scope(settings) as session:
+        rows, first, last = session.execute(
+            sa.select(sa.func.count(), sa.func.min(Activity.date), sa.func.max(Activity.date))
+            .where(Activity.unit_code.in_(codes), Activity.date.between(period.start, period.end))
+        ).one()
+    return Submission(int(rows), first, last)
+
+
+def actor_units(settings: Settings, actor: Actor) -> list[UnitInfo]:
+    """The units the actor acts for, in tree order (every unit for roles without one)."""
+    with session_scope(settings) as session:
+        units = load_units(session)
+    if actor.unit_code is None or actor.units is None:
+        roots = [c for c, u in units.items() if u.parent_code is None]
+        return [units[c] for root in roots for c in subtree_codes(units, root)]
+    return [units[c] for c in subtree_codes(units, actor.unit_code)]
+
+
+def latest_year(settings: Settings, unit_code: str) -> int:
+    """The latest year with ledger rows under the unit (this year when there are none):
+    the period a unit's page opens on."""
+    with session_scope(settings) as session:
+        codes = subtree_codes(load_units(session), unit_code)
+        last = session.scalar(sa.select(sa.func.max(Activity.date))
+                              .where(Activity.unit_code.in_(codes)))
+    return last.year if last else date.today().year
+
+
+def period_or_latest(settings: Settings, unit_code: str, period: str | None) -> Period:
+    """The period asked for, or the unit's latest year with ledger rows."""
+    return Period.parse(period) if period else Period.year(latest_year(settings, unit_code))
+
+
+def _rows(report: UnitReport) -> tuple[IndicatorRow, ...]:
+    rows = []
+    for result in report.indicators:
+        ev, indicator = result.current, result.indicator
+        rows.append(IndicatorRow(indicator.key, indicator.label, format_value(indicator, ev.value),
+                                 format_target(indicator, ev.target), ev.target_is_default,
+                                 ev.met, format_value(indicator, result.last_value)))
+    return tuple(rows)
+
+
+def indicator_rows(settings: Settings, unit_code: str, period: Period) -> tuple[IndicatorRow, ...]:
+    """The unit's indicators for a period starting in January (a year, H1, Q1…)."""
+    catalogue = load_catalogue(settings.catalogue_dir)
+    with session_scope(settings) as session:
+        snapshot = load_snapshot(session, unit_code, period.start.year)
+    return _rows(compute_unit(snapshot, catalogue, unit_code, period))
+
+
+def unit_overview(settings: Settings, actor: Actor, unit_code: str, period: Period) -> UnitOverview:
+    """Everything the unit's page shows for ``period``."""
+    unit, units = unit_info(settings, actor, unit_code)
+    subtree = subtree_codes(units, unit_code)
+    judged = period if period.start.month == 1 else Period.year(period.start.year)
+    documents = search(settings, SearchQuery(unit_code=unit_code, limit=50), actor=actor)
+    return UnitOverview(
+        unit=unit, parent=units.get(unit.parent_code or ""),
+        children=tuple(u for u in units.values() if u.parent_code == unit_code),
+        period=period, submission=submission(settings, subtree, period),
+        indicators=indicator_rows(settings, unit_code, judged), documents=tuple(documents))
+
+
+def reporting(settings: Settings, actor: Actor, unit_code: str, period: Period) -> Completeness:
+    """Who below the unit submitted ledgers for ``period`` and who did not (DHIS2's
+    reporting rate)."""
+    unit_info(settings, actor, unit_code)
+    with session_scope(settings) as session:
+        return completeness(session, period, root=unit_code, levels=REPORTING_LEVELS)
+
+
+def child_indicators(settings: Settings, actor: Actor, unit_code: str, year: int
+                     ) -> tuple[list[IndicatorRow], list[ChildRow]]:
+    """The unit's indicators and, per peer child (streets of a district…), their values
+    and the targets each missed: laggards are the rows with any."""
+    unit_info(settings, actor, unit_code)
+    catalogue = load_catalogue(settings.catalogue_dir)
+    with session_scope(settings) as session:
+        snapshot = load_snapshot(session, unit_code, year)
+    period = Period.year(year)
+    rollup = Rollup(snapshot)
+    report = compute_unit(snapshot, catalogue, unit_code, period, rollup)
+    children = []
+    for result in report.child_results:
+        child = compute_unit(snapshot, catalogue, result.unit.code, period, rollup)
+        values = {r.indicator.key: format_value(r.indicator, r.current.value)
+                  for r in child.indicators}
+        children.append(ChildRow(result.unit, values, result.missed, result.records))
+    return list(_rows(report)), children
+
+
+__all__ = ["ChildRow", "IndicatorRow", "LEVEL_LABELS", "Submission", "UnitOverview",
+           "actor_units", "child_indicators", "indicator_rows", "latest_year", "period_or_latest", "reporting",
+           "unit_overview"]
