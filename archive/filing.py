@@ -22,11 +22,10 @@ import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
@@ -38,7 +37,13 @@ from wenshu.archive.filing_rules import (
     check_retention,
     load_filing_rules,
 )
-from wenshu.archive.metadata import FiledFileFacts, FilingEvent, core_metadata
+from wenshu.archive.metadata import (
+    FiledFileFacts,
+    FilingEvent,
+    core_metadata,
+    filed_file_facts,
+    signing_date,
+)
 from wenshu.archive.stamp import StampFields, page_count, stamp_pdf
 from wenshu.archive.store import (
     Archive,
@@ -87,6 +92,8 @@ class FiledRecord:
     disposed_by: str | None
     disposal_reason: str | None
     files: Mapping[str, ArchivedFile]  # none left once disposed
+    issued_on: date | None = None  # signing date as recorded; None: stored before it was
+    doc_number: str | None = None  # doc number as recorded ("" none); None: not recorded
 
 
 def archival_code(fonds: str, year: int, retention: str, org_code: str, item_number: int) -> str:
@@ -153,9 +160,8 @@ def file_version(settings: Settings, document_id: int, version: int | None = Non
                 target.supersedes_id = current.id
             session.flush()
 
-            facts = FiledFileFacts(filed_pdf.path.name, filed_pdf.size, filed_pdf.sha256,
-                                   filed_pdf.path.relative_to(archive.root).as_posix(), pages,
-                                   str((PdfReader(stamped).metadata or {}).get("/Producer", "")))
+            facts = filed_file_facts(stamped, size=filed_pdf.size, sha256=filed_pdf.sha256,
+                                     location=filed_pdf.path.relative_to(archive.root).as_posix())
             record = _metadata(session, target, facts, versions)
             metadata_file = Path(scratch) / "metadata.json"
             metadata_file.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n",
@@ -209,9 +215,7 @@ def archival_metadata(settings: Settings, document_id: int,
                                 + (f" {version}" if version is not None else ""))
         item = next(f for f in chosen.files if f.format == FILED_PDF)
         path = inside_relative(archive.root, item.path)
-        facts = FiledFileFacts(path.name, item.size, item.sha256, item.path,
-                               len(PdfReader(path).pages),
-                               str((PdfReader(path).metadata or {}).get("/Producer", "")))
+        facts = filed_file_facts(path, size=item.size, sha256=item.sha256, location=item.path)
         return _metadata(session, chosen, facts, versions)
 
 
@@ -323,8 +327,9 @@ def _metadata(session: Session, version: DocumentVersion, facts: FiledFileFacts,
     assert version.archival_code is not None and version.filed_at is not None
     return core_metadata(
         title=document.title, author=unit.name if unit else document.unit_code,
-        date=version.created_at, kind_label=kind.label if kind else document.kind,
-        doc_number="", retention=version.retention or "", archival_code=version.archival_code,
+        date=signing_date(version.issued_on, version.created_at, facts.stated_date),
+        kind_label=kind.label if kind else document.kind, doc_number=version.doc_number or "",
+        retention=version.retention or "", archival_code=version.archival_code,
         fonds=version.fonds or "", year=version.filing_year or 0, org_code=version.org_code or "",
         item_number=version.item_number or 0, script=document.script, filed=facts,
         events=_events(version, versions),
@@ -370,6 +375,7 @@ def _record(archive: Archive, version: DocumentVersion,
         disposed_by=version.disposed_by, disposal_reason=version.disposal_reason,
         files={f.format: ArchivedFile(f.format, archive.root / f.path, f.sha256, f.size)
                for f in version.files},
+        issued_on=version.issued_on, doc_number=version.doc_number,
     )
 
 

@@ -2,13 +2,24 @@
 
 Element names are the standard's (Chinese), so an export reads as archivists
 expect; values come from the database rows and the filed PDF's facts.
+
+日期 is the document's signing date (成文日期, the ``--issued`` date printed in
+it) and 文件编号 its doc number (发文字号, ``--doc-number``), both recorded with
+the version when it was stored. A version stored before they were recorded
+(migration 0010) falls back to what can still be known (:func:`signing_date`):
+the date its PDF states, which wenshu's converters set to the signing date,
+else the day it was generated; its doc number is unknown and stays empty.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
+
+from pypdf import PdfReader
 
 from wenshu.db import as_utc
 
@@ -36,9 +47,46 @@ class FiledFileFacts:
     location: str  # relative to the archive root
     pages: int
     producer: str  # the PDF's /Producer (LibreOffice …)
+    stated_date: date | None = None  # the date the PDF states (see pdf_stated_date)
 
 
-def core_metadata(*, title: str, author: str, date: datetime, kind_label: str,
+# What the converters state when they were given no date (generators.pdf.normalize_pdf).
+NO_DATE = date(1980, 1, 1)
+_PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d{2})(\d{2})")
+
+
+def filed_file_facts(path: Path, *, size: int, sha256: str, location: str) -> FiledFileFacts:
+    """The facts DA/T 46 states about a filed PDF stored at ``location`` (relative to the
+    archive root), read from the file at ``path`` (it, or a copy of it)."""
+    reader = PdfReader(path)
+    info = reader.metadata or {}
+    return FiledFileFacts(location.rsplit("/", 1)[-1], size, sha256, location, len(reader.pages),
+                          str(info.get("/Producer", "")),
+                          pdf_stated_date(str(info.get("/CreationDate", ""))))
+
+
+def pdf_stated_date(creation_date: str) -> date | None:
+    """The day a PDF's /CreationDate names; None when it names none or the converters'
+    "no date" (1980-01-01)."""
+    match = _PDF_DATE.match(creation_date)
+    if match is None:
+        return None
+    try:
+        day = date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+    return None if day == NO_DATE else day
+
+
+def signing_date(issued_on: date | None, created_at: datetime, stated: date | None) -> date:
+    """A version's signing date: as recorded; for a version stored before it was recorded,
+    the date its PDF states, else the day it was generated (UTC)."""
+    if issued_on is not None:
+        return issued_on
+    return stated or as_utc(created_at).date()
+
+
+def core_metadata(*, title: str, author: str, date: date, kind_label: str,
                   doc_number: str, retention: str, archival_code: str, fonds: str,
                   year: int, org_code: str, item_number: int, script: str,
                   filed: FiledFileFacts, events: list[FilingEvent]) -> dict[str, Any]:

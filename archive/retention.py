@@ -93,11 +93,13 @@ def dispose(settings: Settings, document_id: int, version: int, *, actor: Actor,
             raise NotFoundError(f"document {document_id} has no version {version}")
         _check_disposable(row, on or date.today())
         files = {f.format: f.sha256 for f in row.files}
-        session.execute(delete(StoredFile).where(StoredFile.version_id == row.id))
-        unindex_version(session, row.id)
         now = datetime.now(UTC)
         row.status, row.disposed_at = "disposed", now
         row.disposed_by, row.disposal_reason = actor.name, reason.strip()
+        # The database lets a filed version's file records go only once it is disposed of.
+        session.flush()
+        session.execute(delete(StoredFile).where(StoredFile.version_id == row.id))
+        unindex_version(session, row.id)
         record_event(session, action="dispose", agent=actor.name, target=row.archival_code or "",
                      at=now, detail={"document": document_id, "version": version,
                                      "reason": reason.strip(), "files": files})

@@ -5,7 +5,14 @@ such as the 实施方案 of a named campaign; ``/traditional`` for Traditional r
 
     <kind>/<unit_code>/<period>[/<topic>][/traditional]/v0001/<unit_code>_<period>_<kind>.docx
                                                /<unit_code>_<period>_<kind>.pdf
-                                               /metadata.json
+
+A version folder holds only recorded files, each with its digest in the
+database (filing adds the stamped PDF and its DA/T 46 metadata). What a version
+is (document, number, template and input digests, flow run, signing date and
+doc number, files) lives in the database alone: ``archive show`` prints it and
+the transfer package carries it (records.json). Versions stored before that
+also have a ``metadata.json`` beside their files, which ``archive verify``
+checks against the database (:mod:`wenshu.archive.legacy_metadata`).
 
 A version's files are written to a staging folder and renamed into place in one
 step, then recorded in the database; if recording fails the folder is removed,
@@ -37,7 +44,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -122,6 +129,8 @@ class StoredVersion:
     flow_run_id: str | None
     files: Mapping[str, ArchivedFile]
     created: bool = True  # False when an identical version already existed
+    issued_on: date | None = None  # the signing date printed in it; None: not recorded
+    doc_number: str | None = None  # the doc number printed in it ("" none); None: not recorded
 
 
 def sha256_file(path: Path) -> str:
@@ -299,12 +308,17 @@ class Archive:
 
     def store(self, key: DocumentKey, *, title: str, files: Mapping[str, Path],
               template_name: str, template_sha256: str, input_sha256: str,
-              flow_run_id: str | None = None) -> StoredVersion:
+              flow_run_id: str | None = None, issued_on: date | None = None,
+              doc_number: str | None = None) -> StoredVersion:
         """Archive a generated document as a new version, unless nothing changed.
 
-        ``files`` maps a format (docx, pdf) to the file to copy in. Returns the
-        new version, or the existing one (``created=False``) when the latest
-        version has the same input and template digests.
+        ``files`` maps a format (docx, pdf) to the file to copy in; ``issued_on``
+        and ``doc_number`` are the signing date and doc number printed in them,
+        recorded with the version. Returns the new version, or the existing one
+        (``created=False``) when the latest version has the same input and
+        template digests: the input digest leaves the signing date out, so that
+        version keeps the date it was made with (and prints), whatever
+        ``issued_on`` says now.
         """
         unknown = set(files) - set(FORMATS)
         if unknown or not files:
@@ -313,7 +327,7 @@ class Archive:
         for attempt in range(_STORE_ATTEMPTS):
             try:
                 return self._store_once(key, title, files, template_name, template_sha256,
-                                        input_sha256, flow_run_id)
+                                        input_sha256, flow_run_id, (issued_on, doc_number))
             except IntegrityError:
                 # A concurrent writer took this version number; read again and retry.
                 if attempt == _STORE_ATTEMPTS - 1:
@@ -322,7 +336,8 @@ class Archive:
 
     def _store_once(self, key: DocumentKey, title: str, files: Mapping[str, Path],
                     template_name: str, template_sha256: str, input_sha256: str,
-                    flow_run_id: str | None) -> StoredVersion:
+                    flow_run_id: str | None, printed: tuple[date | None, str | None]
+                    ) -> StoredVersion:
         # The journal outlives the transaction: it goes only once the commit is done.
         with self.placing() as placing, session_scope(self.settings) as session:
             existing = self.find_identical(session, key, input_sha256, template_sha256)
@@ -340,7 +355,7 @@ class Archive:
                 document_id=document.id, version=1 if latest is None else latest.version + 1,
                 created_at=datetime.now(UTC), template_name=template_name,
                 template_sha256=template_sha256, input_sha256=input_sha256,
-                flow_run_id=flow_run_id,
+                flow_run_id=flow_run_id, issued_on=printed[0], doc_number=printed[1],
             )
             session.add(version)
             session.flush()
@@ -357,7 +372,6 @@ class Archive:
                 # Indexed in the same transaction: a stored version is always searchable.
                 index_version(session, version.id, docx_text(stored["docx"].path))
             result = self._to_stored(version, created=True, document=document)
-            self._write_metadata(folder, result)
         return result  # committed on leaving the session scope, then the journal removed
 
     @contextmanager
@@ -551,22 +565,6 @@ class Archive:
                                            target.stat().st_size)
         return placed
 
-    def _write_metadata(self, folder: Path, version: StoredVersion) -> None:
-        """A human-readable record beside the files, for archivists without the database."""
-        data = {
-            "document_id": version.document_id, "kind": version.key.kind,
-            "unit_code": version.key.unit_code, "period": version.key.period,
-            "topic": version.key.topic, "script": version.key.script, "title": version.title,
-            "version": version.version, "created_at": version.created_at.isoformat(),
-            "template": {"name": version.template_name, "sha256": version.template_sha256},
-            "input_sha256": version.input_sha256, "flow_run_id": version.flow_run_id,
-            "files": {f.format: {"name": f.path.name, "sha256": f.sha256, "size": f.size}
-                      for f in version.files.values()},
-        }
-        target = folder / "metadata.json"
-        target.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        target.chmod(0o444)
-
     # -- reading -------------------------------------------------------------
 
     def _latest(self, session: Session, key: DocumentKey) -> DocumentVersion | None:
@@ -594,6 +592,7 @@ class Archive:
             created_at=version.created_at, template_name=version.template_name,
             template_sha256=version.template_sha256, input_sha256=version.input_sha256,
             flow_run_id=version.flow_run_id, files=files, created=created,
+            issued_on=version.issued_on, doc_number=version.doc_number,
         )
 
     def versions(self, document_id: int) -> list[StoredVersion]:

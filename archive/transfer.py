@@ -14,7 +14,9 @@ and year (``0194-WS-2025``)::
         records.json             per version what an import re-creates: the document's
                                  identity and title, version number, 档号 and its parts,
                                  status, supersedes (档号), reason, filed at/by, created at,
-                                 template and input digests, the files with their digests
+                                 template and input digests, signing date and doc number,
+                                 the files with their digests (format: see
+                                 :mod:`wenshu.archive.transfer_package`)
         manifest-sha256.txt      SHA-256 of every other file, ``sha256sum -c`` format,
                                  paths relative to the top folder
 
@@ -25,10 +27,9 @@ in the order above with fixed dates and modes, and every member depends only on 
 records, so the same archive gives a byte-identical zip, and so does an archive that
 imported the package.
 
-The zip is built in a folder of its own under ``settings.work_dir/transfer`` that the
-exporting process holds locked, then renamed into place (copied through a locked
-temporary beside the target when the target is on another file system). A process
-killed mid-way leaves its folder behind unlocked; the next export removes it.
+The zip is built in a folder of its own that the exporting process holds locked,
+then renamed into place (:mod:`wenshu.archive.transfer_work`): a process killed
+mid-way leaves no partial package where the package goes.
 
 :func:`import_package` checks every member against the manifest and the records'
 own digests before touching the archive, then re-creates units, documents,
@@ -40,22 +41,15 @@ transaction does not commit, even when the importing process is killed.
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import fcntl
 import hashlib
 import json
 import os
-import re
-import shutil
-import uuid
 import zipfile
-import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
@@ -71,37 +65,41 @@ from wenshu.archive.catalogue_sheet import (
     catalogue_pdf,
     catalogue_xlsx,
 )
-from wenshu.archive.filing import CATEGORY, FILED_PDF, METADATA, archival_code
+from wenshu.archive.filing import FILED_PDF, METADATA
 from wenshu.archive.filing_rules import RETENTIONS
 from wenshu.archive.search import index_version
 from wenshu.archive.store import Archive, DocumentKey, Placing, sha256_file
+from wenshu.archive.transfer_package import (
+    EXPORTED_STATUSES,
+    FILE_FOLDERS,
+    FORMAT,
+    FORMAT_VERSION,
+    MANIFEST,
+    RECORDS_FILE,
+    UNITS_FILE,
+    Contents,
+    PackageRecord,
+    RecordFile,
+    UnitEntry,
+    checked_key,
+    package_name,
+    read_package,
+    stream_member,
+    unit_json,
+)
+from wenshu.archive.transfer_work import place, work_folder
 from wenshu.codes import check_unit_code
 from wenshu.db import as_utc, session_scope, write_scope
 from wenshu.errors import ArchiveError, NotFoundError, WenshuError
-from wenshu.models.tables import (
-    UNIT_LEVELS,
-    Document,
-    DocumentVersion,
-    FilingCounter,
-    StoredFile,
-    Unit,
-)
+from wenshu.models.tables import Document, DocumentVersion, FilingCounter, StoredFile, Unit
 from wenshu.paths import check_name, inside, inside_relative
 from wenshu.settings import Settings
 
-FORMAT = "wenshu-transfer"
-FORMAT_VERSION = 1
 CATALOGUE_XLSX = "目录/归档文件目录.xlsx"
 CATALOGUE_PDF = "目录/归档文件目录.pdf"
-UNITS_FILE = "units.json"
-RECORDS_FILE = "records.json"
-MANIFEST = "manifest-sha256.txt"
-FILE_FOLDERS = {FILED_PDF: ("文件", ".pdf"), METADATA: ("元数据", ".json")}
-EXPORTED_STATUSES = ("filed", "superseded")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # entries state no time: the bytes never depend on when
 _FILE_MODE = 0o100644 << 16  # a regular file, rw-r--r--, in the zip's Unix attributes
 _UNIX = 3  # "made by" Unix, whatever system writes the package
-_MANIFEST_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 
 
 @dataclass(frozen=True)
@@ -129,90 +127,6 @@ class ImportSummary:
     sha256: str  # of the package zip
 
 
-@dataclass(frozen=True)
-class _RecordFile:
-    """One stored file of a version as the package carries it."""
-
-    member: str  # path in the package, under the top folder
-    name: str  # the file's name in the archive's version folder
-    sha256: str
-    size: int
-
-
-@dataclass(frozen=True)
-class _Record:
-    """One filed or superseded version, everything an import needs to re-create it."""
-
-    key: DocumentKey
-    title: str  # the document's title
-    version: int
-    created_at: datetime
-    template_name: str
-    template_sha256: str
-    input_sha256: str
-    flow_run_id: str | None
-    status: str
-    filed_at: datetime
-    filed_by: str
-    fonds: str
-    year: int
-    retention: str
-    org_code: str
-    item_number: int
-    archival_code: str
-    supersedes: str | None  # 档号 of the version this one corrects
-    change_reason: str | None
-    files: Mapping[str, _RecordFile]  # pdf_filed, dat46
-
-    def as_json(self) -> dict[str, Any]:
-        """The record as records.json holds it."""
-        return {
-            "档号": self.archival_code,
-            "document": {"kind": self.key.kind, "unit_code": self.key.unit_code,
-                         "period": self.key.period, "topic": self.key.topic,
-                         "script": self.key.script, "title": self.title},
-            "version": self.version,
-            "created_at": as_utc(self.created_at).isoformat(),
-            "template": {"name": self.template_name, "sha256": self.template_sha256},
-            "input_sha256": self.input_sha256,
-            "flow_run_id": self.flow_run_id,
-            "status": self.status,
-            "filed_at": as_utc(self.filed_at).isoformat(),
-            "filed_by": self.filed_by,
-            "fonds": self.fonds, "year": self.year, "retention": self.retention,
-            "org_code": self.org_code, "item_number": self.item_number,
-            "supersedes": self.supersedes,
-            "change_reason": self.change_reason,
-            "files": {fmt: {"file": f.member, "name": f.name, "sha256": f.sha256, "size": f.size}
-                      for fmt, f in sorted(self.files.items())},
-        }
-
-
-@dataclass(frozen=True)
-class _UnitEntry:
-    code: str
-    name: str
-    level: str
-    parent: str | None
-
-
-@dataclass(frozen=True)
-class _Contents:
-    """A verified package: its top folder, records and units."""
-
-    root: str
-    fonds: str
-    year: int
-    records: list[_Record]
-    units: list[_UnitEntry]
-    sha256: str
-
-
-def package_name(fonds: str, year: int) -> str:
-    """The package's top folder and file stem, e.g. ``0194-WS-2025``."""
-    return f"{fonds}-{CATEGORY}-{year}"
-
-
 # -- export ----------------------------------------------------------------------
 
 
@@ -234,7 +148,7 @@ def export_year(settings: Settings, year: int, to: Path, *, actor: Actor) -> Tra
     to.mkdir(parents=True, exist_ok=True)
     pages = sum(row.pages for row in catalogue.rows)
 
-    with _work_folder(settings) as work:
+    with work_folder(settings) as work:
         xlsx = work / "catalogue.xlsx"
         xlsx.write_bytes(catalogue_xlsx(catalogue))
         catalogue_pdf(settings, catalogue, work / "catalogue.pdf")
@@ -249,7 +163,7 @@ def export_year(settings: Settings, year: int, to: Path, *, actor: Actor) -> Tra
             members += [(r.files[fmt].member, sources[r.archival_code][fmt]) for r in records]
         members += [
             (f"{year}年度合并.pdf", merged),
-            (UNITS_FILE, _json_bytes({"units": [_unit_json(u) for u in units]})),
+            (UNITS_FILE, _json_bytes({"units": [unit_json(u) for u in units]})),
             (RECORDS_FILE, _json_bytes({"format": FORMAT, "format_version": FORMAT_VERSION,
                                         "fonds": settings.fonds, "year": year,
                                         "records": [r.as_json() for r in records]})),
@@ -262,7 +176,7 @@ def export_year(settings: Settings, year: int, to: Path, *, actor: Actor) -> Tra
                 _write_member(package, f"{root}/{MANIFEST}", "".join(lines).encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
-        _place(settings, partial, target)
+        place(settings, partial, target)
 
     digest = sha256_file(target)
     try:
@@ -276,8 +190,8 @@ def export_year(settings: Settings, year: int, to: Path, *, actor: Actor) -> Tra
                            len(members) + 1, digest)
 
 
-def _catalogue(records: Sequence[_Record], metadata: Mapping[str, Mapping[str, Any]],
-               units: Sequence[_UnitEntry], year: int, fonds: str) -> YearCatalogue:
+def _catalogue(records: Sequence[PackageRecord], metadata: Mapping[str, Mapping[str, Any]],
+               units: Sequence[UnitEntry], year: int, fonds: str) -> YearCatalogue:
     """The 归档文件目录 of the records (in their order), from their stored DA/T 46 records.
 
     备注 tells corrections: "更正 <档号>：<reason>" on a correction, "已被 <档号> 更正"
@@ -307,7 +221,7 @@ def _catalogue(records: Sequence[_Record], metadata: Mapping[str, Mapping[str, A
 
 
 def _collect(settings: Settings, year: int
-             ) -> tuple[list[_Record], list[_UnitEntry], dict[str, dict[str, Path]]]:
+             ) -> tuple[list[PackageRecord], list[UnitEntry], dict[str, dict[str, Path]]]:
     """The year's records in 档号 order, their units, and their checked stored files."""
     archive = Archive(settings)
     with session_scope(settings) as session:
@@ -325,7 +239,7 @@ def _collect(settings: Settings, year: int
             .where(DocumentVersion.id.in_(replaced_ids))).tuples().all()) if replaced_ids else {}
         versions.sort(key=lambda v: (RETENTIONS.index(v.retention or "Y"), v.org_code or "",
                                      v.item_number or 0))
-        records: list[_Record] = []
+        records: list[PackageRecord] = []
         sources: dict[str, dict[str, Path]] = {}
         for version in versions:
             record, files = _record_of(archive, version, replaced.get(version.supersedes_id or 0))
@@ -336,16 +250,16 @@ def _collect(settings: Settings, year: int
 
 
 def _record_of(archive: Archive, version: DocumentVersion, supersedes: str | None
-               ) -> tuple[_Record, dict[str, Path]]:
+               ) -> tuple[PackageRecord, dict[str, Path]]:
     document = version.document
     code = version.archival_code
     if code is None or version.filed_at is None or version.item_number is None:
         raise ArchiveError(f"version {version.version} of document {document.id} is marked "
                            f"{version.status} but has no complete filing record")
-    key = _checked_key(DocumentKey(document.kind, document.unit_code, document.period,
+    key = checked_key(DocumentKey(document.kind, document.unit_code, document.period,
                                    document.topic, document.script), code)
     stored = {f.format: f for f in version.files}
-    files: dict[str, _RecordFile] = {}
+    files: dict[str, RecordFile] = {}
     paths: dict[str, Path] = {}
     for fmt, (folder, suffix) in FILE_FOLDERS.items():
         item = stored.get(fmt)
@@ -363,9 +277,9 @@ def _record_of(archive: Archive, version: DocumentVersion, supersedes: str | Non
         if actual != item.sha256:
             raise ArchiveError(f"{code}: stored file is damaged: {path} has SHA-256 {actual}, "
                                f"recorded {item.sha256}")
-        files[fmt] = _RecordFile(f"{folder}/{code}{suffix}", path.name, item.sha256, item.size)
+        files[fmt] = RecordFile(f"{folder}/{code}{suffix}", path.name, item.sha256, item.size)
         paths[fmt] = path
-    record = _Record(
+    record = PackageRecord(
         key=key, title=document.title, version=version.version, created_at=version.created_at,
         template_name=version.template_name, template_sha256=version.template_sha256,
         input_sha256=version.input_sha256, flow_run_id=version.flow_run_id,
@@ -373,21 +287,14 @@ def _record_of(archive: Archive, version: DocumentVersion, supersedes: str | Non
         fonds=version.fonds or "", year=version.filing_year or 0,
         retention=version.retention or "", org_code=version.org_code or "",
         item_number=version.item_number, archival_code=code, supersedes=supersedes,
-        change_reason=version.change_reason, files=files)
+        change_reason=version.change_reason, files=files, issued_on=version.issued_on,
+        doc_number=version.doc_number)
     return record, paths
 
 
-def _checked_key(key: DocumentKey, where: str) -> DocumentKey:
-    """A record's key, refused (:class:`ArchiveError`) when it cannot name archive folders."""
-    try:
-        return key.check()
-    except WenshuError as exc:
-        raise ArchiveError(f"{where}: {exc}") from exc
-
-
-def _units_of(session: Session, codes: Iterable[str]) -> list[_UnitEntry]:
+def _units_of(session: Session, codes: Iterable[str]) -> list[UnitEntry]:
     """The units and all their ancestors, parents before children."""
-    found: dict[str, _UnitEntry] = {}
+    found: dict[str, UnitEntry] = {}
     pending = list(codes)
     while pending:
         code = pending.pop()
@@ -400,11 +307,11 @@ def _units_of(session: Session, codes: Iterable[str]) -> list[_UnitEntry]:
             check_unit_code(unit.code)  # an ancestor stored before codes were checked
         except WenshuError as exc:
             raise ArchiveError(f"units.json: {exc}") from exc
-        found[code] = _UnitEntry(unit.code, unit.name, unit.level, unit.parent_code)
+        found[code] = UnitEntry(unit.code, unit.name, unit.level, unit.parent_code)
         if unit.parent_code:
             pending.append(unit.parent_code)
 
-    def depth(entry: _UnitEntry) -> int:
+    def depth(entry: UnitEntry) -> int:
         steps = 0
         while entry.parent is not None:
             entry, steps = found[entry.parent], steps + 1
@@ -443,98 +350,6 @@ def _write_member(package: zipfile.ZipFile, name: str, source: Path | bytes) -> 
     return digest.hexdigest()
 
 
-# -- where the zip is built ------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _work_folder(settings: Settings) -> Iterator[Path]:
-    """A folder of this export's own under work_dir/transfer, locked while it lives.
-
-    Folders whose lock nobody holds were left by a killed export and are removed
-    first; the sweep lock keeps a folder from being swept between its creation
-    and its owner locking it.
-    """
-    base = settings.work_dir / "transfer"
-    base.mkdir(parents=True, exist_ok=True)
-    with _sweep_lock(base):
-        for entry in base.iterdir():
-            if entry.name.startswith("."):
-                continue
-            _remove_if_abandoned(entry)
-        folder = base / uuid.uuid4().hex
-        folder.mkdir()
-        lock = _locked(folder / ".lock")
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        lock.close()
-
-
-@contextlib.contextmanager
-def _sweep_lock(base: Path) -> Iterator[None]:
-    with open(base / ".sweep.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _locked(path: Path) -> IO[str]:
-    """``path`` opened and exclusively locked; the lock lasts until the handle closes."""
-    handle = open(path, "a")
-    fcntl.flock(handle, fcntl.LOCK_EX)
-    return handle
-
-
-def _remove_if_abandoned(entry: Path) -> None:
-    """Remove a work folder or partial file whose owner is gone (its lock is free)."""
-    lock_path = entry / ".lock" if entry.is_dir() else entry
-    try:
-        handle = open(lock_path, "a") if lock_path.exists() else None
-    except OSError:
-        return
-    try:
-        if handle is not None:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return  # a live export owns it
-        if entry.is_dir():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
-    finally:
-        if handle is not None:
-            handle.close()
-
-
-def _place(settings: Settings, partial: Path, target: Path) -> None:
-    """Rename the finished zip into place; through a locked copy beside it across devices."""
-    try:
-        os.replace(partial, target)
-        return
-    except OSError as exc:
-        if exc.errno != errno.EXDEV:
-            raise
-    base = settings.work_dir / "transfer"
-    with _sweep_lock(base):
-        for stale in target.parent.glob(f".{target.name}.*.part"):
-            _remove_if_abandoned(stale)
-        temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
-        handle = _locked(temporary)
-    try:
-        with partial.open("rb") as src, temporary.open("wb") as dst:
-            shutil.copyfileobj(src, dst)
-            dst.flush()
-            os.fsync(dst.fileno())
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
-        handle.close()
-
-
 # -- import ----------------------------------------------------------------------
 
 
@@ -553,7 +368,7 @@ def import_package(settings: Settings, package: Path, *, actor: Actor) -> Import
     """
     authorize(settings, actor, "import", target=f"package:{package.name}")
     try:
-        contents = _read_package(package)
+        contents = read_package(package)
     except ArchiveError as exc:
         log_event(settings, action="import", agent=actor.name, outcome="failed",
                   target=f"package:{package.name}", detail={"reason": str(exc)})
@@ -565,240 +380,8 @@ def import_package(settings: Settings, package: Path, *, actor: Actor) -> Import
     # committed when write_scope ends, then the journal is closed by placing()
 
 
-def _read_package(package: Path) -> _Contents:
-    """Check every member against the manifest and the records against their files.
-
-    Nothing is written: stored files are only hashed here, and extracted again (and
-    hashed again) straight into place by the import.
-    """
-    if not package.is_file():
-        raise NotFoundError(f"no transfer package at {package}")
-    try:
-        with zipfile.ZipFile(package) as archive:
-            root, names = _package_names(package, archive)
-            listed = _manifest(package, archive, root)
-            unlisted = sorted(set(names) - set(listed) - {MANIFEST})
-            if unlisted:
-                raise ArchiveError(f"{package.name}: {root}/{unlisted[0]} is not in the manifest")
-            for name in listed:
-                if name not in names:
-                    raise ArchiveError(f"{package.name}: the manifest lists {root}/{name}, "
-                                       "which the package lacks")
-            small: dict[str, bytes] = {}
-            sizes: dict[str, int] = {}
-            for name, expected in listed.items():
-                member = f"{root}/{name}"
-                sizes[name] = archive.getinfo(member).file_size
-                if name in (UNITS_FILE, RECORDS_FILE) or name.startswith(
-                        f"{FILE_FOLDERS[METADATA][0]}/"):
-                    small[name] = _read_member(package, archive, member)
-                    actual = hashlib.sha256(small[name]).hexdigest()
-                else:
-                    actual = _stream(package, archive, member, None)
-                if actual != expected:
-                    raise ArchiveError(f"{package.name}: {member} does not match the "
-                                       f"manifest (SHA-256 {actual}, listed {expected})")
-    except zipfile.BadZipFile as exc:
-        raise ArchiveError(f"{package.name}: not a readable zip ({exc})") from exc
-    for name in (UNITS_FILE, RECORDS_FILE):
-        if name not in small:
-            raise ArchiveError(f"{package.name}: the package has no {root}/{name}")
-    header = _parse_json(package, f"{root}/{RECORDS_FILE}", small[RECORDS_FILE])
-    if header.get("format") != FORMAT or header.get("format_version") != FORMAT_VERSION:
-        raise ArchiveError(f"{package.name}: {root}/{RECORDS_FILE} is not a {FORMAT} "
-                           f"version {FORMAT_VERSION} record list")
-    fonds, year = str(header.get("fonds", "")), header.get("year")
-    if not isinstance(year, int) or root != package_name(fonds, year):
-        raise ArchiveError(f"{package.name}: top folder {root} does not match the records' "
-                           f"fonds {fonds} and year {year}")
-    records = [_parse_record(package, f"{root}/{RECORDS_FILE}", index, entry)
-               for index, entry in enumerate(_list(header, "records", package, RECORDS_FILE), 1)]
-    seen: set[str] = set()
-    for record in records:
-        if record.archival_code in seen:
-            raise ArchiveError(f"{package.name}: {root}/{RECORDS_FILE} lists "
-                               f"{record.archival_code} twice")
-        seen.add(record.archival_code)
-        _check_record(package, root, record, fonds, year, listed, sizes, small)
-    units_data = _parse_json(package, f"{root}/{UNITS_FILE}", small[UNITS_FILE])
-    units = [_parse_unit(package, f"{root}/{UNITS_FILE}", index, entry)
-             for index, entry in enumerate(_list(units_data, "units", package, UNITS_FILE), 1)]
-    return _Contents(root, fonds, year, records, units, sha256_file(package))
-
-
-def _package_names(package: Path, archive: zipfile.ZipFile) -> tuple[str, set[str]]:
-    """The top folder and the member paths under it; refuses names that leave the folder."""
-    roots: set[str] = set()
-    names: set[str] = set()
-    for info in archive.infolist():
-        if info.is_dir():
-            continue
-        # Split by hand, not by PurePosixPath, which would quietly drop "" and "." parts.
-        parts = info.filename.split("/")
-        if len(parts) < 2 or any(_not_a_name(part) for part in parts):
-            raise ArchiveError(f"{package.name}: member {info.filename!r} is not a file "
-                               "under the package's top folder")
-        roots.add(parts[0])
-        names.add("/".join(parts[1:]))
-    if len(roots) != 1:
-        raise ArchiveError(f"{package.name}: a transfer package has one top folder, "
-                           f"found {', '.join(sorted(roots)) or 'none'}")
-    return roots.pop(), names
-
-
-def _manifest(package: Path, archive: zipfile.ZipFile, root: str) -> dict[str, str]:
-    """Member path → SHA-256, as the manifest lists them, in its order."""
-    try:
-        text = _read_member(package, archive, f"{root}/{MANIFEST}").decode("utf-8")
-    except KeyError:
-        raise ArchiveError(f"{package.name}: the package has no {root}/{MANIFEST}") from None
-    except UnicodeDecodeError as exc:
-        raise ArchiveError(f"{package.name}: {root}/{MANIFEST} is not UTF-8 ({exc})") from exc
-    listed: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        match = _MANIFEST_LINE.match(line)
-        if match is None:
-            raise ArchiveError(f"{package.name}: {root}/{MANIFEST} line {number} is not "
-                               "'<sha256>  <path>'")
-        listed[match.group(2)] = match.group(1)
-    return listed
-
-
-def _read_member(package: Path, archive: zipfile.ZipFile, name: str) -> bytes:
-    try:
-        return archive.read(name)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise ArchiveError(f"{package.name}: {name} is damaged ({exc})") from exc
-
-
-def _stream(package: Path, archive: zipfile.ZipFile, name: str, target: Path | None) -> str:
-    """Read a member through (into ``target``, made read-only, when given); its SHA-256."""
-    digest = hashlib.sha256()
-    try:
-        with contextlib.ExitStack() as stack:
-            out = stack.enter_context(target.open("wb")) if target is not None else None
-            member = stack.enter_context(archive.open(name))
-            for block in iter(lambda: member.read(1 << 20), b""):
-                digest.update(block)
-                if out is not None:
-                    out.write(block)
-            if out is not None:
-                out.flush()
-                os.fsync(out.fileno())
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise ArchiveError(f"{package.name}: {name} is damaged ({exc})") from exc
-    if target is not None:
-        target.chmod(0o444)
-    return digest.hexdigest()
-
-
-def _parse_json(package: Path, name: str, data: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ArchiveError(f"{package.name}: {name} is not UTF-8 JSON ({exc})") from exc
-    if not isinstance(value, dict):
-        raise ArchiveError(f"{package.name}: {name} must hold a JSON object")
-    return value
-
-
-def _list(data: Mapping[str, Any], key: str, package: Path, name: str) -> list[Any]:
-    value = data.get(key)
-    if not isinstance(value, list):
-        raise ArchiveError(f"{package.name}: {name} has no '{key}' list")
-    return value
-
-
-def _parse_record(package: Path, name: str, index: int, entry: Any) -> _Record:
-    """One records.json entry, checked field by field; errors name the record."""
-    where = f"{package.name}: {name} record {index}"
-    try:
-        document = entry["document"]
-        files = {}
-        for fmt in FILE_FOLDERS:
-            item = entry["files"][fmt]
-            stored_name = str(item["name"])
-            if _not_a_name(stored_name) or stored_name.startswith("."):
-                raise ValueError(f"file name {stored_name!r} is not a plain file name")
-            files[fmt] = _RecordFile(str(item["file"]), stored_name, str(item["sha256"]),
-                                     int(item["size"]))
-        status = str(entry["status"])
-        if status not in EXPORTED_STATUSES:
-            raise ValueError(f"status {status!r} is not one of {', '.join(EXPORTED_STATUSES)}")
-        key = _checked_key(DocumentKey(str(document["kind"]), str(document["unit_code"]),
-                                       str(document["period"]), str(document["topic"]),
-                                       str(document["script"])), where)
-        return _Record(
-            key=key,
-            title=str(document["title"]), version=int(entry["version"]),
-            created_at=datetime.fromisoformat(entry["created_at"]),
-            template_name=str(entry["template"]["name"]),
-            template_sha256=str(entry["template"]["sha256"]),
-            input_sha256=str(entry["input_sha256"]),
-            flow_run_id=None if entry["flow_run_id"] is None else str(entry["flow_run_id"]),
-            status=status, filed_at=datetime.fromisoformat(entry["filed_at"]),
-            filed_by=str(entry["filed_by"]), fonds=str(entry["fonds"]), year=int(entry["year"]),
-            retention=str(entry["retention"]), org_code=str(entry["org_code"]),
-            item_number=int(entry["item_number"]), archival_code=str(entry["档号"]),
-            supersedes=None if entry["supersedes"] is None else str(entry["supersedes"]),
-            change_reason=None if entry["change_reason"] is None else str(entry["change_reason"]),
-            files=files)
-    except (KeyError, TypeError) as exc:
-        raise ArchiveError(f"{where} lacks a field ({exc})") from exc
-    except ValueError as exc:
-        raise ArchiveError(f"{where}: {exc}") from exc
-
-
-def _check_record(package: Path, root: str, record: _Record, fonds: str, year: int,
-                  listed: Mapping[str, str], sizes: Mapping[str, int],
-                  small: Mapping[str, bytes]) -> None:
-    """The record agrees with itself, the verified members and its DA/T 46 record."""
-    where = f"{package.name}: record {record.archival_code}"
-    expected = archival_code(record.fonds, record.year, record.retention, record.org_code,
-                             record.item_number)
-    if record.archival_code != expected:
-        raise ArchiveError(f"{where}: its parts make {expected}")
-    if (record.fonds, record.year) != (fonds, year):
-        raise ArchiveError(f"{where} is not of fonds {fonds}, year {year}")
-    for fmt, item in record.files.items():
-        folder = FILE_FOLDERS[fmt][0]
-        if not item.member.startswith(f"{folder}/") or item.member not in listed:
-            raise ArchiveError(f"{where}: its {fmt} file {root}/{item.member} is not a stored "
-                               "file of the package")
-        if listed[item.member] != item.sha256 or sizes[item.member] != item.size:
-            raise ArchiveError(f"{where}: {root}/{item.member} differs from the digest and "
-                               "size the record states")
-    member = record.files[METADATA].member
-    data = _parse_json(package, f"{root}/{member}", small[member])
-    summary = data.get("数字摘要")
-    digest = summary.get("值") if isinstance(summary, dict) else None
-    if data.get("档号") != record.archival_code:
-        raise ArchiveError(f"{where}: {root}/{member} is the metadata of {data.get('档号')}")
-    if digest != record.files[FILED_PDF].sha256:
-        raise ArchiveError(f"{where}: {root}/{record.files[FILED_PDF].member} is not the file "
-                           f"its metadata {root}/{member} describes (数字摘要 {digest})")
-
-
-def _parse_unit(package: Path, name: str, index: int, entry: Any) -> _UnitEntry:
-    try:
-        unit = _UnitEntry(str(entry["code"]), str(entry["name"]), str(entry["level"]),
-                          None if entry["parent"] is None else str(entry["parent"]))
-    except (KeyError, TypeError) as exc:
-        raise ArchiveError(f"{package.name}: {name} unit {index} lacks a field ({exc})") from exc
-    if unit.level not in UNIT_LEVELS:
-        raise ArchiveError(f"{package.name}: {name} unit {unit.code} has unknown level "
-                           f"{unit.level!r}")
-    try:
-        # Codes name archive folders: a bad one refuses the package before anything is written.
-        for code in (unit.code, *((unit.parent,) if unit.parent is not None else ())):
-            check_unit_code(code)
-    except WenshuError as exc:
-        raise ArchiveError(f"{package.name}: {name} unit {index}: {exc}") from exc
-    return unit
-
-
 def _import(session: Session, archive: Archive, placing: Placing, source: zipfile.ZipFile,
-            package: Path, contents: _Contents, actor: Actor) -> ImportSummary:
+            package: Path, contents: Contents, actor: Actor) -> ImportSummary:
     """The import's database work and file placements, in the caller's transaction."""
     codes = [r.archival_code for r in contents.records]
     held = sorted(session.scalars(select(DocumentVersion.archival_code)
@@ -809,8 +392,12 @@ def _import(session: Session, archive: Archive, placing: Placing, source: zipfil
                            f"{' …' if len(held) > 3 else ''}); a package is imported once")
     created_units = _create_units(session, package, contents.units)
     imported: dict[str, DocumentVersion] = {}
-    for record in contents.records:
-        version = _add_version(session, package, record)
+    in_package = set(codes)
+    # Older versions first: a correction's row names the version it replaces as it is
+    # inserted, since the database lets no filed version change afterwards.
+    for record in sorted(contents.records, key=lambda r: r.version):
+        replaced = _replaced(session, package, record, imported, in_package)
+        version = _add_version(session, package, record, replaced, in_package)
         imported[record.archival_code] = version
         folder = archive.version_dir(record.key, record.version)
         _place_version(archive, placing, source, package, contents, record, folder)
@@ -822,9 +409,6 @@ def _import(session: Session, archive: Archive, placing: Placing, source: zipfil
         # Searchable like any stored version; an imported one has its filed PDF's text.
         index_version(session, version.id,
                       _pdf_text(inside(folder, record.files[FILED_PDF].name)))
-    for record in contents.records:
-        if record.supersedes:
-            _link_correction(session, package, record, imported)
     _check_one_filed(session, package, {v.document_id for v in imported.values()})
     _advance_counters(session, contents.records)
     session.flush()
@@ -838,7 +422,7 @@ def _import(session: Session, archive: Archive, placing: Placing, source: zipfil
 
 
 def _place_version(archive: Archive, placing: Placing, source: zipfile.ZipFile, package: Path,
-                   contents: _Contents, record: _Record, folder: Path) -> None:
+                   contents: Contents, record: PackageRecord, folder: Path) -> None:
     """Extract a version's files into a journalled staging folder, then rename it into place.
 
     Each file is hashed again on the way: the package may not change between the
@@ -848,11 +432,11 @@ def _place_version(archive: Archive, placing: Placing, source: zipfile.ZipFile, 
     with placing.folder(folder) as staging:
         for item in record.files.values():
             member = f"{contents.root}/{item.member}"
-            if _stream(package, source, member, inside(staging, item.name)) != item.sha256:
+            if stream_member(package, source, member, inside(staging, item.name)) != item.sha256:
                 raise ArchiveError(f"{package.name}: {member} changed while it was imported")
 
 
-def _create_units(session: Session, package: Path, units: Sequence[_UnitEntry]) -> int:
+def _create_units(session: Session, package: Path, units: Sequence[UnitEntry]) -> int:
     """Add the units the archive lacks (parents first); existing units are left as they are."""
     created = 0
     for unit in units:
@@ -868,7 +452,9 @@ def _create_units(session: Session, package: Path, units: Sequence[_UnitEntry]) 
     return created
 
 
-def _add_version(session: Session, package: Path, record: _Record) -> DocumentVersion:
+def _add_version(session: Session, package: Path, record: PackageRecord,
+                 replaced: DocumentVersion | None, in_package: set[str]) -> DocumentVersion:
+    """Insert the record's version (and its document, if new), whole in one row."""
     key = record.key
     if session.get(Unit, key.unit_code) is None:
         raise ArchiveError(f"{package.name}: record {record.archival_code} is of unit "
@@ -887,6 +473,12 @@ def _add_version(session: Session, package: Path, record: _Record) -> DocumentVe
         raise ArchiveError(f"{package.name}: record {record.archival_code} is version "
                            f"{record.version} of {key.stem}, and this archive already has a "
                            f"version {record.version} of that document ({clash.status})")
+    if replaced is not None:
+        if replaced.document_id != document.id:
+            raise ArchiveError(f"{package.name}: {record.archival_code} corrects "
+                               f"{record.supersedes}, a version of another document")
+        if replaced.status == "filed" and record.supersedes not in in_package:
+            replaced.status = "superseded"  # filed here before its correction arrived
     version = DocumentVersion(
         document_id=document.id, version=record.version, created_at=record.created_at,
         template_name=record.template_name, template_sha256=record.template_sha256,
@@ -894,28 +486,30 @@ def _add_version(session: Session, package: Path, record: _Record) -> DocumentVe
         filed_at=record.filed_at, filed_by=record.filed_by, fonds=record.fonds,
         filing_year=record.year, retention=record.retention, org_code=record.org_code,
         item_number=record.item_number, archival_code=record.archival_code,
-        change_reason=record.change_reason)
+        change_reason=record.change_reason, supersedes_id=replaced.id if replaced else None,
+        issued_on=record.issued_on, doc_number=record.doc_number)
     session.add(version)
     session.flush()
     return version
 
 
-def _link_correction(session: Session, package: Path, record: _Record,
-                     imported: Mapping[str, DocumentVersion]) -> None:
-    """Point a correction at the version it replaced, in the package or already archived."""
-    version = imported[record.archival_code]
-    replaced = imported.get(record.supersedes or "") or session.scalar(
+def _replaced(session: Session, package: Path, record: PackageRecord,
+              imported: Mapping[str, DocumentVersion], in_package: set[str]
+              ) -> DocumentVersion | None:
+    """The version a correction replaces: imported just before it, or already archived."""
+    if not record.supersedes:
+        return None
+    replaced = imported.get(record.supersedes)
+    if replaced is None and record.supersedes in in_package:
+        raise ArchiveError(f"{package.name}: {record.archival_code} corrects "
+                           f"{record.supersedes}, which is not an older version")
+    replaced = replaced or session.scalar(
         select(DocumentVersion).where(DocumentVersion.archival_code == record.supersedes))
     if replaced is None:
         raise ArchiveError(f"{package.name}: {record.archival_code} corrects {record.supersedes}, "
                            "which is neither in the package nor in this archive: import the "
                            "package of its year first")
-    if replaced.document_id != version.document_id:
-        raise ArchiveError(f"{package.name}: {record.archival_code} corrects "
-                           f"{record.supersedes}, a version of another document")
-    if replaced.status == "filed" and record.supersedes not in imported:
-        replaced.status = "superseded"  # filed here before its correction arrived
-    version.supersedes_id = replaced.id
+    return replaced
 
 
 def _check_one_filed(session: Session, package: Path, document_ids: set[int]) -> None:
@@ -929,7 +523,7 @@ def _check_one_filed(session: Session, package: Path, document_ids: set[int]) ->
                                "must supersede the other")
 
 
-def _advance_counters(session: Session, records: Sequence[_Record]) -> None:
+def _advance_counters(session: Session, records: Sequence[PackageRecord]) -> None:
     """Each 件号 group's counter at least at the highest imported number."""
     top: dict[tuple[str, int, str, str], int] = {}
     for r in records:
@@ -971,19 +565,6 @@ def _json_file(path: Path) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ArchiveError(f"{path}: the stored metadata is not a JSON object")
     return value
-
-
-def _not_a_name(name: str) -> bool:
-    """Whether ``name`` is anything but one plain file name (:func:`wenshu.paths.check_name`)."""
-    try:
-        check_name(name)
-    except WenshuError:
-        return True
-    return False
-
-
-def _unit_json(unit: _UnitEntry) -> dict[str, Any]:
-    return {"code": unit.code, "name": unit.name, "level": unit.level, "parent": unit.parent}
 
 
 __all__ = ["ImportSummary", "TransferPackage", "export_year", "import_package", "package_name"]

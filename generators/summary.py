@@ -180,6 +180,18 @@ def indicator_rows(report: UnitReport) -> list[dict[str, str]]:
     return rows
 
 
+def _signed(report: UnitReport) -> bool:
+    """Whether the unit signed any target for the year (a 目标管理责任书 to cite)."""
+    return any(r.current.target is not None and not r.current.target_is_default
+               for r in report.indicators)
+
+
+def _basis(report: UnitReport) -> str:
+    """What the indicators are judged against: the signed contract, or, when nothing was
+    signed, the catalogue's standard targets (never a contract that does not exist)."""
+    return "对照目标管理责任书" if _signed(report) else "对照统一考核标准"
+
+
 def _indicator_intro(report: UnitReport, voice: Voice) -> str:
     judged = [r for r in report.indicators if r.current.met is not None]
     met = [r for r in judged if r.current.met]
@@ -189,12 +201,12 @@ def _indicator_intro(report: UnitReport, voice: Voice) -> str:
         return f"{report.year}年{voice.span_label}{scope}主要指标暂无可考核数据，具体数值见表1。"
     requirement = "目标要求" if voice.span == "全年" else "序时进度要求"
     if not missed:
-        head = (f"对照目标管理责任书，{scope}纳入考核的{len(judged)}项主要指标"
+        head = (f"{_basis(report)}，{scope}纳入考核的{len(judged)}项主要指标"
                 f"全部达到{requirement}。")
     else:
         names = "、".join(r.indicator.label for r in missed)
         count = f"{len(missed)}项" if len(missed) > 1 else ""
-        head = (f"对照目标管理责任书，{scope}纳入考核的{len(judged)}项主要指标中，"
+        head = (f"{_basis(report)}，{scope}纳入考核的{len(judged)}项主要指标中，"
                 f"{len(met)}项达到{requirement}，{names}{count}{voice.missed_short}。")
     # Exceeding a floor is an achievement worth a figure; keeping under a ceiling or
     # inside a range is stated together.
@@ -386,7 +398,7 @@ def _problems(report: UnitReport, voice: Voice, catalogue: Catalogue, narrative:
         })
     items.extend({"lead": "", "text": text} for text in narrative.problems)
     if not items:
-        items.append({"lead": "", "text": f"对照目标管理责任书，{voice.span}各项指标均达到"
+        items.append({"lead": "", "text": f"{_basis(report)}，{voice.span}各项指标均达到"
                                           f"{'目标' if voice.span == '全年' else '序时进度'}要求，"
                                           "未发现突出问题。"})
     return numbered(items)
@@ -545,7 +557,8 @@ def _opening(report: UnitReport, voice: Voice) -> str:
          f"{since}，{report.unit.name}"),
         report.unit.code, "opening",
     )
-    body = "紧紧围绕年初签订的目标管理责任书，扎实推进宣传教育、检查服务、关怀帮扶等各项工作"
+    goal = "年初签订的目标管理责任书" if _signed(report) else "年度工作目标"
+    body = f"紧紧围绕{goal}，扎实推进宣传教育、检查服务、关怀帮扶等各项工作"
     if records:
         body += f"，{scope}{voice.span}共组织开展各类活动{format_count(records)}次"
     return f"{lead}{body}。现将{voice.span}工作情况总结如下："
@@ -571,7 +584,7 @@ def build_context(report: UnitReport, catalogue: Catalogue, *, issued_on: date,
         "problems_heading": f"{heading_number(1, 3)}存在问题及原因",
         "problems": _problems(report, voice, catalogue, narrative),
         "plans_heading": f"{heading_number(1, 4)}{voice.next_heading}",
-        "plans_intro": (f"{voice.next_span}，{report.unit.name}将继续对照目标管理责任书，"
+        "plans_intro": (f"{voice.next_span}，{report.unit.name}将继续{_basis(report)}，"
                         "突出重点、补齐短板，重点抓好以下几方面工作："),
         "plans": _plans(report, voice, catalogue, narrative),
         "signature_unit": signature_unit or report.unit.name,

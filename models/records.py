@@ -11,6 +11,7 @@ Checks that need the database (known units, the catalogue, today's date) read a
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import re
 import unicodedata
@@ -30,7 +31,13 @@ from pydantic_core import PydanticCustomError
 from wenshu.codes import MAX_LENGTH as UNIT_CODE_MAX
 from wenshu.codes import check_unit_code
 from wenshu.errors import CodeError, RowError
-from wenshu.models.catalogue import MEASURE_COLUMNS, Catalogue, Comparator, TargetSpec
+from wenshu.models.catalogue import (
+    MEASURE_COLUMNS,
+    ActivityType,
+    Catalogue,
+    Comparator,
+    TargetSpec,
+)
 
 YEAR_RANGE = (2000, 2100)
 MAX_INTEGER = 2**31 - 1  # the database's INTEGER
@@ -52,7 +59,10 @@ UNIT_SYMBOLS: dict[str, str] = {"percent": "%", "permille": "‰"}
 
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _DATE = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$")
-_DATE_ZH = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$")
+_DATE_ZH = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?$")
+# Dates offices write without the year, which the sheet's name or title gives: 3月7日, 3-7,
+# 3/7, 03.07.
+_YEARLESS = (re.compile(r"^(\d{1,2})月(\d{1,2})[日号]?$"), re.compile(r"^(\d{1,2})([-/.])(\d{1,2})$"))
 _RANGE = re.compile(r"^(.+?)\s*(?:-|–|—|~|至)\s*(.+)$")
 # Excel counts days from 1899-12-30 (for serials after its phantom 1900-02-29).
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -68,6 +78,7 @@ class RowContext:
     allowed_units: frozenset[str] | None = None
     inbox_unit: str = ""  # how that unit is named in messages
     today: dt.date | None = None
+    year: int | None = None  # the year of dates written without one (the sheet's, or --year)
 
 
 def _fail(code: str, message: str) -> NoReturn:
@@ -165,8 +176,9 @@ def parse_decimal(raw: object, label: str, places: int, max_digits: int) -> Deci
     return number
 
 
-def parse_date(raw: object, today: dt.date | None) -> dt.date:
-    """A date cell, or text as 2026-03-05, 2026/3/5, 2026.3.5 or 2026年3月5日."""
+def parse_date(raw: object, today: dt.date | None, year: int | None = None) -> dt.date:
+    """A date cell, or text as 2026-03-05, 2026/3/5, 2026.3.5 or 2026年3月5日; with ``year``,
+    also text without a year (3月5日, 3-5, 3/5, 03.05)."""
     if raw is None:
         _fail("required", "日期不能为空")
     if isinstance(raw, dt.datetime):
@@ -181,7 +193,7 @@ def parse_date(raw: object, today: dt.date | None) -> dt.date:
         except OverflowError:
             _fail("bad_date", f"日期“{shown(raw)}”无法识别")
     else:
-        day = _date_text(str(raw))
+        day = _date_text(str(raw), year)
     if not YEAR_RANGE[0] <= day.year <= YEAR_RANGE[1]:
         _fail("date_out_of_range", f"日期“{shown(raw)}”的年份不在{YEAR_RANGE[0]}—{YEAR_RANGE[1]}年之间")
     if today is not None and day > today:
@@ -189,18 +201,36 @@ def parse_date(raw: object, today: dt.date | None) -> dt.date:
     return day
 
 
-def _date_text(raw: str) -> dt.date:
+def _date_text(raw: str, year: int | None) -> dt.date:
     text = unicodedata.normalize("NFKC", raw).strip()
     match = _DATE.match(text)
     parts = (match.group(1), match.group(3), match.group(4)) if match else None
     if parts is None and (match := _DATE_ZH.match(text)):
         parts = match.groups()
+    if parts is None and (month_day := _month_day(text)) is not None:
+        if year is None:
+            _fail("no_year", f"日期“{raw}”没有年份，工作表名和标题行中也没有年份；"
+                             "请写成带年份的日期（如 2025年3月7日），或导入时指定年份")
+        parts = (str(year), *month_day)
     try:
         if parts is None:
             raise ValueError(text)
         return dt.date(*(int(p) for p in parts))
     except ValueError:
         _fail("bad_date", f"日期“{raw}”无法识别，请写成 2026-03-05、2026/3/5 或 2026年3月5日")
+
+
+def _month_day(text: str) -> tuple[str, str] | None:
+    for pattern in _YEARLESS:
+        match = pattern.match(text)
+        if match:
+            return match.group(1), match.group(match.lastindex or 2)
+    return None
+
+
+def yearless_date(raw: object) -> bool:
+    """Whether a cell is a date written without its year (3月7日, 3-7, 3/7, 03.07)."""
+    return isinstance(raw, str) and _month_day(unicodedata.normalize("NFKC", raw).strip()) is not None
 
 
 def parse_year(raw: object) -> int:
@@ -263,7 +293,8 @@ class LedgerRow(_Row):
     @field_validator("date", mode="before")
     @classmethod
     def _date(cls, raw: object, info: ValidationInfo) -> dt.date:
-        return parse_date(raw, _context(info).today)
+        context = _context(info)
+        return parse_date(raw, context.today, context.year)
 
     @field_validator("activity_type", mode="before")
     @classmethod
@@ -272,7 +303,9 @@ class LedgerRow(_Row):
         catalogue = _context(info).catalogue
         kind = catalogue.activity(text) if catalogue else None
         if kind is None:
-            _fail("unknown_activity_type", f"活动类型“{text}”不在活动目录中")
+            known = "、".join(closest_first(text, catalogue)) if catalogue else ""
+            _fail("unknown_activity_type",
+                  f"活动类型“{text}”不在活动目录中；可填的活动类型（最接近的在前）：{known}")
         return kind.key
 
     @field_validator("title", mode="before")
@@ -316,6 +349,16 @@ class LedgerRow(_Row):
                    for v in (self.sessions, self.participants, self.households, self.materials)),
                  amount, self.notes or ""]
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def closest_first(text: str, catalogue: Catalogue) -> list[str]:
+    """The catalogue's activity types by label, the one most like ``text`` first (by its
+    label, aliases or English name; catalogue order among equals)."""
+    def likeness(kind: ActivityType) -> float:
+        names = (kind.label, *kind.aliases, kind.label_en.lower())
+        return max(difflib.SequenceMatcher(None, text.lower(), name).ratio() for name in names)
+
+    return [kind.label for kind in sorted(catalogue.activities.values(), key=lambda k: -likeness(k))]
 
 
 class UnitRow(_Row):
@@ -469,11 +512,12 @@ Row = TypeVar("Row", bound=_Row)
 
 
 def validate_row(model: type[Row], raw: dict[str, Any], context: RowContext, *,
-                 file: str, row: int, headers: dict[str, str]) -> tuple[Row | None, list[RowError]]:
+                 file: str, row: int, headers: dict[str, str],
+                 sheet: str = "") -> tuple[Row | None, list[RowError]]:
     """Validate one row: the model, or every problem found as RowErrors.
 
     ``headers`` maps field names to the headers as written in the file, so each error
-    names the column the clerk sees.
+    names the column the clerk sees; ``sheet`` is the workbook sheet the row is on.
     """
     try:
         return model.model_validate(raw, context={"row_context": context}), []
@@ -482,5 +526,5 @@ def validate_row(model: type[Row], raw: dict[str, Any], context: RowContext, *,
         for error in exc.errors(include_url=False):
             field = str(error["loc"][0]) if error["loc"] else ""
             errors.append(RowError(file, row, headers.get(field, field), shown(raw.get(field)),
-                                   error["type"], error["msg"]))
+                                   error["type"], error["msg"], sheet))
         return None, errors

@@ -139,7 +139,12 @@ class Document(Base):
 
 
 class DocumentVersion(Base):
-    """One immutable generation of a document, with its provenance."""
+    """One immutable generation of a document, with its provenance.
+
+    Database triggers (migration 0010) keep it so: a draft changes only by being
+    filed, a filed version only by being superseded or disposed of, and a filed
+    version and its stored files are never deleted (disposal removes the files).
+    """
 
     __tablename__ = "document_versions"
     __table_args__ = (UniqueConstraint("document_id", "version"),)
@@ -152,6 +157,11 @@ class DocumentVersion(Base):
     template_sha256: Mapped[str] = mapped_column(String(64))
     input_sha256: Mapped[str] = mapped_column(String(64))
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    # What the document says of itself, recorded when it is stored: its signing date
+    # (成文日期, --issued) and doc number (发文字号, --doc-number; "" for none). NULL on
+    # versions stored before migration 0010 (see wenshu.archive.metadata.signing_date).
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    doc_number: Mapped[str | None] = mapped_column(Text)
     # draft until filed; a filed version is superseded when a correction is filed,
     # and disposed once destroyed past its retention.
     status: Mapped[str] = mapped_column(String(16), default="draft", server_default="draft")
@@ -179,7 +189,10 @@ class DocumentVersion(Base):
 
 
 class StoredFile(Base):
-    """A file of a version in the archive, with its digest recorded at ingest."""
+    """A file of a version in the archive, with its digest recorded at ingest.
+
+    Frozen once its version is filed; deleted only when the version is disposed of.
+    """
 
     __tablename__ = "stored_files"
     __table_args__ = (UniqueConstraint("version_id", "format"),)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import docx as docx_module
@@ -12,8 +13,13 @@ from wenshu.settings import Settings
 
 def store_draft(settings: Settings, tmp_path: Path, pdf: Path | bytes, *, unit: str = "440307",
                 kind: str = "year_summary", period: str = "2025",
-                inputs: str = "i1") -> StoredVersion:
-    """Store a draft version of ``kind`` for ``unit``; new ``inputs`` make a new version."""
+                inputs: str = "i1", issued_on: date | None = None,
+                doc_number: str | None = None) -> StoredVersion:
+    """Store a draft version of ``kind`` for ``unit``; new ``inputs`` make a new version.
+
+    ``issued_on`` and ``doc_number`` are what the version records as printed in it
+    (None: not recorded, like a version stored before wenshu recorded them).
+    """
     docx = tmp_path / f"{unit}_{kind}_{inputs}.docx"
     word = docx_module.Document()
     word.add_paragraph(f"{unit} {inputs}")
@@ -23,4 +29,5 @@ def store_draft(settings: Settings, tmp_path: Path, pdf: Path | bytes, *, unit: 
     return Archive(settings).store(DocumentKey(kind, unit, period), title=f"{unit}{period}年度工作总结",
                                    files={"docx": docx, "pdf": pdf_path},
                                    template_name=f"{kind}.docx", template_sha256="t1",
-                                   input_sha256=inputs)
+                                   input_sha256=inputs, issued_on=issued_on,
+                                   doc_number=doc_number)

@@ -1,5 +1,6 @@
 """The archive keeps every version immutably, with digests, and hands files out checked."""
 
+from datetime import date
 from pathlib import Path
 
 import docx
@@ -46,8 +47,38 @@ def test_versions_follow_changes_and_keep_the_old_ones(db_settings, small_tree, 
     assert versions[0].files["pdf"].path.read_bytes() == b"pdf a"
     assert versions[1].files["pdf"].path.read_bytes() == b"pdf b"
     assert versions[0].flow_run_id == "run-1"
-    meta = (versions[0].files["pdf"].path.parent / "metadata.json").read_text(encoding="utf-8")
-    assert first.files["pdf"].sha256 in meta
+
+
+def test_a_version_folder_holds_only_recorded_files(db_settings, small_tree, tmp_path):
+    """What a version is lives in the database; no unchecked metadata.json beside its files."""
+    archive = Archive(db_settings)
+    stored = _store(archive, _files(tmp_path, "a"))
+    folder = stored.files["pdf"].path.parent
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        f.path.name for f in stored.files.values())
+    assert not (folder / "metadata.json").exists()
+
+
+def test_the_signing_date_and_doc_number_are_recorded_with_the_version(db_settings, small_tree,
+                                                                        tmp_path):
+    archive = Archive(db_settings)
+    key = DocumentKey("year_summary", "440307", "2025")
+
+    def store(inputs: str, issued: date, number: str):
+        return archive.store(key, title="示范区2025年度工作总结", files=_files(tmp_path, inputs),
+                             template_name="year_summary.docx", template_sha256="t1",
+                             input_sha256=inputs, issued_on=issued, doc_number=number)
+
+    first = store("i1", date(2026, 1, 15), "龙卫〔2026〕10号")
+    assert (first.issued_on, first.doc_number) == (date(2026, 1, 15), "龙卫〔2026〕10号")
+    # The input digest leaves the date out: unchanged inputs on a later day find the
+    # version made before, which keeps the date it was made (and printed) with.
+    again = store("i1", date(2026, 2, 1), "龙卫〔2026〕10号")
+    assert (again.created, again.version, again.issued_on) == (False, 1, date(2026, 1, 15))
+    second = store("i2", date(2026, 2, 1), "")
+    assert [(v.version, v.issued_on, v.doc_number) for v in archive.versions(first.document_id)] \
+        == [(1, date(2026, 1, 15), "龙卫〔2026〕10号"), (2, date(2026, 2, 1), "")]
+    assert second.version == 2
 
 
 def test_stored_files_are_read_only(db_settings, small_tree, tmp_path):

@@ -120,12 +120,12 @@ def test_the_error_report_never_holds_a_formula(tmp_path: Path):
     assert report is not None
 
     header, *rows = csv_cells(report)
-    assert header == ["文件", "行号", "列", "值", "错误代码", "错误说明"]
+    assert header == ["文件", "工作表", "行号", "列", "值", "错误代码", "错误说明"]
     assert [cell for row in rows for cell in row if runnable(cell)] == []
-    assert [row[3] for row in rows] == [*("'" + p for p in PAYLOADS), "x", "-3"]
-    assert [restore(row[3]) for row in rows[:len(PAYLOADS)]] == PAYLOADS
-    assert rows[-2][:3] == ["'=1+1.csv", "8", "'=列"]
-    assert rows[-1][:4] == ["台账.csv", "9", "人次", "-3"]  # a rejected number reads as itself
+    assert [row[4] for row in rows] == [*("'" + p for p in PAYLOADS), "x", "-3"]
+    assert [restore(row[4]) for row in rows[:len(PAYLOADS)]] == PAYLOADS
+    assert rows[-2][:4] == ["'=1+1.csv", "", "8", "'=列"]
+    assert rows[-1][:5] == ["台账.csv", "", "9", "人次", "-3"]  # a rejected number reads as itself
 
 
 def test_the_error_report_as_bytes_takes_stored_errors_and_never_holds_a_formula():
@@ -136,7 +136,7 @@ def test_the_error_report_as_bytes_takes_stored_errors_and_never_holds_a_formula
     assert data.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
     header, *rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert [cell for row in rows for cell in row if runnable(cell)] == []
-    assert [row[3] for row in rows] == ["'" + payload for payload in PAYLOADS]
+    assert [row[4] for row in rows] == ["'" + payload for payload in PAYLOADS]
     assert data == error_report_csv([RowError(**error) for error in stored])
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,7 @@ from wenshu.archive.filing import (
     filing_history,
 )
 from wenshu.archive.filing_rules import load_filing_rules
-from wenshu.archive.stamp import StampFields, stamp_box, stamp_pdf
+from wenshu.archive.stamp import StampFields, stamp_box, stamp_pdf, stamp_texts
 from wenshu.archive.audit import events
 from wenshu.errors import AccessDenied, ArchiveError
 from wenshu.settings import Settings
@@ -61,9 +63,20 @@ def test_stamp_keeps_the_original_bytes_text_and_pdfa_markers(real_pdf: Path,
     assert real_pdf.read_bytes() == before
     assert stamped.read_bytes().startswith(before)  # an incremental update on top
     original, copy = PdfReader(real_pdf), PdfReader(stamped)
-    assert [p.extract_text() for p in copy.pages] == [p.extract_text() for p in original.pages]
-    assert pdfa_problems(stamped) == []
+    # Page 1 reads as before, then the stamp's fields: its text is extractable.
+    first, *rest = [p.extract_text() for p in copy.pages]
+    assert first == original.pages[0].extract_text() + "\n0194 2025 0007\nBGS 永久 3"
+    assert rest == [p.extract_text() for p in original.pages[1:]]
+    assert stamp_texts(copy.pages[0]) == ["0194", "2025", "0007", "BGS", "永久", "3"]
+    assert stamp_texts(original.pages[0]) == []
+    assert pdfa_problems(stamped) == []  # the stamp's font is embedded
     assert copy.metadata == original.metadata
+    # Only page 1 gains the font; pages sharing its resources keep theirs.
+    assert "/WenshuStamp" in copy.pages[0]["/Resources"]["/Font"]
+    assert all("/WenshuStamp" not in p["/Resources"]["/Font"] for p in copy.pages[1:])
+    again = tmp_path / "again.pdf"
+    stamp_pdf(real_pdf, again, StampFields("0194", 2025, "Y", 7, "BGS", 3))
+    assert again.read_bytes() == stamped.read_bytes()  # the same stamp, the same bytes
 
 
 def test_stamp_is_red_ink_in_the_top_right_of_page_one(real_pdf: Path, tmp_path: Path) -> None:
@@ -112,6 +125,41 @@ def test_filing_gives_the_code_the_stamped_copy_and_metadata(db_settings: Settin
         file_version(db_settings, draft.document_id, actor=staff.supervisor)
 
 
+def test_dat46_date_and_number_are_the_signing_date_and_doc_number(
+        db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path) -> None:
+    draft = store_draft(db_settings, tmp_path, real_pdf, issued_on=date(2026, 1, 15),
+                        doc_number="示卫〔2026〕10号")
+    filed = file_version(db_settings, draft.document_id, actor=staff.supervisor)
+    assert (filed.issued_on, filed.doc_number) == (date(2026, 1, 15), "示卫〔2026〕10号")
+    stored = json.loads(filed.files["dat46"].path.read_text(encoding="utf-8"))
+    assert (stored["日期"], stored["文件编号"]) == ("20260115", "示卫〔2026〕10号")
+    assert stored["日期"] != filed.created_at.strftime("%Y%m%d")  # not the day it was made
+    now = archival_metadata(db_settings, draft.document_id)
+    assert (now["日期"], now["文件编号"]) == ("20260115", "示卫〔2026〕10号")
+
+
+def test_a_version_stored_before_dates_were_recorded_falls_back(
+        db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path) -> None:
+    # Stored without a signing date or number (as before migration 0010): the date its PDF
+    # states (the converters write the signing date there), the number unknown.
+    dated = tmp_path / "dated.pdf"
+    dated.write_bytes(re.sub(rb"/CreationDate\s*\(D:\d{8}", b"/CreationDate(D:20260120",
+                             real_pdf.read_bytes(), count=1))
+    draft = store_draft(db_settings, tmp_path, dated)
+    filed = file_version(db_settings, draft.document_id, actor=staff.supervisor)
+    assert (filed.issued_on, filed.doc_number) == (None, None)
+    stored = json.loads(filed.files["dat46"].path.read_text(encoding="utf-8"))
+    assert (stored["日期"], stored["文件编号"]) == ("20260120", "")
+    # A PDF stating the converters' "no date" (1980-01-01): the day the version was made.
+    undated = tmp_path / "undated.pdf"
+    undated.write_bytes(re.sub(rb"/CreationDate\s*\(D:\d{8}", b"/CreationDate(D:19800101",
+                               real_pdf.read_bytes(), count=1))
+    other = store_draft(db_settings, tmp_path, undated, unit="440307001")
+    made = file_version(db_settings, other.document_id, actor=staff.supervisor)
+    stored = json.loads(made.files["dat46"].path.read_text(encoding="utf-8"))
+    assert stored["日期"] == made.created_at.strftime("%Y%m%d")
+
+
 def test_correction_supersedes_and_both_remain(db_settings: Settings, staff: Staff, real_pdf: Path,
                                                tmp_path: Path) -> None:
     first = store_draft(db_settings, tmp_path, real_pdf)
@@ -143,7 +191,7 @@ def test_a_failed_filing_leaves_no_trace_and_uses_no_number(db_settings: Setting
     assert (record.status, record.archival_code, sorted(record.files)) == ("draft", None,
                                                                            ["docx", "pdf"])
     assert sorted(p.name for p in record.files["pdf"].path.parent.iterdir()) == sorted(
-        [record.files["docx"].path.name, record.files["pdf"].path.name, "metadata.json"])
+        [record.files["docx"].path.name, record.files["pdf"].path.name])
     good = store_draft(db_settings, tmp_path, real_pdf, unit="440307002")
     assert file_version(db_settings, good.document_id, actor=staff.supervisor).archival_code.endswith("-0001")
 

@@ -135,8 +135,8 @@ def test_every_bad_row_is_reported_and_nothing_is_stored(session, small_tree, co
     assert _count(session, InspectionFinding) == 0 and _count(session, SourceFile) == 0
     with open(caught.value.report_path, encoding="utf-8-sig") as handle:
         report = list(csv.reader(handle))
-    assert report[0] == ["文件", "行号", "列", "值", "错误代码", "错误说明"]
-    assert report[6] == ["检查记录.xlsx", "8", "检查结果", "五盘", "bad_count",
+    assert report[0] == ["文件", "工作表", "行号", "列", "值", "错误代码", "错误说明"]
+    assert report[6] == ["检查记录.xlsx", "Sheet", "8", "检查结果", "五盘", "bad_count",
                          "“计生教育影碟”应填不小于0的整数（单位：盘），不能填“五盘”"]
 
 

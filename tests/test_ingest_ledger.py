@@ -54,7 +54,7 @@ BAD_CELLS = [
     ({"单位代码": "4403070019"}, "单位代码", "unknown_unit"),
     ({"活动类型": "跳广场舞"}, "活动类型", "unknown_activity_type"),
     ({"日期": "2026-02-30"}, "日期", "bad_date"),
-    ({"日期": "3月5日"}, "日期", "bad_date"),
+    ({"日期": "3月5日"}, "日期", "no_year"),  # no year in a sheet name, title or --year
     ({"日期": "2026-3/5"}, "日期", "bad_date"),
     ({"日期": "1999-12-31"}, "日期", "date_out_of_range"),
     ({"日期": "2026-11-02"}, "日期", "future_date"),

@@ -34,9 +34,9 @@ def test_text_file_is_next_years_plans(tmp_path: Path):
 
 
 @pytest.mark.parametrize(("name", "text", "message"), [
-    ("n.yaml", "心得: x\n", "unknown section"),
-    ("n.md", "前言\n# 亮点\nx\n", "before the first heading"),
-    ("n.doc", "x", "must be .yaml, .md or .txt"),
+    ("n.yaml", "心得: x\n", "不认识的部分“心得”"),
+    ("n.md", "前言\n# 亮点\nx\n", "第一个标题"),
+    ("n.doc", "x", "须为 .yaml、.md 或 .txt"),
 ])
 def test_bad_narratives_are_named(tmp_path: Path, name, text, message):
     path = tmp_path / name

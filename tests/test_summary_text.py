@@ -162,3 +162,16 @@ def test_half_year_states_the_sequential_change(small_snapshot, catalogue):
     training = next(s for s in context["work_sections"] if s["heading"].endswith("教育培训"))
     # 8 trainings in 2025H1 against 4 in 2024H2.
     assert "开展次数环比增长100%" in training["paragraphs"][0]
+
+
+def test_no_signed_targets_no_contract_claimed(small_snapshot, catalogue):
+    """A unit that signed nothing is judged against the catalogue's standard targets, and
+    the text says so: no 目标管理责任书 it never signed."""
+    unsigned = small_snapshot.model_copy(update={"targets": ()})
+    report = compute_unit(unsigned, catalogue, "S1", YEAR)
+    context = build_context(report, catalogue, issued_on=date(2026, 1, 15))
+    text = "\n".join(strings_in(context))
+    assert "责任书" not in text
+    assert "对照统一考核标准" in context["indicator_intro"]
+    assert "按统一考核标准计算" in "".join(context["indicator_notes"])
+    assert "年度工作目标" in context["opening"]

@@ -8,12 +8,13 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 from pypdf.actions import JavaScript
 
 from tests.conftest import Staff
@@ -62,8 +63,10 @@ def test_a_sound_archive_passes_and_the_run_is_an_audit_event(
     assert checked["digest"] == checked["read_only"] == checked["opens"] == 4 * 2 + 3 * 2
     assert checked["pdfa"] == 4 + 3
     assert checked["metadata"] == 3  # filed and superseded versions
+    assert checked["stamp"] == 3  # their stamped PDFs
     assert checked["item_numbers"] == 3  # Y group 0001, 0002; D10 group 0001
-    assert checked["unexpected"] == 4 * 3 + 3 * 2  # + each version folder's metadata.json
+    assert checked["unexpected"] == 4 * 2 + 3 * 2  # no metadata.json beside them any more
+    assert checked["record_guard"] == (4 if db_settings.database_url else 5)  # triggers
     assert set(report.by_property()) == {"authenticity", "integrity", "usability", "security"}
 
     (event,) = events(db_settings, action="verify")
@@ -144,23 +147,36 @@ def test_record_and_metadata_disagreeing_and_gaps_in_item_numbers(
     ids = _filed_archive(db_settings, staff, real_pdf, tmp_path)
     (record,) = filing_history(db_settings, ids["district"])
     moved = record.archival_code.replace("-D10-", "-D30-")
-    # Someone with database rights rewrites the record's 保管期限 behind the archive's back.
-    with get_engine(db_settings).begin() as conn:
-        conn.execute(sa.text("UPDATE document_versions SET retention = 'D30', archival_code = :c "
-                             "WHERE archival_code = :old"), {"c": moved, "old": record.archival_code})
+    update = sa.text("UPDATE document_versions SET retention = 'D30', archival_code = :c "
+                     "WHERE archival_code = :old").bindparams(c=moved, old=record.archival_code)
+    engine = get_engine(db_settings)
+    with pytest.raises(sa.exc.DatabaseError, match="immutable"), engine.begin() as conn:
+        conn.execute(update)  # the database refuses to change a filed record
+    # Someone with the owner's rights drops the guard and rewrites the record's 保管期限.
+    guard = _drop_record_guard(db_settings)
+    with engine.begin() as conn:
+        conn.execute(update)
     report = verify_archive(db_settings, actor=staff.archivist)
     dat46 = _relative(db_settings, record.files["dat46"].path)
+    stamped = _relative(db_settings, record.files["pdf_filed"].path)
+    pages = len(PdfReader(record.files["pdf_filed"].path).pages)
     assert _found(report) == [
+        # The 归档章 still says 10年, the record now D30.
+        ("stamp", stamped, "0194 2025 30年 BGS 0001", f"0194 2025 0001 BGS 10年 {pages}"),
         ("audit_chain", moved, "a file event", "none"),  # the log filed it as the old code
         ("metadata", dat46, moved, record.archival_code),
         ("metadata", dat46, "定期30年", "定期10年"),
         ("item_numbers", "0194-WS·2025-D10-BGS", "1–1", "none"),
         ("item_numbers", "0194-WS·2025-D30-BGS", "1", "none"),
+        ("record_guard", "filed records", "enabled", "absent"),
     ]
-    assert "no filing counter" in report.problems[-1].message
-    assert "gap" in report.problems[-2].message
-    # Only that year's records are looked at with --year.
-    assert verify_archive(db_settings, actor=staff.archivist, year=2024).ok
+    assert report.problems[0].message == f"{moved} 的归档章（第 1 页）缺少：保管期限 30年"
+    assert guard in report.problems[-1].message
+    assert "no filing counter" in report.problems[-2].message
+    assert "gap" in report.problems[-3].message
+    # Only that year's records are looked at with --year (the database's guards always).
+    assert [p.check for p in verify_archive(db_settings, actor=staff.archivist,
+                                            year=2024).problems] == ["record_guard"]
 
 
 def test_the_newest_events_cut_from_the_log_are_missed(
@@ -219,7 +235,7 @@ if sys.argv[3] == "file":
     filing.file_version(settings, int(sys.argv[4]), actor=resolve_actor(settings, sys.argv[5]))
 else:
     # After the version folder was renamed into place, before the commit.
-    store.Archive._write_metadata = killed
+    store.index_version = killed
     store.Archive(settings).store(
         store.DocumentKey("year_summary", "440307002", "2025"), title="西城街道2025年度工作总结",
         files={"docx": sys.argv[4], "pdf": sys.argv[5]}, template_name="year_summary.docx",
@@ -280,13 +296,14 @@ import sys
 from wenshu.archive import store
 from wenshu.settings import Settings
 
-write = store.Archive._write_metadata
-def paused(self, folder, version):
+index = store.index_version
+def paused(session, version_id, text):
+    # After the version folder was renamed into place, before the commit.
     print("placed", flush=True)
     sys.stdin.readline()
-    write(self, folder, version)
+    index(session, version_id, text)
 
-store.Archive._write_metadata = paused
+store.index_version = paused
 settings = Settings(home=sys.argv[1], database_url=sys.argv[2] or None)
 store.Archive(settings).store(
     store.DocumentKey("year_summary", "440307002", "2025"), title="西城街道2025年度工作总结",
@@ -335,3 +352,124 @@ def test_the_command_prints_a_table_per_property_and_fails_on_a_problem(
     record.files["docx"].path.unlink()
     out = wenshu("--user", staff.archivist.name, "archive", "verify", "--year", "2025", expect=1)
     assert "1 problem(s)" in out and "failed" in out and record.files["docx"].path.name in out
+
+
+def _drop_record_guard(settings: Settings) -> str:
+    """Take away the trigger that keeps filed versions unchanged, as a database owner can."""
+    engine = get_engine(settings)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("ALTER TABLE document_versions "
+                                 "DISABLE TRIGGER document_versions_guard"))
+            return "document_versions_guard"
+        conn.execute(sa.text("DROP TRIGGER document_versions_filed_no_change"))
+        return "document_versions_filed_no_change"
+
+
+def _legacy_metadata(settings: Settings, document_id: int, version: int) -> Path:
+    """The metadata.json the store wrote beside a version's files before migration 0010."""
+    stored = Archive(settings).get(document_id, version)
+    data = {
+        "document_id": stored.document_id, "kind": stored.key.kind,
+        "unit_code": stored.key.unit_code, "period": stored.key.period,
+        "topic": stored.key.topic, "script": stored.key.script, "title": stored.title,
+        "version": stored.version, "created_at": stored.created_at.isoformat(),
+        "template": {"name": stored.template_name, "sha256": stored.template_sha256},
+        "input_sha256": stored.input_sha256, "flow_run_id": stored.flow_run_id,
+        "files": {f.format: {"name": f.path.name, "sha256": f.sha256, "size": f.size}
+                  for f in stored.files.values() if f.format in ("docx", "pdf")},
+    }
+    target = stored.files["pdf"].path.parent / "metadata.json"
+    target.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    target.chmod(0o444)
+    return target
+
+
+def test_an_old_metadata_json_must_agree_with_the_database(
+        db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path) -> None:
+    ids = _filed_archive(db_settings, staff, real_pdf, tmp_path)
+    # Versions stored before migration 0010 have a metadata.json beside their files.
+    old = _legacy_metadata(db_settings, ids["street"], 1)  # superseded: its title not compared
+    latest = _legacy_metadata(db_settings, ids["district"], 1)
+    report = verify_archive(db_settings, actor=staff.archivist)
+    assert report.ok, report.problems
+    assert {r.check.name: r.checked for r in report.results}["metadata"] == 3 + 2
+
+    data = json.loads(latest.read_text(encoding="utf-8"))
+    data["input_sha256"], data["title"] = "edited", "改过的题名"
+    data["files"]["pdf"]["sha256"] = "0" * 64
+    latest.chmod(0o644)
+    latest.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    latest.chmod(0o444)
+    (record,) = filing_history(db_settings, ids["district"])
+    found = _found(verify_archive(db_settings, actor=staff.archivist))
+    where = _relative(db_settings, latest)
+    assert [(check, subject) for check, subject, _, _ in found] == [("metadata", where)] * 3
+    assert {(want, got) for _, _, want, got in found} >= {("i1", "edited"),
+                                                          (record.title, "改过的题名")}
+    problem = verify_archive(db_settings, actor=staff.archivist).problems[0]
+    assert problem.archival_code == record.archival_code and "metadata.json" in problem.message
+
+    old.chmod(0o644)
+    old.write_text("{not json", encoding="utf-8")
+    assert [p.subject for p in verify_archive(db_settings, actor=staff.archivist).problems
+            if "无法读取" in p.message] == [_relative(db_settings, old)]
+    # Removing one loses nothing the database does not hold.
+    old.unlink()
+    latest.unlink()
+    assert verify_archive(db_settings, actor=staff.archivist).ok
+
+
+def test_a_filed_pdf_whose_stamp_does_not_show_its_code_is_reported(
+        db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from wenshu.archive import filing
+    from wenshu.archive.stamp import StampFields, stamp_pdf
+
+    street = store_draft(db_settings, tmp_path, real_pdf, unit="440307001")
+    district = store_draft(db_settings, tmp_path, real_pdf, unit="440307")
+
+    def wrong_number(source: Path, target: Path, fields: StampFields) -> None:
+        stamp_pdf(source, target, replace(fields, item_number=fields.item_number + 40))
+
+    # A filing whose stamp shows another 件号, and one with no stamp at all.
+    monkeypatch.setattr(filing, "stamp_pdf", wrong_number)
+    numbered = file_version(db_settings, street.document_id, actor=staff.supervisor)
+    monkeypatch.setattr(filing, "stamp_pdf", lambda source, target, _: target.write_bytes(
+        source.read_bytes()))
+    bare = file_version(db_settings, district.document_id, actor=staff.supervisor)
+    report = verify_archive(db_settings, actor=staff.archivist)
+    assert [(p.check, p.subject, p.archival_code) for p in report.problems] == [
+        ("stamp", _relative(db_settings, numbered.files["pdf_filed"].path),
+         numbered.archival_code),
+        ("stamp", _relative(db_settings, bare.files["pdf_filed"].path), bare.archival_code)]
+    assert report.problems[0].message == f"{numbered.archival_code} 的归档章（第 1 页）缺少：件号 0001"
+    assert report.problems[1].message == (f"{bare.archival_code} 的归档章（第 1 页）缺少：全宗号 0194、"
+                                          "年度 2025、保管期限 永久、机构（问题）代码 BGS、件号 0002")
+    assert report.problems[1].actual == "无可读文字"
+
+
+def test_a_pdf_stamped_before_stamps_carried_text_is_taken_as_it_is(
+        db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from wenshu.archive import stamp
+
+    # The old stamp: the same grid, its values drawn as filled outlines, no text.
+    monkeypatch.setattr(stamp, "_text_operators", lambda text, font, resource, x, y: (
+        f"{x - 3:.2f} {y - 3:.2f} m {x + 3:.2f} {y - 3:.2f} l {x:.2f} {y + 3:.2f} l h f"))
+    draft = store_draft(db_settings, tmp_path, real_pdf)
+    filed = file_version(db_settings, draft.document_id, actor=staff.supervisor)
+    page = PdfReader(filed.files["pdf_filed"].path).pages[0]
+    assert stamp.stamp_texts(page) == [] and stamp.outline_stamp(page)
+    report = verify_archive(db_settings, actor=staff.archivist)
+    assert report.ok, report.problems
+    assert {r.check.name: r.checked for r in report.results}["stamp"] == 1
+
+
+def test_a_missing_record_guard_is_reported(
+        db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path) -> None:
+    _filed_archive(db_settings, staff, real_pdf, tmp_path)
+    guard = _drop_record_guard(db_settings)
+    (problem,) = verify_archive(db_settings, actor=staff.archivist).problems
+    assert (problem.check, problem.subject) == ("record_guard", "filed records")
+    assert guard in problem.message and "document_versions" in problem.message

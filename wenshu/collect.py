@@ -23,25 +23,27 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wenshu.codes import check_unit_code
 from wenshu.compute.load import load_units, subtree_codes
 from wenshu.compute.rounding import round_fraction
 from wenshu.compute.snapshot import UnitInfo
-from wenshu.db import session_scope
+from wenshu.db import as_utc, session_scope
 from wenshu.errors import CodeError, InputError, PathError, RowError, WenshuError
 from wenshu.ingest.ledger import import_ledger_file
 from wenshu.ingest.report import REPORT_SUFFIX, error_report_path, write_error_report
 from wenshu.models.catalogue import Catalogue
-from wenshu.models.tables import Activity
+from wenshu.models.tables import Activity, SourceFile
 from wenshu.paths import inside
 from wenshu.periods import Period
 from wenshu.settings import Settings
 
 LEDGER_SUFFIXES = (".csv", ".xlsx")
+OFFICE_TIME = ZoneInfo("Asia/Shanghai")  # deadlines are office days
 DONE, REJECTED = "done", "rejected"
 SKIPPED = "skipped"  # the status of an inbox entry that was not collected, and why
 
@@ -76,6 +78,8 @@ class Completeness:
     expected: tuple[UnitInfo, ...]
     submitted: tuple[UnitInfo, ...]
     missing: tuple[UnitInfo, ...] = field(default=())
+    due: date | None = None  # the deadline, when there is one
+    late: tuple[UnitInfo, ...] = field(default=())  # of submitted: handed in after ``due``
 
     @property
     def rate(self) -> Decimal | None:
@@ -238,8 +242,11 @@ def collect_file(settings: Settings, catalogue: Catalogue, unit_code: str, path:
 
 
 def completeness(session: Session, period: Period, root: str | None = None,
-                 levels: tuple[str, ...] = ("community",)) -> Completeness:
-    """Which units at ``levels`` under ``root`` have ledger rows dated in ``period``."""
+                 levels: tuple[str, ...] = ("community",), due: date | None = None
+                 ) -> Completeness:
+    """Which units at ``levels`` under ``root`` have ledger rows dated in ``period``, and,
+    with a deadline ``due``, which of them first handed rows in after it (late: the
+    import day, in the office's time zone, is after ``due``)."""
     units = load_units(session)
     if root is None:
         roots = [u.code for u in units.values() if u.parent_code is None]
@@ -253,4 +260,18 @@ def completeness(session: Session, period: Period, root: str | None = None,
     ))
     submitted = tuple(u for u in expected if u.code in reported)
     missing = tuple(u for u in expected if u.code not in reported)
-    return Completeness(period.code, expected, submitted, missing)
+    late: tuple[UnitInfo, ...] = ()
+    if due is not None:
+        first = _first_submitted(session, period, [u.code for u in submitted])
+        late = tuple(u for u in submitted if first[u.code] > due)
+    return Completeness(period.code, expected, submitted, missing, due, late)
+
+
+def _first_submitted(session: Session, period: Period, codes: list[str]) -> dict[str, date]:
+    """The day (office time) each unit's earliest file with rows in ``period`` came in."""
+    rows = session.execute(
+        select(Activity.unit_code, func.min(SourceFile.imported_at))
+        .join(SourceFile, SourceFile.id == Activity.source_file_id)
+        .where(Activity.date.between(period.start, period.end), Activity.unit_code.in_(codes))
+        .group_by(Activity.unit_code))
+    return {code: as_utc(moment).astimezone(OFFICE_TIME).date() for code, moment in rows}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from wenshu.settings import Settings
@@ -39,8 +41,37 @@ def get_engine(settings: Settings) -> Engine:
     return _engine(settings.db_url)
 
 
+_REVISION = re.compile(r"""^(down_)?revision\s*=\s*(.+)$""", re.MULTILINE)
+
+
+@lru_cache(maxsize=1)
+def migration_heads() -> frozenset[str]:
+    """The revisions no other migration builds on, read from the migration files (quickly:
+    without loading Alembic, which every command would otherwise pay for)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in Path(str(files("wenshu") / "migrations" / "versions")).glob("*.py"):
+        for down, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            named = set(re.findall(r"""['"]([^'"]+)['"]""", value))
+            (parents if down else revisions).update(named)
+    return frozenset(revisions - parents)
+
+
+def _is_current(settings: Settings) -> bool:
+    """Whether the database stands at every migration head already."""
+    try:
+        with get_engine(settings).connect() as connection:
+            stamped = {row[0] for row in connection.execute(
+                text("SELECT version_num FROM alembic_version"))}
+    except SQLAlchemyError:
+        return False  # a new database, or none yet
+    return stamped == set(migration_heads())
+
+
 def upgrade_schema(settings: Settings) -> None:
     """Bring the database to the latest Alembic revision (a no-op when current)."""
+    if _is_current(settings):
+        return
     from alembic import command
     from alembic.config import Config
 

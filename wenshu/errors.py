@@ -30,16 +30,18 @@ class RowError:
     """One problem with one cell of an input file, located as Excel shows it."""
 
     file: str
-    row: int  # 1-based, header is row 1, as Excel numbers rows
+    row: int  # 1-based, as Excel numbers rows (the header is wherever the sheet has it)
     column: str  # the header as written in the file ('' for whole-row problems)
     value: str
     code: str  # stable machine code, e.g. "unknown_unit"
     message: str  # what is wrong, in the user's language
+    sheet: str = ""  # the workbook sheet the row is on; "" for a CSV file or a program's rows
 
     def as_dict(self) -> dict[str, object]:
         """Plain dict for tables and error files."""
         return {
             "file": self.file,
+            "sheet": self.sheet,
             "row": self.row,
             "column": self.column,
             "value": self.value,
@@ -49,13 +51,19 @@ class RowError:
 
 
 class InputError(WenshuError):
-    """An input file has invalid rows; nothing from it was stored."""
+    """An input file has invalid rows; nothing from it was stored.
 
-    def __init__(self, file: str, errors: list[RowError], report_path: str | None = None):
+    ``notes`` are what the reader noticed on the way (rows above the header, totals rows,
+    hidden rows, empty sheets), in the user's language, shown with the errors.
+    """
+
+    def __init__(self, file: str, errors: list[RowError], report_path: str | None = None,
+                 notes: list[str] | None = None):
         self.file = file
         self.errors = errors
         self.report_path = report_path
-        rows = len({error.row for error in errors})
+        self.notes = list(notes or [])
+        rows = len({(error.sheet, error.row) for error in errors})
         super().__init__(f"{file}: {len(errors)} problem(s) in {rows} row(s); nothing stored")
 
 

@@ -63,7 +63,7 @@ def parse_narrative(path: Path) -> Narrative:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise WenshuError(f"{path}: cannot read narrative text ({exc})") from exc
+        raise WenshuError(f"{path}：无法读取工作人员撰写的内容（{exc}）") from exc
     suffix = path.suffix.lower()
     if suffix == ".txt":
         return Narrative(plans=_paragraphs(text))
@@ -71,21 +71,21 @@ def parse_narrative(path: Path) -> Narrative:
         return _from_yaml(path, text)
     if suffix == ".md":
         return _from_markdown(path, text)
-    raise WenshuError(f"{path}: narrative must be .yaml, .md or .txt")
+    raise WenshuError(f"{path}：工作人员撰写的内容须为 .yaml、.md 或 .txt 文件")
 
 
 def _from_yaml(path: Path, text: str) -> Narrative:
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise WenshuError(f"{path}: not valid YAML: {exc}") from exc
+        raise WenshuError(f"{path}：不是有效的 YAML 文件：{exc}") from exc
     if not isinstance(data, dict):
-        raise WenshuError(f"{path}: expected sections 亮点, 问题, 打算")
+        raise WenshuError(f"{path}：应包含“亮点”“问题”“打算”等部分")
     found: dict[str, tuple[str, ...]] = {}
     for key, value in data.items():
         section = _section_of(str(key))
         if section is None:
-            raise WenshuError(f"{path}: unknown section {key!r} (use 亮点, 问题 or 打算)")
+            raise WenshuError(f"{path}：不认识的部分“{key}”（可用：亮点、问题、打算）")
         items = [value] if isinstance(value, str) else list(value or [])
         found[section] = tuple(str(item).strip() for item in items if str(item).strip())
     return Narrative(**found)
@@ -105,9 +105,9 @@ def _from_markdown(path: Path, text: str) -> Narrative:
             flush()
             current, lines = _section_of(line), []
             if current is None:
-                raise WenshuError(f"{path}: unknown section {line.strip()!r} (use 亮点, 问题 or 打算)")
+                raise WenshuError(f"{path}：不认识的部分“{line.strip()}”（可用：亮点、问题、打算）")
         elif current is None and line.strip():
-            raise WenshuError(f"{path}: text before the first heading (# 亮点, # 问题 or # 打算)")
+            raise WenshuError(f"{path}：第一个标题（# 亮点、# 问题 或 # 打算）之前有文字")
         else:
             lines.append(line)
     flush()

@@ -41,7 +41,8 @@ class Job:
     input_sha256: str
     template: Path
     template_sha256: str
-    issued_on: date
+    issued_on: date  # the signing date printed in it (成文日期)
+    doc_number: str = ""  # the doc number printed in its letterhead (发文字号), "" for none
 
     def pdf_metadata(self) -> PdfMetadata:
         """What the PDF/A states about itself: title, issuing unit, kind, date."""
@@ -80,7 +81,11 @@ def input_digest(kind: DocumentKind, snapshot: Snapshot, catalogue: Catalogue, u
     """SHA-256 over everything a document's content depends on except its signing date.
 
     The date is left out on purpose: regenerating unchanged data on a later day
-    keeps the version already filed instead of making a new one.
+    keeps the version already filed instead of making a new one. That version
+    keeps its own signing date, the one printed in its files and recorded with
+    it when it was stored: the later date is neither printed nor recorded (the
+    regeneration reports the document unchanged). The doc number is part of the
+    letterhead, so of the digest: a new number makes a new version.
     """
     payload = {
         "kind": kind.key,
@@ -121,7 +126,7 @@ def plan_documents(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
             if options.script == "traditional":
                 title = to_traditional_text(title)
             jobs.append(Job(kind, key, unit.name, title, context, digest, template,
-                            template_digest, options.issued_on))
+                            template_digest, options.issued_on, options.letterhead.doc_number))
     return jobs, unchanged
 
 
@@ -143,11 +148,16 @@ def render_job(job: Job, out_dir: Path) -> Path:
 
 def archive_job(settings: Settings, job: Job, files: dict[str, Path],
                 flow_run_id: str | None) -> Outcome:
-    """Store a rendered job's files as a new version (or find it unchanged)."""
+    """Store a rendered job's files as a new version (or find it unchanged).
+
+    The version records the signing date and doc number the files print (DA/T 46
+    日期 and 文件编号 when it is filed). An unchanged version found instead keeps
+    the date it was made with (see :func:`input_digest`).
+    """
     stored = Archive(settings).store(
         job.key, title=job.title, files=files, template_name=job.template.name,
         template_sha256=job.template_sha256, input_sha256=job.input_sha256,
-        flow_run_id=flow_run_id,
+        flow_run_id=flow_run_id, issued_on=job.issued_on, doc_number=job.doc_number,
     )
     return _outcome(job.unit_name, stored)
 

@@ -5,19 +5,26 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
 from wenshu.access import authorize, resolve_actor
-from wenshu.collect import Completeness, FileOutcome, collect_file, completeness, scan_inbox
+from wenshu.collect import (
+    Completeness,
+    FileOutcome,
+    collect_file,
+    completeness,
+    scan_inbox,
+)
 from wenshu.db import session_scope
 from wenshu.models.catalogue import Catalogue, load_catalogue
 from wenshu.periods import Period
 from wenshu.settings import Settings, get_settings
-from wenshu.workflows.runtime import tune_ephemeral_runs
+from wenshu.workflows.runtime import hide_expected_errors, tune_ephemeral_runs
 
 tune_ephemeral_runs()
+hide_expected_errors()
 
 
 @task(cache_policy=NO_CACHE)
@@ -30,18 +37,19 @@ def collect_unit(settings: Settings, catalogue: Catalogue, unit_code: str, paths
 
 @task(cache_policy=NO_CACHE)
 def report_completeness(settings: Settings, period: str, root: str | None,
-                        levels: list[str]) -> Completeness:
-    """Which expected units have ledger rows in the period."""
+                        levels: list[str], due: date | None = None) -> Completeness:
+    """Which expected units have ledger rows in the period (and who handed in late)."""
     with session_scope(settings) as session:
-        return completeness(session, Period.parse(period), root, tuple(levels))
+        return completeness(session, Period.parse(period), root, tuple(levels), due)
 
 
 @flow(name="collect_ledgers", log_prints=False)
 def collect_ledgers(inbox: str, period: str, root: str | None = None,
                     levels: list[str] | None = None, skip_invalid: bool = False,
-                    today: date | None = None,
-                    user: str | None = None) -> tuple[list[FileOutcome], Completeness]:
-    """Import the inbox (one folder per unit code) and report who submitted for ``period``.
+                    today: date | None = None, user: str | None = None,
+                    due: date | None = None) -> tuple[list[FileOutcome], Completeness]:
+    """Import the inbox (one folder per unit code) and report who submitted for ``period``
+    (with ``due``, who submitted after that deadline).
 
     ``user`` (default: the settings' user) collects only the folders of units they act
     for. Entries not collected (symlinks, folders not named by a valid unit code, other
@@ -66,4 +74,4 @@ def collect_ledgers(inbox: str, period: str, root: str | None = None,
     for unit_code, paths in by_unit.items():
         outcomes.extend(collect_unit(settings, catalogue, unit_code, paths, skip_invalid, today))
     outcomes.extend(skipped)
-    return outcomes, report_completeness(settings, period, root, levels or ["community"])
+    return outcomes, report_completeness(settings, period, root, levels or ["community"], due)

@@ -16,11 +16,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
+import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
 from wenshu.access import authorize, resolve_actor
 from wenshu.codes import check_unit_code
 from wenshu.compute.load import load_snapshot
@@ -30,14 +30,23 @@ from wenshu.generators.layout_context import Letterhead
 from wenshu.generators.pdf import ConversionProgress, PdfJob, open_converter
 from wenshu.jobs import report
 from wenshu.models.catalogue import Catalogue, load_catalogue
-from wenshu.narrative import Narrative, parse_narrative
+from wenshu.narrative import Narrative
 from wenshu.paths import inside
 from wenshu.periods import Period
-from wenshu.pipeline import Job, Outcome, archive_job, plan_documents, render_job, select_units
+from wenshu.pipeline import (
+    Job,
+    Outcome,
+    archive_job,
+    plan_documents,
+    render_job,
+    select_units,
+)
+from wenshu.services.inputs import read_narratives
 from wenshu.settings import Settings, get_settings
-from wenshu.workflows.runtime import current_flow_run_id, tune_ephemeral_runs
+from wenshu.workflows.runtime import current_flow_run_id, hide_expected_errors, tune_ephemeral_runs
 
 tune_ephemeral_runs()
+hide_expected_errors()
 # What a background job shows while a batch goes through each step.
 STAGES = {"plan": "读取数据、计算指标、撰写文稿", "render": "生成 Word 文件",
           "convert": "转换为 PDF/A", "archive": "存入档案库"}
@@ -101,9 +110,7 @@ def document_options(issued_on: date | None, narrative_files: list[str] | None,
     plans), after those of ``narrative_files``; ``extra`` passes the other options
     (script, spec, topic).
     """
-    staff = Narrative()
-    for path in narrative_files or []:
-        staff = staff.merged(parse_narrative(Path(path)))
+    staff = read_narratives(narrative_files or [])
     if narrative:
         staff = staff.merged(Narrative(**{k: tuple(v) for k, v in narrative.items() if v}))
     fields = {k: tuple(v) if isinstance(v, list) else v for k, v in (letterhead or {}).items()}

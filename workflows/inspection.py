@@ -23,13 +23,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
 from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
 from wenshu.access import authorize, resolve_actor
 from wenshu.archive import Archive
 from wenshu.codes import check_unit_code

@@ -142,3 +142,45 @@ def current_flow_run_id() -> str | None:
 
     run_id = flow_run.get_id()
     return str(run_id) if run_id else None
+
+
+def _wenshu_error_names() -> frozenset[str]:
+    """The class names of wenshu's own errors (every subclass of WenshuError)."""
+    from wenshu.errors import WenshuError
+
+    names, pending = set(), [WenshuError]
+    while pending:
+        cls = pending.pop()
+        names.add(cls.__name__)
+        pending.extend(cls.__subclasses__())
+    return frozenset(names)
+
+
+class _ExpectedErrors(logging.Filter):
+    """Drops console records about wenshu's own errors: the caller reports them in one
+    clean line; Prefect's run log (the API handler) still gets every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from wenshu.errors import WenshuError
+
+        if record.exc_info and isinstance(record.exc_info[1], WenshuError):
+            return False
+        if record.levelno < logging.ERROR:
+            return True
+        message = record.getMessage()
+        return not any(f"{name}(" in message or f"{name}:" in message
+                       for name in _wenshu_error_names())
+
+
+def hide_expected_errors() -> None:
+    """Keep Prefect's console quiet about wenshu's own errors raised in flows (refusals,
+    bad input files, a PDF that timed out): no traceback reaches a user. Call once
+    Prefect is imported; idempotent."""
+    from prefect.logging.handlers import APILogHandler
+
+    # Prefect's console handler sits on the root logger; run logs propagate up to it.
+    for name in ("", "prefect", "prefect.flow_runs", "prefect.task_runs"):
+        for handler in logging.getLogger(name or None).handlers:
+            already = any(isinstance(f, _ExpectedErrors) for f in handler.filters)
+            if not isinstance(handler, APILogHandler) and not already:
+                handler.addFilter(_ExpectedErrors())

@@ -3,42 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
 from prefect import flow
 
+import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
 from wenshu.db import session_scope
 from wenshu.generators.self_inspection import SELF_INSPECTION, inspection_spec
 from wenshu.ingest.findings import archive_holdings
-from wenshu.models.catalogue import load_catalogue
 from wenshu.models.checklist import (
-    Answer,
     ArchiveItem,
-    Checklist,
-    ChecklistError,
-    check_catalogue,
-    load_answers,
-    load_checklist,
-    resolve_checklist,
 )
 from wenshu.periods import Period
 from wenshu.pipeline import Outcome
+from wenshu.services.inputs import checked_self_inspection
 from wenshu.settings import get_settings
 from wenshu.workflows.documents import document_options, generate_documents
-
-
-def _answers(answers_file: str | None, checklist: Checklist, unit_code: str,
-             year: int) -> dict[str, Answer]:
-    """The unit's answers; none needed only when the checklist asks nothing of the unit."""
-    if answers_file is not None:
-        return load_answers(Path(answers_file), checklist, unit_code=unit_code, year=year)
-    if checklist.observed:
-        keys = ", ".join(item.key for item in checklist.observed)
-        raise ChecklistError(f"checklist {checklist.key}: the unit answers {len(checklist.observed)} "
-                             f"item(s) itself ({keys}); give an answers file")
-    return {}
 
 
 @flow(name="self_inspection", log_prints=False)
@@ -58,10 +38,8 @@ def self_inspection(unit_code: str, year: int, checklist_file: str | None = None
     ``letterhead`` and ``script`` are as for the other document flows.
     """
     settings = get_settings()
-    path = resolve_checklist(checklist_file)
-    checklist = load_checklist(path)
-    check_catalogue(checklist, load_catalogue(settings.catalogue_dir), str(path))
-    answers = _answers(answers_file, checklist, unit_code, year)
+    checklist, answers = checked_self_inspection(settings, unit_code, year, checklist_file,
+                                                 answers_file)
     holdings = None
     if any(isinstance(item, ArchiveItem) for item in checklist.items):
         # Archive items judge what the unit holds in the archive for the year.

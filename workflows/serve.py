@@ -205,7 +205,11 @@ def serve_flows(api_url: str, *, poll_seconds: int = POLL_SECONDS) -> None:
     or Ctrl-C. Flow runs start in subprocesses that inherit this environment."""
     from prefect import serve
     from prefect.deployments.runner import EntrypointType
-    from prefect.settings import PREFECT_API_URL, PREFECT_RUNNER_POLL_FREQUENCY, temporary_settings
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_RUNNER_POLL_FREQUENCY,
+        temporary_settings,
+    )
 
     updates = {PREFECT_API_URL: api_url, PREFECT_RUNNER_POLL_FREQUENCY: poll_seconds}
     with temporary_settings(updates=updates):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
 from prefect import flow
 
+import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
 from wenshu.generators.work_plan import WORK_PLAN, plan_period
 from wenshu.pipeline import Outcome
 from wenshu.workflows.documents import document_options, generate_documents

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
 from prefect import flow
 
+import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
 from wenshu.generators.kinds import YEAR_SUMMARY
 from wenshu.periods import Period
 from wenshu.pipeline import Outcome

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -71,16 +72,18 @@ def unit_overview(request: Request, who: Signed, unit_code: UnitPath,
 
 @router.get("/units/{unit_code}/reporting", response_model=Reporting)
 def unit_reporting(request: Request, who: Signed, unit_code: UnitPath,
-                   period: PeriodQuery = None) -> Reporting:
-    """Who below the unit reported ledgers for the period (DHIS2's reporting rate)."""
+                   period: PeriodQuery = None, due: date | None = None) -> Reporting:
+    """Who below the unit reported ledgers for the period (DHIS2's reporting rate); with
+    ``due``, who reported after that deadline."""
     settings = settings_of(request)
     overview.unit_info(settings, who.actor, unit_code)
     chosen = overview.period_or_latest(settings, unit_code, period)
-    report = overview.reporting(settings, who.actor, unit_code, chosen)
+    report = overview.reporting(settings, who.actor, unit_code, chosen, due)
     return Reporting(period=report.period, rate=None if report.rate is None else str(report.rate),
                      expected=[_unit(u) for u in report.expected],
                      submitted=[_unit(u) for u in report.submitted],
-                     missing=[_unit(u) for u in report.missing])
+                     missing=[_unit(u) for u in report.missing], due=report.due,
+                     late=[_unit(u) for u in report.late])
 
 
 @router.get("/units/{unit_code}/indicators", response_model=Indicators)

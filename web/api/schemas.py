@@ -157,6 +157,8 @@ class Reporting(BaseModel):
     expected: list[Unit]
     submitted: list[Unit]
     missing: list[Unit]
+    due: date | None = None
+    late: list[Unit] = Field(default_factory=list)  # of submitted: after ``due``
 
 
 class ChildRow(BaseModel):

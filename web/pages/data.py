@@ -10,9 +10,10 @@ from fastapi.responses import Response
 
 from wenshu.ingest.report import error_report_csv
 from wenshu.services.data import PURPOSE_LABELS, import_upload
+from wenshu.services.overview import actor_units
 from wenshu.uploads import MAX_BYTES, UploadTooLarge, get_upload, save_upload
 from wenshu.web.downloads import attachment
-from wenshu.web.params import UnitQuery, UploadPath
+from wenshu.web.params import UNIT_PATTERN, UnitQuery, UploadPath
 from wenshu.web.security import Caller, caller, requires, settings_of
 from wenshu.web.templating import page
 
@@ -29,23 +30,32 @@ async def read_limited(file: UploadFile) -> bytes:
     return data
 
 
+def _form(request: Request, who: Caller, purpose: str, unit: str,
+          **extra: object) -> dict[str, object]:
+    """What the upload form shows: the purposes, and the units a file without a 单位代码
+    column may be for (the user's own first, then the units below them)."""
+    return {"purpose": purpose, "purposes": DATA_PURPOSES, "labels": PURPOSE_LABELS,
+            "unit": unit, "units": actor_units(settings_of(request), who.actor),
+            "max_mb": MAX_BYTES // 1024 // 1024, **extra}
+
+
 @router.get("/data/upload")
 def upload_form(request: Request, who: Annotated[Caller, Depends(requires("submit"))],
                 unit: UnitQuery = None, purpose: str = "ledger") -> Response:
     """The upload page: pick or drop a file."""
     chosen = purpose if purpose in DATA_PURPOSES else "ledger"
-    return page(request, "upload.html", {"purpose": chosen, "purposes": DATA_PURPOSES,
-                                         "labels": PURPOSE_LABELS,
-                                         "unit": unit or who.actor.unit_code or "",
-                                         "upload": None, "outcome": None,
-                                         "max_mb": MAX_BYTES // 1024 // 1024})
+    return page(request, "upload.html", _form(request, who, chosen,
+                                              unit or who.actor.unit_code or "",
+                                              upload=None, outcome=None))
 
 
 @router.post("/data/upload")
 async def upload_submit(request: Request, who: Signed, file: Annotated[UploadFile, File()],
                         purpose: Annotated[str, Form(pattern="^(ledger|figures|targets)$")],
-                        skip_invalid: Annotated[bool, Form()] = False) -> Response:
-    """Keep the file, import it, and show the outcome (every bad row, if any)."""
+                        skip_invalid: Annotated[bool, Form()] = False,
+                        unit: Annotated[str, Form(pattern=f"^$|{UNIT_PATTERN}")] = "") -> Response:
+    """Keep the file, import it, and show the outcome (every bad row, if any). ``unit`` is
+    the unit of a file without a 单位代码 column (default: a clerk's own)."""
     from starlette.concurrency import run_in_threadpool
 
     settings = settings_of(request)
@@ -53,18 +63,17 @@ async def upload_submit(request: Request, who: Signed, file: Annotated[UploadFil
     upload = await run_in_threadpool(save_upload, settings, who.actor, purpose,
                                      file.filename or "", data)
     await run_in_threadpool(import_upload, settings, who.actor, upload,
-                                      skip_invalid=skip_invalid)
+                            skip_invalid=skip_invalid, unit=unit or None)
     return _outcome_page(request, upload.id, who)
 
 
 def _outcome_page(request: Request, upload_id: str, who: Caller) -> Response:
     upload = get_upload(settings_of(request), who.actor, upload_id)
     status = 400 if upload.status == "rejected" else 200
-    return page(request, "upload.html", {"purpose": upload.purpose, "purposes": DATA_PURPOSES,
-                                         "labels": PURPOSE_LABELS,
-                                         "unit": who.actor.unit_code or "", "upload": upload,
-                                         "outcome": upload.result,
-                                         "max_mb": MAX_BYTES // 1024 // 1024}, status=status)
+    options = (upload.result or {}).get("options") or {}
+    unit = options.get("unit") or who.actor.unit_code or ""
+    return page(request, "upload.html", _form(request, who, upload.purpose, unit, upload=upload,
+                                              outcome=upload.result), status=status)
 
 
 @router.get("/data/uploads/{upload_id}")
@@ -79,7 +88,11 @@ def upload_again(request: Request, who: Signed, upload_id: UploadPath,
     """Import an upload again, e.g. keeping only the good rows."""
     settings = settings_of(request)
     upload = get_upload(settings, who.actor, upload_id)
-    import_upload(settings, who.actor, upload, skip_invalid=skip_invalid)
+    # Read the same way as the first time: the same unit, sheets and year.
+    options = (upload.result or {}).get("options") or {}
+    import_upload(settings, who.actor, upload, skip_invalid=skip_invalid,
+                  unit=options.get("unit"), sheets=options.get("sheets") or (),
+                  year=options.get("year"))
     return _outcome_page(request, upload_id, who)
 
 

@@ -3,9 +3,10 @@ and its indicators across the units below it."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from wenshu.periods import Period
@@ -39,14 +40,18 @@ def unit_page(request: Request, who: Signed, unit_code: UnitPath,
 
 @router.get("/units/{unit_code}/reporting")
 def reporting_page(request: Request, who: Signed, unit_code: UnitPath,
-                   period: PeriodQuery = None) -> Response:
-    """Who below the unit submitted ledgers for the period, and who did not."""
+                   period: PeriodQuery = None,
+                   due: Annotated[str, Query(pattern=r"^$|^\d{4}-\d{2}-\d{2}$")] = ""
+                   ) -> Response:
+    """Who below the unit submitted ledgers for the period, who did not, and (with a
+    deadline) who submitted late."""
     settings = settings_of(request)
     unit, _ = overview.unit_info(settings, who.actor, unit_code)
     chosen = overview.period_or_latest(settings, unit_code, period)
-    report = overview.reporting(settings, who.actor, unit_code, chosen)
+    deadline = date.fromisoformat(due) if due else None
+    report = overview.reporting(settings, who.actor, unit_code, chosen, deadline)
     return page(request, "reporting.html", {"unit": unit, "report": report, "period": chosen,
-                                            "years": _years(chosen)})
+                                            "years": _years(chosen), "due": due})
 
 
 @router.get("/units/{unit_code}/indicators")

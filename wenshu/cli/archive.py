@@ -157,18 +157,23 @@ def archive_verify(
 @app.command("get")
 def archive_get(
     document_id: Annotated[int, typer.Argument(metavar="ID")],
-    to: Annotated[Path, typer.Option(help="Target file or folder.")],
+    to: Annotated[str, typer.Option(
+        help="Target file, or folder (an existing one, or one ending in / to create).")],
     format: Annotated[str, typer.Option(help="docx, pdf, pdf_filed (stamped) or dat46.")] = "pdf",
     version: Annotated[int | None, typer.Option(help="Default: the latest.")] = None,
 ) -> None:
     """Copy an archived file out, after checking its SHA-256 against the record."""
+    import os
+
     from wenshu.archive.reading import download
 
     current = settings()
     with reported():
-        target = download(current, document_id, format, to, actor=acting(current),
-                          version=version)
-    console.print(f"written {target} (checksum verified)")
+        # Path() drops a trailing slash: read "out/" as a folder before it does.
+        target = download(current, document_id, format, Path(to), actor=acting(current),
+                          version=version, folder=to.endswith(("/", os.sep)))
+    console.print(f"written {target} (checksum verified)", soft_wrap=True, markup=False,
+                  highlight=False)
 
 
 @app.command("export")

@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from wenshu.db import upgrade_schema
 from wenshu.errors import InputError, RowError, WenshuError
-from wenshu.ingest.report import ImportResult
 from wenshu.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from wenshu.access import Actor
+    from wenshu.ingest.report import ImportResult
     from wenshu.collect import Completeness, FileOutcome
     from wenshu.pipeline import Outcome
 
@@ -38,12 +39,13 @@ def reported() -> Iterator[None]:
         yield
     except InputError as exc:
         print_errors(exc.errors)
-        console.print(f"[red]{exc}[/red]")
+        console.print(Text(str(exc), style="red"))
         if exc.report_path:
             console.print(f"error report: {exc.report_path}")
         raise typer.Exit(1) from None
     except WenshuError as exc:
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        # The message may hold [brackets] from the user's own text: never read as markup.
+        console.print(Text.assemble(("error: ", "red"), str(exc)), soft_wrap=True)
         raise typer.Exit(1) from None
 
 
@@ -138,6 +140,10 @@ def print_collect(outcomes: list[FileOutcome], report: Completeness) -> None:
                   f"{len(report.expected)} units submitted ({rate})")
     if report.missing:
         console.print("Not submitted: " + "、".join(f"{u.name}({u.code})" for u in report.missing),
+                      soft_wrap=True)
+    if report.due is not None:
+        late = "、".join(f"{u.name}({u.code})" for u in report.late) or "none"
+        console.print(f"Submitted after the deadline {report.due.isoformat()}: {late}",
                       soft_wrap=True)
 
 

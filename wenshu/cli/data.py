@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -9,19 +10,94 @@ from typing import Annotated
 import typer
 
 from wenshu.cli.common import (
+    MAX_ERRORS_SHOWN,
     acting,
-    import_each,
+    console,
     print_collect,
     reported,
     settings,
     unit_code,
 )
+from wenshu.errors import InputError, RowError
+from wenshu.ingest.report import ImportResult
 from wenshu.periods import Period
 
 units_app = typer.Typer(help="The unit tree (机构).", no_args_is_help=True)
 ledger_app = typer.Typer(help="Activity ledgers (工作台账).", no_args_is_help=True)
 figures_app = typer.Typer(help="Base figures (基础数据).", no_args_is_help=True)
 targets_app = typer.Typer(help="Targets (目标责任书).", no_args_is_help=True)
+
+
+def _optional_unit(value: str | None) -> str | None:
+    return None if value is None else unit_code(value)
+
+
+SheetsOption = Annotated[list[str] | None, typer.Option(
+    "--sheet", help="Only this sheet of a workbook (repeat for several; default: every sheet).")]
+DataYearOption = Annotated[int | None, typer.Option(
+    "--year", min=2000, max=2100,
+    help="Year of dates written without one (3月7日), when the sheet name and title give none.")]
+DataUnitOption = Annotated[str | None, typer.Option(
+    "--unit", callback=_optional_unit,
+    help="Unit code for a file without a 单位代码 column (a clerk's own unit by default).")]
+
+
+def _import_each(run: Callable[[Path], ImportResult], files: list[Path]) -> None:
+    """Import each file on its own (one bad file does not stop the others): what the reader
+    noticed, the counts, and every bad row with its sheet; exit 1 if any file failed."""
+    failed = False
+    for path in files:
+        try:
+            with reported():
+                result = _shown_on_failure(run, path)
+            _print_notes(result.notes)
+            if result.already_imported:
+                console.print(f"{result.file.name}: already imported, nothing new stored")
+                continue
+            console.print(f"{result.file.name}: {result.rows_read} rows read, "
+                          f"{result.rows_stored} stored, {result.rows_existing} already present, "
+                          f"{result.rows_rejected} rejected")
+            if result.errors:
+                _print_errors(result.errors)
+                console.print(f"rejected rows written to {result.error_report}")
+        except typer.Exit:
+            failed = True
+    if failed:
+        raise typer.Exit(1)
+
+
+def _shown_on_failure(run: Callable[[Path], ImportResult], path: Path) -> ImportResult:
+    """``run(path)``; a rejected file's notes and bad rows are printed before it is reported."""
+    try:
+        return run(path)
+    except InputError as exc:
+        _print_notes(exc.notes)
+        _print_errors(exc.errors)
+        console.print(f"[red]{exc}[/red]")
+        if exc.report_path:
+            console.print(f"error report: {exc.report_path}")
+        raise typer.Exit(1) from None
+
+
+def _print_notes(notes: list[str]) -> None:
+    from rich.markup import escape
+
+    for note in notes:
+        console.print(f"  · {escape(note)}", soft_wrap=True)
+
+
+def _print_errors(errors: list[RowError]) -> None:
+    """Tabulate row errors (the first :data:`MAX_ERRORS_SHOWN`), with their sheet."""
+    from rich.table import Table
+
+    table = Table("文件 file", "工作表 sheet", "行 row", "列 column", "值 value", "错误 problem",
+                  title="Invalid rows")
+    for error in errors[:MAX_ERRORS_SHOWN]:
+        table.add_row(Path(error.file).name, error.sheet, str(error.row), error.column,
+                      error.value, error.message)
+    console.print(table)
+    if len(errors) > MAX_ERRORS_SHOWN:
+        console.print(f"… and {len(errors) - MAX_ERRORS_SHOWN} more in the error report")
 
 
 @units_app.command("import")
@@ -32,42 +108,52 @@ def units_import(file: Path) -> None:
 
     current = settings()
     actor = acting(current)
-    import_each(lambda path: data.import_units(current, actor, path), [file])
+    _import_each(lambda path: data.import_units(current, actor, path), [file])
 
 
 @ledger_app.command("import")
 def ledger_import(
     files: list[Path],
+    sheet: SheetsOption = None,
+    year: DataYearOption = None,
+    unit: DataUnitOption = None,
     skip_invalid: Annotated[bool, typer.Option(help="Store the valid rows, report the rest.")] = False,
 ) -> None:
-    """Import ledger files (.csv in UTF-8/GB18030, .xlsx) for your units; a file with an
-    invalid row is rejected whole."""
+    """Import ledger files (.csv in UTF-8/GB18030, .xlsx: every sheet) for your units; a file
+    with an invalid row is rejected whole. Title rows, a 序号 column and 合计/小计 rows are
+    recognised; see tests/samples/ledgers/ for the layouts."""
     from wenshu.services import data
 
     current = settings()
     actor = acting(current)
-    import_each(lambda path: data.import_ledger(current, actor, path, skip_invalid=skip_invalid),
-                files)
+    _import_each(lambda path: data.import_ledger(current, actor, path, skip_invalid=skip_invalid,
+                                                 sheets=sheet or (), year=year, unit=unit), files)
 
 
 @figures_app.command("import")
-def figures_import(file: Path) -> None:
-    """Import base figures for your units: unit_code, year, key, value."""
+def figures_import(file: Path, sheet: SheetsOption = None, year: DataYearOption = None,
+                   unit: DataUnitOption = None) -> None:
+    """Import base figures for your units: unit_code, year, key, value (the unit and year
+    may come from --unit and the sheet name, title or --year)."""
     from wenshu.services import data
 
     current = settings()
     actor = acting(current)
-    import_each(lambda path: data.import_figures(current, actor, path), [file])
+    _import_each(lambda path: data.import_figures(current, actor, path, sheets=sheet or (),
+                                                  year=year, unit=unit), [file])
 
 
 @targets_app.command("import")
-def targets_import(file: Path) -> None:
-    """Import targets for your units: unit_code, year, indicator, comparator, value."""
+def targets_import(file: Path, sheet: SheetsOption = None, year: DataYearOption = None,
+                   unit: DataUnitOption = None) -> None:
+    """Import targets for your units: unit_code, year, indicator, comparator, value (the unit
+    and year may come from --unit and the sheet name, title or --year)."""
     from wenshu.services import data
 
     current = settings()
     actor = acting(current)
-    import_each(lambda path: data.import_targets(current, actor, path), [file])
+    _import_each(lambda path: data.import_targets(current, actor, path, sheets=sheet or (),
+                                                  year=year, unit=unit), [file])
 
 
 def collect(

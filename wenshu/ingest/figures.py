@@ -15,10 +15,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from wenshu.errors import InputError, RowError
-from wenshu.ingest.readers import Column, read_rows
+from wenshu.ingest.readers import Column, ReadOptions, RowRef, read_rows
 from wenshu.ingest.report import (
     ImportResult,
     file_sha256,
+    import_key,
     previous_import,
     reject_with_report,
     store_source_file,
@@ -30,14 +31,14 @@ from wenshu.models.records import FigureRow, Row, TargetRow
 from wenshu.models.tables import BaseFigure, Target
 
 FIGURE_COLUMNS = [
-    Column("unit_code", "单位代码", required=True),
-    Column("year", "年度", required=True),
+    Column("unit_code", "单位代码", required=True, default="unit"),
+    Column("year", "年度", required=True, default="year"),
     Column("key", "指标", ("项目",), required=True),
-    Column("value", "数值", required=True),
+    Column("value", "数值", required=True, summable=True),
 ]
 TARGET_COLUMNS = [
-    Column("unit_code", "单位代码", required=True),
-    Column("year", "年度", required=True),
+    Column("unit_code", "单位代码", required=True, default="unit"),
+    Column("year", "年度", required=True, default="year"),
     Column("indicator", "指标", required=True),
     # Optional: a file of ranges (103-107) needs no comparator.
     Column("comparator", "比较"),
@@ -59,46 +60,53 @@ class _Keyed:
 
 
 def import_figures(session: Session, path: Path, catalogue: Catalogue, *,
-                   expect_unit: str | None = None, name: str | None = None) -> ImportResult:
+                   expect_unit: str | None = None, name: str | None = None,
+                   options: ReadOptions | None = None) -> ImportResult:
     """Import base figures (unit, year, figure key or label, value); all rows or nothing.
 
     ``expect_unit``: every row's unit must lie in its subtree; ``name`` names the file in
-    errors (default: its file name).
+    errors (default: its file name); ``options``: which sheets, the year of a file without
+    a 年度 column whose sheet names and titles give none, the unit of a file without a
+    单位代码 column (:class:`ReadOptions`).
     """
     keyed = _Keyed("figures", FIGURE_COLUMNS, FigureRow, BaseFigure, ("unit_code", "year", "key"),
                    lambda row: {"value": row.value}, lambda key: catalogue.figures[key].label)
-    return _import_keyed(session, Path(path), catalogue, keyed, expect_unit, name)
+    return _import_keyed(session, Path(path), catalogue, keyed, expect_unit, name,
+                         options or ReadOptions())
 
 
 def import_targets(session: Session, path: Path, catalogue: Catalogue, *,
-                   expect_unit: str | None = None, name: str | None = None) -> ImportResult:
+                   expect_unit: str | None = None, name: str | None = None,
+                   options: ReadOptions | None = None) -> ImportResult:
     """Import targets (unit, year, indicator, comparator, value or range); all rows or nothing.
 
-    ``expect_unit`` and ``name`` as for :func:`import_figures`.
+    ``expect_unit``, ``name`` and ``options`` as for :func:`import_figures`.
     """
     keyed = _Keyed(
         "targets", TARGET_COLUMNS, TargetRow, Target, ("unit_code", "year", "indicator"),
         lambda row: {"comparator": row.target.comparator, "value": row.target.value,
                      "high": row.target.high},
         lambda key: catalogue.indicators[key].label)
-    return _import_keyed(session, Path(path), catalogue, keyed, expect_unit, name)
+    return _import_keyed(session, Path(path), catalogue, keyed, expect_unit, name,
+                         options or ReadOptions())
 
 
 def _import_keyed(session: Session, path: Path, catalogue: Catalogue, keyed: _Keyed,
-                  expect_unit: str | None, name: str | None) -> ImportResult:
+                  expect_unit: str | None, name: str | None, options: ReadOptions) -> ImportResult:
     kind, table, key_fields, values_of = keyed.kind, keyed.table, keyed.key_fields, keyed.values_of
     digest = file_sha256(path)
-    if previous_import(session, kind, digest) is not None:
+    key = import_key(digest, options.key())
+    if previous_import(session, kind, key) is not None:
         return ImportResult(file=path, sha256=digest, already_imported=True)
     context = row_context(session, catalogue, expect_unit=expect_unit)
     with reject_with_report(path):
-        checked = read_rows(path, keyed.columns, keyed.model, context, name)
+        checked = read_rows(path, keyed.columns, keyed.model, context, name, options)
         repeats = repeated_keys(name or path.name, checked.valid, key_fields, keyed.label_of)
-        errors = sorted(checked.errors + repeats, key=lambda e: e.row)
+        errors = checked.sorted(checked.errors + repeats)
         if errors:
-            raise InputError(name or str(path), errors)
+            raise InputError(name or str(path), errors, notes=checked.notes)
 
-    source = store_source_file(session, kind, path, digest, name)
+    source = store_source_file(session, kind, path, key, name)
     incoming = {tuple(getattr(row, f) for f in key_fields): values_of(row) for _, row in checked.valid}
     years = {key[1] for key in incoming}
     stored = {
@@ -122,20 +130,21 @@ def _import_keyed(session: Session, path: Path, catalogue: Catalogue, keyed: _Ke
     write_error_report(path, [])
     return ImportResult(file=path, sha256=digest, rows_read=checked.rows_read,
                         rows_stored=source.rows_stored, rows_existing=len(incoming) - source.rows_stored,
-                        rows_updated=changed)
+                        rows_updated=changed, notes=checked.notes)
 
 
-def repeated_keys(file: str, rows: list[tuple[int, Row]], key_fields: tuple[str, str, str],
+def repeated_keys(file: str, rows: list[tuple[RowRef, Row]], key_fields: tuple[str, str, str],
                   label_of: Callable[[str], str]) -> list[RowError]:
     """Rows giving a second value for a (unit, year, key) an earlier row already gave."""
-    first_row: dict[tuple[Any, ...], int] = {}
+    first_row: dict[tuple[Any, ...], RowRef] = {}
     errors = []
-    for number, row in rows:
+    for at, row in rows:
         key = tuple(getattr(row, f) for f in key_fields)
         if key in first_row:
             unit, year, name = key
-            errors.append(RowError(file, number, "", "", "duplicate_key",
-                                   f"单位“{unit}”{year}年的“{label_of(name)}”与第{first_row[key]}行重复"))
+            errors.append(RowError(file, at.row, "", "", "duplicate_key",
+                                   f"单位“{unit}”{year}年的“{label_of(name)}”与"
+                                   f"{first_row[key].seen_from(at.sheet)}重复", at.sheet))
         else:
-            first_row[key] = number
+            first_row[key] = at
     return errors

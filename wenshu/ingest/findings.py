@@ -42,10 +42,23 @@ from wenshu.errors import (
     RowError,
     WenshuError,
 )
-from wenshu.ingest.readers import Column, RawValue, Table, map_headers, read_table, row_fields
+from wenshu.ingest.readers import (
+    CheckedRows,
+    Column,
+    MappedTable,
+    RawValue,
+    ReadOptions,
+    RowRef,
+    Table,
+    Tables,
+    check_tables,
+    map_tables,
+    read_tables,
+)
 from wenshu.ingest.report import (
     ImportResult,
     file_sha256,
+    import_key,
     previous_import,
     reject_with_report,
     store_source_file,
@@ -70,11 +83,11 @@ SOURCE_KIND = "findings"
 MAX_NOTE = 2000
 
 FINDING_COLUMNS = [
-    Column("unit_code", "单位代码", required=True),
+    Column("unit_code", "单位代码", required=True, default="unit"),
     Column("unit_name", "单位名称", ("名称",)),  # for the reader; not checked
     Column("item", "项目代码", ("item_key",)),
     Column("label", "检查项目", ("项目名称", "item_label")),
-    Column("points", "分值"),  # for the reader; not read
+    Column("points", "分值", summable=True),  # for the reader; not read, but a 合计 of it is checked
     Column("allowed", "填写要求", ("allowed_values",)),  # for the reader; not read
     Column("value", "检查结果", ("结果",), required=True),
     Column("note", "情况说明", ("说明", "备注", "notes")),
@@ -126,9 +139,8 @@ def _check_period(period: str) -> str:
 
 
 def _item_of(checklist: Checklist, fields: Mapping[str, RawValue], headers: Mapping[str, str],
-             file: str, number: int) -> tuple[ObservedItem | None, RowError | None]:
+             by_key: bool, file: str, number: int) -> tuple[ObservedItem | None, RowError | None]:
     """The observed item a row is about, by key (项目代码) or else by label (检查项目)."""
-    by_key = "item" in headers
     field = "item" if by_key else "label"
     column = headers[field]
     given = _text(fields[field])
@@ -165,66 +177,71 @@ def _unit_of(raw: RawValue, column: str, units: frozenset[str], file: str,
     return code, None
 
 
-def _check_rows(name: str, table: Table, checklist: Checklist, units: frozenset[str],
-                inspector: str | None) -> tuple[list[_Row], list[RowError], int]:
-    """Every row checked: the good ones, every problem, and how many rows were read."""
-    headers, errors = map_headers(name, table.headers, FINDING_COLUMNS)
-    if not errors and "item" not in headers and "label" not in headers:
-        errors.append(RowError(name, 1, "项目代码", "", "missing_column",
-                               "缺少必需的列“项目代码”（或“检查项目”）"))
+def _check_rows(name: str, label: str, book: Tables, checklist: Checklist,
+                units: frozenset[str], inspector: str | None,
+                options: ReadOptions) -> CheckedRows[_Row]:
+    """Every row of every sheet checked: the good ones, every problem, and the notes."""
+    sheets = map_tables(name, label, book, FINDING_COLUMNS, options)
+    missing = [RowError(name, m.table.header_row, "项目代码", "", "missing_column",
+                        "缺少必需的列“项目代码”（或“检查项目”）", m.table.sheet)
+               for m in sheets if not m.has("item") and not m.has("label")]
+    if missing:
+        raise InputError(label, missing, notes=book.notes)
+    seen: dict[tuple[str, str], RowRef] = {}
+
+    def check(mapped: MappedTable, number: int, values: dict[str, RawValue]
+              ) -> tuple[_Row | None, list[RowError]]:
+        return _check_row(name, mapped, number, values, checklist, units, inspector, seen)
+
+    return check_tables(name, sheets, FINDING_COLUMNS, check, book.notes)
+
+
+def _check_row(name: str, mapped: MappedTable, number: int, values: dict[str, RawValue],
+               checklist: Checklist, units: frozenset[str], inspector: str | None,
+               seen: dict[tuple[str, str], RowRef]) -> tuple[_Row | None, list[RowError]]:
+    """One row checked; ``seen`` holds the rows before it by unit and item, for repeats."""
+    fields, headers = mapped.fields(values), mapped.headers
+    errors: list[RowError] = []
+    code, problem = _unit_of(fields["unit_code"], headers["unit_code"], units, name, number)
+    errors += [problem] if problem else []
+    item, problem = _item_of(checklist, fields, headers, mapped.has("item"), name, number)
+    errors += [problem] if problem else []
+    value = ""
+    if fields["value"] is None:
+        errors.append(RowError(name, number, headers["value"], "", "required", "检查结果不能为空"))
+    elif item is not None:
+        try:
+            value = answer_text(parse_answer(item, fields["value"]))
+        except AnswerError as exc:
+            errors.append(RowError(name, number, headers["value"], shown(fields["value"]),
+                                   exc.code, f"“{item.label}”{exc.zh}"))
+    note = _text(fields["note"]) or ""
+    if len(note) > MAX_NOTE:
+        errors.append(RowError(name, number, headers["note"], note[:20] + "…", "too_long",
+                               f"情况说明过长（{len(note)}字），最多{MAX_NOTE}字"))
+    who = _text(fields["inspector"]) or inspector
+    if who is None:
+        errors.append(RowError(name, number, headers["inspector"], "", "required",
+                               "检查人不能为空（填写“检查人”列，或导入时指定检查人）"))
+    elif len(who) > 100:
+        errors.append(RowError(name, number, headers["inspector"], who[:20] + "…", "too_long",
+                               "检查人过长，最多100字"))
+    if code is not None and item is not None:
+        at = RowRef(mapped.table.sheet, number)
+        first = seen.setdefault((code, item.key), at)
+        if first != at:
+            errors.append(RowError(name, number, "", "", "duplicate_key",
+                                   f"单位“{code}”的“{item.label}”与{first.seen_from(at.sheet)}重复"))
     if errors:
-        raise InputError(name, errors)
-    rows: list[_Row] = []
-    seen: dict[tuple[str, str], int] = {}
-    for number, values in table.rows:
-        fields = row_fields(values, headers, FINDING_COLUMNS)
-        row_errors: list[RowError] = []
-        code, problem = _unit_of(fields["unit_code"], headers["unit_code"], units, name, number)
-        if problem is not None:
-            row_errors.append(problem)
-        item, problem = _item_of(checklist, fields, headers, name, number)
-        if problem is not None:
-            row_errors.append(problem)
-        value = ""
-        value_column = headers["value"]
-        if fields["value"] is None:
-            row_errors.append(RowError(name, number, value_column, "", "required",
-                                       "检查结果不能为空"))
-        elif item is not None:
-            try:
-                value = answer_text(parse_answer(item, fields["value"]))
-            except AnswerError as exc:
-                row_errors.append(RowError(name, number, value_column,
-                                           shown(fields["value"]), exc.code,
-                                           f"“{item.label}”{exc.zh}"))
-        note = _text(fields["note"]) or ""
-        if len(note) > MAX_NOTE:
-            row_errors.append(RowError(name, number, headers["note"], note[:20] + "…",
-                                       "too_long", f"情况说明过长（{len(note)}字），最多{MAX_NOTE}字"))
-        who = _text(fields["inspector"]) or inspector
-        if who is None:
-            row_errors.append(RowError(name, number, headers.get("inspector", "检查人"), "",
-                                       "required", "检查人不能为空（填写“检查人”列，或导入时指定检查人）"))
-        elif len(who) > 100:
-            row_errors.append(RowError(name, number, headers.get("inspector", "检查人"),
-                                       who[:20] + "…", "too_long", "检查人过长，最多100字"))
-        if code is not None and item is not None:
-            first = seen.setdefault((code, item.key), number)
-            if first != number:
-                row_errors.append(RowError(name, number, "", "", "duplicate_key",
-                                           f"单位“{code}”的“{item.label}”与第{first}行重复"))
-        if row_errors:
-            errors.extend(row_errors)
-        else:
-            assert code is not None and item is not None and who is not None
-            rows.append(_Row(number, code, item, value, note, who))
-    return rows, errors, len(table.rows)
+        return None, errors
+    assert code is not None and item is not None and who is not None
+    return _Row(number, code, item, value, note, who), []
 
 
 def import_findings(session: Session, path: Path, checklist: Checklist, period: str, *,
                     inspector: str | None = None,
                     may_inspect: Callable[[str], None] | None = None,
-                    name: str | None = None) -> ImportResult:
+                    name: str | None = None, options: ReadOptions | None = None) -> ImportResult:
     """Import an inspection's findings for ``checklist`` and ``period``; all rows or nothing.
 
     Each row is a unit code, an observed item (项目代码, or its label under 检查项目), the
@@ -233,20 +250,25 @@ def import_findings(session: Session, path: Path, checklist: Checklist, period: 
     with every problem, an error report beside the file, nothing stored. A finding
     stored before for the same inspection, unit and item is replaced when the new row
     differs. ``may_inspect`` is called with every unit code of a valid file before
-    anything is stored (an access check: it raises to refuse). Does not commit.
+    anything is stored (an access check: it raises to refuse). ``options``: which sheets,
+    the unit of a sheet without a 单位代码 column (:class:`ReadOptions`). Does not commit.
     """
     path = Path(path)
+    options = options or ReadOptions()
     period = _check_period(period)
     digest = file_sha256(path)
     units = frozenset(stored_parents(session))
+    label = name or str(path)
     with reject_with_report(path):
-        rows, errors, rows_read = _check_rows(name or path.name, read_table(path, name),
-                                              checklist, units, inspector)
-        if errors:
-            raise InputError(name or str(path), sorted(errors, key=lambda e: e.row))
-    result = _store(session, rows, rows_read, Path(name) if name else path, digest, checklist,
+        book = read_tables(path, FINDING_COLUMNS, name, options.sheets)
+        checked = _check_rows(name or path.name, label, book, checklist, units, inspector, options)
+        if checked.errors:
+            raise InputError(label, checked.errors, notes=checked.notes)
+    result = _store(session, [row for _, row in checked.valid], checked.rows_read,
+                    Path(name) if name else path, import_key(digest, options.key()), checklist,
                     period, may_inspect)
     write_error_report(path, [])
+    result.sha256, result.notes = digest, checked.notes
     return result
 
 
@@ -266,15 +288,15 @@ def record_findings(session: Session, rows: Sequence[Mapping[str, RawValue]],
     headers = list(dict.fromkeys(key for row in rows for key in row))
     table = Table(headers, [(number, {h: row.get(h) for h in headers})
                             for number, row in enumerate(rows, 1)])
-    checked, errors, rows_read = _check_rows(source, table, checklist,
-                                             frozenset(stored_parents(session)), inspector)
-    if errors:
-        raise InputError(source, sorted(errors, key=lambda e: e.row))
+    checked = _check_rows(source, source, Tables([table], []), checklist,
+                          frozenset(stored_parents(session)), inspector, ReadOptions())
+    if checked.errors:
+        raise InputError(source, checked.errors)
     payload = json.dumps([dict(row) for row in rows], ensure_ascii=False, sort_keys=True,
                          default=str)
     digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
-    return _store(session, checked, rows_read, Path(source), digest, checklist, period,
-                  may_inspect)
+    return _store(session, [row for _, row in checked.valid], checked.rows_read, Path(source),
+                  digest, checklist, period, may_inspect)
 
 
 def _store(session: Session, rows: list[_Row], rows_read: int, origin: Path, digest: str,

@@ -10,13 +10,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from wenshu.errors import InputError, RowError
-from wenshu.ingest.readers import Column, read_rows
+from wenshu.ingest.readers import Column, ReadOptions, RowRef, read_rows
 from wenshu.ingest.report import (
     ImportResult,
     file_sha256,
+    import_key,
     previous_import,
     reject_with_report,
-    rejected_rows,
     store_source_file,
     write_error_report,
 )
@@ -26,11 +26,11 @@ from wenshu.models.records import LedgerRow
 from wenshu.models.tables import Activity
 
 LEDGER_COLUMNS = [
-    Column("unit_code", "单位代码", required=True),
+    Column("unit_code", "单位代码", required=True, default="unit"),
     Column("date", "日期", required=True),
     Column("activity_type", "活动类型", required=True),
     Column("title", "主题", required=True),
-    *(Column(field, label) for field, label in MEASURE_COLUMNS.items()),
+    *(Column(field, label, summable=True) for field, label in MEASURE_COLUMNS.items()),
     Column("notes", "备注"),
 ]
 # Bound parameters per IN (...) query: under SQLite's historical limit of 999.
@@ -39,54 +39,60 @@ _CHUNK = 900
 
 def import_ledger_file(session: Session, path: Path, catalogue: Catalogue, *,
                        skip_invalid: bool = False, today: date | None = None,
-                       expect_unit: str | None = None, name: str | None = None) -> ImportResult:
+                       expect_unit: str | None = None, name: str | None = None,
+                       options: ReadOptions | None = None) -> ImportResult:
     """Import one ledger file into ``activities``. Does not commit.
 
     Any invalid row rejects the whole file (InputError, error report written, nothing
     stored) unless ``skip_invalid``, which stores the valid rows and reports the others.
     ``expect_unit``: the file came from that unit's inbox, so rows of units outside its
-    subtree are errors (or the units a user acts for). The same file content twice is a
-    no-op; rows already stored from another file are counted as existing, not stored
-    again. ``name`` is how the file is called in errors (default: its file name).
+    subtree are errors (or the units a user acts for). The same file content read the
+    same way twice is a no-op; rows already stored from another file are counted as
+    existing, not stored again. ``name`` is how the file is called in errors (default: its
+    file name); ``options``: which sheets, the year of dates without one, the unit of a
+    file without a 单位代码 column (:class:`ReadOptions`).
     """
     path = Path(path)
+    options = options or ReadOptions()
     digest = file_sha256(path)
-    if previous_import(session, "ledger", digest) is not None:
+    key = import_key(digest, options.key())
+    if previous_import(session, "ledger", key) is not None:
         return ImportResult(file=path, sha256=digest, already_imported=True)
     context = row_context(session, catalogue, today=today or date.today(),
                           expect_unit=expect_unit)
     with reject_with_report(path):
-        checked = read_rows(path, LEDGER_COLUMNS, LedgerRow, context, name)
+        checked = read_rows(path, LEDGER_COLUMNS, LedgerRow, context, name, options)
         rows, duplicates = find_duplicates(name or path.name, checked.valid)
-        errors = sorted(checked.errors + duplicates, key=lambda e: e.row)
+        errors = checked.sorted(checked.errors + duplicates)
         if errors and not skip_invalid:
-            raise InputError(name or str(path), errors)
+            raise InputError(name or str(path), errors, notes=checked.notes)
 
-    source = store_source_file(session, "ledger", path, digest, name)
+    source = store_source_file(session, "ledger", path, key, name)
     stored = store_activities(session, rows, source.id)
     source.rows_stored = stored
-    source.rows_rejected = rejected_rows(errors)
+    source.rows_rejected = checked.rejected(errors)
     return ImportResult(
         file=path, sha256=digest, rows_read=checked.rows_read, rows_stored=stored,
         rows_existing=len(rows) - stored, rows_rejected=source.rows_rejected, errors=errors,
-        error_report=write_error_report(path, errors),
+        error_report=write_error_report(path, errors), notes=checked.notes,
     )
 
 
-def find_duplicates(file: str, rows: list[tuple[int, LedgerRow]]
+def find_duplicates(file: str, rows: list[tuple[RowRef, LedgerRow]]
                     ) -> tuple[list[tuple[int, LedgerRow, str]], list[RowError]]:
-    """Split valid rows into first occurrences (with their content hash) and repeats."""
-    first_row: dict[str, int] = {}
+    """Split valid rows into first occurrences (row number, row, content hash) and repeats."""
+    first_row: dict[str, RowRef] = {}
     unique: list[tuple[int, LedgerRow, str]] = []
     errors: list[RowError] = []
-    for number, row in rows:
+    for at, row in rows:
         digest = row.content_hash()
         if digest in first_row:
-            errors.append(RowError(file, number, "", "", "duplicate_row",
-                                   f"与第{first_row[digest]}行内容完全相同（重复录入）"))
+            errors.append(RowError(file, at.row, "", "", "duplicate_row",
+                                   f"与{first_row[digest].seen_from(at.sheet)}内容完全相同（重复录入）",
+                                   at.sheet))
             continue
-        first_row[digest] = number
-        unique.append((number, row, digest))
+        first_row[digest] = at
+        unique.append((at.row, row, digest))
     return unique, errors
 
 

@@ -1,223 +1,250 @@
 """Reading tabular input (.csv, .xlsx) into rows numbered as Excel shows them.
 
-Also maps the headers clerks write (Chinese or English) onto field names, so every
-importer reports missing, unknown and repeated columns the same way.
+The one reader every importer uses. A file is read sheet by sheet
+(:mod:`~wenshu.ingest.workbook`); in each sheet the header row is found by its column
+names, with title rows above it, a 序号 column and totals rows left out
+(:mod:`~wenshu.ingest.layout`); totals rows are checked (:mod:`~wenshu.ingest.totals`);
+headers are mapped onto fields (:mod:`~wenshu.ingest.columns`); a unit or year the file
+leaves out is supplied by the import (``--unit``; the sheet's name or title, or
+``--year``: :mod:`~wenshu.ingest.years`). What the reader noticed on the way comes back
+as notes for the user.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
-from collections.abc import Mapping
-from dataclasses import dataclass
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Generic
+from typing import Generic, NamedTuple, TypeVar
 
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
+from wenshu.errors import InputError, RowError
+from wenshu.ingest.columns import Column, HeaderLookup, map_headers
+from wenshu.ingest.layout import Table, lay_out, sheet_label
+from wenshu.ingest.totals import check_totals
+from wenshu.ingest.workbook import RawValue, read_sheets
+from wenshu.ingest.years import SheetYear, sheet_year
+from wenshu.models.records import Row, RowContext, validate_row, yearless_date
 
-from wenshu.cells import restore
-from wenshu.errors import InputError, RowError, WenshuError
-from wenshu.models.records import Row, RowContext, validate_row
-
-# str.strip() already covers the ideographic space (U+3000) and NBSP; the BOM and
-# zero-width space are not whitespace to Python but do arrive from copy-paste.
-_STRIP = " \t\r\n\u3000\u00a0\ufeff\u200b"
-
-RawValue = object  # str | int | float | datetime | date | time | None, as the file holds it
+__all__ = ["CheckedRows", "Column", "MappedTable", "RawValue", "ReadOptions", "RowCheck", "RowRef",
+           "Table", "Tables", "check_tables", "map_headers", "map_tables", "read_rows", "read_table",
+           "read_tables"]
 
 
 @dataclass(frozen=True)
-class Table:
-    """A sheet: its headers and its non-empty data rows as ``(excel_row, {header: value})``."""
+class ReadOptions:
+    """How to read a file, as the user asked (``--sheet``, ``--year``, ``--unit``)."""
 
-    headers: list[str]
-    rows: list[tuple[int, dict[str, RawValue]]]
+    sheets: tuple[str, ...] = ()  # only these sheets of a workbook; empty: every sheet
+    year: int | None = None  # for a sheet whose name and title give no year
+    unit: str | None = None  # the unit of every row, for a file without a 单位代码 column
+
+    def key(self) -> str:
+        """The options as text, part of what identifies an import ("" when none is set)."""
+        if not (self.sheets or self.year or self.unit):
+            return ""
+        return json.dumps({"sheets": sorted(self.sheets), "unit": self.unit, "year": self.year},
+                          ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Tables:
+    """A file's tables, one per sheet with data, and the notes about its sheets."""
+
+    tables: list[Table]
+    notes: list[str]
+
+
+def read_tables(path: Path, columns: Sequence[Column] | None = None, name: str | None = None,
+                sheets: Sequence[str] = ()) -> Tables:
+    """Read every sheet of a .xlsx file (or those named in ``sheets``) or a .csv file
+    (UTF-8, UTF-8 with BOM, GB18030).
+
+    The header is the row among the first ten that names the most of ``columns`` (the
+    first filled row without them). A sheet with data but no header is an
+    :class:`InputError`, as are repeated headers and data under no header; an empty sheet
+    is a note. ``name`` is how the file is called in row errors (default: its file name).
+    """
+    path = Path(path)
+    shown, label = name or path.name, name or str(path)
+    lookup = HeaderLookup(tuple(columns)) if columns else None
+    tables: list[Table] = []
+    notes: list[str] = []
+    errors: list[RowError] = []
+    for sheet in read_sheets(path, label, sheets):
+        laid = lay_out(sheet, shown, lookup)
+        errors += laid.errors
+        notes += laid.notes
+        if laid.table is not None:
+            tables.append(laid.table)
+    if errors:
+        raise InputError(label, errors, notes=notes)
+    if not tables:
+        raise InputError(label, [RowError(shown, 1, "", "", "empty_file", "文件中没有任何数据")],
+                         notes=notes)
+    return Tables(tables, notes)
 
 
 def read_table(path: Path, name: str | None = None) -> Table:
-    """Read the first sheet of a .xlsx file or a .csv file (UTF-8, UTF-8 with BOM, GB18030).
+    """The first sheet's table, its header on the first filled row (see :func:`read_tables`).
 
     The ``'`` that wenshu writes before formula-like text (:func:`wenshu.cells.neutralise`)
-    is taken off, so a file wenshu wrote reads back as it was. ``name`` is how the file
-    is called in row errors (default: its file name), e.g. an upload's original name.
+    is taken off, so a file wenshu wrote reads back as it was.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise WenshuError(f"{path}: 文件不存在")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        raw_rows = _csv_rows(path)
-    elif suffix == ".xlsx":
-        raw_rows = _xlsx_rows(path)
-    else:
-        raise WenshuError(f"{path}: 不支持的文件类型“{path.suffix}”，请使用 .xlsx 或 .csv 文件")
-    return _build_table(name or path.name, name or str(path), raw_rows)
+    return read_tables(path, None, name).tables[0]
 
 
-def _clean(value: RawValue) -> RawValue:
-    if isinstance(value, str):
-        # wenshu's own CSV files quote formula-like text ('=…); read it as it was written.
-        value = restore(value).strip(_STRIP)
-        return value or None
-    return value
+class RowRef(NamedTuple):
+    """Where a row is: its sheet ("" in a CSV file) and the row number Excel shows."""
+
+    sheet: str
+    row: int
+
+    def seen_from(self, sheet: str) -> str:
+        """The row as named from another row of ``sheet``: 第5行, or 工作表“1月”第5行."""
+        return f"第{self.row}行" if sheet == self.sheet else f"{sheet_label(self.sheet)}第{self.row}行"
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise WenshuError(f"{path}: 无法读取文件（{exc.strerror or exc}）") from exc
+@dataclass(frozen=True)
+class MappedTable:
+    """A table whose headers are mapped onto an importer's fields."""
+
+    table: Table
+    headers: dict[str, str]  # field -> header as written (a supplied field -> its label)
+    supplied: dict[str, RawValue]  # values the import gives for fields the sheet has no column for
+    year: SheetYear | None
+
+    def fields(self, values: dict[str, RawValue]) -> dict[str, RawValue]:
+        """One row's raw values by field name."""
+        return {f: values[h] if h in values else self.supplied.get(f) for f, h in self.headers.items()}
+
+    def has(self, field_name: str) -> bool:
+        """Whether the sheet has a column for the field."""
+        return self.headers.get(field_name) in self.table.headers
 
 
-def _csv_rows(path: Path) -> list[list[RawValue]]:
-    data = _read_bytes(path)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Chinese Excel saves "CSV" in the system code page; GB18030 is a superset of GBK/GB2312.
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise WenshuError(
-                f"{path}: 文件编码无法识别（既不是 UTF-8 也不是 GB18030），请用 Excel 另存为 CSV 或 .xlsx"
-            ) from exc
-    try:
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
-    except csv.Error as exc:
-        raise WenshuError(f"{path}: CSV 格式有误：{exc}") from exc
-
-
-def _xlsx_rows(path: Path) -> list[list[RawValue]]:
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise WenshuError(f"{path}: 不是有效的 .xlsx 文件，无法打开（{exc}）") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        # The stored dimension is often wrong in files written by other tools; without it
-        # openpyxl reads every row that is really there.
-        sheet.reset_dimensions()
-        return [list(row) for row in sheet.iter_rows(min_row=1, min_col=1, values_only=True)]
-    finally:
-        workbook.close()
-
-
-def _build_table(shown: str, label: str, raw_rows: list[list[RawValue]]) -> Table:
-    """The table of ``raw_rows``; ``shown`` names the file in row errors, ``label`` in the error."""
-    rows = [[_clean(v) for v in row] for row in raw_rows]
-    header_row = rows[0] if rows else []
-    headers = ["" if h is None else str(h) for h in header_row]
-    width = max([len(headers), *(len(r) for r in rows)], default=0)
-    headers += [""] * (width - len(headers))
-
+def map_tables(file: str, label: str, book: Tables, columns: Sequence[Column],
+               options: ReadOptions) -> list[MappedTable]:
+    """Map each table's headers onto ``columns``; any header problem in any sheet is an
+    :class:`InputError` (no row can be trusted then), with ``book``'s notes."""
+    mapped: list[MappedTable] = []
     errors: list[RowError] = []
-    seen: dict[str, int] = {}
-    keep: list[int] = []
-    for index, header in enumerate(headers):
-        letter = get_column_letter(index + 1)
-        if header:
-            if header in seen:
-                errors.append(RowError(
-                    shown, 1, header, header, "duplicate_column",
-                    f"列名“{header}”出现了两次（第{get_column_letter(seen[header] + 1)}列和第{letter}列）",
-                ))
-            seen.setdefault(header, index)
-            keep.append(index)
-            continue
-        # A blank header over data would silently drop that data; a blank column is harmless.
-        for number, row in enumerate(rows[1:], start=2):
-            if index < len(row) and row[index] is not None:
-                errors.append(RowError(
-                    shown, number, f"第{letter}列", str(row[index]), "unnamed_column",
-                    f"第{letter}列有数据但没有列名，请补上列名或删除该列",
-                ))
-                break
+    for table in book.tables:
+        year = sheet_year(table.sheet, table.titles, options.year)
+        available = {"unit": options.unit, "year": year.year if year else None}
+        offered = {c.field: available[c.default] for c in columns
+                   if c.default is not None and available[c.default] is not None}
+        headers, problems = map_headers(file, table.headers, list(columns), row=table.header_row,
+                                        sheet=table.sheet, supplied=frozenset(offered))
+        errors += problems
+        supplied = {f: v for f, v in offered.items() if f not in headers}
+        labels = {c.field: c.label for c in columns if c.field in supplied or c.field not in headers}
+        mapped.append(MappedTable(table, {**labels, **headers}, supplied, year))
     if errors:
-        raise InputError(label, errors)
-
-    data = []
-    for number, row in enumerate(rows[1:], start=2):
-        values = {headers[i]: (row[i] if i < len(row) else None) for i in keep}
-        if any(v is not None for v in values.values()):
-            data.append((number, values))
-    return Table([headers[i] for i in keep], data)
+        raise InputError(label, errors, notes=book.notes)
+    return mapped
 
 
-@dataclass(frozen=True)
-class Column:
-    """A field an importer reads, and the headers clerks write for it."""
-
-    field: str
-    label: str  # the Chinese header named in messages
-    aliases: tuple[str, ...] = ()  # other accepted headers; English ones match case-insensitively
-    required: bool = False
-
-
-def map_headers(file: str, headers: list[str], columns: list[Column]) -> tuple[dict[str, str], list[RowError]]:
-    """Match headers to fields: ``{field: header as written}`` and the header problems found.
-
-    A missing required column, an unknown column (a typo would drop its data) and two headers
-    for the same field are errors, all reported on row 1.
-    """
-    lookup: dict[str, Column] = {}
-    for column in columns:
-        for name in (column.label, column.field, *column.aliases):
-            lookup[name.casefold()] = column
-    mapping: dict[str, str] = {}
-    errors: list[RowError] = []
-    for header in headers:
-        column = lookup.get(header.casefold())
-        if column is None:
-            known = "、".join(c.label for c in columns)
-            errors.append(RowError(file, 1, header, header, "unknown_column",
-                                   f"无法识别的列“{header}”；可用的列：{known}"))
-        elif column.field in mapping:
-            errors.append(RowError(file, 1, header, header, "duplicate_column",
-                                   f"列“{header}”与列“{mapping[column.field]}”是同一项，只能保留一列"))
-        else:
-            mapping[column.field] = header
-    for column in columns:
-        if column.required and column.field not in mapping:
-            errors.append(RowError(file, 1, column.label, "", "missing_column",
-                                   f"缺少必需的列“{column.label}”"))
-    return mapping, errors
-
-
-def row_fields(values: Mapping[str, RawValue], mapping: dict[str, str],
-               columns: list[Column]) -> dict[str, RawValue]:
-    """One row's raw values by field name; fields without a column in the file are ``None``."""
-    return {c.field: values[mapping[c.field]] if c.field in mapping else None for c in columns}
+Checked = TypeVar("Checked")
+# Checks one row of a table: the row as the importer keeps it, or None, and its problems.
+RowCheck = Callable[[MappedTable, int, dict[str, RawValue]], tuple[Checked | None, list[RowError]]]
 
 
 @dataclass(frozen=True)
-class CheckedRows(Generic[Row]):
-    """A file's rows validated one by one: the good ones and every problem found."""
+class CheckedRows(Generic[Checked]):
+    """A file's rows checked one by one: the good ones and every problem found."""
 
-    headers: dict[str, str]  # field -> header as written
-    valid: list[tuple[int, Row]]
+    sheets: list[MappedTable]
+    valid: list[tuple[RowRef, Checked]]
     errors: list[RowError]
     rows_read: int
+    notes: list[str] = field(default_factory=list)
+
+    def header(self, sheet: str, field_name: str) -> str:
+        """The header a field has in ``sheet``, as written there."""
+        return next(m.headers[field_name] for m in self.sheets if m.table.sheet == sheet)
+
+    def sorted(self, errors: Sequence[RowError]) -> list[RowError]:
+        """Errors in the order of the file: by sheet, then row."""
+        order = {m.table.sheet: index for index, m in enumerate(self.sheets)}
+        return sorted(errors, key=lambda e: (order.get(e.sheet, -1), e.row))
+
+    def rejected(self, errors: Sequence[RowError]) -> int:
+        """How many data rows the errors are on (a totals row is not a data row)."""
+        data = {(m.table.sheet, n) for m in self.sheets for n, _ in m.table.rows}
+        return len({(e.sheet, e.row) for e in errors} & data)
+
+
+def check_tables(file: str, sheets: list[MappedTable], columns: Sequence[Column],
+                 check: RowCheck[Checked], notes: Sequence[str] = ()) -> CheckedRows[Checked]:
+    """Check every data row of every sheet with ``check``, and every totals row against
+    its rows. A cell that cannot be read (a formula without a result) is an error of its
+    row, which is then never good; ``notes`` are the file's notes so far."""
+    valid: list[tuple[RowRef, Checked]] = []
+    errors: list[RowError] = []
+    noted = list(notes)
+    for mapped in sheets:
+        table = mapped.table
+        # A cell already reported is not reported again (as empty, say).
+        unreadable = {(e.row, e.column) for e in table.errors}
+        spoilt = {e.row for e in table.errors}
+        errors += table.errors
+        for number, values in table.rows:
+            row, problems = check(mapped, number, values)
+            errors += [replace(e, sheet=table.sheet) for e in problems
+                       if (e.row, e.column) not in unreadable]
+            if row is not None and number not in spoilt:
+                valid.append((RowRef(table.sheet, number), row))
+        total_errors, total_notes = check_totals(file, table, _summable(mapped, columns))
+        errors += total_errors
+        noted += total_notes + supplied_notes(mapped, columns)
+    checked = CheckedRows(sheets, valid, [], sum(len(m.table.rows) for m in sheets), noted)
+    return replace(checked, errors=checked.sorted(errors))
 
 
 def read_rows(path: Path, columns: list[Column], model: type[Row], context: RowContext,
-              name: str | None = None) -> CheckedRows[Row]:
-    """Read ``path`` and validate each row with ``model``.
+              name: str | None = None, options: ReadOptions | None = None) -> CheckedRows[Row]:
+    """Read ``path`` as :func:`read_tables` does and validate each row with ``model``.
 
     Problems with the file's structure or headers raise :class:`InputError` (no row can be
-    trusted then); row problems are collected in the result.
+    trusted then); row problems, totals that disagree with their rows and formulas without
+    a result are collected in the result.
     """
-    table = read_table(path, name)
-    headers, errors = map_headers(name or path.name, table.headers, columns)
-    if errors:
-        raise InputError(name or str(path), errors)
-    valid: list[tuple[int, Row]] = []
-    for number, values in table.rows:
-        row, row_errors = validate_row(model, row_fields(values, headers, columns), context,
-                                       file=name or path.name, row=number, headers=headers)
-        if row is not None:
-            valid.append((number, row))
-        errors.extend(row_errors)
-    return CheckedRows(headers, valid, errors, len(table.rows))
+    path = Path(path)
+    options = options or ReadOptions()
+    shown = name or path.name
+    book = read_tables(path, columns, name, options.sheets)
+    sheets = map_tables(shown, name or str(path), book, columns, options)
+    # Dates without a year take the sheet's.
+    contexts = {m.table.sheet: replace(context, year=m.year.year if m.year else None) for m in sheets}
+
+    def validate(mapped: MappedTable, number: int, values: dict[str, RawValue]
+                 ) -> tuple[Row | None, list[RowError]]:
+        return validate_row(model, mapped.fields(values), contexts[mapped.table.sheet], file=shown,
+                            row=number, headers=mapped.headers, sheet=mapped.table.sheet)
+
+    return check_tables(shown, sheets, columns, validate, book.notes)
+
+
+def _summable(mapped: MappedTable, columns: Sequence[Column]) -> dict[str, str]:
+    """The sheet's own columns a totals row is checked in: header -> label."""
+    return {mapped.headers[c.field]: c.label for c in columns if c.summable and mapped.has(c.field)}
+
+
+def supplied_notes(mapped: MappedTable, columns: Sequence[Column]) -> list[str]:
+    """What the import filled in for the sheet: a unit or year column it lacks, and the year
+    of dates written without one."""
+    where = sheet_label(mapped.table.sheet)
+    notes = []
+    for column in columns:
+        if column.field not in mapped.supplied:
+            continue
+        value = mapped.supplied[column.field]
+        if column.default == "year" and mapped.year is not None:
+            notes.append(f"{where}没有“{column.label}”列，各行按{value}年（取自{mapped.year.source}）")
+        else:
+            notes.append(f"{where}没有“{column.label}”列，各行记为 {value}")
+    if mapped.year is not None and mapped.has("date") and any(
+            yearless_date(values.get(mapped.headers["date"])) for _, values in mapped.table.rows):
+        notes.append(f"{where}没有年份的日期按{mapped.year.year}年读取（取自{mapped.year.source}）")
+    return notes

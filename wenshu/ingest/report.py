@@ -20,8 +20,8 @@ from wenshu.errors import InputError, RowError, WenshuError
 from wenshu.models.tables import SourceFile
 
 REPORT_SUFFIX = ".errors.csv"
-REPORT_HEADERS = ("文件", "行号", "列", "值", "错误代码", "错误说明")
-_REPORT_FIELDS = ("file", "row", "column", "value", "code", "message")  # RowError.as_dict
+REPORT_HEADERS = ("文件", "工作表", "行号", "列", "值", "错误代码", "错误说明")
+_REPORT_FIELDS = ("file", "sheet", "row", "column", "value", "code", "message")  # RowError.as_dict
 
 
 @dataclass
@@ -38,6 +38,9 @@ class ImportResult:
     error_report: Path | None = None
     already_imported: bool = False  # this exact file was imported before; nothing was read
     rows_updated: int = 0  # of rows_stored, those that replaced a stored value (units, figures, targets)
+    # What the reader noticed, for the user (rows above the header, totals rows checked,
+    # hidden rows and columns, empty sheets, values the import supplied), in Chinese.
+    notes: list[str] = field(default_factory=list)
 
 
 def file_sha256(path: Path) -> str:
@@ -50,6 +53,15 @@ def file_sha256(path: Path) -> str:
     except OSError as exc:
         raise WenshuError(f"{path}: 无法读取文件（{exc.strerror or exc}）") from exc
     return digest.hexdigest()
+
+
+def import_key(sha256: str, how: str = "") -> str:
+    """What identifies an import: the file's SHA-256, and ``how`` it was read when the user
+    asked for something (some sheets, a year, a unit: :meth:`ReadOptions.key`), since the
+    same file read otherwise gives other rows."""
+    if not how:
+        return sha256
+    return hashlib.sha256(f"{sha256}\n{how}".encode()).hexdigest()
 
 
 def error_report_path(path: Path) -> Path:
@@ -97,12 +109,8 @@ def reject_with_report(path: Path) -> Iterator[None]:
         yield
     except InputError as exc:
         report = write_error_report(path, exc.errors)
-        raise InputError(exc.file, exc.errors, str(report) if report else None) from None
-
-
-def rejected_rows(errors: list[RowError]) -> int:
-    """How many distinct rows the errors are on."""
-    return len({error.row for error in errors})
+        raise InputError(exc.file, exc.errors, str(report) if report else None,
+                         exc.notes) from None
 
 
 def previous_import(session: Session, kind: str, sha256: str) -> SourceFile | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from itertools import groupby
 from pathlib import Path
@@ -11,7 +11,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from wenshu.errors import InputError, NotFoundError, RowError
-from wenshu.ingest.readers import Column, read_rows
+from wenshu.ingest.readers import Column, RowRef, read_rows
 from wenshu.ingest.report import (
     ImportResult,
     file_sha256,
@@ -71,44 +71,48 @@ def row_context(session: Session, catalogue: Catalogue | None = None, *,
                       inbox_unit=f"{unit.name}（{unit.code}）")
 
 
-def check_tree(file: str, rows: list[tuple[int, UnitRow]], stored: Mapping[str, Unit],
-               headers: Mapping[str, str]) -> list[RowError]:
+def check_tree(file: str, rows: list[tuple[RowRef, UnitRow]], stored: Mapping[str, Unit],
+               header: Callable[[str, str], str]) -> list[RowError]:
     """Problems across rows: repeated codes, unknown parents, cycles, changes to stored units.
 
-    A stored unit may be renamed; its level and parent stay, because earlier documents
-    and roll-ups depend on them.
+    ``header(sheet, field)`` is the header a field has in a sheet. A stored unit may be
+    renamed; its level and parent stay, because earlier documents and roll-ups depend on them.
     """
     errors: list[RowError] = []
-    first_row: dict[str, int] = {}
+    first_row: dict[str, RowRef] = {}
     parents: dict[str, str | None] = {code: unit.parent_code for code, unit in stored.items()}
-    for number, row in rows:
+    for at, row in rows:
+        def error(field: str, value: str, code: str, message: str) -> RowError:
+            return RowError(file, at.row, header(at.sheet, field), value, code, message, at.sheet)
+
         if row.code in first_row:
-            errors.append(RowError(file, number, headers["code"], row.code, "duplicate_code",
-                                   f"单位代码“{row.code}”与第{first_row[row.code]}行重复"))
+            errors.append(error("code", row.code, "duplicate_code",
+                                f"单位代码“{row.code}”与{first_row[row.code].seen_from(at.sheet)}重复"))
             continue
-        first_row[row.code] = number
+        first_row[row.code] = at
         parents.setdefault(row.code, row.parent_code)
         unit = stored.get(row.code)
         if unit is not None and unit.level != row.level:
-            errors.append(RowError(
-                file, number, headers["level"], LEVEL_LABELS[row.level], "conflicts_with_stored",
+            errors.append(error(
+                "level", LEVEL_LABELS[row.level], "conflicts_with_stored",
                 f"单位“{row.code}”已登记为{LEVEL_LABELS.get(unit.level, unit.level)}，不能改为{LEVEL_LABELS[row.level]}",
             ))
         if unit is not None and unit.parent_code != row.parent_code:
-            errors.append(RowError(
-                file, number, headers["parent_code"], row.parent_code or "", "conflicts_with_stored",
+            errors.append(error(
+                "parent_code", row.parent_code or "", "conflicts_with_stored",
                 f"单位“{row.code}”已登记的上级代码为“{unit.parent_code or '无'}”，不能改为“{row.parent_code or '无'}”",
             ))
-    for number, row in rows:
-        if first_row[row.code] != number or row.parent_code is None:
+    for at, row in rows:
+        if first_row[row.code] != at or row.parent_code is None:
             continue
+        column = header(at.sheet, "parent_code")
         if row.parent_code not in parents:
-            errors.append(RowError(file, number, headers["parent_code"], row.parent_code, "unknown_parent",
-                                   f"上级代码“{row.parent_code}”既不在本文件中，也不在单位名录中"))
+            errors.append(RowError(file, at.row, column, row.parent_code, "unknown_parent",
+                                   f"上级代码“{row.parent_code}”既不在本文件中，也不在单位名录中", at.sheet))
         elif (loop := _loop_from(row.code, parents)) is not None:
-            errors.append(RowError(file, number, headers["parent_code"], row.parent_code, "cycle",
-                                   f"上下级关系形成循环：{' → '.join(loop)}"))
-    return sorted(errors, key=lambda e: e.row)
+            errors.append(RowError(file, at.row, column, row.parent_code, "cycle",
+                                   f"上下级关系形成循环：{' → '.join(loop)}", at.sheet))
+    return errors
 
 
 def _loop_from(code: str, parents: Parents) -> list[str] | None:
@@ -130,10 +134,10 @@ def import_units(session: Session, path: Path, *, name: str | None = None) -> Im
     stored = {unit.code: unit for unit in session.scalars(select(Unit))}
     with reject_with_report(path):
         checked = read_rows(path, UNIT_COLUMNS, UnitRow, RowContext(), name)
-        errors = sorted(checked.errors + check_tree(name or path.name, checked.valid, stored,
-                                                    checked.headers), key=lambda e: e.row)
+        errors = checked.sorted(checked.errors + check_tree(name or path.name, checked.valid,
+                                                            stored, checked.header))
         if errors:
-            raise InputError(name or str(path), errors)
+            raise InputError(name or str(path), errors, notes=checked.notes)
 
     rows = [row for _, row in checked.valid]
     new = [row for row in rows if row.code not in stored]
@@ -151,7 +155,7 @@ def import_units(session: Session, path: Path, *, name: str | None = None) -> Im
     write_error_report(path, [])
     return ImportResult(file=path, sha256=digest, rows_read=checked.rows_read,
                         rows_stored=source.rows_stored, rows_existing=len(rows) - source.rows_stored,
-                        rows_updated=len(renamed))
+                        rows_updated=len(renamed), notes=checked.notes)
 
 
 def _depths(parents: Parents) -> dict[str, int]:

@@ -5,20 +5,29 @@ Each import is one transaction: a file with a bad row stores nothing unless the 
 asks to keep the good rows. Rows for units the user does not act for are row errors,
 named like every other. ``name`` is how the file is called in messages when it was
 stored under another name (an upload).
+
+Ledgers, figures and targets are read as offices keep them (title rows, 序号, 合计 rows,
+one sheet per month): ``sheets`` picks some sheets of a workbook, ``year`` is the year of
+dates written without one when neither the sheet's name nor its title gives it, and
+``unit`` is the unit of a file without a 单位代码 column, by default a clerk's own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from wenshu.access import Actor, authorize
+from wenshu.codes import check_unit_code
 from wenshu.collect import Completeness, FileOutcome
 from wenshu.db import session_scope
 from wenshu.errors import InputError, WenshuError
+from wenshu.ingest.readers import ReadOptions
 from wenshu.ingest.report import ImportResult
 from wenshu.models.catalogue import load_catalogue
+from wenshu.models.records import YEAR_RANGE
 from wenshu.periods import Period
 from wenshu.settings import Settings
 from wenshu.uploads import UploadInfo, record_outcome
@@ -27,6 +36,22 @@ from wenshu.uploads import UploadInfo, record_outcome
 def _scope(actor: Actor) -> str | None:
     """The unit whose subtree the actor's rows must lie in (None: any unit)."""
     return actor.unit_code if actor.units is not None else None
+
+
+def read_options(settings: Settings, actor: Actor, *, sheets: Sequence[str] = (),
+                 year: int | None = None, unit: str | None = None) -> ReadOptions:
+    """How to read a data file for the actor: the ``sheets`` asked for, the ``year`` of dates
+    without one, and the ``unit`` of a file without a 单位代码 column (default: a clerk's
+    own unit). The unit must be one the actor acts for (AccessDenied otherwise)."""
+    if year is not None and not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
+        raise WenshuError(f"年份“{year}”不在{YEAR_RANGE[0]}—{YEAR_RANGE[1]}年之间")
+    # A supervisor's file may hold any unit below them: no unit is assumed for them.
+    unit = unit or (actor.unit_code if actor.role == "clerk" else None)
+    if unit is not None:
+        check_unit_code(unit)
+        authorize(settings, actor, "submit", unit, target=f"unit:{unit}")
+    names = tuple(dict.fromkeys(name.strip() for name in sheets if name.strip()))
+    return ReadOptions(names, year, unit)
 
 
 def import_units(settings: Settings, actor: Actor, path: Path, *,
@@ -40,37 +65,46 @@ def import_units(settings: Settings, actor: Actor, path: Path, *,
 
 
 def import_ledger(settings: Settings, actor: Actor, path: Path, *, name: str | None = None,
-                  skip_invalid: bool = False) -> ImportResult:
-    """Import a ledger file for the actor's units."""
+                  skip_invalid: bool = False, sheets: Sequence[str] = (),
+                  year: int | None = None, unit: str | None = None) -> ImportResult:
+    """Import a ledger file for the actor's units (``sheets``, ``year``, ``unit``: see
+    :func:`read_options`)."""
     from wenshu.ingest.ledger import import_ledger_file
 
     authorize(settings, actor, "submit", target=f"ledger:{name or Path(path).name}")
+    options = read_options(settings, actor, sheets=sheets, year=year, unit=unit)
     with session_scope(settings) as session:
         return import_ledger_file(session, path, load_catalogue(settings.catalogue_dir),
                                   skip_invalid=skip_invalid, expect_unit=_scope(actor),
-                                  name=name)
+                                  name=name, options=options)
 
 
 def import_figures(settings: Settings, actor: Actor, path: Path, *,
-                   name: str | None = None) -> ImportResult:
-    """Import base figures for the actor's units; all rows or nothing."""
+                   name: str | None = None, sheets: Sequence[str] = (),
+                   year: int | None = None, unit: str | None = None) -> ImportResult:
+    """Import base figures for the actor's units; all rows or nothing (``sheets``,
+    ``year``, ``unit``: see :func:`read_options`)."""
     from wenshu.ingest.figures import import_figures as importer
 
     authorize(settings, actor, "submit", target=f"figures:{name or Path(path).name}")
+    options = read_options(settings, actor, sheets=sheets, year=year, unit=unit)
     with session_scope(settings) as session:
         return importer(session, path, load_catalogue(settings.catalogue_dir),
-                        expect_unit=_scope(actor), name=name)
+                        expect_unit=_scope(actor), name=name, options=options)
 
 
 def import_targets(settings: Settings, actor: Actor, path: Path, *,
-                   name: str | None = None) -> ImportResult:
-    """Import targets for the actor's units; all rows or nothing."""
+                   name: str | None = None, sheets: Sequence[str] = (),
+                   year: int | None = None, unit: str | None = None) -> ImportResult:
+    """Import targets for the actor's units; all rows or nothing (``sheets``, ``year``,
+    ``unit``: see :func:`read_options`)."""
     from wenshu.ingest.figures import import_targets as importer
 
     authorize(settings, actor, "submit", target=f"targets:{name or Path(path).name}")
+    options = read_options(settings, actor, sheets=sheets, year=year, unit=unit)
     with session_scope(settings) as session:
         return importer(session, path, load_catalogue(settings.catalogue_dir),
-                        expect_unit=_scope(actor), name=name)
+                        expect_unit=_scope(actor), name=name, options=options)
 
 
 IMPORTERS = {"ledger": import_ledger, "figures": import_figures, "targets": import_targets,
@@ -79,39 +113,49 @@ PURPOSE_LABELS = {"ledger": "工作台账", "figures": "基础数据", "targets"
 
 
 def import_upload(settings: Settings, actor: Actor, upload: UploadInfo, *,
-                  skip_invalid: bool = False) -> dict[str, Any]:
+                  skip_invalid: bool = False, unit: str | None = None,
+                  sheets: Sequence[str] = (), year: int | None = None) -> dict[str, Any]:
     """Import an uploaded file by its purpose and keep the outcome with the upload.
 
     Returns the outcome as plain data: ``status`` (imported | rejected), the counts,
-    and every row error (file, sheet, row, column, value, reason). A rejected file
-    stored nothing; ``skip_invalid`` (ledgers only) keeps the good rows.
+    every row error (file, sheet, row, column, value, reason), the reader's ``notes``
+    and the ``options`` it was read with (to import it again the same way). A rejected
+    file stored nothing; ``skip_invalid`` (ledgers only) keeps the good rows. ``unit``,
+    ``sheets`` and ``year`` (not for units files) as for :func:`read_options`.
     """
     importer = IMPORTERS.get(upload.purpose)
     if importer is None:
         raise WenshuError(f"“{upload.original_name}”不是台账、基础数据、目标值或单位名录文件")
-    extra = {"skip_invalid": skip_invalid} if upload.purpose == "ledger" else {}
+    extra: dict[str, Any] = {}
+    if upload.purpose != "units":
+        extra = {"unit": unit or None, "sheets": tuple(sheets), "year": year}
+    if upload.purpose == "ledger":
+        extra["skip_invalid"] = skip_invalid
     try:
         result = importer(settings, actor, upload.path, name=upload.original_name, **extra)
     except InputError as exc:
         outcome = {"status": "rejected", "message": str(exc), "rows_read": None,
-                   "errors": [e.as_dict() for e in exc.errors]}
+                   "errors": [e.as_dict() for e in exc.errors], "notes": exc.notes}
     else:
         status = "imported" if not result.errors else "partly"
         outcome = {"status": status, "message": "", "rows_read": result.rows_read,
                    "rows_stored": result.rows_stored, "rows_existing": result.rows_existing,
                    "rows_rejected": result.rows_rejected,
                    "already_imported": result.already_imported,
-                   "errors": [e.as_dict() for e in result.errors]}
+                   "errors": [e.as_dict() for e in result.errors], "notes": result.notes}
+    outcome["options"] = {"unit": unit or None, "sheets": list(sheets), "year": year}
     record_outcome(settings, upload.id, outcome["status"], outcome)
     return outcome
 
 
 def collect(settings: Settings, actor: Actor, inbox: Path, period: str, *,
             root: str | None = None, skip_invalid: bool = False,
-            today: date | None = None) -> tuple[list[FileOutcome], Completeness]:
+            today: date | None = None, due: date | None = None
+            ) -> tuple[list[FileOutcome], Completeness]:
     """Collect the inbox for the actor's units (the collection flow) and report who submitted.
 
-    ``root`` defaults to the actor's unit; it must be one of theirs.
+    ``root`` defaults to the actor's unit; it must be one of theirs. With ``due`` (the
+    period's deadline), units whose ledgers came in after it are named late.
     """
     Period.parse(period)
     root = root or actor.unit_code
@@ -119,8 +163,8 @@ def collect(settings: Settings, actor: Actor, inbox: Path, period: str, *,
     from wenshu.workflows.collect import collect_ledgers
 
     return collect_ledgers(str(inbox), period, root=root, skip_invalid=skip_invalid,
-                           today=today, user=actor.name)
+                           today=today, user=actor.name, due=due)
 
 
 __all__ = ["IMPORTERS", "PURPOSE_LABELS", "collect", "import_figures", "import_ledger",
-           "import_targets", "import_units", "import_upload"]
+           "import_targets", "import_units", "import_upload", "read_options"]

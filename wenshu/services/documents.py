@@ -16,15 +16,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
+from sqlalchemy import func, select
 
 from wenshu.access import Actor, authorize
 from wenshu.codes import check_unit_code
-from wenshu.compute.load import load_units
+from wenshu.compute.load import load_units, subtree_codes
 from wenshu.db import session_scope
 from wenshu.errors import NotFoundError, WenshuError
 from wenshu.jobs import JobRunner
-from wenshu.models.tables import Unit
+from wenshu.models.tables import Activity, Unit
 from wenshu.periods import Period
+from wenshu.services import inputs
 from wenshu.settings import Settings
 
 KindKey = Literal["year_summary", "half_year_summary", "work_plan", "campaign_plan",
@@ -156,6 +158,13 @@ def check_request(settings: Settings, actor: Actor, req: GenerateRequest) -> Non
                                          "或季度（2027Q1）生成") from None
     elif req.kind != "campaign_plan":
         _year(req)
+    _check_files(settings, req)
+    if req.kind != "campaign_plan":
+        _check_data(settings, req)
+
+
+def _check_files(settings: Settings, req: GenerateRequest) -> None:
+    """Every file the request names exists and reads as what it must be."""
     files = [("narrative_files", f) for f in req.narrative_files]
     files += [(name, getattr(req, name)) for name in ("spec_file", "answers_file")
               if getattr(req, name)]
@@ -164,6 +173,38 @@ def check_request(settings: Settings, actor: Actor, req: GenerateRequest) -> Non
     for field, path in files:
         if not Path(path).is_file():
             raise RequestError(field, f"找不到文件：{path}")
+    inputs.read_narratives(req.narrative_files)
+    if req.kind == "campaign_plan":
+        assert req.spec_file is not None
+        inputs.checked_campaign(settings, req.unit_code, Path(req.spec_file))
+    elif req.kind == "self_inspection":
+        inputs.checked_self_inspection(settings, req.unit_code, _year(req), req.checklist,
+                                       req.answers_file)
+
+
+def data_period(req: GenerateRequest) -> Period:
+    """The period whose ledgers the document is written from: the period itself for
+    summaries and self-inspections, the year before for a work plan."""
+    if req.kind == "work_plan":
+        return Period.year(Period.parse(req.period).start.year - 1)
+    if req.kind == "half_year_summary":
+        return Period.parse(f"{_year(req)}H1")
+    return Period.year(_year(req))
+
+
+def _check_data(settings: Settings, req: GenerateRequest) -> None:
+    """Refuse a document that would have no ledger under it (an empty summary is worse
+    than none: it would be archived and look filed)."""
+    period = data_period(req)
+    with session_scope(settings) as session:
+        units = load_units(session)
+        codes = subtree_codes(units, req.unit_code)
+        rows = session.scalar(select(func.count()).select_from(Activity).where(
+            Activity.unit_code.in_(codes), Activity.date.between(period.start, period.end)))
+    if not rows:
+        name = units[req.unit_code].name
+        raise RequestError("period", f"{name}及下级单位在{period.code}没有任何台账记录：请先上传"
+                                     f"台账，再生成{KINDS[req.kind].label}")
 
 
 def flow_parameters(req: GenerateRequest, actor: Actor, job: str | None) -> dict[str, Any]:

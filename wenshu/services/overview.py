@@ -20,12 +20,12 @@ from wenshu.compute.summary import Rollup, UnitReport, compute_unit
 from wenshu.db import session_scope
 from wenshu.errors import NotFoundError
 from wenshu.generators.numbers import format_target, format_value
+from wenshu.ingest.units import LEVEL_LABELS  # noqa: E402  (one list of level names)
 from wenshu.models.catalogue import load_catalogue
 from wenshu.models.tables import Activity
 from wenshu.periods import Period
 from wenshu.settings import Settings
 
-from wenshu.ingest.units import LEVEL_LABELS  # noqa: E402  (one list of level names)
 # The level whose units report ledgers, per level of the unit looking.
 REPORTING_LEVELS = ("community",)
 
@@ -166,12 +166,13 @@ def unit_overview(settings: Settings, actor: Actor, unit_code: str, period: Peri
         indicators=indicator_rows(settings, unit_code, judged), documents=tuple(documents))
 
 
-def reporting(settings: Settings, actor: Actor, unit_code: str, period: Period) -> Completeness:
+def reporting(settings: Settings, actor: Actor, unit_code: str, period: Period,
+              due: date | None = None) -> Completeness:
     """Who below the unit submitted ledgers for ``period`` and who did not (DHIS2's
-    reporting rate)."""
+    reporting rate); with ``due``, who submitted after that deadline."""
     unit_info(settings, actor, unit_code)
     with session_scope(settings) as session:
-        return completeness(session, period, root=unit_code, levels=REPORTING_LEVELS)
+        return completeness(session, period, root=unit_code, levels=REPORTING_LEVELS, due=due)
 
 
 def child_indicators(settings: Settings, actor: Actor, unit_code: str, year: int
