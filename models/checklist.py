@@ -409,8 +409,8 @@ def resolve_checklist(name_or_path: str | None) -> Path:
     if re.match(_KEY, name_or_path) and shipped.is_file():
         return shipped
     names = sorted(p.stem for p in SHIPPED_CHECKLIST_DIR.glob("*.yaml"))
-    raise ChecklistError(f"no checklist file {name_or_path!r} (shipped checklists: "
-                         f"{', '.join(names) or 'none'})")
+    raise ChecklistError(f"找不到检查标准“{name_or_path}”：既不是文件，也不是内置的检查标准"
+                         f"（内置：{'、'.join(names) or '无'}）")
 
 
 def check_catalogue(checklist: Checklist, catalogue: Catalogue, source: str) -> None:

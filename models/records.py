@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -26,11 +26,8 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from pydantic_core import PydanticCustomError
 
-from wenshu.codes import MAX_LENGTH as UNIT_CODE_MAX
-from wenshu.codes import check_unit_code
-from wenshu.errors import CodeError, RowError
+from wenshu.errors import RowError
 from wenshu.models.catalogue import (
     MEASURE_COLUMNS,
     ActivityType,
@@ -38,9 +35,18 @@ from wenshu.models.catalogue import (
     Comparator,
     TargetSpec,
 )
+from wenshu.models.values import (
+    cell_text,
+    fail,
+    parse_count,
+    parse_date,
+    parse_decimal,
+    parse_unit_code,
+    parse_year,
+    required_text,
+    shown,
+)
 
-YEAR_RANGE = (2000, 2100)
-MAX_INTEGER = 2**31 - 1  # the database's INTEGER
 LEVELS: dict[str, str] = {
     "district": "district", "区": "district",
     "street": "street", "街道": "street", "乡镇": "street",
@@ -57,15 +63,7 @@ COMPARATOR_LABELS: dict[str, str] = {"ge": "不低于", "le": "不高于", "eq":
 # Symbols a target may carry after its number, by indicator unit ("95%" for a percent rate).
 UNIT_SYMBOLS: dict[str, str] = {"percent": "%", "permille": "‰"}
 
-_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
-_DATE = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$")
-_DATE_ZH = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?$")
-# Dates offices write without the year, which the sheet's name or title gives: 3月7日, 3-7,
-# 3/7, 03.07.
-_YEARLESS = (re.compile(r"^(\d{1,2})月(\d{1,2})[日号]?$"), re.compile(r"^(\d{1,2})([-/.])(\d{1,2})$"))
 _RANGE = re.compile(r"^(.+?)\s*(?:-|–|—|~|至)\s*(.+)$")
-# Excel counts days from 1899-12-30 (for serials after its phantom 1900-02-29).
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
 @dataclass(frozen=True)
@@ -81,10 +79,6 @@ class RowContext:
     year: int | None = None  # the year of dates written without one (the sheet's, or --year)
 
 
-def _fail(code: str, message: str) -> NoReturn:
-    raise PydanticCustomError(code, message)
-
-
 def _context(info: ValidationInfo) -> RowContext:
     context = (info.context or {}).get("row_context")
     if not isinstance(context, RowContext):
@@ -92,178 +86,14 @@ def _context(info: ValidationInfo) -> RowContext:
     return context
 
 
-def shown(raw: object) -> str:
-    """A raw cell as the clerk would recognise it in an error report."""
-    if raw is None:
-        return ""
-    if isinstance(raw, float):
-        return repr(raw).removesuffix(".0") if raw.is_integer() else repr(raw)
-    if isinstance(raw, dt.datetime) and raw.time() == dt.time():
-        return raw.date().isoformat()
-    return str(raw)
-
-
-def _text(raw: object) -> str | None:
-    """A text cell; numeric cells (codes typed into Excel) become their digits."""
-    if raw is None:
-        return None
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
-    text = str(raw).strip()
-    return text or None
-
-
-def _required_text(raw: object, label: str, max_length: int | None = None) -> str:
-    text = _text(raw)
-    if text is None:
-        _fail("required", f"{label}不能为空")
-    if max_length is not None and len(text) > max_length:
-        _fail("too_long", f"{label}过长（{len(text)}字），最多{max_length}字")
-    return text
-
-
-def _number(raw: object, label: str) -> Decimal:
-    """A number cell as Decimal: Excel numbers, or text like ``1,234.50`` (full-width allowed)."""
-    if isinstance(raw, bool):
-        _fail("not_a_number", f"{label}“{shown(raw)}”不是数字")
-    if isinstance(raw, int):
-        return Decimal(raw)
-    if isinstance(raw, float):
-        if raw != raw or raw in (float("inf"), float("-inf")):
-            _fail("not_a_number", f"{label}“{shown(raw)}”不是数字")
-        # repr is the shortest text that round-trips: 0.1 stays 0.1, not 0.1000000000000000055…
-        return Decimal(repr(raw))
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
-    if not _NUMBER.match(text):
-        _fail("not_a_number", f"{label}“{shown(raw)}”不是数字，请填写阿拉伯数字")
-    return Decimal(text.replace(",", ""))
-
-
-def _decimals(number: Decimal) -> int:
-    exponent = number.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
-
-
-def parse_count(raw: object, label: str) -> int | None:
-    """A non-negative whole number (``12``, ``12.0``, ``1,200``), or None for an empty cell."""
-    if raw is None:
-        return None
-    if isinstance(raw, str) and raw.isascii() and raw.isdigit():
-        count = int(raw)  # the usual cell; skipping Decimal here saves ~15% of a ledger import
-    else:
-        number = _number(raw, label)
-        if number < 0:
-            _fail("negative", f"{label}不能为负数（“{shown(raw)}”）")
-        if number != number.to_integral_value():
-            _fail("not_an_integer", f"{label}应为整数，“{shown(raw)}”带有小数")
-        count = int(number)
-    if count > MAX_INTEGER:
-        _fail("too_large", f"{label}“{shown(raw)}”过大")
-    return count
-
-
-def parse_decimal(raw: object, label: str, places: int, max_digits: int) -> Decimal | None:
-    """A non-negative amount with at most ``places`` decimals, or None for an empty cell."""
-    if raw is None:
-        return None
-    number = _number(raw, label)
-    if number < 0:
-        _fail("negative", f"{label}不能为负数（“{shown(raw)}”）")
-    if _decimals(number) > places:
-        _fail("too_many_decimals", f"{label}“{shown(raw)}”最多保留{places}位小数")
-    if number >= Decimal(10) ** (max_digits - places):
-        _fail("too_large", f"{label}“{shown(raw)}”过大")
-    return number
-
-
-def parse_date(raw: object, today: dt.date | None, year: int | None = None) -> dt.date:
-    """A date cell, or text as 2026-03-05, 2026/3/5, 2026.3.5 or 2026年3月5日; with ``year``,
-    also text without a year (3月5日, 3-5, 3/5, 03.05)."""
-    if raw is None:
-        _fail("required", "日期不能为空")
-    if isinstance(raw, dt.datetime):
-        day = raw.date()
-    elif isinstance(raw, dt.date):
-        day = raw
-    elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        # openpyxl leaves dates in the Chinese built-in formats (numFmtId 31 年月日, 57, 58)
-        # as serial numbers; in a date column a number can only be such a serial.
-        try:
-            day = _EXCEL_EPOCH + dt.timedelta(days=int(raw))
-        except OverflowError:
-            _fail("bad_date", f"日期“{shown(raw)}”无法识别")
-    else:
-        day = _date_text(str(raw), year)
-    if not YEAR_RANGE[0] <= day.year <= YEAR_RANGE[1]:
-        _fail("date_out_of_range", f"日期“{shown(raw)}”的年份不在{YEAR_RANGE[0]}—{YEAR_RANGE[1]}年之间")
-    if today is not None and day > today:
-        _fail("future_date", f"日期“{shown(raw)}”晚于今天（{today.year}年{today.month}月{today.day}日）")
-    return day
-
-
-def _date_text(raw: str, year: int | None) -> dt.date:
-    text = unicodedata.normalize("NFKC", raw).strip()
-    match = _DATE.match(text)
-    parts = (match.group(1), match.group(3), match.group(4)) if match else None
-    if parts is None and (match := _DATE_ZH.match(text)):
-        parts = match.groups()
-    if parts is None and (month_day := _month_day(text)) is not None:
-        if year is None:
-            _fail("no_year", f"日期“{raw}”没有年份，工作表名和标题行中也没有年份；"
-                             "请写成带年份的日期（如 2025年3月7日），或导入时指定年份")
-        parts = (str(year), *month_day)
-    try:
-        if parts is None:
-            raise ValueError(text)
-        return dt.date(*(int(p) for p in parts))
-    except ValueError:
-        _fail("bad_date", f"日期“{raw}”无法识别，请写成 2026-03-05、2026/3/5 或 2026年3月5日")
-
-
-def _month_day(text: str) -> tuple[str, str] | None:
-    for pattern in _YEARLESS:
-        match = pattern.match(text)
-        if match:
-            return match.group(1), match.group(match.lastindex or 2)
-    return None
-
-
-def yearless_date(raw: object) -> bool:
-    """Whether a cell is a date written without its year (3月7日, 3-7, 3/7, 03.07)."""
-    return isinstance(raw, str) and _month_day(unicodedata.normalize("NFKC", raw).strip()) is not None
-
-
-def parse_year(raw: object) -> int:
-    """A year such as ``2026`` or ``2026年``."""
-    if raw is None:
-        _fail("required", "年度不能为空")
-    text = raw if not isinstance(raw, str) else unicodedata.normalize("NFKC", raw).strip().removesuffix("年")
-    year = parse_count(text, "年度")
-    if year is None or not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
-        _fail("year_out_of_range", f"年度“{shown(raw)}”不在{YEAR_RANGE[0]}—{YEAR_RANGE[1]}年之间")
-    return year
-
-
-def parse_unit_code(raw: object) -> str:
-    """A unit code cell: required, then held to :func:`wenshu.codes.check_unit_code`.
-
-    A malformed code is ``bad_unit_code``: it names folders and files, so it never gets in.
-    """
-    code = _required_text(raw, "单位代码", max_length=UNIT_CODE_MAX)
-    try:
-        return check_unit_code(code)
-    except CodeError as exc:
-        _fail("bad_unit_code", str(exc))
-
-
 def _known_unit(raw: object, info: ValidationInfo) -> str:
     """A stored unit's code, within the allowed subtree when the context has one."""
     code = parse_unit_code(raw)
     context = _context(info)
     if code not in context.units:
-        _fail("unknown_unit", f"单位代码“{code}”不在单位名录中")
+        fail("unknown_unit", f"单位代码“{code}”不在单位名录中")
     if context.allowed_units is not None and code not in context.allowed_units:
-        _fail("unit_mismatch", f"单位代码“{code}”不属于{context.inbox_unit}及其下级单位")
+        fail("unit_mismatch", f"单位代码“{code}”不属于{context.inbox_unit}及其下级单位")
     return code
 
 
@@ -299,19 +129,19 @@ class LedgerRow(_Row):
     @field_validator("activity_type", mode="before")
     @classmethod
     def _activity_type(cls, raw: object, info: ValidationInfo) -> str:
-        text = _required_text(raw, "活动类型")
+        text = required_text(raw, "活动类型")
         catalogue = _context(info).catalogue
         kind = catalogue.activity(text) if catalogue else None
         if kind is None:
             known = "、".join(closest_first(text, catalogue)) if catalogue else ""
-            _fail("unknown_activity_type",
+            fail("unknown_activity_type",
                   f"活动类型“{text}”不在活动目录中；可填的活动类型（最接近的在前）：{known}")
         return kind.key
 
     @field_validator("title", mode="before")
     @classmethod
     def _title(cls, raw: object) -> str:
-        return _required_text(raw, "主题", max_length=200)
+        return required_text(raw, "主题", max_length=200)
 
     @field_validator("sessions", "participants", "households", "materials", mode="before")
     @classmethod
@@ -333,13 +163,13 @@ class LedgerRow(_Row):
             kind = catalogue.activities[key]
             measure = kind.measure(info.field_name or "")
             if measure is not None and measure.required:
-                _fail("required", f"{kind.label}活动必须填写{MEASURE_COLUMNS[measure.column]}（{measure.label}）")
+                fail("required", f"{kind.label}活动必须填写{MEASURE_COLUMNS[measure.column]}（{measure.label}）")
         return value
 
     @field_validator("notes", mode="before")
     @classmethod
     def _notes(cls, raw: object) -> str | None:
-        return _text(raw)
+        return cell_text(raw)
 
     def content_hash(self) -> str:
         """SHA-256 of the row's content: the same activity gets the same hash in any file."""
@@ -377,22 +207,22 @@ class UnitRow(_Row):
     @field_validator("name", mode="before")
     @classmethod
     def _name(cls, raw: object) -> str:
-        return _required_text(raw, "单位名称", max_length=100)
+        return required_text(raw, "单位名称", max_length=100)
 
     @field_validator("level", mode="before")
     @classmethod
     def _level(cls, raw: object) -> str:
-        text = _required_text(raw, "层级")
+        text = required_text(raw, "层级")
         level = LEVELS.get(text.lower())
         if level is None:
-            _fail("unknown_level", f"层级“{text}”无法识别，应为区、街道、乡镇、社区、村或部门")
+            fail("unknown_level", f"层级“{text}”无法识别，应为区、街道、乡镇、社区、村或部门")
         return level
 
     @field_validator("parent_code", mode="before")
     @classmethod
     def _parent(cls, raw: object) -> str | None:
         # A parent code is a unit code too: a bad one is reported as such, not as unknown.
-        return None if _text(raw) is None else parse_unit_code(raw)
+        return None if cell_text(raw) is None else parse_unit_code(raw)
 
 
 class _UnitYearRow(_Row):
@@ -421,11 +251,11 @@ class FigureRow(_UnitYearRow):
     @field_validator("key", mode="before")
     @classmethod
     def _key(cls, raw: object, info: ValidationInfo) -> str:
-        text = _required_text(raw, "指标")
+        text = required_text(raw, "指标")
         catalogue = _context(info).catalogue
         figure = catalogue.figure(text) if catalogue else None
         if figure is None:
-            _fail("unknown_figure", f"指标“{text}”不在基础数据目录中")
+            fail("unknown_figure", f"指标“{text}”不在基础数据目录中")
         return figure.key
 
     @field_validator("value", mode="before")
@@ -433,7 +263,7 @@ class FigureRow(_UnitYearRow):
     def _value(cls, raw: object) -> Decimal:
         value = parse_decimal(raw, "数值", places=4, max_digits=20)
         if value is None:
-            _fail("required", "数值不能为空")
+            fail("required", "数值不能为空")
         return value
 
 
@@ -447,29 +277,29 @@ class TargetRow(_UnitYearRow):
     @field_validator("indicator", mode="before")
     @classmethod
     def _indicator(cls, raw: object, info: ValidationInfo) -> str:
-        text = _required_text(raw, "指标")
+        text = required_text(raw, "指标")
         catalogue = _context(info).catalogue
         indicator = catalogue.indicator(text) if catalogue else None
         if indicator is None:
-            _fail("unknown_indicator", f"指标“{text}”不在指标目录中")
+            fail("unknown_indicator", f"指标“{text}”不在指标目录中")
         return indicator.key
 
     @field_validator("comparator", mode="before")
     @classmethod
     def _comparator(cls, raw: object) -> Comparator | None:
-        text = _text(raw)
+        text = cell_text(raw)
         if text is None:
             return None
         comparator = COMPARATORS.get(unicodedata.normalize("NFKC", text).lower())
         if comparator is None:
-            _fail("unknown_comparator", f"比较方式“{text}”无法识别，应为 ≥（不低于）、≤（不高于）、= 或 区间")
+            fail("unknown_comparator", f"比较方式“{text}”无法识别，应为 ≥（不低于）、≤（不高于）、= 或 区间")
         return comparator
 
     @field_validator("target", mode="before")
     @classmethod
     def _target(cls, raw: object, info: ValidationInfo) -> TargetSpec:
         if raw is None:
-            _fail("required", "目标值不能为空")
+            fail("required", "目标值不能为空")
         catalogue = _context(info).catalogue
         key = info.data.get("indicator")
         symbol = UNIT_SYMBOLS.get(catalogue.indicators[key].unit, "") if catalogue and key else ""
@@ -480,15 +310,15 @@ class TargetRow(_UnitYearRow):
         comparator = info.data["comparator"]
         if comparator is None:
             if high is None:
-                _fail("required", f"目标值“{shown(raw)}”不是区间，须在“比较”列写明 ≥、≤ 或 =")
+                fail("required", f"目标值“{shown(raw)}”不是区间，须在“比较”列写明 ≥、≤ 或 =")
             comparator = "range"
         elif (comparator == "range") != (high is not None):
-            _fail("comparator_conflict", f"比较方式为“{COMPARATOR_LABELS[comparator]}”，"
+            fail("comparator_conflict", f"比较方式为“{COMPARATOR_LABELS[comparator]}”，"
                                          f"与目标值“{shown(raw)}”不符")
         try:
             return TargetSpec(comparator=comparator, value=low, high=high)
         except ValidationError:
-            _fail("bad_target", f"目标值“{shown(raw)}”的区间下限大于上限")
+            fail("bad_target", f"目标值“{shown(raw)}”的区间下限大于上限")
 
 
 def _target_numbers(raw: object, symbol: str) -> tuple[Decimal, Decimal | None]:
@@ -498,7 +328,7 @@ def _target_numbers(raw: object, symbol: str) -> tuple[Decimal, Decimal | None]:
             part = unicodedata.normalize("NFKC", part).strip().removesuffix(symbol)
         value = parse_decimal(part, "目标值", places=4, max_digits=20)
         if value is None:
-            _fail("required", "目标值不能为空")
+            fail("required", "目标值不能为空")
         return value
 
     if isinstance(raw, str):

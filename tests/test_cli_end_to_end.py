@@ -265,8 +265,9 @@ def test_filing_gives_a_code_and_a_stamped_pdf(office, wenshu, tmp_path):
     wenshu("archive", "get", "1", "--format", "pdf_filed", "--to", str(tmp_path / "f.pdf"))
     wenshu("archive", "get", "1", "--format", "pdf", "--to", str(tmp_path / "d.pdf"))
     stamped, draft = PdfReader(tmp_path / "f.pdf"), PdfReader(tmp_path / "d.pdf")
-    # The stamp is drawn, not typed: the page's text is unchanged.
-    assert stamped.pages[0].extract_text() == draft.pages[0].extract_text()
+    # The stamp adds its fields' text to page 1 and leaves the document's own text as it was.
+    added = stamped.pages[0].extract_text().removeprefix(draft.pages[0].extract_text()).split()
+    assert added == ["0194", "2025", "0001", "BGS", "永久", str(len(draft.pages))]
     # A correction needs a reason, and supersedes the filed version.
     late = tmp_path / "补报.csv"
     late.write_text("单位代码,日期,活动类型,主题,场次,人次,户数,份数,金额,备注\n"

@@ -34,9 +34,8 @@ from wenshu.ingest.findings import (
     previous_inspection,
     record_findings,
     stored_findings,
-    unit_names,
-    write_findings_sheet,
 )
+from wenshu.ingest.findings_sheet import unit_names, write_findings_sheet
 from wenshu.ingest.report import error_report_path
 from wenshu.models.checklist import Answer, Checklist, load_checklist, resolve_checklist
 from wenshu.models.tables import Document, DocumentVersion, SourceFile

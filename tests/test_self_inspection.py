@@ -445,7 +445,7 @@ def test_flow_archives_the_report_in_word_and_pdf(office, wenshu, tmp_path):
 def test_flow_refuses_a_missing_answers_file_before_any_work(wenshu):
     from wenshu.workflows.self_inspection import self_inspection
 
-    with pytest.raises(ChecklistError, match="the unit answers 15 item"):
+    with pytest.raises(ChecklistError, match="有 15 项须由本单位自行填报.*请提供自查答复文件"):
         self_inspection.fn("440307001001", 2025)
-    with pytest.raises(ChecklistError, match="no checklist file 'nope'"):
+    with pytest.raises(ChecklistError, match="找不到检查标准“nope”.*内置：family_planning"):
         self_inspection.fn("440307001001", 2025, checklist_file="nope")

@@ -13,6 +13,7 @@ from wenshu.cli.common import (
     MAX_ERRORS_SHOWN,
     acting,
     console,
+    parse_date,
     print_collect,
     reported,
     settings,
@@ -163,9 +164,13 @@ def collect(
         help="Period to check completeness for: 2025, 2025H1, 2025Q3 (default: this year).")] = None,
     root: Annotated[str | None, typer.Option(
         help="Only units under this code (default: your unit).")] = None,
+    due: Annotated[str | None, typer.Option(
+        help="Deadline for the period (2026-01-10): units that submitted "
+        "after it are named late.")] = None,
     skip_invalid: bool = False,
 ) -> None:
-    """Import every new ledger in the inbox (Prefect flow) and report who has not submitted."""
+    """Import every new ledger in the inbox (Prefect flow) and report who has not submitted,
+    and with --due who submitted late."""
     from wenshu.services import data
 
     current = settings()
@@ -177,7 +182,9 @@ def collect(
         raise typer.BadParameter(str(exc)) from None
     if root is not None:
         unit_code(root)
+    deadline = parse_date(due)
     with reported():
         outcomes, report = data.collect(current, actor, inbox or current.home / "inbox", period,
-                                        root=root, skip_invalid=skip_invalid)
+                                        root=root, skip_invalid=skip_invalid,
+                                        due=deadline)
     print_collect(outcomes, report)

@@ -24,7 +24,8 @@ from wenshu.ingest.layout import Table, lay_out, sheet_label
 from wenshu.ingest.totals import check_totals
 from wenshu.ingest.workbook import RawValue, read_sheets
 from wenshu.ingest.years import SheetYear, sheet_year
-from wenshu.models.records import Row, RowContext, validate_row, yearless_date
+from wenshu.models.records import Row, RowContext, validate_row
+from wenshu.models.values import yearless_date
 
 __all__ = ["CheckedRows", "Column", "MappedTable", "RawValue", "ReadOptions", "RowCheck", "RowRef",
            "Table", "Tables", "check_tables", "map_headers", "map_tables", "read_rows", "read_table",

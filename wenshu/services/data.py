@@ -27,7 +27,7 @@ from wenshu.errors import InputError, WenshuError
 from wenshu.ingest.readers import ReadOptions
 from wenshu.ingest.report import ImportResult
 from wenshu.models.catalogue import load_catalogue
-from wenshu.models.records import YEAR_RANGE
+from wenshu.models.values import YEAR_RANGE
 from wenshu.periods import Period
 from wenshu.settings import Settings
 from wenshu.uploads import UploadInfo, record_outcome

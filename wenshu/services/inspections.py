@@ -212,7 +212,7 @@ def ranking(settings: Settings, actor: Actor, req: InspectionRequest) -> list[Ra
 def findings_sheet(settings: Settings, actor: Actor, name: str, units: Sequence[str],
                    out: Path) -> Path:
     """Write the blank findings sheet for ``units`` (the actor must inspect each)."""
-    from wenshu.ingest.findings import unit_names, write_findings_sheet
+    from wenshu.ingest.findings_sheet import unit_names, write_findings_sheet
 
     loaded = checklist(name)
     for code in units:

@@ -182,6 +182,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for statement in _by_dialect(_PG_DROPS, _SQLITE_DROPS):
         op.execute(statement)
-    with op.batch_alter_table("document_versions", schema=None) as batch_op:
-        batch_op.drop_column("doc_number")
-        batch_op.drop_column("issued_on")
+    # A plain DROP COLUMN (SQLite 3.35+): a batch rebuild would drop the table, which the
+    # file rows' foreign keys refuse.
+    for column in ("doc_number", "issued_on"):
+        op.execute(f"ALTER TABLE document_versions DROP COLUMN {column}")
