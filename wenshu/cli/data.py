@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,8 +20,10 @@ from wenshu.cli.common import (
     unit_code,
 )
 from wenshu.errors import InputError, RowError
-from wenshu.ingest.report import ImportResult
 from wenshu.periods import Period
+
+if TYPE_CHECKING:  # the importers load openpyxl and the row models: only when a command runs
+    from wenshu.ingest.report import ImportResult
 
 units_app = typer.Typer(help="The unit tree (机构).", no_args_is_help=True)
 ledger_app = typer.Typer(help="Activity ledgers (工作台账).", no_args_is_help=True)
