@@ -66,7 +66,7 @@ from wenshu.models.checklist import (
     parse_answer,
 )
 from wenshu.models.tables import Document, DocumentVersion, InspectionFinding
-from wenshu.models.values import shown
+from wenshu.models.values import cell_text, shown
 from wenshu.periods import Period
 
 SOURCE_KIND = "findings"
@@ -106,16 +106,6 @@ class _Row:
     inspector: str
 
 
-def _text(raw: RawValue) -> str | None:
-    """A cell as text; numbers typed into Excel (unit codes) become their digits."""
-    if raw is None:
-        return None
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
-    text = str(raw).strip()
-    return text or None
-
-
 def _check_period(period: str) -> str:
     try:
         return Period.parse(period).code
@@ -128,7 +118,7 @@ def _item_of(checklist: Checklist, fields: Mapping[str, RawValue], headers: Mapp
     """The observed item a row is about, by key (项目代码) or else by label (检查项目)."""
     field = "item" if by_key else "label"
     column = headers[field]
-    given = _text(fields[field])
+    given = cell_text(fields[field])
     if given is None:
         return None, RowError(file, number, column, "", "required", f"{column}不能为空")
     item = checklist.item(given) if by_key else next(
@@ -149,7 +139,7 @@ def _unit_of(raw: RawValue, column: str, units: frozenset[str], file: str,
 
     An unknown but well-formed code is returned with its error, so repeats are still found.
     """
-    code = _text(raw)
+    code = cell_text(raw)
     if code is None:
         return None, RowError(file, number, column, "", "required", "单位代码不能为空")
     try:
@@ -200,11 +190,11 @@ def _check_row(name: str, mapped: MappedTable, number: int, values: dict[str, Ra
         except AnswerError as exc:
             errors.append(RowError(name, number, headers["value"], shown(fields["value"]),
                                    exc.code, f"“{item.label}”{exc.zh}"))
-    note = _text(fields["note"]) or ""
+    note = cell_text(fields["note"]) or ""
     if len(note) > MAX_NOTE:
         errors.append(RowError(name, number, headers["note"], note[:20] + "…", "too_long",
                                f"情况说明过长（{len(note)}字），最多{MAX_NOTE}字"))
-    who = _text(fields["inspector"]) or inspector
+    who = cell_text(fields["inspector"]) or inspector
     if who is None:
         errors.append(RowError(name, number, headers["inspector"], "", "required",
                                "检查人不能为空（填写“检查人”列，或导入时指定检查人）"))

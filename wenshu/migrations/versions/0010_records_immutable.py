@@ -27,7 +27,7 @@ transfer import add rows.
 
 Revision ID: 0010
 Revises: 0009
-Create Date: 2026-12-09
+Create Date: 2026-12-02
 """
 from collections.abc import Callable
 
