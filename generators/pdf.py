@@ -1014,12 +1014,11 @@ class WarmConverter:
             except _WorkerTimedOut:
                 worker.kill()
                 raise ConversionError(
-                    f"LibreOffice did not finish it within {self.timeout_seconds:g} s; "
-                    "it was stopped") from None
+                    f"LibreOffice 在 {self.timeout_seconds:g} 秒内没有转换完成，已停止") from None
             except _WorkerDied as exc:
                 worker.kill()
                 if attempt == 2:
-                    raise ConversionError(f"LibreOffice died twice on it ({exc})") from None
+                    raise ConversionError(f"LibreOffice 转换时两次异常退出（{exc}）") from None
                 _log.warning("LibreOffice worker died (%s); starting a new one", exc)
         raise AssertionError("unreachable")
 

@@ -132,7 +132,7 @@ def test_rejected_ledger_reports_every_bad_row_and_stores_nothing(office, wenshu
                    "440307001001,2025-04-02,文艺汇演,未知类型,1,30,,,,\n"
                    "440307001001,2025-04-03,培训,负数,1,-3,,,,\n", encoding="utf-8")
     output = wenshu("ledger", "import", str(bad), expect=1)
-    assert "nothing stored" in output
+    assert "未保存任何数据" in output
     report = (tmp_path / "bad.errors.csv").read_text(encoding="utf-8-sig")
     assert "3,活动类型,文艺汇演,unknown_activity_type" in report
     assert "4,人次,-3,negative" in report

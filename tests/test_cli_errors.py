@@ -115,10 +115,10 @@ def test_errors_raised_inside_flows_print_one_line(home: tuple[Path, Office]) ->
     folder = home[0]
     timed_out = run(folder, "summary", "year", "--unit", "440307001001", "--year", "2025",
                     "--user", "办事员王五", env={"WENSHU_PDF_TIMEOUT_SECONDS": "0.01"})
-    assert_one_clean_error(timed_out, "LibreOffice did not finish it within 0.01 s")
+    assert_one_clean_error(timed_out, "LibreOffice 在 0.01 秒内没有转换完成")
     no_findings = run(folder, "inspect", "run", "--checklist", "model_community", "--units",
                       "440307001001", "--period", "2025", "--user", "督导李四")
-    assert_one_clean_error(no_findings, "findings missing")
+    assert_one_clean_error(no_findings, "缺少检查记录")
 
 
 def test_archive_get_to_a_new_folder(office: Path, wenshu: Callable[..., str],

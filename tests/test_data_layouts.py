@@ -206,7 +206,7 @@ def test_ledger_import_options_on_the_command_line(wenshu, tmp_path):
                                             "二月": [HEADER, good("二", when="2月5日", people=-1)]})
     out = wenshu("--user", "督导", "ledger", "import", str(bad), "--year", "2025", expect=1)
     print(out)
-    assert "二月" in out and "人次不能为负数" in out and "nothing stored" in out
+    assert "二月" in out and "人次不能为负数" in out and "未保存任何数据" in out
     with open(tmp_path / "坏.errors.csv", encoding="utf-8-sig", newline="") as handle:
         assert [(r["工作表"], r["行号"]) for r in csv.DictReader(handle)] == [("二月", "2")]
     figures = write_csv(tmp_path / "基础数据.csv", [["2025年基础数据"], ["指标", "数值"],

@@ -129,7 +129,7 @@ def test_every_bad_row_is_reported_and_nothing_is_stored(session, small_tree, co
         (11, "", "duplicate_key", f"单位“{EAST_LAKE}”的“宣传板”与第2行重复"),
         (12, "检查人", "required", "检查人不能为空（填写“检查人”列，或导入时指定检查人）"),
     ]
-    assert str(caught.value).endswith("10 problem(s) in 10 row(s); nothing stored")
+    assert str(caught.value).endswith("：10行共10处错误，未保存任何数据")
     session.rollback()
     assert _count(session, InspectionFinding) == 0 and _count(session, SourceFile) == 0
     with open(caught.value.report_path, encoding="utf-8-sig") as handle:

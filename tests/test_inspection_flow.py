@@ -392,9 +392,9 @@ def test_loading_names_units_without_findings_and_refuses_a_missing_earlier_insp
     with pytest.raises(ChecklistError) as caught:
         load_inspection(db_settings, checklist, units, Period.year(2025), "440307", INSPECTED)
     assert str(caught.value) == (
-        "inspection office_check 2025: findings missing for unit 440307001002 (东山社区): room, "
-        "work_log; unit 440307002001 (西湖社区): boards, room, work_log (record them with "
-        "'wenshu inspect record')")
+        "检查 office_check 2025 缺少检查记录：东山社区（440307001002）缺 room、work_log；"
+        "西湖社区（440307002001）缺 boards、room、work_log。"
+        "请先录入检查记录（网页“填写检查结果”或 wenshu inspect record）")
     with pytest.raises(ChecklistError, match="not under the inspecting unit 440307001"):
         load_inspection(db_settings, checklist, ["440307002001"], Period.year(2025),
                         "440307001", INSPECTED)

@@ -130,7 +130,7 @@ def test_totals_rows_are_left_out_and_checked_against_their_rows(session, small_
     error = rejected(session, path, catalogue)
     assert [(e.row, e.column, e.value, e.code, e.message) for e in error.errors] == [
         (7, "人次", "120", "total_mismatch", "合计行“人次”为 120，各行合计为 118")]
-    assert str(error).endswith("1 problem(s) in 1 row(s); nothing stored")
+    assert str(error).endswith("：1行共1处错误，未保存任何数据")
     assert stored(session) == []
     # The data rows are good: keeping them stores them, and the total is still reported.
     result = import_ledger_file(session, path, catalogue, today=TODAY, skip_invalid=True)

@@ -216,7 +216,7 @@ def test_a_document_over_the_time_limit_is_stopped_and_the_worker_restarted(
     [profile] = solo.profile_dirs
     stalled = _soffice_bin(profile)
     solo.timeout_seconds = 0.01
-    with pytest.raises(ConversionError, match="did not finish it within 0.01 s"):
+    with pytest.raises(ConversionError, match="在 0.01 秒内没有转换完成"):
         solo.convert_many([PdfJob(sample_docx, tmp_path / "slow.pdf", METADATA)])
     assert stalled not in [pid for pid, _ in _libreoffice_processes(profile)]
     assert not (tmp_path / "slow.pdf").exists()

@@ -64,7 +64,7 @@ class InputError(WenshuError):
         self.report_path = report_path
         self.notes = list(notes or [])
         rows = len({(error.sheet, error.row) for error in errors})
-        super().__init__(f"{file}: {len(errors)} problem(s) in {rows} row(s); nothing stored")
+        super().__init__(f"{file}：{rows}行共{len(errors)}处错误，未保存任何数据")
 
 
 class TemplateError(WenshuError):

@@ -149,10 +149,10 @@ def _records(session: Session, checklist: Checklist, period: Period, units: Sequ
         names = dict(session.execute(select(Unit.code, Unit.name).where(
             Unit.code.in_(sorted(lacking)))).tuples().all())
         raise ChecklistError(
-            f"inspection {checklist.key} {period.code}: findings missing for "
-            + "; ".join(f"unit {code} ({names.get(code, '?')}): {', '.join(keys)}"
-                        for code, keys in sorted(lacking.items()))
-            + " (record them with 'wenshu inspect record')")
+            f"检查 {checklist.key} {period.code} 缺少检查记录："
+            + "；".join(f"{names.get(code, '?')}（{code}）缺 {'、'.join(keys)}"
+                       for code, keys in sorted(lacking.items()))
+            + "。请先录入检查记录（网页“填写检查结果”或 wenshu inspect record）")
     kept = [code for code in units if code not in lacking]
     holdings = archive_holdings(session, kept, period.start.year, as_of=as_of)
     # Only the kinds the archive items ask for: the inspection's own reports, filed under
