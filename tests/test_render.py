@@ -213,7 +213,7 @@ PARTS = ["body", "header", "footer", "properties", "footnotes"]
 @pytest.mark.parametrize("where", PARTS)
 def test_sandbox_refuses_python_internals_in_every_part(tmp_path: Path, where: str) -> None:
     template = _template_with(tmp_path, where, "{{ ''.__class__.__mro__ }}")
-    with pytest.raises(TemplateError, match=rf"{where}\.docx: refused by the sandbox"):
+    with pytest.raises(TemplateError, match=rf"{where}\.docx: 模板被安全沙箱拒绝"):
         render_docx(template, {})
 
 
