@@ -14,7 +14,13 @@ and reports, per Word paragraph:
 - ``fullwidth_quote`` (error) / ``curly_quote`` (warning): ＂＇ or “ ” ‘ ’ inside a tag;
 - ``unrendered_part`` (warning): a tag in endnotes or comments, which docxtpl never fills;
 - ``unknown_variable`` (error) / ``unused_variable`` (warning): what the template reads
-  against what the document kind provides (see :func:`context_paths` for the notation).
+  against what the document kind provides (see :func:`context_paths` for the notation);
+- ``sandbox``, ``unbounded``, ``unknown_filter``, ``unknown_test`` (errors): what the
+  render would refuse (see :mod:`wenshu.generators.template_safety`).
+
+The document properties are read as the render fills them: the core ones including
+keywords (``docProps/core.xml``) and the custom ones (``docProps/custom.xml``). After a
+syntax error the rest of the part is still read for variables (the faulty tag left out).
 
 Nothing is rendered: the checks only lex, parse and walk the templates' syntax trees.
 """
@@ -36,6 +42,8 @@ from jinja2 import meta, nodes
 from lxml import etree
 
 from wenshu.errors import TemplateError
+from wenshu.generators.sandbox import BoundedSandbox
+from wenshu.generators.template_safety import safety_findings
 
 Severity = Literal["error", "warning"]
 
@@ -48,9 +56,14 @@ _W_T = _TEXT_TAGS[0]
 _WORDML = "application/vnd.openxmlformats-officedocument.wordprocessingml."
 _FOOTNOTES = _WORDML + "footnotes+xml"
 _UNRENDERED = (_WORDML + "endnotes+xml", _WORDML + "comments+xml")
-# The core properties docxtpl renders (DocxTemplate.render_properties).
-_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
+# The core properties rendered (DocxTemplate.render_properties, and keywords by render_docx).
+_PROPERTIES = ("author", "comments", "identifier", "keywords", "language", "subject", "title")
 _CORE_PART = "docProps/core.xml"
+_CUSTOM_PART = "docProps/custom.xml"
+_CUSTOM = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+_VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+# Syntax errors passed over (one tag each) to go on reading a part's variables.
+_MAX_RECOVERIES = 20
 
 _OPENER = re.compile(r"\{[{%#]")
 _TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", re.DOTALL)
@@ -117,6 +130,7 @@ class _Reads:
     """Variable paths a template reads, each with where it is first read."""
 
     first: dict[str, tuple[str | None, int | None, str]] = field(default_factory=dict)
+    incomplete: bool = False  # a part could not be read whole: "unused" cannot be told
 
     def add(self, path: str, where: tuple[str | None, int | None, str]) -> None:
         self.first.setdefault(path, where)
@@ -135,7 +149,7 @@ def check_template(path: Path, provided: frozenset[str] | None) -> list[Template
     except (OSError, PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile,
             etree.XMLSyntaxError) as exc:
         raise TemplateError(f"{path.name}: not a .docx template: {exc}") from exc
-    env = jinja2.Environment()
+    env = BoundedSandbox()
     problems: list[TemplateProblem] = []
     reads = _Reads()
     order: list[str | None] = []
@@ -146,7 +160,10 @@ def check_template(path: Path, provided: frozenset[str] | None) -> list[Template
     order.append(_CORE_PART)
     for name in _PROPERTIES:
         value = getattr(document.core_properties, name) or ""
-        problems.extend(_check_property(name, value, env, reads))
+        problems.extend(_check_property(_CORE_PART, name, value, env, reads))
+    order.append(_CUSTOM_PART)
+    for name, value in _custom_properties(document):
+        problems.extend(_check_property(_CUSTOM_PART, name, value, env, reads))
     for package_part in document.part.package.parts:
         if package_part.content_type in _UNRENDERED:
             part = _read_part(str(package_part.partname).lstrip("/"), package_part.blob)
@@ -182,6 +199,16 @@ def context_paths(context: Mapping[str, Any]) -> frozenset[str]:
     for key, value in context.items():
         walk(str(key), value)
     return frozenset(paths)
+
+
+def _custom_properties(document: Any) -> Iterator[tuple[str, str]]:
+    """(name, text) of each custom document property (文件属性 → 自定义)."""
+    for part in document.part.package.parts:
+        if part.content_type != _CUSTOM:
+            continue
+        for element in etree.fromstring(part.blob):
+            for value in element.iter(f"{{{_VT}}}lpwstr", f"{{{_VT}}}bstr"):
+                yield element.get("name", ""), value.text or ""
 
 
 def _shorten(text: str) -> str:
@@ -316,11 +343,34 @@ def _check_syntax(template: DocxTemplate, part: _Part, env: jinja2.Environment,
             problem = TemplateProblem(part.name, None, _shorten(text), problem.code,
                                       problem.message, "error")
         yield problem
-        return
+        # The faulty tags may read what would then look unused: no "unused" warnings.
+        reads.incomplete = True
+        tree = _recover(env, source, line)
+        if tree is None:
+            return
+    for finding in safety_findings(tree, env):
+        paragraph = lines[finding.line] if 0 < finding.line < len(lines) else None
+        yield _problem(part, paragraph, finding.code, finding.message, "error")
     for path, line in _read_paths(tree, env):
         paragraph = lines[line] if 0 < line < len(lines) else None
         number, text = part.at(paragraph)
         reads.add(path, (part.name, number, text))
+
+
+def _recover(env: jinja2.Environment, source: str, line: int) -> nodes.Template | None:
+    """The part parsed with the faulty tags left out (each tag is on its own line), so
+    the variables of the rest are still read; None when that does not work."""
+    source_lines = source.split("\n")
+    for _ in range(_MAX_RECOVERIES):
+        if not 0 < line <= len(source_lines) or not source_lines[line - 1]:
+            return None
+        source_lines[line - 1] = ""
+        attempt = "\n".join(source_lines)
+        try:
+            return env.parse(attempt)
+        except jinja2.TemplateSyntaxError as exc:
+            line = _error_line(env, attempt, exc)
+    return None
 
 
 def _error_line(env: jinja2.Environment, source: str, exc: jinja2.TemplateSyntaxError) -> int:
@@ -367,26 +417,38 @@ def _syntax_message(exc: jinja2.TemplateSyntaxError) -> str:
     return message
 
 
-def _check_property(name: str, value: str, env: jinja2.Environment,
+def _check_property(part: str, name: str, value: str, env: jinja2.Environment,
                     reads: _Reads) -> Iterator[TemplateProblem]:
     text = _shorten(f"{name}: {value}")
     typed = sorted({m.group() for m in _IME_DELIMITER.finditer(value)} - _ASCII_DELIMITERS)
     if typed:
-        yield TemplateProblem(_CORE_PART, None, text, "ime_delimiter", _ime_message(typed), "error")
+        yield TemplateProblem(part, None, text, "ime_delimiter", _ime_message(typed), "error")
     if not _OPENER.search(value):
         return
     try:
         tree = env.parse(value)
     except jinja2.TemplateSyntaxError as exc:
-        yield TemplateProblem(_CORE_PART, None, text, "syntax", _syntax_message(exc), "error")
+        yield TemplateProblem(part, None, text, "syntax", _syntax_message(exc), "error")
+        reads.incomplete = True
         return
+    for finding in safety_findings(tree, env):
+        yield TemplateProblem(part, None, text, finding.code, finding.message, "error")
     for path, _ in _read_paths(tree, env):
-        reads.add(path, (_CORE_PART, None, text))
+        reads.add(path, (part, None, text))
 
 
 def _read_paths(tree: nodes.Template, env: jinja2.Environment) -> list[tuple[str, int]]:
     """(path, line) of every context value the template reads, in the order read."""
-    roots = meta.find_undeclared_variables(tree) - set(env.globals)
+    try:
+        roots = meta.find_undeclared_variables(tree) - set(env.globals)
+    except jinja2.TemplateAssertionError:
+        # An unknown filter or test (reported on its own): read the rest as if it existed.
+        tolerant = BoundedSandbox()
+        for node in tree.find_all((nodes.Filter, nodes.Test)):
+            known = tolerant.filters if isinstance(node, nodes.Filter) else tolerant.tests
+            known.setdefault(node.name, lambda *args, **kwargs: None)
+        tree.set_environment(tolerant)  # the analysis compiles with the tree's environment
+        roots = meta.find_undeclared_variables(tree) - set(env.globals)
     found: list[tuple[str, int]] = []
     _visit(tree, {}, found)
     return [(path, line) for path, line in found if _root(path) in roots]
@@ -486,6 +548,8 @@ def _compare(reads: _Reads, provided: frozenset[str]) -> Iterator[TemplateProble
         if close:
             message += f"；是否应为 {close[0]}？"
         yield TemplateProblem(part, paragraph, text, "unknown_variable", message, "error")
+    if reads.incomplete:
+        return  # a part not read whole may use what looks unused
     read = set(reads.first)
     unused = {p for p in provided
               if not any(r == p or r.startswith((f"{p}.", f"{p}[]")) for r in read)}
