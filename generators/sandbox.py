@@ -41,7 +41,7 @@ from jinja2.visitor import NodeTransformer
 class Limits:
     """How much one render may do. Ordinary documents use well under 1% of each."""
 
-    steps: int = 200_000  # loop iterations + calls
+    steps: int = 100_000  # loop iterations + calls
     seconds: float = 10.0  # wall clock for the whole render
     produced: int = 50_000_000  # characters/items made by operations and output
     value: int = 5_000_000  # characters/items of any one value
