@@ -17,11 +17,8 @@ from docxtpl import DocxTemplate
 from tests.sample_context import year_summary_context
 from wenshu.errors import TemplateError
 from wenshu.generators.render import render_docx
-from wenshu.generators.template_check import (
-    TemplateProblem,
-    check_template,
-    context_paths,
-)
+from wenshu.generators.template_check import TemplateProblem, check_template
+from wenshu.generators.template_variables import context_paths
 from wenshu.templates import template_path
 
 BODY = "word/document.xml"

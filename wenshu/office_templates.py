@@ -35,11 +35,8 @@ from wenshu.db import session_scope, write_scope
 from wenshu.errors import NotFoundError, TemplateError, TemplateRefused
 from wenshu.generators.kinds import DocumentKind, registered_kinds, sample_context
 from wenshu.generators.render import render_docx, template_sha256
-from wenshu.generators.template_check import (
-    TemplateProblem,
-    check_template,
-    context_paths,
-)
+from wenshu.generators.template_check import TemplateProblem, check_template
+from wenshu.generators.template_variables import context_paths
 from wenshu.models.tables import OfficeTemplate
 from wenshu.paths import inside
 from wenshu.settings import Settings
