@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache, wraps
 from typing import Any
 
@@ -71,7 +71,6 @@ class _Budget:
     deadline: float
     steps: int = 0
     produced: int = 0
-    started: float = field(default_factory=time.monotonic)
 
     def step(self, count: int = 1) -> None:
         self.steps += count
@@ -128,13 +127,14 @@ def check_binop(operator: str, left: Any, right: Any, limits: Limits = LIMITS) -
         if len(left) + len(right) > limits.value:
             raise RenderLimitError(f"拼接后的长度超过{limits.value}")
     elif operator == "%" and isinstance(left, str):
-        check_format(left, limits)
+        check_format(left, braces=False, limits=limits)
 
 
-def check_format(text: str, limits: Limits = LIMITS) -> None:
-    """Refuse a format string whose width or precision would pad a value to a huge size."""
-    numbers = [n for m in _PERCENT_WIDTH.finditer(text) for n in m.groups() if n and n != "*"]
-    numbers += [n for m in _BRACE_WIDTH.finditer(text) for n in m.groups() if n]
+def check_format(text: str, *, braces: bool, limits: Limits = LIMITS) -> None:
+    """Refuse a format string whose width or precision would pad a value to a huge size:
+    ``{:>N}`` fields for ``str.format`` (``braces``), ``%N`` ones for ``%`` and ``|format``."""
+    pattern = _BRACE_WIDTH if braces else _PERCENT_WIDTH
+    numbers = [n for m in pattern.finditer(text) for n in m.groups() if n and n != "*"]
     if any(len(n) > 6 or int(n) > limits.width for n in numbers):
         raise RenderLimitError(f"格式字符串中的宽度超过{limits.width}")
 
@@ -208,7 +208,7 @@ def _guard_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]
         if name in _PADDING_FILTERS:
             _check_widths(args[1:], kwargs, budget.limits)
         elif name == "format" and args and isinstance(args[0], str):
-            check_format(args[0], budget.limits)
+            check_format(args[0], braces=False, limits=budget.limits)
         if passes is _PassArg.context:
             args = (context, *args)
         elif passes is _PassArg.eval_context:
@@ -273,7 +273,7 @@ class BoundedSandbox(SandboxedEnvironment):
         """``str.format`` / ``format_map``, sandboxed by Jinja, refusing huge widths."""
         wrapped = super().wrap_str_format(value)
         if wrapped is not None:
-            check_format(value.__self__, _budget().limits)
+            check_format(value.__self__, braces=True, limits=_budget().limits)
         return wrapped
 
     def concat(self, pieces: Iterable[str]) -> str:  # type: ignore[override]

@@ -110,7 +110,7 @@ def _filter(node: nodes.Filter, env: jinja2.Environment) -> Iterator[Finding]:
         else:
             yield from _attribute(name, node.lineno)
     elif node.name == "format" and node.node is not None:
-        yield from _format(_const(node.node), node.lineno)
+        yield from _format(_const(node.node), node.lineno, braces=False)
     if node.name in _PADDING:
         yield from _widths(node.name, args, node.lineno)
 
@@ -122,18 +122,18 @@ def _call(node: nodes.Call) -> Iterator[Finding]:
         yield from _limit(lambda: _range(args), node.lineno)
     elif isinstance(callee, nodes.Getattr):
         if callee.attr in ("format", "format_map"):
-            yield from _format(_const(callee.node), node.lineno)
+            yield from _format(_const(callee.node), node.lineno, braces=True)
         elif callee.attr in _PADDING:
             yield from _widths(callee.attr, args, node.lineno)
 
 
-def _format(text: Any, line: int) -> Iterator[Finding]:
+def _format(text: Any, line: int, *, braces: bool) -> Iterator[Finding]:
     if not isinstance(text, str):
         return
-    if _FIELD_LOOKUP.search(text):
+    if braces and _FIELD_LOOKUP.search(text):
         yield Finding("sandbox", f"格式字符串 {_short(text)} 在 {{}} 中访问属性或下标，"
                                  "渲染时会被安全沙箱拒绝或泄露内部信息；请在模板中直接写变量", line)
-    yield from _limit(lambda: check_format(text), line)
+    yield from _limit(lambda: check_format(text, braces=braces), line)
 
 
 def _widths(name: str, args: list[Any], line: int) -> Iterator[Finding]:
