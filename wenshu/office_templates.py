@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -107,10 +108,7 @@ def install_template(settings: Settings, actor: Actor, path: Path, kind_key: str
     kind = kind_of(kind_key)
     _check_scope(settings, scope)
     data = _read(path)
-    errors = [str(p) for p in check_file(path, kind) if p.severity == "error"]
-    if errors:
-        raise TemplateRefused(f"{path.name}：模板检查发现{len(errors)}个错误，未安装", errors)
-    render_docx(path, sample_context(kind))  # what the check cannot see, the render refuses
+    _vet(settings, path.name, data, kind)
     root = settings.templates_dir
     root.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)
@@ -142,6 +140,22 @@ def install_template(settings: Settings, actor: Actor, path: Path, kind_key: str
         if written is not None:
             written.unlink(missing_ok=True)  # the database said no: no file without a record
         raise
+
+
+def _vet(settings: Settings, name: str, data: bytes, kind: DocumentKind) -> None:
+    """Check ``data`` (a file called ``name``) and render the kind's sample with it.
+
+    A copy is checked, so what is stored is exactly what was checked even if the
+    original changes meanwhile.
+    """
+    settings.work_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=settings.work_dir) as folder:
+        copy = inside(Path(folder), name)
+        copy.write_bytes(data)
+        errors = [str(p) for p in check_file(copy, kind) if p.severity == "error"]
+        if errors:
+            raise TemplateRefused(f"{name}：模板检查发现{len(errors)}个错误，未安装", errors)
+        render_docx(copy, sample_context(kind))  # what the check cannot see, the render stops
 
 
 def remove_template(settings: Settings, actor: Actor, kind_key: str,
