@@ -259,9 +259,11 @@ def _read(path: Path) -> bytes:
 
 
 def _write(root: Path, target: Path, data: bytes) -> Path:
-    """Write ``data`` to ``target`` whole or not at all (a temporary file renamed)."""
+    """Write ``data`` to ``target`` whole or not at all (a temporary file renamed), read-only
+    as the archive's files are: a version, once installed, is not edited in place."""
     partial = inside(root, f".{target.name}.partial")
     partial.write_bytes(data)
+    partial.chmod(0o444)
     os.replace(partial, target)
     return target
 
