@@ -27,7 +27,7 @@ from wenshu.settings import Settings
 
 ACTIONS = ("file", "view", "download", "export", "import", "verify", "dispose", "generate",
            "inspect", "user", "submit", "manage", "login", "logout", "password", "token",
-           "request", "overview")
+           "request", "overview", "manage_templates")
 OUTCOMES = ("ok", "refused", "failed")
 GENESIS = "0" * 64
 ACTION_LABELS = {"file": "归档", "view": "查看", "download": "下载", "export": "移交导出",
@@ -35,7 +35,7 @@ ACTION_LABELS = {"file": "归档", "view": "查看", "download": "下载", "expo
                  "inspect": "检查", "user": "用户管理", "submit": "报送数据",
                  "manage": "管理用户和单位", "login": "登录", "logout": "退出登录",
                  "password": "设置密码", "token": "API令牌", "request": "网页请求",
-                 "overview": "查看单位工作情况"}
+                 "overview": "查看单位工作情况", "manage_templates": "管理模板"}
 # Any constant key serialises appends on PostgreSQL (hashtext of the table name).
 _PG_LOCK = sa.text("SELECT pg_advisory_xact_lock(hashtext('audit_events'))")
 

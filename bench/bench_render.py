@@ -2,7 +2,7 @@
 
     python bench/bench_render.py [--n 50] [--batch 10]
 
-Render: ``render_docx`` (sandbox, strict, reproducible zip) against a bare
+Render: ``render_docx`` (bounded sandbox, strict, reproducible zip) against a bare
 ``DocxTemplate(path).render(ctx); save(BytesIO)`` of the same template and context,
 interleaved, medians. PDF: ``SofficeConverter.convert_many`` on a batch against one cold
 ``soffice --convert-to pdf`` process per document.

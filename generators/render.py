@@ -1,8 +1,10 @@
 """Render a docxtpl template with a context into reproducible .docx bytes.
 
-Every part docxtpl renders (body, headers, footers, core properties, footnotes) goes
-through one sandboxed, strict Jinja environment: a template cannot reach Python
-internals, and a missing context key fails the render instead of printing nothing.
+Every part docxtpl renders (body, headers, footers, core properties, footnotes) and
+the keywords and custom properties it leaves alone go through one sandboxed, strict,
+bounded Jinja environment (:mod:`wenshu.generators.sandbox`): a template cannot reach
+Python internals nor run or grow without end, and a missing context key fails the
+render instead of printing nothing.
 
 A context is plain data: finished strings, and :class:`Image` values for pictures,
 which become docxtpl ``InlineImage`` objects only inside :func:`render_docx`.
@@ -16,7 +18,6 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,29 +27,18 @@ from docx.image.exceptions import UnrecognizedImageError
 from docx.opc.exceptions import PackageNotFoundError
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
-from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
 from wenshu.errors import TemplateError
+from wenshu.generators.sandbox import BoundedSandbox, RenderLimitError, render_budget
 
 # Zip entries carry this instead of the wall clock (1980-01-01 is the DOS epoch).
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
-class _CompileOnceSandbox(SandboxedEnvironment):
-    """A sandbox that compiles each source once.
-
-    docxtpl recompiles every part's XML on every render, over half of its time; a
-    template's parts are the same source every time, so the compiled result is reused.
-    """
-
-    @lru_cache(maxsize=64)
-    def from_string(self, source: str) -> jinja2.Template:  # type: ignore[override]
-        """The compiled template for ``source``, compiled on first use."""
-        return super().from_string(source)
-
-
-_ENV = _CompileOnceSandbox(undefined=jinja2.StrictUndefined, autoescape=True)
+_ENV = BoundedSandbox(undefined=jinja2.StrictUndefined, autoescape=True)
+_CUSTOM = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+_VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 
 
 @dataclass(frozen=True)
@@ -69,15 +59,25 @@ def render_docx(template: Path, context: Mapping[str, Any]) -> bytes:
     :class:`Image` values anywhere in the context become pictures where the template
     prints them. Raises :class:`TemplateError` naming the template and the problem: an
     undefined variable, a sandbox violation, a Jinja syntax error, a template that is
-    not a .docx, or an Image whose bytes are not a picture.
+    not a .docx, an Image whose bytes are not a picture, or a template that goes past
+    the render limits (too many steps, too long, too big: Chinese, naming the limit).
     """
     try:
         document = DocxTemplate(template)
-        document.render(_bind_images(context, document), _ENV)
+        bound = _bind_images(context, document)
+        with render_budget():
+            document.render(bound, _ENV)
+            _render_more_properties(document, bound)
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"{template.name}: undefined variable: {exc.message}") from exc
+    except (RenderLimitError, RecursionError, MemoryError, OverflowError, ArithmeticError) as exc:
+        # RecursionError: a macro calling itself; the others: arithmetic past what
+        # the checks foresee (float overflow, Decimal limits), stopped all the same.
+        raise TemplateError(f"{template.name}：模板运算量超出限制，已停止渲染（{_reason(exc)}）；"
+                            "请检查模板中的循环、宏和运算") from exc
     except jinja2.exceptions.SecurityError as exc:
-        raise TemplateError(f"{template.name}: refused by the sandbox: {exc}") from exc
+        raise TemplateError(f"{template.name}: 模板被安全沙箱拒绝 (refused by the sandbox): "
+                            f"{exc}") from exc
     except jinja2.TemplateSyntaxError as exc:
         # docxtpl attaches the document text around the error; the line number is the XML's.
         near = " ".join(getattr(exc, "docx_context", [])).strip()
@@ -94,6 +94,33 @@ def render_docx(template: Path, context: Mapping[str, Any]) -> bytes:
         # XML elements apart (e.g. {% if %} around half a paragraph) as XMLSyntaxError.
         raise TemplateError(f"{template.name}: not a usable .docx template: {exc}") from exc
     return document_bytes(document.docx)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, RenderLimitError):
+        return str(exc)
+    if isinstance(exc, RecursionError):
+        return "宏或循环递归过深"
+    if isinstance(exc, MemoryError):
+        return "内存不足"
+    return f"数值运算溢出：{type(exc).__name__}"
+
+
+def _render_more_properties(document: DocxTemplate, context: Mapping[str, Any]) -> None:
+    """Keywords and custom properties, which docxtpl leaves as they are, rendered as the
+    others are: a tag there is filled (or refused) like one in the body."""
+    properties = document.docx.core_properties
+    if "{" in (properties.keywords or ""):
+        properties.keywords = _ENV.from_string(properties.keywords).render(context)
+    for part in document.docx.part.package.parts:
+        if part.content_type != _CUSTOM:
+            continue
+        root = etree.fromstring(part.blob)
+        for value in root.iter(f"{{{_VT}}}lpwstr", f"{{{_VT}}}bstr"):
+            if value.text and "{" in value.text:
+                value.text = _ENV.from_string(value.text).render(context)
+        part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                    standalone=True)
 
 
 def _bind_images(context: Mapping[str, Any], document: DocxTemplate) -> dict[str, Any]:

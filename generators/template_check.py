@@ -14,28 +14,36 @@ and reports, per Word paragraph:
 - ``fullwidth_quote`` (error) / ``curly_quote`` (warning): ＂＇ or “ ” ‘ ’ inside a tag;
 - ``unrendered_part`` (warning): a tag in endnotes or comments, which docxtpl never fills;
 - ``unknown_variable`` (error) / ``unused_variable`` (warning): what the template reads
-  against what the document kind provides (see :func:`context_paths` for the notation).
+  against what the document kind provides (see :func:`~wenshu.generators.template_variables.context_paths`);
+- ``sandbox``, ``unbounded``, ``unknown_filter``, ``unknown_test`` (errors): what the
+  render would refuse (see :mod:`wenshu.generators.template_safety`).
+
+The document properties are read as the render fills them: the core ones including
+keywords (``docProps/core.xml``) and the custom ones (``docProps/custom.xml``). After a
+syntax error the rest of the part is still read for variables (the faulty tag left out).
 
 Nothing is rendered: the checks only lex, parse and walk the templates' syntax trees.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
-from jinja2 import meta, nodes
+from jinja2 import nodes
 from lxml import etree
 
 from wenshu.errors import TemplateError
+from wenshu.generators.sandbox import BoundedSandbox
+from wenshu.generators.template_safety import safety_findings
+from wenshu.generators.template_variables import Reads, compare, read_paths
 
 Severity = Literal["error", "warning"]
 
@@ -48,9 +56,14 @@ _W_T = _TEXT_TAGS[0]
 _WORDML = "application/vnd.openxmlformats-officedocument.wordprocessingml."
 _FOOTNOTES = _WORDML + "footnotes+xml"
 _UNRENDERED = (_WORDML + "endnotes+xml", _WORDML + "comments+xml")
-# The core properties docxtpl renders (DocxTemplate.render_properties).
-_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
+# The core properties rendered (DocxTemplate.render_properties, and keywords by render_docx).
+_PROPERTIES = ("author", "comments", "identifier", "keywords", "language", "subject", "title")
 _CORE_PART = "docProps/core.xml"
+_CUSTOM_PART = "docProps/custom.xml"
+_CUSTOM = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+_VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+# Syntax errors passed over (one tag each) to go on reading a part's variables.
+_MAX_RECOVERIES = 20
 
 _OPENER = re.compile(r"\{[{%#]")
 _TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", re.DOTALL)
@@ -112,20 +125,10 @@ class _Part:
         return paragraph + 1, _shorten(self.paragraphs[paragraph])
 
 
-@dataclass
-class _Reads:
-    """Variable paths a template reads, each with where it is first read."""
-
-    first: dict[str, tuple[str | None, int | None, str]] = field(default_factory=dict)
-
-    def add(self, path: str, where: tuple[str | None, int | None, str]) -> None:
-        self.first.setdefault(path, where)
-
-
 def check_template(path: Path, provided: frozenset[str] | None) -> list[TemplateProblem]:
     """Every problem found in the .docx template at ``path``, in document order.
 
-    ``provided`` is what the document kind's context offers, as :func:`context_paths`
+    ``provided`` is what the document kind's context offers, as :func:`~wenshu.generators.template_variables.context_paths`
     writes it; None skips the variable comparison. Raises :class:`TemplateError` when
     the file is missing or not a .docx.
     """
@@ -135,9 +138,9 @@ def check_template(path: Path, provided: frozenset[str] | None) -> list[Template
     except (OSError, PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile,
             etree.XMLSyntaxError) as exc:
         raise TemplateError(f"{path.name}: not a .docx template: {exc}") from exc
-    env = jinja2.Environment()
+    env = BoundedSandbox()
     problems: list[TemplateProblem] = []
-    reads = _Reads()
+    reads = Reads()
     order: list[str | None] = []
     for part in _rendered_parts(template):
         order.append(part.name)
@@ -146,42 +149,32 @@ def check_template(path: Path, provided: frozenset[str] | None) -> list[Template
     order.append(_CORE_PART)
     for name in _PROPERTIES:
         value = getattr(document.core_properties, name) or ""
-        problems.extend(_check_property(name, value, env, reads))
+        problems.extend(_check_property(_CORE_PART, name, value, env, reads))
+    order.append(_CUSTOM_PART)
+    for name, value in _custom_properties(document):
+        problems.extend(_check_property(_CUSTOM_PART, name, value, env, reads))
     for package_part in document.part.package.parts:
         if package_part.content_type in _UNRENDERED:
             part = _read_part(str(package_part.partname).lstrip("/"), package_part.blob)
             order.append(part.name)
             problems.extend(_check_unrendered(part))
     if provided is not None:
-        problems.extend(_compare(reads, provided))
+        problems.extend(TemplateProblem(*where, code, message, severity)
+                        for where, code, message, severity in compare(reads, provided))
     order.append(None)
     # Stable: within one paragraph the checks keep the order they ran in.
     return sorted(problems, key=lambda p: (order.index(p.part), p.paragraph is None,
                                            p.paragraph or 0))
 
 
-def context_paths(context: Mapping[str, Any]) -> frozenset[str]:
-    """The variable paths a sample context provides, in the notation checks compare.
-
-    A key is its name (``title``), a mapping's key is joined with a dot
-    (``report.unit``), and the items of a list are ``name[]`` (``indicator_rows[]``,
-    ``indicator_rows[].label``). Item keys are the union over all items, so a list
-    must hold at least one item for its items' keys to count as provided.
-    """
-    paths: set[str] = set()
-
-    def walk(path: str, value: Any) -> None:
-        paths.add(path)
-        if isinstance(value, Mapping):
-            for key, item in value.items():
-                walk(f"{path}.{key}", item)
-        elif isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
-            for item in value:
-                walk(f"{path}[]", item)
-
-    for key, value in context.items():
-        walk(str(key), value)
-    return frozenset(paths)
+def _custom_properties(document: Any) -> Iterator[tuple[str, str]]:
+    """(name, text) of each custom document property (文件属性 → 自定义)."""
+    for part in document.part.package.parts:
+        if part.content_type != _CUSTOM:
+            continue
+        for element in etree.fromstring(part.blob):
+            for value in element.iter(f"{{{_VT}}}lpwstr", f"{{{_VT}}}bstr"):
+                yield element.get("name", ""), value.text or ""
 
 
 def _shorten(text: str) -> str:
@@ -300,7 +293,7 @@ def _jinja_source(template: DocxTemplate, part: _Part) -> tuple[str, list[int | 
 
 
 def _check_syntax(template: DocxTemplate, part: _Part, env: jinja2.Environment,
-                  reads: _Reads) -> Iterator[TemplateProblem]:
+                  reads: Reads) -> Iterator[TemplateProblem]:
     if not _OPENER.search(part.stream):
         return
     source, lines = _jinja_source(template, part)
@@ -316,11 +309,34 @@ def _check_syntax(template: DocxTemplate, part: _Part, env: jinja2.Environment,
             problem = TemplateProblem(part.name, None, _shorten(text), problem.code,
                                       problem.message, "error")
         yield problem
-        return
-    for path, line in _read_paths(tree, env):
+        # The faulty tags may read what would then look unused: no "unused" warnings.
+        reads.incomplete = True
+        tree = _recover(env, source, line)
+        if tree is None:
+            return
+    for finding in safety_findings(tree, env):
+        paragraph = lines[finding.line] if 0 < finding.line < len(lines) else None
+        yield _problem(part, paragraph, finding.code, finding.message, "error")
+    for path, line in read_paths(tree, env):
         paragraph = lines[line] if 0 < line < len(lines) else None
         number, text = part.at(paragraph)
         reads.add(path, (part.name, number, text))
+
+
+def _recover(env: jinja2.Environment, source: str, line: int) -> nodes.Template | None:
+    """The part parsed with the faulty tags left out (each tag is on its own line), so
+    the variables of the rest are still read; None when that does not work."""
+    source_lines = source.split("\n")
+    for _ in range(_MAX_RECOVERIES):
+        if not 0 < line <= len(source_lines) or not source_lines[line - 1]:
+            return None
+        source_lines[line - 1] = ""
+        attempt = "\n".join(source_lines)
+        try:
+            return env.parse(attempt)
+        except jinja2.TemplateSyntaxError as exc:
+            line = _error_line(env, attempt, exc)
+    return None
 
 
 def _error_line(env: jinja2.Environment, source: str, exc: jinja2.TemplateSyntaxError) -> int:
@@ -367,129 +383,21 @@ def _syntax_message(exc: jinja2.TemplateSyntaxError) -> str:
     return message
 
 
-def _check_property(name: str, value: str, env: jinja2.Environment,
-                    reads: _Reads) -> Iterator[TemplateProblem]:
+def _check_property(part: str, name: str, value: str, env: jinja2.Environment,
+                    reads: Reads) -> Iterator[TemplateProblem]:
     text = _shorten(f"{name}: {value}")
     typed = sorted({m.group() for m in _IME_DELIMITER.finditer(value)} - _ASCII_DELIMITERS)
     if typed:
-        yield TemplateProblem(_CORE_PART, None, text, "ime_delimiter", _ime_message(typed), "error")
+        yield TemplateProblem(part, None, text, "ime_delimiter", _ime_message(typed), "error")
     if not _OPENER.search(value):
         return
     try:
         tree = env.parse(value)
     except jinja2.TemplateSyntaxError as exc:
-        yield TemplateProblem(_CORE_PART, None, text, "syntax", _syntax_message(exc), "error")
+        yield TemplateProblem(part, None, text, "syntax", _syntax_message(exc), "error")
+        reads.incomplete = True
         return
-    for path, _ in _read_paths(tree, env):
-        reads.add(path, (_CORE_PART, None, text))
-
-
-def _read_paths(tree: nodes.Template, env: jinja2.Environment) -> list[tuple[str, int]]:
-    """(path, line) of every context value the template reads, in the order read."""
-    roots = meta.find_undeclared_variables(tree) - set(env.globals)
-    found: list[tuple[str, int]] = []
-    _visit(tree, {}, found)
-    return [(path, line) for path, line in found if _root(path) in roots]
-
-
-def _visit(node: nodes.Node, scope: dict[str, str | None], found: list[tuple[str, int]]) -> None:
-    """Record the paths ``node`` reads; ``scope`` maps local names to the path they stand for."""
-    if isinstance(node, nodes.For):
-        _visit(node.iter, scope, found)
-        inner = dict(scope, loop=None)
-        items = _path(node.iter, scope)
-        for name in _names(node.target):
-            inner[name] = f"{items}[]" if items and isinstance(node.target, nodes.Name) else None
-        for child in (*node.body, *([node.test] if node.test else [])):
-            _visit(child, inner, found)
-        for child in node.else_:
-            _visit(child, scope, found)
-    elif isinstance(node, (nodes.Assign, nodes.AssignBlock)):
-        for child in node.iter_child_nodes(exclude=("target",)):
-            _visit(child, scope, found)
-        scope.update(dict.fromkeys(_names(node.target)))
-    elif isinstance(node, (nodes.Macro, nodes.CallBlock)):
-        inner = dict(scope, **dict.fromkeys(a.name for a in node.args), caller=None, varargs=None,
-                     kwargs=None)
-        if isinstance(node, nodes.Macro):
-            scope[node.name] = None
-        else:
-            _visit(node.call, scope, found)
-        for child in (*node.defaults, *node.body):
-            _visit(child, inner, found)
-    elif isinstance(node, nodes.With):
-        for value in node.values:
-            _visit(value, scope, found)
-        inner = dict(scope, **dict.fromkeys(n for t in node.targets for n in _names(t)))
-        for child in node.body:
-            _visit(child, inner, found)
-    elif isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
-        # x.items(), title.strip(): a method of the value, so the value is what is read.
-        _visit(node.node.node, scope, found)
-        for child in node.iter_child_nodes(exclude=("node",)):
-            _visit(child, scope, found)
-    elif isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem)):
-        path = _path(node, scope)
-        if path is not None:
-            found.append((path, node.lineno))
-        elif not isinstance(node, nodes.Name):
-            for child in node.iter_child_nodes():
-                _visit(child, scope, found)
-    else:
-        for child in node.iter_child_nodes():
-            _visit(child, scope, found)
-
-
-def _path(node: nodes.Node, scope: Mapping[str, str | None]) -> str | None:
-    """``indicator_rows[].label`` for ``r.label`` inside ``for r in indicator_rows``."""
-    if isinstance(node, nodes.Name):
-        return scope.get(node.name) if node.name in scope else node.name
-    if isinstance(node, nodes.Getattr):
-        base = _path(node.node, scope)
-        return f"{base}.{node.attr}" if base else None
-    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
-        base = _path(node.node, scope)
-        if base is None:
-            return None
-        return f"{base}.{node.arg.value}" if isinstance(node.arg.value, str) else f"{base}[]"
-    return None
-
-
-def _names(target: nodes.Node) -> Iterable[str]:
-    if isinstance(target, nodes.Name):
-        yield target.name
-    elif isinstance(target, nodes.Tuple):
-        for item in target.items:
-            yield from _names(item)
-
-
-def _root(path: str) -> str:
-    return re.split(r"[.\[]", path, maxsplit=1)[0]
-
-
-def _ancestors(path: str) -> list[str]:
-    """``a.b[].c`` → ``a``, ``a.b``, ``a.b[]``."""
-    cuts = {m.start() for m in re.finditer(r"\.|\[\]", path)}
-    cuts |= {m.end() for m in re.finditer(r"\[\]", path)}
-    return [path[:cut] for cut in sorted(cuts) if 0 < cut < len(path)]
-
-
-def _compare(reads: _Reads, provided: frozenset[str]) -> Iterator[TemplateProblem]:
-    """Read but not provided (errors, where first read), provided but never read (warnings)."""
-    leaves = {p for p in provided
-              if not any(q.startswith((f"{p}.", f"{p}[]")) for q in provided)}
-    for path, (part, paragraph, text) in reads.first.items():
-        if path in provided or any(a in leaves for a in _ancestors(path)):
-            continue
-        message = f"模板使用了 {path}，但这类文件不提供它"
-        close = difflib.get_close_matches(path, sorted(provided), n=1, cutoff=0.8)
-        if close:
-            message += f"；是否应为 {close[0]}？"
-        yield TemplateProblem(part, paragraph, text, "unknown_variable", message, "error")
-    read = set(reads.first)
-    unused = {p for p in provided
-              if not any(r == p or r.startswith((f"{p}.", f"{p}[]")) for r in read)}
-    for path in sorted(unused):
-        if not any(a in unused for a in _ancestors(path)):
-            yield TemplateProblem(None, None, "", "unused_variable",
-                                  f"这类文件提供 {path}，但模板没有用到它", "warning")
+    for finding in safety_findings(tree, env):
+        yield TemplateProblem(part, None, text, finding.code, finding.message, "error")
+    for path, _ in read_paths(tree, env):
+        reads.add(path, (part, None, text))

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -327,6 +328,38 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(Text)  # JSON object
     prev_digest: Mapped[str] = mapped_column(String(64), unique=True)
     digest: Mapped[str] = mapped_column(String(64))
+
+
+class OfficeTemplate(Base):
+    """One installed version of an office's own Word template for a document kind.
+
+    ``unit_code`` is the unit whose subtree renders the kind with it, ``*`` for every
+    unit. ``stored_name`` (``year_summary.440307.v2.docx`` under the data directory's
+    ``templates/``) and ``sha256`` are what each document made with it records. At
+    most one version per kind and unit is active; installing another replaces it,
+    removing it lets the unit fall back to its parent's (or the shipped) template.
+    """
+
+    __tablename__ = "office_templates"
+    __table_args__ = (
+        UniqueConstraint("kind", "unit_code", "version"),
+        Index("ix_office_templates_active", "kind", "unit_code", unique=True,
+              sqlite_where=text("status = 'active'"),
+              postgresql_where=text("status = 'active'")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    unit_code: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    stored_name: Mapped[str] = mapped_column(String(200), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # active | replaced | removed
+    installed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    installed_by: Mapped[str] = mapped_column(String(64))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class InspectionFinding(Base):

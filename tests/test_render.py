@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 import zipfile
 from pathlib import Path
 
@@ -213,7 +214,7 @@ PARTS = ["body", "header", "footer", "properties", "footnotes"]
 @pytest.mark.parametrize("where", PARTS)
 def test_sandbox_refuses_python_internals_in_every_part(tmp_path: Path, where: str) -> None:
     template = _template_with(tmp_path, where, "{{ ''.__class__.__mro__ }}")
-    with pytest.raises(TemplateError, match=rf"{where}\.docx: refused by the sandbox"):
+    with pytest.raises(TemplateError, match=rf"{where}\.docx: 模板被安全沙箱拒绝"):
         render_docx(template, {})
 
 
@@ -269,3 +270,32 @@ def test_template_syntax_error_is_named_with_the_text_around_it(tmp_path: Path) 
     template = _template_with(tmp_path, "body", "截至{% if year %}年底")
     with pytest.raises(TemplateError, match=r"body\.docx: template syntax error.*near: .*截至"):
         render_docx(template, {"year": "2025"})
+
+
+# Ways to work or grow without end besides the payloads of test_template_payloads.
+RUNAWAYS = {
+    "doubling_concat": "{% set ns = namespace(s='x') %}{% for i in range(60) %}"
+                       "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}",
+    "doubling_replace": "{% set ns = namespace(s='xx') %}{% for i in range(60) %}"
+                        "{% set ns.s = ns.s.replace('x', 'xx') %}{% endfor %}",
+    "exponential_macro": "{% macro f(n) %}{% if n > 0 %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}"
+                         "{% endmacro %}{{ f(60) }}",
+    "endless_recursion": "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
+    "padding_filter": "{{ '章'|center(1000000000) }}",
+    "padding_method": "{{ '章'.ljust(999999999) }}",
+    "percent_width": "{{ '%999999999d' % 1 }}",
+    "format_filter_width": "{{ '%999999999d'|format(1) }}",
+    "brace_width": "{{ '{:>999999999}'.format(1) }}",
+    "loop_output": "{% for i in range(100000) %}{% for j in range(100000) %}{{ j }}{% endfor %}"
+                   "{% endfor %}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(RUNAWAYS))
+def test_runaway_templates_stop_at_a_limit_with_a_chinese_message(tmp_path: Path,
+                                                                   name: str) -> None:
+    template = _template_with(tmp_path, "body", RUNAWAYS[name])
+    started = time.monotonic()
+    with pytest.raises(TemplateError, match=r"body\.docx：模板运算量超出限制，已停止渲染（.+）"):
+        render_docx(template, {})
+    assert time.monotonic() - started < 10.0 + 2.0  # the render limit, and a margin

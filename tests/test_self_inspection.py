@@ -28,7 +28,8 @@ from wenshu.generators.self_inspection import (
     build_template,
     inspection_spec,
 )
-from wenshu.generators.template_check import check_template, context_paths
+from wenshu.generators.template_check import check_template
+from wenshu.generators.template_variables import context_paths
 from wenshu.models.catalogue import Catalogue
 from wenshu.models.checklist import (
     Answer,

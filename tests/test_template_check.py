@@ -17,11 +17,8 @@ from docxtpl import DocxTemplate
 from tests.sample_context import year_summary_context
 from wenshu.errors import TemplateError
 from wenshu.generators.render import render_docx
-from wenshu.generators.template_check import (
-    TemplateProblem,
-    check_template,
-    context_paths,
-)
+from wenshu.generators.template_check import TemplateProblem, check_template
+from wenshu.generators.template_variables import context_paths
 from wenshu.templates import template_path
 
 BODY = "word/document.xml"
@@ -266,3 +263,50 @@ def test_a_file_that_is_not_a_docx_is_refused(tmp_path: Path) -> None:
 def test_problems_read_as_one_line_each(template: Callable[[Build], Path]) -> None:
     [problem] = check_template(template(_paragraphs("标题", "｛｛ title ｝｝")), None)
     assert str(problem).startswith("word/document.xml 第2段「｛｛ title ｝｝」: error ime_delimiter: ")
+
+
+def test_after_a_syntax_error_the_rest_is_still_read(template: Callable[[Build], Path]) -> None:
+    path = template(_paragraphs("{{ title }}", "截至{% if year %}年底", "{{ unit_nmae }}"))
+    problems = check_template(path, frozenset({"title", "unit_name", "year", "report"}))
+    assert [(p.paragraph, p.code) for p in problems] == [(2, "syntax"), (3, "unknown_variable")]
+    assert "是否应为 unit_name" in problems[1].message  # and no "unused" for what may be used
+
+
+def test_keywords_and_custom_properties_are_read(template: Callable[[Build], Path]) -> None:
+    from tests.template_payloads import add_custom_property
+
+    def build(document: Document) -> None:
+        document.core_properties.keywords = "{{ kind }}"
+        add_custom_property(document, "机关代字", "{{ office|upper }}")
+
+    problems = check_template(template(build), frozenset({"title"}))
+    assert [(p.part, p.text, p.code) for p in problems] == [
+        ("docProps/core.xml", "keywords: {{ kind }}", "unknown_variable"),
+        ("docProps/custom.xml", "机关代字: {{ office|upper }}", "unknown_variable"),
+        (None, "", "unused_variable"),
+    ]
+
+
+def test_unknown_filters_and_tests_are_named_without_a_traceback(
+        template: Callable[[Build], Path]) -> None:
+    path = template(_paragraphs("{{ title|shout }}", "{% if title is shouting %}是{% endif %}",
+                                "{{ title|upper }}"))
+    problems = check_template(path, frozenset({"title"}))
+    assert [(p.paragraph, p.code) for p in problems] == [(1, "unknown_filter"),
+                                                         (2, "unknown_test")]
+    assert "|shout" in problems[0].message and "is shouting" in problems[1].message
+
+
+def test_ordinary_arithmetic_loops_and_formats_pass(template: Callable[[Build], Path]) -> None:
+    path = template(_paragraphs(
+        "{% for i in range(3) %}{% for j in range(100) %}{{ i * j }}{% endfor %}{% endfor %}",
+        "{{ '%5.1f' % 3.14159 }}{{ '{:,}'.format(12345678) }}{{ 2 ** 10 }}{{ '-' * 20 }}",
+        "{{ title|center(40) }}{{ title ~ '！' }}"))
+    assert check_template(path, frozenset({"title"})) == []
+    rendered = _render_text(path, {"title": "总结"})
+    assert "3.112,345,6781024" + "-" * 20 in rendered
+
+
+def _render_text(path: Path, context: dict[str, object]) -> str:
+    document = docx.Document(io.BytesIO(render_docx(path, context)))
+    return "\n".join(p.text for p in document.paragraphs)

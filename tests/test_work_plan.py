@@ -23,7 +23,8 @@ from wenshu.generators.kinds import ContextRequest, DocumentOptions
 from wenshu.generators.layout import load_layout
 from wenshu.generators.layout_context import Letterhead, layout_context
 from wenshu.generators.render import render_docx
-from wenshu.generators.template_check import check_template, context_paths
+from wenshu.generators.template_check import check_template
+from wenshu.generators.template_variables import context_paths
 from wenshu.generators.work_plan import (
     WORK_PLAN,
     PlanError,

@@ -9,7 +9,8 @@ Four roles, as the offices work:
 - archivist (档案员): every unit's filed records (never drafts): view, download,
   search, verify, export and import transfer packages, dispose of records past
   retention;
-- administrator (管理员): users and the unit tree, nothing else.
+- administrator (管理员): users, the unit tree and the offices' own Word templates
+  (``manage_templates``), nothing else.
 
 Users live in the database (:mod:`wenshu.accounts` manages them). Every library
 entry point that reads or changes data asks :func:`authorize`, so the CLI, the
@@ -38,7 +39,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "clerk": _OFFICE,
     "supervisor": _OFFICE | {"inspect"},
     "archivist": frozenset({"view", "download", "export", "import", "verify", "dispose"}),
-    "administrator": frozenset({"manage"}),
+    "administrator": frozenset({"manage", "manage_templates"}),
 }
 # Roles that act for a unit (and its subtree); the others act across the whole tree.
 UNIT_ROLES = ("clerk", "supervisor")

@@ -71,6 +71,14 @@ class TemplateError(WenshuError):
     """A document template failed to render (undefined variable, syntax, sandbox)."""
 
 
+class TemplateRefused(TemplateError):
+    """A template was not installed: ``problems`` are what the check found, one line each."""
+
+    def __init__(self, message: str, problems: list[str]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
 class ConversionError(WenshuError):
     """LibreOffice could not turn a document into PDF."""
 

@@ -20,13 +20,13 @@ from wenshu.db import session_scope
 from wenshu.generators.kinds import ContextRequest, DocumentKind, DocumentOptions
 from wenshu.generators.layout_context import layout_context
 from wenshu.generators.pdf import PdfMetadata
-from wenshu.generators.render import render_docx, template_sha256
+from wenshu.generators.render import render_docx
 from wenshu.generators.script import to_traditional, to_traditional_text
 from wenshu.models.catalogue import Catalogue
+from wenshu.office_templates import template_choices
 from wenshu.paths import inside
 from wenshu.periods import Period
 from wenshu.settings import Settings
-from wenshu.templates import template_path
 
 
 @dataclass(frozen=True)
@@ -102,19 +102,24 @@ def input_digest(kind: DocumentKind, snapshot: Snapshot, catalogue: Catalogue, u
 def plan_documents(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
                    catalogue: Catalogue, units: list[str], period: Period,
                    options: DocumentOptions) -> tuple[list[Job], list[Outcome]]:
-    """Build each unit's context; split into jobs to render and documents unchanged."""
-    template = template_path(kind.template)
-    template_digest = template_sha256(template)
+    """Build each unit's context; split into jobs to render and documents unchanged.
+
+    Each unit renders with its own template (an office's installed one or the shipped
+    one, see :func:`wenshu.office_templates.template_choices`); the archive records
+    the template file's name and digest.
+    """
     archive = Archive(settings)
     rollup = Rollup(snapshot, kind.months(period))
     jobs: list[Job] = []
     unchanged: list[Outcome] = []
     with session_scope(settings) as session:
+        templates = template_choices(settings, session, kind, units)
         for code in units:
+            template = templates[code]
             digest = input_digest(kind, snapshot, catalogue, code, period, options)
             # Checked before anything is computed or written: every part names a path.
             key = DocumentKey(kind.key, code, period.code, options.topic, options.script).check()
-            existing = archive.find_identical(session, key, digest, template_digest)
+            existing = archive.find_identical(session, key, digest, template.sha256)
             unit = snapshot.unit_map[code]
             if existing is not None:
                 unchanged.append(_outcome(unit.name, existing))
@@ -125,8 +130,8 @@ def plan_documents(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
             title = context["title"]
             if options.script == "traditional":
                 title = to_traditional_text(title)
-            jobs.append(Job(kind, key, unit.name, title, context, digest, template,
-                            template_digest, options.issued_on, options.letterhead.doc_number))
+            jobs.append(Job(kind, key, unit.name, title, context, digest, template.path,
+                            template.sha256, options.issued_on, options.letterhead.doc_number))
     return jobs, unchanged
 
 

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
         return self.home / "catalogue"
 
     @property
+    def templates_dir(self) -> Path:
+        """Offices' own Word templates, as installed (``wenshu templates install``)."""
+        return self.home / "templates"
+
+    @property
     def work_dir(self) -> Path:
         """Scratch space for renders and conversions before they are archived."""
         return self.home / "work"

@@ -12,7 +12,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from wenshu.cli import archive, data, documents, inspect, serve, users
+from wenshu.cli import archive, data, documents, inspect, serve, templates, users
 from wenshu.settings import get_settings
 
 
@@ -50,7 +50,7 @@ for group, name in ((users.app, "users"), (data.units_app, "units"),
                     (data.targets_app, "targets"), (documents.summary_app, "summary"),
                     (documents.plan_app, "plan"), (inspect.app, "inspect"),
                     (inspect.checklists_app, "checklists"), (archive.app, "archive"),
-                    (serve.templates_app, "templates")):
+                    (templates.app, "templates")):
     app.add_typer(group, name=name)
 app.command()(data.collect)
 app.registered_commands += serve.app.registered_commands

@@ -1,10 +1,8 @@
-"""Services and set-up: ``wenshu serve``, ``wenshu web``, ``wenshu demo``, ``wenshu db-upgrade``,
-``wenshu templates check``."""
+"""Services and set-up: ``wenshu serve``, ``wenshu web``, ``wenshu demo``, ``wenshu db-upgrade``."""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,7 +10,6 @@ import typer
 from wenshu.cli.common import console, parse_date, reported, settings
 
 app = typer.Typer()
-templates_app = typer.Typer(help="Word templates offices own (模板).", no_args_is_help=True)
 HostOption = Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this PC only).")]
 PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
 
@@ -69,33 +66,6 @@ def serve(
         if server is not None:
             forget_server(current)
             server.stop()
-
-
-@templates_app.command("check")
-def templates_check(
-    file: Path,
-    kind: Annotated[str | None, typer.Option(
-        help="Document kind the template is for (year_summary, half_year_summary …): "
-             "also compares the variables it uses with those the kind provides.")] = None,
-) -> None:
-    """Check a .docx template before any render: Jinja syntax, split tags, IME delimiters,
-    variables the kind does not provide (and the reverse)."""
-    from wenshu.generators.kinds import registered_kinds, sample_context
-    from wenshu.generators.template_check import check_template, context_paths
-
-    kinds = registered_kinds()
-    if kind is not None and kind not in kinds:
-        raise typer.BadParameter(f"unknown kind {kind!r} (kinds: {', '.join(sorted(kinds))})")
-    with reported():
-        provided = context_paths(sample_context(kinds[kind])) if kind else None
-        problems = check_template(file, provided)
-    for problem in problems:
-        colour = "red" if problem.severity == "error" else "yellow"
-        console.print(f"[{colour}]{problem}[/{colour}]")
-    errors = sum(1 for p in problems if p.severity == "error")
-    console.print(f"{file.name}: {errors} error(s), {len(problems) - errors} warning(s)")
-    if errors:
-        raise typer.Exit(1)
 
 
 @app.command()
