@@ -63,10 +63,12 @@ def value_suffix(indicator: Indicator) -> str:
 
 
 def format_value(indicator: Indicator, value: Decimal | None) -> str:
-    """An indicator value as printed: 92.79%, 5.12‰, 8.5/10万, 107.71, 126期; — if none."""
+    """An indicator value as printed: 92.79%, 5.12‰, 8.5/10万, 107.71, 126期; — if none.
+
+    Zero is printed as 0, whatever the decimals (0/10万, not 0.0/10万)."""
     if value is None:
         return "—"
-    return f"{plain(value)}{value_suffix(indicator)}"
+    return f"{plain(value) if value else '0'}{value_suffix(indicator)}"
 
 
 def format_target(indicator: Indicator, target: TargetSpec | None) -> str:
