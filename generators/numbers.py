@@ -110,6 +110,10 @@ def format_count(value: Decimal | int, unit: str = "") -> str:
     return f"{plain(_trim(number))}{unit}"
 
 
+# The money unit a catalogue measure names; its totals are printed in 元 or 万元.
+YUAN = "元"
+
+
 def format_yuan(amount: Decimal) -> str:
     """Money as a sentence states it: 3600元, 28.1万元, 317.35万元."""
     if amount >= 10_000:

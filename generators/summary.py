@@ -31,6 +31,7 @@ from wenshu.generators.numbers import (
     value_suffix,
 )
 from wenshu.generators.phrasebook import Phrasebook, load_phrasebook
+from wenshu.generators.phrasing import DEFAULT_TOPIC
 from wenshu.generators.render import Image
 from wenshu.generators.summary_indicators import (
     basis,
@@ -45,7 +46,6 @@ from wenshu.generators.summary_work import everyone_took_part, tables, work_sect
 from wenshu.models.catalogue import Catalogue
 from wenshu.narrative import Narrative
 
-DEFAULT_TOPIC = "人口和计划生育工作"
 PHRASEBOOK = "summary"
 
 
@@ -80,8 +80,8 @@ def _charts(w: Writer) -> dict[str, Any]:
     this_year, last_year = report.monthly
     if any(this_year) or any(last_year):
         title = w.say("chart.trend")
-        series = [TrendSeries(f"{report.year}年", this_year),
-                  TrendSeries(f"{report.year - 1}年", last_year)]
+        series = [TrendSeries(w.say("chart.series", year=report.year), this_year),
+                  TrendSeries(w.say("chart.series", year=report.year - 1), last_year)]
         chart = monthly_trend_chart(MONTHS[:len(this_year)], series, title="")
         figures.append((title, Image(chart, CHART_WIDTH_MM)))
     keys = ("indicator_chart", "trend_chart")
@@ -90,7 +90,7 @@ def _charts(w: Writer) -> dict[str, Any]:
     for number, (title, image) in enumerate(figures, start=1):
         name = next(names)
         context[name] = image
-        context[f"{name}_caption"] = f"图{number}  {title}"
+        context[f"{name}_caption"] = w.say("caption.figure", number=number, title=title)
     return context
 
 
@@ -123,7 +123,8 @@ def build_context(report: UnitReport, catalogue: Catalogue, *, issued_on: date,
         "opening": _opening(w),
         "indicator_heading": f"{heading_number(1, 1)}{w.word('indicator_heading')}",
         "indicator_intro": indicator_intro(w),
-        "indicator_table_caption": f"表1  {w.say('table.indicators')}",
+        "indicator_table_caption": w.say("caption.table", number=1,
+                                         title=w.say("table.indicators")),
         "indicator_rows": indicator_rows(w),
         "indicator_notes": indicator_notes(w),
         "work_heading": f"{heading_number(1, 2)}{w.word('work_heading')}",

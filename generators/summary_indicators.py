@@ -19,8 +19,8 @@ from wenshu.generators.numbers import (
 from wenshu.generators.summary_voice import SMALL_BASE, Writer, change_pct, points
 
 # 达标 against a target; in-year, an indicator judged by 序时进度 is 达到 or 滞后 it.
-_MET_CELL = {(False, True): "达标", (False, False): "未达标", (True, True): "达到",
-             (True, False): "滞后"}
+_MET_CELL = {(False, True): "cell.met", (False, False): "cell.missed",
+             (True, True): "cell.on_pace", (True, False): "cell.behind"}
 
 
 def signed(report: UnitReport) -> bool:
@@ -92,7 +92,7 @@ def indicator_rows(w: Writer) -> list[dict[str, str]]:
         row = {
             "no": str(number), "label": ind.label, "target": target,
             "actual": format_value(ind, current.value),
-            "met": "—" if current.met is None else _MET_CELL[(current.paced, current.met)],
+            "met": "—" if current.met is None else w.say(_MET_CELL[(current.paced, current.met)]),
             "last_year": format_value(ind, result.last_value),
             "change": _table_change(w, result),
         }
@@ -138,7 +138,7 @@ def indicator_intro(w: Writer) -> str:
         text = w.say("intro.all_met", basis=basis(w), judged=len(judged))
     else:
         text = w.say("intro.some_missed", basis=basis(w), judged=len(judged), met=len(met),
-                     missed=_labels([r.indicator.label for r in missed]))
+                     missed=_labels(w, [r.indicator.label for r in missed]))
     # Exceeding a floor is an achievement worth a figure; keeping under a ceiling or
     # inside a range is stated together.
     floors = sorted((r for r in met if r.current.target and r.current.target.comparator == "ge"
@@ -159,9 +159,11 @@ def indicator_intro(w: Writer) -> str:
     return text + w.say("intro.see_table")
 
 
-def _labels(labels: list[str]) -> str:
+def _labels(w: Writer, labels: list[str]) -> str:
     """孕环情检查受检率 / 受检率、性别比2项."""
-    return "、".join(labels) + (f"{len(labels)}项" if len(labels) > 1 else "")
+    if len(labels) == 1:
+        return labels[0]
+    return w.say("labels.counted", labels="、".join(labels), count=len(labels))
 
 
 def _relative_gap(result: IndicatorResult) -> Decimal:

@@ -73,7 +73,7 @@ def _decline_causes(w: Writer, summary: ActivitySummary) -> list[str]:
     months = _fallen_months(summary)
     if months and sum(summary.monthly[1]) > sum(summary.monthly[0]):
         causes.append(w.say("cause.months", summary.key, heading=w.activity(summary),
-                            months="、".join(f"{m}月" for m in sorted(months))))
+                            months="、".join(w.say("month", count=m) for m in sorted(months))))
     return causes + _unit_cause(w, summary)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from wenshu.compute.summary import ActivitySummary, UnitReport
-from wenshu.generators.numbers import format_count, format_yuan, plain
+from wenshu.generators.numbers import YUAN, format_count, format_yuan, plain
 from wenshu.generators.phrasebook import Phrasebook
 from wenshu.generators.phrasing import level_noun, scope_word
 from wenshu.models.catalogue import Catalogue, Measure
@@ -100,7 +100,7 @@ class Writer:
 
 def amount(value: Decimal | int, unit: str) -> str:
     """A total as a sentence states it, with its unit; money in 元/万元, 0 as 0."""
-    if unit == "元":
+    if unit == YUAN:
         return format_yuan(Decimal(value))
     return format_count(value, unit)
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from wenshu.compute.summary import ActivitySummary
-from wenshu.generators.numbers import format_value, heading_number
+from wenshu.generators.numbers import YUAN, format_value, heading_number
 from wenshu.generators.summary_indicators import table_move
 from wenshu.generators.summary_voice import SMALL_BASE, Writer, amount, change_pct
 
@@ -65,7 +65,7 @@ def _how(w: Writer, summary: ActivitySummary) -> str:
 
 def total_text(value: Decimal, unit: str) -> str:
     """A total for a measure's phrase, which names its own unit (money aside)."""
-    return amount(value, "元" if unit == "元" else "")
+    return amount(value, YUAN if unit == YUAN else "")
 
 
 def _changes(w: Writer, summary: ActivitySummary) -> str:
@@ -107,8 +107,8 @@ def _effect(w: Writer, summary: ActivitySummary) -> str:
         text += w.say("work.new")
     if summary.previous_records:
         text += w.say("work.sequential", move=w.move(Decimal(summary.records),
-                                                     Decimal(summary.previous_records), "次",
-                                                     sequential=True))
+                                                     Decimal(summary.previous_records),
+                                                     w.say("unit.times"), sequential=True))
     return text + _fed(w, summary) + "。"
 
 
@@ -145,8 +145,8 @@ def tables(w: Writer) -> dict[str, Any]:
     labels = {r.indicator.key: r.indicator.label for r in report.indicators}
     unit_rows = [
         {"no": str(n), "name": child.unit.name, "records": str(child.records),
-         "met": f"{len(child.met)}/{child.judged}项" if child.judged else "—",
-         "missed": "、".join(labels[key] for key in child.missed) or "无"}
+         "met": _met_cell(w, len(child.met), child.judged),
+         "missed": "、".join(labels[key] for key in child.missed) or w.say("table.none")}
         for n, child in enumerate(report.child_results, start=1)
     ]
     judged = [r for r in report.indicators if r.current.met is not None]
@@ -169,20 +169,26 @@ def tables(w: Writer) -> dict[str, Any]:
         "unit_rows": unit_rows,
         "unit_rows_total": {
             "no": "", "name": w.say("table.total_unit"), "records": str(records),
-            "met": f"{len(judged) - len(own_missed)}/{len(judged)}项" if judged else "—",
-            "missed": "、".join(own_missed) or "无"},
+            "met": _met_cell(w, len(judged) - len(own_missed), len(judged)),
+            "missed": "、".join(own_missed) or w.say("table.none")},
         "activity_rows": activity_rows,
         "activity_rows_total": {
-            "no": "", "kind": "合计", "records": str(records), "workload": "—",
+            "no": "", "kind": w.say("table.total"), "records": str(records), "workload": "—",
             "last_records": str(last), "change": _records_cell(w, records, last)},
     }
     number = 2
     for name in ("unit_rows", "activity_rows"):
         title = w.say(f"table.{name}")
-        context[f"{name}_caption"] = f"表{number}  {title}" if context[name] else ""
+        context[f"{name}_caption"] = (w.say("caption.table", number=number, title=title)
+                                      if context[name] else "")
         number += bool(context[name])
     return context
 
 
 def _records_cell(w: Writer, now: int, last: int) -> str:
-    return "—" if not last else table_move(w, Decimal(now), Decimal(last), "次")
+    return "—" if not last else table_move(w, Decimal(now), Decimal(last), w.say("unit.times"))
+
+
+def _met_cell(w: Writer, met: int, judged: int) -> str:
+    """2/3项: indicators met of those judged; — when none could be judged."""
+    return w.say("table.met_count", count=met, total=judged) if judged else "—"
