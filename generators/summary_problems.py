@@ -23,7 +23,12 @@ from wenshu.generators.summary_indicators import (
     target_noun,
 )
 from wenshu.generators.summary_voice import Writer, amount, points
-from wenshu.generators.summary_work import judgement, notable_fall, total_text
+from wenshu.generators.summary_work import (
+    SLIGHT_CHANGE,
+    judgement,
+    notable_fall,
+    total_text,
+)
 
 # How many months and units a cause names: the few that account for most of a change.
 NAMED = 2
@@ -109,9 +114,29 @@ def _target_goal(w: Writer, result: IndicatorResult) -> str:
     return w.say("goal.ceiling" if target.comparator == "le" else "goal.floor", value=value)
 
 
-def _restore(w: Writer, summary: ActivitySummary, key: str) -> str:
+def _fed_column(result: IndicatorResult) -> str:
+    """The ledger column the indicator counts."""
+    column = result.indicator.numerator.measure
+    assert column is not None
+    return column
+
+
+def _feeding_causes(w: Writer, result: IndicatorResult, feeding: ActivitySummary) -> list[str]:
+    """A fall in the ledger measure the indicator counts: by how much, in which months, where."""
+    total = next(t for t in feeding.measures if t.column == _fed_column(result))
+    if total.last_value == 0 or (total.last_value - total.value) / total.last_value <= SLIGHT_CHANGE:
+        return []  # a fall of a few per cent explains no miss
+    causes = []
+    if result.indicator.unit != "count":  # a count's own change is stated already
+        measure = w.measure(feeding, total.column)
+        causes.append(w.say("cause.feeding", label=measure.label,
+                            move=w.move(total.value, total.last_value, measure.unit)))
+    return causes + _decline_causes(w, feeding)
+
+
+def _restore(w: Writer, summary: ActivitySummary, key: str, column: str | None = None) -> str:
     """The workload to reach: last year's level next year; after a half, the shortfall."""
-    main = summary.measures[0]
+    main = next(t for t in summary.measures if t.column == (column or summary.measures[0].column))
     measure = w.measure(summary, main.column)
     if w.whole_year:
         return w.say(f"{key}_year", label=measure.label,
@@ -144,10 +169,9 @@ def _missed(w: Writer, result: IndicatorResult) -> tuple[Item, Item]:
     laggards = w.report.laggards.get(ind.key, ())
     causes = [w.say("cause.laggards", list=_laggard_list(w, result, laggards))] if laggards else []
     feeding = _feeding(w, result)
-    restore = ""
-    if feeding is not None and judgement(feeding) == "down":
-        causes.extend(_decline_causes(w, feeding))
-        restore = _restore(w, feeding, "plan.restore")
+    fell = _feeding_causes(w, result, feeding) if feeding is not None else []
+    causes.extend(fell)
+    restore = _restore(w, feeding, "plan.restore", _fed_column(result)) if fell and feeding else ""
     lead_key = "problem.missed_paced" if current.paced else "problem.missed"
     problem = Item(w.say(lead_key, label=ind.label, target=noun),
                    "，".join(f for f in figures if f) + "。" + _enumerate(w, causes, ind.label))
@@ -180,14 +204,21 @@ def _uneven(w: Writer) -> tuple[Item, Item] | None:
     weak = sorted(((len(c.missed), c.unit.name) for c in w.report.child_results
                    if len(c.missed) > 1 and c.unit.name in missed_by), key=lambda p: -p[0])
     if weak:
-        causes.insert(0, w.say("cause.weak_unit" if len(weak) == 1 else "cause.weak_units",
-                               names="、".join(name for _n, name in weak),
-                               counts="、".join(str(n) for n, _name in weak)))
+        counts = sorted({n for n, _name in weak}, reverse=True)
+        key = ("cause.weak_unit" if len(weak) == 1 else
+               "cause.weak_units_alike" if len(counts) == 1 else "cause.weak_units")
+        causes.insert(0, w.say(key, names="、".join(name for _n, name in weak),
+                               counts="、".join(str(n) for n, _name in weak)
+                               if len(counts) > 1 else counts[0]))
     labels = "、".join(r.indicator.label for r in results)
     problem = Item(w.say("problem.uneven"), w.say("problem.uneven_text", parts="；".join(parts))
                    + _enumerate(w, causes, labels))
-    goals = "，".join(w.say("plan.unit_goal", name=name, labels="、".join(labels_))
-                     for name, labels_ in missed_by.items())
+    # Units that missed the same indicators are named together.
+    by_labels: dict[str, list[str]] = {}
+    for name, missed in missed_by.items():
+        by_labels.setdefault("、".join(missed), []).append(name)
+    goals = "，".join(w.say("plan.unit_goal", name="、".join(names), labels=labels_)
+                     for labels_, names in by_labels.items())
     plan = Item(w.say("plan.uneven_lead"),
                 w.say("plan.uneven", names="、".join(missed_by), goals=goals))
     return problem, plan

@@ -124,9 +124,10 @@ def test_a_missed_indicator_states_its_causes_from_the_data(snapshot, catalogue)
     assert "全年孕环情检查受检率83.00%，目标值≥95%，差12.00个百分点" in text
     # The lagging street, judged against the standard it was given (it signed nothing) …
     assert "一是南城街道（59.00%，参考目标≥90%）与目标差距较大" in text
-    # … the month the checks fell, and where.
-    assert "二是检查服务工作量的减少主要集中在9月" in text
-    assert "三是检查服务活动减少较多的是南城街道（由16次减少到10次）" in text
+    # … the fall in the checks the rate counts, the month they fell, and where.
+    assert "二是作为指标基础的已查人数同比下降13.8%" in text
+    assert "三是检查服务工作量的减少主要集中在9月" in text
+    assert "四是检查服务活动减少较多的是南城街道（由16次减少到10次）" in text
     # One plan for it: the street, the figures to reach, by when.
     assert plan["lead"] == "1.推动孕环情检查受检率达标。"
     assert plan["text"] == ("对南城街道逐一分析原因、制定整改方案，2026年已查人数恢复到不低于"
