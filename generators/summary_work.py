@@ -60,7 +60,7 @@ def _how(w: Writer, summary: ActivitySummary) -> str:
                       active=summary.children_active)
         if 0 < len(idle) <= 3:
             text += w.say("work.idle", names="、".join(idle))
-    return text + "。"
+    return text + "。" + "".join(staff_measures(w, summary.key))
 
 
 def total_text(value: Decimal, unit: str) -> str:
@@ -112,15 +112,38 @@ def _effect(w: Writer, summary: ActivitySummary) -> str:
     return text + _fed(w, summary) + "。"
 
 
+def _measure_work(w: Writer, paragraph: str) -> tuple[str | None, str]:
+    """The activity key a staff 做法 paragraph names before its colon, and its text."""
+    head, colon, body = paragraph.replace(":", "：", 1).partition("：")
+    if colon:
+        for kind in w.catalogue.activities.values():
+            if head.strip() in (kind.heading, kind.label, *kind.aliases):
+                return kind.key, body.strip()
+    return None, paragraph
+
+
+def staff_measures(w: Writer, key: str | None) -> list[str]:
+    """Staff 做法 paragraphs for the activity ``key`` (None: those naming no recorded work)."""
+    recorded = {s.key for s in w.report.activities}
+    found = []
+    for paragraph in w.narrative.measures:
+        named, text = _measure_work(w, paragraph)
+        if named == key or (key is None and named not in recorded):
+            found.append(text if named == key else paragraph)
+    return found
+
+
 def work_sections(w: Writer) -> list[dict[str, Any]]:
-    """（一）教育培训力度加大 … each with its paragraph; staff highlights last."""
+    """（一）教育培训力度加大 … each with its paragraph; staff highlights last (with any
+    做法 paragraph that names no work recorded this period)."""
     sections = []
     for summary in w.report.activities:
         title = w.say(f"work.heading.{judgement(summary)}", summary.key,
                       heading=w.activity(summary))
         sections.append((title, [_how(w, summary) + _effect(w, summary)]))
-    if w.narrative.highlights:
-        sections.append((w.say("work.highlights"), list(w.narrative.highlights)))
+    extra = list(w.narrative.highlights) + staff_measures(w, None)
+    if extra:
+        sections.append((w.say("work.highlights"), extra))
     return [{"heading": f"{heading_number(2, n)}{title}", "paragraphs": paragraphs}
             for n, (title, paragraphs) in enumerate(sections, start=1)]
 

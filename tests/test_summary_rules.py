@@ -158,3 +158,17 @@ def test_no_contract_is_claimed_for_a_street_that_signed_nothing(snapshot, catal
     assert "对照统一考核标准" in text and "参考目标" in text
     signed = _rendered(snapshot, catalogue, "S1", "2025")
     assert "紧紧围绕年初签订的目标管理责任书" in signed
+
+
+def test_staff_measures_join_the_part_of_the_work_they_name(snapshot, catalogue):
+    narrative = Narrative(measures=("检查服务：对南城街道漏查对象逐户电话预约补查。",
+                                    "志愿服务：组建计生志愿者队伍。"))
+    context = _context(snapshot, catalogue, "D", "2025", narrative=narrative)
+    checks = next(s for s in context["work_sections"] if "检查服务" in s["heading"])
+    text = checks["paragraphs"][0]
+    # Topics from the ledgers, then the staff's measures, then the figures.
+    assert text.index("“孕环情检查”") < text.index("对南城街道漏查对象逐户电话预约补查。")
+    assert text.index("逐户电话预约补查") < text.index("完成检查4980人")
+    assert "检查服务：" not in text
+    # No volunteering was recorded: its paragraph is kept, among the highlights.
+    assert context["work_sections"][-1]["paragraphs"] == ["志愿服务：组建计生志愿者队伍。"]
