@@ -103,3 +103,20 @@ def test_no_placeholder_is_left_in_any_generated_text(small_snapshot, catalogue)
             context = build_context(report, catalogue, issued_on=date(2026, 1, 15))
             for text in strings_in(context):
                 assert "{" not in text and "}" not in text, text
+
+
+def test_rewording_a_phrasebook_changes_the_documents_inputs(tmp_path, small_snapshot, catalogue):
+    from wenshu.generators.kinds import DocumentOptions, registered_kinds
+    from wenshu.pipeline import input_digest
+
+    kind, period = registered_kinds()["year_summary"], Period.year(2025)
+    options = DocumentOptions(issued_on=date(2026, 1, 15))
+    user_dir = tmp_path / "catalogue"
+
+    def digest() -> str:
+        return input_digest(kind, small_snapshot, catalogue, "S1", period, options, user_dir)
+
+    before = digest()
+    assert digest() == before
+    _override(tmp_path, "phrases:\n  problems_heading: 存在的主要问题及原因\n")
+    assert digest() != before
