@@ -53,6 +53,8 @@ class ContextRequest:
     unit_code: str
     period: Period
     options: DocumentOptions
+    # The office's catalogue directory: its reworded phrasebooks (phrases/<name>.yaml).
+    user_dir: Path | None = None
 
     def __post_init__(self) -> None:
         # The unit code ends up in the document's file and folder names: refuse a bad one early.
@@ -88,7 +90,8 @@ def _summary(request: ContextRequest) -> dict[str, Any]:
     options = request.options
     return summary.build_context(report, request.catalogue, issued_on=options.issued_on,
                                  narrative=options.narrative,
-                                 signature_unit=options.signature_unit)
+                                 signature_unit=options.signature_unit,
+                                 phrases=summary.phrasebook(request.user_dir))
 
 
 YEAR_SUMMARY = DocumentKind("year_summary", "年度工作总结", "year_summary", _summary,

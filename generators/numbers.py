@@ -63,10 +63,12 @@ def value_suffix(indicator: Indicator) -> str:
 
 
 def format_value(indicator: Indicator, value: Decimal | None) -> str:
-    """An indicator value as printed: 92.79%, 5.12‰, 8.5/10万, 107.71, 126期; — if none."""
+    """An indicator value as printed: 92.79%, 5.12‰, 8.5/10万, 107.71, 126期; — if none.
+
+    Zero is printed as 0, whatever the decimals (0/10万, not 0.0/10万)."""
     if value is None:
         return "—"
-    return f"{plain(value)}{value_suffix(indicator)}"
+    return f"{plain(value) if value else '0'}{value_suffix(indicator)}"
 
 
 def format_target(indicator: Indicator, target: TargetSpec | None) -> str:
@@ -106,6 +108,10 @@ def format_count(value: Decimal | int, unit: str = "") -> str:
         wan = round_fraction(Fraction(number) / 10_000, 1)
         return f"{plain(_trim(wan))}万{unit}"
     return f"{plain(_trim(number))}{unit}"
+
+
+# The money unit a catalogue measure names; its totals are printed in 元 or 万元.
+YUAN = "元"
 
 
 def format_yuan(amount: Decimal) -> str:

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from wenshu.generators.numbers import heading_number
 
+# What the office's documents are about, unless a kind is told otherwise.
+DEFAULT_TOPIC = "人口和计划生育工作"
 # How a document names the whole of the issuing unit's area: 全区共开展…
 SCOPE = {"district": "全区", "street": "全街道", "community": "全社区", "department": "本单位"}
 # What the units one level down are called: 各街道, 3个社区 …

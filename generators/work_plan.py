@@ -58,8 +58,7 @@ from wenshu.generators.numbers import (
     format_yuan,
     heading_number,
 )
-from wenshu.generators.phrasing import level_noun, pick, scope_word
-from wenshu.generators.summary import DEFAULT_TOPIC
+from wenshu.generators.phrasing import DEFAULT_TOPIC, level_noun, pick, scope_word
 from wenshu.generators.template_build import (
     TableColumn,
     lead_paragraphs,

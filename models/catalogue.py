@@ -120,6 +120,14 @@ class Indicator(_Frozen):
     rounding: RoundingRule = "half_even"
     target: TargetSpec | None = None
     rollup: Literal["sum", "own"] = "sum"
+    # Whether the value builds up month by month (judged in-year against the share of the
+    # year's target due, 序时进度); unset, ledger-fed numerators do and base figures do not.
+    accumulates: bool | None = None
+
+    @property
+    def accumulating(self) -> bool:
+        """Judged by 序时进度 within the year: it grows as the year's ledgers come in."""
+        return self.numerator.activity is not None if self.accumulates is None else self.accumulates
 
     @model_validator(mode="after")
     def _ratio_has_denominator(self) -> Indicator:

@@ -27,6 +27,20 @@ def test_markdown_sections_and_paragraphs(tmp_path: Path):
     assert narrative.plans == ("开展流动人口专项清查。",)
 
 
+def test_measures_per_work_in_yaml_and_markdown(tmp_path: Path):
+    yaml_path = tmp_path / "n.yaml"
+    yaml_path.write_text("做法:\n  - 检查服务：逐户电话预约补查。\n", encoding="utf-8")
+    assert parse_narrative(yaml_path).measures == ("检查服务：逐户电话预约补查。",)
+    md_path = tmp_path / "n.md"
+    md_path.write_text("## 主要做法\n\n教育培训：以会代训。\n", encoding="utf-8")
+    narrative = parse_narrative(md_path)
+    assert narrative.measures == ("教育培训：以会代训。",)
+    # Given measures are part of the document's inputs; none given leaves the digest as it was.
+    assert narrative.as_dict()["measures"] == ["教育培训：以会代训。"]
+    assert len(parse_narrative(yaml_path).merged(narrative).measures) == 2
+    assert "measures" not in type(narrative)().as_dict()
+
+
 def test_text_file_is_next_years_plans(tmp_path: Path):
     path = tmp_path / "plans.txt"
     path.write_text("\ufeff一是加强队伍建设。\n\n二是完善考核办法。\n", encoding="utf-8")

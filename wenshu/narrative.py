@@ -1,9 +1,12 @@
-"""Staff-written text merged into generated documents: 亮点, 问题, 打算.
+"""Staff-written text merged into generated documents: 亮点, 做法, 问题, 打算.
+
+A 做法 paragraph names the work it belongs to before a colon (``教育培训：…``); a
+summary places it in that work's part, after the topics the ledgers record.
 
 Accepted forms:
 
-- YAML with keys ``亮点``/``highlights``, ``问题``/``problems``, ``打算``/``plans``,
-  each a paragraph or a list of paragraphs;
+- YAML with keys ``亮点``/``highlights``, ``做法``/``measures``, ``问题``/``problems``,
+  ``打算``/``plans``, each a paragraph or a list of paragraphs;
 - Markdown with headings ``# 亮点`` / ``## 问题`` / ``## 打算`` (any level),
   paragraphs separated by blank lines;
 - plain text (.txt): every paragraph is a plan for next year (the 打算 section).
@@ -23,6 +26,7 @@ _SECTIONS = {
     "highlights": ("亮点", "highlights", "工作亮点", "特色亮点"),
     "problems": ("问题", "problems", "存在问题"),
     "plans": ("打算", "plans", "工作打算", "下一年工作打算", "工作思路"),
+    "measures": ("做法", "measures", "主要做法", "工作措施"),
 }
 
 
@@ -33,16 +37,19 @@ class Narrative:
     highlights: tuple[str, ...] = field(default=())
     problems: tuple[str, ...] = field(default=())
     plans: tuple[str, ...] = field(default=())
+    measures: tuple[str, ...] = field(default=())  # 教育培训：… — what was done, per work
 
     def merged(self, other: Narrative) -> Narrative:
         """This narrative with ``other``'s paragraphs appended."""
         return Narrative(self.highlights + other.highlights, self.problems + other.problems,
-                         self.plans + other.plans)
+                         self.plans + other.plans, self.measures + other.measures)
 
     def as_dict(self) -> dict[str, list[str]]:
-        """Plain data, for hashing into a document's inputs."""
-        return {"highlights": list(self.highlights), "problems": list(self.problems),
+        """Plain data, for hashing into a document's inputs (measures only when given, so
+        documents made before they existed keep their digest)."""
+        data = {"highlights": list(self.highlights), "problems": list(self.problems),
                 "plans": list(self.plans)}
+        return data | ({"measures": list(self.measures)} if self.measures else {})
 
 
 def _section_of(name: str) -> str | None:
@@ -85,7 +92,7 @@ def _from_yaml(path: Path, text: str) -> Narrative:
     for key, value in data.items():
         section = _section_of(str(key))
         if section is None:
-            raise WenshuError(f"{path}：不认识的部分“{key}”（可用：亮点、问题、打算）")
+            raise WenshuError(f"{path}：不认识的部分“{key}”（可用：亮点、做法、问题、打算）")
         items = [value] if isinstance(value, str) else list(value or [])
         found[section] = tuple(str(item).strip() for item in items if str(item).strip())
     return Narrative(**found)
@@ -105,7 +112,7 @@ def _from_markdown(path: Path, text: str) -> Narrative:
             flush()
             current, lines = _section_of(line), []
             if current is None:
-                raise WenshuError(f"{path}：不认识的部分“{line.strip()}”（可用：亮点、问题、打算）")
+                raise WenshuError(f"{path}：不认识的部分“{line.strip()}”（可用：亮点、做法、问题、打算）")
         elif current is None and line.strip():
             raise WenshuError(f"{path}：第一个标题（# 亮点、# 问题 或 # 打算）之前有文字")
         else:

@@ -20,6 +20,7 @@ from wenshu.db import session_scope
 from wenshu.generators.kinds import ContextRequest, DocumentKind, DocumentOptions
 from wenshu.generators.layout_context import layout_context
 from wenshu.generators.pdf import PdfMetadata
+from wenshu.generators.phrasebook import PHRASES_SUBDIR
 from wenshu.generators.render import render_docx
 from wenshu.generators.script import to_traditional, to_traditional_text
 from wenshu.models.catalogue import Catalogue
@@ -76,8 +77,17 @@ def select_units(snapshot: Snapshot, all_levels: bool, levels: tuple[str, ...] =
     return units
 
 
+def _phrase_files_digest(user_dir: Path | None) -> str:
+    """A hash of the office's phrasebook files, so rewording one regenerates its documents."""
+    digest = hashlib.sha256()
+    folder = user_dir / PHRASES_SUBDIR if user_dir is not None else None
+    for path in sorted(folder.glob("*.yaml")) if folder is not None and folder.is_dir() else ():
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def input_digest(kind: DocumentKind, snapshot: Snapshot, catalogue: Catalogue, unit_code: str,
-                 period: Period, options: DocumentOptions) -> str:
+                 period: Period, options: DocumentOptions, user_dir: Path | None = None) -> str:
     """SHA-256 over everything a document's content depends on except its signing date.
 
     The date is left out on purpose: regenerating unchanged data on a later day
@@ -85,7 +95,8 @@ def input_digest(kind: DocumentKind, snapshot: Snapshot, catalogue: Catalogue, u
     keeps its own signing date, the one printed in its files and recorded with
     it when it was stored: the later date is neither printed nor recorded (the
     regeneration reports the document unchanged). The doc number is part of the
-    letterhead, so of the digest: a new number makes a new version.
+    letterhead, so of the digest: a new number makes a new version. An office's
+    reworded phrasebooks (``user_dir/phrases``) are part of it too.
     """
     payload = {
         "kind": kind.key,
@@ -94,6 +105,7 @@ def input_digest(kind: DocumentKind, snapshot: Snapshot, catalogue: Catalogue, u
         "data": snapshot.restrict(unit_code).digest(),
         "catalogue": hashlib.sha256(catalogue.model_dump_json().encode()).hexdigest(),
         "options": options.digest_parts(),
+        "phrases": _phrase_files_digest(user_dir),
     }
     encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()
@@ -116,7 +128,8 @@ def plan_documents(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
         templates = template_choices(settings, session, kind, units)
         for code in units:
             template = templates[code]
-            digest = input_digest(kind, snapshot, catalogue, code, period, options)
+            digest = input_digest(kind, snapshot, catalogue, code, period, options,
+                                  settings.catalogue_dir)
             # Checked before anything is computed or written: every part names a path.
             key = DocumentKey(kind.key, code, period.code, options.topic, options.script).check()
             existing = archive.find_identical(session, key, digest, template.sha256)
@@ -124,7 +137,8 @@ def plan_documents(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
             if existing is not None:
                 unchanged.append(_outcome(unit.name, existing))
                 continue
-            context = kind.build(ContextRequest(snapshot, rollup, catalogue, code, period, options))
+            context = kind.build(ContextRequest(snapshot, rollup, catalogue, code, period, options,
+                                                settings.catalogue_dir))
             context |= layout_context(context["title"], unit.name, options.letterhead,
                                       options.issued_on)
             title = context["title"]

@@ -69,6 +69,10 @@ class ActivitySummary:
     children_active: int  # child units whose subtree recorded this type this year
     # For part of a year: records in the period just before (H1 → last year's H2), for 环比.
     previous_records: int | None = None
+    # Records per month of the period (January first), this year and last: where a change lies.
+    monthly: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
+    # Per peer child (code order): its name and its subtree's records this year and last.
+    by_child: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class Laggard:
     value: Decimal
     target: TargetSpec
     shortfall: Decimal
+    target_is_default: bool = False  # the catalogue's standard, not a target the unit signed
 
 
 @dataclass(frozen=True)
@@ -236,6 +241,8 @@ def _activities(snapshot: Snapshot, catalogue: Catalogue, unit: str, year: int,
     branch_of = {code: child for child in peer_children(snapshot, unit)
                  for code in snapshot.subtree(child)}
     records: Counter[tuple[str, int]] = Counter()
+    months: Counter[tuple[str, int, int]] = Counter()
+    per_child: Counter[tuple[str, str, int]] = Counter()
     titles: dict[str, Counter[str]] = defaultdict(Counter)
     active: dict[str, set[str]] = defaultdict(set)
     # The period just before one of the year's first k months: last year's final k months.
@@ -248,6 +255,9 @@ def _activities(snapshot: Snapshot, catalogue: Catalogue, unit: str, year: int,
         if total.unit_code not in members or total.month not in rollup.months:
             continue
         records[(total.activity_type, total.year)] += total.records
+        months[(total.activity_type, total.year, total.month)] += total.records
+        if total.unit_code in branch_of:
+            per_child[(total.activity_type, branch_of[total.unit_code], total.year)] += total.records
         if total.year == year:
             titles[total.activity_type][topic_of(total.title)] += total.records
             if total.unit_code in branch_of:
@@ -263,9 +273,15 @@ def _activities(snapshot: Snapshot, catalogue: Catalogue, unit: str, year: int,
             last = rollup.ledger_sum(unit, year - 1, kind.key, measure.column)
             measures.append(MeasureTotal(measure.column, value, last, percent_change(value, last)))
         top = tuple(t for t, _ in sorted(titles[kind.key].items(), key=lambda i: (-i[1], i[0])))
+        monthly = tuple(tuple(months[(kind.key, y, m)] for m in sorted(rollup.months))
+                        for y in (year, year - 1))
+        by_child = tuple((snapshot.unit_map[child].name, per_child[(kind.key, child, year)],
+                          per_child[(kind.key, child, year - 1)])
+                         for child in peer_children(snapshot, unit))
         result.append(
             ActivitySummary(kind.key, now, last_year, tuple(measures), top[:TOP_TITLES],
-                            len(active[kind.key]), previous[kind.key] if before else None)
+                            len(active[kind.key]), previous[kind.key] if before else None,
+                            (monthly[0], monthly[1]), by_child)
         )
     return tuple(result)
 
@@ -277,7 +293,8 @@ def _laggards(rollup: Rollup, indicator: Indicator, children: list[str], year: i
         result = rollup.evaluate(indicator, child, year, elapsed)
         if result.met is False and result.value is not None and result.target is not None:
             behind.append(Laggard(rollup.snapshot.unit_map[child], result.value, result.target,
-                                  shortfall(result.value, result.target)))
+                                  shortfall(result.value, result.target),
+                                  result.target_is_default))
     behind.sort(key=lambda lag: (-lag.shortfall, lag.unit.code))
     return tuple(behind[:LAGGARDS_PER_INDICATOR])
 
@@ -286,11 +303,11 @@ def _paced(indicator: Indicator, target: TargetSpec | None, elapsed: Fraction
            ) -> TargetSpec | None:
     """The target due by now (序时进度) for indicators that accumulate over the year.
 
-    Ledger-fed indicators grow month by month against a yearly denominator or
-    count, so by the end of June half of a ≥ target is due. Ratios of base
-    figures, ceilings and ranges are judged as they stand.
+    Accumulating indicators (ledger-fed, see ``Indicator.accumulating``) grow month by
+    month against a yearly denominator or count, so by the end of June half of a ≥
+    target is due. Ratios of base figures, ceilings and ranges are judged as they stand.
     """
-    if (target is None or elapsed >= 1 or indicator.numerator.activity is None
+    if (target is None or elapsed >= 1 or not indicator.accumulating
             or target.comparator not in ("ge", "eq")):
         return target
     due = round_fraction(Fraction(target.value) * elapsed, indicator.decimals, indicator.rounding)

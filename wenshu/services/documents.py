@@ -61,13 +61,14 @@ KINDS: dict[str, KindInfo] = {k.key: k for k in (
 
 
 class Narrative(BaseModel):
-    """Staff paragraphs typed in: 亮点, 问题, 打算 (one paragraph per line)."""
+    """Staff paragraphs typed in: 亮点, 问题, 打算, 做法 ('教育培训：…'; one paragraph per line)."""
 
     highlights: list[str] = Field(default_factory=list, max_length=50)
     problems: list[str] = Field(default_factory=list, max_length=50)
     plans: list[str] = Field(default_factory=list, max_length=50)
+    measures: list[str] = Field(default_factory=list, max_length=50)
 
-    @field_validator("highlights", "problems", "plans")
+    @field_validator("highlights", "problems", "plans", "measures")
     @classmethod
     def _paragraphs(cls, value: list[str]) -> list[str]:
         kept = [p.strip() for p in value if p.strip()]
