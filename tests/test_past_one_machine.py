@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,32 @@ def test_the_api_has_a_password_beyond_loopback_and_the_ui_knows_its_address(
         assert _post(f"{server.api_url}/flows/filter", "admin:s3cret") == 200
     finally:
         server.stop()
+
+
+def test_a_batch_splits_into_the_root_and_each_subtree_under_it() -> None:
+    from tests.conftest import SMALL_TREE
+    from wenshu.compute.snapshot import UnitInfo
+    from wenshu.services.documents import batch_parts
+
+    units = {code: UnitInfo(code=code, name=name, level=level, parent_code=parent)
+             for code, name, level, parent in SMALL_TREE}
+    assert batch_parts(units, "440307") == [("440307", False), ("440307001", True),
+                                            ("440307002", True), ("440307900", True)]
+    assert batch_parts(units, "440307001001") == [("440307001001", False)]
+
+
+def test_scheduled_runs_take_their_period_from_the_day_they_run() -> None:
+    from wenshu.workflows.scheduled import due_date, previous_month, schedules
+
+    assert previous_month(date(2026, 1, 11)) == "2025-12"
+    assert previous_month(date(2026, 3, 31)) == "2026-02"
+    assert due_date("2025-12", 10) == date(2026, 1, 10)
+    assert due_date("2026-02", 10) == date(2026, 3, 10)
+    planned = schedules(Settings(schedule_root="440307", schedule_user="督导李四",
+                                 collect_cron="0 7 * * 1"))
+    [collection] = planned["monthly_collection"]
+    assert (collection.cron, collection.active) == ("0 7 * * 1", True)
+    assert not planned["transfer_package"][0].active  # no archivist named
 
 
 # The two-worker run --------------------------------------------------------------------------
