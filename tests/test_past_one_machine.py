@@ -273,6 +273,18 @@ def test_two_workers_share_a_batch_and_a_rerun_completes_the_part_of_a_killed_on
         text = "\n".join(p.text for p in docx.Document(str(district)).paragraphs)
         assert "两台工作站协同生成全区总结" in text
 
+        # The January batch, as its schedule starts it: its parts go to the other worker.
+        from wenshu.workflows.serve import trigger, wait_for_run
+
+        batch_run = wait_for_run(server.api_url, trigger(
+            server.api_url, "year_end_batch",
+            {"root": "440307", "user": office.supervisor, "year": 2025}), timeout=300)
+        assert batch_run.state is not None and batch_run.state.is_completed(), batch_run.state
+        assert len(_runs(server.api_url, "year_end_summary")) == 12  # 4 more parts
+        with session_scope(shared) as session:
+            # Without the narrative: a second version of every summary, one each.
+            assert session.scalar(select(func.count(DocumentVersion.id))) == 2 * len(units)
+
         verify = machines.wenshu("office", "archive", "verify", "--user", office.archivist)
         said = verify.communicate(timeout=300)[0]
         assert verify.returncode == 0, said
