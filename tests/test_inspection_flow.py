@@ -544,7 +544,7 @@ def test_inspection_in_process_then_follow_up_as_a_served_deployment(
                   "user": "督导李四"}
     run_id = trigger(prefect_server, "inspection_report", parameters)
     run = wait_for_run(prefect_server, run_id, timeout=300)
-    assert run.state is not None and run.state.is_completed(), run.state
+    assert run.completed, run
     outcomes = inspection_outcomes(settings, "office_check", "2025", UNITS, issuer="440307",
                                    run_ids=[run_id])
     assert len(outcomes) == 5 and all(o.created for o in outcomes)

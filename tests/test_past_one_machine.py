@@ -279,7 +279,7 @@ def test_two_workers_share_a_batch_and_a_rerun_completes_the_part_of_a_killed_on
         batch_run = wait_for_run(server.api_url, trigger(
             server.api_url, "year_end_batch",
             {"root": "440307", "user": office.supervisor, "year": 2025}), timeout=300)
-        assert batch_run.state is not None and batch_run.state.is_completed(), batch_run.state
+        assert batch_run.completed, batch_run
         assert len(_runs(server.api_url, "year_end_summary")) == 12  # 4 more parts
         with session_scope(shared) as session:
             # Without the narrative: a second version of every summary, one each.

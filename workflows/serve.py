@@ -13,17 +13,22 @@ answering (killed, its machine gone) is marked Crashed, so nobody waits for it f
 
 from __future__ import annotations
 
+import base64
+import json
+import os
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from wenshu.settings import Settings
-from wenshu.workflows.server import ServeError
+from wenshu.workflows.server import AUTH_CLIENT, ServeError
 
 if TYPE_CHECKING:
-    from prefect.client.schemas.objects import FlowRun
     from prefect.deployments.runner import RunnerDeployment
     from prefect.flows import Flow
 
@@ -31,6 +36,7 @@ DEPLOYMENT = "wenshu"  # every served flow's deployment name: <flow name>/wenshu
 WORKER_LABEL = "prefect.worker.name"  # the label a worker gives the runs it takes
 # A worker silent for this many heartbeat intervals is gone (Prefect's own rule, too).
 MISSED_HEARTBEATS = 3
+FINAL_STATES = frozenset({"COMPLETED", "FAILED", "CANCELLED", "CRASHED"})
 
 
 def document_flows() -> list[Flow[Any, Any]]:
@@ -69,18 +75,68 @@ def _api(api_url: str) -> Iterator[None]:
         yield
 
 
+def _call(api_url: str, method: str, path: str, body: Any = None) -> Any:
+    """One call of Prefect's REST API (with ``PREFECT_API_AUTH_STRING`` when set): its
+    JSON answer, None for 404. Plain HTTP, so that a command that only triggers and
+    waits never imports Prefect (≈1.3 s)."""
+    data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(f"{api_url.rstrip('/')}{path}", data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    if os.environ.get(AUTH_CLIENT):
+        token = base64.b64encode(os.environ[AUTH_CLIENT].encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            answer = reply.read()
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return None
+        detail = exc.read().decode("utf-8", errors="replace")[:500]
+        raise ServeError(f"the Prefect API at {api_url} answered {exc.code} to {method} "
+                         f"{path}: {detail}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise ServeError(f"the Prefect API at {api_url} cannot be reached: {exc}") from None
+    return json.loads(answer) if answer else None
+
+
+@dataclass(frozen=True)
+class Run:
+    """A flow run as the waiting side sees it."""
+
+    id: str
+    state: str  # Prefect's state type: SCHEDULED, RUNNING, COMPLETED, CRASHED …
+    state_name: str
+    message: str
+    labels: Mapping[str, Any]
+    work_pool_name: str | None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Run:
+        """From the API's JSON for a flow run."""
+        state = data.get("state") or {}
+        return cls(str(data["id"]), str(state.get("type", "UNKNOWN")),
+                   str(state.get("name", "Unknown")), state.get("message") or "",
+                   data.get("labels") or {}, data.get("work_pool_name"))
+
+    @property
+    def final(self) -> bool:
+        """Whether the run has ended, one way or another."""
+        return self.state in FINAL_STATES
+
+    @property
+    def completed(self) -> bool:
+        """Whether the run ended well."""
+        return self.state == "COMPLETED"
+
+
+def _deployment(api_url: str, flow_name: str) -> Any:
+    return _call(api_url, "GET", f"/deployments/name/{flow_name}/{DEPLOYMENT}")
+
+
 def deployment_ready(api_url: str, flow_name: str) -> bool:
     """Whether ``flow_name`` is served: its deployment exists and a worker polls for it."""
-    from prefect import get_client
-    from prefect.client.schemas.objects import DeploymentStatus
-    from prefect.exceptions import ObjectNotFound
-
-    with _api(api_url), get_client(sync_client=True) as client:
-        try:
-            deployment = client.read_deployment_by_name(deployment_name(flow_name))
-        except ObjectNotFound:
-            return False
-    return deployment.status == DeploymentStatus.READY
+    deployment = _deployment(api_url, flow_name)
+    return deployment is not None and deployment.get("status") == "READY"
 
 
 # Deploying ----------------------------------------------------------------------------------
@@ -138,75 +194,68 @@ def jsonable(parameters: Mapping[str, Any]) -> dict[str, Any]:
 
 def trigger(api_url: str, flow_name: str, parameters: Mapping[str, Any]) -> str:
     """Create a run of ``flow_name``'s deployment; its flow-run id."""
-    from prefect.deployments import run_deployment
+    deployment = _deployment(api_url, flow_name)
+    if deployment is None:
+        raise ServeError(f"no deployment {deployment_name(flow_name)} at {api_url}")
+    run = _call(api_url, "POST", f"/deployments/{deployment['id']}/create_flow_run",
+                {"parameters": jsonable(parameters)})
+    return str(run["id"])
 
-    with _api(api_url):
-        run = run_deployment(deployment_name(flow_name), parameters=jsonable(parameters),
-                             timeout=0, as_subflow=False)
-    return str(run.id)
 
-
-def _stale_workers(client: Any, pools: set[str]) -> set[str]:
+def _stale_workers(api_url: str, pools: set[str]) -> set[str]:
     """The workers of ``pools`` that missed their heartbeats."""
     now = datetime.now(UTC)
     stale = set()
     for pool in pools:
-        for worker in client.read_workers_for_work_pool(pool):
-            every = worker.heartbeat_interval_seconds or 30
-            last = worker.last_heartbeat_time
-            if last is None or now - last > timedelta(seconds=every * MISSED_HEARTBEATS):
-                stale.add(worker.name)
+        for worker in _call(api_url, "POST", f"/work_pools/{pool}/workers/filter", {}) or []:
+            every = worker.get("heartbeat_interval_seconds") or 30
+            last = worker.get("last_heartbeat_time")
+            if last is None or now - datetime.fromisoformat(last) > timedelta(
+                    seconds=every * MISSED_HEARTBEATS):
+                stale.add(worker["name"])
     return stale
 
 
-def _crash_orphans(client: Any, runs: Sequence[FlowRun]) -> None:
+def _crash_orphans(api_url: str, runs: Sequence[Run]) -> None:
     """Mark Crashed the running runs whose worker stopped answering."""
-    from prefect.states import Crashed
-
-    taken = [run for run in runs if run.state is not None and not run.state.is_final()
-             and WORKER_LABEL in (run.labels or {})]
+    taken = [run for run in runs if not run.final and WORKER_LABEL in run.labels]
     pools = {run.work_pool_name for run in taken if run.work_pool_name}
     if not taken or not pools:
         return
-    stale = _stale_workers(client, pools)
+    stale = _stale_workers(api_url, pools)
     for run in taken:
         worker = str(run.labels[WORKER_LABEL])
         if worker in stale:
-            client.set_flow_run_state(run.id, Crashed(
-                message=f"its worker {worker} stopped answering; run it again"), force=True)
+            _call(api_url, "POST", f"/flow_runs/{run.id}/set_state", {
+                "state": {"type": "CRASHED", "name": "Crashed",
+                          "message": f"its worker {worker} stopped answering; run it again"},
+                "force": True})
 
 
 def wait_for_runs(api_url: str, run_ids: Sequence[str], *, timeout: float,
-                  poll_seconds: float = 0.5) -> list[FlowRun]:
+                  poll_seconds: float = 0.5) -> list[Run]:
     """Wait for flow runs to reach a final state (a run whose worker is gone is marked
     Crashed); ServeError past ``timeout`` seconds."""
-    from uuid import UUID
-
-    from prefect import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-
-    ids = [UUID(run_id) for run_id in run_ids]
     deadline = time.monotonic() + timeout
     checked = 0.0
-    with _api(api_url), get_client(sync_client=True) as client:
-        while True:
-            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)))
-            if len(runs) == len(ids) and all(r.state and r.state.is_final() for r in runs):
-                order = {run_id: place for place, run_id in enumerate(ids)}
-                return sorted(runs, key=lambda r: order[r.id])
-            if time.monotonic() > deadline:
-                waiting = [f"{r.id} ({r.state.name if r.state else 'unknown'})" for r in runs
-                           if not (r.state and r.state.is_final())]
-                raise ServeError(f"flow run(s) not finished after {timeout:.0f} s: "
-                                 f"{', '.join(waiting)}")
-            if time.monotonic() - checked > 5:
-                _crash_orphans(client, runs)
-                checked = time.monotonic()
-            time.sleep(poll_seconds)
+    query = {"flow_runs": {"id": {"any_": list(run_ids)}}}
+    while True:
+        runs = [Run.from_api(data) for data in _call(api_url, "POST", "/flow_runs/filter", query)]
+        if len(runs) == len(run_ids) and all(run.final for run in runs):
+            order = {run_id: place for place, run_id in enumerate(run_ids)}
+            return sorted(runs, key=lambda run: order[run.id])
+        if time.monotonic() > deadline:
+            waiting = [f"{run.id} ({run.state_name})" for run in runs if not run.final]
+            raise ServeError(f"flow run(s) not finished after {timeout:.0f} s: "
+                             f"{', '.join(waiting)}")
+        if time.monotonic() - checked > 5:
+            _crash_orphans(api_url, runs)
+            checked = time.monotonic()
+        time.sleep(poll_seconds)
 
 
 def wait_for_run(api_url: str, run_id: str, *, timeout: float, poll_seconds: float = 0.5
-                 ) -> FlowRun:
+                 ) -> Run:
     """Wait for one flow run to reach a final state (see :func:`wait_for_runs`)."""
     [run] = wait_for_runs(api_url, [run_id], timeout=timeout, poll_seconds=poll_seconds)
     return run
@@ -219,11 +268,9 @@ def run_served(api_url: str, flow_name: str, parts: Sequence[Mapping[str, Any]],
     (ServeError naming each that did not, with its state's message, otherwise)."""
     run_ids = [trigger(api_url, flow_name, parameters) for parameters in parts]
     runs = wait_for_runs(api_url, run_ids, timeout=timeout)
-    failed = [run for run in runs if run.state is None or not run.state.is_completed()]
+    failed = [run for run in runs if not run.completed]
     if failed:
         raise ServeError("; ".join(
-            f"flow run {run.id} ({flow_name}) ended "
-            f"{run.state.name if run.state else 'unknown'}: "
-            f"{(run.state.message if run.state else None) or 'see the Prefect UI for its logs'}"
-            for run in failed))
+            f"flow run {run.id} ({flow_name}) ended {run.state_name}: "
+            f"{run.message or 'see the Prefect UI for its logs'}" for run in failed))
     return run_ids
