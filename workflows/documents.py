@@ -43,7 +43,11 @@ from wenshu.pipeline import (
 )
 from wenshu.services.inputs import InputFile, read_narratives
 from wenshu.settings import Settings, get_settings
-from wenshu.workflows.runtime import current_flow_run_id, hide_expected_errors, tune_ephemeral_runs
+from wenshu.workflows.runtime import (
+    current_flow_run_id,
+    hide_expected_errors,
+    tune_ephemeral_runs,
+)
 
 tune_ephemeral_runs()
 hide_expected_errors()
