@@ -44,13 +44,15 @@ KEEP_HOME = sys.argv[sys.argv.index("--home") + 1] if "--home" in sys.argv else 
 ROOT = Path(KEEP_HOME) if KEEP_HOME else Path(tempfile.mkdtemp(prefix="wenshu-bench-warm-"))
 os.environ["WENSHU_HOME"] = str(ROOT / "home")
 
+from flow_timing import first_unit, plain_documents, prepare_demo, start_prefect  # noqa: E402
+
 from wenshu.demo.run import DEMO_SUPERVISOR  # noqa: E402
 from wenshu.generators.kinds import DocumentOptions  # noqa: E402
 from wenshu.generators.pdf import keep_warm, release_warm  # noqa: E402
 from wenshu.narrative import parse_narrative  # noqa: E402
+from wenshu.services.inputs import read_input  # noqa: E402
 from wenshu.settings import Settings, get_settings  # noqa: E402
 from wenshu.workflows.runtime import shared_prefect_client  # noqa: E402
-from flow_timing import first_unit, plain_documents, prepare_demo, start_prefect  # noqa: E402
 
 ISSUED = date(2026, 1, 15)
 SUPERVISOR = DEMO_SUPERVISOR
@@ -82,8 +84,8 @@ def flow(unit: str, year: int, narrative: Path) -> None:
     """The ``year_end_summary`` flow for the unit alone, as the web app calls it."""
     from wenshu.workflows.year_end_summary import year_end_summary
 
-    [outcome] = year_end_summary(unit, year, issued_on=ISSUED, narrative_files=[str(narrative)],
-                                 user=SUPERVISOR)
+    [outcome] = year_end_summary(unit, year, issued_on=ISSUED,
+                                 narrative_texts=[read_input(narrative)], user=SUPERVISOR)
     assert outcome.created, "the inputs were unchanged: nothing was rendered"
 
 

@@ -334,8 +334,13 @@ def load_campaign(path: Path) -> CampaignSpec:
         raise CampaignSpecError(f"campaign spec not found: {path}") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise CampaignSpecError(f"{path}: cannot read the campaign spec: {exc}") from exc
+    return campaign_from_text(str(path), text)
+
+
+def campaign_from_text(source: str, text: str) -> CampaignSpec:
+    """A campaign spec's YAML text, validated; ``source`` (its name) names it in errors."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise CampaignSpecError(f"{path}: not valid YAML: {exc}") from exc
-    return parse_campaign(data, str(path))
+        raise CampaignSpecError(f"{source}: not valid YAML: {exc}") from exc
+    return parse_campaign(data, source)

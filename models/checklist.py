@@ -366,13 +366,20 @@ def _where(loc: tuple[int | str, ...], raw: Any) -> str:
 
 def _read_yaml(path: Path, what: str) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise ChecklistError(f"{path}: cannot read the {what} ({exc.strerror})") from exc
     except UnicodeDecodeError as exc:
         raise ChecklistError(f"{path}: the {what} is not UTF-8 text") from exc
+    return yaml_data(str(path), text)
+
+
+def yaml_data(source: str, text: str) -> Any:
+    """A checklist's or answers file's YAML text as plain data; ``source`` names it."""
+    try:
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ChecklistError(f"{path}: not valid YAML: {exc}") from exc
+        raise ChecklistError(f"{source}: not valid YAML: {exc}") from exc
 
 
 def parse_checklist(data: Any, source: str) -> Checklist:

@@ -42,6 +42,7 @@ from wenshu.models.campaign import (
 )
 from wenshu.models.catalogue import Catalogue, TargetSpec
 from wenshu.periods import Period
+from wenshu.services.inputs import read_input
 from wenshu.templates import template_path
 
 SAMPLE = Path(__file__).resolve().parents[1] / "wenshu" / "data" / "campaigns" / "sample.yaml"
@@ -494,7 +495,7 @@ def test_shipped_template_is_what_the_builder_makes(tmp_path: Path) -> None:
 def test_flow_archives_the_plan_and_versions_it_when_the_spec_changes(office, wenshu, tmp_path):
     from wenshu.workflows.campaign_plan import campaign_plan
 
-    outcomes = campaign_plan("440307", str(SAMPLE), issued_on=date(2025, 5, 12))
+    outcomes = campaign_plan("440307", read_input(SAMPLE), issued_on=date(2025, 5, 12))
     (first,) = outcomes
     assert (first.key.kind, first.key.period, first.key.topic) == ("campaign_plan", "2025",
                                                                    "hyxf-2025")
@@ -525,14 +526,14 @@ def test_flow_archives_the_plan_and_versions_it_when_the_spec_changes(office, we
     pdf_text = "".join(page.extract_text() for page in reader.pages).replace(" ", "")
     assert "5月下旬至6月下旬" in pdf_text and "89.46%" in pdf_text and "实施步骤" in pdf_text
 
-    (again,) = campaign_plan("440307", str(SAMPLE), issued_on=date(2025, 5, 20))
+    (again,) = campaign_plan("440307", read_input(SAMPLE), issued_on=date(2025, 5, 20))
     assert not again.created and again.version == 1
 
     edited = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
     edited["phases"][0]["exact"] = True
     changed = tmp_path / "方案.yaml"
     changed.write_text(yaml.safe_dump(edited, allow_unicode=True), encoding="utf-8")
-    (second,) = campaign_plan("440307", str(changed), issued_on=date(2025, 5, 20))
+    (second,) = campaign_plan("440307", read_input(changed), issued_on=date(2025, 5, 20))
     assert second.created and second.version == 2 and second.document_id == first.document_id
     wenshu("archive", "get", str(first.document_id), "--format", "docx", "--to",
            str(tmp_path / "v2.docx"))
@@ -550,4 +551,4 @@ def test_flow_rejects_a_spec_naming_a_unit_outside_the_tree(office, wenshu, tmp_
     spec.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(CampaignSpecError, match=r"春季活动.yaml: 1 problem.*\n.*participants\[2\]: "
                                                 r"unknown unit code '440399001'"):
-        campaign_plan("440307001", str(spec))
+        campaign_plan("440307001", read_input(spec))

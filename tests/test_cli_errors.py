@@ -31,9 +31,10 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Office]:
 def run(folder: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``wenshu ARGS`` as its own process, output piped (as into a file or program)."""
     environment = {**os.environ, "WENSHU_HOME": str(folder / "home"),
-                   "PREFECT_HOME": str(folder / "prefect"), **(env or {})}
+                   "PREFECT_HOME": str(folder / "prefect")}
     for name in ("WENSHU_USER", "PREFECT_API_URL"):
         environment.pop(name, None)
+    environment.update(env or {})
     return subprocess.run([str(WENSHU), *args], env=environment, cwd=folder, text=True,
                           capture_output=True, timeout=600)
 
@@ -157,3 +158,15 @@ def test_collect_names_late_and_missing_units(office: Path, wenshu: Callable[...
     assert "Submitted after the deadline 2025-01-10: 东湖社区(440307001001)、" in late
     on_time = wenshu("collect", "--inbox", str(inbox), "--period", "2025", "--due", "2099-01-01")
     assert "Submitted after the deadline 2099-01-01: none" in on_time
+
+
+@pytest.mark.soffice
+def test_a_server_that_does_not_answer_means_this_process_said_once(
+        home: tuple[Path, Office]) -> None:
+    result = run(home[0], "summary", "year", "--unit", "440307002001", "--year", "2025",
+                 "--user", "督导李四", env={"PREFECT_API_URL": "http://127.0.0.1:9/api"})
+    said = result.stdout + result.stderr
+    assert result.returncode == 0, said
+    assert said.count("in this process (the Prefect server at http://127.0.0.1:9/api does "
+                      "not answer)") == 1, said
+    assert "西湖社区 440307002001" in said and "Traceback" not in said

@@ -136,3 +136,18 @@ def test_a_file_is_never_imported_then_moved_through_a_symlink(inbox, wenshu, tm
         assert session.scalar(select(func.count()).select_from(Activity)) == 0
     with pytest.raises(CodeError, match="单位代码“../x”无效"):
         collect_file(settings, load_catalogue(), "../x", folder / "台账.csv")
+
+
+def test_the_monthly_collection_names_who_is_missing_and_late(inbox, wenshu):
+    """The scheduled flow, run for March 2025 today: the ledgers came in long after the
+    10 April deadline, and the communities without a March row are missing."""
+    from wenshu.workflows.scheduled import monthly_collection
+
+    summary = monthly_collection(root="440307", user=OFFICE_SUPERVISOR, period="2025-03",
+                                 inbox=str(inbox))
+    assert summary["period"] == "2025-03"
+    assert sorted(summary["files"]) == ["440307001001/台账.csv: imported",
+                                        "440307002001/台账.csv: imported",
+                                        "440307002002/台账.csv: rejected"]
+    assert (summary["submitted"], sorted(summary["missing"]), sorted(summary["late"])) == (
+        2, ["东山社区", "西山社区"], ["东湖社区", "西湖社区"])

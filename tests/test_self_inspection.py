@@ -44,6 +44,7 @@ from wenshu.models.checklist import (
 )
 from wenshu.narrative import Narrative
 from wenshu.periods import Period
+from wenshu.services.inputs import read_input
 from wenshu.templates import template_path
 
 ISSUED = date(2026, 1, 20)
@@ -409,7 +410,8 @@ def test_flow_archives_the_report_in_word_and_pdf(office, wenshu, tmp_path):
     from wenshu.workflows.self_inspection import self_inspection
 
     answers = _office_answers(tmp_path)
-    [outcome] = self_inspection("440307001001", 2025, answers_file=str(answers), issued_on=ISSUED)
+    [outcome] = self_inspection("440307001001", 2025, answers=read_input(answers),
+                                issued_on=ISSUED)
     assert outcome.created and outcome.key.topic == "family_planning"
     wenshu("archive", "get", str(outcome.document_id), "--format", "docx",
            "--to", str(tmp_path / "r.docx"))
@@ -439,7 +441,7 @@ def test_flow_archives_the_report_in_word_and_pdf(office, wenshu, tmp_path):
     pdf_text = "".join(page.extract_text() for page in reader.pages).replace(" ", "")
     assert "95.00%" in pdf_text and "整改措施" in pdf_text and "2026年1月20日" in pdf_text
 
-    [again] = self_inspection("440307001001", 2025, answers_file=str(answers), issued_on=ISSUED)
+    [again] = self_inspection("440307001001", 2025, answers=read_input(answers), issued_on=ISSUED)
     assert not again.created and again.document_id == outcome.document_id
 
 
@@ -449,4 +451,4 @@ def test_flow_refuses_a_missing_answers_file_before_any_work(wenshu):
     with pytest.raises(ChecklistError, match="有 15 项须由本单位自行填报.*请提供自查答复文件"):
         self_inspection.fn("440307001001", 2025)
     with pytest.raises(ChecklistError, match="找不到检查标准“nope”.*内置：family_planning"):
-        self_inspection.fn("440307001001", 2025, checklist_file="nope")
+        self_inspection.fn("440307001001", 2025, checklist="nope")

@@ -36,6 +36,7 @@ from wenshu.generators.work_plan import (
 )
 from wenshu.models.catalogue import TargetSpec
 from wenshu.narrative import Narrative, parse_narrative
+from wenshu.services.inputs import read_input
 from wenshu.templates import template_path
 
 ISSUED = date(2025, 12, 28)
@@ -383,7 +384,7 @@ def test_year_plan_flow_archives_word_and_pdf(office, wenshu, tmp_path: Path) ->
     from wenshu.workflows.work_plan import work_plan
 
     outcomes = work_plan("440307", "2026", issued_on=ISSUED,
-                         narrative_files=[str(SAMPLE_NARRATIVE)])
+                         narrative_texts=[read_input(SAMPLE_NARRATIVE)])
     assert [(o.key.kind, o.key.period, o.created) for o in outcomes] == [
         ("work_plan", "2026", True)]
     assert "work_plan" in wenshu("archive", "list", "--kind", "work_plan")

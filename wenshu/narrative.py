@@ -71,17 +71,23 @@ def parse_narrative(path: Path) -> Narrative:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise WenshuError(f"{path}：无法读取工作人员撰写的内容（{exc}）") from exc
-    suffix = path.suffix.lower()
+    return narrative_from_text(str(path), text)
+
+
+def narrative_from_text(source: str, text: str) -> Narrative:
+    """A narrative file's text; ``source`` (its name or path) gives the format by its
+    suffix (.yaml/.yml, .md or .txt) and names it in errors."""
+    suffix = Path(source).suffix.lower()
     if suffix == ".txt":
         return Narrative(plans=_paragraphs(text))
     if suffix in (".yaml", ".yml"):
-        return _from_yaml(path, text)
+        return _from_yaml(source, text)
     if suffix == ".md":
-        return _from_markdown(path, text)
-    raise WenshuError(f"{path}：工作人员撰写的内容须为 .yaml、.md 或 .txt 文件")
+        return _from_markdown(source, text)
+    raise WenshuError(f"{source}：工作人员撰写的内容须为 .yaml、.md 或 .txt 文件")
 
 
-def _from_yaml(path: Path, text: str) -> Narrative:
+def _from_yaml(path: str, text: str) -> Narrative:
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
@@ -98,7 +104,7 @@ def _from_yaml(path: Path, text: str) -> Narrative:
     return Narrative(**found)
 
 
-def _from_markdown(path: Path, text: str) -> Narrative:
+def _from_markdown(path: str, text: str) -> Narrative:
     found: dict[str, list[str]] = {}
     current: str | None = None
     lines: list[str] = []

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import select
 
 from wenshu.archive import Archive, DocumentKey, StoredVersion
 from wenshu.compute.snapshot import Snapshot
@@ -24,6 +27,7 @@ from wenshu.generators.phrasebook import PHRASES_SUBDIR
 from wenshu.generators.render import render_docx
 from wenshu.generators.script import to_traditional, to_traditional_text
 from wenshu.models.catalogue import Catalogue
+from wenshu.models.tables import Document, Unit
 from wenshu.office_templates import template_choices
 from wenshu.paths import inside
 from wenshu.periods import Period
@@ -179,6 +183,34 @@ def archive_job(settings: Settings, job: Job, files: dict[str, Path],
         flow_run_id=flow_run_id, issued_on=job.issued_on, doc_number=job.doc_number,
     )
     return _outcome(job.unit_name, stored)
+
+
+def archived_outcomes(settings: Settings, keys: Sequence[DocumentKey],
+                      run_ids: Collection[str]) -> list[Outcome]:
+    """The latest archived version of each document ``keys`` name (one never archived is
+    left out), as the flow runs ``run_ids`` made them: ``created`` when one of them made
+    the version.
+
+    For runs on a deployment, whose return value stays with the worker that ran them:
+    the archive, not Prefect, keeps the record.
+    """
+    found: list[tuple[int, str]] = []
+    with session_scope(settings) as session:
+        for key in keys:
+            row = session.execute(
+                select(Document.id, Unit.name).join(Unit, Unit.code == Document.unit_code)
+                .where(Document.kind == key.kind, Document.unit_code == key.unit_code,
+                       Document.period == key.period, Document.topic == key.topic,
+                       Document.script == key.script)).first()
+            if row is not None:
+                found.append((row[0], row[1]))
+    store = Archive(settings)
+    outcomes = []
+    for document_id, unit_name in found:
+        stored = store.get(document_id)
+        made_now = stored.flow_run_id is not None and stored.flow_run_id in run_ids
+        outcomes.append(replace(_outcome(unit_name, stored), created=made_now))
+    return outcomes
 
 
 def _outcome(unit_name: str, stored: StoredVersion) -> Outcome:

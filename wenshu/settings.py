@@ -22,12 +22,33 @@ class Settings(BaseSettings):
 
     home: Path = Field(default_factory=lambda: Path.cwd() / "wenshu-data")
     database_url: str | None = None
+    # The archive's root when it is not under home: on several machines, the shared
+    # storage every worker and the web app see (each keeps its own home for scratch
+    # space, Prefect's state and LibreOffice's profiles).
+    archive_root: Path | None = None
     soffice: str = "soffice"
     pdf_timeout_seconds: float = 120.0
     # 全宗号 (fonds code) and the issuing unit's defaults used on documents.
     fonds: str = "0194"
     # Who is acting (a user name in the database); the CLI's --user overrides it.
     user: str | None = None
+
+    # Running past one machine: the Prefect work pool the deployments run on, and the
+    # schedules of the recurring work (cron, in ``schedule_timezone``). The scheduled
+    # runs cover ``schedule_root``'s tree and act as ``schedule_user`` (a supervisor of
+    # it); the transfer package as ``schedule_archivist``. Without them the scheduled
+    # deployments exist, their schedules paused, to be run or edited from the Prefect UI.
+    work_pool: str = "wenshu"
+    schedule_timezone: str = "Asia/Shanghai"
+    schedule_root: str | None = None
+    schedule_user: str | None = None
+    schedule_archivist: str | None = None
+    # The 11th of each month: last month's ledgers were due on the 10th (collect_due_day).
+    collect_cron: str = "0 6 11 * *"
+    collect_due_day: int = Field(10, ge=1, le=28)
+    half_year_cron: str = "0 2 10 7 *"  # 10 July: the first half's summaries
+    year_end_cron: str = "0 2 15 1 *"  # 15 January: last year's summaries
+    transfer_cron: str = "0 3 1 3 *"  # 1 March: last year's transfer package (移交)
 
     @property
     def db_url(self) -> str:
@@ -36,8 +57,8 @@ class Settings(BaseSettings):
 
     @property
     def archive_dir(self) -> Path:
-        """Root of the immutable document store."""
-        return self.home / "archive"
+        """Root of the immutable document store: ``WENSHU_ARCHIVE_ROOT`` or under home."""
+        return self.archive_root or self.home / "archive"
 
     @property
     def prefect_home(self) -> Path:
@@ -53,6 +74,12 @@ class Settings(BaseSettings):
     def templates_dir(self) -> Path:
         """Offices' own Word templates, as installed (``wenshu templates install``)."""
         return self.home / "templates"
+
+    @property
+    def inbox_dir(self) -> Path:
+        """Where scheduled collection looks for ledgers: one folder per unit code (on the
+        shared storage when workers run on several machines)."""
+        return self.home / "inbox"
 
     @property
     def work_dir(self) -> Path:

@@ -41,9 +41,13 @@ from wenshu.pipeline import (
     render_job,
     select_units,
 )
-from wenshu.services.inputs import read_narratives
+from wenshu.services.inputs import InputFile, read_narratives
 from wenshu.settings import Settings, get_settings
-from wenshu.workflows.runtime import current_flow_run_id, hide_expected_errors, tune_ephemeral_runs
+from wenshu.workflows.runtime import (
+    current_flow_run_id,
+    hide_expected_errors,
+    tune_ephemeral_runs,
+)
 
 tune_ephemeral_runs()
 hide_expected_errors()
@@ -99,18 +103,19 @@ def archive(settings: Settings, jobs: list[Job], docx: list[Path], pdf: list[Pat
             for job, d, p in zip(jobs, docx, pdf, strict=True)]
 
 
-def document_options(issued_on: date | None, narrative_files: list[str] | None,
+def document_options(issued_on: date | None, narrative_texts: list[InputFile] | None,
                      signature_unit: str | None, letterhead: dict[str, Any] | None = None,
                      narrative: dict[str, list[str]] | None = None,
                      **extra: Any) -> DocumentOptions:
     """Options from flow parameters (which must stay JSON-friendly for deployments).
 
+    ``narrative_texts`` are staff narrative files by content (:data:`InputFile`);
     ``letterhead`` holds :class:`Letterhead` fields (doc_number, addressee, attachments,
     copy_to, printed_by); ``narrative`` staff paragraphs typed in (highlights, problems,
-    plans), after those of ``narrative_files``; ``extra`` passes the other options
+    plans), after those of ``narrative_texts``; ``extra`` passes the other options
     (script, spec, topic).
     """
-    staff = read_narratives(narrative_files or [])
+    staff = read_narratives(narrative_texts or [])
     if narrative:
         staff = staff.merged(Narrative(**{k: tuple(v) for k, v in narrative.items() if v}))
     fields = {k: tuple(v) if isinstance(v, list) else v for k, v in (letterhead or {}).items()}

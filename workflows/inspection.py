@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
 from wenshu.access import authorize, resolve_actor
-from wenshu.archive import Archive
+from wenshu.archive import DocumentKey
 from wenshu.codes import check_unit_code
 from wenshu.compute.load import load_snapshot, load_units, subtree_codes
 from wenshu.compute.ranking import Ranked
@@ -62,17 +62,12 @@ from wenshu.ingest.findings import (
 )
 from wenshu.jobs import report
 from wenshu.models.catalogue import Catalogue, load_catalogue
-from wenshu.models.checklist import (
-    ArchiveItem,
-    Checklist,
-    check_catalogue,
-    load_checklist,
-    resolve_checklist,
-)
+from wenshu.models.checklist import ArchiveItem, Checklist
 from wenshu.models.tables import Document, DocumentVersion, Unit
 from wenshu.paths import inside
 from wenshu.periods import Period
-from wenshu.pipeline import Job, Outcome, plan_documents, render_job
+from wenshu.pipeline import Job, Outcome, archived_outcomes, plan_documents, render_job
+from wenshu.services.inputs import InputFile, checked_checklist
 from wenshu.settings import Settings, get_settings
 from wenshu.workflows.documents import STAGES, archive, convert, document_options
 from wenshu.workflows.runtime import current_flow_run_id
@@ -282,33 +277,19 @@ def draft_document(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
 
 def inspection_outcomes(settings: Settings, checklist_key: str, period: str,
                         unit_codes: Sequence[str], *, issuer: str, script: str = "simplified",
-                        run_id: str | None = None) -> list[Outcome]:
-    """The latest archived documents of an inspection (the units' reports and the
-    issuer's bulletin), as a run made them: ``created`` when ``run_id`` made the version.
+                        run_ids: Collection[str] = ()) -> list[Outcome]:
+    """The latest archived documents of an inspection (the issuer's bulletin, then the
+    units' reports), as runs made them: ``created`` when one of ``run_ids`` made the
+    version. For runs on a deployment, whose return value stays with the worker."""
+    keys = [DocumentKey(INSPECTION_BULLETIN.key, issuer, period, checklist_key, script)]
+    keys += [DocumentKey(INSPECTION_REPORT.key, code, period, checklist_key, script)
+             for code in sorted(unit_codes)]
+    return archived_outcomes(settings, keys, run_ids)
 
-    For runs whose return value stays on the server (a deployment triggered remotely):
-    the archive, not Prefect, keeps the record.
-    """
-    with session_scope(settings) as session:
-        query = (select(Document.id, Unit.name).join(Unit, Unit.code == Document.unit_code)
-                 .where(Document.topic == checklist_key, Document.period == period,
-                        Document.script == script,
-                        ((Document.kind == INSPECTION_REPORT.key)
-                         & Document.unit_code.in_(list(unit_codes)))
-                        | ((Document.kind == INSPECTION_BULLETIN.key)
-                           & (Document.unit_code == issuer)))
-                 .order_by(Document.kind, Document.unit_code))
-        found = list(session.execute(query).tuples())
-    outcomes = []
-    store = Archive(settings)
-    for document_id, unit_name in found:
-        stored = store.get(document_id)
-        outcomes.append(Outcome(
-            key=stored.key, unit_name=unit_name, title=stored.title,
-            document_id=stored.document_id, version=stored.version,
-            created=run_id is not None and stored.flow_run_id == run_id,
-            created_at=stored.created_at, files={f: a.path for f, a in stored.files.items()}))
-    return outcomes
+
+def _checklist_name(checklist: str | InputFile) -> str:
+    """How the audit log names a checklist: its shipped name or its file's name."""
+    return checklist if isinstance(checklist, str) else str(checklist.get("name", "?"))
 
 
 # Tasks --------------------------------------------------------------------------------------
@@ -340,17 +321,19 @@ def draft(settings: Settings, kind: DocumentKind, snapshot: Snapshot, catalogue:
 
 
 @flow(name="inspection_report", log_prints=False)
-def inspection_report(checklist: str, units: list[str], period: str, follow_up: bool = False,
+def inspection_report(checklist: str | InputFile, units: list[str], period: str,
+                      follow_up: bool = False,
                       inspected_on: date | None = None, issued_on: date | None = None,
                       signature_unit: str | None = None,
-                      narrative_files: list[str] | None = None,
+                      narrative_texts: list[InputFile] | None = None,
                       letterhead: dict[str, Any] | None = None, script: str = "simplified",
                       user: str | None = None, narrative: dict[str, list[str]] | None = None,
                       job: str | None = None) -> list[Outcome]:
     """Inspect ``units`` against ``checklist`` for ``period``; archive every unit's
     检查情况反馈意见 and the 检查情况通报.
 
-    ``checklist`` is a shipped checklist's name or a checklist file; the findings are
+    ``checklist`` is a shipped checklist's name or a checklist file's name and text
+    (``narrative_texts`` too are files by content); the findings are
     those recorded for the checklist and period (``wenshu inspect record``).
     ``follow_up`` sets each unit beside the latest earlier inspection of the same
     checklist (已整改/未整改). Deadlines run from ``inspected_on`` (default: the signing
@@ -364,16 +347,14 @@ def inspection_report(checklist: str, units: list[str], period: str, follow_up: 
     settings = get_settings()
     actor = resolve_actor(settings, user)
     period_ = Period.parse(period)
-    target = f"inspection:{checklist}:{period_.code}"
+    target = f"inspection:{_checklist_name(checklist)}:{period_.code}"
     authorize(settings, actor, "inspect", None, target=target)
     for code in units:
         authorize(settings, actor, "inspect", code, target=f"{target}:{code}")
     assert actor.unit_code is not None  # a supervisor always has one
-    path = resolve_checklist(checklist)
-    loaded = load_checklist(path)
+    loaded = checked_checklist(settings, checklist)
     catalogue = load_catalogue(settings.catalogue_dir)
-    check_catalogue(loaded, catalogue, str(path))
-    base = document_options(issued_on, narrative_files, signature_unit, letterhead, narrative,
+    base = document_options(issued_on, narrative_texts, signature_unit, letterhead, narrative,
                             script=script)
     report(settings, job, STAGES["plan"])
     inspection = load(settings, loaded, list(units), period_, actor.unit_code,

@@ -103,9 +103,9 @@ def warm_prefect() -> float:
     from prefect.cache_policies import NO_CACHE
 
     tune_ephemeral_runs()
-    from wenshu.workflows.serve import served_flows
+    from wenshu.workflows.serve import document_flows
 
-    served_flows()  # imports the flow modules and all they need
+    document_flows()  # imports the flow modules and all they need
 
     @task(cache_policy=NO_CACHE)
     def nothing() -> None:

@@ -16,38 +16,37 @@ from wenshu.models.checklist import (
 )
 from wenshu.periods import Period
 from wenshu.pipeline import Outcome
-from wenshu.services.inputs import checked_self_inspection
+from wenshu.services.inputs import InputFile, checked_self_inspection
 from wenshu.settings import get_settings
 from wenshu.workflows.documents import document_options, generate_documents
 
 
 @flow(name="self_inspection", log_prints=False)
-def self_inspection(unit_code: str, year: int, checklist_file: str | None = None,
-                    answers_file: str | None = None, issued_on: date | None = None,
+def self_inspection(unit_code: str, year: int, checklist: str | InputFile | None = None,
+                    answers: InputFile | None = None, issued_on: date | None = None,
                     signature_unit: str | None = None,
-                    narrative_files: list[str] | None = None,
+                    narrative_texts: list[InputFile] | None = None,
                     letterhead: dict[str, Any] | None = None,
                     script: str = "simplified", user: str | None = None,
                     narrative: dict[str, list[str]] | None = None,
                     job: str | None = None) -> list[Outcome]:
     """Generate and archive a unit's 自查报告 for ``year``.
 
-    ``checklist_file`` is a checklist YAML path or a shipped checklist's name (default:
-    family_planning); ``answers_file`` holds the unit's answers to its observed items.
-    Both are checked before anything is computed; every problem names the file and item.
+    ``checklist`` is a shipped checklist's name (default: family_planning) or a checklist
+    file's name and text; ``answers`` (a file's name and text) holds the unit's answers to
+    its observed items. Both are checked before anything is computed; every problem names the file and item.
     ``letterhead`` and ``script`` are as for the other document flows.
     """
     settings = get_settings()
-    checklist, answers = checked_self_inspection(settings, unit_code, year, checklist_file,
-                                                 answers_file)
+    loaded, answered = checked_self_inspection(settings, unit_code, year, checklist, answers)
     holdings = None
-    if any(isinstance(item, ArchiveItem) for item in checklist.items):
+    if any(isinstance(item, ArchiveItem) for item in loaded.items):
         # Archive items judge what the unit holds in the archive for the year.
         with session_scope(settings) as session:
             holdings = archive_holdings(session, [unit_code], year)[unit_code]
-    options = document_options(issued_on, narrative_files, signature_unit, letterhead,
+    options = document_options(issued_on, narrative_texts, signature_unit, letterhead,
                                narrative, script=script,
-                               spec=inspection_spec(checklist, answers, holdings),
-                               topic=checklist.key)
+                               spec=inspection_spec(loaded, answered, holdings),
+                               topic=loaded.key)
     return generate_documents(SELF_INSPECTION, unit_code, Period.year(year), options=options,
                               user=user, job=job)

@@ -1,51 +1,46 @@
-"""The document flows as Prefect deployments: ``wenshu serve`` and triggering a served flow.
+"""The flows as Prefect deployments on a work pool, and running them there.
 
-``wenshu serve`` starts a local Prefect server on 127.0.0.1 unless ``PREFECT_API_URL``
-names one, records its address under Prefect's home (so other ``wenshu`` commands on
-the machine find it), and serves every document flow as a deployment named
-``<flow>/wenshu`` with a short runner poll. Supervisors can then start the
-inspection flow with parameters from the Prefect UI, and ``wenshu inspect run``
-triggers the deployment by id and waits for the run.
+Every served flow is a deployment ``<flow>/wenshu`` on the process work pool named in
+the settings (``WENSHU_WORK_POOL``, default ``wenshu``), by module path, so that any
+machine with wenshu installed runs it: ``wenshu worker`` (:mod:`wenshu.workflows.worker`)
+or a stock ``prefect worker start --pool wenshu``. The recurring work (collection, the
+half-year and year-end batches, the transfer package) carries cron schedules from the
+settings, visible and editable in the Prefect UI.
 
-No connection leaves loopback: the server runs with analytics off and ``DO_NOT_TRACK``.
+A run is triggered by deployment name and waited for; a run whose worker stopped
+answering (killed, its machine gone) is marked Crashed, so nobody waits for it forever.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from wenshu.errors import WenshuError
 from wenshu.settings import Settings
+from wenshu.workflows.server import AUTH_CLIENT, ServeError
 
 if TYPE_CHECKING:
-    from prefect.client.schemas.objects import FlowRun
+    from prefect.deployments.runner import RunnerDeployment
     from prefect.flows import Flow
 
 DEPLOYMENT = "wenshu"  # every served flow's deployment name: <flow name>/wenshu
-SERVER_FILE = "server.json"  # under PREFECT_HOME: the server `wenshu serve` started
-POLL_SECONDS = 1  # how often the runner looks for runs to start (Prefect's default: 10)
-SERVER_START_SECONDS = 90.0  # a new Prefect database takes 11-16 s here; keep a margin
+WORKER_LABEL = "prefect.worker.name"  # the label a worker gives the runs it takes
+# A worker silent for this many heartbeat intervals is gone (Prefect's own rule, too).
+MISSED_HEARTBEATS = 3
+FINAL_STATES = frozenset({"COMPLETED", "FAILED", "CANCELLED", "CRASHED"})
 
 
-class ServeError(WenshuError):
-    """The Prefect server or a served flow could not be started, reached or finished."""
-
-
-def served_flows() -> list[Flow[Any, Any]]:
-    """Every flow ``wenshu serve`` offers: the inspection and the other document flows."""
+def document_flows() -> list[Flow[Any, Any]]:
+    """The flows that make documents on request."""
     from wenshu.workflows.campaign_plan import campaign_plan
     from wenshu.workflows.half_year_summary import half_year_summary
     from wenshu.workflows.inspection import inspection_report
@@ -57,43 +52,18 @@ def served_flows() -> list[Flow[Any, Any]]:
             self_inspection]
 
 
+def served_flows() -> list[Flow[Any, Any]]:
+    """Every flow deployed on the work pool: the document flows, collection and the
+    scheduled batches."""
+    from wenshu.workflows.collect import collect_ledgers
+    from wenshu.workflows.scheduled import scheduled_flows
+
+    return [*document_flows(), collect_ledgers, *scheduled_flows()]
+
+
 def deployment_name(flow_name: str) -> str:
     """A served flow's deployment as Prefect names it: inspection_report/wenshu."""
     return f"{flow_name}/{DEPLOYMENT}"
-
-
-# Finding a server -----------------------------------------------------------------------------
-
-
-def api_healthy(api_url: str, timeout: float = 2.0) -> bool:
-    """Whether a Prefect API answers its health check at ``api_url`` (…/api)."""
-    try:
-        with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=timeout) as reply:
-            return bool(reply.status == 200)
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
-
-
-def _server_file(settings: Settings) -> Path:
-    return settings.prefect_home / SERVER_FILE
-
-
-def configured_api_url(settings: Settings) -> str | None:
-    """``PREFECT_API_URL`` if set, else the server a running ``wenshu serve`` recorded."""
-    if os.environ.get("PREFECT_API_URL"):
-        return os.environ["PREFECT_API_URL"]
-    try:
-        recorded = json.loads(_server_file(settings).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    url = recorded.get("api_url") if isinstance(recorded, dict) else None
-    return url if isinstance(url, str) else None
-
-
-def running_server(settings: Settings) -> str | None:
-    """The API URL of a Prefect server that is configured and answering, if any."""
-    url = configured_api_url(settings)
-    return url if url is not None and api_healthy(url) else None
 
 
 @contextmanager
@@ -105,122 +75,115 @@ def _api(api_url: str) -> Iterator[None]:
         yield
 
 
+def _call(api_url: str, method: str, path: str, body: Any = None) -> Any:
+    """One call of Prefect's REST API (with ``PREFECT_API_AUTH_STRING`` when set): its
+    JSON answer, None for 404. Plain HTTP, so that a command that only triggers and
+    waits never imports Prefect (≈1.3 s)."""
+    data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(f"{api_url.rstrip('/')}{path}", data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    if os.environ.get(AUTH_CLIENT):
+        token = base64.b64encode(os.environ[AUTH_CLIENT].encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            answer = reply.read()
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return None
+        detail = exc.read().decode("utf-8", errors="replace")[:500]
+        raise ServeError(f"the Prefect API at {api_url} answered {exc.code} to {method} "
+                         f"{path}: {detail}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise ServeError(f"the Prefect API at {api_url} cannot be reached: {exc}") from None
+    return json.loads(answer) if answer else None
+
+
+@dataclass(frozen=True)
+class Run:
+    """A flow run as the waiting side sees it."""
+
+    id: str
+    state: str  # Prefect's state type: SCHEDULED, RUNNING, COMPLETED, CRASHED …
+    state_name: str
+    message: str
+    labels: Mapping[str, Any]
+    work_pool_name: str | None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Run:
+        """From the API's JSON for a flow run."""
+        state = data.get("state") or {}
+        return cls(str(data["id"]), str(state.get("type", "UNKNOWN")),
+                   str(state.get("name", "Unknown")), state.get("message") or "",
+                   data.get("labels") or {}, data.get("work_pool_name"))
+
+    @property
+    def final(self) -> bool:
+        """Whether the run has ended, one way or another."""
+        return self.state in FINAL_STATES
+
+    @property
+    def completed(self) -> bool:
+        """Whether the run ended well."""
+        return self.state == "COMPLETED"
+
+
+def _deployment(api_url: str, flow_name: str) -> Any:
+    return _call(api_url, "GET", f"/deployments/name/{flow_name}/{DEPLOYMENT}")
+
+
 def deployment_ready(api_url: str, flow_name: str) -> bool:
-    """Whether ``flow_name`` is served: its deployment exists and a runner polls for it."""
-    from prefect import get_client
-    from prefect.client.schemas.objects import DeploymentStatus
-    from prefect.exceptions import ObjectNotFound
-
-    with _api(api_url), get_client(sync_client=True) as client:
-        try:
-            deployment = client.read_deployment_by_name(deployment_name(flow_name))
-        except ObjectNotFound:
-            return False
-    return deployment.status == DeploymentStatus.READY
+    """Whether ``flow_name`` is served: its deployment exists and a worker polls for it."""
+    deployment = _deployment(api_url, flow_name)
+    return deployment is not None and deployment.get("status") == "READY"
 
 
-# Running a server and serving the flows ---------------------------------------------------
+# Deploying ----------------------------------------------------------------------------------
 
 
-@dataclass
-class LocalServer:
-    """A ``prefect server start`` subprocess on loopback."""
-
-    process: subprocess.Popen[bytes]
-    api_url: str
-    log: Path
-
-    def stop(self, timeout: float = 20.0) -> None:
-        """SIGTERM the server (and its workers), then SIGKILL what is left after ``timeout``."""
-        if self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on (at the moment of asking)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def prefect_environment(settings: Settings, extra: Mapping[str, str] | None = None
-                        ) -> dict[str, str]:
-    """The environment a Prefect subprocess gets: wenshu's Prefect home, no telemetry."""
-    env = dict(os.environ)
-    env.update({"PREFECT_HOME": str(settings.prefect_home),
-                "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"})
-    env.update(extra or {})
-    return env
-
-
-def start_server(settings: Settings, *, port: int | None = None,
-                 timeout: float = SERVER_START_SECONDS) -> LocalServer:
-    """Start ``prefect server start`` on 127.0.0.1 and wait (at most ``timeout`` seconds)
-    until its API answers; the server is stopped again if it does not."""
-    settings.prefect_home.mkdir(parents=True, exist_ok=True)
-    port = port or free_port()
-    api_url = f"http://127.0.0.1:{port}/api"
-    log = settings.prefect_home / "server.log"
-    env = prefect_environment(settings)
-    env.pop("PREFECT_API_URL", None)  # the server is the API; it must not look for another
-    with log.open("wb") as out:
-        # Its own process group, so stop() reaches the uvicorn workers too.
-        process = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-             "--port", str(port), "--analytics-off"],
-            stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    server = LocalServer(process, api_url, log)
-    deadline = time.monotonic() + timeout
-    while not api_healthy(api_url, timeout=1.0):
-        if process.poll() is not None or time.monotonic() > deadline:
-            server.stop()
-            tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
-            what = "exited" if process.poll() is not None else f"not ready after {timeout:.0f} s"
-            raise ServeError(f"the Prefect server on port {port} {what}; its log ({log}):\n"
-                             f"{tail}")
-        time.sleep(0.25)
-    return server
-
-
-def record_server(settings: Settings, api_url: str) -> Path:
-    """Note the server's address for other ``wenshu`` commands (see :func:`forget_server`)."""
-    path = _server_file(settings)
-    path.write_text(json.dumps({"api_url": api_url, "pid": os.getpid()}), encoding="utf-8")
-    return path
-
-
-def forget_server(settings: Settings) -> None:
-    """Remove the note :func:`record_server` wrote."""
-    _server_file(settings).unlink(missing_ok=True)
-
-
-def serve_flows(api_url: str, *, poll_seconds: int = POLL_SECONDS) -> None:
-    """Serve :func:`served_flows` as deployments against ``api_url``; blocks until SIGTERM
-    or Ctrl-C. Flow runs start in subprocesses that inherit this environment."""
-    from prefect import serve
+def deployments(settings: Settings) -> list[RunnerDeployment]:
+    """Every served flow's deployment, scheduled ones with their cron schedules."""
     from prefect.deployments.runner import EntrypointType
-    from prefect.settings import (
-        PREFECT_API_URL,
-        PREFECT_RUNNER_POLL_FREQUENCY,
-        temporary_settings,
-    )
 
-    updates = {PREFECT_API_URL: api_url, PREFECT_RUNNER_POLL_FREQUENCY: poll_seconds}
-    with temporary_settings(updates=updates):
-        # By module path: a run imports wenshu.workflows.*, wherever the checkout is.
-        deployments = [each.to_deployment(name=DEPLOYMENT,
-                                          entrypoint_type=EntrypointType.MODULE_PATH)
-                       for each in served_flows()]
-        serve(*deployments, print_starting_message=False, query_seconds=poll_seconds)
+    from wenshu.workflows.scheduled import schedules
+
+    planned = schedules(settings)
+    return [flow.to_deployment(name=DEPLOYMENT, entrypoint_type=EntrypointType.MODULE_PATH,
+                               schedules=planned.get(flow.name))
+            for flow in served_flows()]
 
 
-# Triggering -------------------------------------------------------------------------------------
+def deploy(settings: Settings, api_url: str, *, replace: bool = True) -> list[str]:
+    """Create the work pool (process type) and the deployments on it; returns the names
+    of those written. Without ``replace``, deployments that exist are left as they are
+    (schedules edited in the Prefect UI stay)."""
+    from prefect import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+    written = []
+    with _api(api_url):
+        with get_client(sync_client=True) as client:
+            try:
+                client.create_work_pool(WorkPoolCreate(name=settings.work_pool, type="process"))
+            except ObjectAlreadyExists:
+                pass
+            existing = set()
+            for flow in served_flows():
+                try:
+                    client.read_deployment_by_name(deployment_name(flow.name))
+                    existing.add(flow.name)
+                except ObjectNotFound:
+                    pass
+        for deployment in deployments(settings):
+            if replace or deployment.flow_name not in existing:
+                deployment.apply(work_pool_name=settings.work_pool)
+                written.append(deployment_name(deployment.flow_name))
+    return written
+
+
+# Triggering and waiting -------------------------------------------------------------------------
 
 
 def jsonable(parameters: Mapping[str, Any]) -> dict[str, Any]:
@@ -230,42 +193,84 @@ def jsonable(parameters: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def trigger(api_url: str, flow_name: str, parameters: Mapping[str, Any]) -> str:
-    """Create a run of ``flow_name``'s served deployment; its flow-run id."""
-    from prefect.deployments import run_deployment
+    """Create a run of ``flow_name``'s deployment; its flow-run id."""
+    deployment = _deployment(api_url, flow_name)
+    if deployment is None:
+        raise ServeError(f"no deployment {deployment_name(flow_name)} at {api_url}")
+    run = _call(api_url, "POST", f"/deployments/{deployment['id']}/create_flow_run",
+                {"parameters": jsonable(parameters)})
+    return str(run["id"])
 
-    with _api(api_url):
-        run = run_deployment(deployment_name(flow_name), parameters=jsonable(parameters),
-                             timeout=0, as_subflow=False)
-    return str(run.id)
+
+def _stale_workers(api_url: str, pools: set[str]) -> set[str]:
+    """The workers of ``pools`` that missed their heartbeats."""
+    now = datetime.now(UTC)
+    stale = set()
+    for pool in pools:
+        for worker in _call(api_url, "POST", f"/work_pools/{pool}/workers/filter", {}) or []:
+            every = worker.get("heartbeat_interval_seconds") or 30
+            last = worker.get("last_heartbeat_time")
+            if last is None or now - datetime.fromisoformat(last) > timedelta(
+                    seconds=every * MISSED_HEARTBEATS):
+                stale.add(worker["name"])
+    return stale
+
+
+def _crash_orphans(api_url: str, runs: Sequence[Run]) -> None:
+    """Mark Crashed the running runs whose worker stopped answering."""
+    taken = [run for run in runs if not run.final and WORKER_LABEL in run.labels]
+    pools = {run.work_pool_name for run in taken if run.work_pool_name}
+    if not taken or not pools:
+        return
+    stale = _stale_workers(api_url, pools)
+    for run in taken:
+        worker = str(run.labels[WORKER_LABEL])
+        if worker in stale:
+            _call(api_url, "POST", f"/flow_runs/{run.id}/set_state", {
+                "state": {"type": "CRASHED", "name": "Crashed",
+                          "message": f"its worker {worker} stopped answering; run it again"},
+                "force": True})
+
+
+def wait_for_runs(api_url: str, run_ids: Sequence[str], *, timeout: float,
+                  poll_seconds: float = 0.5) -> list[Run]:
+    """Wait for flow runs to reach a final state (a run whose worker is gone is marked
+    Crashed); ServeError past ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    checked = 0.0
+    query = {"flow_runs": {"id": {"any_": list(run_ids)}}}
+    while True:
+        runs = [Run.from_api(data) for data in _call(api_url, "POST", "/flow_runs/filter", query)]
+        if len(runs) == len(run_ids) and all(run.final for run in runs):
+            order = {run_id: place for place, run_id in enumerate(run_ids)}
+            return sorted(runs, key=lambda run: order[run.id])
+        if time.monotonic() > deadline:
+            waiting = [f"{run.id} ({run.state_name})" for run in runs if not run.final]
+            raise ServeError(f"flow run(s) not finished after {timeout:.0f} s: "
+                             f"{', '.join(waiting)}")
+        if time.monotonic() - checked > 5:
+            _crash_orphans(api_url, runs)
+            checked = time.monotonic()
+        time.sleep(poll_seconds)
 
 
 def wait_for_run(api_url: str, run_id: str, *, timeout: float, poll_seconds: float = 0.5
-                 ) -> FlowRun:
-    """Wait for a flow run to reach a final state; ServeError past ``timeout`` seconds."""
-    from uuid import UUID
-
-    from prefect import get_client
-
-    deadline = time.monotonic() + timeout
-    with _api(api_url), get_client(sync_client=True) as client:
-        while True:
-            run = client.read_flow_run(UUID(run_id))
-            if run.state is not None and run.state.is_final():
-                return run
-            if time.monotonic() > deadline:
-                state = run.state.name if run.state else "unknown"
-                raise ServeError(f"flow run {run_id} is still {state} after {timeout:.0f} s")
-            time.sleep(poll_seconds)
+                 ) -> Run:
+    """Wait for one flow run to reach a final state (see :func:`wait_for_runs`)."""
+    [run] = wait_for_runs(api_url, [run_id], timeout=timeout, poll_seconds=poll_seconds)
+    return run
 
 
-def run_served(api_url: str, flow_name: str, parameters: Mapping[str, Any], *,
-               timeout: float) -> str:
-    """Trigger a served flow, wait for it, and return its run id if it completed
-    (ServeError with the final state's message otherwise)."""
-    run_id = trigger(api_url, flow_name, parameters)
-    run = wait_for_run(api_url, run_id, timeout=timeout)
-    assert run.state is not None
-    if not run.state.is_completed():
-        raise ServeError(f"flow run {run_id} ({flow_name}) ended {run.state.name}: "
-                         f"{run.state.message or 'see the Prefect UI for its logs'}")
-    return run_id
+def run_served(api_url: str, flow_name: str, parts: Sequence[Mapping[str, Any]], *,
+               timeout: float) -> list[str]:
+    """Trigger a run of the deployment for each set of parameters in ``parts`` (the pool's
+    workers share them), wait for all, and return their ids if every one completed
+    (ServeError naming each that did not, with its state's message, otherwise)."""
+    run_ids = [trigger(api_url, flow_name, parameters) for parameters in parts]
+    runs = wait_for_runs(api_url, run_ids, timeout=timeout)
+    failed = [run for run in runs if not run.completed]
+    if failed:
+        raise ServeError("; ".join(
+            f"flow run {run.id} ({flow_name}) ended {run.state_name}: "
+            f"{run.message or 'see the Prefect UI for its logs'}" for run in failed))
+    return run_ids

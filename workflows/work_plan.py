@@ -10,13 +10,14 @@ from prefect import flow
 import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
 from wenshu.generators.work_plan import WORK_PLAN, plan_period
 from wenshu.pipeline import Outcome
+from wenshu.services.inputs import InputFile
 from wenshu.workflows.documents import document_options, generate_documents
 
 
 @flow(name="work_plan", log_prints=False)
 def work_plan(unit_code: str, period: str, all_levels: bool = False,
               levels: list[str] | None = None, issued_on: date | None = None,
-              narrative_files: list[str] | None = None, signature_unit: str | None = None,
+              narrative_texts: list[InputFile] | None = None, signature_unit: str | None = None,
               letterhead: dict[str, Any] | None = None,
               script: str = "simplified", user: str | None = None,
               narrative: dict[str, list[str]] | None = None,
@@ -30,7 +31,7 @@ def work_plan(unit_code: str, period: str, all_levels: bool = False,
     """
     return generate_documents(
         WORK_PLAN, unit_code, plan_period(period), all_levels=all_levels, levels=levels,
-        options=document_options(issued_on, narrative_files, signature_unit, letterhead,
+        options=document_options(issued_on, narrative_texts, signature_unit, letterhead,
                                  narrative, script=script),
         user=user, job=job,
     )

@@ -51,7 +51,8 @@ def run(kind: str, unit: str, period: str, *, narrative: list[Path] | None, issu
             signature_unit=signature, letterhead=head, script=script.value,
             narrative_files=[str(p.resolve()) for p in narrative or []], **extra))
         with console.status(f"Generating {kind} (Prefect flow)…"):
-            outcomes = generate(current, actor, request)
+            outcomes = generate(current, actor, request, on_route=lambda said: console.print(
+                said, soft_wrap=True, markup=False, highlight=False))
     print_outcomes(outcomes, current.archive_dir)
 
 

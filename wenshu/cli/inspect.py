@@ -146,16 +146,13 @@ def inspect_run(
 ) -> None:
     """Score and rank the units, and archive each unit's 检查情况反馈意见 and the 检查情况通报.
 
-    Runs as the served deployment when 'wenshu serve' (or PREFECT_API_URL) offers one,
-    otherwise in this process: the same flow either way.
+    Runs on the deployment when a Prefect server offers one ('wenshu serve', or
+    PREFECT_API_URL and a 'wenshu worker'), otherwise in this process: the same flow.
     """
     from wenshu.services import inspections
 
     current = settings()
     actor = acting(current)
-    for path in narrative or []:
-        if not path.is_file():
-            raise typer.BadParameter(f"narrative file not found: {path}")
     with reported():
         request = inspections.parse_inspection(dict(
             checklist=checklist, units=unit_codes(units), period=period, follow_up=follow_up,

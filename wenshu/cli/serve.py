@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from wenshu.cli.common import console, parse_date, reported, settings
+from wenshu.settings import Settings
 
 app = typer.Typer()
 HostOption = Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this PC only).")]
@@ -16,25 +17,24 @@ PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
 
 @app.command()
 def serve(
+    host: Annotated[str, typer.Option(
+        help="Address the Prefect server listens on; beyond 127.0.0.1 it needs "
+             "PREFECT_SERVER_API_AUTH_STRING.")] = "127.0.0.1",
     port: Annotated[int | None, typer.Option(
-        help="Port of the local Prefect server to start (default: a free one).")] = None,
+        help="Port of the Prefect server to start (default: a free one).")] = None,
     poll: Annotated[int, typer.Option(
-        min=1, help="Seconds between the runner's looks for runs to start.")] = 1,
+        min=1, help="Seconds between the worker's looks for runs to start.")] = 1,
+    limit: Annotated[int, typer.Option(
+        min=1, help="Flow runs this machine runs at once.")] = 2,
 ) -> None:
-    """Serve the document flows as Prefect deployments (run them from the Prefect UI or
-    'wenshu inspect run'); starts a Prefect server on 127.0.0.1 unless one is configured
-    (PREFECT_API_URL) or already started by 'wenshu serve'. Stop with Ctrl-C or SIGTERM."""
-    import os
-    import signal
-
-    from wenshu.workflows.serve import (
-        DEPLOYMENT,
+    """Everything on one machine: a Prefect server (unless PREFECT_API_URL names one or
+    'wenshu serve' already started one), every flow deployed on the work pool with its
+    schedule, and a worker running them here. Stop with Ctrl-C or SIGTERM."""
+    from wenshu.workflows.server import (
         ServeError,
         forget_server,
         record_server,
         running_server,
-        serve_flows,
-        served_flows,
         start_server,
     )
 
@@ -46,26 +46,100 @@ def serve(
             raise ServeError(f"PREFECT_API_URL is {os.environ['PREFECT_API_URL']}, but no "
                              "Prefect server answers there")
         if api is None:
-            with console.status("Starting the Prefect server on 127.0.0.1…"):
-                server = start_server(current, port=port)
+            with console.status(f"Starting the Prefect server on {host}…"):
+                server = start_server(current, host=host, port=port)
             api = server.api_url
             record_server(current, api)
-    names = ", ".join(f"{f.name}/{DEPLOYMENT}" for f in served_flows())
-    console.print(f"Prefect API {api} (UI {api.removesuffix('/api')}); serving {names}; "
-                  "stop with Ctrl-C.", soft_wrap=True, markup=False, highlight=False)
-
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt  # the same way out as Ctrl-C, through the finally below
-
-    signal.signal(signal.SIGTERM, stop)
     try:
-        serve_flows(api, poll_seconds=poll)
-    except KeyboardInterrupt:
-        pass
+        _as_client_of(api, poll)
+        from wenshu.workflows.serve import deploy
+
+        with reported():
+            written = deploy(current, api, replace=False)
+        ui = server.ui_api_url if server else api
+        console.print(f"Prefect API {api} (UI {ui.removesuffix('/api')}); work pool "
+                      f"{current.work_pool}; {len(written)} deployment(s) written; running "
+                      "flow runs here; stop with Ctrl-C.", soft_wrap=True, markup=False,
+                      highlight=False)
+        _work(current, None, limit)
     finally:
         if server is not None:
             forget_server(current)
             server.stop()
+
+
+def _as_client_of(api: str, poll: int) -> None:
+    """Point this process's Prefect at ``api`` (before Prefect is imported): its address,
+    the basic-auth credentials a server started here checks, how often to poll."""
+    from wenshu.workflows.server import AUTH_CLIENT, AUTH_SERVER
+
+    os.environ["PREFECT_API_URL"] = api
+    if os.environ.get(AUTH_SERVER):
+        os.environ.setdefault(AUTH_CLIENT, os.environ[AUTH_SERVER])
+    os.environ["PREFECT_WORKER_QUERY_SECONDS"] = str(poll)
+
+
+def _work(current: Settings, name: str | None, limit: int) -> None:
+    """Run the work pool's flow runs here until Ctrl-C or SIGTERM."""
+    import signal
+
+    from wenshu.workflows.worker import run_worker
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # the same way out as Ctrl-C
+
+    signal.signal(signal.SIGTERM, stop)
+    say = lambda text: console.print(text, soft_wrap=True, markup=False, highlight=False)  # noqa: E731
+    try:
+        run_worker(current, name=name, limit=limit, say=say)
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def worker(
+    name: Annotated[str | None, typer.Option(
+        help="The worker's name in the Prefect UI (default: a generated one).")] = None,
+    poll: Annotated[int, typer.Option(
+        min=1, help="Seconds between looks for runs to start.")] = 2,
+    limit: Annotated[int, typer.Option(
+        min=1, help="Flow runs this machine runs at once (a batch waiting on its parts "
+                    "takes one).")] = 2,
+) -> None:
+    """Run the work pool's flow runs on this machine, LibreOffice kept warm, against the
+    Prefect server PREFECT_API_URL names (PREFECT_API_AUTH_STRING when it has basic auth).
+    Needs the shared database (WENSHU_DATABASE_URL) and archive (WENSHU_HOME)."""
+    from wenshu.workflows.server import ServeError, configured_api_url, running_server
+
+    current = settings()
+    with reported():
+        api = running_server(current)
+        if api is None:
+            raise ServeError(f"no Prefect server answers at {configured_api_url(current)}: "
+                             "set PREFECT_API_URL to its API, e.g. http://server:4200/api")
+    _as_client_of(api, poll)
+    console.print(f"worker for the work pool {current.work_pool} at {api}; stop with Ctrl-C.",
+                  soft_wrap=True, markup=False, highlight=False)
+    _work(current, name, limit)
+
+
+@app.command()
+def deploy() -> None:
+    """Write the work pool and every deployment, schedules from the settings (WENSHU_*_CRON),
+    to the Prefect server PREFECT_API_URL names; replaces schedules edited in the UI."""
+    from wenshu.workflows.server import ServeError, configured_api_url, running_server
+
+    current = settings()
+    with reported():
+        api = running_server(current)
+        if api is None:
+            raise ServeError(f"no Prefect server answers at {configured_api_url(current)}")
+        _as_client_of(api, 2)
+        from wenshu.workflows.serve import deploy as write_deployments
+
+        written = write_deployments(current, api)
+    console.print(f"work pool {current.work_pool}: {', '.join(written)}", soft_wrap=True,
+                  markup=False, highlight=False)
 
 
 @app.command()

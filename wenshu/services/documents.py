@@ -12,21 +12,23 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import func, select
 
 from wenshu.access import Actor, authorize
+from wenshu.archive import DocumentKey
 from wenshu.codes import check_unit_code
 from wenshu.compute.load import load_units, subtree_codes
+from wenshu.compute.snapshot import UnitInfo
 from wenshu.db import session_scope
 from wenshu.errors import NotFoundError, WenshuError
 from wenshu.jobs import JobRunner
 from wenshu.models.tables import Activity, Unit
 from wenshu.periods import Period
 from wenshu.services import inputs
+from wenshu.services.flows import run_flow
 from wenshu.settings import Settings
 
 KindKey = Literal["year_summary", "half_year_summary", "work_plan", "campaign_plan",
@@ -133,8 +135,18 @@ def _year(req: GenerateRequest) -> int:
     return period.start.year
 
 
-def check_request(settings: Settings, actor: Actor, req: GenerateRequest) -> None:
-    """Refuse, before any flow starts, what would fail inside it.
+@dataclass(frozen=True)
+class CheckedRequest:
+    """A request that passed :func:`check_request`: the files it names, read (as the flow
+    parameters carry them), and the period and topic its documents are filed under."""
+
+    inputs: dict[str, Any]
+    period: str
+    topic: str = ""
+
+
+def check_request(settings: Settings, actor: Actor, req: GenerateRequest) -> CheckedRequest:
+    """Refuse, before any flow starts, what would fail inside it; read the files it names.
 
     Raises :class:`RequestError` naming the input, :class:`NotFoundError` for an
     unknown unit and :class:`~wenshu.errors.AccessDenied` when the unit is not the
@@ -153,34 +165,46 @@ def check_request(settings: Settings, actor: Actor, req: GenerateRequest) -> Non
         from wenshu.generators.work_plan import PlanError, plan_period
 
         try:
-            plan_period(req.period)
+            period = plan_period(req.period).code
         except PlanError:
             raise RequestError("period", f"期间“{req.period}”无效：工作计划按年度（2027）"
                                          "或季度（2027Q1）生成") from None
+    elif req.kind == "half_year_summary":
+        period = f"{_year(req)}H1"
     elif req.kind != "campaign_plan":
-        _year(req)
-    _check_files(settings, req)
-    if req.kind != "campaign_plan":
-        _check_data(settings, req)
-
-
-def _check_files(settings: Settings, req: GenerateRequest) -> None:
-    """Every file the request names exists and reads as what it must be."""
-    files = [("narrative_files", f) for f in req.narrative_files]
-    files += [(name, getattr(req, name)) for name in ("spec_file", "answers_file")
-              if getattr(req, name)]
-    if req.kind == "campaign_plan" and not req.spec_file:
-        raise RequestError("spec_file", "实施方案需要方案文件（.yaml）")
-    for field, path in files:
-        if not Path(path).is_file():
-            raise RequestError(field, f"找不到文件：{path}")
-    inputs.read_narratives(req.narrative_files)
+        period = str(_year(req))
+    checked = _check_files(settings, req)
     if req.kind == "campaign_plan":
-        assert req.spec_file is not None
-        inputs.checked_campaign(settings, req.unit_code, Path(req.spec_file))
-    elif req.kind == "self_inspection":
-        inputs.checked_self_inspection(settings, req.unit_code, _year(req), req.checklist,
-                                       req.answers_file)
+        return checked
+    _check_data(settings, req)
+    return CheckedRequest(checked.inputs, period, checked.topic)
+
+
+def _read(field: str, path: str) -> inputs.InputFile:
+    try:
+        return inputs.read_input(path)
+    except inputs.InputFileError as exc:
+        raise RequestError(field, str(exc)) from None
+
+
+def _check_files(settings: Settings, req: GenerateRequest) -> CheckedRequest:
+    """Read every file the request names and check that it is what it must be."""
+    read: dict[str, Any] = {
+        "narrative_texts": [_read("narrative_files", f) for f in req.narrative_files]}
+    inputs.read_narratives(read["narrative_texts"])
+    if req.kind == "campaign_plan":
+        if not req.spec_file:
+            raise RequestError("spec_file", "实施方案需要方案文件（.yaml）")
+        read["spec"] = _read("spec_file", req.spec_file)
+        spec = inputs.checked_campaign(settings, req.unit_code, read["spec"])
+        return CheckedRequest(read, str(spec.year), spec.code)
+    if req.kind == "self_inspection":
+        read["checklist"] = inputs.checklist_input(req.checklist)
+        read["answers"] = _read("answers_file", req.answers_file) if req.answers_file else None
+        checklist, _ = inputs.checked_self_inspection(settings, req.unit_code, _year(req),
+                                                      read["checklist"], read["answers"])
+        return CheckedRequest(read, "", checklist.key)
+    return CheckedRequest(read, "")
 
 
 def data_period(req: GenerateRequest) -> Period:
@@ -208,23 +232,25 @@ def _check_data(settings: Settings, req: GenerateRequest) -> None:
                                      f"台账，再生成{KINDS[req.kind].label}")
 
 
-def flow_parameters(req: GenerateRequest, actor: Actor, job: str | None) -> dict[str, Any]:
-    """The flow's keyword arguments (JSON-friendly, as a deployment needs them)."""
+def flow_parameters(req: GenerateRequest, actor: Actor, job: str | None,
+                    checked: CheckedRequest) -> dict[str, Any]:
+    """The flow's keyword arguments: JSON-friendly, files by content (a deployment may run
+    on another machine)."""
     common: dict[str, Any] = {
         "unit_code": req.unit_code, "issued_on": req.issued_on,
         "signature_unit": req.signature_unit, "letterhead": req.letterhead.model_dump(),
         "script": req.script, "user": actor.name, "job": job,
     }
-    narrative = {"narrative_files": req.narrative_files,
+    narrative = {"narrative_texts": checked.inputs["narrative_texts"],
                  "narrative": req.narrative.model_dump()}
     if req.kind in ("year_summary", "half_year_summary"):
         return {**common, **narrative, "year": _year(req), "all_levels": req.all_levels}
     if req.kind == "work_plan":
         return {**common, **narrative, "period": req.period, "all_levels": req.all_levels}
     if req.kind == "campaign_plan":
-        return {**common, "spec_file": req.spec_file}
-    return {**common, **narrative, "year": _year(req), "checklist_file": req.checklist,
-            "answers_file": req.answers_file}
+        return {**common, "spec": checked.inputs["spec"]}
+    return {**common, **narrative, "year": _year(req), "checklist": checked.inputs["checklist"],
+            "answers": checked.inputs["answers"]}
 
 
 def _flow(kind: str) -> Callable[..., Any]:
@@ -242,11 +268,46 @@ def _flow(kind: str) -> Callable[..., Any]:
     return flow
 
 
+def document_keys(settings: Settings, req: GenerateRequest, checked: CheckedRequest
+                  ) -> list[DocumentKey]:
+    """The documents a request makes: the unit's, and with ``all_levels`` its subtree's."""
+    codes = [req.unit_code]
+    if req.all_levels:
+        with session_scope(settings) as session:
+            codes = subtree_codes(load_units(session), req.unit_code)
+    return [DocumentKey(req.kind, code, checked.period, checked.topic, req.script)
+            for code in codes]
+
+
+def batch_parts(units: Mapping[str, UnitInfo], root: str) -> list[tuple[str, bool]]:
+    """A batch over ``root``'s tree split into runs the pool's workers share: the root
+    alone, then each unit directly under it with its own subtree (a district: the
+    district, then each street with its communities)."""
+    children = sorted(code for code, unit in units.items() if unit.parent_code == root)
+    return [(root, False), *((child, True) for child in children)]
+
+
 def generate(settings: Settings, actor: Actor, req: GenerateRequest, *,
-             job: str | None = None) -> list[Any]:
-    """Check the request, then run the kind's flow in this process; returns its outcomes."""
-    check_request(settings, actor, req)
-    return list(_flow(req.kind)(**flow_parameters(req, actor, job)))
+             job: str | None = None, served: bool = True,
+             on_route: Callable[[str], None] | None = None) -> list[Any]:
+    """Check the request, then run the kind's flow: on its deployment when a Prefect
+    server offers one (and ``served``), a subtree split by :func:`batch_parts`; else in
+    this process. Returns the outcomes; ``on_route`` hears which way it ran."""
+    from wenshu.pipeline import archived_outcomes
+
+    checked = check_request(settings, actor, req)
+    parameters = flow_parameters(req, actor, job, checked)
+    parts = [parameters]
+    if req.all_levels:
+        with session_scope(settings) as session:
+            units = load_units(session)
+        parts = [{**parameters, "unit_code": code, "all_levels": subtree}
+                 for code, subtree in batch_parts(units, req.unit_code)]
+    return run_flow(settings, KINDS[req.kind].flow, parts,
+                    local=lambda: list(_flow(req.kind)(**parameters)),
+                    archived=lambda run_ids: archived_outcomes(
+                        settings, document_keys(settings, req, checked), run_ids),
+                    served=served, on_route=on_route)
 
 
 def start(settings: Settings, runner: JobRunner, actor: Actor, req: GenerateRequest) -> str:
@@ -256,7 +317,8 @@ def start(settings: Settings, runner: JobRunner, actor: Actor, req: GenerateRequ
         names = {code: unit.name for code, unit in load_units(session).items()}
 
     def work(job: str) -> dict[str, Any]:
-        return outcome_summary(generate(settings, actor, req, job=job))
+        # In this process: the web app keeps LibreOffice and Prefect warm for it.
+        return outcome_summary(generate(settings, actor, req, job=job, served=False))
 
     return runner.submit(actor, "generate", job_title(req, names), req.model_dump(mode="json"),
                          work)
@@ -277,6 +339,6 @@ def job_title(req: GenerateRequest, units: Mapping[str, str]) -> str:
     return f"{name} {req.period} {KINDS[req.kind].label}{subtree}".replace("  ", " ")
 
 
-__all__ = ["KINDS", "GenerateRequest", "KindInfo", "Letterhead", "Narrative", "RequestError",
-           "check_request", "flow_parameters", "generate", "job_title", "outcome_summary",
+__all__ = ["KINDS", "CheckedRequest", "GenerateRequest", "KindInfo", "Letterhead", "Narrative", "RequestError",
+           "batch_parts", "check_request", "document_keys", "flow_parameters", "generate", "job_title", "outcome_summary",
            "parse_request", "start"]

@@ -1,8 +1,9 @@
 """A supervisor's inspection: checklists, findings (sheet, file or form), the run, the ranking.
 
-The CLI, the web pages and the API call these. A run goes to the served
-``inspection_report`` deployment when ``wenshu serve`` (or ``PREFECT_API_URL``)
-offers one and the caller allows it, otherwise the same flow runs in this process.
+The CLI, the web pages and the API call these. A run goes to the
+``inspection_report`` deployment when a Prefect server offers one
+(:mod:`wenshu.services.flows`) and the caller allows it, otherwise the same flow runs
+in this process.
 """
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ from wenshu.models.checklist import (
 )
 from wenshu.periods import Period
 from wenshu.services.documents import Letterhead, Narrative, RequestError
+from wenshu.services.flows import run_flow
+from wenshu.services.inputs import (
+    InputFile,
+    InputFileError,
+    checklist_input,
+    read_input,
+    read_narratives,
+)
 from wenshu.settings import Settings
 
 FLOW = "inspection_report"
@@ -128,44 +137,48 @@ def check_inspection(settings: Settings, actor: Actor, req: InspectionRequest) -
 
 
 def flow_parameters(req: InspectionRequest, actor: Actor, job: str | None) -> dict[str, Any]:
-    """The flow's parameters; a checklist file is named by its absolute path."""
-    chosen = str(Path(req.checklist).resolve()) if Path(req.checklist).is_file() else req.checklist
-    return {"checklist": chosen, "units": list(req.units), "period": Period.parse(req.period).code,
+    """The flow's parameters: a checklist file and narratives by content (the run may be
+    on another machine)."""
+    return {"checklist": checklist_input(req.checklist), "units": list(req.units),
+            "period": Period.parse(req.period).code,
             "follow_up": req.follow_up, "inspected_on": req.inspected_on,
             "issued_on": req.issued_on, "signature_unit": req.signature_unit,
-            "narrative_files": [str(Path(p).resolve()) for p in req.narrative_files],
+            "narrative_texts": [_narrative(p) for p in req.narrative_files],
             "narrative": req.narrative.model_dump(), "letterhead": req.letterhead.model_dump(),
             "script": req.script, "user": actor.name, "job": job}
+
+
+def _narrative(path: str) -> InputFile:
+    try:
+        return read_input(path)
+    except InputFileError as exc:
+        raise RequestError("narrative_files", str(exc)) from None
 
 
 def run_inspection(settings: Settings, actor: Actor, req: InspectionRequest, *,
                    job: str | None = None, served: bool = True, timeout: float = 1800,
                    on_route: Callable[[str], None] | None = None) -> list[Any]:
-    """Check, then run the inspection: on the served deployment when one is up (and
-    ``served``), else in this process. ``on_route`` hears which (and a served run's id)."""
+    """Check, then run the inspection: on its deployment when a Prefect server offers one
+    (and ``served``), else in this process. ``on_route`` hears which (and the run's id)."""
     loaded = check_inspection(settings, actor, req)
     parameters = flow_parameters(req, actor, job)
-    if served:
-        from wenshu.workflows.serve import deployment_ready, run_served, running_server
+    read_narratives(parameters["narrative_texts"])
+    assert actor.unit_code is not None  # check_inspection: a supervisor
 
-        api = running_server(settings)
-        if api is not None and deployment_ready(api, FLOW):
-            from wenshu.workflows.inspection import inspection_outcomes
+    def local() -> list[Any]:
+        from wenshu.workflows.inspection import inspection_report
 
-            if on_route:
-                on_route(f"on the served deployment {FLOW} at {api}")
-            run_id = run_served(api, FLOW, parameters, timeout=timeout)
-            if on_route:
-                on_route(f"flow run {run_id} completed on {api}")
-            assert actor.unit_code is not None
-            return inspection_outcomes(settings, loaded.key, parameters["period"], req.units,
-                                       issuer=actor.unit_code, script=req.script, run_id=run_id)
-    if on_route:
-        on_route("in this process (no served inspection_report deployment; 'wenshu serve' "
-                 "runs flows as deployments)")
-    from wenshu.workflows.inspection import inspection_report
+        return list(inspection_report(**parameters))
 
-    return list(inspection_report(**parameters))
+    def archived(run_ids: list[str]) -> list[Any]:
+        from wenshu.workflows.inspection import inspection_outcomes
+
+        assert actor.unit_code is not None
+        return inspection_outcomes(settings, loaded.key, parameters["period"], req.units,
+                                   issuer=actor.unit_code, script=req.script, run_ids=run_ids)
+
+    return run_flow(settings, FLOW, [parameters], local=local, archived=archived,
+                    served=served, timeout=timeout, on_route=on_route)
 
 
 def start(settings: Settings, runner: JobRunner, actor: Actor, req: InspectionRequest) -> str:

@@ -1,0 +1,67 @@
+"""Where a flow runs: on its deployment when a Prefect server offers one, else here.
+
+Every document command goes through :func:`run_flow`. With a Prefect server configured
+(``PREFECT_API_URL``, or the one ``wenshu serve`` started on this machine) and a worker
+or ``wenshu serve`` polling for the flow's deployment, the run is created there and
+waited for; its documents are then read back from the archive, which every machine
+shares. Otherwise the flow runs in this process, and the caller hears why, once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from wenshu.settings import Settings
+
+NO_SERVER = ("no Prefect server is running: 'wenshu serve' or PREFECT_API_URL makes "
+             "document commands faster")
+
+
+def served_api(settings: Settings, flow_name: str) -> tuple[str | None, str]:
+    """The API URL whose deployment of ``flow_name`` is ready, or None and why not."""
+    from wenshu.workflows.server import api_healthy, configured_api_url
+
+    url = configured_api_url(settings)
+    if url is None:
+        return None, NO_SERVER
+    if not api_healthy(url):
+        if "prefect" not in sys.modules and os.environ.get("PREFECT_API_URL") == url:
+            # Prefect reads its API URL once, on import: unset, the in-process run
+            # uses its own temporary API instead of failing on the dead one.
+            del os.environ["PREFECT_API_URL"]
+        return None, f"the Prefect server at {url} does not answer"
+    from wenshu.workflows.serve import deployment_name, deployment_ready
+
+    if not deployment_ready(url, flow_name):
+        return None, (f"no worker polls for the deployment {deployment_name(flow_name)} "
+                      f"at {url}")
+    return url, ""
+
+
+def run_flow(settings: Settings, flow_name: str, parts: Sequence[Mapping[str, Any]], *,
+             local: Callable[[], list[Any]], archived: Callable[[list[str]], list[Any]],
+             served: bool = True, timeout: float = 1800,
+             on_route: Callable[[str], None] | None = None) -> list[Any]:
+    """Run ``flow_name`` on its deployment when one is ready (and ``served``): one run per
+    set of parameters in ``parts``, which the pool's workers share; returns
+    ``archived(run_ids)``. Otherwise ``local()`` (the whole work in this process).
+    ``on_route`` hears which way, once (and the served runs' ids)."""
+    say = on_route or (lambda _said: None)
+    if served:
+        api, why = served_api(settings, flow_name)
+        if api is not None:
+            from wenshu.workflows.serve import deployment_name, run_served
+
+            runs = f"{len(parts)} runs" if len(parts) > 1 else "a run"
+            say(f"on the deployment {deployment_name(flow_name)} at {api} ({runs})")
+            run_ids = run_served(api, flow_name, parts, timeout=timeout)
+            say(f"flow run(s) {', '.join(run_ids)} completed on {api}")
+            return archived(run_ids)
+        say(f"in this process ({why})")
+    return local()
+
+
+__all__ = ["NO_SERVER", "run_flow", "served_api"]
