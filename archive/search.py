@@ -12,15 +12,22 @@ filters is narrowed inside the index before anything is ranked. What filing
 changes (status, retention, 档号) and which version is a document's newest are
 read from the versions table as the matches are ranked.
 
-Ranking every match of a term found in most of 100,000 filings takes longer than
-the 50 ms the archive aims for, so ranking is bounded, newest first:
+Ranking every match of a term found in most of a million filings takes far longer
+than the 50 ms the archive aims for, so ranking is bounded, newest first, and no
+step of a search reads the whole index:
 
-- SQLite ranks (bm25, about a microsecond a match) the newest :data:`RANK_WINDOW`
-  versions that match every term and filter, and returns the best of them;
+- SQLite ranks the newest :data:`RANK_WINDOW` versions that match every term and
+  filter by bm25 and returns the best of them. FTS5's own ``bm25()`` would count
+  each term's matches over the whole index for its idf, so the score is computed
+  here, as FTS5 does (k1 1.2, b 0.75, the filters' tokens counting in a text's
+  length but never matching), from each version's stored token count and folded
+  text, with the corpus statistics (texts, average length, texts holding each
+  term) of the newest :data:`IDF_SAMPLE` version ids. An archive smaller than
+  that gets FTS5's scores exactly.
 - PostgreSQL reads a few kilobytes of heap per match to check phrases and rank
-  (ts_rank), so it first ranks the matches among the newest
-  :data:`NEWEST_VERSIONS` versions, and all matches only when those hold fewer
-  hits than asked for.
+  (ts_rank), so it ranks the matches among the newest :data:`NEWEST_VERSIONS`
+  versions that pass every filter, and all matches only when those hold fewer
+  hits than asked for and more versions pass the filters.
 
 Searches narrowed by unit, year or kind, and rarer terms, have fewer matches than
 that and are ranked in full.
@@ -33,6 +40,7 @@ the index (:func:`unindex_version`), so it is found by its filters and 档号 on
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,7 +51,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from wenshu.archive.bigrams import Term, fold, fts5_query, index_tokens, parse_query, tsquery
+from wenshu.archive.bigrams import (
+    Term,
+    fold,
+    fts5_query,
+    index_tokens,
+    parse_query,
+    tsquery,
+)
 from wenshu.compute.load import load_units, subtree_codes
 from wenshu.compute.snapshot import UnitInfo
 from wenshu.db import session_scope
@@ -60,6 +75,10 @@ MAX_OFFSET = 5_000  # paging stops where ranking is bounded (RANK_WINDOW)
 # the matches among this many newest versions. See the module docstring.
 RANK_WINDOW = 5_000
 NEWEST_VERSIONS = 2_000
+# SQLite's bm25 takes its corpus statistics (document count, average length, how many
+# texts hold each term) from this many newest version ids; FTS5 parameters k1 and b.
+IDF_SAMPLE = 20_000
+BM25_K1, BM25_B = 1.2, 0.75
 # Statuses an archivist sees: records, never drafts.
 ARCHIVED_STATUSES = ("filed", "superseded", "disposed")
 # Past this many units a unit filter is applied on the documents table, not in the index:
@@ -174,8 +193,8 @@ def index_version(session: Session, version_id: int, text: str) -> None:
         return
     if previous is not None:
         _remove(session, version_id, previous, filters)
-    values = {"id": version_id, "doc": document_id, "body": text,
-              "tokens": " ".join(index_tokens(text))}
+    tokens = index_tokens(text)
+    values = {"id": version_id, "doc": document_id, "body": text, "tokens": " ".join(tokens)}
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text(
             "INSERT INTO search_texts (version_id, document_id, body, tokens, filters) "
@@ -183,8 +202,12 @@ def index_version(session: Session, version_id: int, text: str) -> None:
         ).bindparams(sa.bindparam("filters", type_=postgresql.ARRAY(sa.Text))),
             values | {"filters": filters})
     else:
-        session.execute(sa.text("INSERT INTO search_texts (version_id, document_id, body) "
-                                "VALUES (:id, :doc, :body)"), values)
+        folded = fold(text)
+        session.execute(sa.text(
+            "INSERT INTO search_texts (version_id, document_id, body, folded, token_count) "
+            "VALUES (:id, :doc, :body, :folded, :count)"),
+            values | {"folded": None if folded == text else folded,
+                      "count": len(tokens) + len(filters)})
         session.execute(sa.text("INSERT INTO search_fts(rowid, tokens, filters) "
                                 "VALUES (:id, :tokens, :filters)"),
                         values | {"filters": " ".join(filters)})
@@ -226,7 +249,6 @@ class _Plan:
     """A query and an actor's scope, split by where each filter is applied."""
 
     units: list[str] | None  # None: every unit
-    unit_share: float  # the share of all units searched
     unit_sql: _Conditions  # the units as SQL on documents d
     facts: list[list[str]]  # filter tokens of the other unchanging facts: AND of ORs
     documents: _Conditions  # the units and other facts as SQL, for searches without text
@@ -291,8 +313,7 @@ def _plan(session: Session, query: SearchQuery, actor: Actor) -> _Plan:
         versions.add("NOT EXISTS (SELECT 1 FROM document_versions o WHERE o.document_id = "
                      "v.document_id AND o.version > v.version"
                      + (f" AND o.{visible})" if visible else ")"))
-    share = 1.0 if units is None else len(units) / max(1, len(every_unit))
-    return _Plan(units, share, unit_sql, facts, documents, versions)
+    return _Plan(units, unit_sql, facts, documents, versions)
 
 
 # -- searching -------------------------------------------------------------------
@@ -304,6 +325,31 @@ def _fts5_match(terms: list[Term], groups: list[list[str]]) -> str:
         match += " AND filters : (" + " AND ".join(
             "(" + " OR ".join(f'"{token}"' for token in group) + ")" for group in groups) + ")"
     return match
+
+
+def _corpus(session: Session, terms: list[Term]) -> tuple[float, list[float]]:
+    """bm25's average document length and each term's idf, as FTS5 computes them but
+    over the newest :data:`IDF_SAMPLE` version ids only (FTS5 counts over all)."""
+    floor = (session.scalar(sa.text("SELECT max(version_id) FROM search_texts")) or 0
+             ) - IDF_SAMPLE
+    count, average = session.execute(sa.text(
+        "SELECT count(*), avg(token_count) FROM search_texts WHERE version_id > :floor"),
+        {"floor": floor}).one()
+    idfs = []
+    for term in terms:
+        hits = session.scalar(sa.text("SELECT count(*) FROM search_fts WHERE search_fts "
+                                      "MATCH :match AND rowid > :floor"),
+                              {"match": _fts5_match([term], []), "floor": floor})
+        # FTS5's floor for a term in over half the texts, so that every term counts.
+        idfs.append(max(math.log((count - hits + 0.5) / (hits + 0.5)), 1e-6))
+    return average or 1.0, idfs
+
+
+def _bm25_sql(terms: list[Term]) -> str:
+    """bm25 over ``hits``' term frequencies (tf0, tf1…) and lengths (dl), as FTS5 scores."""
+    norm = ":k1 * (1 - :b + :b * dl / :avgdl)"
+    return " + ".join(f"(:idf{i} * tf{i} * (:k1 + 1) / (tf{i} + {norm}))"
+                      for i in range(len(terms)))
 
 
 def _ranked_sqlite(session: Session, terms: list[Term], plan: _Plan, limit: int
@@ -322,51 +368,73 @@ def _ranked_sqlite(session: Session, terms: list[Term], plan: _Plan, limit: int
         joins = " CROSS JOIN document_versions AS v ON v.id = search_fts.rowid"
         if units is not None and len(units) > MAX_UNIT_TOKENS:
             joins += " CROSS JOIN documents AS d ON d.id = v.document_id"
+    avgdl, idfs = _corpus(session, terms)
+    # A term's frequency: how often its folded text stands in the folded body.
+    text = "coalesce(t.folded, t.body)"
+    frequencies = "".join(
+        f", (length({text}) - length(replace({text}, :term{i}, ''))) / :length{i} AS tf{i}"
+        for i in range(len(terms)))
     statement = sa.text(
-        "SELECT version_id, score FROM ("
-        "SELECT search_fts.rowid AS version_id, -bm25(search_fts, 1.0, 0.0) AS score "
-        f"FROM search_fts{joins} WHERE search_fts MATCH :match AND {conditions.where()} "
-        "ORDER BY search_fts.rowid DESC LIMIT :window) "
+        "WITH hits AS MATERIALIZED (SELECT t.version_id, t.token_count AS dl"
+        f"{frequencies} FROM (SELECT search_fts.rowid AS version_id FROM search_fts{joins} "
+        f"WHERE search_fts MATCH :match AND {conditions.where()} "
+        "ORDER BY search_fts.rowid DESC LIMIT :window) AS window "
+        "JOIN search_texts AS t ON t.version_id = window.version_id) "
+        f"SELECT version_id, {_bm25_sql(terms)} AS score FROM hits "
         "ORDER BY score DESC, version_id DESC LIMIT :limit")
-    return session.execute(statement, conditions.params | {
-        "match": _fts5_match(terms, groups), "window": RANK_WINDOW, "limit": limit}).all()
+    params = {"match": _fts5_match(terms, groups), "window": RANK_WINDOW, "limit": limit,
+              "k1": BM25_K1, "b": BM25_B, "avgdl": avgdl}
+    for i, (term, idf) in enumerate(zip(terms, idfs, strict=True)):
+        params |= {f"term{i}": fold(term.text), f"length{i}": float(len(term.text)),
+                   f"idf{i}": idf}
+    return session.execute(statement, conditions.params | params).all()
 
 
 def _ranked_postgresql(session: Session, terms: list[Term], plan: _Plan, limit: int
                        ) -> Sequence[sa.Row]:
     params: dict[str, Any] = dict(plan.versions.params)
-    where = ["t.tokens @@ to_tsquery('simple'::regconfig, :tsq)"]
-    arrays = []
+    filters, arrays = [], []
     units = plan.unit_tokens()
     for i, group in enumerate(plan.facts + ([] if units is None else [units])):
         # One token must be there (@>), or one of several (&&): both use the GIN index.
         name = f"filters{i}"
-        where.append(f"t.filters {'@>' if len(group) == 1 else '&&'} :{name}")
+        filters.append(f"filters {'@>' if len(group) == 1 else '&&'} :{name}")
         params[name] = group
         arrays.append(sa.bindparam(name, type_=postgresql.ARRAY(sa.Text)))
-    if plan.versions.sql:
-        where.append("EXISTS (SELECT 1 FROM document_versions AS v WHERE v.id = t.version_id "
-                     f"AND {plan.versions.where()})")
-    params |= {"tsq": tsquery(terms), "limit": limit}
 
-    def ranked(floor: int | None) -> Sequence[sa.Row]:
-        newest = "" if floor is None else " AND t.version_id > :floor"
-        statement = sa.text(
-            "SELECT t.version_id, ts_rank(t.tokens, to_tsquery('simple'::regconfig, :tsq)) "
-            f"AS score FROM search_texts AS t WHERE {' AND '.join(where)}{newest} "
-            "ORDER BY score DESC, t.version_id DESC LIMIT :limit").bindparams(*arrays)
-        return session.execute(statement, params | {"floor": floor}).all()
+    def passing(alias: str) -> list[str]:
+        return [f"{alias}.{condition}" for condition in filters]
 
-    # Each match costs a heap row of some kilobytes to check and rank: first the
-    # newest versions only (about NEWEST_VERSIONS of the units searched), all of
-    # them only if those hold too few hits.
-    newest = round(NEWEST_VERSIONS / max(plan.unit_share, 0.001))
-    last = session.scalar(sa.select(sa.func.max(_versions.c.id))) or 0
-    if last > newest:
-        hits = ranked(last - newest)
-        if len(hits) >= limit:
-            return hits
-    return ranked(None)
+    visible = ("" if not plan.versions.sql else
+               " AND EXISTS (SELECT 1 FROM document_versions AS v WHERE v.id = t.version_id "
+               f"AND {plan.versions.where()})")
+    params |= {"tsq": tsquery(terms), "limit": limit, "newest": NEWEST_VERSIONS}
+    rank = "ts_rank(t.tokens, to_tsquery('simple'::regconfig, :tsq))"
+    match = "t.tokens @@ to_tsquery('simple'::regconfig, :tsq)"
+    # The newest versions that pass every filter, read from an index of version ids and
+    # filters (or the filters' GIN index when few pass); their text is checked and
+    # ranked after the fence (OFFSET 0), never looked up in the text's GIN index.
+    window = sa.text(
+        "WITH newest AS MATERIALIZED (SELECT n.version_id FROM search_texts AS n "
+        f"WHERE {' AND '.join(passing('n')) or 'TRUE'} "
+        "ORDER BY n.version_id DESC LIMIT :newest), "
+        f"ranked AS (SELECT t.version_id, {rank} AS score FROM (SELECT t.version_id, "
+        "t.tokens FROM newest JOIN search_texts AS t ON t.version_id = newest.version_id "
+        f"OFFSET 0) AS t WHERE {match}{visible} "
+        "ORDER BY score DESC, t.version_id DESC LIMIT :limit) "
+        "SELECT ranked.version_id, ranked.score, seen.count FROM "
+        "(SELECT count(*) AS count FROM newest) AS seen LEFT JOIN ranked ON TRUE "
+        "ORDER BY ranked.score DESC, ranked.version_id DESC").bindparams(*arrays)
+    rows = session.execute(window, params).all()
+    hits = [row for row in rows if row.version_id is not None]
+    if len(hits) >= limit or rows[0].count < NEWEST_VERSIONS:
+        return hits  # enough, or every version that passes the filters was ranked
+    # Too few among the newest: rank every match (a rare term), found by the GIN indexes.
+    everything = sa.text(
+        f"SELECT t.version_id, {rank} AS score FROM search_texts AS t "
+        f"WHERE {' AND '.join([match, *passing('t')])}"
+        f"{visible} ORDER BY score DESC, t.version_id DESC LIMIT :limit").bindparams(*arrays)
+    return session.execute(everything, params).all()
 
 
 def _newest(session: Session, plan: _Plan, limit: int) -> Sequence[sa.Row]:
