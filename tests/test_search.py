@@ -18,8 +18,7 @@ from docx import Document as new_docx
 
 from tests.conftest import Staff
 from tests.people import cli_add_user, cli_admin_and_units
-from wenshu.archive import Archive, DocumentKey, StoredVersion
-from wenshu.archive import search as search_module
+from wenshu.archive import Archive, DocumentKey, StoredVersion, ranking
 from wenshu.archive.audit import events
 from wenshu.archive.filing import file_version
 from wenshu.archive.search import (
@@ -183,7 +182,7 @@ def test_filters_alone_and_with_text(db_settings, staff, file_document, monkeypa
     assert found(period="2024") == {old.document_id}
     assert found(text="流动人口", unit_code="440307002", subtree=True) == {elsewhere.document_id}
     # Many units are filtered on the documents table instead of in the index: same hits.
-    monkeypatch.setattr(search_module, "MAX_UNIT_TOKENS", 1)
+    monkeypatch.setattr(ranking, "MAX_UNIT_TOKENS", 1)
     assert found(text="流动人口", unit_code="440307001", subtree=True) == {
         street.document_id, community.document_id, old.document_id, plan.document_id}
     monkeypatch.undo()

@@ -2,7 +2,7 @@
 
 FTS5's ``bm25()`` counts, for every query, each phrase's matches over the whole
 index (its idf): at a million versions that alone takes longer than a search may.
-SQLite now ranks the newest matches itself (:mod:`wenshu.archive.search`), from
+SQLite now ranks the newest matches itself (:mod:`wenshu.archive.ranking`), from
 two new ``search_texts`` columns:
 
 - ``folded``: the text folded as the index sees it (:func:`~wenshu.archive.bigrams.fold`),
