@@ -85,6 +85,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # First: rebuilding search_texts below reflects documents, whose expression index
+    # SQLAlchemy cannot reflect.
+    op.drop_index("ix_documents_year_unit_code", table_name="documents")
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_search_texts_newest", table_name="search_texts")
     else:
@@ -92,4 +95,3 @@ def downgrade() -> None:
         with op.batch_alter_table("search_texts") as batch_op:
             batch_op.drop_column("token_count")
             batch_op.drop_column("folded")
-    op.drop_index("ix_documents_year_unit_code", table_name="documents")
