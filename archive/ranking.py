@@ -20,6 +20,7 @@ than the 50 ms the archive aims for, so no step of a search reads the whole inde
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,12 +32,15 @@ from sqlalchemy.orm import Session
 from wenshu.archive.bigrams import Term, fold, fts5_query, tsquery
 
 # SQLite ranks at most this many matching versions, the newest; PostgreSQL first ranks
-# the matches among this many newest versions. See the module docstring.
-RANK_WINDOW = 5_000
+# the matches among this many newest versions that pass the filters. Each costs a
+# visibility check and a text read: 2,000 keep a search within 50 ms at a million.
+RANK_WINDOW = 2_000
 NEWEST_VERSIONS = 2_000
+# PostgreSQL looks for those newest versions among this many, checking filters row by row.
+SCAN_VERSIONS = 50_000
 # SQLite's bm25 takes its corpus statistics (document count, average length, how many
 # texts hold each term) from this many newest version ids; FTS5 parameters k1 and b.
-IDF_SAMPLE = 20_000
+IDF_SAMPLE = 10_000
 BM25_K1, BM25_B = 1.2, 0.75
 # Past this many units a unit filter is applied on the documents table, not in the index:
 # an OR of that many tokens costs FTS5 more than looking the unit up per match.
@@ -145,50 +149,71 @@ def ranked_sqlite(session: Session, terms: list[Term], plan: Plan, limit: int
     return session.execute(statement, conditions.params | params).all()
 
 
+def _text(sql: str, arrays: list[Any]) -> sa.TextClause:
+    """``sql`` with the array parameters it uses typed as arrays."""
+    return sa.text(sql).bindparams(
+        *(array for array in arrays if re.search(rf":{array.key}\b", sql)))
+
+
+def _pg_filters(plan: Plan) -> tuple[list[str], list[str], dict[str, Any], list[Any]]:
+    """The filters on ``search_texts n``: as the GIN index takes them (@>, &&), as checked
+    row by row (= ANY, far cheaper there), their parameters and array bindings."""
+    indexed, scanned, params, arrays = [], [], {}, []
+    groups = [(group, False) for group in plan.facts]
+    if plan.unit_tokens is not None:
+        groups.append((plan.unit_tokens, True))
+    for i, (group, unit) in enumerate(groups):
+        name = f"filters{i}"
+        indexed.append(f"n.filters {'&&' if unit else '@>'} :{name}")
+        # A unit's token comes first among a version's filters (filter_tokens).
+        scanned.append(f"n.filters[1] = ANY(:{name})" if unit
+                       else f":{name}_token = ANY(n.filters)")
+        params |= {name: group, f"{name}_token": group[0]}
+        arrays.append(sa.bindparam(name, type_=postgresql.ARRAY(sa.Text)))
+    return indexed, scanned, params, arrays
+
+
 def ranked_postgresql(session: Session, terms: list[Term], plan: Plan, limit: int
                       ) -> Sequence[sa.Row]:
     """The best ``limit`` (version_id, score) by ts_rank, among the matches in the newest
     NEWEST_VERSIONS versions that pass the filters (all matches when those hold too few)."""
-    params: dict[str, Any] = dict(plan.versions.params)
-    filters, arrays = [], []
-    units = plan.unit_tokens
-    for i, group in enumerate(plan.facts + ([] if units is None else [units])):
-        # One token must be there (@>), or one of several (&&): both use the GIN index.
-        name = f"filters{i}"
-        filters.append(f"filters {'@>' if len(group) == 1 else '&&'} :{name}")
-        params[name] = group
-        arrays.append(sa.bindparam(name, type_=postgresql.ARRAY(sa.Text)))
-
-    def passing(alias: str) -> list[str]:
-        return [f"{alias}.{condition}" for condition in filters]
-
+    indexed, scanned, params, arrays = _pg_filters(plan)
+    params |= plan.versions.params | {"tsq": tsquery(terms), "limit": limit,
+                                      "newest": NEWEST_VERSIONS}
+    rank = "ts_rank(n.tokens, to_tsquery('simple'::regconfig, :tsq))"
+    match = "n.tokens @@ to_tsquery('simple'::regconfig, :tsq)"
     visible = ("" if not plan.versions.sql else
-               " AND EXISTS (SELECT 1 FROM document_versions AS v WHERE v.id = t.version_id "
+               " AND EXISTS (SELECT 1 FROM document_versions AS v WHERE v.id = n.version_id "
                f"AND {plan.versions.where()})")
-    params |= {"tsq": tsquery(terms), "limit": limit, "newest": NEWEST_VERSIONS}
-    rank = "ts_rank(t.tokens, to_tsquery('simple'::regconfig, :tsq))"
-    match = "t.tokens @@ to_tsquery('simple'::regconfig, :tsq)"
-    # The newest versions that pass every filter, read from an index of version ids and
-    # filters (or the filters' GIN index when few pass); their text is checked and
-    # ranked after the fence (OFFSET 0), never looked up in the text's GIN index.
-    window = sa.text(
-        "WITH newest AS MATERIALIZED (SELECT n.version_id FROM search_texts AS n "
-        f"WHERE {' AND '.join(passing('n')) or 'TRUE'} "
-        "ORDER BY n.version_id DESC LIMIT :newest), "
-        f"ranked AS (SELECT t.version_id, {rank} AS score FROM (SELECT t.version_id, "
-        "t.tokens FROM newest JOIN search_texts AS t ON t.version_id = newest.version_id "
-        f"OFFSET 0) AS t WHERE {match}{visible} "
-        "ORDER BY score DESC, t.version_id DESC LIMIT :limit) "
-        "SELECT ranked.version_id, ranked.score, seen.count FROM "
-        "(SELECT count(*) AS count FROM newest) AS seen LEFT JOIN ranked ON TRUE "
-        "ORDER BY ranked.score DESC, ranked.version_id DESC").bindparams(*arrays)
-    rows = session.execute(window, params).all()
-    hits = [row for row in rows if row.version_id is not None]
-    if len(hits) >= limit or rows[0].count < NEWEST_VERSIONS:
+
+    def newest(conditions: list[str], floor: int) -> list[int]:
+        statement = _text(
+            "SELECT n.version_id FROM search_texts AS n WHERE n.version_id > :floor"
+            + "".join(f" AND {condition}" for condition in conditions)
+            + " ORDER BY n.version_id DESC LIMIT :newest", arrays)
+        return list(session.scalars(statement, params | {"floor": floor}))
+
+    # The newest versions that pass the filters: among the newest SCAN_VERSIONS from an
+    # index of version ids and filters, else (few pass) from the filters' GIN index.
+    last = session.scalar(sa.text("SELECT max(version_id) FROM search_texts")) or 0
+    window = newest(scanned, last - SCAN_VERSIONS)
+    if len(window) < NEWEST_VERSIONS and indexed and last > SCAN_VERSIONS:
+        # OFFSET 0 keeps the GIN index from being traded for a scan of every version.
+        window = list(session.scalars(_text(
+            "SELECT n.version_id FROM (SELECT n.version_id FROM search_texts AS n WHERE "
+            f"{' AND '.join(indexed)} OFFSET 0) AS n ORDER BY n.version_id DESC "
+            "LIMIT :newest", arrays), params))
+    # Their text is checked and ranked behind the fence, never found by the text's index.
+    hits = session.execute(sa.text(
+        f"SELECT n.version_id, {rank} AS score FROM (SELECT n.version_id, n.tokens "
+        "FROM search_texts AS n WHERE n.version_id = ANY(:window) OFFSET 0) AS n "
+        f"WHERE {match}{visible} ORDER BY score DESC, n.version_id DESC LIMIT :limit"
+    ).bindparams(sa.bindparam("window", type_=postgresql.ARRAY(sa.Integer))),
+        params | {"window": window}).all()
+    if len(hits) >= limit or len(window) < NEWEST_VERSIONS:
         return hits  # enough, or every version that passes the filters was ranked
     # Too few among the newest: rank every match (a rare term), found by the GIN indexes.
-    everything = sa.text(
-        f"SELECT t.version_id, {rank} AS score FROM search_texts AS t "
-        f"WHERE {' AND '.join([match, *passing('t')])}"
-        f"{visible} ORDER BY score DESC, t.version_id DESC LIMIT :limit").bindparams(*arrays)
-    return session.execute(everything, params).all()
+    return session.execute(_text(
+        f"SELECT n.version_id, {rank} AS score FROM search_texts AS n "
+        f"WHERE {' AND '.join([match, *indexed])}{visible} "
+        "ORDER BY score DESC, n.version_id DESC LIMIT :limit", arrays), params).all()

@@ -36,7 +36,13 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from wenshu.archive.bigrams import Term, fold, index_tokens, parse_query
-from wenshu.archive.ranking import Conditions, Plan, ranked_postgresql, ranked_sqlite
+from wenshu.archive.ranking import (
+    RANK_WINDOW,
+    Conditions,
+    Plan,
+    ranked_postgresql,
+    ranked_sqlite,
+)
 from wenshu.compute.load import load_units, subtree_codes
 from wenshu.compute.snapshot import UnitInfo
 from wenshu.db import session_scope
@@ -48,7 +54,7 @@ if TYPE_CHECKING:  # wenshu.access imports the archive package, which imports th
     from wenshu.access import Actor
 
 SNIPPET_CHARS = 80
-MAX_OFFSET = 5_000  # paging stops where ranking is bounded (RANK_WINDOW)
+MAX_OFFSET = RANK_WINDOW  # paging stops where ranking is bounded
 # Statuses an archivist sees: records, never drafts.
 ARCHIVED_STATUSES = ("filed", "superseded", "disposed")
 _SCORE_DIGITS = 6

@@ -70,6 +70,7 @@ def upgrade() -> None:
     if connection.dialect.name == "postgresql":
         op.execute("CREATE INDEX ix_search_texts_newest ON search_texts (version_id) "
                    "INCLUDE (filters)")
+        op.execute("ANALYZE documents")  # the planner's statistics of the year expression
         return
     op.add_column("search_texts", sa.Column("folded", sa.Text(), nullable=True))
     op.add_column("search_texts", sa.Column("token_count", sa.Integer(), nullable=True))
