@@ -128,11 +128,12 @@ def ranked_sqlite(session: Session, terms: list[Term], plan: Plan, limit: int
         if units is not None and len(units) > MAX_UNIT_TOKENS:
             joins += " CROSS JOIN documents AS d ON d.id = v.document_id"
     avgdl, idfs = _corpus(session, terms)
-    # A term's frequency: how often its folded text stands in the folded body.
+    # A term's frequency: how often its folded text stands in the folded body, counted
+    # in bytes (a blob's length is stored, a text's is counted character by character).
     text = "coalesce(t.folded, t.body)"
     frequencies = "".join(
-        f", (length({text}) - length(replace({text}, :term{i}, ''))) / :length{i} AS tf{i}"
-        for i in range(len(terms)))
+        f", (length(CAST({text} AS BLOB)) - length(CAST(replace({text}, :term{i}, '') "
+        f"AS BLOB))) / :length{i} AS tf{i}" for i in range(len(terms)))
     statement = sa.text(
         "WITH hits AS MATERIALIZED (SELECT t.version_id, t.token_count AS dl"
         f"{frequencies} FROM (SELECT search_fts.rowid AS version_id FROM search_fts{joins} "
@@ -144,7 +145,8 @@ def ranked_sqlite(session: Session, terms: list[Term], plan: Plan, limit: int
     params = {"match": fts5_match(terms, groups), "window": RANK_WINDOW, "limit": limit,
               "k1": BM25_K1, "b": BM25_B, "avgdl": avgdl}
     for i, (term, idf) in enumerate(zip(terms, idfs, strict=True)):
-        params |= {f"term{i}": fold(term.text), f"length{i}": float(len(term.text)),
+        folded = fold(term.text)
+        params |= {f"term{i}": folded, f"length{i}": float(len(folded.encode())),
                    f"idf{i}": idf}
     return session.execute(statement, conditions.params | params).all()
 
