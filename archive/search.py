@@ -12,18 +12,10 @@ filters is narrowed inside the index before anything is ranked. What filing
 changes (status, retention, 档号) and which version is a document's newest are
 read from the versions table as the matches are ranked.
 
-Ranking every match of a term found in most of 100,000 filings takes longer than
-the 50 ms the archive aims for, so ranking is bounded, newest first:
-
-- SQLite ranks (bm25, about a microsecond a match) the newest :data:`RANK_WINDOW`
-  versions that match every term and filter, and returns the best of them;
-- PostgreSQL reads a few kilobytes of heap per match to check phrases and rank
-  (ts_rank), so it first ranks the matches among the newest
-  :data:`NEWEST_VERSIONS` versions, and all matches only when those hold fewer
-  hits than asked for.
-
-Searches narrowed by unit, year or kind, and rarer terms, have fewer matches than
-that and are ranked in full.
+Ranking every match of a term found in most of a million filings takes far longer
+than the 50 ms the archive aims for, so ranking is bounded, newest first
+(:mod:`wenshu.archive.ranking`); searches narrowed by unit, year or kind, and rarer
+terms, have fewer matches than the bound and are ranked in full.
 
 Who searches decides what is found: clerks and supervisors see the documents
 of their own units (drafts too); archivists see every unit's filed, superseded
@@ -35,15 +27,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from wenshu.archive.bigrams import Term, fold, fts5_query, index_tokens, parse_query, tsquery
+from wenshu.archive.bigrams import Term, fold, index_tokens, parse_query
+from wenshu.archive.ranking import (
+    RANK_WINDOW,
+    Conditions,
+    Plan,
+    ranked_postgresql,
+    ranked_sqlite,
+)
 from wenshu.compute.load import load_units, subtree_codes
 from wenshu.compute.snapshot import UnitInfo
 from wenshu.db import session_scope
@@ -55,16 +54,9 @@ if TYPE_CHECKING:  # wenshu.access imports the archive package, which imports th
     from wenshu.access import Actor
 
 SNIPPET_CHARS = 80
-MAX_OFFSET = 5_000  # paging stops where ranking is bounded (RANK_WINDOW)
-# SQLite ranks at most this many matching versions, the newest; PostgreSQL first ranks
-# the matches among this many newest versions. See the module docstring.
-RANK_WINDOW = 5_000
-NEWEST_VERSIONS = 2_000
+MAX_OFFSET = RANK_WINDOW  # paging stops where ranking is bounded
 # Statuses an archivist sees: records, never drafts.
 ARCHIVED_STATUSES = ("filed", "superseded", "disposed")
-# Past this many units a unit filter is applied on the documents table, not in the index:
-# an OR of that many tokens costs FTS5 more than looking the unit up per match.
-MAX_UNIT_TOKENS = 64
 _SCORE_DIGITS = 6
 
 _texts = sa.table("search_texts", sa.column("version_id"), sa.column("body"))
@@ -174,8 +166,8 @@ def index_version(session: Session, version_id: int, text: str) -> None:
         return
     if previous is not None:
         _remove(session, version_id, previous, filters)
-    values = {"id": version_id, "doc": document_id, "body": text,
-              "tokens": " ".join(index_tokens(text))}
+    tokens = index_tokens(text)
+    values = {"id": version_id, "doc": document_id, "body": text, "tokens": " ".join(tokens)}
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text(
             "INSERT INTO search_texts (version_id, document_id, body, tokens, filters) "
@@ -183,8 +175,12 @@ def index_version(session: Session, version_id: int, text: str) -> None:
         ).bindparams(sa.bindparam("filters", type_=postgresql.ARRAY(sa.Text))),
             values | {"filters": filters})
     else:
-        session.execute(sa.text("INSERT INTO search_texts (version_id, document_id, body) "
-                                "VALUES (:id, :doc, :body)"), values)
+        folded = fold(text)
+        session.execute(sa.text(
+            "INSERT INTO search_texts (version_id, document_id, body, folded, token_count) "
+            "VALUES (:id, :doc, :body, :folded, :count)"),
+            values | {"folded": None if folded == text else folded,
+                      "count": len(tokens) + len(filters)})
         session.execute(sa.text("INSERT INTO search_fts(rowid, tokens, filters) "
                                 "VALUES (:id, :tokens, :filters)"),
                         values | {"filters": " ".join(filters)})
@@ -206,38 +202,6 @@ def unindex_version(session: Session, version_id: int) -> None:
 # -- what a search may see -------------------------------------------------------
 
 
-@dataclass
-class _Conditions:
-    """SQL conditions on ``documents d`` and ``document_versions v``, and their parameters."""
-
-    sql: list[str] = field(default_factory=list)
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def add(self, sql: str, **params: Any) -> None:
-        self.sql.append(sql)
-        self.params.update(params)
-
-    def where(self) -> str:
-        return " AND ".join(self.sql) if self.sql else "1 = 1"
-
-
-@dataclass
-class _Plan:
-    """A query and an actor's scope, split by where each filter is applied."""
-
-    units: list[str] | None  # None: every unit
-    unit_share: float  # the share of all units searched
-    unit_sql: _Conditions  # the units as SQL on documents d
-    facts: list[list[str]]  # filter tokens of the other unchanging facts: AND of ORs
-    documents: _Conditions  # the units and other facts as SQL, for searches without text
-    versions: _Conditions  # status, retention, 档号, visibility, newest version
-
-    def unit_tokens(self) -> list[str] | None:
-        """The units as an OR of filter tokens, or None when every unit may match."""
-        return None if self.units is None else [filter_token("unit_code", code)
-                                                for code in self.units]
-
-
 def _scope_units(query: SearchQuery, actor: Actor, units: dict[str, UnitInfo]
                  ) -> list[str] | None:
     asked: list[str] | None = None
@@ -256,11 +220,11 @@ def _scope_units(query: SearchQuery, actor: Actor, units: dict[str, UnitInfo]
     return [code for code in asked if code in allowed]
 
 
-def _plan(session: Session, query: SearchQuery, actor: Actor) -> _Plan:
+def _plan(session: Session, query: SearchQuery, actor: Actor) -> Plan:
     every_unit = load_units(session)
     units = _scope_units(query, actor, every_unit)
     facts: list[list[str]] = []
-    unit_sql, documents, versions = _Conditions(), _Conditions(), _Conditions()
+    unit_sql, documents, versions = Conditions(), Conditions(), Conditions()
     if units is not None:
         names = {f"unit{i}": code for i, code in enumerate(units)}
         unit_sql.add(f"d.unit_code IN ({', '.join(':' + n for n in names)})" if names
@@ -291,85 +255,15 @@ def _plan(session: Session, query: SearchQuery, actor: Actor) -> _Plan:
         versions.add("NOT EXISTS (SELECT 1 FROM document_versions o WHERE o.document_id = "
                      "v.document_id AND o.version > v.version"
                      + (f" AND o.{visible})" if visible else ")"))
-    share = 1.0 if units is None else len(units) / max(1, len(every_unit))
-    return _Plan(units, share, unit_sql, facts, documents, versions)
+    tokens = None if units is None else [filter_token("unit_code", code)
+                                          for code in units]
+    return Plan(units, tokens, unit_sql, facts, documents, versions)
 
 
 # -- searching -------------------------------------------------------------------
 
 
-def _fts5_match(terms: list[Term], groups: list[list[str]]) -> str:
-    match = f"tokens : ({fts5_query(terms)})"
-    if groups:
-        match += " AND filters : (" + " AND ".join(
-            "(" + " OR ".join(f'"{token}"' for token in group) + ")" for group in groups) + ")"
-    return match
-
-
-def _ranked_sqlite(session: Session, terms: list[Term], plan: _Plan, limit: int
-                   ) -> Sequence[sa.Row]:
-    groups, conditions = list(plan.facts), _Conditions(list(plan.versions.sql),
-                                                      dict(plan.versions.params))
-    units = plan.unit_tokens()
-    if units is not None and len(units) <= MAX_UNIT_TOKENS:
-        groups.append(units)
-    elif units is not None:
-        conditions.add(plan.unit_sql.where(), **plan.unit_sql.params)
-    joins = ""
-    if conditions.sql:
-        # CROSS JOIN keeps FTS5 the outer loop: it streams matches newest first and
-        # only those that pass are ranked, RANK_WINDOW at most.
-        joins = " CROSS JOIN document_versions AS v ON v.id = search_fts.rowid"
-        if units is not None and len(units) > MAX_UNIT_TOKENS:
-            joins += " CROSS JOIN documents AS d ON d.id = v.document_id"
-    statement = sa.text(
-        "SELECT version_id, score FROM ("
-        "SELECT search_fts.rowid AS version_id, -bm25(search_fts, 1.0, 0.0) AS score "
-        f"FROM search_fts{joins} WHERE search_fts MATCH :match AND {conditions.where()} "
-        "ORDER BY search_fts.rowid DESC LIMIT :window) "
-        "ORDER BY score DESC, version_id DESC LIMIT :limit")
-    return session.execute(statement, conditions.params | {
-        "match": _fts5_match(terms, groups), "window": RANK_WINDOW, "limit": limit}).all()
-
-
-def _ranked_postgresql(session: Session, terms: list[Term], plan: _Plan, limit: int
-                       ) -> Sequence[sa.Row]:
-    params: dict[str, Any] = dict(plan.versions.params)
-    where = ["t.tokens @@ to_tsquery('simple'::regconfig, :tsq)"]
-    arrays = []
-    units = plan.unit_tokens()
-    for i, group in enumerate(plan.facts + ([] if units is None else [units])):
-        # One token must be there (@>), or one of several (&&): both use the GIN index.
-        name = f"filters{i}"
-        where.append(f"t.filters {'@>' if len(group) == 1 else '&&'} :{name}")
-        params[name] = group
-        arrays.append(sa.bindparam(name, type_=postgresql.ARRAY(sa.Text)))
-    if plan.versions.sql:
-        where.append("EXISTS (SELECT 1 FROM document_versions AS v WHERE v.id = t.version_id "
-                     f"AND {plan.versions.where()})")
-    params |= {"tsq": tsquery(terms), "limit": limit}
-
-    def ranked(floor: int | None) -> Sequence[sa.Row]:
-        newest = "" if floor is None else " AND t.version_id > :floor"
-        statement = sa.text(
-            "SELECT t.version_id, ts_rank(t.tokens, to_tsquery('simple'::regconfig, :tsq)) "
-            f"AS score FROM search_texts AS t WHERE {' AND '.join(where)}{newest} "
-            "ORDER BY score DESC, t.version_id DESC LIMIT :limit").bindparams(*arrays)
-        return session.execute(statement, params | {"floor": floor}).all()
-
-    # Each match costs a heap row of some kilobytes to check and rank: first the
-    # newest versions only (about NEWEST_VERSIONS of the units searched), all of
-    # them only if those hold too few hits.
-    newest = round(NEWEST_VERSIONS / max(plan.unit_share, 0.001))
-    last = session.scalar(sa.select(sa.func.max(_versions.c.id))) or 0
-    if last > newest:
-        hits = ranked(last - newest)
-        if len(hits) >= limit:
-            return hits
-    return ranked(None)
-
-
-def _newest(session: Session, plan: _Plan, limit: int) -> Sequence[sa.Row]:
+def _newest(session: Session, plan: Plan, limit: int) -> Sequence[sa.Row]:
     conditions = plan.documents.sql + plan.versions.sql
     statement = sa.text(
         "SELECT v.id AS version_id, 0 AS score FROM documents AS d "
@@ -409,9 +303,9 @@ def search(settings: Settings, query: SearchQuery, *, actor: Actor) -> list[Hit]
         elif not terms:
             ranked = _newest(session, plan, wanted)
         elif session.get_bind().dialect.name == "postgresql":
-            ranked = _ranked_postgresql(session, terms, plan, wanted)
+            ranked = ranked_postgresql(session, terms, plan, wanted)
         else:
-            ranked = _ranked_sqlite(session, terms, plan, wanted)
+            ranked = ranked_sqlite(session, terms, plan, wanted)
         ranked = ranked[query.offset:wanted]
         rows = _details(session, [row.version_id for row in ranked])
     if plan.units == [] and query.unit_code:

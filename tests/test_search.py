@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
 
@@ -15,11 +16,10 @@ from alembic import command
 from alembic.config import Config
 from docx import Document as new_docx
 
-from tests.people import cli_add_user, cli_admin_and_units
 from tests.conftest import Staff
-from wenshu.archive import Archive, DocumentKey, StoredVersion
+from tests.people import cli_add_user, cli_admin_and_units
+from wenshu.archive import Archive, DocumentKey, StoredVersion, ranking
 from wenshu.archive.audit import events
-from wenshu.archive import search as search_module
 from wenshu.archive.filing import file_version
 from wenshu.archive.search import (
     Hit,
@@ -182,9 +182,21 @@ def test_filters_alone_and_with_text(db_settings, staff, file_document, monkeypa
     assert found(period="2024") == {old.document_id}
     assert found(text="流动人口", unit_code="440307002", subtree=True) == {elsewhere.document_id}
     # Many units are filtered on the documents table instead of in the index: same hits.
-    monkeypatch.setattr(search_module, "MAX_UNIT_TOKENS", 1)
+    monkeypatch.setattr(ranking, "MAX_UNIT_TOKENS", 1)
     assert found(text="流动人口", unit_code="440307001", subtree=True) == {
         street.document_id, community.document_id, old.document_id, plan.document_id}
+    # Ranking bounded to one version: SQLite ranks the newest match alone; PostgreSQL
+    # finds the newest version that passes the filters by their GIN index, then (too few
+    # hits there) ranks every match.
+    for bound in ("RANK_WINDOW", "NEWEST_VERSIONS", "SCAN_VERSIONS"):
+        monkeypatch.setattr(ranking, bound, 1)
+    newest_only = db_settings.db_url.startswith("sqlite")
+    assert found(text="流动人口", unit_code="440307001", subtree=True) == (
+        {plan.document_id} if newest_only else
+        {street.document_id, community.document_id, old.document_id, plan.document_id})
+    assert found(text="流动人口", year=2025) == (
+        {elsewhere.document_id} if newest_only else
+        {street.document_id, community.document_id, elsewhere.document_id})
     monkeypatch.undo()
     assert found(text="走访", year=2025) == {community.document_id}
     assert found(text="走访", kind="work_plan") == set()
@@ -196,6 +208,47 @@ def test_filters_alone_and_with_text(db_settings, staff, file_document, monkeypa
     assert len(search(db_settings, SearchQuery(limit=2), actor=staff.supervisor)) == 2
     with pytest.raises(NotFoundError, match="999"):
         search(db_settings, SearchQuery(unit_code="999"), actor=staff.supervisor)
+
+
+def test_ranking_order_of_each_kind_of_query_the_bench_times(db_settings, staff,
+                                                              file_document):
+    """SQLite ranks by bm25: more occurrences first, then shorter texts, a rarer term
+    weighing more; PostgreSQL by ts_rank: more occurrences first, ties newest first."""
+    filler = "开展健康素养宣传活动，发放宣传资料，入户随访困难家庭。"
+    stored = {
+        "three": file_document("440307001", "2025", "流动人口服务。流动人口登记。流动人口走访。"),
+        "two+1": file_document("440307001001", "2025", "流动人口登记。流动人口走访。组织培训。"),
+        "short": file_document("440307001002", "2025", "流动人口服务。"),
+        "1+three": file_document("440307002", "2025", "流动人口服务。培训。培训。培训。"),
+        "long": file_document("440307002001", "2025", "流动人口服务。" + filler * 3),
+        "training": file_document("440307002002", "2025", "组织培训。" + filler),
+        "older": file_document("440307001001", "2024", "流动人口服务。流动人口登记。"),
+        "plan": file_document("440307001", "2025", "流动人口服务。流动人口走访。培训。",
+                              kind="work_plan"),
+    }
+    for month in range(1, 11):  # 流动人口 in fewer than half of the texts: its idf counts
+        file_document("440307900", f"2025-{month:02d}", filler)
+    names = {version.document_id: name for name, version in stored.items()}
+
+    def ranked(**asked) -> list[str]:
+        hits = search(db_settings, SearchQuery(**asked), actor=staff.supervisor)
+        assert hits[0].score > hits[-1].score > 0
+        return [names[hit.document_id] for hit in hits]
+
+    one_term = ranked(text="流动人口")
+    two_terms = ranked(text="流动人口 培训")
+    subtree_year = ranked(text="流动人口", unit_code="440307001", subtree=True, year=2025)
+    kind_period = ranked(text="流动人口", kind="year_summary", period="2025")
+    if db_settings.db_url.startswith("sqlite"):
+        assert one_term == ["three", "older", "plan", "two+1", "short", "1+three", "long"]
+        assert two_terms == ["1+three", "plan", "two+1"]
+        assert subtree_year == ["three", "plan", "two+1", "short"]
+        assert kind_period == ["three", "two+1", "short", "1+three", "long"]
+    else:
+        assert one_term == ["three", "plan", "older", "two+1", "long", "1+three", "short"]
+        assert two_terms == ["plan", "two+1", "1+three"]
+        assert subtree_year == ["three", "plan", "two+1", "short"]
+        assert kind_period == ["three", "two+1", "long", "1+three", "short"]
 
 
 def test_only_the_latest_version_is_searched_unless_asked(db_settings, staff, file_document):
@@ -384,6 +437,23 @@ def test_migration_reindexes_existing_versions_and_downgrades(db_settings, staff
         simplified.document_id]
 
 
+def test_migration_to_bounded_ranking_keeps_every_score(db_settings, staff, file_document):
+    file_document("440307001", "2025", "流动人口服务。流动人口登记。组织培训。")
+    file_document("440307002", "2025", "全年走訪流動人口1200戶，培訓志願者。", script="traditional")
+    file_document("440307900", "2025", "ＰＤＦ版本：流动人口宣传。")
+    file_document("440307001001", "2025", "开展健康素养宣传活动。")
+
+    def ranked() -> list[tuple[int, Decimal]]:
+        return [(hit.document_id, hit.score) for text in ("流动人口", "流动人口 培训", "pdf")
+                for hit in search(db_settings, SearchQuery(text=text), actor=staff.supervisor)]
+
+    before = ranked()
+    assert len(before) == 6 and all(score > 0 for _, score in before)
+    _migrate(db_settings, "0010", down=True)
+    _migrate(db_settings, "head")
+    assert ranked() == before
+
+
 # -- the command line --------------------------------------------------------------
 
 
@@ -411,3 +481,4 @@ def test_cli_search_as_the_acting_user(cli_archive):
     assert "1 document(s)" in found and "440307001001" in found and "440307002001" not in found
     refused = cli_archive("archive", "search", "流动人口", "--unit", "440307002", expect=1)
     assert "拒绝" in refused
+

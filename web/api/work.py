@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from wenshu.accounts import add_user, list_users, reset_password, update_user
 from wenshu.archive.retention import dispose, due_records
-from wenshu.archive.search import SearchQuery, search
+from wenshu.archive.search import MAX_OFFSET, SearchQuery, search
 from wenshu.services import inspections, records
 from wenshu.uploads import get_upload
 from wenshu.web.api.documents import document_out
@@ -102,7 +102,7 @@ def archive_search(
     status: Annotated[str | None, Query(pattern="^(draft|filed|superseded|disposed)$")] = None,
     code: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=5000)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[DocumentHit]:
     """Documents the caller may see, by text (【…】 marks the match) and filters."""
     hits = search(settings_of(request), SearchQuery(
