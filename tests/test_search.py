@@ -449,7 +449,7 @@ def test_migration_to_bounded_ranking_keeps_every_score(db_settings, staff, file
 
     before = ranked()
     assert len(before) == 6 and all(score > 0 for _, score in before)
-    _migrate(db_settings, "0010", down=True)
+    _migrate(db_settings, "0011", down=True)
     _migrate(db_settings, "head")
     assert ranked() == before
 

@@ -22,7 +22,7 @@ first four characters as searches ask for it: searches without text find a
 year's documents directly instead of walking every document newest first.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-02
 """
 from collections.abc import Iterator
@@ -34,7 +34,7 @@ from wenshu.archive.bigrams import fold, index_tokens
 from wenshu.archive.search import filter_tokens
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
