@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from wenshu.generators.numbers import heading_number
 
@@ -41,3 +42,34 @@ def numbered(items: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
         else:
             result.append({"lead": "", "text": f"{prefix}{item['text']}"})
     return result
+
+
+def nest_quotes(text: str) -> str:
+    """Quotation marks paired by depth (GB/T 15834): “” outside, ‘’ inside, “” again deeper.
+
+    A title in quotes that carries its own quotes, “““六一”慰问”, reads “‘六一’慰问”.
+    A closing mark with nothing open (an apostrophe) is left as it is.
+    """
+    out, depth = [], 0
+    for char in text:
+        if char in "“‘":
+            out.append("‘" if depth % 2 else "“")
+            depth += 1
+        elif char in "”’" and depth:
+            depth -= 1
+            out.append("’" if depth % 2 else "”")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def typeset(value: Any) -> Any:
+    """``value`` (a context, or any part of one) with :func:`nest_quotes` on every string."""
+    if isinstance(value, str):
+        return nest_quotes(value)
+    if isinstance(value, Mapping):
+        return {key: typeset(item) for key, item in value.items()}
+    # Exactly list or tuple: a named tuple turned into a list would lose its fields.
+    if type(value) in (list, tuple):
+        return [typeset(item) for item in value]
+    return value

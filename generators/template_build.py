@@ -74,12 +74,13 @@ ACTIVITY_COLUMNS = (
 HALF_YEAR_COLUMNS = (
     TableColumn("序号", "no", Decimal(9)),
     TableColumn("指标", "label", None),
-    TableColumn("全年目标", "target", Decimal(19), "目标要求"),
-    TableColumn("序时进度", "due", Decimal(18), "目标要求"),
+    # Wide enough for "≤10/10万" on one line.
+    TableColumn("全年目标", "target", Decimal(21), "目标要求"),
+    TableColumn("序时进度", "due", Decimal(20), "目标要求"),
     TableColumn("完成值", "actual", Decimal(17), "上半年完成情况"),
     TableColumn("进度", "met", Decimal(15), "上半年完成情况"),
     TableColumn("上年同期", "last_year", Decimal(17), "与上年同期比较"),
-    TableColumn("同比", "change", Decimal(31), "与上年同期比较"),
+    TableColumn("同比", "change", Decimal(27), "与上年同期比较"),
 )
 
 
@@ -147,15 +148,20 @@ def figure(document: Document, name: str) -> None:
     """A chart ``name`` with its caption ``name_caption`` below, left out when it is empty."""
     document.add_paragraph(f"{{%p if {name} %}}")
     document.add_paragraph(f"{{{{ {name} }}}}", style="Figure")
-    document.add_paragraph(f"{{{{ {name}_caption }}}}", style="Caption")
+    document.add_paragraph(f"{{{{ {name}_caption }}}}", style="Figure Caption")
     document.add_paragraph("{%p endif %}")
 
 
 def title_block(document: Document) -> None:
-    """发文字号 (if any), the title in its computed lines, a blank line, 主送机关 (if any)."""
+    """The 版头 when there is a doc number (发文机关标志, 发文字号 over the red rule, two
+    blank lines), the title in its computed lines, a blank line, 主送机关 (if any)."""
     add = document.add_paragraph
     add("{%p if doc_number %}")
+    add("{{ issuer_mark }}", style="Issuer Mark")
+    add()
+    add()
     add("{{ doc_number }}", style="Doc Number")
+    add()
     add()
     add("{%p endif %}")
     add("{%p for line in title_lines %}")
@@ -176,9 +182,11 @@ def signature(document: Document) -> None:
     add("{{ line }}", style="Attachment")
     add("{%p endfor %}")
     add("{%p endif %}")
-    add()  # GB/T 9704: one blank line between the body and the signature
-    add("{{ signature_unit }}", style="Signature")
-    add("{{ signature_date }}", style="Signature")
+    # GB/T 9704: one blank line between the body and the signature. The Signature style
+    # keeps organ and date together; closing.keep_closing_with_body the rest.
+    add()
+    add("{{ signature_unit_indent }}{{ signature_unit }}", style="Signature")
+    add("{{ signature_date_indent }}{{ signature_date }}", style="Signature")
     add("{%p if imprint %}")
     add()
     add("{%p for line in imprint %}")

@@ -441,19 +441,20 @@ def test_the_kind_builds_from_plain_options(small_snapshot: Snapshot, catalogue:
 def rendered(context: dict[str, Any]) -> Document:
     """The street's plan rendered with the shipped template, with a 发文字号 and 主送机关."""
     letterhead = Letterhead(doc_number="东城〔2025〕8号", addressee="各社区")
-    full = context | layout_context(context["title"], "东城街道", letterhead, ISSUED)
+    full = context | layout_context(context["title"], "东城街道", letterhead, ISSUED,
+                                        organ=context["signature_unit"])
     return docx.Document(io.BytesIO(render_docx(template_path("campaign_plan"), full)))
 
 
 def test_template_places_sections_in_their_styles(rendered: Document) -> None:
     styled = [(p.style.name, p.text) for p in rendered.paragraphs if p.text]
-    assert styled[0] == ("Doc Number", "东城〔2025〕8号")
+    assert styled[:2] == [("Issuer Mark", "东城街道文件"), ("Doc Number", "东城〔2025〕8号")]
     assert "".join(t for s, t in styled if s == "Title") == "东城街道“婚育新风进万家”宣传月活动实施方案"
     assert ("Addressee", "各社区：") in styled
     assert [t for s, t in styled if s == "Heading 1"] == [
         "一、指导思想", "二、基本原则", "三、工作目标", "四、实施步骤", "五、组织领导", "六、工作要求"]
     assert [t for s, t in styled if s == "Heading 2"][0] == "（一）宣传发动阶段（5月下旬至6月下旬）"
-    assert [t for s, t in styled if s == "Signature"] == ["东城街道", "2025年5月12日"]
+    assert [t.lstrip("\u3000") for s, t in styled if s == "Signature"] == ["东城街道", "2025年5月12日"]
     body = "\n".join(t for _, t in styled)
     assert "None" not in body and "{{" not in body and "{%" not in body
 

@@ -19,6 +19,7 @@ from docx.shared import Length, Pt
 
 from tests.sample_context import year_summary_context
 from wenshu.errors import TemplateError
+from wenshu.generators.closing import keep_closing_with_body
 from wenshu.generators.render import render_docx, template_sha256
 from wenshu.generators.template_build import build_year_summary
 from wenshu.templates import template_path
@@ -133,7 +134,10 @@ def test_figures_land_in_table_cells_headings_and_signature(rendered: Document) 
         "indicator_heading", "work_heading", "problems_heading", "plans_heading")]
     assert _texts(rendered, "Heading 2") == [s["heading"] for s in context["work_sections"]]
     assert _texts(rendered, "Caption") == [context["indicator_table_caption"]]
-    assert _texts(rendered, "Signature") == [context["signature_unit"], context["signature_date"]]
+    # Organ and date placed by ideographic spaces (GB/T 9704 7.3.5.2).
+    assert _texts(rendered, "Signature") == [
+        context["signature_unit_indent"] + context["signature_unit"],
+        context["signature_date_indent"] + context["signature_date"]]
     body = _texts(rendered, "Normal")
     for paragraph in context["work_sections"][0]["paragraphs"] + context["indicator_notes"]:
         assert paragraph in body
@@ -269,3 +273,13 @@ def test_template_syntax_error_is_named_with_the_text_around_it(tmp_path: Path) 
     template = _template_with(tmp_path, "body", "截至{% if year %}年底")
     with pytest.raises(TemplateError, match=r"body\.docx: template syntax error.*near: .*截至"):
         render_docx(template, {"year": "2025"})
+
+
+def test_the_last_body_paragraph_keeps_with_the_signature() -> None:
+    document = _open(keep_closing_with_body(render_docx(TEMPLATE, year_summary_context())))
+    paragraphs = document.paragraphs
+    first = next(i for i, p in enumerate(paragraphs) if p.style.name == "Signature")
+    blank, body = paragraphs[first - 1], paragraphs[first - 2]
+    assert blank.text == "" and body.text.endswith("分两批完成全区基层专干轮训。")
+    assert blank.paragraph_format.keep_with_next and body.paragraph_format.keep_with_next
+    assert not paragraphs[first - 3].paragraph_format.keep_with_next

@@ -17,8 +17,13 @@ from wenshu.archive import Archive, DocumentKey, StoredVersion
 from wenshu.compute.snapshot import Snapshot
 from wenshu.compute.summary import Rollup
 from wenshu.db import session_scope
-from wenshu.generators.kinds import ContextRequest, DocumentKind, DocumentOptions
-from wenshu.generators.layout_context import layout_context
+from wenshu.generators.closing import keep_closing_with_body
+from wenshu.generators.kinds import (
+    ContextRequest,
+    DocumentKind,
+    DocumentOptions,
+    document_context,
+)
 from wenshu.generators.pdf import PdfMetadata
 from wenshu.generators.render import render_docx, template_sha256
 from wenshu.generators.script import to_traditional, to_traditional_text
@@ -119,9 +124,8 @@ def plan_documents(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
             if existing is not None:
                 unchanged.append(_outcome(unit.name, existing))
                 continue
-            context = kind.build(ContextRequest(snapshot, rollup, catalogue, code, period, options))
-            context |= layout_context(context["title"], unit.name, options.letterhead,
-                                      options.issued_on)
+            context = document_context(
+                kind, ContextRequest(snapshot, rollup, catalogue, code, period, options), unit.name)
             title = context["title"]
             if options.script == "traditional":
                 title = to_traditional_text(title)
@@ -138,12 +142,16 @@ def render_job(job: Job, out_dir: Path) -> Path:
     """
     target = inside(out_dir, f"{job.key.check().stem}.docx")
     out_dir.mkdir(parents=True, exist_ok=True)
-    rendered = render_docx(job.template, job.context)
-    if job.key.script == "traditional":
-        # Converted as a whole document: tables, headers, footers and properties too.
-        rendered = to_traditional(rendered)
-    target.write_bytes(rendered)
+    target.write_bytes(render_document(job.template, job.context, job.key.script))
     return target
+
+
+def render_document(template: Path, context: dict[str, Any], script: str = "simplified") -> bytes:
+    """A document's .docx bytes: the template rendered, the signature block kept with the
+    body, and for ``script`` "traditional" the whole document converted (tables, headers,
+    footers and properties too)."""
+    rendered = keep_closing_with_body(render_docx(template, context))
+    return to_traditional(rendered) if script == "traditional" else rendered
 
 
 def archive_job(settings: Settings, job: Job, files: dict[str, Path],
