@@ -54,7 +54,7 @@ from wenshu.compute.summary import Rollup
 from wenshu.generators import template_build
 from wenshu.generators.kinds import ContextRequest, DocumentKind
 from wenshu.generators.numbers import cn_date, cn_number, format_count, heading_number
-from wenshu.generators.phrasing import level_noun, numbered, pick
+from wenshu.generators.phrasing import issuing_organ, level_noun, numbered, pick
 from wenshu.generators.template_build import TableColumn
 from wenshu.models.catalogue import Catalogue
 from wenshu.models.checklist import (
@@ -835,7 +835,8 @@ def build_bulletin(request: ContextRequest) -> dict[str, Any]:
         issuer_code=request.unit_code, issuer=snapshot.unit_map[request.unit_code].name,
         issued_on=options.issued_on, previous_period=None if previous is None else previous[0],
         levels=[snapshot.unit_map[code].level for code in records],
-        narrative=options.narrative, signature_unit=options.signature_unit)
+        narrative=options.narrative, signature_unit=options.signature_unit
+        or issuing_organ(snapshot.unit_map[request.unit_code]))
 
 
 # Templates ------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from wenshu.compute.snapshot import Snapshot
 from wenshu.compute.summary import Rollup, compute_unit
 from wenshu.generators import summary, template_build
 from wenshu.generators.layout_context import Letterhead, layout_context
-from wenshu.generators.phrasing import typeset
+from wenshu.generators.phrasing import issuing_organ, typeset
 from wenshu.models.catalogue import Catalogue
 from wenshu.narrative import Narrative
 from wenshu.periods import Period
@@ -89,7 +89,8 @@ def _summary(request: ContextRequest) -> dict[str, Any]:
     options = request.options
     return summary.build_context(report, request.catalogue, issued_on=options.issued_on,
                                  narrative=options.narrative,
-                                 signature_unit=options.signature_unit)
+                                 signature_unit=options.signature_unit
+                                 or issuing_organ(request.snapshot.unit_map[request.unit_code]))
 
 
 YEAR_SUMMARY = DocumentKind("year_summary", "年度工作总结", "year_summary", _summary,

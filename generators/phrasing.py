@@ -4,14 +4,35 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
+from wenshu.compute.snapshot import UnitInfo
 from wenshu.generators.numbers import heading_number
+from wenshu.models.catalogue import read_yaml_mapping
 
 # How a document names the whole of the issuing unit's area: 全区共开展…
 SCOPE = {"district": "全区", "street": "全街道", "community": "全社区", "department": "本单位"}
 # What the units one level down are called: 各街道, 3个社区 …
 LEVEL_NOUN = {"street": "街道", "community": "社区", "department": "部门"}
+
+
+def issuing_organ(unit: UnitInfo) -> str:
+    """Who signs ``unit``'s documents: its 署名 when the units file gives one, else its name
+    with its level's organ (东城街道办事处, 示范区人民政府; a department signs as itself)."""
+    if unit.organ:
+        return unit.organ
+    suffix = _level_organs().get(unit.level, "")
+    return unit.name if unit.name.endswith(suffix) else f"{unit.name}{suffix}"
+
+
+@lru_cache(maxsize=1)
+def _level_organs() -> dict[str, str]:
+    path = Path(str(files("wenshu") / "data" / "organs.yaml"))
+    return {str(level): str(word or "") for level, word in
+            (read_yaml_mapping(path).get("levels") or {}).items()}
 
 
 def pick(options: Sequence[str], *keys: object) -> str:

@@ -45,7 +45,13 @@ from wenshu.generators.numbers import (
     format_yuan,
     heading_number,
 )
-from wenshu.generators.phrasing import level_noun, numbered, pick, scope_word
+from wenshu.generators.phrasing import (
+    issuing_organ,
+    level_noun,
+    numbered,
+    pick,
+    scope_word,
+)
 from wenshu.generators.template_build import TableColumn
 from wenshu.models.catalogue import Catalogue, Indicator
 from wenshu.models.checklist import (
@@ -624,7 +630,8 @@ def build(request: ContextRequest) -> dict[str, Any]:
     options = request.options
     return build_context(score, unit_profile(request), report.activities, request.catalogue,
                          year=year, unit_code=request.unit_code, issued_on=options.issued_on,
-                         narrative=options.narrative, signature_unit=options.signature_unit)
+                         narrative=options.narrative, signature_unit=options.signature_unit
+                         or issuing_organ(request.snapshot.unit_map[request.unit_code]))
 
 
 def build_template(path: Path) -> None:

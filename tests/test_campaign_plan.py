@@ -326,7 +326,7 @@ def test_title_opening_and_signature(context: dict[str, Any]) -> None:
     assert ("结合本街道实际，决定于2025年5月下旬至10月下旬在辖区3个社区组织开展"
             "“婚育新风进万家”宣传月活动。") in context["opening"]
     assert "《关于开展2025年“婚育新风进万家”活动的通知》" in context["opening"]
-    assert (context["signature_unit"], context["signature_date"]) == ("东城街道", "2025年5月12日")
+    assert (context["signature_unit"], context["signature_date"]) == ("东城街道办事处", "2025年5月12日")
 
 
 def test_sections_are_numbered_in_the_seeds_order(context: dict[str, Any]) -> None:
@@ -448,13 +448,13 @@ def rendered(context: dict[str, Any]) -> Document:
 
 def test_template_places_sections_in_their_styles(rendered: Document) -> None:
     styled = [(p.style.name, p.text) for p in rendered.paragraphs if p.text]
-    assert styled[:2] == [("Issuer Mark", "东城街道文件"), ("Doc Number", "东城〔2025〕8号")]
+    assert styled[:2] == [("Issuer Mark", "东城街道办事处文件"), ("Doc Number", "东城〔2025〕8号")]
     assert "".join(t for s, t in styled if s == "Title") == "东城街道“婚育新风进万家”宣传月活动实施方案"
     assert ("Addressee", "各社区：") in styled
     assert [t for s, t in styled if s == "Heading 1"] == [
         "一、指导思想", "二、基本原则", "三、工作目标", "四、实施步骤", "五、组织领导", "六、工作要求"]
     assert [t for s, t in styled if s == "Heading 2"][0] == "（一）宣传发动阶段（5月下旬至6月下旬）"
-    assert [t.lstrip("\u3000") for s, t in styled if s == "Signature"] == ["东城街道", "2025年5月12日"]
+    assert [t.lstrip("\u3000") for s, t in styled if s == "Signature"] == ["东城街道办事处", "2025年5月12日"]
     body = "\n".join(t for _, t in styled)
     assert "None" not in body and "{{" not in body and "{%" not in body
 

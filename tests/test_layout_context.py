@@ -2,11 +2,13 @@
 
 from datetime import date
 
+from wenshu.compute.snapshot import UnitInfo
 from wenshu.generators.layout_context import (
     Letterhead,
     layout_context,
     signature_context,
 )
+from wenshu.generators.phrasing import issuing_organ, nest_quotes
 
 
 def test_empty_letterhead_leaves_every_block_out():
@@ -64,3 +66,17 @@ def test_one_attachment_is_not_numbered():
     context = layout_context("标题", "某单位", Letterhead(attachments=("指标表",)), date(2026, 1, 1),
                              organ="某单位")
     assert context["attachments"] == ["附件：指标表"]
+
+
+def test_documents_are_signed_by_an_organ_never_by_an_area():
+    assert issuing_organ(UnitInfo(code="D", name="龙岗区", level="district",
+                                  organ="龙岗区卫生健康局")) == "龙岗区卫生健康局"
+    assert issuing_organ(UnitInfo(code="D", name="龙岗区", level="district")) == "龙岗区人民政府"
+    assert issuing_organ(UnitInfo(code="S", name="东城街道", level="street")) == "东城街道办事处"
+    assert issuing_organ(UnitInfo(code="W", name="龙岗区妇联", level="department")) == "龙岗区妇联"
+
+
+def test_nested_quotes_alternate_double_and_single():
+    assert nest_quotes("开展““六一”慰问”活动") == "开展“‘六一’慰问”活动"
+    assert nest_quotes("“a“b“c”b”a”") == "“a‘b“c”b’a”"
+    assert nest_quotes("以“甲”“乙”为主") == "以“甲”“乙”为主"

@@ -246,7 +246,7 @@ def test_title_headings_and_signature(context):
                                  "measures_heading")] == [
         "一、基本情况", "二、自查情况", "三、存在问题", "四、整改措施"]
     assert context["opening"].startswith(("按照区卫生健康局年度考核工作部署的要求，东城街道", "为全面检验2025年计生工作成效"))
-    assert (context["signature_unit"], context["signature_date"]) == ("东城街道", "2026年1月20日")
+    assert (context["signature_unit"], context["signature_date"]) == ("东城街道办事处", "2026年1月20日")
     assert not [s for s in strings_in(context) if "None" in s or "{{" in s or "nan" in s]
 
 
@@ -373,7 +373,7 @@ def test_rendered_report_has_its_parts_in_order(rendered, context):
                         "三、存在问题", "四、整改措施"]
     assert ("Caption", "表1  东城街道2025年计生工作自查评分表") in styled
     assert [(style, text.lstrip("\u3000")) for style, text in styled[-2:]] == [
-        ("Signature", "东城街道"), ("Signature", "2026年1月20日")]
+        ("Signature", "东城街道办事处"), ("Signature", "2026年1月20日")]
     lead = next(p for p in rendered.paragraphs if p.text.startswith("1.提升"))
     assert lead.runs[0].bold and not lead.runs[1].bold
 

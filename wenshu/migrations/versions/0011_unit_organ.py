@@ -1,0 +1,27 @@
+"""units gain an optional 署名 (organ): the issuing organ that signs their documents
+
+A district is an area (龙岗区); its documents are signed by an organ such as
+龙岗区卫生健康局. Units stored before this revision have none (NULL): documents
+fall back to the unit's name with its level's organ word (街道办事处 …).
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-02
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("units") as batch:
+        batch.add_column(sa.Column("organ", sa.String(100), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("units") as batch:
+        batch.drop_column("organ")
