@@ -967,7 +967,7 @@ def sample_report_options() -> dict[str, Any]:
         "special_funds": 3, "physician_licensed": 95, "child_care": 90,
         "gynecological_screening": 66, "birth_defects": 8.2, "care_funding": 2.8}),
         {("work_plan", "2025"): "draft"})
-    spec = report_spec(checklist, SAMPLE_INSPECTED_ON, "示范区", now,
+    spec = report_spec(checklist, SAMPLE_INSPECTED_ON, "示范区卫生健康局", now,
                        Place(1, 1, (), "街道"), (SAMPLE_EARLIER, before))
     return {"spec": spec, "topic": checklist.key}
 

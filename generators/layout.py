@@ -70,6 +70,9 @@ class FontFace(_Frozen):
 
     name: str
     fallback: str
+    # The face of digits and Latin text in this face's styles (w:ascii/w:hAnsi), when the
+    # profile says so: the common office rule sets them in Times New Roman.
+    latin: str | None = None
 
 
 class Rule(_Frozen):
@@ -110,6 +113,9 @@ class StyleSpec(_Frozen):
     rules: Rules | None = None
     # A right-aligned tab stop at the right indent: "印发机关<TAB>印发日期" ends flush right.
     right_tab: bool = False
+    # Set at the foot of the page (a frame at the bottom of the type area): the 版记. Word
+    # and LibreOffice honour a frame only on the paragraph, so finish_document adds it.
+    at_page_foot: bool = False
 
     @model_validator(mode="after")
     def _spacing_is_one_rule(self) -> StyleSpec:
@@ -314,13 +320,14 @@ def _set_line_breaks(document: Document, profile: LayoutProfile) -> None:
     after.addnext(before)
 
 
-def _set_fonts(rpr: CT_RPr, face: str) -> None:
-    """Name ``face`` for Latin and East Asian text; theme font references would override it."""
+def _set_fonts(rpr: CT_RPr, face: str, latin: str | None = None) -> None:
+    """Name ``face`` for East Asian text and ``latin`` (else ``face``) for Latin text; theme
+    font references would override them."""
     fonts = rpr.get_or_add_rFonts()
     for attribute in list(fonts.attrib):
         del fonts.attrib[attribute]
     for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(slot), face)
+        fonts.set(qn(slot), latin if latin and slot in ("w:ascii", "w:hAnsi") else face)
 
 
 def _declare_fonts(document: Document, profile: LayoutProfile) -> None:
@@ -364,7 +371,8 @@ def _set_style(document: Document, name: str, spec: StyleSpec, profile: LayoutPr
     font = style.font
     font.size = Pt(spec.size_pt)
     font.bold = spec.bold
-    _set_fonts(element.get_or_add_rPr(), profile.fonts[spec.font].name)
+    face = profile.fonts[spec.font]
+    _set_fonts(element.get_or_add_rPr(), face.name, face.latin)
     fmt = style.paragraph_format
     fmt.alignment = _ALIGNMENTS[spec.align]
     fmt.first_line_indent = Pt(spec.size_pt * spec.first_line_indent_chars)

@@ -232,7 +232,8 @@ def _page_problems(lines: list[PrintedLine], source: _Source,
     closing = set().union(*(source.styled.get(name, ()) for name in _SIGNATURE_STYLES))
     captions = source.styled.get("Caption", frozenset())
     problems = []
-    if last > 1 and all(line.text in closing for line in pages[last]):
+    # A tab splits a line into pieces (印发机关 … 印发日期): each is part of a closing text.
+    if last > 1 and all(any(line.text in text for text in closing) for line in pages[last]):
         problems.append(Problem("signature_alone", last, " / ".join(l.text for l in pages[last])))
     middle = float((profile.margins_mm.top + profile.type_area_height_mm / 2) * _PT_PER_MM)
     for number, page in pages.items():

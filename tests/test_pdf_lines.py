@@ -79,7 +79,8 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, b
         for unit in units:
             context = _context(key, unit)
             for script in ("simplified", "traditional"):
-                sources[f"{key}-{unit}-{script}"] = render_document(template, context, script)
+                sources[f"{key}-{unit}-{script}"] = render_document(
+                    template, context, date(2026, 1, 15), script)
     paths = []
     for name, data in sources.items():
         (out / f"{name}.docx").write_bytes(data)

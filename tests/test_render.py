@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import docx
@@ -19,7 +20,7 @@ from docx.shared import Length, Pt
 
 from tests.sample_context import year_summary_context
 from wenshu.errors import TemplateError
-from wenshu.generators.closing import keep_closing_with_body
+from wenshu.generators.finish import finish_document
 from wenshu.generators.render import render_docx, template_sha256
 from wenshu.generators.template_build import build_year_summary
 from wenshu.templates import template_path
@@ -275,8 +276,13 @@ def test_template_syntax_error_is_named_with_the_text_around_it(tmp_path: Path) 
         render_docx(template, {"year": "2025"})
 
 
-def test_the_last_body_paragraph_keeps_with_the_signature() -> None:
-    document = _open(keep_closing_with_body(render_docx(TEMPLATE, year_summary_context())))
+def test_the_last_body_paragraph_keeps_with_the_signature_and_the_signing_date_dates_it(
+        ) -> None:
+    document = _open(finish_document(render_docx(TEMPLATE, year_summary_context()),
+                                     date(2026, 1, 15)))
+    created = document.core_properties.created
+    assert (created.date(), document.core_properties.modified.date()) == (
+        date(2026, 1, 15), date(2026, 1, 15))
     paragraphs = document.paragraphs
     first = next(i for i, p in enumerate(paragraphs) if p.style.name == "Signature")
     blank, body = paragraphs[first - 1], paragraphs[first - 2]

@@ -17,7 +17,7 @@ from wenshu.archive import Archive, DocumentKey, StoredVersion
 from wenshu.compute.snapshot import Snapshot
 from wenshu.compute.summary import Rollup
 from wenshu.db import session_scope
-from wenshu.generators.closing import keep_closing_with_body
+from wenshu.generators.finish import finish_document
 from wenshu.generators.kinds import (
     ContextRequest,
     DocumentKind,
@@ -142,15 +142,16 @@ def render_job(job: Job, out_dir: Path) -> Path:
     """
     target = inside(out_dir, f"{job.key.check().stem}.docx")
     out_dir.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(render_document(job.template, job.context, job.key.script))
+    target.write_bytes(render_document(job.template, job.context, job.issued_on, job.key.script))
     return target
 
 
-def render_document(template: Path, context: dict[str, Any], script: str = "simplified") -> bytes:
-    """A document's .docx bytes: the template rendered, the signature block kept with the
-    body, and for ``script`` "traditional" the whole document converted (tables, headers,
-    footers and properties too)."""
-    rendered = keep_closing_with_body(render_docx(template, context))
+def render_document(template: Path, context: dict[str, Any], issued_on: date,
+                    script: str = "simplified") -> bytes:
+    """A document's .docx bytes: the template rendered and finished (signature block kept
+    with the body, properties dated ``issued_on``), and for ``script`` "traditional" the
+    whole document converted (tables, headers, footers and properties too)."""
+    rendered = finish_document(render_docx(template, context), issued_on)
     return to_traditional(rendered) if script == "traditional" else rendered
 
 
