@@ -124,7 +124,7 @@ def _table_change(result: IndicatorResult) -> str:
 def _gap_phrase(result: IndicatorResult) -> str:
     """How the value stands to what it is judged against, in that target's own terms.
 
-    比目标值高0.78个百分点 (≥), 比控制目标低7.6/10万 (≤), 处于103～107的正常范围内
+    比目标值高0.78个百分点 (≥), 比控制目标低7.6/10万 (≤), 处于103~107的正常范围内
     (range), 比序时进度高3.2个百分点 (a share of the year's target, in-year).
     """
     current, ind = result.current, result.indicator

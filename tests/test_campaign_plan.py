@@ -368,7 +368,7 @@ def test_goals_start_from_last_year_figure(context: dict[str, Any]) -> None:
     assert first.startswith("1.全街道孕环情检查受检率") and "2024年" in first
     assert "92.31%" in first and first.endswith("提高到95%以上。")
     # No births reported for 2024: the goal stands without a starting figure.
-    assert second == "2.全街道出生人口性别比保持在103～107的正常范围内。"
+    assert second == "2.全街道出生人口性别比保持在103~107的正常范围内。"
 
 
 @pytest.mark.parametrize(("target", "baseline", "expected"), [
@@ -383,9 +383,9 @@ def test_goals_start_from_last_year_figure(context: dict[str, Any]) -> None:
      "全区受检率由2024年的98.5%提高到100%。"),
     (TargetSpec(comparator="eq", value=Decimal(100)), Decimal(100), "全区受检率保持100%。"),
     (TargetSpec(comparator="range", value=Decimal(103), high=Decimal(107)), Decimal("108.2"),
-     "全区受检率由2024年的108.2%回落到103%～107%的正常范围内。"),
+     "全区受检率由2024年的108.2%回落到103%~107%的正常范围内。"),
     (TargetSpec(comparator="range", value=Decimal(103), high=Decimal(107)), Decimal("101"),
-     "全区受检率由2024年的101%回升到103%～107%的正常范围内。"),
+     "全区受检率由2024年的101%回升到103%~107%的正常范围内。"),
 ])
 def test_goal_sentences_follow_the_kind_of_target(catalogue: Catalogue, target: TargetSpec,
                                                   baseline: Decimal | None, expected: str) -> None:
