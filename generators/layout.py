@@ -24,14 +24,18 @@ from docx.opc.oxml import serialize_part_xml
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.oxml.text.font import CT_RPr
-from docx.section import Section
 from docx.shared import Mm, Pt, RGBColor, Twips
 from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from wenshu.errors import TemplateError
-from wenshu.generators.layout_xml import set_ppr_flag, set_rules
+from wenshu.generators.layout_xml import (
+    set_grid,
+    set_line_breaks,
+    set_ppr_flag,
+    set_rules,
+)
 
 LAYOUT_DIR = Path(str(files("wenshu.generators") / "layouts"))
 
@@ -255,11 +259,11 @@ def apply_layout(document: Document, profile: LayoutProfile) -> None:
         section.left_margin = Mm(profile.margins_mm.left)
         section.right_margin = Mm(profile.margins_mm.right)
         section.footer_distance = profile.footer_distance
-        _set_grid(section, profile)
+        set_grid(section, profile)
         _page_number(section.footer.paragraphs[0], profile, odd=True)
         _page_number(section.even_page_footer.paragraphs[0], profile, odd=False)
     document.settings.odd_and_even_pages_header_footer = True
-    _set_line_breaks(document, profile)
+    set_line_breaks(document, profile)
 
 
 def _set_defaults(document: Document, face: str, profile: LayoutProfile) -> None:
@@ -285,39 +289,6 @@ def _set_defaults(document: Document, face: str, profile: LayoutProfile) -> None
     if theme_lang is not None:
         theme_lang.set(qn("w:val"), profile.latin_language)
         theme_lang.set(qn("w:eastAsia"), profile.language)
-
-
-def _set_grid(section: Section, profile: LayoutProfile) -> None:
-    """The page's line and character grid; body text snaps to it (GB/T 9704: 22 × 28)."""
-    grid = section._sectPr.find(qn("w:docGrid"))
-    if grid is None:
-        grid = OxmlElement("w:docGrid")
-        section._sectPr.append(grid)
-    for attribute in list(grid.attrib):
-        del grid.attrib[attribute]
-    # "lines": LibreOffice snaps characters of a "linesAndChars" grid to whole cells,
-    # two for a character wider than the pitch; the pitch comes from body_char_spacing.
-    grid.set(qn("w:type"), "lines")
-    grid.set(qn("w:linePitch"), str(profile.line_pitch_twips))
-    grid.set(qn("w:charSpace"), str(profile.char_space))
-
-
-def _set_line_breaks(document: Document, profile: LayoutProfile) -> None:
-    """Write the profile's 避头尾 lists (w:noLineBreaksBefore/After) into the settings."""
-    settings = document.settings.element
-    # Schema order: both follow w:characterSpacingControl (python-docx's template has it).
-    anchor = settings.find(qn("w:characterSpacingControl"))
-    if anchor is None:
-        raise TemplateError("the base document's settings have no w:characterSpacingControl")
-    for tag in ("w:noLineBreaksAfter", "w:noLineBreaksBefore"):
-        for old in settings.findall(qn(tag)):
-            settings.remove(old)
-    after = OxmlElement("w:noLineBreaksAfter", {qn("w:lang"): profile.language,
-                                                 qn("w:val"): profile.line_breaks.not_at_line_end})
-    before = OxmlElement("w:noLineBreaksBefore", {
-        qn("w:lang"): profile.language, qn("w:val"): profile.line_breaks.not_at_line_start})
-    anchor.addnext(after)
-    after.addnext(before)
 
 
 def _set_fonts(rpr: CT_RPr, face: str, latin: str | None = None) -> None:

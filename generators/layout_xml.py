@@ -1,4 +1,5 @@
-"""Paragraph properties python-docx has no API for, written in their schema place."""
+"""Document XML python-docx has no API for (paragraph flags and rules, the page grid, the
+避头尾 lists), each written in its schema place."""
 
 from __future__ import annotations
 
@@ -9,8 +10,13 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 
+from wenshu.errors import TemplateError
+
 if TYPE_CHECKING:
-    from wenshu.generators.layout import Rules
+    from docx.document import Document
+    from docx.section import Section
+
+    from wenshu.generators.layout import LayoutProfile, Rules
 
 _PT_PER_MM = Decimal(72) / Decimal("25.4")
 # w:pPr's children in schema order (ECMA-376 CT_PPrBase, then CT_PPr's own).
@@ -55,3 +61,36 @@ def set_ppr_flag(ppr: BaseOxmlElement, tag: str, on: bool) -> None:
             child.addprevious(flag)
             return
     ppr.append(flag)
+
+
+def set_grid(section: Section, profile: LayoutProfile) -> None:
+    """The page's line and character grid; body text snaps to it (GB/T 9704: 22 × 28)."""
+    grid = section._sectPr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        section._sectPr.append(grid)
+    for attribute in list(grid.attrib):
+        del grid.attrib[attribute]
+    # "lines": LibreOffice snaps characters of a "linesAndChars" grid to whole cells,
+    # two for a character wider than the pitch; the pitch comes from body_char_spacing.
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(profile.line_pitch_twips))
+    grid.set(qn("w:charSpace"), str(profile.char_space))
+
+
+def set_line_breaks(document: Document, profile: LayoutProfile) -> None:
+    """Write the profile's 避头尾 lists (w:noLineBreaksBefore/After) into the settings."""
+    settings = document.settings.element
+    # Schema order: both follow w:characterSpacingControl (python-docx's template has it).
+    anchor = settings.find(qn("w:characterSpacingControl"))
+    if anchor is None:
+        raise TemplateError("the base document's settings have no w:characterSpacingControl")
+    for tag in ("w:noLineBreaksAfter", "w:noLineBreaksBefore"):
+        for old in settings.findall(qn(tag)):
+            settings.remove(old)
+    after = OxmlElement("w:noLineBreaksAfter", {qn("w:lang"): profile.language,
+                                                 qn("w:val"): profile.line_breaks.not_at_line_end})
+    before = OxmlElement("w:noLineBreaksBefore", {
+        qn("w:lang"): profile.language, qn("w:val"): profile.line_breaks.not_at_line_start})
+    anchor.addnext(after)
+    after.addnext(before)

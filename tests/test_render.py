@@ -289,3 +289,32 @@ def test_the_last_body_paragraph_keeps_with_the_signature_and_the_signing_date_d
     assert blank.text == "" and body.text.endswith("分两批完成全区基层专干轮训。")
     assert blank.paragraph_format.keep_with_next and body.paragraph_format.keep_with_next
     assert not paragraphs[first - 3].paragraph_format.keep_with_next
+
+
+def test_word_gets_the_grid_the_line_break_rules_and_the_faces(rendered: Document) -> None:
+    grid = rendered.sections[0]._sectPr.find(qn("w:docGrid"))
+    # 22 lines: 225 mm / 22 = 579 twips; 28 characters: body text condensed to the pitch.
+    assert (grid.get(qn("w:type")), grid.get(qn("w:linePitch"))) == ("lines", "579")
+    normal = rendered.styles["Normal"].element
+    assert normal.rPr.find(qn("w:spacing")).get(qn("w:val")) == "-5"
+    assert 28 * (16 - 5 / 20) <= 156 / 25.4 * 72  # 28 condensed characters fit the line
+    settings = rendered.settings.element
+    after = settings.find(qn("w:noLineBreaksAfter"))
+    before = settings.find(qn("w:noLineBreaksBefore"))
+    assert after.get(qn("w:lang")) == before.get(qn("w:lang")) == "zh-CN"
+    assert "“" in after.get(qn("w:val")) and "，" in before.get(qn("w:val"))
+    defaults = rendered.styles.element.find(qn("w:docDefaults"))
+    lang = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:lang')}")
+    assert (lang.get(qn("w:val")), lang.get(qn("w:eastAsia"))) == ("en-US", "zh-CN")
+    overflow = defaults.find(f"{qn('w:pPrDefault')}/{qn('w:pPr')}/{qn('w:overflowPunct')}")
+    assert overflow is not None and overflow.get(qn("w:val")) is None
+    fonts = normal.rPr.rFonts
+    assert (fonts.get(qn("w:ascii")), fonts.get(qn("w:eastAsia"))) == ("Times New Roman",
+                                                                     "仿宋_GB2312")
+    assert _east_asia_font(rendered, "Title") == "方正小标宋简体"
+
+
+def test_the_application_is_wenshu() -> None:
+    with zipfile.ZipFile(TEMPLATE) as template:
+        app = template.read("docProps/app.xml").decode("utf-8")
+    assert "<Application>wenshu</Application>" in app and "Macintosh" not in app
