@@ -198,7 +198,7 @@ def test_a_units_report_states_score_place_problems_and_deadlines(sample, catalo
         "补齐2025年度工作计划，按规定审核后归档，于2026年2月4日前整改到位。")
     assert measures["1.关于“孕环情检查受检率”："].endswith("确保达到≥90%的要求，于2026年3月21日前整改到位。")
     assert context["requirements"][0].endswith("并于2026年3月21日前将整改情况书面报送东城街道。")
-    assert (context["signature_unit"], context["signature_date"]) == ("东城街道办事处", "2026年1月22日")
+    assert (context["signature_unit"], context["signature_date"]) == ("东城街道", "2026年1月22日")
     assert context["followup_heading"] == "" and context["problems_heading"] == "二、存在的问题"
     tied = _report(sample, catalogue, "C1")
     assert "你单位得分98分，评定为优秀，在参加检查的3个社区中排第1名（与东岭社区并列）。" in (
@@ -282,7 +282,8 @@ def test_shipped_templates_are_what_the_builders_make(tmp_path):
 
 def test_the_scores_table_has_a_column_per_section_sharing_the_type_area(sample, catalogue):
     context = _bulletin(sample, catalogue, previous=True)
-    full = context | layout_context(context["title"], "东城街道", Letterhead(), ISSUED)
+    full = context | layout_context(context["title"], "东城街道", Letterhead(), ISSUED,
+                                    organ=context["signature_unit"])
     data = render_docx(template_path("inspection_bulletin"), full)
     assert_no_placeholders(data)
     document = docx.Document(io.BytesIO(data))
