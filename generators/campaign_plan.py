@@ -32,7 +32,7 @@ from wenshu.generators.numbers import (
     heading_number,
     plain,
 )
-from wenshu.generators.phrasing import level_noun, pick, scope_word
+from wenshu.generators.phrasing import issuing_organ, level_noun, pick, scope_word
 from wenshu.generators.template_build import (
     lead_paragraphs,
     load_layout,
@@ -393,7 +393,7 @@ def build_context(spec: CampaignSpec, snapshot: Snapshot, rollup: Rollup, catalo
         "title": f"{plan.unit.name}{title}",
         "opening": _opening(plan),
         "sections": sections,
-        "signature_unit": signature_unit or plan.unit.name,
+        "signature_unit": signature_unit or issuing_organ(plan.unit),
         "signature_date": cn_date(issued_on),
     }
 

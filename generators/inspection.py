@@ -54,7 +54,7 @@ from wenshu.compute.summary import Rollup
 from wenshu.generators import template_build
 from wenshu.generators.kinds import ContextRequest, DocumentKind
 from wenshu.generators.numbers import cn_date, cn_number, format_count, heading_number
-from wenshu.generators.phrasing import level_noun, numbered, pick
+from wenshu.generators.phrasing import issuing_organ, level_noun, numbered, pick
 from wenshu.generators.template_build import TableColumn
 from wenshu.models.catalogue import Catalogue
 from wenshu.models.checklist import (
@@ -835,7 +835,8 @@ def build_bulletin(request: ContextRequest) -> dict[str, Any]:
         issuer_code=request.unit_code, issuer=snapshot.unit_map[request.unit_code].name,
         issued_on=options.issued_on, previous_period=None if previous is None else previous[0],
         levels=[snapshot.unit_map[code].level for code in records],
-        narrative=options.narrative, signature_unit=options.signature_unit)
+        narrative=options.narrative, signature_unit=options.signature_unit
+        or issuing_organ(snapshot.unit_map[request.unit_code]))
 
 
 # Templates ------------------------------------------------------------------------------
@@ -966,7 +967,7 @@ def sample_report_options() -> dict[str, Any]:
         "special_funds": 3, "physician_licensed": 95, "child_care": 90,
         "gynecological_screening": 66, "birth_defects": 8.2, "care_funding": 2.8}),
         {("work_plan", "2025"): "draft"})
-    spec = report_spec(checklist, SAMPLE_INSPECTED_ON, "示范区", now,
+    spec = report_spec(checklist, SAMPLE_INSPECTED_ON, "示范区卫生健康局", now,
                        Place(1, 1, (), "街道"), (SAMPLE_EARLIER, before))
     return {"spec": spec, "topic": checklist.key}
 

@@ -17,7 +17,8 @@ from wenshu.codes import check_unit_code
 from wenshu.compute.snapshot import Snapshot
 from wenshu.compute.summary import Rollup, compute_unit
 from wenshu.generators import summary, template_build
-from wenshu.generators.layout_context import Letterhead
+from wenshu.generators.layout_context import Letterhead, layout_context
+from wenshu.generators.phrasing import issuing_organ, typeset
 from wenshu.models.catalogue import Catalogue
 from wenshu.narrative import Narrative
 from wenshu.periods import Period
@@ -90,7 +91,8 @@ def _summary(request: ContextRequest) -> dict[str, Any]:
     options = request.options
     return summary.build_context(report, request.catalogue, issued_on=options.issued_on,
                                  narrative=options.narrative,
-                                 signature_unit=options.signature_unit,
+                                 signature_unit=options.signature_unit
+                                 or issuing_organ(request.snapshot.unit_map[request.unit_code]),
                                  phrases=summary.phrasebook(request.user_dir))
 
 
@@ -100,6 +102,17 @@ HALF_YEAR_SUMMARY = DocumentKind("half_year_summary", "半年工作总结", "hal
                                  _summary, template_build.build_half_year_summary,
                                  sample_period="2025H1")
 
+def document_context(kind: DocumentKind, request: ContextRequest, unit_name: str
+                     ) -> dict[str, Any]:
+    """The full context of one document: the kind's own keys, the shared layout keys
+    (title lines, 发文字号, 版记 …), and its strings typeset (nested quotes as ‘’)."""
+    context = kind.build(request)
+    options = request.options
+    context |= layout_context(context["title"], unit_name, options.letterhead, options.issued_on,
+                              organ=context["signature_unit"])
+    return typeset(context)
+
+
 def sample_context(kind: DocumentKind, options: DocumentOptions | None = None) -> dict[str, Any]:
     """The context ``kind`` builds for the built-in sample street (东城街道), layout keys included.
 
@@ -107,7 +120,6 @@ def sample_context(kind: DocumentKind, options: DocumentOptions | None = None) -
     the golden-text tests render it.
     """
     from wenshu.demo.sample import SAMPLE_UNIT, sample_snapshot
-    from wenshu.generators.layout_context import layout_context
     from wenshu.models.catalogue import load_catalogue
 
     snapshot = sample_snapshot()
@@ -115,10 +127,7 @@ def sample_context(kind: DocumentKind, options: DocumentOptions | None = None) -
     options = options or DocumentOptions(issued_on=date(2026, 1, 15), **kind.sample_options())
     request = ContextRequest(snapshot, Rollup(snapshot, kind.months(period)), load_catalogue(),
                              SAMPLE_UNIT, period, options)
-    context = kind.build(request)
-    unit_name = snapshot.unit_map[SAMPLE_UNIT].name
-    return context | layout_context(context["title"], unit_name, options.letterhead,
-                                    options.issued_on)
+    return document_context(kind, request, snapshot.unit_map[SAMPLE_UNIT].name)
 
 
 def registered_kinds() -> dict[str, DocumentKind]:

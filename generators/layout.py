@@ -18,22 +18,29 @@ from typing import Literal
 import yaml
 from docx.document import Document
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.oxml import serialize_part_xml
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.oxml.text.font import CT_RPr
-from docx.shared import Mm, Pt, Twips
+from docx.shared import Mm, Pt, RGBColor, Twips
 from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from wenshu.errors import TemplateError
+from wenshu.generators.layout_xml import (
+    set_grid,
+    set_line_breaks,
+    set_ppr_flag,
+    set_rules,
+)
 
 LAYOUT_DIR = Path(str(files("wenshu.generators") / "layouts"))
 
 _TWIPS_PER_MM = Decimal(1440) / Decimal("25.4")
+_PT_PER_MM = Decimal(72) / Decimal("25.4")
 _ALIGNMENTS = {
     "left": WD_ALIGN_PARAGRAPH.LEFT,
     "center": WD_ALIGN_PARAGRAPH.CENTER,
@@ -67,6 +74,25 @@ class FontFace(_Frozen):
 
     name: str
     fallback: str
+    # The face of digits and Latin text in this face's styles (w:ascii/w:hAnsi), when the
+    # profile says so: the common office rule sets them in Times New Roman.
+    latin: str | None = None
+
+
+class Rule(_Frozen):
+    """A paragraph border line (GB/T 9704's 分隔线): thickness, colour, gap to the text."""
+
+    width_mm: Decimal
+    color: str = "000000"
+    gap_mm: Decimal = Decimal(0)
+
+
+class Rules(_Frozen):
+    """The lines of a style: above, below, and between paragraphs of the style in a row."""
+
+    top: Rule | None = None
+    bottom: Rule | None = None
+    between: Rule | None = None
 
 
 class StyleSpec(_Frozen):
@@ -86,6 +112,14 @@ class StyleSpec(_Frozen):
     line_spacing_pt: Decimal | None = None  # None: the page grid's line pitch
     line_rule: Literal["exact", "single"] = "exact"
     keep_with_next: bool = False
+    snap_to_grid: bool = True
+    color: str | None = None  # hex RGB, e.g. FF0000 for the red 发文机关标志
+    rules: Rules | None = None
+    # A right-aligned tab stop at the right indent: "印发机关<TAB>印发日期" ends flush right.
+    right_tab: bool = False
+    # Set at the foot of the page (a frame at the bottom of the type area): the 版记. Word
+    # and LibreOffice honour a frame only on the paragraph, so finish_document adds it.
+    at_page_foot: bool = False
 
     @model_validator(mode="after")
     def _spacing_is_one_rule(self) -> StyleSpec:
@@ -103,14 +137,27 @@ class PageNumberSpec(_Frozen):
     edge_indent_chars: Decimal
 
 
+class LineBreaks(_Frozen):
+    """避头尾: the characters that may not start a line, and those that may not end one."""
+
+    not_at_line_start: str
+    not_at_line_end: str
+
+
 class LayoutProfile(_Frozen):
     """A complete page and style profile, e.g. GB/T 9704-2012."""
 
     name: str
-    language: str
+    language: str  # of East Asian text
+    # Of Latin-script text: digits, "%", "." and Latin words. LibreOffice breaks a
+    # Latin run by the rules of its w:val language; under zh-CN that is "anywhere",
+    # which splits 93.78|% and 2|025. en-US keeps numbers whole (Unicode UAX #14).
+    latin_language: str = "en-US"
+    line_breaks: LineBreaks
     page: PageSize
     margins_mm: Margins
     lines_per_page: int = Field(gt=0)
+    chars_per_line: int = Field(gt=0)
     fonts: dict[str, FontFace]
     styles: dict[str, StyleSpec]
     table_style: str
@@ -148,6 +195,27 @@ class LayoutProfile(_Frozen):
         return math.floor(self.type_area_height_mm * _TWIPS_PER_MM / self.lines_per_page)
 
     @property
+    def char_pitch_pt(self) -> Decimal:
+        """The grid's character pitch: the type area's width over the characters per line."""
+        return self.type_area_width_mm * _PT_PER_MM / self.chars_per_line
+
+    @property
+    def char_space(self) -> int:
+        """w:docGrid's w:charSpace: the character pitch less the body size, in 1/4096 pt."""
+        return math.floor((self.char_pitch_pt - self.styles["Normal"].size_pt) * 4096)
+
+    @property
+    def body_char_spacing_twips(self) -> int:
+        """Character spacing of body-size text so that it keeps the grid's pitch.
+
+        Three-number (16 pt) characters are wider than 156 mm / 28 = 15.79 pt; Word
+        squeezes them into a character grid, LibreOffice does not (it gives each two
+        cells). Condensing them by the difference (rounded down to whole twips) gives
+        28 characters a line in both.
+        """
+        return math.floor((self.char_pitch_pt - self.styles["Normal"].size_pt) * 20)
+
+    @property
     def footer_distance(self) -> Twips:
         """Page edge to the page number's baseline box, so it sits the gap under the type area."""
         number_line_pt = self.line_spacing_pt(self.styles["Footer"])
@@ -179,7 +247,7 @@ def load_layout(name: str = "gbt9704") -> LayoutProfile:
 def apply_layout(document: Document, profile: LayoutProfile) -> None:
     """Write the profile's page setup, fonts, language, styles and page numbers into it."""
     body_face = profile.fonts[profile.styles["Normal"].font].name
-    _set_defaults(document, body_face, profile.language)
+    _set_defaults(document, body_face, profile)
     _declare_fonts(document, profile)
     for name, spec in profile.styles.items():
         _set_style(document, name, spec, profile)
@@ -191,13 +259,15 @@ def apply_layout(document: Document, profile: LayoutProfile) -> None:
         section.left_margin = Mm(profile.margins_mm.left)
         section.right_margin = Mm(profile.margins_mm.right)
         section.footer_distance = profile.footer_distance
+        set_grid(section, profile)
         _page_number(section.footer.paragraphs[0], profile, odd=True)
         _page_number(section.even_page_footer.paragraphs[0], profile, odd=False)
     document.settings.odd_and_even_pages_header_footer = True
+    set_line_breaks(document, profile)
 
 
-def _set_defaults(document: Document, face: str, language: str) -> None:
-    """Document-wide run defaults: the body face in every script slot, and the language."""
+def _set_defaults(document: Document, face: str, profile: LayoutProfile) -> None:
+    """Document-wide run defaults: the body face in every script slot, and the languages."""
     defaults = document.styles.element.find(qn("w:docDefaults"))
     rpr = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
     _set_fonts(rpr, face)
@@ -205,24 +275,30 @@ def _set_defaults(document: Document, face: str, language: str) -> None:
     if lang is None:
         lang = OxmlElement("w:lang")
         rpr.append(lang)
-    lang.set(qn("w:val"), language)
-    lang.set(qn("w:eastAsia"), language)
+    lang.set(qn("w:val"), profile.latin_language)
+    lang.set(qn("w:eastAsia"), profile.language)
+    ppr = defaults.find(f"{qn('w:pPrDefault')}/{qn('w:pPr')}")
     # Word's default spacing after each paragraph would break the line grid.
-    spacing = defaults.find(f"{qn('w:pPrDefault')}/{qn('w:pPr')}/{qn('w:spacing')}")
+    spacing = ppr.find(qn("w:spacing"))
     if spacing is not None:
-        spacing.getparent().remove(spacing)
+        ppr.remove(spacing)
+    # No punctuation hanging into the margin, where LibreOffice drops a hung "，" from the
+    # page. LibreOffice reads w:overflowPunct inverted: on (also Word's default) = no hanging.
+    set_ppr_flag(ppr, "w:overflowPunct", True)
     theme_lang = document.settings.element.find(qn("w:themeFontLang"))
     if theme_lang is not None:
-        theme_lang.set(qn("w:eastAsia"), language)
+        theme_lang.set(qn("w:val"), profile.latin_language)
+        theme_lang.set(qn("w:eastAsia"), profile.language)
 
 
-def _set_fonts(rpr: CT_RPr, face: str) -> None:
-    """Name ``face`` for Latin and East Asian text; theme font references would override it."""
+def _set_fonts(rpr: CT_RPr, face: str, latin: str | None = None) -> None:
+    """Name ``face`` for East Asian text and ``latin`` (else ``face``) for Latin text; theme
+    font references would override them."""
     fonts = rpr.get_or_add_rFonts()
     for attribute in list(fonts.attrib):
         del fonts.attrib[attribute]
     for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(slot), face)
+        fonts.set(qn(slot), latin if latin and slot in ("w:ascii", "w:hAnsi") else face)
 
 
 def _declare_fonts(document: Document, profile: LayoutProfile) -> None:
@@ -266,7 +342,8 @@ def _set_style(document: Document, name: str, spec: StyleSpec, profile: LayoutPr
     font = style.font
     font.size = Pt(spec.size_pt)
     font.bold = spec.bold
-    _set_fonts(element.get_or_add_rPr(), profile.fonts[spec.font].name)
+    face = profile.fonts[spec.font]
+    _set_fonts(element.get_or_add_rPr(), face.name, face.latin)
     fmt = style.paragraph_format
     fmt.alignment = _ALIGNMENTS[spec.align]
     fmt.first_line_indent = Pt(spec.size_pt * spec.first_line_indent_chars)
@@ -280,6 +357,19 @@ def _set_style(document: Document, name: str, spec: StyleSpec, profile: LayoutPr
         fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         fmt.line_spacing = Pt(profile.line_spacing_pt(spec))
     fmt.keep_with_next = spec.keep_with_next
+    if spec.color:
+        font.color.rgb = RGBColor.from_string(spec.color)
+    if spec.right_tab:
+        width = Mm(profile.type_area_width_mm) - fmt.right_indent
+        fmt.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+    if spec.rules:
+        set_rules(element.get_or_add_pPr(), spec.rules)
+    if spec.snap_to_grid and spec.size_pt == profile.styles["Normal"].size_pt:
+        spacing = OxmlElement("w:spacing", {qn("w:val"): str(profile.body_char_spacing_twips)})
+        # Schema order: w:spacing comes before the size python-docx wrote.
+        element.rPr.find(qn("w:sz")).addprevious(spacing)
+    if not spec.snap_to_grid:
+        set_ppr_flag(element.get_or_add_pPr(), "w:snapToGrid", False)
 
 
 def _page_number(paragraph: Paragraph, profile: LayoutProfile, *, odd: bool) -> None:

@@ -71,14 +71,19 @@ def format_value(indicator: Indicator, value: Decimal | None) -> str:
     return f"{plain(value) if value else '0'}{value_suffix(indicator)}"
 
 
+# The mark between a range's ends: the ASCII tilde, so 103~107 is one Latin word that no
+# printer breaks (LibreOffice breaks between Latin digits and the full-width ～).
+RANGE = "~"
+
+
 def format_target(indicator: Indicator, target: TargetSpec | None) -> str:
-    """A target as printed: ≥90%, ≤12‰, 103～107, =100%; — if none."""
+    """A target as printed: ≥90%, ≤12‰, 103~107, =100%; — if none."""
     if target is None:
         return "—"
     if target.comparator == "range":
         assert target.high is not None
         low = format_value(indicator, target.value.normalize())
-        return f"{low}～{format_value(indicator, target.high.normalize())}"
+        return f"{low}{RANGE}{format_value(indicator, target.high.normalize())}"
     sign = {"ge": "≥", "le": "≤", "eq": "="}[target.comparator]
     return f"{sign}{format_value(indicator, _trim(target.value))}"
 

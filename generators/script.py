@@ -26,6 +26,10 @@ What counts as a code, kept exactly as written:
    and need no rule.
 5. **Field codes** (``w:instrText``, e.g. ``PAGE``) are not text and are not touched.
 
+Quotation marks become those of Traditional texts, 「」 with 『』 inside: LibreOffice
+keeps them off the wrong line edge in zh-TW text (its zh-TW 避头尾 lists lack “”‘’, and
+it ignores the lists a .docx carries).
+
 Each paragraph is converted as one string (its runs' text joined), so a word Word
 split over runs still converts as a word (头|发 → 頭髮, not 頭發), and the result is
 cut back at the original run lengths. The ``s2t``/``s2tw``/``s2hk`` conversions map
@@ -76,8 +80,13 @@ _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _W_P, _W_R, _W_T = f"{{{_W}}}p", f"{{{_W}}}r", f"{{{_W}}}t"
 _W_PPR, _W_RPR = f"{{{_W}}}pPr", f"{{{_W}}}rPr"
 _W_PSTYLE, _W_RSTYLE, _W_VAL = f"{{{_W}}}pStyle", f"{{{_W}}}rStyle", f"{{{_W}}}val"
-_W_LANG_TAGS = (f"{{{_W}}}lang", f"{{{_W}}}themeFontLang")
+# Elements whose attributes name a language (the 避头尾 lists name theirs in w:lang).
+_W_LANG_TAGS = (f"{{{_W}}}lang", f"{{{_W}}}themeFontLang", f"{{{_W}}}noLineBreaksAfter",
+                f"{{{_W}}}noLineBreaksBefore")
 _DC_LANGUAGE = "{http://purl.org/dc/elements/1.1/}language"
+# Quotation marks as Traditional texts write them (Taiwan, Hong Kong): 「」 outside, 『』
+# inside. LibreOffice's zh-TW/zh-HK 避头尾 lists know only these, not “”‘’.
+_TRADITIONAL_QUOTES = str.maketrans("“”‘’", "「」『』")
 _DC_IDENTIFIER = "{http://purl.org/dc/elements/1.1/}identifier"
 
 _WORDML = "application/vnd.openxmlformats-officedocument.wordprocessingml."
@@ -136,7 +145,7 @@ def _doc_number_span(text: str, number: re.Match[str]) -> tuple[int, int]:
 
 
 def to_traditional_text(text: str, *, config: str = "s2t") -> str:
-    """``text`` in Traditional Chinese, its codes (see the module notes) as written.
+    """``text`` in Traditional Chinese (quotes 「」『』), its codes (see the module notes) as written.
 
     For file names, titles and other strings outside documents.
     """
@@ -149,7 +158,7 @@ def to_traditional_text(text: str, *, config: str = "s2t") -> str:
         pieces.append(text[start:end])
         position = end
     pieces.append(converter.convert(text[position:]))
-    return "".join(pieces)
+    return "".join(pieces).translate(_TRADITIONAL_QUOTES)
 
 
 def to_traditional(docx: bytes, *, config: str = "s2t",
@@ -244,7 +253,8 @@ def _convert_part(xml: bytes, config: str, protected_ids: frozenset[str]) -> byt
     changed = _retag(root, config)
     for texts, protected in _paragraphs(root, protected_ids):
         originals = [text.text or "" for text in texts]
-        for text, old, new in zip(texts, originals, _convert_runs(originals, protected, config)):
+        converted = _convert_runs(originals, protected, config)
+        for text, old, new in zip(texts, originals, converted):
             if new != old:
                 text.text = new
                 changed = True

@@ -37,6 +37,7 @@ from wenshu.compute.summary import ActivitySummary, compute_unit, peer_children
 from wenshu.generators import template_build
 from wenshu.generators.kinds import ContextRequest, DocumentKind
 from wenshu.generators.numbers import (
+    RANGE,
     cn_date,
     format_count,
     format_points,
@@ -45,7 +46,13 @@ from wenshu.generators.numbers import (
     format_yuan,
     heading_number,
 )
-from wenshu.generators.phrasing import level_noun, numbered, pick, scope_word
+from wenshu.generators.phrasing import (
+    issuing_organ,
+    level_noun,
+    numbered,
+    pick,
+    scope_word,
+)
 from wenshu.generators.template_build import TableColumn
 from wenshu.models.catalogue import Catalogue, Indicator
 from wenshu.models.checklist import (
@@ -188,7 +195,7 @@ class _Phrases:
         return ""
 
     def symbols(self, score: ItemScore) -> str:
-        """The standard in symbols, for the table: ≥90%, ≥4期, 103～107."""
+        """The standard in symbols, for the table: ≥90%, ≥4期, 103~107."""
         threshold = score.threshold
         assert threshold is not None
         if isinstance(score.item, IndicatorItem):
@@ -196,19 +203,19 @@ class _Phrases:
         unit = self.unit_of(score)
         if threshold.comparator == "range":
             assert threshold.high is not None
-            return f"{_amount(threshold.value, unit)}～{_amount(threshold.high, unit)}"
+            return f"{_amount(threshold.value, unit)}{RANGE}{_amount(threshold.high, unit)}"
         sign = {"ge": "≥", "le": "≤", "eq": "="}[threshold.comparator]
         return f"{sign}{_amount(threshold.value, unit)}"
 
     def words(self, score: ItemScore) -> str:
-        """The standard in words, for sentences: 不少于4期, 不超过2次, 3～5场."""
+        """The standard in words, for sentences: 不少于4期, 不超过2次, 3~5场."""
         threshold = score.threshold
         assert threshold is not None
         unit = self.unit_of(score)
         low = _amount(threshold.value, unit)
         if threshold.comparator == "range":
             assert threshold.high is not None
-            return f"{low}～{_amount(threshold.high, unit)}"
+            return f"{low}{RANGE}{_amount(threshold.high, unit)}"
         return {"ge": "不少于", "le": "不超过", "eq": ""}[threshold.comparator] + low
 
     def requirement(self, score: ItemScore) -> str:
@@ -624,7 +631,8 @@ def build(request: ContextRequest) -> dict[str, Any]:
     options = request.options
     return build_context(score, unit_profile(request), report.activities, request.catalogue,
                          year=year, unit_code=request.unit_code, issued_on=options.issued_on,
-                         narrative=options.narrative, signature_unit=options.signature_unit)
+                         narrative=options.narrative, signature_unit=options.signature_unit
+                         or issuing_organ(request.snapshot.unit_map[request.unit_code]))
 
 
 def build_template(path: Path) -> None:

@@ -58,7 +58,7 @@ from wenshu.generators.numbers import (
     format_yuan,
     heading_number,
 )
-from wenshu.generators.phrasing import DEFAULT_TOPIC, level_noun, pick, scope_word
+from wenshu.generators.phrasing import DEFAULT_TOPIC, issuing_organ, level_noun, pick, scope_word
 from wenshu.generators.template_build import (
     TableColumn,
     lead_paragraphs,
@@ -832,7 +832,7 @@ def build_context(request: ContextRequest) -> dict[str, Any]:
         "duty_rows": duty_rows,
         "safeguards_heading": heading("保障措施"),
         "safeguards": _safeguards(plan, goal_table),
-        "signature_unit": options.signature_unit or plan.unit.name,
+        "signature_unit": options.signature_unit or issuing_organ(plan.unit),
         "signature_date": cn_date(options.issued_on),
     }
 

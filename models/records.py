@@ -198,11 +198,17 @@ class UnitRow(_Row):
     name: str
     level: str
     parent_code: str | None
+    organ: str | None = None  # 署名, optional
 
     @field_validator("code", mode="before")
     @classmethod
     def _code(cls, raw: object) -> str:
         return parse_unit_code(raw)
+
+    @field_validator("organ", mode="before")
+    @classmethod
+    def _organ(cls, raw: object) -> str | None:
+        return None if cell_text(raw) is None else required_text(raw, "署名", max_length=100)
 
     @field_validator("name", mode="before")
     @classmethod

@@ -48,6 +48,8 @@ class Unit(Base):
     name: Mapped[str] = mapped_column(String(100))
     level: Mapped[str] = mapped_column(String(16))
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"), index=True)
+    # 署名: the issuing organ that signs the unit's documents (e.g. 龙岗区卫生健康局).
+    organ: Mapped[str | None] = mapped_column(String(100))
 
 
 class SourceFile(Base):

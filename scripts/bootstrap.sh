@@ -17,6 +17,8 @@ command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
 fonts="$(fc-list 2>/dev/null || true)"
 grep -q "Noto Serif CJK" <<<"$fonts" || missing+=(fonts-noto-cjk)
 grep -q "AR PL UKai" <<<"$fonts" || missing+=(fonts-arphic-ukai)
+# Times New Roman's metric twin, for digits and Latin text (the layout profile's latin faces).
+grep -q "Liberation Serif" <<<"$fonts" || missing+=(fonts-liberation2)
 # The web app shows PDF pages as images (pdftoppm); tests drive it in Chromium.
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 [ "$mode" = demo ] || [ -x /usr/bin/chromium ] || missing+=(chromium)

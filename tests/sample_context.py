@@ -97,6 +97,9 @@ def year_summary_context() -> dict[str, Any]:
         "addressee": "",
         "attachments": [],
         "imprint": [],
+        "issuer_mark": "",
+        "signature_unit_indent": "\u3000" * 16,  # GB/T 9704 7.3.5.2 for this organ and date
+        "signature_date_indent": "\u3000" * 18,
         # The per-unit and per-activity tables and the charts are left out here (empty);
         # tests/test_golden.py and tests/test_charts.py render real ones.
         "unit_rows": [],

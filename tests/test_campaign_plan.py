@@ -327,7 +327,7 @@ def test_title_opening_and_signature(context: dict[str, Any]) -> None:
     assert ("结合本街道实际，决定于2025年5月下旬至10月下旬在辖区3个社区组织开展"
             "“婚育新风进万家”宣传月活动。") in context["opening"]
     assert "《关于开展2025年“婚育新风进万家”活动的通知》" in context["opening"]
-    assert (context["signature_unit"], context["signature_date"]) == ("东城街道", "2025年5月12日")
+    assert (context["signature_unit"], context["signature_date"]) == ("东城街道办事处", "2025年5月12日")
 
 
 def test_sections_are_numbered_in_the_seeds_order(context: dict[str, Any]) -> None:
@@ -369,7 +369,7 @@ def test_goals_start_from_last_year_figure(context: dict[str, Any]) -> None:
     assert first.startswith("1.全街道孕环情检查受检率") and "2024年" in first
     assert "92.31%" in first and first.endswith("提高到95%以上。")
     # No births reported for 2024: the goal stands without a starting figure.
-    assert second == "2.全街道出生人口性别比保持在103～107的正常范围内。"
+    assert second == "2.全街道出生人口性别比保持在103~107的正常范围内。"
 
 
 @pytest.mark.parametrize(("target", "baseline", "expected"), [
@@ -384,9 +384,9 @@ def test_goals_start_from_last_year_figure(context: dict[str, Any]) -> None:
      "全区受检率由2024年的98.5%提高到100%。"),
     (TargetSpec(comparator="eq", value=Decimal(100)), Decimal(100), "全区受检率保持100%。"),
     (TargetSpec(comparator="range", value=Decimal(103), high=Decimal(107)), Decimal("108.2"),
-     "全区受检率由2024年的108.2%回落到103%～107%的正常范围内。"),
+     "全区受检率由2024年的108.2%回落到103%~107%的正常范围内。"),
     (TargetSpec(comparator="range", value=Decimal(103), high=Decimal(107)), Decimal("101"),
-     "全区受检率由2024年的101%回升到103%～107%的正常范围内。"),
+     "全区受检率由2024年的101%回升到103%~107%的正常范围内。"),
 ])
 def test_goal_sentences_follow_the_kind_of_target(catalogue: Catalogue, target: TargetSpec,
                                                   baseline: Decimal | None, expected: str) -> None:
@@ -442,19 +442,20 @@ def test_the_kind_builds_from_plain_options(small_snapshot: Snapshot, catalogue:
 def rendered(context: dict[str, Any]) -> Document:
     """The street's plan rendered with the shipped template, with a 发文字号 and 主送机关."""
     letterhead = Letterhead(doc_number="东城〔2025〕8号", addressee="各社区")
-    full = context | layout_context(context["title"], "东城街道", letterhead, ISSUED)
+    full = context | layout_context(context["title"], "东城街道", letterhead, ISSUED,
+                                        organ=context["signature_unit"])
     return docx.Document(io.BytesIO(render_docx(template_path("campaign_plan"), full)))
 
 
 def test_template_places_sections_in_their_styles(rendered: Document) -> None:
     styled = [(p.style.name, p.text) for p in rendered.paragraphs if p.text]
-    assert styled[0] == ("Doc Number", "东城〔2025〕8号")
+    assert styled[:2] == [("Issuer Mark", "东城街道办事处文件"), ("Doc Number", "东城〔2025〕8号")]
     assert "".join(t for s, t in styled if s == "Title") == "东城街道“婚育新风进万家”宣传月活动实施方案"
     assert ("Addressee", "各社区：") in styled
     assert [t for s, t in styled if s == "Heading 1"] == [
         "一、指导思想", "二、基本原则", "三、工作目标", "四、实施步骤", "五、组织领导", "六、工作要求"]
     assert [t for s, t in styled if s == "Heading 2"][0] == "（一）宣传发动阶段（5月下旬至6月下旬）"
-    assert [t for s, t in styled if s == "Signature"] == ["东城街道", "2025年5月12日"]
+    assert [t.lstrip("\u3000") for s, t in styled if s == "Signature"] == ["东城街道办事处", "2025年5月12日"]
     body = "\n".join(t for _, t in styled)
     assert "None" not in body and "{{" not in body and "{%" not in body
 

@@ -96,7 +96,7 @@ def test_range_targets():
     assert gap_to_target(Decimal("101"), spec) == Decimal("-2")
     ind = Indicator(key="r", label="出生人口性别比", numerator={"figure": "a"},
                     denominator={"figure": "b"}, unit="ratio_100", decimals=2, target=spec)
-    assert format_target(ind, spec) == "103～107"
+    assert format_target(ind, spec) == "103~107"
 
 
 def test_target_formats():

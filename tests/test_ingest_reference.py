@@ -11,8 +11,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wenshu.compute.load import load_units
 from wenshu.errors import InputError
-from wenshu.ingest import import_figures, import_ledger_file, import_targets, import_units
+from wenshu.ingest import (
+    import_figures,
+    import_ledger_file,
+    import_targets,
+    import_units,
+)
 from wenshu.models.tables import BaseFigure, Target, Unit
 
 
@@ -81,6 +87,22 @@ def test_units_upsert_renames_and_counts_existing(session, small_tree, tmp_path)
     session.commit()
     assert (result.rows_stored, result.rows_updated, result.rows_existing) == (1, 1, 1)
     assert units(session)["440307001001"][0] == "东湖花园社区"
+
+
+def test_units_carry_their_issuing_organ_and_keep_it_when_a_file_names_none(
+        session, small_tree, tmp_path):
+    path = write_csv(tmp_path / "units.csv", UNIT_HEADER + ["署名"], [
+        ["440307", "龙岗区", "区", "", "龙岗区卫生健康局"],
+        ["440307001001", "东湖社区", "社区", "440307001", ""],
+    ])
+    assert import_units(session, path).rows_updated == 1
+    session.commit()
+    organs = {u.code: u.organ for u in session.scalars(select(Unit))}
+    assert (organs["440307"], organs["440307001001"]) == ("龙岗区卫生健康局", None)
+    assert load_units(session)["440307"].organ == "龙岗区卫生健康局"
+    again = write_csv(tmp_path / "again.csv", UNIT_HEADER, [["440307", "龙岗区", "区", ""]])
+    import_units(session, again)
+    assert session.get(Unit, "440307").organ == "龙岗区卫生健康局"
 
 
 @pytest.mark.parametrize(("row", "column", "code"), [

@@ -282,7 +282,8 @@ def test_shipped_templates_are_what_the_builders_make(tmp_path):
 
 def test_the_scores_table_has_a_column_per_section_sharing_the_type_area(sample, catalogue):
     context = _bulletin(sample, catalogue, previous=True)
-    full = context | layout_context(context["title"], "东城街道", Letterhead(), ISSUED)
+    full = context | layout_context(context["title"], "东城街道", Letterhead(), ISSUED,
+                                    organ=context["signature_unit"])
     data = render_docx(template_path("inspection_bulletin"), full)
     assert_no_placeholders(data)
     document = docx.Document(io.BytesIO(data))

@@ -6,6 +6,7 @@ import hashlib
 import io
 import time
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import docx
@@ -20,6 +21,7 @@ from docx.shared import Length, Pt
 
 from tests.sample_context import year_summary_context
 from wenshu.errors import TemplateError
+from wenshu.generators.finish import finish_document
 from wenshu.generators.render import render_docx, template_sha256
 from wenshu.generators.template_build import build_year_summary
 from wenshu.templates import template_path
@@ -134,7 +136,10 @@ def test_figures_land_in_table_cells_headings_and_signature(rendered: Document) 
         "indicator_heading", "work_heading", "problems_heading", "plans_heading")]
     assert _texts(rendered, "Heading 2") == [s["heading"] for s in context["work_sections"]]
     assert _texts(rendered, "Caption") == [context["indicator_table_caption"]]
-    assert _texts(rendered, "Signature") == [context["signature_unit"], context["signature_date"]]
+    # Organ and date placed by ideographic spaces (GB/T 9704 7.3.5.2).
+    assert _texts(rendered, "Signature") == [
+        context["signature_unit_indent"] + context["signature_unit"],
+        context["signature_date_indent"] + context["signature_date"]]
     body = _texts(rendered, "Normal")
     for paragraph in context["work_sections"][0]["paragraphs"] + context["indicator_notes"]:
         assert paragraph in body
@@ -299,3 +304,47 @@ def test_runaway_templates_stop_at_a_limit_with_a_chinese_message(tmp_path: Path
     with pytest.raises(TemplateError, match=r"body\.docx：模板运算量超出限制，已停止渲染（.+）"):
         render_docx(template, {})
     assert time.monotonic() - started < 10.0 + 2.0  # the render limit, and a margin
+
+
+def test_the_last_body_paragraph_keeps_with_the_signature_and_the_signing_date_dates_it(
+        ) -> None:
+    document = _open(finish_document(render_docx(TEMPLATE, year_summary_context()),
+                                     date(2026, 1, 15)))
+    created = document.core_properties.created
+    assert (created.date(), document.core_properties.modified.date()) == (
+        date(2026, 1, 15), date(2026, 1, 15))
+    paragraphs = document.paragraphs
+    first = next(i for i, p in enumerate(paragraphs) if p.style.name == "Signature")
+    blank, body = paragraphs[first - 1], paragraphs[first - 2]
+    assert blank.text == "" and body.text.endswith("分两批完成全区基层专干轮训。")
+    assert blank.paragraph_format.keep_with_next and body.paragraph_format.keep_with_next
+    assert not paragraphs[first - 3].paragraph_format.keep_with_next
+
+
+def test_word_gets_the_grid_the_line_break_rules_and_the_faces(rendered: Document) -> None:
+    grid = rendered.sections[0]._sectPr.find(qn("w:docGrid"))
+    # 22 lines: 225 mm / 22 = 579 twips; 28 characters: body text condensed to the pitch.
+    assert (grid.get(qn("w:type")), grid.get(qn("w:linePitch"))) == ("lines", "579")
+    normal = rendered.styles["Normal"].element
+    assert normal.rPr.find(qn("w:spacing")).get(qn("w:val")) == "-5"
+    assert 28 * (16 - 5 / 20) <= 156 / 25.4 * 72  # 28 condensed characters fit the line
+    settings = rendered.settings.element
+    after = settings.find(qn("w:noLineBreaksAfter"))
+    before = settings.find(qn("w:noLineBreaksBefore"))
+    assert after.get(qn("w:lang")) == before.get(qn("w:lang")) == "zh-CN"
+    assert "“" in after.get(qn("w:val")) and "，" in before.get(qn("w:val"))
+    defaults = rendered.styles.element.find(qn("w:docDefaults"))
+    lang = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:lang')}")
+    assert (lang.get(qn("w:val")), lang.get(qn("w:eastAsia"))) == ("en-US", "zh-CN")
+    overflow = defaults.find(f"{qn('w:pPrDefault')}/{qn('w:pPr')}/{qn('w:overflowPunct')}")
+    assert overflow is not None and overflow.get(qn("w:val")) is None
+    fonts = normal.rPr.rFonts
+    assert (fonts.get(qn("w:ascii")), fonts.get(qn("w:eastAsia"))) == ("Times New Roman",
+                                                                     "仿宋_GB2312")
+    assert _east_asia_font(rendered, "Title") == "方正小标宋简体"
+
+
+def test_the_application_is_wenshu() -> None:
+    with zipfile.ZipFile(TEMPLATE) as template:
+        app = template.read("docProps/app.xml").decode("utf-8")
+    assert "<Application>wenshu</Application>" in app and "Macintosh" not in app

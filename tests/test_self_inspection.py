@@ -97,7 +97,8 @@ def _request(snapshot: Snapshot, catalogue: Catalogue, unit: str, checklist: Che
 
 def _render(context: dict[str, Any], unit_name: str = "东城街道") -> bytes:
     """The shipped template filled with a kind's context and the shared letterhead blocks."""
-    full = context | layout_context(context["title"], unit_name, Letterhead(), ISSUED)
+    full = context | layout_context(context["title"], unit_name, Letterhead(), ISSUED,
+                                     organ=context["signature_unit"])
     return render_docx(template_path("self_inspection"), full)
 
 
@@ -247,7 +248,7 @@ def test_title_headings_and_signature(context):
                                  "measures_heading")] == [
         "一、基本情况", "二、自查情况", "三、存在问题", "四、整改措施"]
     assert context["opening"].startswith(("按照区卫生健康局年度考核工作部署的要求，东城街道", "为全面检验2025年计生工作成效"))
-    assert (context["signature_unit"], context["signature_date"]) == ("东城街道", "2026年1月20日")
+    assert (context["signature_unit"], context["signature_date"]) == ("东城街道办事处", "2026年1月20日")
     assert not [s for s in strings_in(context) if "None" in s or "{{" in s or "nan" in s]
 
 
@@ -360,7 +361,8 @@ def test_shipped_template_is_current_and_reads_only_what_the_context_gives(tmp_p
     build_template(tmp_path / "self_inspection.docx")
     assert (tmp_path / "self_inspection.docx").read_bytes() == template_path("self_inspection").read_bytes()
     shared = layout_context(context["title"], "东城街道", Letterhead(attachments=("a",),
-                                                                    copy_to=("b",)), ISSUED)
+                                                                    copy_to=("b",)), ISSUED,
+                            organ=context["signature_unit"])
     provided = context_paths(context | shared)
     assert check_template(template_path("self_inspection"), provided) == []
 
@@ -372,7 +374,8 @@ def test_rendered_report_has_its_parts_in_order(rendered, context):
     assert headings == ["一、基本情况", "二、自查情况", "（一）目标任务", "（二）硬件设施",
                         "三、存在问题", "四、整改措施"]
     assert ("Caption", "表1  东城街道2025年计生工作自查评分表") in styled
-    assert styled[-2:] == [("Signature", "东城街道"), ("Signature", "2026年1月20日")]
+    assert [(style, text.lstrip("\u3000")) for style, text in styled[-2:]] == [
+        ("Signature", "东城街道办事处"), ("Signature", "2026年1月20日")]
     lead = next(p for p in rendered.paragraphs if p.text.startswith("1.提升"))
     assert lead.runs[0].bold and not lead.runs[1].bold
 

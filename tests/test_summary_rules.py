@@ -11,8 +11,13 @@ import pytest
 
 from tests.summary_district import district_snapshot
 from tests.test_golden import document_text
-from wenshu.compute.summary import compute_unit
-from wenshu.generators.layout_context import Letterhead, layout_context
+from wenshu.compute.summary import Rollup, compute_unit
+from wenshu.generators.kinds import (
+    ContextRequest,
+    DocumentOptions,
+    document_context,
+    registered_kinds,
+)
 from wenshu.generators.render import render_docx
 from wenshu.generators.summary import build_context
 from wenshu.narrative import Narrative
@@ -34,9 +39,12 @@ def _context(snapshot, catalogue, unit: str, period: str, **options) -> dict:
 
 
 def _rendered(snapshot, catalogue, unit: str, period: str) -> str:
-    context = _context(snapshot, catalogue, unit, period)
-    context |= layout_context(context["title"], snapshot.unit_map[unit].name, Letterhead(), ISSUED)
-    return document_text(render_docx(template_path(KINDS[period]), context))
+    """The document as the pipeline builds it: layout keys, signing organ, quotes typeset."""
+    kind, span = registered_kinds()[KINDS[period]], Period.parse(period)
+    request = ContextRequest(snapshot, Rollup(snapshot, kind.months(span)), catalogue, unit, span,
+                             DocumentOptions(issued_on=ISSUED))
+    context = document_context(kind, request, snapshot.unit_map[unit].name)
+    return document_text(render_docx(template_path(kind.template), context))
 
 
 def _problem(context: dict, label: str) -> tuple[dict, dict]:

@@ -126,7 +126,7 @@ def test_range_and_ceiling_targets_are_phrased_in_their_own_terms(small_snapshot
     context = _street_with_figures(small_snapshot, catalogue, births_male=1200,
                                    births_female=1050, population=150000)
     sex_ratio = next(p for p in context["problems"] if "出生人口性别比" in p["lead"])
-    assert "参考目标103～107，高于正常范围上限7.29" in sex_ratio["text"]
+    assert "参考目标103~107，高于正常范围上限7.29" in sex_ratio["text"]
     # 2156 births / 150000 = 14.37‰ against a ≤12‰ ceiling.
     birth = next(p for p in context["problems"] if "人口出生率" in p["lead"])
     assert "参考目标≤12‰，超出2.37个千分点" in birth["text"]

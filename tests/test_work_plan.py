@@ -129,7 +129,7 @@ def test_title_headings_and_signature(plan: Plan) -> None:
                                      "schedule_heading", "duties_heading", "safeguards_heading")]
     assert headings == ["一、总体要求", "二、工作目标", "三、主要任务", "四、时间安排", "五、责任分工",
                         "六、保障措施"]
-    assert (context["signature_unit"], context["signature_date"]) == ("东城街道", "2025年12月28日")
+    assert (context["signature_unit"], context["signature_date"]) == ("东城街道办事处", "2025年12月28日")
 
 
 def test_targets_are_proposed_from_the_base_year(plan: Plan) -> None:
@@ -283,7 +283,8 @@ def test_no_placeholder_text(plan: Plan) -> None:
 
 
 def _render(context: dict[str, Any], letterhead: Letterhead = Letterhead()) -> bytes:
-    context = context | layout_context(context["title"], "东城街道", letterhead, ISSUED)
+    context = context | layout_context(context["title"], "东城街道", letterhead, ISSUED,
+                                        organ=context["signature_unit"])
     return render_docx(template_path("work_plan"), context)
 
 
@@ -311,7 +312,7 @@ def test_rendered_plan_places_sections_tables_and_leads(plan: Plan) -> None:
     assert [run.bold for run in stage.runs] == [True, None]
     texts = [p.text for p in document.paragraphs]
     assert "东城〔2026〕1号" in texts and "附件：2026年目标分解表" in texts
-    assert texts[-2:] == ["东城街道", "2025年12月28日"]
+    assert [text.lstrip("\u3000") for text in texts[-2:]] == ["东城街道办事处", "2025年12月28日"]
 
 
 def test_tables_fill_the_type_area_and_keep_rows_whole(plan: Plan) -> None:
@@ -343,7 +344,8 @@ def test_template_reads_only_what_the_plan_provides(plan: Plan) -> None:
     context = plan(narrative=parse_narrative(SAMPLE_NARRATIVE))
     context |= layout_context(context["title"], "东城街道",
                               Letterhead(doc_number="1号", addressee="区卫健局", attachments=("表",),
-                                         copy_to=("区妇联",), printed_by="东城街道办"), ISSUED)
+                                         copy_to=("区妇联",), printed_by="东城街道办"), ISSUED,
+                              organ=context["signature_unit"])
     problems = check_template(template_path("work_plan"), context_paths(context))
     assert [str(p) for p in problems if p.severity == "error"] == []
 

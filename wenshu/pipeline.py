@@ -20,8 +20,13 @@ from wenshu.archive import Archive, DocumentKey, StoredVersion
 from wenshu.compute.snapshot import Snapshot
 from wenshu.compute.summary import Rollup
 from wenshu.db import session_scope
-from wenshu.generators.kinds import ContextRequest, DocumentKind, DocumentOptions
-from wenshu.generators.layout_context import layout_context
+from wenshu.generators.finish import finish_document
+from wenshu.generators.kinds import (
+    ContextRequest,
+    DocumentKind,
+    DocumentOptions,
+    document_context,
+)
 from wenshu.generators.pdf import PdfMetadata
 from wenshu.generators.phrasebook import PHRASES_SUBDIR
 from wenshu.generators.render import render_docx
@@ -141,10 +146,9 @@ def plan_documents(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
             if existing is not None:
                 unchanged.append(_outcome(unit.name, existing))
                 continue
-            context = kind.build(ContextRequest(snapshot, rollup, catalogue, code, period, options,
-                                                settings.catalogue_dir))
-            context |= layout_context(context["title"], unit.name, options.letterhead,
-                                      options.issued_on)
+            context = document_context(
+                kind, ContextRequest(snapshot, rollup, catalogue, code, period, options,
+                                     settings.catalogue_dir), unit.name)
             title = context["title"]
             if options.script == "traditional":
                 title = to_traditional_text(title)
@@ -161,12 +165,17 @@ def render_job(job: Job, out_dir: Path) -> Path:
     """
     target = inside(out_dir, f"{job.key.check().stem}.docx")
     out_dir.mkdir(parents=True, exist_ok=True)
-    rendered = render_docx(job.template, job.context)
-    if job.key.script == "traditional":
-        # Converted as a whole document: tables, headers, footers and properties too.
-        rendered = to_traditional(rendered)
-    target.write_bytes(rendered)
+    target.write_bytes(render_document(job.template, job.context, job.issued_on, job.key.script))
     return target
+
+
+def render_document(template: Path, context: dict[str, Any], issued_on: date,
+                    script: str = "simplified") -> bytes:
+    """A document's .docx bytes: the template rendered and finished (signature block kept
+    with the body, properties dated ``issued_on``), and for ``script`` "traditional" the
+    whole document converted (tables, headers, footers and properties too)."""
+    rendered = finish_document(render_docx(template, context), issued_on)
+    return to_traditional(rendered) if script == "traditional" else rendered
 
 
 def archive_job(settings: Settings, job: Job, files: dict[str, Path],

@@ -53,7 +53,7 @@ from wenshu.generators.inspection import (
     report_spec,
 )
 from wenshu.generators.kinds import DocumentKind, DocumentOptions
-from wenshu.generators.phrasing import level_noun
+from wenshu.generators.phrasing import issuing_organ, level_noun
 from wenshu.ingest.findings import (
     answers_by_unit,
     archive_holdings,
@@ -92,8 +92,8 @@ class Inspection:
 
     @property
     def issuer_name(self) -> str:
-        """The inspecting unit's name."""
-        return self.snapshot.unit_map[self.issuer].name
+        """The inspecting unit's issuing organ (署名), which signs the 反馈意见."""
+        return issuing_organ(self.snapshot.unit_map[self.issuer])
 
     @property
     def noun(self) -> str:

@@ -23,9 +23,10 @@ from wenshu.models.tables import Activity, BaseFigure, Target, Unit
 
 def load_units(session: Session) -> dict[str, UnitInfo]:
     """Every unit, by code."""
-    rows = session.execute(select(Unit.code, Unit.name, Unit.level, Unit.parent_code))
-    return {code: UnitInfo(code=code, name=name, level=level, parent_code=parent)
-            for code, name, level, parent in rows}
+    rows = session.execute(select(Unit.code, Unit.name, Unit.level, Unit.parent_code, Unit.organ))
+    return {code: UnitInfo(code=code, name=name, level=level, parent_code=parent,
+                           organ=organ or "")
+            for code, name, level, parent, organ in rows}
 
 
 def subtree_codes(units: dict[str, UnitInfo], root: str) -> list[str]:

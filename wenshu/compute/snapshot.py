@@ -30,6 +30,7 @@ class UnitInfo(_Frozen):
     name: str
     level: str
     parent_code: str | None = None
+    organ: str = ""  # 署名: the issuing organ that signs its documents; "" when not given
 
 
 class LedgerTotal(_Frozen):

@@ -34,6 +34,7 @@ from wenshu.models.catalogue import MEASURE_COLUMNS, Catalogue, load_catalogue
 
 DISTRICT_CODE = "440307"
 _DISTRICT_NAME = "龙岗区"
+_DISTRICT_ORGAN = "龙岗区卫生健康局"  # 署名 of the district's documents
 _STREET_NAMES = (
     "平湖街道", "布吉街道", "吉华街道", "坂田街道", "南湾街道", "横岗街道",
     "园山街道", "龙城街道", "龙岗街道", "宝龙街道", "坪地街道",
@@ -55,7 +56,7 @@ _FIGURE_KEYS = (
 class DemoFiles:
     """Where :func:`generate_demo` put the input files, and what they cover."""
 
-    units_csv: Path  # code,name,level,parent_code
+    units_csv: Path  # code,name,level,parent_code,organ
     figures_csv: Path  # unit_code,year,key,value
     targets_csv: Path  # unit_code,year,indicator,comparator,value
     inbox: Path  # inbox/<unit_code>/<ledger files>
@@ -76,6 +77,7 @@ class _Unit:
     name: str
     level: str
     parent_code: str | None
+    organ: str = ""  # 署名; "" lets documents sign with the level's organ (…街道办事处)
 
 
 def _unit_tree(rng: random.Random) -> list[_Unit]:
@@ -83,7 +85,8 @@ def _unit_tree(rng: random.Random) -> list[_Unit]:
     big_street = rng.randrange(len(_STREET_NAMES))
     pairs = [head + tail for head in _NAME_HEADS for tail in _NAME_TAILS if head != tail]
     names = iter(rng.sample(pairs, _COMMUNITIES_PER_STREET * len(_STREET_NAMES) + 1))
-    units = [_Unit(DISTRICT_CODE, _DISTRICT_NAME, "district", None)]
+    # The district's documents are signed by its health bureau, never by the area.
+    units = [_Unit(DISTRICT_CODE, _DISTRICT_NAME, "district", None, _DISTRICT_ORGAN)]
     for index, street_name in enumerate(_STREET_NAMES):
         street_code = f"{DISTRICT_CODE}{index + 1:03d}"
         units.append(_Unit(street_code, street_name, "street", DISTRICT_CODE))
@@ -740,8 +743,10 @@ def generate_demo(out_dir: Path, *, years: tuple[int, int] = (2024, 2025), seed:
     inbox.mkdir(parents=True)
     files = DemoFiles(out_dir / "units.csv", out_dir / "figures.csv", out_dir / "targets.csv",
                       inbox, years, DISTRICT_CODE)
-    units = [(unit.code, unit.name, unit.level, unit.parent_code or "") for unit in demo.units]
-    _write_csv(files.units_csv, [("code", "name", "level", "parent_code"), *units], "utf-8")
+    units = [(unit.code, unit.name, unit.level, unit.parent_code or "", unit.organ)
+             for unit in demo.units]
+    _write_csv(files.units_csv, [("code", "name", "level", "parent_code", "organ"), *units],
+               "utf-8")
     figures = [(code, str(year), key, str(value)) for code, year, key, value in demo.figures]
     _write_csv(files.figures_csv, [("unit_code", "year", "key", "value"), *figures], "utf-8")
     targets = [("unit_code", "year", "indicator", "comparator", "value"), *demo.targets]

@@ -20,7 +20,7 @@ from wenshu.models.catalogue import TargetSpec
 SAMPLE_UNIT = "S1"  # the street the samples are written for
 
 SNAPSHOT_UNITS = (
-    UnitInfo(code="D", name="示范区", level="district"),
+    UnitInfo(code="D", name="示范区", level="district", organ="示范区卫生健康局"),
     UnitInfo(code="S1", name="东城街道", level="street", parent_code="D"),
     UnitInfo(code="C1", name="东湖社区", level="community", parent_code="S1"),
     UnitInfo(code="C2", name="东山社区", level="community", parent_code="S1"),

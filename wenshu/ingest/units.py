@@ -29,6 +29,7 @@ UNIT_COLUMNS = [
     Column("name", "单位名称", ("名称",), required=True),
     Column("level", "层级", ("级别",), required=True),
     Column("parent_code", "上级代码", required=True),
+    Column("organ", "署名", ("发文机关", "发文机关署名")),
 ]
 LEVEL_LABELS = {"district": "区", "street": "街道", "community": "社区", "department": "部门"}
 
@@ -141,7 +142,10 @@ def import_units(session: Session, path: Path, *, name: str | None = None) -> Im
 
     rows = [row for _, row in checked.valid]
     new = [row for row in rows if row.code not in stored]
-    renamed = [row for row in rows if row.code in stored and stored[row.code].name != row.name]
+    # A file without a 署名 column keeps the organs stored before.
+    renamed = [row for row in rows if row.code in stored
+               and (stored[row.code].name != row.name
+                    or (row.organ is not None and stored[row.code].organ != row.organ))]
     # Parents go in before their children: the foreign key is checked per statement.
     depth = _depths({row.code: row.parent_code for row in new})
     new.sort(key=lambda row: depth[row.code])
@@ -149,6 +153,8 @@ def import_units(session: Session, path: Path, *, name: str | None = None) -> Im
         session.execute(insert(Unit), [row.model_dump() for row in group])
     for row in renamed:
         stored[row.code].name = row.name
+        if row.organ is not None:
+            stored[row.code].organ = row.organ
 
     source = store_source_file(session, "units", path, digest, name)
     source.rows_stored = len(new) + len(renamed)
