@@ -125,7 +125,8 @@ def filter_token(name: str, value: str) -> str:
 
 
 def filter_tokens(kind: str, unit_code: str, period: str, script: str, topic: str) -> list[str]:
-    """The filter tokens a document's versions are indexed with."""
+    """The filter tokens a document's versions are indexed with, the unit's first (where
+    :func:`wenshu.archive.ranking.ranked_postgresql` reads it)."""
     tokens = [filter_token("unit_code", unit_code), filter_token("kind", kind),
               filter_token("period", period), filter_token("script", script),
               filter_token("topic", topic)]

@@ -91,13 +91,7 @@ from wenshu.archive.transfer_work import place, work_folder
 from wenshu.codes import check_unit_code
 from wenshu.db import as_utc, session_scope, write_scope
 from wenshu.errors import ArchiveError, NotFoundError, WenshuError
-from wenshu.models.tables import (
-    Document,
-    DocumentVersion,
-    FilingCounter,
-    StoredFile,
-    Unit,
-)
+from wenshu.models.tables import Document, DocumentVersion, FilingCounter, StoredFile, Unit
 from wenshu.paths import check_name, inside, inside_relative
 from wenshu.settings import Settings
 
