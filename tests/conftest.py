@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +23,10 @@ from wenshu.models.catalogue import Catalogue, load_catalogue
 from wenshu.models.tables import Unit
 from wenshu.settings import Settings, get_settings
 
+# Prefect's state for this session, before anything imports wenshu.workflows (which would
+# point it at ./wenshu-data): subprocesses the tests start inherit it too.
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="wenshu-test-prefect-")
+
 PG_ADMIN_URL = os.environ.get(
     "WENSHU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -38,9 +43,8 @@ OFFICE_ARCHIVIST = "档案员张三"
 
 
 @pytest.fixture(scope="session")
-def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def prefect_harness() -> Iterator[None]:
     """One temporary Prefect API for every flow test of the session."""
-    os.environ.setdefault("PREFECT_HOME", str(tmp_path_factory.mktemp("prefect")))
     from prefect.testing.utilities import prefect_test_harness
 
     import wenshu.workflows  # noqa: F401  (Prefect's environment before Prefect)

@@ -72,6 +72,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Offi
         log.close()
     said = (folder / "server.log").read_text(errors="replace")
     assert "Traceback" not in said, said
+    # Stopping the web app stops the Prefect API it started for itself, too.
+    assert _left_running(env["WENSHU_HOME"]) == []
+
+
+def _left_running(home: str) -> list[int]:
+    """Processes still running with ``home`` as their WENSHU_HOME (Linux /proc)."""
+    mark = f"WENSHU_HOME={home}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if mark in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue  # gone meanwhile, or not ours to read
+    return found
 
 
 def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> None:

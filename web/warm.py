@@ -16,7 +16,9 @@ def warm_up(settings: Settings) -> None:
 
 
 def cool_down(settings: Settings) -> None:
-    """Stop the kept LibreOffice pool."""
+    """Stop the kept LibreOffice pool and this process's own Prefect API."""
     from wenshu.generators.pdf import release_warm
+    from wenshu.workflows.runtime import stop_ephemeral_api
 
     release_warm(settings)
+    stop_ephemeral_api()

@@ -8,6 +8,7 @@ import contextlib
 import functools
 import logging
 import os
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -87,6 +88,22 @@ def tune_ephemeral_runs() -> bool:
 def _setting(settings: Any, dotted: str) -> Any:
     """A Prefect setting by its dotted path, e.g. ``flows.heartbeat_frequency``."""
     return functools.reduce(getattr, dotted.split("."), settings)
+
+
+def stop_ephemeral_api() -> None:
+    """Stop the Prefect API this process started for itself, if it started one.
+
+    Prefect stops it at exit (atexit), but uvicorn re-raises SIGTERM/SIGINT after its
+    graceful shutdown, which ends the process without running atexit handlers: the API's
+    own process was left running, orphaned, after every stop of ``wenshu web``.
+    """
+    if "prefect.server.api.server" not in sys.modules:
+        return  # never imported: nothing was started
+    from prefect.server.api.server import SubprocessASGIServer
+
+    # Prefect keeps its one-per-port servers in this class attribute; stop() removes them.
+    for server in list(SubprocessASGIServer._instances.values()):
+        server.stop()
 
 
 def warm_prefect() -> float:
