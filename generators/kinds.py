@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +20,8 @@ from wenshu.compute.summary import Rollup, compute_unit
 from wenshu.generators import summary, template_build
 from wenshu.generators.layout_context import Letterhead, layout_context
 from wenshu.generators.phrasing import issuing_organ, typeset
-from wenshu.models.catalogue import Catalogue
+from wenshu.models.catalogue import Catalogue, load_catalogue
+from wenshu.models.lines import Line, Lines, load_lines
 from wenshu.narrative import Narrative
 from wenshu.periods import Period
 
@@ -34,6 +36,7 @@ class DocumentOptions:
     # Kind-specific input, as plain data: a campaign's plan, a checklist's answers …
     spec: Mapping[str, Any] = field(default_factory=dict)
     topic: str = ""  # part of the document's identity, e.g. the campaign's code
+    line: str = ""  # the line of work (业务条线, lines.yaml); empty: the default line
     letterhead: Letterhead = field(default_factory=Letterhead)
     script: Literal["simplified", "traditional"] = "simplified"
 
@@ -41,7 +44,7 @@ class DocumentOptions:
         """The options that shape a document's content (not its signing date)."""
         return {"narrative": self.narrative.as_dict(), "signature_unit": self.signature_unit,
                 "spec": self.spec, "topic": self.topic, "letterhead": self.letterhead.as_dict(),
-                "script": self.script}
+                "script": self.script, **({"line": self.line} if self.line else {})}
 
 
 @dataclass(frozen=True)
@@ -56,10 +59,14 @@ class ContextRequest:
     options: DocumentOptions
     # The office's catalogue directory: its reworded phrasebooks (phrases/<name>.yaml).
     user_dir: Path | None = None
+    # The line of work the document is for; ``catalogue`` holds only what it reads.
+    line: Line = field(default_factory=lambda: shipped_lines().default)
 
     def __post_init__(self) -> None:
         # The unit code ends up in the document's file and folder names: refuse a bad one early.
         check_unit_code(self.unit_code)
+        # Every builder reads only its line's activity types and indicators.
+        object.__setattr__(self, "catalogue", self.line.restrict(self.catalogue))
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,8 @@ def _summary(request: ContextRequest) -> dict[str, Any]:
                                  narrative=options.narrative,
                                  signature_unit=options.signature_unit
                                  or issuing_organ(request.snapshot.unit_map[request.unit_code]),
-                                 phrases=summary.phrasebook(request.user_dir))
+                                 topic=request.line.topic,
+                                 phrases=summary.phrasebook(request.user_dir, request.line.key))
 
 
 YEAR_SUMMARY = DocumentKind("year_summary", "年度工作总结", "year_summary", _summary,
@@ -101,6 +109,12 @@ YEAR_SUMMARY = DocumentKind("year_summary", "年度工作总结", "year_summary"
 HALF_YEAR_SUMMARY = DocumentKind("half_year_summary", "半年工作总结", "half_year_summary",
                                  _summary, template_build.build_half_year_summary,
                                  sample_period="2025H1")
+
+@lru_cache(maxsize=1)
+def shipped_lines() -> Lines:
+    """The lines of work wenshu ships (an office's own come from its catalogue directory)."""
+    return load_lines(load_catalogue())
+
 
 def document_context(kind: DocumentKind, request: ContextRequest, unit_name: str
                      ) -> dict[str, Any]:
@@ -120,13 +134,13 @@ def sample_context(kind: DocumentKind, options: DocumentOptions | None = None) -
     the golden-text tests render it.
     """
     from wenshu.demo.sample import SAMPLE_UNIT, sample_snapshot
-    from wenshu.models.catalogue import load_catalogue
 
     snapshot = sample_snapshot()
     period = Period.parse(kind.sample_period)
     options = options or DocumentOptions(issued_on=date(2026, 1, 15), **kind.sample_options())
     request = ContextRequest(snapshot, Rollup(snapshot, kind.months(period)), load_catalogue(),
-                             SAMPLE_UNIT, period, options)
+                             SAMPLE_UNIT, period, options,
+                             line=shipped_lines().get(options.line))
     return document_context(kind, request, snapshot.unit_map[SAMPLE_UNIT].name)
 
 

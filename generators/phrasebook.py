@@ -12,7 +12,8 @@ Checked on load: every placeholder a phrase uses is declared, and nothing but
 plain ``{name}`` fields appear. A user's file of the same name in the catalogue
 directory (``$WENSHU_HOME/catalogue/phrases/``) replaces phrases by key, the way
 the catalogues are extended; it may only reword phrases the shipped book has and
-use the placeholders the shipped phrase is filled with.
+use the placeholders the shipped phrase is filled with. A line of work (业务条线,
+``lines.yaml``) rewords phrases the same way from ``phrases/<line>/<name>.yaml``.
 """
 
 from __future__ import annotations
@@ -101,26 +102,31 @@ def _check(path: Path, key: str, variants: tuple[str, ...], allowed: set[str]) -
             raise CatalogueError(f"{path}：短语 {key} 使用了未知的占位符 {names}")
 
 
-def load_phrasebook(name: str, user_dir: Path | None = None) -> Phrasebook:
-    """The shipped phrasebook ``name``, with the phrases a user's file of the same name in
-    ``user_dir/phrases`` rewords (read again when that file changes)."""
-    user = user_dir / PHRASES_SUBDIR / f"{name}.yaml" if user_dir is not None else None
-    stamp = user.stat().st_mtime_ns if user is not None and user.exists() else None
-    return _load(name, user if stamp is not None else None, stamp)
+def load_phrasebook(name: str, user_dir: Path | None = None, line: str = "") -> Phrasebook:
+    """The shipped phrasebook ``name``, reworded in turn by the line's own file
+    (``phrases/<line>/<name>.yaml``), then the user's files of the same names under
+    ``user_dir`` (read again when they change)."""
+    overlays = [SHIPPED_DIR / PHRASES_SUBDIR / line / f"{name}.yaml"] if line else []
+    if user_dir is not None:
+        overlays.append(user_dir / PHRASES_SUBDIR / f"{name}.yaml")
+        if line:
+            overlays.append(user_dir / PHRASES_SUBDIR / line / f"{name}.yaml")
+    present = tuple((path, path.stat().st_mtime_ns) for path in overlays if path.exists())
+    return _load(name, present)
 
 
-@lru_cache(maxsize=16)
-def _load(name: str, user: Path | None, _stamp: int | None) -> Phrasebook:
+@lru_cache(maxsize=32)
+def _load(name: str, overlays: tuple[tuple[Path, int], ...]) -> Phrasebook:
     shipped = SHIPPED_DIR / PHRASES_SUBDIR / f"{name}.yaml"
     phrases, placeholders = _read(shipped)
     for key, variants in phrases.items():
         _check(shipped, key, variants, set(placeholders))
     book = Phrasebook(name, phrases, placeholders)
-    if user is None:
-        return book
-    overrides, _ = _read(user)
-    for key, variants in overrides.items():
-        if key not in phrases:
-            raise CatalogueError(f"{user}：短语 {key} 不在内置短语库 {name} 中，无法替换")
-        _check(user, key, variants, book.fields(key))
-    return Phrasebook(name, phrases | overrides, placeholders)
+    for path, _stamp in overlays:
+        overrides, _ = _read(path)
+        for key, variants in overrides.items():
+            if key not in book.phrases:
+                raise CatalogueError(f"{path}：短语 {key} 不在内置短语库 {name} 中，无法替换")
+            _check(path, key, variants, book.fields(key))
+        book = Phrasebook(name, book.phrases | overrides, placeholders)
+    return book

@@ -49,9 +49,9 @@ from wenshu.narrative import Narrative
 PHRASEBOOK = "summary"
 
 
-def phrasebook(user_dir: Path | None = None) -> Phrasebook:
-    """The summaries' wording: shipped, with an office's rewording from ``user_dir``."""
-    return load_phrasebook(PHRASEBOOK, user_dir)
+def phrasebook(user_dir: Path | None = None, line: str = "") -> Phrasebook:
+    """The summaries' wording: shipped, with the line's and an office's rewording."""
+    return load_phrasebook(PHRASEBOOK, user_dir, line)
 
 
 def _range_bound(result: IndicatorResult) -> Decimal | None:

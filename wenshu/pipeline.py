@@ -32,6 +32,7 @@ from wenshu.generators.phrasebook import PHRASES_SUBDIR
 from wenshu.generators.render import render_docx
 from wenshu.generators.script import to_traditional, to_traditional_text
 from wenshu.models.catalogue import Catalogue
+from wenshu.models.lines import load_lines
 from wenshu.models.tables import Document, Unit
 from wenshu.office_templates import template_choices
 from wenshu.paths import inside
@@ -90,8 +91,9 @@ def _phrase_files_digest(user_dir: Path | None) -> str:
     """A hash of the office's phrasebook files, so rewording one regenerates its documents."""
     digest = hashlib.sha256()
     folder = user_dir / PHRASES_SUBDIR if user_dir is not None else None
-    for path in sorted(folder.glob("*.yaml")) if folder is not None and folder.is_dir() else ():
-        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
+    for path in sorted(folder.rglob("*.yaml")) if folder is not None and folder.is_dir() else ():
+        digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0"
+                      + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -131,6 +133,8 @@ def plan_documents(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
     """
     archive = Archive(settings)
     rollup = Rollup(snapshot, kind.months(period))
+    line = load_lines(catalogue, settings.catalogue_dir).get(options.line)
+    catalogue = line.restrict(catalogue)
     jobs: list[Job] = []
     unchanged: list[Outcome] = []
     with session_scope(settings) as session:
@@ -148,7 +152,7 @@ def plan_documents(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
                 continue
             context = document_context(
                 kind, ContextRequest(snapshot, rollup, catalogue, code, period, options,
-                                     settings.catalogue_dir), unit.name)
+                                     settings.catalogue_dir, line), unit.name)
             title = context["title"]
             if options.script == "traditional":
                 title = to_traditional_text(title)
