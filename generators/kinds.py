@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -99,7 +99,8 @@ def _summary(request: ContextRequest) -> dict[str, Any]:
     return summary.build_context(report, request.catalogue, issued_on=options.issued_on,
                                  narrative=options.narrative,
                                  signature_unit=options.signature_unit
-                                 or issuing_organ(request.snapshot.unit_map[request.unit_code]),
+                                 or issuing_organ(request.snapshot.unit_map[request.unit_code],
+                                                   request.line),
                                  topic=request.line.topic,
                                  phrases=summary.phrasebook(request.user_dir, request.line.key))
 

@@ -12,6 +12,7 @@ from typing import Any
 from wenshu.compute.snapshot import UnitInfo
 from wenshu.generators.numbers import heading_number
 from wenshu.models.catalogue import read_yaml_mapping
+from wenshu.models.lines import Line
 
 # What the office's documents are about, unless a kind is told otherwise.
 DEFAULT_TOPIC = "人口和计划生育工作"
@@ -21,9 +22,13 @@ SCOPE = {"district": "全区", "street": "全街道", "community": "全社区", 
 LEVEL_NOUN = {"street": "街道", "community": "社区", "department": "部门"}
 
 
-def issuing_organ(unit: UnitInfo) -> str:
-    """Who signs ``unit``'s documents: its 署名 when the units file gives one, else its name
-    with its level's organ (东城街道办事处, 示范区人民政府; a department signs as itself)."""
+def issuing_organ(unit: UnitInfo, line: Line | None = None) -> str:
+    """Who signs ``unit``'s documents: the line's organ for the level when it names one
+    (龙岗区妇女联合会), else the unit's 署名 when the units file gives one, else its name with
+    its level's organ (东城街道办事处, 示范区人民政府; a department signs as itself)."""
+    by_line = line.organ(unit.name, unit.level) if line is not None else None
+    if by_line:
+        return by_line
     if unit.organ:
         return unit.organ
     suffix = _level_organs().get(unit.level, "")

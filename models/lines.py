@@ -29,10 +29,19 @@ class Line(BaseModel):
     activities: tuple[str, ...] = ()
     indicators: tuple[str, ...] = ()
     checklists: tuple[str, ...] = ()
+    # Who signs the line's documents, by unit level ({name}: the unit's name), when not the
+    # unit's own organ (a district's 妇女儿童工作 is signed by its 妇女联合会).
+    organs: dict[str, str] = Field(default_factory=dict)
     # Set by load_lines, not in the file: the first line is the default, and it also reads
     # the types and indicators no other line lists (an office's own additions).
     default: bool = Field(False, exclude=True)
     others: frozenset[str] = Field(frozenset(), exclude=True)
+
+    def organ(self, name: str, level: str) -> str | None:
+        """Who signs this line's documents for a unit ``name`` at ``level``; None: the unit's
+        own organ."""
+        pattern = self.organs.get(level)
+        return pattern.replace("{name}", name) if pattern else None
 
     @property
     def identity(self) -> str:

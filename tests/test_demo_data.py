@@ -14,8 +14,10 @@ import openpyxl
 import pytest
 
 from wenshu.demo import DemoFiles, generate_demo
+from wenshu.demo.women import LEDGER_NAME
 from wenshu.errors import WenshuError
-from wenshu.models.catalogue import Catalogue
+from wenshu.models.catalogue import Catalogue, load_catalogue
+from wenshu.models.lines import load_lines
 
 HEADER = ["单位代码", "日期", "活动类型", "主题", "场次", "人次", "户数", "份数", "金额", "备注"]
 COLUMNS = {"场次": "sessions", "人次": "participants", "户数": "households", "份数": "materials", "金额": "amount"}
@@ -77,7 +79,7 @@ def _read_ledger(path: Path) -> Ledger:
         measures = {COLUMNS[head]: _value(COLUMNS[head], cell)
                     for head, cell in zip(HEADER[4:9], line[4:9]) if cell != ""}
         rows.append(Row(str(line[0]), day.date(), line[2], line[3], measures, str(line[9])))
-    year = int(re.search(r"(\d{4})年工作台账", path.name).group(1))
+    year = int(re.search(r"(\d{4})年(?:妇联)?工作台账", path.name).group(1))
     return Ledger(path, form, year, [str(cell) for cell in cells[0]], rows)
 
 
@@ -105,9 +107,16 @@ def units(demo: DemoFiles) -> dict[str, dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def ledgers(demo: DemoFiles) -> list[Ledger]:
-    """Every main ledger (not the flawed supplement), parsed."""
-    paths = [path for path in sorted(demo.inbox.rglob("*")) if path.is_file() and "补录" not in path.name]
+    """Every main family-planning ledger (not the flawed supplement, not the 妇联 ones), parsed."""
+    paths = [path for path in sorted(demo.inbox.rglob("*"))
+             if path.is_file() and "补录" not in path.name and LEDGER_NAME not in path.name]
     return [_read_ledger(path) for path in paths]
+
+
+@pytest.fixture(scope="module")
+def women_ledgers(demo: DemoFiles) -> list[Ledger]:
+    """The women's federation line's ledgers, parsed."""
+    return [_read_ledger(path) for path in sorted(demo.inbox.rglob(f"*{LEDGER_NAME}*"))]
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +174,24 @@ def test_every_unit_hands_in_one_ledger_a_year_in_mixed_formats(units, ledgers: 
     assert forms["gb18030"] >= 10 and forms["xlsx"] >= 10
 
 
+def test_communities_and_the_federation_keep_a_women_ledger(units, women_ledgers, figures):
+    keepers = {code for code, unit in units.items() if unit["level"] in ("community", "department")}
+    handed_in = Counter((ledger.path.parent.name, ledger.year) for ledger in women_ledgers)
+    assert handed_in == {(code, year): 1 for code in keepers for year in YEARS}
+    catalogue = load_catalogue()
+    women = load_lines(catalogue).get("women")
+    screened: Counter[tuple[str, int]] = Counter()
+    for ledger in women_ledgers:
+        for row in ledger.rows:
+            kind = catalogue.activity(row.label)
+            assert kind is not None and kind.key in women.activities, row.label
+            if kind.key == "cancer_screening":
+                screened[(row.unit_code, ledger.year)] += row.measures["participants"]
+    for key, people in screened.items():
+        # The share of women due a screening who had one: 60-100 %, as the figures say.
+        assert people <= figures[key]["women_to_screen"] <= people * 100 // 60 + 1
+
+
 def test_there_are_tens_of_thousands_of_rows(units, ledgers: list[Ledger]):
     total = sum(len(ledger.rows) for ledger in ledgers)
     assert 30_000 <= total <= 40_000
@@ -218,7 +245,8 @@ def test_base_figures_are_consistent(units, figures):
     assert set(figures) == {(code, year) for code in communities for year in YEARS}
     ratios = []
     for (code, year), f in figures.items():
-        assert len(f) == 10
+        assert len(f) == 14  # 10 for family planning, 4 for the women's federation line
+        assert f["petitions_closed"] <= f["petitions_received"]
         assert f["births_male"] + f["births_female"] == f["births"] == f["live_births"]
         assert f["births_in_policy"] <= f["births"]
         assert f["expected_checks"] < f["married_women"] < f["population"]

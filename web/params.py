@@ -16,6 +16,7 @@ UnitQuery = Annotated[str | None, Query(pattern=UNIT_PATTERN, description="单�
 PeriodQuery = Annotated[str | None, Query(pattern=PERIOD_PATTERN,
                                           description="期间：2025、2025H1、2025Q3、2025-03")]
 YearQuery = Annotated[int | None, Query(ge=2000, le=2100, description="年度")]
+LineQuery = Annotated[str, Query(max_length=64, description="业务条线（默认：第一条）")]
 DocumentPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="文档编号")]
 VersionPath = Annotated[int, Path(ge=1, le=9999, description="版本号")]
 FORMATS = ("docx", "pdf", "pdf_filed", "dat46")

@@ -144,7 +144,8 @@ def plan_documents(settings: Settings, kind: DocumentKind, snapshot: Snapshot,
             digest = input_digest(kind, snapshot, catalogue, code, period, options,
                                   settings.catalogue_dir)
             # Checked before anything is computed or written: every part names a path.
-            key = DocumentKey(kind.key, code, period.code, options.topic, options.script).check()
+            key = DocumentKey(kind.key, code, period.code, options.topic or line.identity,
+                              options.script).check()
             existing = archive.find_identical(session, key, digest, template.sha256)
             unit = snapshot.unit_map[code]
             if existing is not None:

@@ -23,12 +23,12 @@ def half_year_summary(unit_code: str, year: int, all_levels: bool = False,
                      letterhead: dict[str, Any] | None = None,
                      script: str = "simplified", user: str | None = None,
                       narrative: dict[str, list[str]] | None = None,
-                      job: str | None = None) -> list[Outcome]:
+                      job: str | None = None, line: str = "") -> list[Outcome]:
     """Generate and archive the 半年工作总结 (January–June) of a unit (and its subtree)."""
     return generate_documents(
         HALF_YEAR_SUMMARY, unit_code, Period.parse(f"{year}H1"), all_levels=all_levels,
         levels=levels,
         options=document_options(issued_on, narrative_texts, signature_unit, letterhead,
-                                 narrative, script=script),
+                                 narrative, script=script, line=line),
         user=user, job=job,
     )

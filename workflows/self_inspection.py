@@ -29,7 +29,7 @@ def self_inspection(unit_code: str, year: int, checklist: str | InputFile | None
                     letterhead: dict[str, Any] | None = None,
                     script: str = "simplified", user: str | None = None,
                     narrative: dict[str, list[str]] | None = None,
-                    job: str | None = None) -> list[Outcome]:
+                    job: str | None = None, line: str = "") -> list[Outcome]:
     """Generate and archive a unit's 自查报告 for ``year``.
 
     ``checklist`` is a shipped checklist's name (default: family_planning) or a checklist
@@ -45,7 +45,7 @@ def self_inspection(unit_code: str, year: int, checklist: str | InputFile | None
         with session_scope(settings) as session:
             holdings = archive_holdings(session, [unit_code], year)[unit_code]
     options = document_options(issued_on, narrative_texts, signature_unit, letterhead,
-                               narrative, script=script,
+                               narrative, script=script, line=line,
                                spec=inspection_spec(loaded, answered, holdings),
                                topic=loaded.key)
     return generate_documents(SELF_INSPECTION, unit_code, Period.year(year), options=options,

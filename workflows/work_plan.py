@@ -21,7 +21,7 @@ def work_plan(unit_code: str, period: str, all_levels: bool = False,
               letterhead: dict[str, Any] | None = None,
               script: str = "simplified", user: str | None = None,
               narrative: dict[str, list[str]] | None = None,
-              job: str | None = None) -> list[Outcome]:
+              job: str | None = None, line: str = "") -> list[Outcome]:
     """Generate and archive the 工作计划 for ``period`` ("2026" or "2026Q1") of a unit.
 
     The plan reads the year before ``period`` (targets signed for the plan's year
@@ -32,6 +32,6 @@ def work_plan(unit_code: str, period: str, all_levels: bool = False,
     return generate_documents(
         WORK_PLAN, unit_code, plan_period(period), all_levels=all_levels, levels=levels,
         options=document_options(issued_on, narrative_texts, signature_unit, letterhead,
-                                 narrative, script=script),
+                                 narrative, script=script, line=line),
         user=user, job=job,
     )

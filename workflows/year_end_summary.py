@@ -23,11 +23,11 @@ def year_end_summary(unit_code: str, year: int, all_levels: bool = False,
                      letterhead: dict[str, Any] | None = None,
                      script: str = "simplified", user: str | None = None,
                      narrative: dict[str, list[str]] | None = None,
-                     job: str | None = None) -> list[Outcome]:
+                     job: str | None = None, line: str = "") -> list[Outcome]:
     """Generate and archive the 年度工作总结 of a unit (with ``all_levels``, of its subtree too)."""
     return generate_documents(
         YEAR_SUMMARY, unit_code, Period.year(year), all_levels=all_levels, levels=levels,
         options=document_options(issued_on, narrative_texts, signature_unit, letterhead,
-                                 narrative, script=script),
+                                 narrative, script=script, line=line),
         user=user, job=job,
     )

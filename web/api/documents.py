@@ -35,6 +35,7 @@ from wenshu.web.downloads import MEDIA_TYPES, SUFFIXES, stored_file
 from wenshu.web.params import (
     DocumentPath,
     FormatPath,
+    LineQuery,
     PeriodQuery,
     UnitPath,
     VersionPath,
@@ -88,12 +89,14 @@ def unit_reporting(request: Request, who: Signed, unit_code: UnitPath,
 
 @router.get("/units/{unit_code}/indicators", response_model=Indicators)
 def unit_indicators(request: Request, who: Signed, unit_code: UnitPath,
-                    year: YearQuery = None) -> Indicators:
-    """The unit's indicators beside each unit below it; ``lagging`` units missed a target."""
+                    year: YearQuery = None, line: LineQuery = "") -> Indicators:
+    """One line's indicators of the unit (default: the first line) beside each unit below
+    it; ``lagging`` units missed a target."""
     settings = settings_of(request)
     overview.unit_info(settings, who.actor, unit_code)
     chosen = year or overview.latest_year(settings, unit_code)
-    own, children = overview.child_indicators(settings, who.actor, unit_code, chosen)
+    own, children = overview.child_indicators(settings, who.actor, unit_code, chosen,
+                                              overview.line_of(settings, line))
     return Indicators(year=chosen, own=[IndicatorRow.model_validate(r) for r in own],
                       children=[ChildRow(unit=_unit(c.unit), values=c.values,
                                          missed=list(c.missed), records=c.records,

@@ -35,8 +35,9 @@ def _lines(text: str) -> list[str]:
 def _form_page(request: Request, who: Caller, values: dict[str, Any], *,
                errors: dict[str, str] | None = None, status: int = 200) -> Response:
     units = overview.actor_units(settings_of(request), who.actor)
+    lines = documents.office_lines(settings_of(request)).by_key.values()
     return page(request, "generate.html", {"kinds": KINDS, "units": units, "v": values,
-                                           "checklists": shipped_checklists(),
+                                           "lines": lines, "checklists": shipped_checklists(),
                                            "errors": errors or {}}, status=status)
 
 
@@ -69,9 +70,10 @@ def request_data(form: Any, files: dict[str, str | None]) -> dict[str, Any]:
     text = {key: str(form.get(key) or "") for key in (
         "kind", "unit_code", "period", "script", "issued_on", "signature_unit", "highlights",
         "problems", "plans", "doc_number", "addressee", "attachments", "copy_to", "printed_by",
-        "checklist")}
+        "checklist", "line")}
     return {
         "kind": text["kind"], "unit_code": text["unit_code"], "period": text["period"],
+        "line": text["line"],
         "all_levels": form.get("all_levels") == "true", "script": text["script"] or "simplified",
         "issued_on": text["issued_on"] or None, "signature_unit": text["signature_unit"] or None,
         "narrative": {k: _lines(text[k]) for k in ("highlights", "problems", "plans")},

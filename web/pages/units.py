@@ -11,7 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from wenshu.periods import Period
 from wenshu.services import overview
-from wenshu.web.params import PeriodQuery, UnitPath, YearQuery
+from wenshu.services.documents import office_lines
+from wenshu.web.params import LineQuery, PeriodQuery, UnitPath, YearQuery
 from wenshu.web.security import Caller, caller, settings_of
 from wenshu.web.templating import page
 
@@ -56,14 +57,17 @@ def reporting_page(request: Request, who: Signed, unit_code: UnitPath,
 
 @router.get("/units/{unit_code}/indicators")
 def indicators_page(request: Request, who: Signed, unit_code: UnitPath,
-                    year: YearQuery = None) -> Response:
-    """The unit's indicators beside each unit below it; units that missed a target marked."""
+                    year: YearQuery = None, line: LineQuery = "") -> Response:
+    """One line's indicators of the unit beside each unit below it; units that missed a
+    target marked."""
     settings = settings_of(request)
     unit, _ = overview.unit_info(settings, who.actor, unit_code)
     chosen = year or overview.latest_year(settings, unit_code)
-    own, children = overview.child_indicators(settings, who.actor, unit_code, chosen)
+    shown = overview.line_of(settings, line)
+    own, children = overview.child_indicators(settings, who.actor, unit_code, chosen, shown)
     return page(request, "indicators.html", {"unit": unit, "own": own, "children": children,
-                                             "year": chosen,
+                                             "year": chosen, "line": shown,
+                                             "lines": office_lines(settings).by_key.values(),
                                              "years": _years(Period.year(chosen))})
 
 

@@ -53,6 +53,7 @@ for group, name in ((users.app, "users"), (data.units_app, "units"),
                     (templates.app, "templates")):
     app.add_typer(group, name=name)
 app.command()(data.collect)
+app.command()(data.lines)
 app.registered_commands += serve.app.registered_commands
 
 

@@ -22,8 +22,8 @@ from wenshu.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from wenshu.access import Actor
-    from wenshu.ingest.report import ImportResult
     from wenshu.collect import Completeness, FileOutcome
+    from wenshu.ingest.report import ImportResult
     from wenshu.pipeline import Outcome
 
 # Piped to a file or another program, nothing is cut or folded at 80 columns: 档号,
@@ -189,6 +189,9 @@ CopyToOption = Annotated[list[str] | None, typer.Option(
 PrintedByOption = Annotated[str, typer.Option("--printed-by", help="印发机关 for the 版记.")]
 ScriptOption = Annotated[Script, typer.Option(
     "--script", help="simplified (default) or traditional (OpenCC, codes kept as issued).")]
+LineOption = Annotated[str, typer.Option(
+    "--line", help="The line of work (业务条线) by key or name: family_planning (default), "
+                   "women (妇女儿童/妇联); `wenshu lines` lists them.")]
 
 
 def letterhead(doc_number: str, to: str, attachment: list[str] | None,

@@ -190,3 +190,23 @@ def collect(
                                         root=root, skip_invalid=skip_invalid,
                                         due=deadline)
     print_collect(outcomes, report)
+
+
+def lines() -> None:
+    """List the lines of work (业务条线): what each one's documents are about and read."""
+    from wenshu.models.catalogue import load_catalogue
+    from wenshu.models.lines import load_lines
+
+    current = settings()
+    with reported():
+        catalogue = load_catalogue(current.catalogue_dir)
+        known = load_lines(catalogue, current.catalogue_dir)
+    say = lambda text: console.print(text, soft_wrap=True, markup=False,  # noqa: E731
+                                     highlight=False)
+    for line in known.by_key.values():
+        view = line.restrict(catalogue)
+        mark = "  (default)" if line.default else ""
+        say(f"{line.key}  {line.label}  — documents on 《…{line.topic}…》{mark}")
+        say("  activity types: " + "、".join(a.label for a in view.activities.values()))
+        say("  indicators: " + "、".join(i.label for i in view.indicators.values()))
+        say("  checklists: " + (", ".join(line.checklists) or "none"))

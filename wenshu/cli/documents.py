@@ -16,6 +16,7 @@ from wenshu.cli.common import (
     CopyToOption,
     DocNumberOption,
     IssuedOption,
+    LineOption,
     NarrativeOption,
     PrintedByOption,
     Script,
@@ -62,11 +63,11 @@ def summary_year(unit: UnitOption, year: YearOption, all_levels: AllLevelsOption
                  signature: SignatureOption = None, doc_number: DocNumberOption = "",
                  to: AddresseeOption = "", attachment: AttachmentOption = None,
                  copy_to: CopyToOption = None, printed_by: PrintedByOption = "",
-                 script: ScriptOption = Script.simplified) -> None:
+                 script: ScriptOption = Script.simplified, line: LineOption = "") -> None:
     """Generate the 年度工作总结 (Word + PDF) through the Prefect flow and archive it."""
     run("year_summary", unit, str(year), narrative=narrative, issued=issued,
         signature=signature, head=letterhead(doc_number, to, attachment, copy_to, printed_by),
-        script=script, all_levels=all_levels)
+        script=script, all_levels=all_levels, line=line)
 
 
 @summary_app.command("half")
@@ -75,11 +76,11 @@ def summary_half(unit: UnitOption, year: YearOption, all_levels: AllLevelsOption
                  signature: SignatureOption = None, doc_number: DocNumberOption = "",
                  to: AddresseeOption = "", attachment: AttachmentOption = None,
                  copy_to: CopyToOption = None, printed_by: PrintedByOption = "",
-                 script: ScriptOption = Script.simplified) -> None:
+                 script: ScriptOption = Script.simplified, line: LineOption = "") -> None:
     """Generate the 半年工作总结 (January–June against the year's targets) and archive it."""
     run("half_year_summary", unit, str(year), narrative=narrative, issued=issued,
         signature=signature, head=letterhead(doc_number, to, attachment, copy_to, printed_by),
-        script=script, all_levels=all_levels)
+        script=script, all_levels=all_levels, line=line)
 
 
 @plan_app.command("work")
@@ -91,11 +92,12 @@ def plan_work(
     doc_number: DocNumberOption = "", to: AddresseeOption = "",
     attachment: AttachmentOption = None, copy_to: CopyToOption = None,
     printed_by: PrintedByOption = "", script: ScriptOption = Script.simplified,
+    line: LineOption = "",
 ) -> None:
     """Generate the 工作计划 for a year or quarter (targets, tasks, timetable, duties) and archive it."""
     run("work_plan", unit, period, narrative=narrative, issued=issued, signature=signature,
         head=letterhead(doc_number, to, attachment, copy_to, printed_by), script=script,
-        all_levels=all_levels)
+        all_levels=all_levels, line=line)
 
 
 @plan_app.command("campaign")
@@ -120,15 +122,16 @@ def inspect_self(
         help="The unit's answers to the observed items (.yaml); see "
              "wenshu/data/samples/self_inspection_answers.yaml.")] = None,
     checklist: Annotated[str | None, typer.Option(
-        help="A shipped checklist's name (family_planning) or a checklist file.")] = None,
+        help="A shipped checklist's name (family_planning) or a checklist file; "
+             "default: the line's first.")] = None,
     narrative: NarrativeOption = None, issued: IssuedOption = None,
     signature: SignatureOption = None, doc_number: DocNumberOption = "",
     to: AddresseeOption = "", attachment: AttachmentOption = None,
     copy_to: CopyToOption = None, printed_by: PrintedByOption = "",
-    script: ScriptOption = Script.simplified,
+    script: ScriptOption = Script.simplified, line: LineOption = "",
 ) -> None:
     """Generate the 自查报告: the unit answers a checklist with its own figures; archive it."""
     run("self_inspection", unit, str(year), narrative=narrative, issued=issued,
         signature=signature, head=letterhead(doc_number, to, attachment, copy_to, printed_by),
-        script=script, checklist=checklist,
+        script=script, checklist=checklist, line=line,
         answers_file=str(answers.resolve()) if answers else None)

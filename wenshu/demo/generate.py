@@ -487,6 +487,7 @@ class _Ledger:
     year: int
     form: str  # utf-8-sig | gb18030 | xlsx
     rows: list[_Row]
+    name: str = "工作台账"  # the file's name after the unit and year (one ledger a line of work)
 
 
 def _kind_rows(rng: random.Random, unit: _Unit, year: int, key: str, kind: _Kind,
@@ -640,7 +641,12 @@ def _build(years: tuple[int, int], seed: int) -> _Demo:
             rows = _community_rows(rng, unit, year, year_index, profiles[unit.code], plan)
             ledgers.append(_Ledger(unit, year, _ledger_form(rng), rows))
     targets = _targets(rng, units, years)
-    return _Demo(units, ledgers, figures, targets, rng.choice(communities))
+    flawed = rng.choice(communities)
+    # The women's federation line, from its own random stream (wenshu.demo.women).
+    from wenshu.demo.women import women_data
+
+    women_ledgers, women_figures = women_data(units, years, seed)
+    return _Demo(units, ledgers + women_ledgers, figures + women_figures, targets, flawed)
 
 
 # ---------------------------------------------------------------------------------------
@@ -714,7 +720,7 @@ def _write_ledger(inbox: Path, ledger: _Ledger, catalogue: Catalogue) -> None:
     folder = inbox / ledger.unit.code
     folder.mkdir(parents=True, exist_ok=True)
     rows = [list(LEDGER_HEADER), *(_cells(row, catalogue) for row in ledger.rows)]
-    stem = f"{ledger.unit.name}{ledger.year}年工作台账"
+    stem = f"{ledger.unit.name}{ledger.year}年{ledger.name}"
     if ledger.form == "xlsx":
         last_day = min(date(ledger.year, 12, 31), LAST_LEDGER_DAY)
         _write_xlsx(folder / f"{stem}.xlsx", rows, datetime.combine(last_day, time(17, 30)))

@@ -133,7 +133,7 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
-        bar = progress.add_task("generating demo ledgers", total=5)
+        bar = progress.add_task("generating demo ledgers", total=6)
         files = timer.run("generate demo files", generate_demo, demo_dir, seed=seed,
                           catalogue=catalogue)
         latest = files.years[-1]
@@ -150,8 +150,15 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
             latest, all_levels=True, levels=["street"],
             issued_on=issued_on or date(latest + 1, 1, 15), user=DEMO_SUPERVISOR,
         )
+        progress.update(bar, advance=1, description="women's federation summaries (flow)")
+        documents += timer.run(
+            "summaries, 妇联 line: district + 妇联 (flow)", year_end_summary,
+            files.district_code, latest, all_levels=True, levels=["department"], line="women",
+            issued_on=issued_on or date(latest + 1, 1, 15), user=DEMO_SUPERVISOR,
+        )
         progress.update(bar, advance=1, description="filing the district's summary")
-        district = next(d for d in documents if d.key.unit_code == files.district_code)
+        district = next(d for d in documents
+                        if d.key.unit_code == files.district_code and not d.key.topic)
         filed = timer.run("file the district summary", _file_once, settings,
                           district.document_id)
         progress.update(bar, advance=1, description="done")

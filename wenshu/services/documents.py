@@ -23,8 +23,10 @@ from wenshu.codes import check_unit_code
 from wenshu.compute.load import load_units, subtree_codes
 from wenshu.compute.snapshot import UnitInfo
 from wenshu.db import session_scope
-from wenshu.errors import NotFoundError, WenshuError
+from wenshu.errors import CatalogueError, NotFoundError, WenshuError
 from wenshu.jobs import JobRunner
+from wenshu.models.catalogue import load_catalogue
+from wenshu.models.lines import Line, Lines, load_lines
 from wenshu.models.tables import Activity, Unit
 from wenshu.periods import Period
 from wenshu.services import inputs
@@ -105,12 +107,13 @@ class GenerateRequest(BaseModel):
     spec_file: str | None = None  # campaign plan: the spec (.yaml)
     checklist: str | None = None  # self-inspection: a shipped checklist's name or a file
     answers_file: str | None = None  # self-inspection: the unit's answers (.yaml)
+    line: str = Field("", max_length=64)  # the line of work (业务条线); empty: the default line
 
 
 FIELD_LABELS = {"kind": "文种", "unit_code": "单位", "period": "期间", "script": "字体",
                 "issued_on": "成文日期", "signature_unit": "署名", "narrative": "工作亮点等",
                 "letterhead": "版头版记", "spec_file": "方案文件", "checklist": "检查标准",
-                "answers_file": "自查答复文件"}
+                "answers_file": "自查答复文件", "line": "业务条线"}
 
 
 def parse_request(data: Mapping[str, Any]) -> GenerateRequest:
@@ -143,6 +146,7 @@ class CheckedRequest:
     inputs: dict[str, Any]
     period: str
     topic: str = ""
+    line: str = ""  # the line's key; empty for the default line
 
 
 def check_request(settings: Settings, actor: Actor, req: GenerateRequest) -> CheckedRequest:
@@ -173,11 +177,26 @@ def check_request(settings: Settings, actor: Actor, req: GenerateRequest) -> Che
         period = f"{_year(req)}H1"
     elif req.kind != "campaign_plan":
         period = str(_year(req))
-    checked = _check_files(settings, req)
+    line = _line(settings, req)
+    checked = _check_files(settings, req, line)
     if req.kind == "campaign_plan":
         return checked
-    _check_data(settings, req)
-    return CheckedRequest(checked.inputs, period, checked.topic)
+    _check_data(settings, req, line)
+    return CheckedRequest(checked.inputs, period, checked.topic or line.identity,
+                          "" if line.default else line.key)
+
+
+def office_lines(settings: Settings) -> Lines:
+    """The lines of work the office files for (shipped, with its catalogue's additions)."""
+    return load_lines(load_catalogue(settings.catalogue_dir), settings.catalogue_dir)
+
+
+def _line(settings: Settings, req: GenerateRequest) -> Line:
+    """The request's line of work, or a :class:`RequestError` listing the lines there are."""
+    try:
+        return office_lines(settings).get(req.line)
+    except CatalogueError as exc:
+        raise RequestError("line", str(exc)) from None
 
 
 def _read(field: str, path: str) -> inputs.InputFile:
@@ -187,7 +206,7 @@ def _read(field: str, path: str) -> inputs.InputFile:
         raise RequestError(field, str(exc)) from None
 
 
-def _check_files(settings: Settings, req: GenerateRequest) -> CheckedRequest:
+def _check_files(settings: Settings, req: GenerateRequest, line: Line) -> CheckedRequest:
     """Read every file the request names and check that it is what it must be."""
     read: dict[str, Any] = {
         "narrative_texts": [_read("narrative_files", f) for f in req.narrative_files]}
@@ -199,7 +218,9 @@ def _check_files(settings: Settings, req: GenerateRequest) -> CheckedRequest:
         spec = inputs.checked_campaign(settings, req.unit_code, read["spec"])
         return CheckedRequest(read, str(spec.year), spec.code)
     if req.kind == "self_inspection":
-        read["checklist"] = inputs.checklist_input(req.checklist)
+        # Without a checklist named, the line's first (the default line: the shipped default).
+        read["checklist"] = inputs.checklist_input(
+            req.checklist or (None if line.default else line.checklists[0]))
         read["answers"] = _read("answers_file", req.answers_file) if req.answers_file else None
         checklist, _ = inputs.checked_self_inspection(settings, req.unit_code, _year(req),
                                                       read["checklist"], read["answers"])
@@ -217,19 +238,21 @@ def data_period(req: GenerateRequest) -> Period:
     return Period.year(_year(req))
 
 
-def _check_data(settings: Settings, req: GenerateRequest) -> None:
-    """Refuse a document that would have no ledger under it (an empty summary is worse
-    than none: it would be archived and look filed)."""
+def _check_data(settings: Settings, req: GenerateRequest, line: Line) -> None:
+    """Refuse a document that would have no ledger of its line under it (an empty summary
+    is worse than none: it would be archived and look filed)."""
     period = data_period(req)
+    types = list(line.restrict(load_catalogue(settings.catalogue_dir)).activities)
     with session_scope(settings) as session:
         units = load_units(session)
         codes = subtree_codes(units, req.unit_code)
         rows = session.scalar(select(func.count()).select_from(Activity).where(
-            Activity.unit_code.in_(codes), Activity.date.between(period.start, period.end)))
+            Activity.unit_code.in_(codes), Activity.activity_type.in_(types),
+            Activity.date.between(period.start, period.end)))
     if not rows:
         name = units[req.unit_code].name
-        raise RequestError("period", f"{name}及下级单位在{period.code}没有任何台账记录：请先上传"
-                                     f"台账，再生成{KINDS[req.kind].label}")
+        raise RequestError("period", f"{name}及下级单位在{period.code}没有任何{line.label}台账"
+                                     f"记录：请先上传台账，再生成{KINDS[req.kind].label}")
 
 
 def flow_parameters(req: GenerateRequest, actor: Actor, job: str | None,
@@ -240,6 +263,7 @@ def flow_parameters(req: GenerateRequest, actor: Actor, job: str | None,
         "unit_code": req.unit_code, "issued_on": req.issued_on,
         "signature_unit": req.signature_unit, "letterhead": req.letterhead.model_dump(),
         "script": req.script, "user": actor.name, "job": job,
+        **({"line": checked.line} if checked.line else {}),
     }
     narrative = {"narrative_texts": checked.inputs["narrative_texts"],
                  "narrative": req.narrative.model_dump()}
@@ -340,5 +364,5 @@ def job_title(req: GenerateRequest, units: Mapping[str, str]) -> str:
 
 
 __all__ = ["KINDS", "CheckedRequest", "GenerateRequest", "KindInfo", "Letterhead", "Narrative", "RequestError",
-           "batch_parts", "check_request", "document_keys", "flow_parameters", "generate", "job_title", "outcome_summary",
+           "batch_parts", "check_request", "document_keys", "flow_parameters", "generate", "job_title", "office_lines", "outcome_summary",
            "parse_request", "start"]

@@ -18,10 +18,11 @@ from wenshu.compute.load import load_snapshot, load_units, subtree_codes
 from wenshu.compute.snapshot import UnitInfo
 from wenshu.compute.summary import Rollup, UnitReport, compute_unit
 from wenshu.db import session_scope
-from wenshu.errors import NotFoundError
+from wenshu.errors import CatalogueError, NotFoundError
 from wenshu.generators.numbers import format_target, format_value
 from wenshu.ingest.units import LEVEL_LABELS  # noqa: E402  (one list of level names)
 from wenshu.models.catalogue import load_catalogue
+from wenshu.models.lines import Line, load_lines
 from wenshu.models.tables import Activity
 from wenshu.periods import Period
 from wenshu.settings import Settings
@@ -175,12 +176,21 @@ def reporting(settings: Settings, actor: Actor, unit_code: str, period: Period,
         return completeness(session, period, root=unit_code, levels=REPORTING_LEVELS, due=due)
 
 
-def child_indicators(settings: Settings, actor: Actor, unit_code: str, year: int
-                     ) -> tuple[list[IndicatorRow], list[ChildRow]]:
-    """The unit's indicators and, per peer child (streets of a district…), their values
-    and the targets each missed: laggards are the rows with any."""
+def line_of(settings: Settings, key: str) -> Line:
+    """The office's line of work ``key`` (empty: the default line); NotFoundError if none."""
+    try:
+        return load_lines(load_catalogue(settings.catalogue_dir),
+                          settings.catalogue_dir).get(key)
+    except CatalogueError as exc:
+        raise NotFoundError(str(exc)) from None
+
+
+def child_indicators(settings: Settings, actor: Actor, unit_code: str, year: int,
+                     line: Line) -> tuple[list[IndicatorRow], list[ChildRow]]:
+    """The unit's indicators of ``line`` and, per peer child (streets of a district…),
+    their values and the targets each missed: laggards are the rows with any."""
     unit_info(settings, actor, unit_code)
-    catalogue = load_catalogue(settings.catalogue_dir)
+    catalogue = line.restrict(load_catalogue(settings.catalogue_dir))
     with session_scope(settings) as session:
         snapshot = load_snapshot(session, unit_code, year)
     period = Period.year(year)
@@ -196,5 +206,5 @@ def child_indicators(settings: Settings, actor: Actor, unit_code: str, year: int
 
 
 __all__ = ["ChildRow", "IndicatorRow", "LEVEL_LABELS", "Submission", "UnitOverview",
-           "actor_units", "child_indicators", "indicator_rows", "latest_year", "period_or_latest", "reporting",
+           "actor_units", "child_indicators", "indicator_rows", "latest_year", "line_of", "period_or_latest", "reporting",
            "unit_overview"]
