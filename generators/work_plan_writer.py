@@ -13,15 +13,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from wenshu.compute.snapshot import UnitInfo
-from wenshu.generators.numbers import cn_number, format_count, format_yuan
+from wenshu.generators.numbers import YUAN, cn_number, format_count, format_yuan
 from wenshu.generators.phrasebook import Phrasebook
 from wenshu.generators.phrasing import level_noun, scope_word
 from wenshu.generators.summary_voice import SMALL_BASE, change_pct
 from wenshu.generators.work_plan_facts import Phase, Plan, month_runs
 from wenshu.generators.work_plan_ledger import ActivityTask
 from wenshu.models.catalogue import Measure
-
-YUAN = "元"
 
 
 @dataclass(frozen=True)
