@@ -245,8 +245,9 @@ class Plan:
 
 def _signed_any(rollup: Rollup, catalogue: Catalogue, unit: str, years: Sequence[int]) -> bool:
     """Whether the unit signed a target (目标管理责任书) for any of ``years``."""
-    return any(not rollup.target(unit, year, ind)[1] and rollup.target(unit, year, ind)[0]
-               for ind in catalogue.indicators.values() for year in years)
+    found = (rollup.target(unit, year, ind) for ind in catalogue.indicators.values()
+             for year in years)
+    return any(spec is not None and not is_default for spec, is_default in found)
 
 
 def gather(request: ContextRequest) -> Plan:
