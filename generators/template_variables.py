@@ -23,6 +23,9 @@ from wenshu.generators.sandbox import BoundedSandbox
 # Where a path is first read: (part, paragraph, text), as a TemplateProblem locates it.
 Where = tuple[str | None, int | None, str]
 Finding = tuple[Where, str, str, Literal["error", "warning"]]  # where, code, message, severity
+# Context keys with this prefix are notes for the clerk (how a work plan's targets were
+# proposed …), provided on purpose and never printed: a template need not read them.
+CLERK_PREFIX = "clerk_"
 
 
 @dataclass
@@ -175,8 +178,8 @@ def compare(reads: Reads, provided: frozenset[str]) -> Iterator[Finding]:
     if reads.incomplete:
         return  # a part not read whole may use what looks unused
     read = set(reads.first)
-    unused = {p for p in provided
-              if not any(r == p or r.startswith((f"{p}.", f"{p}[]")) for r in read)}
+    unused = {p for p in provided if not p.startswith(CLERK_PREFIX)
+              and not any(r == p or r.startswith((f"{p}.", f"{p}[]")) for r in read)}
     for path in sorted(unused):
         if not any(a in unused for a in _ancestors(path)):
             yield (None, None, ""), "unused_variable", f"这类文件提供 {path}，但模板没有用到它", "warning"

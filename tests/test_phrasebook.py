@@ -120,3 +120,82 @@ def test_rewording_a_phrasebook_changes_the_documents_inputs(tmp_path, small_sna
     assert digest() == before
     _override(tmp_path, "phrases:\n  problems_heading: 存在的主要问题及原因\n")
     assert digest() != before
+
+
+# --- The work plan's phrasebook ----------------------------------------------------------
+
+WORK_PLAN_MODULES = ["work_plan_facts", "work_plan_goals", "work_plan_ledger",
+                     "work_plan_safeguards", "work_plan_tasks", "work_plan_writer"]
+
+
+def test_every_work_plan_phrase_renders_with_its_placeholders_filled():
+    from wenshu.generators.work_plan import phrasebook as plan_phrasebook
+
+    book = plan_phrasebook()
+    values = {name: f"〈{name}〉" for name in book.placeholders}
+    assert len(book.phrases) > 150
+    for key, variants in book.phrases.items():
+        for variant in variants:
+            text = variant.format(**values)
+            assert text.strip() and "{" not in text and "}" not in text, (key, variant)
+    # The line's subject is a placeholder wherever it appears, never fixed wording.
+    assert not [key for key, variants in book.phrases.items()
+                if any("人口和计划生育" in v or "妇女儿童工作" in v for v in variants)]
+    # Every rule that matches a problem has its measure.
+    rules = [k.removeprefix("rectify.match.") for k in book.phrases if k.startswith("rectify.match.")]
+    assert rules and all(f"rectify.measure.{rule}" in book.phrases for rule in rules)
+
+
+def test_every_shipped_activity_type_has_its_own_method():
+    from wenshu.generators.work_plan import phrasebook as plan_phrasebook
+    from wenshu.models.catalogue import load_catalogue
+
+    book = plan_phrasebook()
+    assert [k for k in load_catalogue().activities if f"method.{k}" not in book.phrases] == []
+
+
+@pytest.mark.parametrize("module", WORK_PLAN_MODULES)
+def test_the_work_plan_builder_holds_no_chinese_wording(module):
+    import wenshu.generators
+
+    path = Path(wenshu.generators.__file__).parent / f"{module}.py"
+    assert _chinese_literals(path) == []
+
+
+def test_the_work_plan_module_holds_only_the_template_column_names():
+    import wenshu.generators
+    from wenshu.generators.work_plan import DUTY_COLUMNS, GOAL_COLUMNS, KIND_LABEL
+
+    path = Path(wenshu.generators.__file__).parent / "work_plan.py"
+    table = {text for column in GOAL_COLUMNS + DUTY_COLUMNS
+             for text in (column.label, column.group) if text}
+    assert set(_chinese_literals(path)) == table | {KIND_LABEL}
+
+
+def _plan_request(small_snapshot, user_dir: Path | None = None, line: str = ""):
+    from wenshu.compute.summary import Rollup
+    from wenshu.generators.kinds import ContextRequest, DocumentOptions, shipped_lines
+    from wenshu.generators.work_plan import WORK_PLAN
+    from wenshu.models.catalogue import load_catalogue
+
+    period = Period.parse("2026")
+    return ContextRequest(small_snapshot, Rollup(small_snapshot, WORK_PLAN.months(period)),
+                          load_catalogue(), "S1", period,
+                          DocumentOptions(issued_on=date(2026, 1, 15)), user_dir=user_dir,
+                          line=shipped_lines().get(line))
+
+
+def test_an_office_and_a_line_reword_a_plan_phrase(tmp_path, small_snapshot):
+    from wenshu.generators.work_plan import WORK_PLAN
+
+    folder = tmp_path / "catalogue" / "phrases"
+    (folder / "women").mkdir(parents=True)
+    (folder / "work_plan.yaml").write_text("phrases:\n  heading.safeguards: 保障机制\n",
+                                           encoding="utf-8")
+    (folder / "women" / "work_plan.yaml").write_text(
+        "phrases:\n  title: \"{unit}{when}{topic}安排\"\n", encoding="utf-8")
+    context = WORK_PLAN.build(_plan_request(small_snapshot, tmp_path / "catalogue"))
+    assert context["safeguards_heading"].endswith("、保障机制")
+    assert context["title"] == "东城街道2026年人口和计划生育工作计划"
+    women = WORK_PLAN.build(_plan_request(small_snapshot, tmp_path / "catalogue", "women"))
+    assert women["title"] == "东城街道2026年妇女儿童工作安排"

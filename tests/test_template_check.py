@@ -204,6 +204,12 @@ def test_unknown_and_unused_variables(template: Callable[[Build], Path]) -> None
             "title" in unused[2].message] == [True, True, True]
 
 
+def test_notes_for_the_clerk_need_not_be_printed(template: Callable[[Build], Path]) -> None:
+    path = template(_paragraphs("{{ title }}"))
+    problems = check_template(path, frozenset({"title", "clerk_notes", "signature"}))
+    assert [(p.code, "signature" in p.message) for p in problems] == [("unused_variable", True)]
+
+
 def test_locals_loop_variables_and_methods_are_not_context_variables(
         template: Callable[[Build], Path]) -> None:
     path = template(_paragraphs(

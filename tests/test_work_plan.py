@@ -19,17 +19,16 @@ from pypdf import PdfReader
 from tests.sample_context import assert_no_placeholders, strings_in
 from wenshu.compute.snapshot import Snapshot, TargetValue, UnitInfo
 from wenshu.compute.summary import ALL_MONTHS, Rollup
+from wenshu.errors import PlanError
 from wenshu.generators.kinds import ContextRequest, DocumentOptions
 from wenshu.generators.layout import load_layout
 from wenshu.generators.layout_context import Letterhead, layout_context
 from wenshu.generators.render import render_docx
 from wenshu.generators.template_check import check_template
 from wenshu.generators.template_variables import context_paths
-from wenshu.generators.work_plan import (
-    WORK_PLAN,
-    PlanError,
-    build_template,
-    month_list,
+from wenshu.generators.work_plan import WORK_PLAN, build_template
+from wenshu.generators.work_plan_facts import (
+    month_runs,
     plan_period,
     plan_phases,
     proposed_target,
@@ -92,15 +91,17 @@ def test_a_plan_covers_a_year_or_a_quarter() -> None:
 
 
 def test_stages_are_laid_over_the_period() -> None:
-    year = [(p.name, p.first, p.last) for p in plan_phases(plan_period("2026"))]
-    assert year == [("部署启动", 1, 2), ("全面实施", 3, 9), ("督查推进", 10, 11), ("总结考核", 12, 12)]
+    year = [(p.role, p.first, p.last) for p in plan_phases(plan_period("2026"))]
+    assert year == [("deploy", 1, 2), ("implement", 3, 9), ("inspect", 10, 11), ("review", 12, 12)]
     quarter = [(p.first, p.last) for p in plan_phases(plan_period("2026Q2"))]
     assert quarter == [(4, 4), (5, 5), (6, 6)]
 
 
-def test_months_are_written_as_runs() -> None:
-    assert month_list([9, 3]) == "3月、9月"
-    assert month_list([4, 5, 6, 9, 10]) == "4月至6月、9月至10月"
+def test_months_are_written_as_runs(plan: Plan) -> None:
+    assert month_runs([9, 3]) == [(3, 3), (9, 9)]
+    assert month_runs([4, 5, 6, 9, 10]) == [(4, 6), (9, 10)]
+    # As the plan prints them: training in April and May of 2025.
+    assert _row(plan()["duty_rows"], "教育培训")["time"] == "4月至5月"
 
 
 def test_proposed_targets_never_drop(catalogue) -> None:
@@ -135,17 +136,24 @@ def test_title_headings_and_signature(plan: Plan) -> None:
 def test_targets_are_proposed_from_the_base_year(plan: Plan) -> None:
     context = plan()
     # The street signed ≥95% for 2025 and reached 92.80%: the proposal keeps ≥95%.
+    # Signed for 2025, unsigned for 2026: the street's own target of last year stands.
     assert _row(context["goal_rows"], "孕环情检查受检率") == {
-        "no": "1", "label": "孕环情检查受检率", "base": "92.80%", "target": "≥95%", "source": "建议"}
-    # 2022 / 2156 = 93.78% against the standard ≥93%: the value with decimals dropped.
-    assert _row(context["goal_rows"], "符合政策生育率")["target"] == "≥93%"
-    assert _row(context["goal_rows"], "举办培训期数")["target"] == "≥8期"
+        "no": "1", "label": "孕环情检查受检率", "base": "92.80%", "target": "≥95%",
+        "source": "上年目标"}
+    # 2022 / 2156 = 93.78% against the standard ≥93%: the standard, a 参考目标.
+    assert {k: _row(context["goal_rows"], "符合政策生育率")[k] for k in ("target", "source")} == {
+        "target": "≥93%", "source": "参考目标"}
+    # No target at all: last year's count.
+    assert {k: _row(context["goal_rows"], "举办培训期数")[k] for k in ("target", "source")} == {
+        "target": "≥8期", "source": "上年实际"}
     assert _row(context["goal_rows"], "人口出生率")["base"] == "—"
     assert "帮扶困难家庭户数" not in [r["label"] for r in context["goal_rows"]]
     assert "2026年目标管理责任书尚未签订" in context["goals_intro"]
-    assert context["goal_notes"] == [
-        "注：建议目标的确定办法：下限类（≥）指标取上年目标与上年完成值（舍去小数）中的较高值；"
-        "上限类（≤）和区间类指标沿用上年目标；未设目标的工作量指标按不低于上年完成量提出。"]
+    # How the targets were proposed is for the clerk, not for the document.
+    assert context["clerk_notes"][0] == (
+        "建议目标的确定办法：下限类（≥）指标取上年目标与上年完成值（舍去小数）中的较高值；"
+        "上限类（≤）和区间类指标沿用上年目标；未设目标的工作量指标按上年完成量提出。")
+    assert "goal_notes" not in context
 
 
 def test_signed_targets_are_carried_and_raise_the_tasks(plan: Plan, small_snapshot) -> None:
@@ -153,39 +161,47 @@ def test_signed_targets_are_carried_and_raise_the_tasks(plan: Plan, small_snapsh
                      _target("S1", 2026, "training_sessions", "ge", 10))
     context = plan(snapshot=snapshot)
     row = _row(context["goal_rows"], "孕环情检查受检率")
-    assert (row["target"], row["source"]) == ("≥93%", "责任书")
-    assert "其中2项依据2026年目标管理责任书确定，其余5项尚未签订责任书" in context["goals_intro"]
+    assert (row["target"], row["source"]) == ("≥93%", "责任书目标")
+    assert "其中2项为2026年目标管理责任书确定的目标，其余5项根据上年完成情况" in context["goals_intro"]
     training = _task(context, "教育培训")
-    assert "举办培训班不少于10期、参训不少于350人次（上年举办培训班8期、参训350人次）" in training
-    assert training.endswith("其中培训期数按2026年目标管理责任书要求确定。")
-    missed = _task(context, "确保孕环情检查受检率达到目标要求")
-    assert "2026年目标管理责任书要求为≥93%" in missed
+    assert "全年计划举办培训班10期、参训350人次。" in training
+    # A small count rises as two figures, not as a percentage.
+    assert training.endswith("其中培训期数按2026年目标管理责任书要求由上年的8期增加到10期。")
+    missed = _task(context, "提高孕环情检查受检率")
+    assert missed.endswith("确保2026年孕环情检查受检率提高到93%以上。")
+    assert context["opening"].startswith(("为全面完成2026年人口和计划生育工作目标任务，根据2026年目标",
+                                          "按照2026年目标管理责任书确定的任务"))
 
 
 def test_guidance_reviews_the_base_year_and_sets_the_focus(plan: Plan) -> None:
     review = plan()["guidance"][1]
     assert review.startswith("2025年，全街道纳入考核的2项主要指标中1项达到目标要求，"
-                             "孕环情检查受检率未达标，共组织开展各类活动20次。")
-    assert "要把提升孕环情检查受检率作为工作重点，加强对东山社区的督促指导" in review
+                             "孕环情检查受检率未达到，共组织开展各类活动20次。")
+    assert "要把孕环情检查受检率达标作为工作重点，加强对东山社区的督促指导" in review
 
 
 def test_tasks_come_from_missed_indicators_and_base_year_activities(plan: Plan) -> None:
     context = plan()
     assert [t["heading"] for t in context["tasks"]] == [
-        "（一）确保孕环情检查受检率达到目标要求", "（二）教育培训", "（三）检查服务"]
-    missed = _task(context, "确保孕环情检查受检率达到目标要求")
+        "（一）提高孕环情检查受检率", "（二）教育培训", "（三）检查服务"]
+    missed = _task(context, "提高孕环情检查受检率")
     assert missed.startswith("2025年孕环情检查受检率为92.80%，比目标值低2.20个百分点。")
-    assert "把东山社区作为重点" in missed
-    # Every screening of 2025 was in March: the plan schedules it there.
-    assert "3月" in _task(context, "检查服务")
-    assert "全年完成检查不少于4714人（上年完成检查4714人）" in _task(context, "检查服务")
+    # Who, how, and the count the rate needs: 95% of last year's 5080 to check.
+    assert "由东城街道牵头，把东山社区（83.33%）作为重点，" in missed
+    assert "按上年应查人数5080人测算，全年需完成检查4826人以上" in missed
+    assert "10月至11月督查时逐一核对" in missed
+    # Every screening of 2025 was in March: the plan schedules it there, with a method.
+    checks = _task(context, "检查服务")
+    assert checks.startswith("计划于3月组织开展，由各社区具体组织，") or "3月，由各社区" in checks
+    assert "上门补查" in checks and checks.endswith("全年计划完成检查4714人。")
     assert "4月至5月" in _task(context, "教育培训")
+    assert "不少于" not in "".join(p for t in context["tasks"] for p in t["paragraphs"])
 
 
 def test_duties_name_the_units_that_did_the_work(plan: Plan) -> None:
     rows = plan()["duty_rows"]
     assert [(r["task"], r["time"], r["units"]) for r in rows] == [
-        ("确保孕环情检查受检率达到目标要求", "全年", "东山社区"),
+        ("提高孕环情检查受检率", "全年", "东山社区"),
         # The street trained its own staff; 东湖社区 trained residents.
         ("教育培训", "4月至5月", "东城街道、东湖社区"),
         ("检查服务", "3月", "各社区"),
@@ -214,8 +230,11 @@ def test_staff_problems_and_plans_are_merged(plan: Plan) -> None:
     context = plan(narrative=parse_narrative(SAMPLE_NARRATIVE))
     rectify = context["safeguards"][-1]
     assert rectify["lead"] == "4.抓好问题整改。"
-    assert rectify["text"].endswith("：流动人口信息更新不及时，部分社区底数不清。"
-                                    "个别社区台账登记不够规范，存在补记现象。")
+    # Each problem with who puts it right, how, and by when.
+    assert rectify["text"].endswith(
+        "：一是流动人口信息更新不及时，部分社区底数不清，由各社区组织逐户核对、及时更新信息系统，"
+        "2026年2月底前完成；二是个别社区台账登记不够规范，存在补记现象，由各社区对照台账登记规范"
+        "逐本检查，补记、漏记的逐条核实更正，2026年2月底前整改到位。")
     other = context["tasks"][-1]
     assert other["heading"] == "（四）其他重点工作"
     assert other["paragraphs"][0].startswith("1.全面推行网格化服务管理")
@@ -232,13 +251,13 @@ def test_a_quarter_plan_reads_the_same_quarter_of_the_base_year(plan: Plan) -> N
     assert context["title"] == "东城街道2026年第二季度人口和计划生育工作计划"
     # Training was in April and May; the March screening belongs to the first quarter.
     assert [t["heading"] for t in context["tasks"]] == [
-        "（一）确保孕环情检查受检率达到目标要求", "（二）教育培训"]
-    assert "本季度举办培训班不少于8期、参训不少于350人次（上年同期举办培训班8期" in _task(
-        context, "教育培训")
+        "（一）提高孕环情检查受检率", "（二）教育培训"]
+    assert "本季度计划举办培训班8期、参训350人次。" in _task(context, "教育培训")
     assert [p["lead"] for p in context["phases"]] == [
         "第一阶段：部署启动（4月）。", "第二阶段：组织实施（5月）。", "第三阶段：检查总结（6月）。"]
     assert context["phases"][0]["text"].endswith("本阶段重点做好教育培训（4月）工作。")
-    assert _row(context["duty_rows"], "确保孕环情检查受检率达到目标要求")["time"] == "4月至6月"
+    assert _row(context["duty_rows"], "提高孕环情检查受检率")["time"] == "4月至6月"
+    assert "4月至6月持续推进" in context["phases"][1]["text"]
     assert "6月开展季度检查" in context["safeguards"][1]["text"]
 
 
@@ -247,7 +266,9 @@ def test_a_community_is_responsible_for_its_own_tasks(plan: Plan) -> None:
     assert {r["units"] for r in context["duty_rows"]} == {"东山社区"}
     assert context["duties_intro"] == "本计划由东山社区组织实施，各项重点任务的时间安排见表2。"
     # Its only indicator missed: no "0 of 1 met" phrasing.
-    assert context["guidance"][1].startswith("2025年，全社区孕环情检查受检率未达到目标要求，")
+    # The community signed nothing: it missed the standard, a 参考目标.
+    assert context["guidance"][1].startswith("2025年，全社区孕环情检查受检率未达到参考目标，")
+    assert "由东山社区明确专人负责，" in _task(context, "提高孕环情检查受检率")
 
 
 def test_sections_with_nothing_to_say_are_left_out(plan: Plan, small_snapshot) -> None:
@@ -257,7 +278,9 @@ def test_sections_with_nothing_to_say_are_left_out(plan: Plan, small_snapshot) -
     assert (context["tasks_heading"], context["duties_heading"]) == ("", "")
     assert [context["goals_heading"], context["schedule_heading"],
             context["safeguards_heading"]] == ["二、工作目标", "三、时间安排", "四、保障措施"]
-    assert len(context["guidance"]) == 1  # no base-year results to review
+    # No base-year results to review: the plan says so and claims nothing done.
+    assert context["guidance"][1] == ("2025年本单位尚无人口和计划生育工作的台账记录和指标数据，"
+                                      "2026年要先行建立工作台账、补齐基础数据，按月记录工作开展情况。")
 
 
 def test_the_plan_reads_whole_base_years_from_either_snapshot(plan: Plan, small_snapshot) -> None:
@@ -300,13 +323,16 @@ def test_rendered_plan_places_sections_tables_and_leads(plan: Plan) -> None:
     h1 = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert h1 == ["一、总体要求", "二、工作目标", "三、主要任务", "四、时间安排", "五、责任分工", "六、保障措施"]
     h2 = [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
-    assert h2[0] == "（一）确保孕环情检查受检率达到目标要求" and h2[-1] == "（四）其他重点工作"
+    assert h2[0] == "（一）提高孕环情检查受检率" and h2[-1] == "（四）其他重点工作"
     captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
     assert captions == ["表1  2026年主要工作目标", "表2  重点任务责任分工"]
     goals, duties = document.tables
     assert [c.text for c in goals.rows[0].cells] == ["序号", "指标", "上年完成值", "全年目标", "全年目标"]
     assert [c.text for c in goals.rows[1].cells] == ["序号", "指标", "上年完成值", "目标值", "确定依据"]
-    assert [c.text for c in goals.rows[2].cells] == ["1", "孕环情检查受检率", "92.80%", "≥95%", "建议"]
+    assert [c.text for c in goals.rows[2].cells] == ["1", "孕环情检查受检率", "92.80%", "≥95%",
+                                                     "上年目标"]
+    # The rule that proposed the targets is not printed.
+    assert not any("确定办法" in p.text for p in document.paragraphs)
     assert [c.text for c in duties.rows[-1].cells] == ["4", "其他重点工作", "全年", "各社区"]
     stage = next(p for p in document.paragraphs if p.text.startswith("第一阶段"))
     assert [run.bold for run in stage.runs] == [True, None]
@@ -398,16 +424,17 @@ def test_year_plan_flow_archives_word_and_pdf(office, wenshu, tmp_path: Path) ->
     goals, duties = document.tables
     # District screening 2025: 3714 / 4080 = 91.03%; 2026 signed ≥92%.
     row = next(r for r in goals.rows if r.cells[1].text == "孕环情检查受检率")
-    assert [c.text for c in row.cells[2:]] == ["91.03%", "≥92%", "责任书"]
+    assert [c.text for c in row.cells[2:]] == ["91.03%", "≥92%", "责任书目标"]
     row = next(r for r in goals.rows if r.cells[1].text == "帮扶困难家庭户数")
-    assert [c.text for c in row.cells[2:]] == ["25户", "≥25户", "建议"]
+    assert [c.text for c in row.cells[2:]] == ["25户", "≥25户", "上年实际"]
     assert [[c.text for c in r.cells[1:]] for r in duties.rows[1:]] == [
         ["教育培训", "5月", "东城街道"],
         ["检查服务", "3月、9月", "各街道"],
         ["关怀帮扶", "6月", "东城街道"],
         ["其他重点工作", "全年", "各街道"],
     ]
-    assert "全年举办培训班不少于5期、参训不少于120人次（上年举办培训班3期、参训120人次）" in text
+    assert "全年计划举办培训班5期、参训120人次。" in text
+    assert "其中培训期数按2026年目标管理责任书要求由上年的3期增加到5期。" in text
     assert "2025年全区投入帮扶资金1.5万元" in text
     assert "抓好问题整改" in text and "1.全面推行网格化服务管理" in text
 
@@ -434,7 +461,7 @@ def test_quarter_plan_flow_schedules_the_quarter(office, wenshu, tmp_path: Path)
     document, text = _docx_text(tmp_path / "q.docx")
     assert _title(document) == "东城街道2026年第一季度人口和计划生育工作计划"
     # Spring screening of 2025 in 东城街道's communities: 475 + 200 = 675; nothing else in Q1.
-    assert "本季度完成检查不少于675人（上年同期完成检查675人）" in text
+    assert "本季度计划完成检查675人。" in text
     assert [[c.text for c in r.cells[1:]] for r in document.tables[1].rows[1:]] == [
         ["检查服务", "3月", "各社区"]]
     for lead in ("第一阶段：部署启动（1月）。", "第二阶段：组织实施（2月）。", "第三阶段：检查总结（3月）。"):

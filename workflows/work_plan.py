@@ -8,7 +8,8 @@ from typing import Any
 from prefect import flow
 
 import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
-from wenshu.generators.work_plan import WORK_PLAN, plan_period
+from wenshu.generators.work_plan import WORK_PLAN
+from wenshu.generators.work_plan_facts import plan_period
 from wenshu.pipeline import Outcome
 from wenshu.services.inputs import InputFile
 from wenshu.workflows.documents import document_options, generate_documents

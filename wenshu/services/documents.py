@@ -166,7 +166,8 @@ def check_request(settings: Settings, actor: Actor, req: GenerateRequest) -> Che
     authorize(settings, actor, "generate", req.unit_code,
               target=f"{req.kind}:{req.unit_code}:{req.period}")
     if req.kind == "work_plan":
-        from wenshu.generators.work_plan import PlanError, plan_period
+        from wenshu.errors import PlanError
+        from wenshu.generators.work_plan_facts import plan_period
 
         try:
             period = plan_period(req.period).code
