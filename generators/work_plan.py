@@ -109,7 +109,8 @@ def build_context(request: ContextRequest) -> dict[str, Any]:
         "duty_rows": rows,
         "safeguards_heading": heading("safeguards"),
         "safeguards": safeguards(w, goal_table),
-        "signature_unit": request.options.signature_unit or issuing_organ(w.plan.unit),
+        "signature_unit": (request.options.signature_unit
+                           or issuing_organ(w.plan.unit, request.line)),
         "signature_date": cn_date(request.options.issued_on),
     }
 
