@@ -54,19 +54,31 @@ def _needed(value: str | None, setting: str) -> str:
     return value
 
 
-def _batch(kind: str, root: str | None, user: str | None, period: str) -> list[str]:
-    """Generate ``kind`` for the whole tree; one line per document."""
-    from wenshu.services.documents import generate, parse_request
+def _batch(kind: str, root: str | None, user: str | None, period: str,
+           line: str | None) -> list[str]:
+    """Generate ``kind`` for the whole tree, for ``line`` or (None) every line of work the
+    tree keeps ledgers for; one line per document."""
+    from wenshu.services.documents import RequestError, generate, office_lines, parse_request
 
     settings = get_settings()
     actor = resolve_actor(settings, _needed(user or settings.schedule_user,
                                             "WENSHU_SCHEDULE_USER"))
-    request = parse_request({"kind": kind, "period": period, "all_levels": True,
-                             "unit_code": _needed(root or settings.schedule_root,
-                                                  "WENSHU_SCHEDULE_ROOT")})
-    outcomes = generate(settings, actor, request)
-    return [f"{o.unit_name} {o.title} v{o.version} {'new' if o.created else 'unchanged'}"
-            for o in outcomes]
+    unit = _needed(root or settings.schedule_root, "WENSHU_SCHEDULE_ROOT")
+    keys = [line] if line is not None else list(office_lines(settings).by_key)
+    done: list[str] = []
+    for key in keys:
+        request = parse_request({"kind": kind, "period": period, "all_levels": True,
+                                 "unit_code": unit, "line": key})
+        try:
+            outcomes = generate(settings, actor, request)
+        except RequestError as exc:
+            if line is not None or exc.field != "period":
+                raise
+            done.append(f"{key}: {exc}")  # a line the tree keeps no ledgers for
+            continue
+        done += [f"{o.unit_name} {o.title} v{o.version} {'new' if o.created else 'unchanged'}"
+                 for o in outcomes]
+    return done
 
 
 @flow(name="monthly_collection", log_prints=False)
@@ -90,16 +102,18 @@ def monthly_collection(root: str | None = None, user: str | None = None,
 
 @flow(name="half_year_batch", log_prints=False)
 def half_year_batch(root: str | None = None, user: str | None = None,
-                    year: int | None = None) -> list[str]:
-    """Every 半年工作总结 of ``root``'s tree for ``year`` (default: this year)."""
-    return _batch("half_year_summary", root, user, str(year or date.today().year))
+                    year: int | None = None, line: str | None = None) -> list[str]:
+    """Every 半年工作总结 of ``root``'s tree for ``year`` (default: this year), for ``line``
+    (default: every line of work with ledgers)."""
+    return _batch("half_year_summary", root, user, str(year or date.today().year), line)
 
 
 @flow(name="year_end_batch", log_prints=False)
 def year_end_batch(root: str | None = None, user: str | None = None,
-                   year: int | None = None) -> list[str]:
-    """Every 年度工作总结 of ``root``'s tree for ``year`` (default: last year)."""
-    return _batch("year_summary", root, user, str(year or date.today().year - 1))
+                   year: int | None = None, line: str | None = None) -> list[str]:
+    """Every 年度工作总结 of ``root``'s tree for ``year`` (default: last year), for ``line``
+    (default: every line of work with ledgers)."""
+    return _batch("year_summary", root, user, str(year or date.today().year - 1), line)
 
 
 @flow(name="transfer_package", log_prints=False)
