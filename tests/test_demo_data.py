@@ -245,7 +245,7 @@ def test_base_figures_are_consistent(units, figures):
     assert set(figures) == {(code, year) for code in communities for year in YEARS}
     ratios = []
     for (code, year), f in figures.items():
-        assert len(f) == 14  # 10 for family planning, 4 for the women's federation line
+        assert len(f) == 15  # 10 for family planning, 5 for the women's federation line
         assert f["petitions_closed"] <= f["petitions_received"]
         assert f["births_male"] + f["births_female"] == f["births"] == f["live_births"]
         assert f["births_in_policy"] <= f["births"]

@@ -23,6 +23,7 @@ WOMEN_LEDGER = """单位代码,日期,活动类型,主题,场次,人次,户数,�
 # 75 screened of 100 due: 75.0%, short of the catalogue's 参考目标 ≥80%.
 WOMEN_FIGURES = """unit_code,year,key,value
 440307001001,2025,women_to_screen,100
+440307001001,2025,trainees,50
 440307001001,2025,trainees_employed,31
 """
 

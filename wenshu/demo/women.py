@@ -23,7 +23,6 @@ from wenshu.demo.generate import (
 )
 
 LEDGER_NAME = "妇联工作台账"
-FIGURE_KEYS = ("women_to_screen", "trainees_employed", "petitions_received", "petitions_closed")
 
 
 def _screening(low: int, high: int) -> _Kind:
@@ -117,6 +116,7 @@ def _figures(rng: random.Random, rows: list[_Row]) -> dict[str, int]:
     received = sum(dict(r.measures).get("participants", 0) for r in rows
                    if r.kind == "rights_petition")
     due = max(1, int(screened * 100 / rng.randint(60, 100)))
-    return {"women_to_screen": due, "trainees_employed": int(trained * rng.randint(45, 85) / 100),
+    return {"women_to_screen": due, "trainees": trained,
+            "trainees_employed": int(trained * rng.randint(45, 85) / 100),
             "petitions_received": received,
             "petitions_closed": received - (1 if received and rng.randint(1, 100) <= 15 else 0)}
