@@ -40,7 +40,7 @@ from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from wenshu.db import session_scope, write_scope
+from wenshu.db import as_utc, session_scope, write_scope
 from wenshu.errors import ArchiveError, PathError
 from wenshu.models.tables import PlacementLease, StoredFile
 from wenshu.paths import check_name, inside
@@ -267,7 +267,7 @@ def _held(settings: Settings, rels: list[str]) -> str:
                               .limit(1))
     if held is None:
         return f"档案中的“{'、'.join(rels)}”一直有其他进程在写入；请稍后重试"
-    until = f"{held.expires_at:%Y-%m-%d %H:%M:%S}"
+    until = f"{as_utc(held.expires_at):%Y-%m-%d %H:%M:%S} UTC"
     return (f"档案中的“{held.target}”正由 {held.owner} 写入（租约至 {until}），等待 "
             f"{2 * settings.placement_lease_seconds:g} 秒后仍未完成；请稍后重试")
 
