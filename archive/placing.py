@@ -240,7 +240,8 @@ def placements(settings: Settings, targets: Sequence[Path]) -> Iterator[Placing]
 
 def _take(settings: Settings, targets: Sequence[Path]) -> Placing:
     """Insert and commit the leases, all at once; waits while a live writer holds one."""
-    rels = [target.relative_to(settings.archive_dir).as_posix() for target in targets]
+    # Once each: a writer must never wait for its own lease.
+    rels = list(dict.fromkeys(t.relative_to(settings.archive_dir).as_posix() for t in targets))
     token = uuid.uuid4().hex
     staging = {rel: f"{STAGING}/{token}-{n}" for n, rel in enumerate(rels)}
     lease = settings.placement_lease_seconds

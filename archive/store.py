@@ -15,14 +15,10 @@ also have a ``metadata.json`` beside their files, which ``archive verify``
 checks against the database (:mod:`wenshu.archive.legacy_metadata`).
 
 A version's files are written to a staging folder and renamed into place in one
-step, then recorded in the database; if recording fails the folder is removed,
-so the store never holds a half-written version. Files are made read-only and
+step, then recorded; if recording fails the folder is removed, even when the
+writer is killed, by whichever process (on any machine) sees its lease in the
+database expire (:mod:`wenshu.archive.placing`). Files are made read-only and
 their SHA-256 is re-checked whenever one is handed out.
-
-Writers on any number of machines may share the archive: each takes a lease in
-the database on what it is about to place, and the leases of a writer that
-crashed let any process clean up after it once they expire
-(:mod:`wenshu.archive.placing`).
 """
 
 from __future__ import annotations
@@ -36,7 +32,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -149,10 +145,10 @@ def select_version(versions: Sequence[V], document_id: int, number: int | None) 
                         f"(versions: {', '.join(str(v.version) for v in versions)})")
 
 
-def _document_query(key: DocumentKey) -> Select[tuple[Document]]:
-    return select(Document).where(Document.kind == key.kind, Document.unit_code == key.unit_code,
-                                  Document.period == key.period, Document.topic == key.topic,
-                   Document.script == key.script)
+def _is_key(key: DocumentKey) -> ColumnElement[bool]:
+    return and_(Document.kind == key.kind, Document.unit_code == key.unit_code,
+                Document.period == key.period, Document.topic == key.topic,
+                Document.script == key.script)
 
 
 class Archive:
@@ -218,7 +214,7 @@ class Archive:
         with self.placing([folder]) as placing:
             stored = self._place_files(folder, key.stem, files, placing)
             with placing.transaction() as session:
-                document = session.scalar(_document_query(key))
+                document = session.scalar(select(Document).where(_is_key(key)))
                 if document is None:
                     document = Document(kind=key.kind, unit_code=key.unit_code,
                                         period=key.period, topic=key.topic, script=key.script,
@@ -249,18 +245,9 @@ class Archive:
 
     @contextmanager
     def placing(self, targets: Sequence[Path]) -> Iterator[Placing]:
-        """Leases on the files or version folders a writer is about to place::
-
-            with archive.placing([folder]) as placing:
-                with placing.folder(folder) as staging:
-                    ...  # write the files into staging
-                with placing.transaction() as session:
-                    ...  # record them
-
-        Expired leases of crashed writers are recovered first (:meth:`recover`);
-        a target a live writer holds is waited for. What was placed is removed
-        unless the transaction commits (see :mod:`wenshu.archive.placing`).
-        """
+        """Leases on the files or version folders a writer is about to place: fill them
+        through ``placing.folder()`` or ``placing.file()``, record them in
+        ``placing.transaction()``; see :func:`wenshu.archive.placing.placements`."""
         with placements(self.settings, targets) as placing:
             yield placing
 
@@ -330,9 +317,7 @@ class Archive:
         return session.scalar(
             select(DocumentVersion)
             .join(Document)
-            .where(Document.kind == key.kind, Document.unit_code == key.unit_code,
-                   Document.period == key.period, Document.topic == key.topic,
-                   Document.script == key.script)
+            .where(_is_key(key))
             .order_by(DocumentVersion.version.desc())
             .options(selectinload(DocumentVersion.files), selectinload(DocumentVersion.document))
             .limit(1)

@@ -138,3 +138,57 @@ def test_a_live_lease_of_another_host_is_left_alone(
     assert (folder / "440307002_2025_year_summary.pdf").read_bytes() == b"writer A's PDF"
     assert _leases(db_settings) == [(FOLDER, f"{OTHER_HOST} pid {pid}")]
     assert _versions_of(db_settings, "440307002") == []
+
+
+_STALLED = """
+import sys
+from pathlib import Path
+from wenshu.archive import store
+from wenshu.errors import ArchiveError
+from wenshu.settings import Settings
+
+place = store.Archive._place_files
+def stalled(self, *args):
+    placed = place(self, *args)
+    print("placed", flush=True)  # then it stalls (a hung mount, a paused machine) past its lease
+    sys.stdin.readline()
+    return placed
+
+store.Archive._place_files = stalled
+settings = Settings(home=sys.argv[1], database_url=sys.argv[2], archive_root=Path(sys.argv[3]),
+                    placement_lease_seconds=float(sys.argv[4]))
+try:
+    store.Archive(settings).store(
+        store.DocumentKey("year_summary", "440307002", "2025"), title="西城街道2025年度工作总结",
+        files={"docx": sys.argv[5], "pdf": sys.argv[6]}, template_name="year_summary.docx",
+        template_sha256="t1", input_sha256="stalled")
+except ArchiveError as exc:
+    print(exc, flush=True)
+    sys.exit(3)
+"""
+
+
+def test_a_writer_stalled_past_its_lease_cannot_record_what_was_cleaned_up(
+        db_settings: Settings, staff: Staff, real_pdf: Path, tmp_path: Path) -> None:
+    kept = store_draft(db_settings, tmp_path, real_pdf)
+    archive = Archive(db_settings)
+    folder = archive.root / FOLDER
+    child = subprocess.Popen(
+        [sys.executable, "-c", _STALLED, str(tmp_path / "host-a"), db_settings.db_url,
+         str(db_settings.archive_dir), "1.0", str(kept.files["docx"].path), str(real_pdf)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "placed\n"
+        assert folder.is_dir()
+        while _seconds_left(db_settings) >= 0:
+            time.sleep(0.1)
+        assert archive.recover() == [folder]
+    finally:
+        said, _ = child.communicate("go\n", timeout=120)
+    # Its transaction finds the lease gone, so it records nothing and says so.
+    assert child.returncode == 3 and "其他进程已接管清理" in said, said
+    assert not folder.exists() and _versions_of(db_settings, "440307002") == []
+    assert _leases(db_settings) == []
+
+    assert store_draft(db_settings, tmp_path, real_pdf, unit="440307002").version == 1
+    assert verify_archive(db_settings, actor=staff.archivist).ok
