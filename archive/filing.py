@@ -141,7 +141,6 @@ def file_version(settings: Settings, document_id: int, version: int | None = Non
         code = archival_code(*group, number)
 
         source = _checked_pdf(archive, target)
-        stem = Path(source.name).stem
         pages = page_count(source)
         now = datetime.now(UTC)
         with tempfile.TemporaryDirectory(dir=_scratch(settings)) as scratch:
@@ -149,7 +148,7 @@ def file_version(settings: Settings, document_id: int, version: int | None = Non
             stamp_pdf(source, stamped, StampFields(group[0], group[1], group[2], number,
                                                    group[3], pages))
             filed_pdf = archive.add_file(session, target, FILED_PDF, stamped,
-                                         f"{stem}_filed.pdf", placing=placing)
+                                         placed[0].name, placing=placing)
 
             target.status, target.filed_at, target.filed_by = "filed", now, actor.name
             target.fonds, target.filing_year, target.retention = group[:3]
@@ -167,7 +166,7 @@ def file_version(settings: Settings, document_id: int, version: int | None = Non
             metadata_file.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n",
                                      encoding="utf-8")
             archive.add_file(session, target, METADATA, metadata_file,
-                             f"{stem}_filed.dat46.json", placing=placing)
+                             placed[1].name, placing=placing)
         session.flush()
         session.refresh(target, ["files"])
         record_event(session, action="file", agent=actor.name, target=code, at=now,
