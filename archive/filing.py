@@ -52,7 +52,7 @@ from wenshu.archive.store import (
     select_version,
     sha256_file,
 )
-from wenshu.db import as_utc, session_scope, write_scope
+from wenshu.db import as_utc, session_scope
 from wenshu.errors import ArchiveError, NotFoundError
 from wenshu.models.tables import Document, DocumentVersion, FilingCounter, Unit
 from wenshu.paths import inside, inside_relative
@@ -127,10 +127,10 @@ def file_version(settings: Settings, document_id: int, version: int | None = Non
               target=f"document:{document_id}")
     rules = load_filing_rules(settings.catalogue_dir)
     archive = Archive(settings)
-    # The journal outlives the transaction: it goes only once the commit is done.
-    with archive.placing() as placing, write_scope(settings) as session:
+    number, placed = _filing_targets(settings, archive, document_id, version)
+    with archive.placing(placed) as placing, placing.transaction() as session:
         versions = _locked_versions(session, document_id)
-        target = select_version(versions, document_id, version)
+        target = select_version(versions, document_id, number)
         current = next((v for v in versions if v.status == "filed"), None)
         _check_fileable(target, current, reason)
         document = target.document
@@ -141,7 +141,6 @@ def file_version(settings: Settings, document_id: int, version: int | None = Non
         code = archival_code(*group, number)
 
         source = _checked_pdf(archive, target)
-        stem = Path(source.name).stem
         pages = page_count(source)
         now = datetime.now(UTC)
         with tempfile.TemporaryDirectory(dir=_scratch(settings)) as scratch:
@@ -149,7 +148,7 @@ def file_version(settings: Settings, document_id: int, version: int | None = Non
             stamp_pdf(source, stamped, StampFields(group[0], group[1], group[2], number,
                                                    group[3], pages))
             filed_pdf = archive.add_file(session, target, FILED_PDF, stamped,
-                                         f"{stem}_filed.pdf", placing=placing)
+                                         placed[0].name, placing=placing)
 
             target.status, target.filed_at, target.filed_by = "filed", now, actor.name
             target.fonds, target.filing_year, target.retention = group[:3]
@@ -167,14 +166,30 @@ def file_version(settings: Settings, document_id: int, version: int | None = Non
             metadata_file.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n",
                                      encoding="utf-8")
             archive.add_file(session, target, METADATA, metadata_file,
-                             f"{stem}_filed.dat46.json", placing=placing)
+                             placed[1].name, placing=placing)
         session.flush()
         session.refresh(target, ["files"])
         record_event(session, action="file", agent=actor.name, target=code, at=now,
                      detail={"document": document_id, "version": target.version,
                              "sha256": filed_pdf.sha256, "reason": reason or ""})
         result = _record(archive, target, versions)
-    return result  # committed on leaving the session, then the journal removed
+    return result  # committed, and the leases ended, on leaving the transaction
+
+
+def _filing_targets(settings: Settings, archive: Archive, document_id: int,
+                    version: int | None) -> tuple[int, list[Path]]:
+    """The version to file (the latest by default) and the two files filing it places.
+
+    Read before filing's transaction: the leases on them are taken first.
+    """
+    with session_scope(settings) as session:
+        target = select_version(_versions(session, document_id), document_id, version)
+        pdf = next((f for f in target.files if f.format == "pdf"), None)
+        if pdf is None:
+            return target.version, []  # refused in the transaction, with the reason
+        stem = Path(pdf.path).stem
+        return target.version, [archive.beside(target, f"{stem}_filed.pdf"),
+                                archive.beside(target, f"{stem}_filed.dat46.json")]
 
 
 def document_unit(settings: Settings, document_id: int) -> str:

@@ -34,7 +34,7 @@ mid-way leaves no partial package where the package goes.
 :func:`import_package` checks every member against the manifest and the records'
 own digests before touching the archive, then re-creates units, documents,
 versions and stored files in one transaction. Each version's files are extracted
-into a staging folder and renamed into place under the store's intent journal
+into a staging folder and renamed into place under the store's leases
 (:meth:`~wenshu.archive.store.Archive.placing`), so they go again if the
 transaction does not commit, even when the importing process is killed.
 """
@@ -67,8 +67,9 @@ from wenshu.archive.catalogue_sheet import (
 )
 from wenshu.archive.filing import FILED_PDF, METADATA
 from wenshu.archive.filing_rules import RETENTIONS
+from wenshu.archive.placing import Placing
 from wenshu.archive.search import index_version
-from wenshu.archive.store import Archive, DocumentKey, Placing, sha256_file
+from wenshu.archive.store import Archive, DocumentKey, sha256_file
 from wenshu.archive.transfer_package import (
     EXPORTED_STATUSES,
     FILE_FOLDERS,
@@ -89,7 +90,7 @@ from wenshu.archive.transfer_package import (
 )
 from wenshu.archive.transfer_work import place, work_folder
 from wenshu.codes import check_unit_code
-from wenshu.db import as_utc, session_scope, write_scope
+from wenshu.db import as_utc, session_scope
 from wenshu.errors import ArchiveError, NotFoundError, WenshuError
 from wenshu.models.tables import Document, DocumentVersion, FilingCounter, StoredFile, Unit
 from wenshu.paths import check_name, inside, inside_relative
@@ -363,8 +364,8 @@ def import_package(settings: Settings, package: Path, *, actor: Actor) -> Import
     archive lacks are created; documents, versions and their stored files
     (``pdf_filed``, ``dat46``) are added in one transaction, and the filing counters
     move past the imported 件号 so the next filing continues the numbering. Files
-    are placed under the store's intent journal (:meth:`Archive.placing`), so a
-    failed or killed import leaves none of them behind.
+    are placed under the store's leases (:meth:`Archive.placing`), so a failed or
+    killed import leaves none of them behind.
     """
     authorize(settings, actor, "import", target=f"package:{package.name}")
     try:
@@ -374,10 +375,10 @@ def import_package(settings: Settings, package: Path, *, actor: Actor) -> Import
                   target=f"package:{package.name}", detail={"reason": str(exc)})
         raise
     archive = Archive(settings)
-    with zipfile.ZipFile(package) as source, archive.placing() as placing, \
-            write_scope(settings) as session:
+    folders = [archive.version_dir(r.key, r.version) for r in contents.records]
+    with zipfile.ZipFile(package) as source, archive.placing(folders) as placing, \
+            placing.transaction() as session:
         return _import(session, archive, placing, source, package, contents, actor)
-    # committed when write_scope ends, then the journal is closed by placing()
 
 
 def _import(session: Session, archive: Archive, placing: Placing, source: zipfile.ZipFile,
@@ -423,12 +424,12 @@ def _import(session: Session, archive: Archive, placing: Placing, source: zipfil
 
 def _place_version(archive: Archive, placing: Placing, source: zipfile.ZipFile, package: Path,
                    contents: Contents, record: PackageRecord, folder: Path) -> None:
-    """Extract a version's files into a journalled staging folder, then rename it into place.
+    """Extract a version's files into a staging folder, then rename it into place.
 
     Each file is hashed again on the way: the package may not change between the
     check and the import.
     """
-    # The store's intent journal: a killed import's folder is removed by the next recovery.
+    # Under the import's lease: a killed import's folder is removed once the lease expires.
     with placing.folder(folder) as staging:
         for item in record.files.values():
             member = f"{contents.root}/{item.member}"

@@ -23,9 +23,9 @@ Drafts are checked too (their files are in the store), except for the filing
 metadata they do not have yet. A disposed record has no files (they were
 destroyed) but keeps its 件号. A file whose digest is wrong is reported once,
 as not authentic: what it holds is not the record, so it is not opened as one.
-Leftovers of killed placements are recovered first
-(:meth:`~wenshu.archive.store.Archive.recover`); files that a running process is
-placing right now are not "unexpected". Each run is one ``verify`` event in the
+Leftovers of killed placements whose leases expired are recovered first
+(:meth:`~wenshu.archive.store.Archive.recover`); files under a live lease (being
+placed right now, on any machine) are not "unexpected". Each run is one ``verify`` event in the
 audit log (agent, time, outcome, the counts per check).
 
 The checks themselves live in :mod:`wenshu.archive.verify_checks` (files and
@@ -153,8 +153,8 @@ def verify_archive(settings: Settings, *, actor: Actor, year: int | None = None)
     archive = Archive(settings)
     recovered = tuple(p.relative_to(archive.root).as_posix() for p in archive.recover())
 
-    # Files first, then journals, then the database: a file being placed is either
-    # still journalled or, its journal gone, committed and so in the records read after.
+    # Files first, then leases, then the database: a file being placed is either still
+    # leased or, its lease ended in the transaction that recorded it, in the records after.
     present = present_files(archive.root)
     under_way = archive.placements_under_way()
     records, counters = _read_records(settings, archive, year)

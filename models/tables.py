@@ -383,3 +383,23 @@ class InspectionFinding(Base):
     note: Mapped[str | None] = mapped_column(Text)
     inspector: Mapped[str] = mapped_column(String(100))
     source_file_id: Mapped[int] = mapped_column(ForeignKey("source_files.id"))
+
+
+class PlacementLease(Base):
+    """A placement under way in the archive: one file or version folder a writer is placing.
+
+    Taken in its own committed transaction before the writer touches ``target``, and
+    deleted in the transaction that records what was placed; one that outlives its
+    ``expires_at`` (the database's clock) is a crashed writer's, whose leftovers any
+    process may clean up (:mod:`wenshu.archive.placing`).
+    """
+
+    __tablename__ = "placement_leases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[str] = mapped_column(String(500), unique=True)  # relative to the archive root
+    staging: Mapped[str] = mapped_column(String(200))  # relative to the archive root
+    token: Mapped[str] = mapped_column(String(32), index=True)  # one per placing writer
+    owner: Mapped[str] = mapped_column(String(200))  # host and pid, for people reading it
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

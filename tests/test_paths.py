@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-import socket
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tests.sample_context import year_summary_context
@@ -19,7 +17,7 @@ from wenshu.codes import check_unit_code, is_unit_code
 from wenshu.db import session_scope
 from wenshu.errors import ArchiveError, CodeError, PathError, WenshuError
 from wenshu.generators.kinds import YEAR_SUMMARY
-from wenshu.models.tables import Document, StoredFile, Unit
+from wenshu.models.tables import Document, PlacementLease, StoredFile, Unit
 from wenshu.paths import check_name, inside, inside_relative
 from wenshu.pipeline import Job, render_job
 from wenshu.settings import Settings
@@ -240,20 +238,22 @@ def test_recovery_never_removes_through_a_symlinked_folder(db_settings: Settings
     archive.root.mkdir(parents=True)
     (archive.root / "link").symlink_to(outside, target_is_directory=True)
     (archive.root / "stray.pdf").symlink_to(outside / "keep.pdf")
-    pending = archive.root / ".pending"
-    pending.mkdir()
-    # The journal of a placement whose process is gone (no such pid), naming a path under
-    # a folder that is a link to outside the archive.
-    journal = {"pid": 999_999_999, "start": "1", "host": socket.gethostname(),
-               "paths": ["link/keep.pdf"], "staging": []}
-    (pending / "killed.json").write_text(json.dumps(journal), encoding="utf-8")
+    # The lease of a writer that crashed long ago, naming a path under a folder that is a
+    # link to outside the archive.
+    with session_scope(db_settings) as session:
+        session.add(PlacementLease(target="link/keep.pdf", staging=".staging/killed-0",
+                                   token="killed", owner="gone pid 999999999",
+                                   taken_at=datetime(2000, 1, 1, tzinfo=UTC),
+                                   expires_at=datetime(2000, 1, 1, tzinfo=UTC)))
     with pytest.raises(ArchiveError, match="not a path in the archive"):
         archive.recover()
     assert (outside / "keep.pdf").read_bytes() == b"keep"
 
-    # A link the journal names is itself removed; what it points to is left alone.
-    journal["paths"] = ["stray.pdf"]
-    (pending / "killed.json").write_text(json.dumps(journal), encoding="utf-8")
+    # A link the lease names is itself removed; what it points to is left alone.
+    with session_scope(db_settings) as session:
+        session.execute(update(PlacementLease).values(
+            target="stray.pdf", expires_at=datetime(2000, 1, 1, tzinfo=UTC)))
     assert archive.recover() == [archive.root / "stray.pdf"]
     assert not (archive.root / "stray.pdf").is_symlink()
+    assert archive.placements_under_way() == frozenset()
     assert (outside / "keep.pdf").read_bytes() == b"keep"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -243,11 +245,17 @@ else:
 """
 
 
+KILLED_LEASE = 1.0  # seconds: the killed child's leases, so the test sees them expire
+
+
 def _killed(settings: Settings, *args: str) -> None:
+    """Run the child and wait until the leases it leaves behind have expired."""
+    env = {**os.environ, "WENSHU_PLACEMENT_LEASE_SECONDS": str(KILLED_LEASE)}
     child = subprocess.run([sys.executable, "-c", _KILLED, str(settings.home),
                             settings.database_url or "", *args], capture_output=True, text=True,
-                           timeout=120)
+                           timeout=120, env=env)
     assert child.returncode == -9, child.stderr
+    time.sleep(KILLED_LEASE + 0.2)
 
 
 def test_a_filing_killed_before_its_commit_leaves_no_record_and_no_file(
@@ -264,7 +272,8 @@ def test_a_filing_killed_before_its_commit_leaves_no_record_and_no_file(
     assert sorted(report.recovered) == sorted(_relative(db_settings, folder / n) for n in (
         stamped.name, f"{draft.files['pdf'].path.stem}_filed.dat46.json"))
     assert sorted(p.name for p in folder.iterdir()) == before
-    assert list((db_settings.archive_dir / ".pending").iterdir()) == []
+    assert Archive(db_settings).placements_under_way() == frozenset()
+    assert list((db_settings.archive_dir / ".staging").iterdir()) == []
     (record,) = filing_history(db_settings, draft.document_id)
     assert (record.status, record.archival_code) == ("draft", None)
     filed = file_version(db_settings, draft.document_id, actor=staff.supervisor)
@@ -278,15 +287,13 @@ def test_a_store_killed_before_its_commit_is_recovered_at_the_next_store(
     _killed(db_settings, "store", str(kept.files["docx"].path), str(real_pdf))
     archive = Archive(db_settings)
     folder = archive.root / "year_summary" / "440307002" / "2025" / "v0001"
-    (journal,) = (archive.root / ".pending").glob("*.json")
-    assert json.loads(journal.read_text(encoding="utf-8"))["paths"] == [
-        _relative(db_settings, folder)]
+    assert archive.placements_under_way() == {_relative(db_settings, folder)}
     assert sorted(p.suffix for p in folder.iterdir()) == [".docx", ".pdf"]
     assert _documents_of(db_settings, "440307002") == 0
 
     stored = store_draft(db_settings, tmp_path, real_pdf, unit="440307002")
     assert (stored.version, stored.files["pdf"].path.parent) == (1, folder)
-    assert not journal.exists()
+    assert archive.placements_under_way() == frozenset()
     report = verify_archive(db_settings, actor=staff.archivist)
     assert report.ok and report.recovered == (), report.problems
 

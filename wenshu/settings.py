@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     archive_root: Path | None = None
     soffice: str = "soffice"
     pdf_timeout_seconds: float = 120.0
+    # How long a writer's lease on what it is placing in the archive lasts (the database
+    # holds it; see wenshu.archive.placing). A writer that crashes blocks that one folder
+    # for this long, after which any process, on any machine, cleans up after it.
+    placement_lease_seconds: float = Field(600.0, gt=0)
     # 全宗号 (fonds code) and the issuing unit's defaults used on documents.
     fonds: str = "0194"
     # Who is acting (a user name in the database); the CLI's --user overrides it.
