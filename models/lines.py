@@ -86,11 +86,6 @@ class Lines:
             raise CatalogueError(f"没有业务条线“{text}”；可选：{known}")
         return line
 
-    def of_activity(self, activity_type: str) -> Line:
-        """The line whose documents count ``activity_type``."""
-        return next((line for line in self.by_key.values() if activity_type in line.activities),
-                    self.default)
-
 
 def load_lines(catalogue: Catalogue, user_dir: Path | None = None) -> Lines:
     """The shipped lines, then the user's from ``user_dir``; every key a line lists must
