@@ -337,16 +337,17 @@ def generate(settings: Settings, actor: Actor, req: GenerateRequest, *,
 
 def start(settings: Settings, runner: JobRunner, actor: Actor, req: GenerateRequest) -> str:
     """Check the request now, then queue the generation as a background job; its id."""
-    check_request(settings, actor, req)
+    checked = check_request(settings, actor, req)
     with session_scope(settings) as session:
         names = {code: unit.name for code, unit in load_units(session).items()}
+    line = office_lines(settings).get(checked.line).label if checked.line else ""
 
     def work(job: str) -> dict[str, Any]:
         # In this process: the web app keeps LibreOffice and Prefect warm for it.
         return outcome_summary(generate(settings, actor, req, job=job, served=False))
 
-    return runner.submit(actor, "generate", job_title(req, names), req.model_dump(mode="json"),
-                         work)
+    return runner.submit(actor, "generate", job_title(req, names, line),
+                         req.model_dump(mode="json"), work)
 
 
 def outcome_summary(outcomes: list[Any]) -> dict[str, Any]:
@@ -357,11 +358,13 @@ def outcome_summary(outcomes: list[Any]) -> dict[str, Any]:
          "title": o.title, "created": o.created} for o in outcomes]}
 
 
-def job_title(req: GenerateRequest, units: Mapping[str, str]) -> str:
-    """How a generation job is listed: 东湖社区 2025 年度工作总结 (含下级)."""
+def job_title(req: GenerateRequest, units: Mapping[str, str], line: str = "") -> str:
+    """How a generation job is listed: 东湖社区 2025 年度工作总结 (含下级), with the line's
+    name when it is not the default one."""
     name = units.get(req.unit_code, req.unit_code)
     subtree = "（含下级单位）" if req.all_levels else ""
-    return f"{name} {req.period} {KINDS[req.kind].label}{subtree}".replace("  ", " ")
+    kind = f"{KINDS[req.kind].label}（{line}）" if line else KINDS[req.kind].label
+    return f"{name} {req.period} {kind}{subtree}".replace("  ", " ")
 
 
 __all__ = ["KINDS", "CheckedRequest", "GenerateRequest", "KindInfo", "Letterhead", "Narrative", "RequestError",
