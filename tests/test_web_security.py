@@ -164,6 +164,17 @@ def test_unknown_urls_and_bad_input_get_pages_not_tracebacks(
     field = browser.post("/documents/new", {"kind": "year_summary", "unit_code": "440307",
                                             "period": "今年"})
     assert field.status_code == 400 and 'id="period-error"' in field.text
+    # The line of work: chosen from the office's lines; an unknown one is named, in Chinese.
+    form = browser.get("/documents/new").text
+    assert '<option value="women">妇女儿童（妇联）</option>' in form
+    line = browser.post("/documents/new", {"kind": "year_summary", "unit_code": "440307",
+                                           "period": "2025", "line": "youth"})
+    assert line.status_code == 400 and "没有业务条线“youth”" in line.text
+    unknown = browser.get("/units/440307/indicators?line=youth")
+    assert unknown.status_code == 404 and "没有业务条线“youth”" in unknown.text
+    women = browser.get("/units/440307/indicators?year=2025&line=women").text
+    assert "妇女儿童（妇联） · 下级单位指标对比" in women and "两癌筛查覆盖率" in women
+    assert "孕环情检查受检率" not in women
 
 
 @pytest.mark.parametrize("url", [
