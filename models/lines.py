@@ -86,6 +86,11 @@ class Lines:
             raise CatalogueError(f"没有业务条线“{text}”；可选：{known}")
         return line
 
+    def for_checklist(self, key: str) -> Line:
+        """The line a checklist belongs to (the default line for one no line lists)."""
+        return next((line for line in self.by_key.values() if key in line.checklists),
+                    self.default)
+
 
 def load_lines(catalogue: Catalogue, user_dir: Path | None = None) -> Lines:
     """The shipped lines, then the user's from ``user_dir``; every key a line lists must

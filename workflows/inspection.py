@@ -67,6 +67,7 @@ from wenshu.models.tables import Document, DocumentVersion, Unit
 from wenshu.paths import inside
 from wenshu.periods import Period
 from wenshu.pipeline import Job, Outcome, archived_outcomes, plan_documents, render_job
+from wenshu.services.documents import office_lines
 from wenshu.services.inputs import InputFile, checked_checklist
 from wenshu.settings import Settings, get_settings
 from wenshu.workflows.documents import STAGES, archive, convert, document_options
@@ -354,8 +355,10 @@ def inspection_report(checklist: str | InputFile, units: list[str], period: str,
     assert actor.unit_code is not None  # a supervisor always has one
     loaded = checked_checklist(settings, checklist)
     catalogue = load_catalogue(settings.catalogue_dir)
+    # The documents are of the checklist's line of work: its indicators, its signing organ.
+    line = office_lines(settings).for_checklist(loaded.key)
     base = document_options(issued_on, narrative_texts, signature_unit, letterhead, narrative,
-                            script=script)
+                            script=script, line=line.identity)
     report(settings, job, STAGES["plan"])
     inspection = load(settings, loaded, list(units), period_, actor.unit_code,
                       inspected_on or base.issued_on, follow_up)

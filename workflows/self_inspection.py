@@ -16,6 +16,7 @@ from wenshu.models.checklist import (
 )
 from wenshu.periods import Period
 from wenshu.pipeline import Outcome
+from wenshu.services.documents import office_lines
 from wenshu.services.inputs import InputFile, checked_self_inspection
 from wenshu.settings import get_settings
 from wenshu.workflows.documents import document_options, generate_documents
@@ -39,6 +40,8 @@ def self_inspection(unit_code: str, year: int, checklist: str | InputFile | None
     """
     settings = get_settings()
     loaded, answered = checked_self_inspection(settings, unit_code, year, checklist, answers)
+    # Unless told, the report is of the checklist's line of work.
+    line = line or office_lines(settings).for_checklist(loaded.key).identity
     holdings = None
     if any(isinstance(item, ArchiveItem) for item in loaded.items):
         # Archive items judge what the unit holds in the archive for the year.

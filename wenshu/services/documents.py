@@ -225,6 +225,10 @@ def _check_files(settings: Settings, req: GenerateRequest, line: Line) -> Checke
         read["answers"] = _read("answers_file", req.answers_file) if req.answers_file else None
         checklist, _ = inputs.checked_self_inspection(settings, req.unit_code, _year(req),
                                                       read["checklist"], read["answers"])
+        owner = office_lines(settings).for_checklist(checklist.key)
+        if req.line and owner.key != line.key:
+            raise RequestError("checklist", f"检查标准“{checklist.title}”属于{owner.label}条线，"
+                                            f"不能用于{line.label}的自查报告")
         return CheckedRequest(read, "", checklist.key)
     return CheckedRequest(read, "")
 
