@@ -38,6 +38,8 @@ from wenshu.models.checklist import (
 
 # Activity types named in the first part (most ledger records first).
 PROFILE_ACTIVITIES = 4
+# The measure that counts the work itself (培训期数); the others count whom it reached.
+SESSIONS = "sessions"
 
 
 def points(value: Decimal) -> str:
@@ -154,7 +156,8 @@ def _checked(v: Voice, yes_no: Sequence[ItemScore]) -> str:
             many = "many" if len(labels) > 1 else "one"
             clauses.append(v.say(f"{key}.{many}", labels=quoted(labels), count=len(labels)))
     text = v.say("done.checked", clauses="；".join(clauses))
-    return text + "".join(sentence(s.note) for s in yes_no if s.note)
+    # A note on a requirement not met explains its problem in part 三, once.
+    return text + "".join(sentence(s.note) for s in yes_no if s.note and s.level == "met")
 
 
 def score_rows(v: Voice, score: ChecklistScore) -> list[dict[str, str]]:
@@ -206,6 +209,9 @@ def problem_lead(v: Voice, score: ItemScore) -> str:
         return v.say(key, label=item.label, noun=v.noun(score))
     if threshold.comparator != "ge":
         return v.say("problem.not_fit", label=item.label)
+    if isinstance(item, ActivityItem) and item.measure != SESSIONS:
+        # 参训妇女30人 is short of people reached, not of work done.
+        return v.say("problem.reach_short", activity=v.activity(item.activity))
     short = ("problem.work_short" if isinstance(item, ActivityItem)
              else "problem.number_short" if isinstance(item, ObservedItem)
              and item.answer == "number" else "problem.count_short")
@@ -251,8 +257,9 @@ def _remedy(v: Voice, score: ItemScore) -> tuple[str, str, str]:
     if isinstance(item, IndicatorItem):
         return _indicator_remedy(v, score, own)
     if isinstance(item, ActivityItem):
-        return (v.say("measure.work.lead", label=label),
-                own or v.say("measure.work", label=label),
+        lead = (v.say("measure.work.lead", label=label) if item.measure == SESSIONS
+                else v.say("measure.reach.lead", activity=v.activity(item.activity)))
+        return (lead, own or v.say("measure.work", label=label),
                 v.say("goal.standard", standard=v.requirement(score)))
     if score.yes_no:
         return (v.say("measure.undone.lead", label=label),

@@ -98,6 +98,10 @@ class Voice:
         assert isinstance(score.item, IndicatorItem)
         return self.catalogue.indicators[score.item.indicator]
 
+    def activity(self, key: str) -> str:
+        """An activity type's name: 就业创业培训, 慰问帮扶."""
+        return self.catalogue.activities[key].label
+
     def measure(self, activity: str, column: str) -> Measure:
         """The catalogue's measure of an activity type."""
         measure = self.catalogue.activities[activity].measure(column)
