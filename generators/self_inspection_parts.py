@@ -196,7 +196,8 @@ def problem_lead(v: Voice, score: ItemScore) -> str:
     if isinstance(item, IndicatorItem) and score.value is None:
         return v.say("problem.no_data", label=item.label)
     if isinstance(item, ArchiveItem):
-        return v.say("problem.documents", label=item.label)
+        # The label says what should be on file; the problem names what is not.
+        return v.say("problem.documents", names=_not_filed(score))
     if isinstance(item, ObservedItem) and item.answer == "score":
         return v.say("problem.score_partial" if score.level == "partial"
                      else "problem.score_missed", label=item.label)
@@ -216,6 +217,11 @@ def problem_lead(v: Voice, score: ItemScore) -> str:
              else "problem.number_short" if isinstance(item, ObservedItem)
              and item.answer == "number" else "problem.count_short")
     return v.say(short, label=item.label)
+
+
+def _not_filed(score: ItemScore) -> str:
+    """The documents an archive item still lacks: 2025年上半年工作总结、…"""
+    return "、".join(check.name for check in score.documents if not check.ok)
 
 
 def problem(v: Voice, score: ItemScore, scored: ChecklistScore) -> dict[str, str]:
@@ -265,9 +271,8 @@ def _remedy(v: Voice, score: ItemScore) -> tuple[str, str, str]:
         return (v.say("measure.undone.lead", label=label),
                 own or v.say("measure.undone", label=label), "")
     if isinstance(item, ArchiveItem):
-        names = "、".join(check.name for check in score.documents if not check.ok)
-        return (v.say("measure.documents.lead", label=label),
-                own or v.say("measure.documents", names=names), "")
+        return (v.say("measure.documents.lead", names=_not_filed(score)),
+                own or v.say("measure.documents"), "")
     assert isinstance(item, ObservedItem)
     if item.answer == "score":
         return (v.say("measure.score.lead", label=label),

@@ -377,7 +377,9 @@ class Checklist(_Frozen):
                                  f"grades ({', '.join(labels) or 'none'})")
         return self
 
+
 def read_yaml(path: Path, what: str) -> Any:
+    """A checklist's or answers file's content as plain data; ``what`` names it in errors."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
