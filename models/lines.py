@@ -77,6 +77,12 @@ class Lines:
             raise CatalogueError(f"没有业务条线“{text}”；可选：{known}")
         return line
 
+    def of_checklist(self, key: str) -> Line:
+        """The line a checklist inspects (its ``checklists``); the default line for a
+        checklist no line lists (an office's own)."""
+        return next((line for line in self.by_key.values() if key in line.checklists),
+                    self.default)
+
     def of_activity(self, activity_type: str) -> Line:
         """The line whose documents count ``activity_type``."""
         return next((line for line in self.by_key.values() if activity_type in line.activities),

@@ -363,3 +363,38 @@ def test_the_women_checklist_fits_the_womens_line():
     context = SELF_INSPECTION.build(_women())
     assert context["score_rows"][-1]["earned"] == "73.5"
     assert context["score_rows"][-1]["result"] == "达标妇女之家"
+
+
+# Through the flow ------------------------------------------------------------------------
+
+
+@pytest.mark.prefect
+@pytest.mark.soffice
+def test_the_flow_reads_the_women_line_for_its_checklist_and_refuses_a_street(office, wenshu,
+                                                                               tmp_path):
+    import docx
+
+    from wenshu.services.inputs import read_input
+    from wenshu.workflows.self_inspection import self_inspection
+
+    ledger = tmp_path / "妇联台账.csv"
+    ledger.write_text("单位代码,日期,活动类型,主题,场次,人次,户数,份数,金额,备注\n"
+                      "440307001001,2025-03-08,妇女之家,三八节主题活动,1,80,,,,\n"
+                      "440307001001,2025-05-10,就业创业培训,家政技能培训,1,30,,,,\n",
+                      encoding="utf-8")
+    wenshu("ledger", "import", str(ledger))
+    answers = tmp_path / "妇女之家自查.yaml"
+    answers.write_text(yaml.safe_dump({"answers": WOMEN_ANSWERS}, allow_unicode=True),
+                       encoding="utf-8")
+    [outcome] = self_inspection("440307001001", 2025, checklist="women_home",
+                                answers=read_input(answers), issued_on=ISSUED)
+    assert outcome.created and outcome.key.topic.endswith("women_home")
+    wenshu("archive", "get", str(outcome.document_id), "--format", "docx",
+           "--to", str(tmp_path / "w.docx"))
+    text = "\n".join(p.text for p in docx.Document(str(tmp_path / "w.docx")).paragraphs)
+    assert "东湖社区2025年" in text and "妇女之家建设工作自查报告" in text
+    assert "依托妇女之家开展活动1场，比自查标准（≥12场）低11场" in text
+    assert "孕环情" not in text and "责任书" not in text
+    with pytest.raises(ChecklistError, match="适用于社区，东城街道是街道，不能按此标准自查"):
+        self_inspection.fn("440307001", 2025, checklist="women_home",
+                           answers=read_input(answers))

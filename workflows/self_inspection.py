@@ -11,9 +11,9 @@ import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported
 from wenshu.db import session_scope
 from wenshu.generators.self_inspection import SELF_INSPECTION, inspection_spec
 from wenshu.ingest.findings import archive_holdings
-from wenshu.models.checklist import (
-    ArchiveItem,
-)
+from wenshu.models.catalogue import load_catalogue
+from wenshu.models.checklist import ArchiveItem
+from wenshu.models.lines import load_lines
 from wenshu.periods import Period
 from wenshu.pipeline import Outcome
 from wenshu.services.inputs import InputFile, checked_self_inspection
@@ -44,9 +44,12 @@ def self_inspection(unit_code: str, year: int, checklist: str | InputFile | None
         # Archive items judge what the unit holds in the archive for the year.
         with session_scope(settings) as session:
             holdings = archive_holdings(session, [unit_code], year)[unit_code]
+    # The checklist decides the line of work the report reads (women_home: the women's
+    # federation line); the default line adds nothing, so earlier reports keep their inputs.
+    lines = load_lines(load_catalogue(settings.catalogue_dir), settings.catalogue_dir)
     options = document_options(issued_on, narrative_texts, signature_unit, letterhead,
                                narrative, script=script,
                                spec=inspection_spec(loaded, answered, holdings),
-                               topic=loaded.key)
+                               topic=loaded.key, line=lines.of_checklist(loaded.key).identity)
     return generate_documents(SELF_INSPECTION, unit_code, Period.year(year), options=options,
                               user=user, job=job)
