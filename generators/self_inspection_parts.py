@@ -187,7 +187,8 @@ def score_rows(v: Voice, score: ChecklistScore) -> list[dict[str, str]]:
 
 
 def problem_lead(v: Voice, score: ItemScore) -> str:
-    """The problem's lead: the item's shortfall, never its positive wording."""
+    """The problem's lead: the item's shortfall, never its positive wording. Leads that
+    recur within a report vary by item, so a list of them does not read as one phrase."""
     item, threshold = score.item, score.threshold
     if item.shortfall:
         return v.say("problem.shortfall", shortfall=clause(item.shortfall))
@@ -202,7 +203,7 @@ def problem_lead(v: Voice, score: ItemScore) -> str:
         return v.say("problem.score_partial" if score.level == "partial"
                      else "problem.score_missed", label=item.label)
     if score.level == "partial":
-        return v.say("problem.partial", label=item.label)
+        return v.say("problem.partial", item.key, label=item.label)
     assert threshold is not None
     if isinstance(item, IndicatorItem):
         key = {"le": "problem.over", "range": "problem.out_of_range"}.get(
@@ -216,7 +217,7 @@ def problem_lead(v: Voice, score: ItemScore) -> str:
     short = ("problem.work_short" if isinstance(item, ActivityItem)
              else "problem.number_short" if isinstance(item, ObservedItem)
              and item.answer == "number" else "problem.count_short")
-    return v.say(short, label=item.label)
+    return v.say(short, item.key, label=item.label)
 
 
 def _not_filed(score: ItemScore) -> str:
@@ -263,7 +264,7 @@ def _remedy(v: Voice, score: ItemScore) -> tuple[str, str, str]:
     if isinstance(item, IndicatorItem):
         return _indicator_remedy(v, score, own)
     if isinstance(item, ActivityItem):
-        lead = (v.say("measure.work.lead", label=label) if item.measure == SESSIONS
+        lead = (v.say("measure.work.lead", item.key, label=label) if item.measure == SESSIONS
                 else v.say("measure.reach.lead", activity=v.activity(item.activity)))
         return (lead, own or v.say("measure.work", label=label),
                 v.say("goal.standard", standard=v.requirement(score)))
@@ -299,5 +300,5 @@ def _indicator_remedy(v: Voice, score: ItemScore, own: str) -> tuple[str, str, s
     target = format_target(v.indicator(score), threshold)
     side = {"le": "ceiling", "range": "range"}.get(threshold.comparator, "floor")
     goal = v.say("goal.range" if side == "range" else "goal.reach", target=target)
-    return (v.say(f"measure.indicator.{side}", label=label),
+    return (v.say(f"measure.indicator.{side}", score.item.key, label=label),
             own or v.say("measure.indicator", label=label), goal)

@@ -293,15 +293,17 @@ def test_score_table_has_results_points_and_subtotals(context):
 
 def test_every_item_not_met_is_a_problem_with_a_dated_measure(context):
     problems = context["problems"]
+    # Leads that recur vary by item (the same item always reads the same).
     assert [p["lead"] for p in problems] == [
-        "1.孕环情检查受检率基本达到要求，但仍有差距。", "2.人口学校培训基本达到要求，但仍有差距。",
-        "3.集中宣传活动开展不足。", "4.宣传板基本达到要求，但仍有差距。"]
+        "1.孕环情检查受检率基本达到要求，但仍有差距。", "2.人口学校培训与标准尚有差距。",
+        "3.集中宣传活动未按要求开展。", "4.宣传板与标准尚有差距。"]
     assert problems[0]["text"] == (
         "孕环情检查受检率92.80%，比目标值（≥95%）低2.20个百分点，本项10分，自评得3分。")
     assert problems[2]["text"].endswith("少2场，本项3分，自评不得分。")
     measures = context["measures"]
     assert [m["lead"] for m in measures] == [
-        "1.提升孕环情检查受检率。", "2.加强人口学校培训。", "3.加强集中宣传活动。", "4.补充宣传板。"]
+        "1.提升孕环情检查受检率。", "2.按计划开展人口学校培训。", "3.按计划开展集中宣传活动。",
+        "4.补充宣传板。"]
     # 60 days for ledger work and indicators, the item's own 45 days for the boards.
     assert measures[0]["text"].endswith("确保达到≥95%的要求，于2026年3月21日前整改到位（60日内）。")
     assert measures[3]["text"] == "补充配置宣传板，确保不少于5块，于2026年3月6日前整改到位（45日内）。"
