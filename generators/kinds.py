@@ -82,6 +82,8 @@ class DocumentKind:
     # kind-specific options (a campaign's spec, a checklist's answers …).
     sample_period: str = "2025"
     sample_options: Callable[[], dict[str, Any]] = dict
+    # The sample's unit when not the sample street (a community's checklist needs one).
+    sample_unit: str = ""
 
     def months(self, period: Period) -> frozenset[int]:
         """The ledger months a document for ``period`` reads (January to the period's end)."""
@@ -129,20 +131,20 @@ def document_context(kind: DocumentKind, request: ContextRequest, unit_name: str
 
 
 def sample_context(kind: DocumentKind, options: DocumentOptions | None = None) -> dict[str, Any]:
-    """The context ``kind`` builds for the built-in sample street (东城街道), layout keys included.
+    """The context ``kind`` builds for the built-in sample street (东城街道, or the kind's
+    ``sample_unit`` in it), layout keys included.
 
     ``wenshu templates check`` reads the variables a kind provides from it, and
     the golden-text tests render it.
     """
     from wenshu.demo.sample import SAMPLE_UNIT, sample_snapshot
 
-    snapshot = sample_snapshot()
+    snapshot, unit = sample_snapshot(), kind.sample_unit or SAMPLE_UNIT
     period = Period.parse(kind.sample_period)
     options = options or DocumentOptions(issued_on=date(2026, 1, 15), **kind.sample_options())
     request = ContextRequest(snapshot, Rollup(snapshot, kind.months(period)), load_catalogue(),
-                             SAMPLE_UNIT, period, options,
-                             line=shipped_lines().get(options.line))
-    return document_context(kind, request, snapshot.unit_map[SAMPLE_UNIT].name)
+                             unit, period, options, line=shipped_lines().get(options.line))
+    return document_context(kind, request, snapshot.unit_map[unit].name)
 
 
 def registered_kinds() -> dict[str, DocumentKind]:

@@ -220,7 +220,8 @@ def test_checklists_check_lists_what_each_item_reads(wenshu):
     output = wenshu("checklists", "check", "maternal_child_health")
     lines = output.splitlines()
     assert lines[0] == ("maternal_child_health.yaml: maternal_child_health 《妇幼卫生工作考核评分标准》, "
-                        "3 sections, 20 items, 100 points; grades: 优秀 ≥90, 良好 ≥80, 合格 ≥60")
+                        "3 sections, 20 items, 100 points; grades: 优秀 ≥90, 良好 ≥80, 合格 ≥60; "
+                        "levels: district")
     assert "保障措施 (30 points)" in lines
     at = lines.index("  maternal_mortality  孕产妇死亡率  5 points  [veto: at most 合格]")
     assert lines[at + 1:at + 3] == [

@@ -321,13 +321,16 @@ def test_self_inspection_reads_archive_score_and_number_items(catalogue):
     text = "\n".join(strings_in(context))
     assert "已归档2025年度工作计划，2025年上半年工作总结尚未归档（仅有草稿）" in text
     assert "文明家庭创建率65%，比不少于70%的要求低5个百分点" in text
-    assert "工作记录本记录完整、资料齐全自评1.5分（满分3分）（下半年记录缺失）" in text
+    assert "“工作记录本记录完整、资料齐全”一项自评1.5分（满分3分）（下半年记录缺失）" in text
     problems = {p["lead"]: p["text"] for p in context["problems"]}
-    assert problems["3.“工作记录本记录完整、资料齐全”有待改进。"] == (
-        "对照评分标准，本项3分，自评得1.5分。下半年记录缺失。")
+    # The score item's positive wording is not the problem: its shortfall is.
+    assert problems["3.“工作记录本记录完整、资料齐全”方面未完全达到要求。"] == (
+        "对照评分标准，“工作记录本记录完整、资料齐全”满分3分，自评得1.5分。下半年记录缺失。")
+    assert problems["1.2025年上半年工作总结未按要求归档。"].startswith(
+        "已归档2025年度工作计划，2025年上半年工作总结尚未归档（仅有草稿）")
     measures = [m["lead"] + m["text"] for m in context["measures"]]
-    assert ("1.补齐归档材料。补齐2025年上半年工作总结，按规定审核后归档，于2026年2月19日前"
-            "整改到位（30日内）。") in measures
+    assert ("1.补齐2025年上半年工作总结。按规定审核后及时归档，做到资料齐全、查找方便，"
+            "于2026年2月19日前整改到位（30日内）。") in measures
     rows = {r["label"]: r for r in context["score_rows"]}
     assert (rows["年度工作计划和半年工作总结已归档"]["actual"],
             rows["年度工作计划和半年工作总结已归档"]["earned"]) == ("缺1份", "3")

@@ -247,7 +247,9 @@ def test_title_headings_and_signature(context):
     assert [context[k] for k in ("basic_heading", "inspection_heading", "problems_heading",
                                  "measures_heading")] == [
         "一、基本情况", "二、自查情况", "三、存在问题", "四、整改措施"]
-    assert context["opening"].startswith(("按照区卫生健康局年度考核工作部署的要求，东城街道", "为全面检验2025年计生工作成效"))
+    # The street signed a target for 2025: its 目标管理责任书 is cited with the basis.
+    assert "按照年初签订的目标管理责任书和区卫生健康局年度考核工作部署的要求，东城街道" in context["opening"]
+    assert context["opening"].endswith("报告如下：")
     assert (context["signature_unit"], context["signature_date"]) == ("东城街道办事处", "2026年1月20日")
     assert not [s for s in strings_in(context) if "None" in s or "{{" in s or "nan" in s]
 
@@ -256,17 +258,17 @@ def test_basic_situation_states_the_unit_and_its_ledgers(context):
     first, ledgers = context["basic_paragraphs"]
     assert first == "东城街道下辖3个社区。"
     # Activity types with the most ledger records first: 12 screenings, 8 trainings.
-    assert ledgers == "2025年，全街道共登记工作台账20条，完成检查4714人，举办培训班8期。"
+    assert ledgers == "2025年，全街道共登记人口和计划生育工作台账20条，完成检查4714人，举办培训班8期。"
 
 
 def test_inspection_states_each_figure_against_its_standard(context):
+    # The checklist's grades are a community's (模范社区, 先进社区): a street's report names none.
     assert context["inspection_intro"] == (
-        "对照《测试评分标准》2个方面6项评分内容，东城街道逐项核对工作台账、基础数据和现场情况，"
-        "自评得分15.5分（满分30分），未达到先进社区标准。其中2项达到要求，3项基本达到要求，"
-        "1项未达到要求。各项自查结果及得分见表1。")
+        "东城街道按照《测试评分标准》的6项评分内容逐项打分，自评得分15.5分（满分30分）。"
+        "其中2项达到要求，3项基本达到要求，1项未达到要求。各项自查结果及得分见表1。")
     targets, facilities = context["inspection_sections"]
     assert targets["heading"] == "（一）目标任务"
-    assert targets["paragraphs"][0] == "本部分共3项，满分17分，自评得分5分，其中2项基本达到要求，1项未达到要求。"
+    assert targets["paragraphs"][0] == "“目标任务”共3项，满分17分，自评5分，其中2项基本达到要求，1项未达到要求。"
     assert targets["paragraphs"][1] == (
         "孕环情检查受检率92.80%，比目标值（≥95%）低2.20个百分点；"
         "2025年举办培训班8期，比每年不少于10期的要求少2期；"
@@ -291,15 +293,17 @@ def test_score_table_has_results_points_and_subtotals(context):
 
 def test_every_item_not_met_is_a_problem_with_a_dated_measure(context):
     problems = context["problems"]
+    # Leads that recur vary by item (the same item always reads the same).
     assert [p["lead"] for p in problems] == [
-        "1.孕环情检查受检率基本达到要求，但仍有差距。", "2.人口学校培训基本达到要求，但仍有差距。",
-        "3.集中宣传活动开展不足。", "4.宣传板基本达到要求，但仍有差距。"]
+        "1.孕环情检查受检率基本达到要求，但仍有差距。", "2.人口学校培训与标准尚有差距。",
+        "3.集中宣传活动未按要求开展。", "4.宣传板与标准尚有差距。"]
     assert problems[0]["text"] == (
         "孕环情检查受检率92.80%，比目标值（≥95%）低2.20个百分点，本项10分，自评得3分。")
     assert problems[2]["text"].endswith("少2场，本项3分，自评不得分。")
     measures = context["measures"]
     assert [m["lead"] for m in measures] == [
-        "1.提升孕环情检查受检率。", "2.加强人口学校培训。", "3.加强集中宣传活动。", "4.补充宣传板。"]
+        "1.提升孕环情检查受检率。", "2.按计划开展人口学校培训。", "3.按计划开展集中宣传活动。",
+        "4.补充宣传板。"]
     # 60 days for ledger work and indicators, the item's own 45 days for the boards.
     assert measures[0]["text"].endswith("确保达到≥95%的要求，于2026年3月21日前整改到位（60日内）。")
     assert measures[3]["text"] == "补充配置宣传板，确保不少于5块，于2026年3月6日前整改到位（45日内）。"
@@ -316,10 +320,11 @@ def test_missing_base_figures_and_unanswered_facilities_read_as_problems(small_s
     ratio, room = context["problems"]
     assert ratio == {"lead": "1.出生人口性别比缺少基础数据。",
                      "text": "因出生男婴数、出生女婴数未报送，出生人口性别比无法计算，本项5分，自评不得分。"}
+    # A veto item with no grades to lower changed nothing: it is not called a veto.
     assert room == {"lead": "2.“设有悄悄话室或咨询台”的要求尚未落实。",
-                    "text": "对照评分标准，本项3分，自评不得分。活动室正在改造。该项为一票否决项。"}
+                    "text": "对照评分标准，“设有悄悄话室或咨询台”满分3分，自评不得分。活动室正在改造。"}
     assert context["measures"][1]["text"].endswith("于2026年2月19日前整改到位（30日内）。")
-    assert context["score_rows"][-1]["result"] == "一票否决"
+    assert context["score_rows"][-1]["result"] == ""
 
 
 def test_staff_narrative_is_merged(small_snapshot, catalogue):
@@ -340,7 +345,7 @@ def test_nothing_to_rectify_leaves_the_measures_out(small_snapshot, catalogue):
                                              {"honest": Answer(True)}))
     assert context["problems"] == [{"lead": "", "text": "1.对照《测试评分标准》逐项自查，各项内容均达到要求，未发现问题。"}]
     assert context["measures"] == []
-    assert "达到模范社区标准" in context["inspection_intro"]
+    assert "模范社区" in context["inspection_intro"]  # a community's own grade
     rendered = docx.Document(io.BytesIO(_render(context, "东湖社区")))
     texts = [p.text for p in rendered.paragraphs]
     assert "三、存在问题" in texts and "四、整改措施" not in texts

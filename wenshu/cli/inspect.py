@@ -68,7 +68,7 @@ def checklists_check(file: Annotated[str, typer.Argument(
     grades = ", ".join(f"{g.label} ≥{plain_number(g.min_points)}" for g in checklist.grades)
     say(f"{path.name}: {checklist.key} 《{checklist.title}》, {len(checklist.sections)} sections, "
         f"{len(sources)} items, {plain_number(checklist.max_points)} points; "
-        f"grades: {grades or 'none'}")
+        f"grades: {grades or 'none'}; levels: {', '.join(checklist.levels) or 'any'}")
     for section in checklist.sections:
         say(f"{section.title} ({plain_number(section.max_points)} points)")
         for source in (s for s in sources if s.section == section.title):

@@ -29,8 +29,8 @@ from wenshu.compute.summary import Rollup
 from wenshu.models.catalogue import Catalogue, TargetSpec
 from wenshu.models.checklist import (
     ActivityItem,
-    AnswerError,
     Answer,
+    AnswerError,
     AnyItem,
     ArchiveItem,
     ArchiveRequirement,
@@ -143,6 +143,22 @@ class ChecklistScore:
     def capped(self) -> bool:
         """Whether a veto item lowered (or withheld) the grade the total earned."""
         return self.grade != self.grade_by_total
+
+    def lowered_by(self, score: ItemScore) -> bool:
+        """Whether the failed veto item ``score`` cost the unit a grade: its cap is below
+        what the total alone earns (a cap at or above that changed nothing)."""
+        if score not in self.vetoed:
+            return False
+        grades = self.checklist.grades
+        rank = {grade.label: i for i, grade in enumerate(grades)}
+        by_total = len(grades) if self.grade_by_total is None else rank[self.grade_by_total.label]
+        cap = len(grades) if score.item.veto_cap is None else rank[score.item.veto_cap]
+        return cap > by_total
+
+    @property
+    def decisive_vetoes(self) -> list[ItemScore]:
+        """The failed veto items that lowered (or withheld) the grade the total earned."""
+        return [score for score in self.vetoed if self.lowered_by(score)]
 
     @property
     def judged(self) -> list[ItemScore]:

@@ -24,12 +24,14 @@ from wenshu.models.checklist import (
     Checklist,
     ChecklistError,
     check_catalogue,
+    check_level,
     load_checklist,
     parse_answers,
     parse_checklist,
     resolve_checklist,
     yaml_data,
 )
+from wenshu.models.tables import Unit
 from wenshu.narrative import Narrative, narrative_from_text
 from wenshu.settings import Settings
 
@@ -120,21 +122,31 @@ def checked_checklist(settings: Settings, checklist: str | Mapping[str, str] | N
 def checked_self_inspection(settings: Settings, unit_code: str, year: int,
                             checklist: str | Mapping[str, str] | None, answers: Any
                             ) -> tuple[Checklist, dict[str, Answer]]:
-    """The checklist (default family_planning), checked against the catalogue, and the
-    unit's answers to its observed items (an :data:`InputFile`, or None).
+    """The checklist (default family_planning), checked against the catalogue and the
+    unit's level, and the unit's answers to its observed items (an :data:`InputFile`, or
+    None).
 
-    No answers are needed only when the checklist asks nothing of the unit.
+    No answers are needed only when the checklist asks nothing of the unit. The files are
+    checked first; then the unit, from the database: a checklist written for other levels
+    of unit (a community's, for a street) is refused, naming both.
     """
     loaded = checked_checklist(settings, checklist)
+    answered: dict[str, Answer] = {}
     if answers is not None:
         given = checked_input(answers)
-        return loaded, parse_answers(yaml_data(given["name"], given["text"]), loaded,
-                                     given["name"], unit_code=unit_code, year=year)
-    if loaded.observed:
+        answered = parse_answers(yaml_data(given["name"], given["text"]), loaded,
+                                 given["name"], unit_code=unit_code, year=year)
+    elif loaded.observed:
         keys = ", ".join(item.key for item in loaded.observed)
         raise ChecklistError(f"检查标准 {loaded.key} 中有 {len(loaded.observed)} 项须由本单位"
                              f"自行填报（{keys}）：请提供自查答复文件")
-    return loaded, {}
+    with session_scope(settings) as session:
+        unit = session.get(Unit, unit_code)
+        # An unknown unit is reported where the document is made, as for every kind.
+        found = (unit.name, unit.level) if unit is not None else None
+    if found is not None:
+        check_level(loaded, *found)
+    return loaded, answered
 
 
 __all__ = ["InputFile", "InputFileError", "checked_campaign", "checked_checklist",
