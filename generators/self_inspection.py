@@ -185,7 +185,7 @@ def build(request: ContextRequest) -> dict[str, Any]:
     unit_report = compute_unit(request.snapshot, request.catalogue, request.unit_code,
                                request.period, request.rollup)
     signature = options.signature_unit or issuing_organ(
-        request.snapshot.unit_map[request.unit_code])
+        request.snapshot.unit_map[request.unit_code], request.line)
     report = Report(score, unit_profile(request), unit_report.activities, year,
                     options.issued_on, signed(unit_report), request.line.topic,
                     options.narrative, signature)

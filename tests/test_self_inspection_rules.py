@@ -66,7 +66,7 @@ WOMEN_LEDGER = (
     ("women_volunteering", 6, {"sessions": 6, "participants": 60, "households": 12}),
     ("check", 4, {"participants": 1900}),
 )
-WOMEN_FIGURES = {"women_to_screen": 500, "trainees_employed": 15, "petitions_received": 20,
+WOMEN_FIGURES = {"women_to_screen": 500, "trainees": 30, "trainees_employed": 15, "petitions_received": 20,
                  "petitions_closed": 19}
 WOMEN_ANSWERS = {"has_site": "是", "has_sign": "是",
                  "has_rules": {"value": "否", "note": "活动制度正在修订"},
