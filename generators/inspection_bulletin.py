@@ -133,9 +133,13 @@ def _common_text(v: Voice, found: Sequence[tuple[UnitInspection, Finding]], ever
     score, lost = found[0][1].score, points(sum(f.lost for _u, f in found))
     if found_.kind(score) in ("rate", "count", "range") and not any(
             f.score.value is None for _u, f in found):
-        values = "、".join(v.say("common.value", name=u.name,
-                                 value=amount(f.score.value or Decimal(0), f.score.unit))
-                           for u, f in found)
+        figures = [amount(f.score.value or Decimal(0), f.score.unit) for _u, f in found]
+        if len(set(figures)) == 1:  # one figure for all: said once
+            who = "" if everyone else v.names([u.name for u, _f in found])
+            return v.say("common.same", who=who, value=figures[0], noun=v.target_noun(score),
+                         target=v.standard(score), lost=lost)
+        values = "、".join(v.say("common.value", name=u.name, value=figure)
+                           for (u, _f), figure in zip(found, figures))
         return v.say("common.measured", values=values, noun=v.target_noun(score),
                      target=v.standard(score), lost=lost)
     if everyone:
@@ -265,6 +269,20 @@ def _requirements(v: Voice, units: Mapping[str, UnitInspection], ranked: Sequenc
     return items
 
 
+def _follow_up_part(v: Voice, units: Sequence[UnitInspection], ranked: Sequence[Ranked],
+                    earlier: Period | None) -> dict[str, Any]:
+    """三、上次检查问题整改情况 of a follow-up: its heading, paragraphs and 表2 (all empty
+    when the inspection is no follow-up)."""
+    if earlier is None:
+        return {"followup_heading": "", "followup_paragraphs": [], "followup_caption": "",
+                "followup_rows": []}
+    paragraphs, rows = _follow_up(v, units, ranked, earlier)
+    return {"followup_heading": heading_number(1, 3) + v.say("bulletin.followup_heading"),
+            "followup_paragraphs": paragraphs,
+            "followup_caption": v.say("follow.caption", earlier=v.period(earlier)) if rows else "",
+            "followup_rows": rows}
+
+
 def bulletin_context(v: Voice, units: Sequence[UnitInspection], *, period: Period,
                      inspected_on: date, issuer: str, issued_on: date,
                      previous_period: Period | None = None, narrative: Narrative | None = None,
@@ -277,11 +295,8 @@ def bulletin_context(v: Voice, units: Sequence[UnitInspection], *, period: Perio
     common = common_items(units, ranked)
     intro, common_problems = _common(v, units, common)
     common_problems += [{"lead": "", "text": sentence(t)} for t in narrative.problems]
-    number, followup_heading, followup_paragraphs, followup_rows = 3, "", [], []
-    if previous_period is not None:
-        followup_heading = heading_number(1, 3) + v.say("bulletin.followup_heading")
-        followup_paragraphs, followup_rows = _follow_up(v, units, ranked, previous_period)
-        number += 1
+    followup = _follow_up_part(v, units, ranked, previous_period)
+    number = 3 + bool(followup["followup_heading"])
     requirements = _requirements(v, by_code, ranked, common, issuer)
     requirements += [{"lead": "", "text": sentence(t)} for t in narrative.plans]
     return {
@@ -297,11 +312,7 @@ def bulletin_context(v: Voice, units: Sequence[UnitInspection], *, period: Perio
         "ranking_heads": [v.say("cell.section_head", section=s.title,
                                 points=points(s.max_points)) for s in v.checklist.sections],
         "ranking_rows": _ranking_rows(v, by_code, ranked),
-        "followup_heading": followup_heading,
-        "followup_paragraphs": followup_paragraphs,
-        "followup_caption": (v.say("follow.caption", earlier=v.period(previous_period))
-                             if previous_period is not None and followup_rows else ""),
-        "followup_rows": followup_rows,
+        **followup,
         "problems_heading": heading_number(1, number) + v.say("bulletin.problems_heading"),
         "common_heading": heading_number(2, 1) + v.say("bulletin.common_heading"),
         "common_intro": intro,

@@ -98,21 +98,44 @@ def clause(v: Voice, score: ItemScore) -> str:
               "target": v.standard(score), "noun": v.target_noun(score)}
     if what == "range":
         return v.say("find.range", **values)
-    return v.say(f"find.{what}.{direction(score)}.{score.level}", gap=v.gap(score), **values)
+    level = "zero" if what == "count" and not score.value else score.level
+    return v.say(f"find.{what}.{direction(score)}.{level}", gap=v.gap(score), **values)
+
+
+def _empty(score: ItemScore) -> bool:
+    """A count that must rise and stands at nothing (0场, 0块)."""
+    return kind(score) == "count" and not score.value and direction(score) == "below"
+
+
+def _together(v: Voice, group: Sequence[Finding]) -> str:
+    """Several requirements not in place, counts at nothing or documents missing, in one
+    clause."""
+    if kind(group[0].score) == "archive":
+        checks = [c for f in group for c in f.score.documents if not c.ok]
+        parts = [(key, "、".join(c.name for c in checks if (c.status is None) == absent))
+                 for key, absent in (("find.archive.absent", True), ("find.archive.draft", False))]
+        return "；".join(v.say(key, doc=names) for key, names in parts if names)
+    if kind(group[0].score) == "yes_no":
+        return v.say("find.yes_no.many", labels=quoted([f.item.label for f in group]),
+                     count=len(group))
+    return v.say("find.count.zero_many", labels="、".join(f.item.label for f in group),
+                 count=len(group), noun=v.target_noun(group[0].score),
+                 targets="、".join(v.standard(f.score) for f in group))
 
 
 def clauses(v: Voice, found: Sequence[Finding], binding: set[str]) -> list[str]:
-    """A section's findings as clauses; its unmet requirements (yes/no) said together."""
-    result, requirements = [], [f for f in found if kind(f.score) == "yes_no"]
+    """A section's findings as clauses; its unmet requirements (yes/no) said together, and
+    so are its counts standing at nothing and its missing documents."""
+    groups = [[f for f in found if test(f.score)] for test in (
+        lambda s: kind(s) == "yes_no", _empty, lambda s: kind(s) == "archive")]
+    result = []
     for finding in found:
-        score = finding.score
-        if kind(score) == "yes_no" and len(requirements) > 1:
-            if finding is requirements[0]:
-                result.append(v.say("find.yes_no.many", labels=quoted(
-                    [f.item.label for f in requirements]), count=len(requirements))
-                    + "".join(_extras(v, f.score, binding) for f in requirements))
-            continue
-        result.append(clause(v, score) + _extras(v, score, binding))
+        group = next((g for g in groups if finding in g and len(g) > 1), None)
+        if group is None:
+            result.append(clause(v, finding.score) + _extras(v, finding.score, binding))
+        elif finding is group[0]:
+            result.append(_together(v, group)
+                          + "".join(_extras(v, f.score, binding) for f in group))
     return result
 
 

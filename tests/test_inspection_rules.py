@@ -20,6 +20,7 @@ from wenshu.compute.summary import Rollup
 from wenshu.demo.sample import sample_snapshot
 from wenshu.generators.inspection import INSPECTION_BULLETIN, INSPECTION_REPORT
 from wenshu.generators.inspection_inputs import (
+    Place,
     UnitRecord,
     bulletin_spec,
     inspect_units,
@@ -220,7 +221,7 @@ def test_numbers_follow_one_rule_each(catalogue):
         assert "0.00" not in document and "None" not in document
     sample = document_text(render_docx(template_path("inspection_bulletin"),
                                        sample_context(INSPECTION_BULLETIN)))
-    assert "东湖社区0场" in sample  # no lectures recorded: 0, not left out
+    assert "均为0场（标准≥4场）" in sample  # no lectures recorded by any: 0, said once
 
 
 def test_every_phrase_renders_with_its_placeholders_filled():
@@ -261,3 +262,53 @@ def test_an_office_rewords_a_phrase(tmp_path, catalogue):
                              DocumentOptions(issued_on=date(2026, 1, 22), spec=spec),
                              user_dir=tmp_path / "catalogue")
     assert INSPECTION_REPORT.build(request)["problems_heading"] == "二、检查发现的问题"
+
+
+def test_a_line_of_work_names_its_own_subject(catalogue):
+    from wenshu.generators.kinds import shipped_lines
+    from wenshu.models.catalogue import load_catalogue
+
+    checklist = parse_checklist({
+        "key": "women_home_check", "title": "妇女之家建设检查评分标准",
+        "subject": "妇女之家建设工作", "grades": [{"label": "达标", "min_points": 60}],
+        "sections": [{"key": "base", "title": "阵地建设", "items": [
+            {"key": "sign", "kind": "observed", "answer": "yes_no", "label": "悬挂妇女之家标牌",
+             "points": 50},
+            {"key": "rules", "kind": "observed", "answer": "yes_no", "label": "制度上墙",
+             "points": 50}]}]}, "women.yaml")
+    answers = parse_answers({"answers": {"sign": "否", "rules": "是"}}, checklist, "answers")
+    record = UnitRecord(answers, {})
+    snapshot = sample_snapshot()
+    spec = report_spec(checklist, INSPECTED, "东城街道妇联", record, Place(1, 1))
+    request = ContextRequest(snapshot, Rollup(snapshot), load_catalogue(), "C1",
+                             Period.year(2025), DocumentOptions(issued_on=ISSUED, spec=spec),
+                             line=shipped_lines().get("women"))
+    context = document_context(INSPECTION_REPORT, request, "东湖社区")
+    text = document_text(render_docx(template_path("inspection_report"), context))
+    assert context["title"] == "关于东湖社区2025年妇女之家建设工作检查情况的反馈意见"
+    assert "复查结果纳入年度妇女儿童工作考核" in text
+    assert "人口和计划生育" not in text
+
+
+def test_like_findings_in_a_section_are_said_together_in_the_shipped_checklist():
+    # The reviewer's case: a unit short of four requirements of 模范社区's hardware.
+    from wenshu.generators.inspection import SAMPLE_INSPECTED_ON, _sample_answers
+    from wenshu.models.checklist import load_checklist, resolve_checklist
+
+    checklist = load_checklist(resolve_checklist("model_community"))
+    answers = _sample_answers(checklist, {"phone_pc": "否", "contraceptive_cabinet": "否",
+                                          "library": "否", "av_equipment": "否", "boards": 3})
+    spec = report_spec(checklist, SAMPLE_INSPECTED_ON, "示范区卫生健康局",
+                       UnitRecord(answers, {("work_plan", "2025"): "filed"}), Place(2, 3))
+    context = sample_context(INSPECTION_REPORT, DocumentOptions(issued_on=ISSUED, spec=spec))
+    text = document_text(render_docx(template_path("inspection_report"), context))
+    assert ("“配备电视机、影碟机等电化教育设备”“设有图书室和计划生育宣传品摆放架”“配备电话和计算机”"
+            "“设有避孕节育药具柜”4项要求未落实") in text
+    # No lectures and no publicity recorded: one clause; both documents missing: one clause.
+    assert "社会化宣传教育活动2项均为0（标准依次为≥4场、≥4场）" in text
+    assert "未见2025年上半年工作总结、2025年活动实施方案" in text
+    # Each requirement gets its own remedy from the checklist, not one sentence four times.
+    measures = _part(text, "整改意见", "有关要求")
+    assert "为计生服务室配备固定电话和计算机" in measures and "添置避孕节育药具柜" in measures
+    assert "明确专人负责" not in measures
+    assert {s: n for s, n in Counter(_sentences(text)).items() if n > 1} == {}
