@@ -156,7 +156,8 @@ def _common(v: Voice, units: Sequence[UnitInspection], common: Sequence[Sequence
     key = ("common.intro_both" if everyone and some else
            "common.intro_all" if everyone else "common.intro_some")
     intro = v.say(key, all_count=len(everyone), some_count=some, count=len(units))
-    items = [{"lead": v.say("common.lead", lead=found_.lead(v, found[0][1].score)),
+    items = [{"lead": v.say("common.lead", lead=found_.lead(
+                  v, found[0][1].score, [f.score for _u, f in found])),
               "text": _common_text(v, found, len(found) == len(units))} for found in common]
     return intro, items
 
@@ -225,7 +226,7 @@ def _requirement_common(v: Voice, units: Sequence[UnitInspection],
         names = (v.say("req.every") if len(found) == len(units)
                  else v.names([u.name for u, _f in found]))
         sentences.append(v.say(
-            "req.common", lead=found_.lead(v, scores[0]), names=names,
+            "req.common", lead=found_.lead(v, scores[0], scores), names=names,
             measure=found_.measure(v, scores[0], shared=scores),
             deadline=v.date(max(f.deadline for _u, f in found))))
     return "".join(sentences)

@@ -163,12 +163,17 @@ def brief(v: Voice, score: ItemScore) -> str:
                  noun=v.target_noun(score), target=v.standard(score))
 
 
-def lead(v: Voice, score: ItemScore) -> str:
-    """What the shortfall is called: 宣传板数量不足, 未落实“配备电话和计算机”的要求."""
+def _missing(scores: Sequence[ItemScore]) -> str:
+    """The documents missing (or only drafted) in any of ``scores``, each named once."""
+    return "、".join(dict.fromkeys(c.name for s in scores for c in s.documents if not c.ok))
+
+
+def lead(v: Voice, score: ItemScore, shared: Sequence[ItemScore] = ()) -> str:
+    """What the shortfall is called: 宣传板数量不足, 未落实“配备电话和计算机”的要求
+    (for an item several units missed, ``shared`` holds each one's score)."""
     item, what = score.item, kind(score)
     if what == "archive":
-        assert isinstance(item, ArchiveItem)
-        return v.say("lead.archive", docs="、".join(c.name for c in score.documents))
+        return v.say("lead.archive", docs=_missing(shared or [score]))
     if what in ("yes_no", "score", "range", "no_data"):
         return v.say(f"lead.{what}", label=item.label)
     if isinstance(item, ActivityItem):
@@ -197,8 +202,7 @@ def measure(v: Voice, score: ItemScore, shared: Sequence[ItemScore] = ()) -> str
     remedy = _clause(item.remedy)
     if not remedy:
         if what == "archive":
-            remedy = v.say("measure.archive",
-                           docs="、".join(c.name for c in score.documents if not c.ok))
+            remedy = v.say("measure.archive", docs=_missing(shared or [score]))
         elif what in ("yes_no", "score"):
             remedy = v.say(f"measure.{what}", label=item.label, labels=quote(item.label))
         elif isinstance(item, ActivityItem):
