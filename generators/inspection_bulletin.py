@@ -172,7 +172,7 @@ def _unit_problems(v: Voice, units: Mapping[str, UnitInspection], ranked: Sequen
             continue
         own = [f for f in unit.findings if f.item.key not in shared]
         text = "".join(v.say("units.section", section=section, parts="；".join(
-            found_.brief(v, f.score) for f in found)) for section, found in by_section(own).items())
+            found_.briefs(v, found))) for section, found in by_section(own).items())
         problems.append({"lead": v.say("units.lead", name=unit.name, total=points(unit.total)),
                          "text": text or v.say("units.only_common")})
     if clean:

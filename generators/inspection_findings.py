@@ -168,6 +168,18 @@ def _missing(scores: Sequence[ItemScore]) -> str:
     return "、".join(dict.fromkeys(c.name for s in scores for c in s.documents if not c.ok))
 
 
+def briefs(v: Voice, found: Sequence[Finding]) -> list[str]:
+    """A section's findings in brief, its missing documents named together."""
+    archive = [f for f in found if kind(f.score) == "archive"]
+    result = []
+    for finding in found:
+        if finding not in archive or len(archive) == 1:
+            result.append(brief(v, finding.score))
+        elif finding is archive[0]:
+            result.append(_together(v, archive))
+    return result
+
+
 def lead(v: Voice, score: ItemScore, shared: Sequence[ItemScore] = ()) -> str:
     """What the shortfall is called: 宣传板数量不足, 未落实“配备电话和计算机”的要求
     (for an item several units missed, ``shared`` holds each one's score)."""
