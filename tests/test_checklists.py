@@ -104,8 +104,8 @@ def test_maternal_child_health_caps_a_unit_without_mortality_figures(small_snaps
     assert score.earned == 95 and score.grade_by_total.label == "优秀"
     assert score.grade.label == "合格" and [s.item.key for s in score.vetoed] == [
         "maternal_mortality"]
-    [finding] = findings(score, catalogue, date(2026, 1, 20))
-    assert finding.evidence == "孕产妇死亡率无法计算（孕产妇死亡数、活产数未报送）"
+    [finding] = findings(score, date(2026, 1, 20))
+    assert finding.score.value is None and finding.veto
     assert finding.deadline == date(2026, 3, 21)  # 60 days for an indicator
 
 

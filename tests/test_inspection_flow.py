@@ -31,9 +31,11 @@ from wenshu.errors import ChecklistError, NotFoundError
 from wenshu.generators.inspection import (
     INSPECTION_BULLETIN,
     INSPECTION_REPORT,
-    UnitRecord,
     build_bulletin_template,
     build_report_template,
+)
+from wenshu.generators.inspection_inputs import (
+    UnitRecord,
     bulletin_spec,
     inspect_units,
     place_of,
@@ -178,25 +180,33 @@ def test_units_are_ranked_with_ties_and_every_lost_point_is_a_dated_finding(samp
 def test_a_units_report_states_score_place_problems_and_deadlines(sample, catalogue):
     context = _report(sample, catalogue, "C2")
     assert context["title"] == "关于东山社区2025年计划生育基层工作检查情况的反馈意见"
-    intro, veto = context["score_paragraphs"]
-    assert "你单位得分25分，在参加检查的3个社区中排第3名。共有5项扣分，合计扣75分。" in intro
-    assert veto == "你单位因“孕环情检查受检率”未达到要求，按一票否决规定，不评定等次。"
+    # 25 points earn no grade: the failed veto changed nothing and is not mentioned.
+    [intro] = context["score_paragraphs"]
+    assert ("你单位得分25分，未达到合格标准，在参加检查的3个社区中排第3名。共有5项扣分，合计扣75分，"
+            "其中目标任务扣30分、阵地建设扣20分、资料管理扣25分。") in intro
+    assert "一票否决" not in "".join(strings_in(context))
     rows = context["score_rows"]
     assert [(r["label"], r["actual"], r["points"], r["earned"]) for r in rows] == [
         ("孕环情检查受检率≥90%", "83.33%", "30", "0"), ("目标任务小计", "", "30", "0"),
         ("宣传板≥5块", "3块", "20", "10"), ("设有咨询室", "未落实", "10", "0"),
         ("阵地建设小计", "", "30", "10"), ("工作记录完整", "现场评定", "20", "15"),
         ("年度工作计划已归档", "缺1份", "20", "0"), ("资料管理小计", "", "40", "15"),
-        ("合计", "一票否决", "100", "25")]
-    problems = context["problems"]
-    assert problems[0] == {"lead": "1.“孕环情检查受检率”扣30分。",
-                           "text": "检查发现，孕环情检查受检率83.33%，目标值≥90%。该项为一票否决项。"}
-    assert problems[2]["text"] == "检查发现，“设有咨询室”未落实；活动室被临时占用。"
-    assert problems[4]["text"] == "检查发现，未见2025年度工作计划。"
+        ("合计", "未达等次", "100", "25")]
+    # One problem per section, each finding worded by what its data say.
+    problems = {p["lead"]: p["text"] for p in context["problems"]}
+    assert list(problems) == ["1.目标任务方面（扣30分）：", "2.阵地建设方面（扣20分）：",
+                              "3.资料管理方面（扣25分）："]
+    assert "孕环情检查受检率83.33%，与参考目标（≥90%）相差6.67个百分点，差距较大" in (
+        problems["1.目标任务方面（扣30分）："])
+    assert ("宣传板3块，比标准（≥5块）少2块；未落实“设有咨询室”的要求（检查记录：活动室被临时占用）"
+            in problems["2.阵地建设方面（扣20分）："])
+    assert "未见2025年度工作计划" in problems["3.资料管理方面（扣25分）："]
     measures = {m["lead"]: m["text"] for m in context["measures"]}
-    assert measures["5.关于“年度工作计划已归档”："] == (
-        "补齐2025年度工作计划，按规定审核后归档，于2026年2月4日前整改到位。")
-    assert measures["1.关于“孕环情检查受检率”："].endswith("确保达到≥90%的要求，于2026年3月21日前整改到位。")
+    assert measures["3.关于资料管理方面的问题："].endswith(
+        "补齐2025年度工作计划，按规定审核后归档，于2026年2月4日前完成。")
+    assert measures["1.关于目标任务方面的问题："].startswith("东山社区要")
+    assert measures["1.关于目标任务方面的问题："].endswith(
+        "使孕环情检查受检率达到≥90%，于2026年3月21日前整改到位。")
     assert context["requirements"][0].endswith("并于2026年3月21日前将整改情况书面报送东城街道。")
     assert (context["signature_unit"], context["signature_date"]) == ("东城街道", "2026年1月22日")
     assert context["followup_heading"] == "" and context["problems_heading"] == "二、存在的问题"
@@ -213,25 +223,28 @@ def test_the_bulletin_tabulates_subtotals_ranks_ties_and_common_problems(sample,
             for r in context["ranking_rows"]] == [
         ("1（并列）", "东湖社区", ["30", "30", "38"], "98", "优秀"),
         ("1（并列）", "东岭社区", ["30", "30", "38"], "98", "优秀"),
-        ("3", "东山社区", ["0", "10", "15"], "25", "一票否决")]
-    results = context["result_paragraphs"]
-    assert results[:4] == [
+        ("3", "东山社区", ["0", "10", "15"], "25", "未达等次")]
+    assert context["result_paragraphs"] == [
         "3个社区平均得分73.67分，最高98分（东湖社区、东岭社区），最低25分（东山社区）。",
-        "按评分标准，评定优秀2个，1个社区未评定等次。",
-        "东山社区因“孕环情检查受检率”未达到要求，按一票否决规定，不评定等次。",
-        "东湖社区、东岭社区得分相同，并列第1名；得分相同的社区名次并列，其后名次顺延。"]
-    # The work log is the one item all three lost points on (2 + 5 + 2).
-    assert context["common_problems"] == [{
-        "lead": "1.“工作记录完整”。",
-        "text": "3个社区在此项扣分（东湖社区、东山社区、东岭社区），合计扣9分。"}]
+        "按评分标准，评定优秀2个，1个社区未达到等次标准。",
+        "东湖社区、东岭社区得分相同，并列第1名；得分相同的社区名次并列，其后名次顺延。",
+        "各社区得分及名次见表1。"]
+    # The work log is the one item all three lost points on (2 + 5 + 2): said in the lead,
+    # then left out of each community's own list.
+    assert context["common_intro"] == "此次检查中，以下1项问题3个社区均存在："
+    assert context["common_problems"] == [{"lead": "1.“工作记录完整”一项未得满分：",
+                                           "text": "此项合计扣9分。"}]
     assert context["unit_problems"][2] == {
         "lead": "3.东山社区（25分）：",
-        "text": "孕环情检查受检率扣30分；宣传板扣10分；设有咨询室扣10分；工作记录完整扣5分；"
-                "年度工作计划已归档扣20分。"}
+        "text": "目标任务方面，孕环情检查受检率83.33%（参考目标≥90%）。阵地建设方面，宣传板3块"
+                "（标准≥5块）；未落实“设有咨询室”。资料管理方面，未见2025年度工作计划。"}
     requirements = [r["lead"] + r["text"] for r in context["requirements"]]
-    assert requirements[0].endswith("在2026年2月4日至2026年3月21日期间按各项期限整改到位。")
-    assert requirements[1] == "2.按时报送整改情况。请相关社区于2026年3月21日前将整改落实情况书面报送东城街道。"
-    assert requirements[2].startswith("3.严肃对待一票否决事项。东山社区存在一票否决事项")
+    assert requirements[0].startswith("1.集中整改共性问题。针对“工作记录完整”一项未得满分，各社区要")
+    assert requirements[1].startswith("2.逐项整改各社区自身问题。东山社区要")
+    assert requirements[1].endswith("于2026年3月21日前整改到位。")
+    assert requirements[2] == ("3.按时报送整改情况。请东湖社区、东岭社区、东山社区于2026年3月21日前"
+                               "将整改落实情况书面报送东城街道。")
+    assert not any("一票否决" in r for r in requirements)
     assert context["followup_heading"] == "" and context["requirements_heading"] == "四、整改要求"
 
 
@@ -242,24 +255,28 @@ def test_a_follow_up_marks_each_earlier_problem_fixed_or_not_in_both_documents(s
     assert report["followup_paragraphs"] == [
         "2024年检查指出你单位扣分问题3个，经此次复查，已整改2个，未整改1个。具体情况见表2。"]
     assert [(r["problem"], r["now"], r["status"]) for r in report["followup_rows"]] == [
-        ("宣传板4块，标准≥5块", "已达到要求", "已整改"),
+        ("宣传板4块（标准≥5块）", "已达到要求", "已整改"),
         ("“工作记录完整”得18分（满分20分）", "“工作记录完整”得18分（满分20分）", "未整改"),
         ("未见2024年度工作计划", "已达到要求", "已整改")]
     [work_log] = report["problems"]
-    assert work_log["text"].endswith("该问题上次检查已经指出，至今未整改到位。")
+    assert work_log["text"].endswith("“工作记录完整”一项未得满分的问题上次检查已经指出，至今仍未整改到位。")
     assert report["problems_heading"] == "三、存在的问题"
 
     bulletin = _bulletin(sample, catalogue, previous=True)
+    # 8 problems: too few for a rate to say more than the two counts.
     assert bulletin["followup_paragraphs"] == [
         "此次检查对2024年检查指出的问题逐项进行了复查。2个社区上次共有扣分问题8个，已整改2个，"
-        "未整改6个，整改率25%。",
+        "未整改6个。",
         "东湖社区、东山社区仍有问题未整改到位，具体见表2。",
         "东岭社区未参加2024年检查，不作整改情况复查。"]
     assert [(r["name"], r["found"], r["fixed"], r["open"], r["pending"])
             for r in bulletin["followup_rows"]] == [
-        ("东湖社区", "3", "2", "1", "工作记录完整"),
-        ("东山社区", "5", "0", "5", "孕环情检查受检率、宣传板、设有咨询室、工作记录完整、年度工作计划已归档")]
-    assert any("至今仍未整改到位的6个问题" in r["text"] for r in bulletin["requirements"])
+        ("东湖社区", "3", "2", "1", "“工作记录完整”一项未得满分"),
+        ("东山社区", "5", "0", "5", "孕环情检查受检率未达到参考目标；宣传板数量不足；"
+                                 "未落实“设有咨询室”的要求；“工作记录完整”一项未得满分；"
+                                 "2025年度工作计划归档不全")]
+    assert any("至今仍未整改到位的6个问题，东湖社区、东山社区要说明原因" in r["text"]
+               for r in bulletin["requirements"])
     assert bulletin["requirements_heading"] == "五、整改要求"
 
 
@@ -291,7 +308,7 @@ def test_the_scores_table_has_a_column_per_section_sharing_the_type_area(sample,
     assert [c.text for c in ranking.rows[0].cells] == [
         "名次", "单位", "目标任务（30分）", "阵地建设（30分）", "资料管理（40分）", "总分", "等次"]
     assert [c.text for c in ranking.rows[3].cells] == [
-        "3", "东山社区", "0", "10", "15", "25", "一票否决"]
+        "3", "东山社区", "0", "10", "15", "25", "未达等次"]
     grid = [int(col.get(qn("w:w"))) for col in ranking._tbl.tblGrid.findall(qn("w:gridCol"))]
     assert len(grid) == 7 and max(grid) - min(grid) <= 1
     assert abs(sum(grid) / 56.7 - float(load_layout().type_area_width_mm)) < 1  # twips → mm
@@ -300,7 +317,7 @@ def test_the_scores_table_has_a_column_per_section_sharing_the_type_area(sample,
     assert headings == ["一、检查的基本情况", "二、检查结果", "三、上次检查问题整改情况",
                         "四、存在的主要问题", "（一）共性问题", "（二）各社区存在的问题", "五、整改要求"]
     assert [c.text for c in document.tables[1].rows[2].cells] == [
-        "1", "东湖社区", "3", "2", "1", "工作记录完整"]
+        "1", "东湖社区", "3", "2", "1", "“工作记录完整”一项未得满分"]
 
 
 # Self-inspection with the new item kinds ------------------------------------------------------
@@ -532,12 +549,13 @@ def test_inspection_in_process_then_follow_up_as_a_served_deployment(
     paragraphs, tables = _texts(bulletin.files["docx"])
     ranking = [row[:2] + row[-2:] for row in tables[0][1:]]
     assert ranking == [["1（并列）", "东湖社区", "78", "良好"], ["1（并列）", "西湖社区", "78", "良好"],
-                       ["3（并列）", "东山社区", "55", "—"],
-                       # 87.84% is short of ≥90%: the veto item is not met.
-                       ["3（并列）", "西山社区", "55", "一票否决"]]
-    # No community filed its plan: the problem all four share.
-    assert "1.“年度工作计划已归档”。4个社区在此项扣分（东湖社区、东山社区、西湖社区、西山社区），" \
-           "合计扣80分。" in paragraphs
+                       ["3（并列）", "东山社区", "55", "未达等次"],
+                       # 87.84% is short of ≥90%: the veto item is not met, but 55 points
+                       # earn no grade anyway, so the veto changed nothing.
+                       ["3（并列）", "西山社区", "55", "未达等次"]]
+    # No community filed its plan: the problem all four share, said once in the lead.
+    assert "1.2024年度工作计划归档不全：此项合计扣80分。" in paragraphs
+    assert any(p.startswith("此次检查中，") and "4个社区均存在" in p for p in paragraphs)
 
     # The follow-up, served: `wenshu serve` in a subprocess, triggered by run id.
     wenshu("inspect", "record", str(_findings_csv(tmp_path / "检查记录2025.csv", FINDINGS_2025)),
@@ -557,29 +575,30 @@ def test_inspection_in_process_then_follow_up_as_a_served_deployment(
     paragraphs, tables = _texts(bulletin.files["docx"])
     assert [row[:2] + row[-2:] for row in tables[0][1:]] == [
         ["1（并列）", "东湖社区", "80", "良好"], ["1（并列）", "西山社区", "80", "良好"],
-        ["3", "西湖社区", "76", "良好"], ["4", "东山社区", "35", "一票否决"]]
+        ["3", "西湖社区", "76", "良好"], ["4", "东山社区", "35", "未达等次"]]
     assert [row[1:] for row in tables[1][2:]] == [
-        ["东湖社区", "2", "1", "1", "年度工作计划已归档"],
-        ["西山社区", "3", "2", "1", "年度工作计划已归档"],
-        ["西湖社区", "2", "0", "2", "工作记录完整、年度工作计划已归档"],
-        ["东山社区", "4", "1", "3", "设有咨询室、工作记录完整、年度工作计划已归档"]]
+        ["东湖社区", "2", "1", "1", "2025年度工作计划归档不全"],
+        ["西山社区", "3", "2", "1", "2025年度工作计划归档不全"],
+        ["西湖社区", "2", "0", "2", "“工作记录完整”一项未得满分；2025年度工作计划归档不全"],
+        ["东山社区", "4", "1", "3", "未落实“设有咨询室”的要求；“工作记录完整”一项未得满分；"
+                                 "2025年度工作计划归档不全"]]
     assert ("此次检查对2024年检查指出的问题逐项进行了复查。4个社区上次共有扣分问题11个，已整改4个，"
-            "未整改7个，整改率36.4%。") in paragraphs
-    assert any(p.endswith("在2026年2月4日至2026年3月21日期间按各项期限整改到位。") for p in paragraphs)
+            "未整改7个。") in paragraphs  # 11 problems: the counts, no rate
+    assert any("东山社区要" in p and "于2026年3月21日前整改到位" in p for p in paragraphs)
     pdf = _pdf_text(bulletin.files["pdf"])
-    assert "整改率36.4%" in pdf and "2026年3月21日" in pdf
+    assert "未整改7个" in pdf and "整改率" not in pdf and "2026年3月21日" in pdf
 
     # 东山社区: 35 points, last of four; its lost points and deadlines, and what it fixed.
     paragraphs, tables = _texts(reports[EAST_HILL].files["docx"])
     body = "\n".join(paragraphs)
-    assert "你单位得分35分，在参加检查的4个社区中排第4名。共有4项扣分，合计扣65分。" in body
+    assert "你单位得分35分，未达到合格标准，在参加检查的4个社区中排第4名。共有4项扣分，合计扣65分，" in body
     assert [row[1:] for row in tables[0][1:] if row[0]] == [
         ["孕环情检查受检率≥90%", "80.00%", "30", "0"], ["宣传板≥5块", "5块", "20", "20"],
         ["设有咨询室", "未落实", "10", "0"], ["工作记录完整", "现场评定", "20", "15"],
         ["年度工作计划已归档", "缺1份", "20", "0"]]
     assert [row[-1] for row in tables[1][1:]] == ["已整改", "未整改", "未整改", "未整改"]
     for deadline in ("于2026年3月21日前整改到位", "于2026年2月19日前整改到位",
-                     "于2026年2月4日前整改到位"):
+                     "于2026年2月4日前"):
         assert deadline in body
     pdf = _pdf_text(reports[EAST_HILL].files["pdf"])
     assert "排第4名" in pdf and "2026年2月4日" in pdf and "未整改" in pdf
@@ -587,7 +606,8 @@ def test_inspection_in_process_then_follow_up_as_a_served_deployment(
     paragraphs, tables = _texts(reports[WEST_HILL].files["docx"])
     assert any("排第1名（与东湖社区并列）" in p for p in paragraphs)
     assert [(row[1], row[-1]) for row in tables[1][1:]] == [
-        ("孕环情检查受检率87.84%，目标值≥90%", "已整改"), ("宣传板4块，标准≥5块", "已整改"),
+        # 西山社区 signed no target: the catalogue's default is its reference target.
+        ("孕环情检查受检率87.84%（参考目标≥90%）", "已整改"), ("宣传板4块（标准≥5块）", "已整改"),
         ("未见2024年度工作计划", "未整改")]
 
     # `wenshu inspect run` finds the served deployment; nothing changed, nothing new made.

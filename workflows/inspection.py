@@ -39,9 +39,8 @@ from wenshu.compute.snapshot import Snapshot
 from wenshu.compute.summary import Rollup
 from wenshu.db import session_scope
 from wenshu.errors import ChecklistError, NotFoundError
-from wenshu.generators.inspection import (
-    INSPECTION_BULLETIN,
-    INSPECTION_REPORT,
+from wenshu.generators.inspection import INSPECTION_BULLETIN, INSPECTION_REPORT
+from wenshu.generators.inspection_inputs import (
     Place,
     UnitInspection,
     UnitRecord,

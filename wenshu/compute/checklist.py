@@ -10,9 +10,8 @@ Grades: the total earns the highest grade whose bar it reaches. A veto item (一
 not met caps the grade at its ``veto_cap`` (None: no grade at all); with several
 vetoes failed, the lowest cap holds.
 
-Every item not fully met becomes a :class:`Finding`: the evidence (the figure against
-its standard, the documents missing, the inspector's note) and the rectification
-(整改意见) due a number of days after the inspection. :func:`follow_up` sets the next
+Every item not fully met becomes a :class:`Finding`, due to be put right a number of
+days after the inspection (the documents word what was found and what to do). :func:`follow_up` sets the next
 inspection's score beside the previous one: which findings were put right (整改到位).
 """
 
@@ -42,8 +41,6 @@ from wenshu.models.checklist import (
     ObservedItem,
     Section,
     parse_answer,
-    plain_number,
-    threshold_text,
 )
 
 Level = Literal["met", "partial", "missed"]
@@ -313,12 +310,14 @@ def score_checklist(checklist: Checklist, answers: Mapping[str, Answer], catalog
 
 @dataclass(frozen=True)
 class Finding:
-    """An item not fully met: what was found (存在的问题) and what must be done by when (整改意见)."""
+    """An item not fully met and the day it must be put right by.
+
+    What was found and what to do are worded by the documents that report it
+    (wenshu.generators.inspection_findings), from the item's score and ``remedy``.
+    """
 
     section: str  # the section's title
     score: ItemScore
-    evidence: str  # the figure against its standard, the documents missing, the note
-    rectification: str  # what to do, without the deadline
     days: int
     deadline: date
 
@@ -337,105 +336,9 @@ class Finding:
         """Whether the item is a veto item (一票否决)."""
         return self.score.item.veto
 
-    @property
-    def text(self) -> str:
-        """The 整改意见 with its deadline: …，于2026年3月21日前整改到位。"""
-        day = self.deadline
-        return f"{self.rectification}，于{day.year}年{day.month}月{day.day}日前整改到位。"
 
-
-def _clause(text: str) -> str:
-    """Text without its closing stop, to go on with the sentence."""
-    return text.strip().rstrip("。；，;,. ")
-
-
-def _standard(score: ItemScore) -> str:
-    assert score.threshold is not None
-    return threshold_text(score.threshold, score.unit)
-
-
-def _missing_figures(score: ItemScore, catalogue: Catalogue) -> str:
-    """The base figures an indicator lacks: 出生人数、活产数 ("" when every one was reported)."""
-    evaluation = score.evaluation
-    assert evaluation is not None
-    indicator = evaluation.indicator
-    names = []
-    for source, value in ((indicator.numerator, evaluation.numerator),
-                          (indicator.denominator, evaluation.denominator)):
-        if source is not None and source.figure is not None and value is None:
-            figure = catalogue.figures.get(source.figure)
-            names.append(figure.label if figure else source.figure)
-    return "、".join(names)
-
-
-def _evidence(score: ItemScore, catalogue: Catalogue) -> str:
-    item = score.item
-    if isinstance(item, IndicatorItem):
-        if score.value is None:
-            missing = _missing_figures(score, catalogue)
-            base = (f"{item.label}无法计算（{missing}未报送）" if missing
-                    else f"{item.label}无法计算（计算基数为0）")
-        else:
-            noun = "标准" if score.own_threshold else "目标值"
-            base = f"{item.label}{plain_number(score.value)}{score.unit}，{noun}{_standard(score)}"
-    elif isinstance(item, ActivityItem):
-        assert score.value is not None
-        base = f"全年{item.label}{plain_number(score.value)}{score.unit}，标准{_standard(score)}"
-    elif isinstance(item, ArchiveItem):
-        base = "；".join(
-            f"未见{check.name}" if check.status is None else f"{check.name}尚未归档（仅有草稿）"
-            for check in score.documents if not check.ok)
-    elif score.yes_no:
-        base = f"“{item.label}”未落实"
-    elif item.answer == "score":
-        base = f"“{item.label}”得{plain_number(score.earned)}分（满分{plain_number(item.points)}分）"
-    else:
-        assert score.value is not None
-        base = f"{item.label}{plain_number(score.value)}{score.unit}，标准{_standard(score)}"
-    note = _clause(score.note)
-    return f"{base}；{note}" if note else base
-
-
-def _goal(score: ItemScore) -> str:
-    """，确保达到≥95%的要求 / ，确保控制在≤5‰以内 ("" for items without a threshold)."""
-    if score.threshold is None or isinstance(score.item, ArchiveItem):
-        return ""
-    if score.threshold.comparator == "le":
-        return f"，确保控制在{_standard(score)}以内"
-    if score.threshold.comparator == "range":
-        return f"，确保回到{_standard(score)}的正常范围"
-    return f"，确保达到{_standard(score)}的要求"
-
-
-def _rectification(score: ItemScore, catalogue: Catalogue) -> str:
-    item = score.item
-    if isinstance(item, IndicatorItem) and score.value is None:
-        # The item's remedy raises the figure; here the figure itself is missing.
-        missing = _missing_figures(score, catalogue) or "相关基础数据"
-        return f"核实并补报{missing}，完善基础数据台账"
-    remedy = _clause(item.remedy)
-    if not remedy:
-        if isinstance(item, IndicatorItem):
-            assert score.threshold is not None
-            remedy = {"le": f"分析{item.label}偏高的原因，落实控制措施",
-                      "range": f"分析{item.label}偏离正常范围的原因，落实干预措施"}.get(
-                score.threshold.comparator, f"分析{item.label}未达标的原因，落实补救措施")
-        elif isinstance(item, ActivityItem):
-            remedy = f"按计划组织{item.label}，落实专人负责并及时登记台账"
-        elif isinstance(item, ArchiveItem):
-            names = "、".join(c.name for c in score.documents if not c.ok)
-            remedy = f"补齐{names}，按规定审核后归档"
-        elif score.yes_no:
-            remedy = f"落实“{item.label}”的要求，明确专人负责"
-        elif item.answer == "score":
-            remedy = f"对照检查指出的问题，逐项整改{item.label}"
-        else:
-            remedy = f"补充完善{item.label}"
-    return remedy + _goal(score)
-
-
-def findings(score: ChecklistScore, catalogue: Catalogue, inspected_on: date) -> list[Finding]:
-    """Every item partly met or missed, with its evidence and its dated 整改意见.
+def findings(score: ChecklistScore, inspected_on: date) -> list[Finding]:
+    """Every item partly met or missed, in checklist order, with its deadline.
 
     The deadline is ``inspected_on`` plus the item's ``rectify_days``, else the
     checklist's, else :data:`RECTIFY_DAYS` for the item's kind.
@@ -448,9 +351,7 @@ def findings(score: ChecklistScore, catalogue: Catalogue, inspected_on: date) ->
                 continue
             item = item_score.item
             days = item.rectify_days or checklist.rectify_days or RECTIFY_DAYS[item.kind]
-            result.append(Finding(section.section.title, item_score,
-                                  _evidence(item_score, catalogue),
-                                  _rectification(item_score, catalogue), days,
+            result.append(Finding(section.section.title, item_score, days,
                                   inspected_on + timedelta(days=days)))
     return result
 

@@ -202,7 +202,7 @@ def start(settings: Settings, runner: JobRunner, actor: Actor, req: InspectionRe
 
 def ranking(settings: Settings, actor: Actor, req: InspectionRequest) -> list[RankRow]:
     """The ranking the inspection gives, computed from the recorded findings (no documents)."""
-    from wenshu.generators.inspection import rank_units
+    from wenshu.generators.inspection_inputs import rank_units
     from wenshu.models.catalogue import load_catalogue
     from wenshu.workflows.inspection import load_inspection, score_unit, unit_works
 
