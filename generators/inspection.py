@@ -151,7 +151,7 @@ def build_bulletin(request: ContextRequest) -> dict[str, Any]:
         inspected_on=inspected_on, issuer=issuer.name, issued_on=options.issued_on,
         previous_period=None if previous is None else previous[0],
         narrative=options.narrative,
-        signature_unit=options.signature_unit or issuing_organ(issuer))
+        signature_unit=options.signature_unit or issuing_organ(issuer, request.line))
 
 
 # Templates ------------------------------------------------------------------------------

@@ -21,14 +21,40 @@ from wenshu.generators.kinds import (
     sample_context,
     shipped_lines,
 )
+from wenshu.generators.inspection import _sample_answers
+from wenshu.generators.inspection_inputs import Place, UnitRecord, bulletin_spec, report_spec
 from wenshu.generators.render import render_docx
+from wenshu.generators.self_inspection import inspection_spec
+from wenshu.models.checklist import load_checklist, resolve_checklist
 from wenshu.models.catalogue import load_catalogue
 from wenshu.periods import Period
 from wenshu.templates import template_path
 
-# The kinds a women's federation files from its ledgers alone (inspections and
-# self-inspections read a checklist and answers; their own tests cover both lines).
-WOMEN_KINDS = {"year_summary": "2025", "half_year_summary": "2025H1", "work_plan": "2026"}
+# Each kind for the women's federation line: its period and the unit it is written for
+# (the checklist kinds read the 妇女之家 checklist, which is for communities).
+WOMEN_KINDS = {"year_summary": ("2025", "S1"), "half_year_summary": ("2025H1", "S1"),
+               "work_plan": ("2026", "S1"), "self_inspection": ("2025", "C1"),
+               "inspection_report": ("2025", "C2"), "inspection_bulletin": ("2025", "S1")}
+INSPECTED_ON = date(2026, 1, 12)
+
+
+def women_spec(kind_key: str) -> dict:
+    """The 妇女之家 checklist with answers short in places, for the checklist kinds."""
+    checklist = load_checklist(resolve_checklist("women_home"))
+
+    def record(**short: object) -> UnitRecord:
+        return UnitRecord(_sample_answers(checklist, short), {})
+
+    if kind_key == "self_inspection":
+        return {"spec": inspection_spec(checklist, record(has_sign="否").answers),
+                "topic": checklist.key}
+    if kind_key == "inspection_report":
+        return {"spec": report_spec(checklist, INSPECTED_ON, "东城街道妇联",
+                                    record(has_rules="否", reports_on_time="否"),
+                                    Place(2, 3, ())), "topic": checklist.key}
+    units = {"C1": record(), "C2": record(has_rules="否", reports_on_time="否"),
+             "C3": record(has_sign="否", ledgers=2)}
+    return {"spec": bulletin_spec(checklist, INSPECTED_ON, units), "topic": checklist.key}
 
 
 def repeated_sentences(text: str) -> dict[str, int]:
@@ -52,12 +78,12 @@ def test_no_sentence_is_said_twice_family_planning(kind_key):
 @pytest.mark.parametrize("kind_key", sorted(WOMEN_KINDS))
 def test_no_sentence_is_said_twice_women(kind_key):
     kind, snapshot = registered_kinds()[kind_key], women_snapshot()
-    period = Period.parse(WOMEN_KINDS[kind_key])
-    if kind_key == "work_plan":
-        period = Period.year(2026)
+    code, unit = WOMEN_KINDS[kind_key][0], WOMEN_KINDS[kind_key][1]
+    period = Period.year(2026) if kind_key == "work_plan" else Period.parse(code)
+    extra = women_spec(kind_key) if kind_key.startswith(("self", "inspection")) else {}
     request = ContextRequest(snapshot, Rollup(snapshot, kind.months(period)), load_catalogue(),
-                             "S1", period, DocumentOptions(issued_on=date(2026, 1, 15)),
+                             unit, period, DocumentOptions(issued_on=date(2026, 1, 15), **extra),
                              line=shipped_lines().get("women"))
-    text = _render(kind_key, document_context(kind, request, "东城街道"))
+    text = _render(kind_key, document_context(kind, request, snapshot.unit_map[unit].name))
     assert repeated_sentences(text) == {}
     assert "妇女儿童工作" in text and "计划生育" not in text

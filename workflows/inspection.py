@@ -62,6 +62,7 @@ from wenshu.ingest.findings import (
 from wenshu.jobs import report
 from wenshu.models.catalogue import Catalogue, load_catalogue
 from wenshu.models.checklist import ArchiveItem, Checklist
+from wenshu.models.lines import Line
 from wenshu.models.tables import Document, DocumentVersion, Unit
 from wenshu.paths import inside
 from wenshu.periods import Period
@@ -90,10 +91,9 @@ class Inspection:
     # The units inspected the time before too, with their record then.
     previous: Mapping[str, UnitRecord] = field(default_factory=dict)
 
-    @property
-    def issuer_name(self) -> str:
-        """The inspecting unit's issuing organ (署名), which signs the 反馈意见."""
-        return issuing_organ(self.snapshot.unit_map[self.issuer])
+    def issuer_name(self, line: Line | None = None) -> str:
+        """The inspecting unit's issuing organ (署名) for ``line``, which signs the 反馈意见."""
+        return issuing_organ(self.snapshot.unit_map[self.issuer], line)
 
     @property
     def noun(self) -> str:
@@ -233,12 +233,12 @@ def score_unit(inspection: Inspection, catalogue: Catalogue, work: UnitWork) -> 
 
 
 def report_options(base: DocumentOptions, inspection: Inspection, work: UnitWork,
-                   place: Place) -> DocumentOptions:
-    """A unit's report options: its spec, addressed to the unit itself."""
+                   place: Place, line: Line | None = None) -> DocumentOptions:
+    """A unit's report options: its spec (signed for ``line``), addressed to the unit."""
     earlier = None
     if inspection.previous_period is not None and work.previous is not None:
         earlier = (inspection.previous_period, work.previous)
-    spec = report_spec(inspection.checklist, inspection.inspected_on, inspection.issuer_name,
+    spec = report_spec(inspection.checklist, inspection.inspected_on, inspection.issuer_name(line),
                        work.record, place, earlier)
     letterhead = replace(base.letterhead, addressee=work.snapshot.unit_map[work.code].name)
     return replace(base, spec=spec, topic=inspection.checklist.key, letterhead=letterhead)
@@ -376,7 +376,7 @@ def inspection_report(checklist: str | InputFile, units: list[str], period: str,
         reports = draft.map(
             unmapped(settings), unmapped(INSPECTION_REPORT), [quote(w.snapshot) for w in works],
             unmapped(quote(catalogue)), [w.code for w in works], unmapped(period_),
-            [quote(report_options(base, inspection, w, placed[w.code])) for w in works],
+            [quote(report_options(base, inspection, w, placed[w.code], line)) for w in works],
             unmapped(work))
         bulletin = draft(settings, INSPECTION_BULLETIN, quote(inspection.snapshot),
                          quote(catalogue), inspection.issuer, period_,

@@ -37,6 +37,9 @@ WORKER_LABEL = "prefect.worker.name"  # the label a worker gives the runs it tak
 # A worker silent for this many heartbeat intervals is gone (Prefect's own rule, too).
 MISSED_HEARTBEATS = 3
 FINAL_STATES = frozenset({"COMPLETED", "FAILED", "CANCELLED", "CRASHED"})
+# A busy Prefect server (its database locked under load) answers these; wait and retry.
+BUSY_CODES = frozenset({429, 502, 503})
+BUSY_BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
 
 
 def document_flows() -> list[Flow[Any, Any]]:
@@ -78,25 +81,32 @@ def _api(api_url: str) -> Iterator[None]:
 def _call(api_url: str, method: str, path: str, body: Any = None) -> Any:
     """One call of Prefect's REST API (with ``PREFECT_API_AUTH_STRING`` when set): its
     JSON answer, None for 404. Plain HTTP, so that a command that only triggers and
-    waits never imports Prefect (≈1.3 s)."""
+    waits never imports Prefect (≈1.3 s). A busy server's 429/502/503 is retried, with
+    backoff, as Prefect's own client does (the server refused the call, it made nothing)."""
     data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(f"{api_url.rstrip('/')}{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    if os.environ.get(AUTH_CLIENT):
-        token = base64.b64encode(os.environ[AUTH_CLIENT].encode()).decode()
-        request.add_header("Authorization", f"Basic {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as reply:
-            answer = reply.read()
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            return None
-        detail = exc.read().decode("utf-8", errors="replace")[:500]
-        raise ServeError(f"the Prefect API at {api_url} answered {exc.code} to {method} "
-                         f"{path}: {detail}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        raise ServeError(f"the Prefect API at {api_url} cannot be reached: {exc}") from None
-    return json.loads(answer) if answer else None
+    for attempt in range(len(BUSY_BACKOFF) + 1):
+        request = urllib.request.Request(f"{api_url.rstrip('/')}{path}", data=data,
+                                         method=method,
+                                         headers={"Content-Type": "application/json"})
+        if os.environ.get(AUTH_CLIENT):
+            token = base64.b64encode(os.environ[AUTH_CLIENT].encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:
+                answer = reply.read()
+            return json.loads(answer) if answer else None
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return None
+            if exc.code in BUSY_CODES and attempt < len(BUSY_BACKOFF):
+                time.sleep(BUSY_BACKOFF[attempt])
+                continue
+            detail = exc.read().decode("utf-8", errors="replace")[:500]
+            raise ServeError(f"the Prefect API at {api_url} answered {exc.code} to {method} "
+                             f"{path}: {detail}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise ServeError(f"the Prefect API at {api_url} cannot be reached: {exc}") from None
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 @dataclass(frozen=True)
