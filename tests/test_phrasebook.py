@@ -12,8 +12,9 @@ import pytest
 from tests.sample_context import strings_in
 from wenshu.compute.summary import compute_unit
 from wenshu.errors import CatalogueError
-from wenshu.generators.phrasebook import load_phrasebook
+from wenshu.generators.phrasebook import PHRASES_SUBDIR, load_phrasebook
 from wenshu.generators.summary import build_context, phrasebook
+from wenshu.models.catalogue import SHIPPED_DIR
 from wenshu.periods import Period
 
 
@@ -24,14 +25,28 @@ def _override(tmp_path: Path, text: str) -> Path:
     return tmp_path / "catalogue"
 
 
-def test_every_phrase_renders_with_its_placeholders_filled():
-    book = phrasebook()
+SHIPPED_BOOKS = sorted(path.stem for path in (SHIPPED_DIR / PHRASES_SUBDIR).glob("*.yaml"))
+
+
+@pytest.mark.parametrize("name", SHIPPED_BOOKS)
+def test_every_phrase_renders_with_its_placeholders_filled(name):
+    book = load_phrasebook(name)
     values = {name: f"〈{name}〉" for name in book.placeholders}
     assert len(book.phrases) > 100
     for key, variants in book.phrases.items():
         for variant in variants:
             text = variant.format(**values)
             assert text.strip() and "{" not in text and "}" not in text, (key, variant)
+    # Every declared placeholder is used by some phrase: none is left over from a rewording.
+    used = {name for key in book.phrases for name in book.fields(key)}
+    assert used == set(book.placeholders)
+    # The line's subject is a placeholder wherever it appears, never fixed wording.
+    assert not [key for key, variants in book.phrases.items()
+                if any("人口和计划生育工作" in v or "妇女儿童工作" in v for v in variants)]
+
+
+def test_say_fills_a_phrase_and_keeps_its_choice():
+    book = phrasebook()
     # say() fills what a phrase uses and picks the same variant for the same inputs.
     first = book.say("opening.lead", "S1", when="2025年", unit="东城街道", since="2025年以来")
     assert first == book.say("opening.lead", "S1", when="2025年", unit="东城街道",
@@ -128,19 +143,10 @@ WORK_PLAN_MODULES = ["work_plan_facts", "work_plan_goals", "work_plan_ledger",
                      "work_plan_safeguards", "work_plan_tasks", "work_plan_writer"]
 
 
-def test_every_work_plan_phrase_renders_with_its_placeholders_filled():
+def test_every_work_plan_problem_rule_has_its_measure():
     from wenshu.generators.work_plan import phrasebook as plan_phrasebook
 
     book = plan_phrasebook()
-    values = {name: f"〈{name}〉" for name in book.placeholders}
-    assert len(book.phrases) > 150
-    for key, variants in book.phrases.items():
-        for variant in variants:
-            text = variant.format(**values)
-            assert text.strip() and "{" not in text and "}" not in text, (key, variant)
-    # The line's subject is a placeholder wherever it appears, never fixed wording.
-    assert not [key for key, variants in book.phrases.items()
-                if any("人口和计划生育" in v or "妇女儿童工作" in v for v in variants)]
     # Every rule that matches a problem has its measure.
     rules = [k.removeprefix("rectify.match.") for k in book.phrases if k.startswith("rectify.match.")]
     assert rules and all(f"rectify.measure.{rule}" in book.phrases for rule in rules)
