@@ -9,7 +9,8 @@ against the .docx the PDF was made from:
 - ``line_start``/``line_end``: 避头尾, closing punctuation opening a line or opening
   punctuation ending one;
 - ``nested_quotes``: “ inside “…” (the inner pair must be ‘’);
-- ``signature_alone``: the last page holds nothing but the signature block;
+- ``signature_alone``: the last page holds nothing but the signature block (a page
+  holding only the 版记 is allowed: GB/T 9704 §7.5 provides for a 版记 page of its own);
 - ``caption_at_foot``: a table or figure caption ends a page, its table on the next;
 - ``half_blank``: a page ends above its middle while the document goes on.
 
@@ -220,6 +221,15 @@ def _lost_chars(lines: list[PrintedLine], source: _Source) -> list[Problem]:
     return [Problem("lost_char", 0, f"{char} ×{count}") for char, count in sorted(missing.items())]
 
 
+def _imprint_page(page: list[PrintedLine], source: _Source) -> bool:
+    """Whether the page starts with the 版记 (its top line is of the Imprint, not of the
+    signature or the attachment note), so nothing of the signature block is on it."""
+    top = min(page, key=lambda line: line.top).text
+    signing = set().union(*(source.styled.get(name, ()) for name in ("Signature", "Attachment")))
+    return (any(top in text for text in source.styled.get("Imprint", ()))
+            and not any(top in text for text in signing))
+
+
 def _page_problems(lines: list[PrintedLine], source: _Source,
                    profile: LayoutProfile) -> list[Problem]:
     """Signature alone on the last page, a caption ending a page, a page half blank."""
@@ -233,7 +243,8 @@ def _page_problems(lines: list[PrintedLine], source: _Source,
     captions = source.styled.get("Caption", frozenset())
     problems = []
     # A tab splits a line into pieces (印发机关 … 印发日期): each is part of a closing text.
-    if last > 1 and all(any(line.text in text for text in closing) for line in pages[last]):
+    if last > 1 and all(any(line.text in text for text in closing) for line in pages[last]) \
+            and not _imprint_page(pages[last], source):
         problems.append(Problem("signature_alone", last, " / ".join(l.text for l in pages[last])))
     middle = float((profile.margins_mm.top + profile.type_area_height_mm / 2) * _PT_PER_MM)
     for number, page in pages.items():

@@ -118,3 +118,23 @@ def test_nested_quotes_print_as_single_quotes_inside(printed):
     assert any("以“‘六一’关爱”为主题" in p.text for p in simplified.paragraphs)
     # Traditional texts quote with 「」 and 『』 inside.
     assert any("以「『六一』關愛」爲主題" in p.text for p in traditional.paragraphs)
+
+
+def test_a_signature_alone_is_a_fault_a_page_of_only_the_imprint_is_not():
+    """GB/T 9704 §7.5 allows the 版记 a page of its own; the 署名 never stands alone."""
+    from collections import Counter
+
+    from wenshu.generators.layout import load_layout
+    from wenshu.generators.pdf_lines import PrintedLine, _page_problems, _Source
+
+    source = _Source("", Counter(), {"Signature": frozenset({"东城街道办事处", "2026年1月15日"}),
+                                     "Imprint": frozenset({"抄送：区妇联。",
+                                                           "东城街道办事处\t2026年1月15日印发"})})
+    body = PrintedLine(1, 100, 700, "……正文最后一行。")
+
+    def problems(*last: str) -> list[str]:
+        lines = [body, *(PrintedLine(2, 100 + 30 * n, 120 + 30 * n, t) for n, t in enumerate(last))]
+        return [p.kind for p in _page_problems(lines, source, load_layout())]
+
+    assert "signature_alone" in problems("东城街道办事处", "2026年1月15日")
+    assert "signature_alone" not in problems("抄送：区妇联。", "东城街道办事处", "2026年1月15日印发")
