@@ -24,7 +24,7 @@ from wenshu.ingest.units import import_units
 from wenshu.models.catalogue import load_catalogue
 from wenshu.models.tables import Unit
 from wenshu.periods import Period
-from wenshu.pipeline import Job, archive_job, plan_documents, render_job, select_units
+from wenshu.pipeline import Job, archive_job, plan_documents, render_jobs, select_units
 from wenshu.settings import Settings
 from wenshu.templates import template_path
 
@@ -72,7 +72,7 @@ def warm_converters(settings: Sequence[Settings], template: str) -> None:
 
 def plain_documents(settings: Settings, unit: str, year: int, options: DocumentOptions, *,
                     all_levels: bool = False, levels: tuple[str, ...] = ()) -> int:
-    """A flow's steps as plain calls (load, plan, render, convert, archive) for a unit's
+    """A flow's steps as plain calls (load, plan, render and convert, archive) for a unit's
     year-end summary (and, with ``all_levels``, its subtree's); documents made."""
     catalogue = load_catalogue(settings.catalogue_dir)
     with session_scope(settings) as session:
@@ -81,10 +81,12 @@ def plain_documents(settings: Settings, unit: str, year: int, options: DocumentO
                              select_units(snapshot, all_levels, levels), Period.year(year),
                              options)
     work = settings.work_dir / "plain"
-    docx = [render_job(job, work) for job in jobs]
-    made = convert_and_archive(settings, jobs, docx)
+    with open_converter(settings) as converter:
+        pdf = converter.convert_many(render_jobs(jobs, work), total=len(jobs))
+    for job, p in zip(jobs, pdf, strict=True):
+        archive_job(settings, job, {"docx": p.with_suffix(".docx"), "pdf": p}, None)
     shutil.rmtree(work, ignore_errors=True)
-    return made
+    return len(jobs)
 
 
 def convert_and_archive(settings: Settings, jobs: Sequence[Job], docx: Sequence[Path]) -> int:

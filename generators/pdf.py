@@ -33,7 +33,6 @@ import itertools
 import json
 import logging
 import os
-import queue
 import re
 import select
 import signal
@@ -44,7 +43,7 @@ import threading
 import time
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -65,6 +64,7 @@ from pypdf.generic import (
 )
 
 from wenshu.errors import ConversionError
+from wenshu.generators.pdf_feed import JobFeed
 from wenshu.settings import Settings
 
 FONTS_CONF = Path(str(files("wenshu.generators") / "fonts" / "fonts.conf"))
@@ -176,9 +176,12 @@ ProgressCallback = Callable[[ConversionProgress], None]
 class PdfConverter(Protocol):
     """What :func:`open_converter` and :func:`keep_warm` return."""
 
-    def convert_many(self, jobs: Sequence[PdfJob], *,
-                     progress: ProgressCallback | None = None) -> list[Path]:
+    def convert_many(self, jobs: Iterable[PdfJob], *, progress: ProgressCallback | None = None,
+                     total: int | None = None) -> list[Path]:
         """Convert every job; returns the PDFs in job order or raises ConversionError.
+
+        ``jobs`` may be a generator that writes each .docx as it is asked for (``total``:
+        how many it yields); the warm converter then converts while it renders.
 
         ``progress`` is called once per document as it finishes, converted or failed,
         e.g. to show "3 of 12 converted". Its calls never overlap and ``done`` goes up
@@ -640,14 +643,16 @@ class ColdConverter:
             with ThreadPoolExecutor(len(self._converters)) as pool:
                 list(pool.map(one, self._converters))
 
-    def convert_many(self, jobs: Sequence[PdfJob], *,
-                     progress: ProgressCallback | None = None) -> list[Path]:
+    def convert_many(self, jobs: Iterable[PdfJob], *, progress: ProgressCallback | None = None,
+                     total: int | None = None) -> list[Path]:
         """Convert every job; returns the PDFs in job order.
 
-        Raises :class:`ConversionError` naming every document that failed, after the
-        others are converted. ``progress`` hears of each document when the soffice run
-        that holds it has ended (soffice converts a whole group in one run).
+        A generator of jobs is drawn to its end first (``total`` is not needed: soffice
+        converts a whole group in one run). Raises :class:`ConversionError` naming every
+        document that failed, after the others are converted. ``progress`` hears of each
+        document when the soffice run that holds it has ended.
         """
+        jobs = list(jobs)
         _check_targets(jobs)
         tracker = _Progress(progress, len(jobs))
         failures: dict[int, str] = {}
@@ -944,46 +949,53 @@ class WarmConverter:
                 with ThreadPoolExecutor(len(self._workers)) as pool:
                     list(pool.map(self._convert_one, self._workers, jobs))
 
-    def convert_many(self, jobs: Sequence[PdfJob], *,
-                     progress: ProgressCallback | None = None) -> list[Path]:
+    def convert_many(self, jobs: Iterable[PdfJob], *, progress: ProgressCallback | None = None,
+                     total: int | None = None) -> list[Path]:
         """Convert every job on the workers in parallel; returns the PDFs in job order.
 
-        Raises :class:`ConversionError` naming every document that failed, after the
-        others are converted (their PDFs are in place). ``progress`` is called as each
+        ``jobs`` may be a generator that writes each .docx as it is asked for: a thread
+        draws it a few documents ahead of the workers (:class:`JobFeed`), so it renders
+        while LibreOffice converts; ``total`` is then its length, for ``progress`` and
+        so as not to start a LibreOffice for nothing. An error the generator raises is
+        raised here once the documents already drawn are converted. Raises
+        :class:`ConversionError` naming every document that failed, after the others
+        are converted (their PDFs are in place). ``progress`` is called as each
         document finishes. Batches from several threads run one after the other.
         """
-        _check_targets(jobs)
-        tracker = _Progress(progress, len(jobs))
-        pending: queue.SimpleQueue[int] = queue.SimpleQueue()
-        for index in range(len(jobs)):
-            pending.put(index)
+        count = len(jobs) if isinstance(jobs, Sized) else total
+        tracker = _Progress(progress, count or 0)
         failures: dict[int, str] = {}
 
-        def drain(worker: _Worker) -> None:
-            while True:
+        def drain(worker: _Worker, feed: JobFeed) -> None:
+            with contextlib.suppress(ConversionError):
+                worker.ensure_started()  # now, while the first documents render
+            while (index := feed.take()) is not None:
+                job = feed.seen[index]
                 try:
-                    index = pending.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    self._convert_one(worker, jobs[index])
+                    self._convert_one(worker, job)
                 except ConversionError as exc:
                     failures[index] = str(exc)
-                    tracker.finished(jobs[index], str(exc))
+                    tracker.finished(job, str(exc))
                 else:
-                    tracker.finished(jobs[index])
+                    tracker.finished(job)
 
         with self._batch:
             # Checked under the lock: release_warm() may have closed a kept converter.
             if not self._workers:
                 raise ConversionError("the converter is not open")
-            active = self._workers[:len(jobs)]
-            if active:
-                with ThreadPoolExecutor(len(active)) as pool:
-                    list(pool.map(drain, active))
+            active = self._workers[:count] if count is not None else self._workers
+            feed = JobFeed(jobs, ahead=2 * len(active))
+            try:
+                if active:
+                    with ThreadPoolExecutor(len(active)) as pool:
+                        list(pool.map(drain, active, [feed] * len(active)))
+            finally:
+                feed.close()
+        if feed.error is not None:
+            raise feed.error
         if failures:
-            raise ConversionError(_failure_report(jobs, failures))
-        return [job.pdf for job in jobs]
+            raise ConversionError(_failure_report(feed.seen, failures))
+        return [job.pdf for job in feed.seen]
 
     def _convert_one(self, worker: _Worker, job: PdfJob) -> None:
         """Convert one job on ``worker`` and normalise the PDF in place."""

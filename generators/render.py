@@ -15,9 +15,10 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -41,16 +42,33 @@ _CUSTOM = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 _VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Image:
     """A picture for a template's ``{{ name }}`` tag: PNG bytes and the printed width.
 
+    ``source`` is the bytes, or a function without arguments that draws them (e.g. a
+    ``functools.partial`` of a chart): drawn once, when first needed, which is when the
+    document is rendered, so a batch draws its charts while earlier documents convert.
     The height follows from the picture's aspect ratio. Put the tag alone in a
     paragraph of the Figure style: exact line spacing would cut the picture to a strip.
     """
 
-    png: bytes
+    source: bytes | Callable[[], bytes]
     width_mm: Decimal
+
+    @cached_property
+    def png(self) -> bytes:
+        """The picture's PNG bytes (drawn now if ``source`` is a function)."""
+        return self.source if isinstance(self.source, bytes) else self.source()
+
+    def __eq__(self, other: object) -> bool:
+        """The same picture at the same width (a function is compared by what it draws)."""
+        if not isinstance(other, Image):
+            return NotImplemented
+        return self.width_mm == other.width_mm and self.png == other.png
+
+    def __hash__(self) -> int:
+        return hash((self.width_mm, self.png))
 
 
 def render_docx(template: Path, context: Mapping[str, Any]) -> bytes:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,10 @@ def _range_bound(result: IndicatorResult) -> Decimal | None:
 
 
 def _charts(w: Writer) -> dict[str, Any]:
-    """图1 indicators against their targets, 图2 activities per month; numbered as present."""
+    """图1 indicators against their targets, 图2 activities per month; numbered as present.
+
+    Charts are drawn when the document is rendered, not here (see :class:`Image`).
+    """
     report = w.report
     figures: list[tuple[str, Image]] = []
     bars = [
@@ -76,13 +80,14 @@ def _charts(w: Writer) -> dict[str, Any]:
     ]
     if bars:
         title = w.say("chart.indicators")
-        figures.append((title, Image(indicator_chart(bars, title=""), CHART_WIDTH_MM)))
+        figures.append((title, Image(partial(indicator_chart, bars, title=""),
+                                     CHART_WIDTH_MM)))
     this_year, last_year = report.monthly
     if any(this_year) or any(last_year):
         title = w.say("chart.trend")
         series = [TrendSeries(w.say("chart.series", year=report.year), this_year),
                   TrendSeries(w.say("chart.series", year=report.year - 1), last_year)]
-        chart = monthly_trend_chart(MONTHS[:len(this_year)], series, title="")
+        chart = partial(monthly_trend_chart, MONTHS[:len(this_year)], series, title="")
         figures.append((title, Image(chart, CHART_WIDTH_MM)))
     keys = ("indicator_chart", "trend_chart")
     context: dict[str, Any] = {f"{k}{suffix}": "" for k in keys for suffix in ("", "_caption")}

@@ -1,4 +1,4 @@
-"""Charts print at 300 dpi in Chinese glyphs, in grey levels, and go into documents as pictures."""
+"""Charts print at 200 dpi in Chinese glyphs, in grey levels, and go into documents as pictures."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ TREND = (
     TrendSeries("培训（人次）", (120, 90, 300, 250, 260, 310, 180, 150, 400, 380, 290, 420)),
     TrendSeries("走访（户）", (200, 180, 220, 240, 260, 210, 190, 170, 230, 250, 270, 300)),
 )
-PX_PER_MM = 300 / 25.4
+PX_PER_MM = 200 / 25.4
 
 
 @pytest.fixture(scope="module")
@@ -105,13 +105,13 @@ def test_a_character_the_font_lacks_fails_instead_of_printing_a_box() -> None:
 
 
 @pytest.mark.parametrize("chart", ["indicator_png", "trend_png"])
-def test_png_is_300_dpi_at_the_placed_width_without_stamps(
+def test_png_is_200_dpi_at_the_placed_width_without_stamps(
     chart: str, request: pytest.FixtureRequest
 ) -> None:
     png: bytes = request.getfixturevalue(chart)
     image = PILImage.open(io.BytesIO(png))
     assert image.width == pytest.approx(float(CHART_WIDTH_MM) * PX_PER_MM, abs=1)
-    assert image.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+    assert image.info["dpi"] == pytest.approx((200, 200), abs=0.01)
     # No tEXt "Software", no tIME: the bytes depend on the chart alone.
     assert set(_chunk_types(png)) == {b"IHDR", b"pHYs", b"IDAT", b"IEND"}
     assert _dark_share(image) > 0.02

@@ -163,6 +163,47 @@ def test_same_docx_and_metadata_give_the_same_bytes_on_any_worker_at_any_positio
     assert pdfa_problems(changed) == []
 
 
+def test_a_generator_of_jobs_converts_while_it_renders(
+    warm: WarmConverter, sample_docx: Path, sample_pdf: Path, work: Path
+) -> None:
+    out = work / "streamed"
+    converted_before_last: list[bool] = []
+
+    def rendered() -> Iterator[PdfJob]:
+        for index in range(6):
+            if index == 5:  # the last document is "rendered" once earlier ones are PDFs
+                deadline = time.monotonic() + 60
+                while not any(out.glob("*.pdf")) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                converted_before_last.append(any(out.glob("*.pdf")))
+            docx = out / f"{index}.docx"
+            docx.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(sample_docx, docx)
+            yield PdfJob(docx, docx.with_suffix(".pdf"), METADATA)
+
+    pdfs = warm.convert_many(rendered(), total=6)
+    assert converted_before_last == [True]
+    assert pdfs == [out / f"{index}.pdf" for index in range(6)]
+    assert {pdf.read_bytes() for pdf in pdfs} == {sample_pdf.read_bytes()}
+
+
+def test_an_error_while_rendering_is_raised_after_the_documents_before_it_convert(
+    warm: WarmConverter, sample_docx: Path, work: Path
+) -> None:
+    out = work / "broken-batch"
+    out.mkdir()
+
+    def rendered() -> Iterator[PdfJob]:
+        yield PdfJob(sample_docx, out / "0.pdf", METADATA)
+        raise ConversionError("模板渲染失败")
+
+    with pytest.raises(ConversionError, match="模板渲染失败"):
+        warm.convert_many(rendered(), total=2)
+    assert pdfa_problems(out / "0.pdf") == []
+    # The converter is still usable.
+    assert warm.convert_many([PdfJob(sample_docx, out / "1.pdf", METADATA)]) == [out / "1.pdf"]
+
+
 def _field(paragraph: Paragraph, instruction: str, cached: str) -> None:
     """A Word field whose stored result is ``cached`` (what Word last computed)."""
     def char(kind: str) -> None:

@@ -1,6 +1,8 @@
 """The document pipeline as plain steps: plan (compute) → render → convert → archive.
 
-The Prefect flows in ``workflows/`` call these, one task per step over a batch;
+Rendering and conversion overlap: :func:`render_jobs` renders each document as the
+converter asks for it. The Prefect flows in ``workflows/`` call these, one task per
+step over a batch (render and convert in one);
 tests and benchmarks call them directly. Every document kind goes the same way.
 """
 
@@ -8,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -27,7 +29,7 @@ from wenshu.generators.kinds import (
     DocumentOptions,
     document_context,
 )
-from wenshu.generators.pdf import PdfMetadata
+from wenshu.generators.pdf import PdfJob, PdfMetadata
 from wenshu.generators.phrasebook import PHRASES_SUBDIR
 from wenshu.generators.render import render_docx
 from wenshu.generators.script import to_traditional, to_traditional_text
@@ -172,6 +174,16 @@ def render_job(job: Job, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     target.write_bytes(render_document(job.template, job.context, job.issued_on, job.key.script))
     return target
+
+
+def render_jobs(jobs: Sequence[Job], out_dir: Path) -> Iterator[PdfJob]:
+    """Render each job's .docx into ``out_dir`` when asked for the next, and give its
+    conversion: for a converter's ``convert_many``, which then converts while the next
+    documents render (their charts are drawn here too, see ``render.Image``). The PDF
+    goes beside the .docx, under the same name."""
+    for job in jobs:
+        docx = render_job(job, out_dir)
+        yield PdfJob(docx, docx.with_suffix(".pdf"), job.pdf_metadata())
 
 
 def render_document(template: Path, context: dict[str, Any], issued_on: date,

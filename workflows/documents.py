@@ -1,10 +1,11 @@
-"""The tasks every document flow shares: plan (load + compute) → render → convert → archive.
+"""The tasks every document flow shares: plan (load + compute) → render and convert → archive.
 
 Each task is a thin call into :mod:`wenshu.pipeline` and takes the whole batch: a
 Prefect task costs ≈30 ms of bookkeeping (≈40 ms mapped), as much as rendering a
 document, and a clerk's click is usually one document (``bench/bench_flow_warm.py``).
-PDF conversion hands the batch to warm LibreOffice workers, one per core, and is the
-only step that retries (LibreOffice can crash; nothing else is flaky).
+PDF conversion hands the batch to warm LibreOffice workers, one per core, which convert
+while the next documents render; it is the only step that retries (LibreOffice can
+crash; nothing else is flaky).
 :func:`generate_documents` runs the steps; call it inside a flow.
 """
 
@@ -38,7 +39,7 @@ from wenshu.pipeline import (
     Outcome,
     archive_job,
     plan_documents,
-    render_job,
+    render_jobs,
     select_units,
 )
 from wenshu.services.inputs import InputFile, read_narratives
@@ -69,22 +70,31 @@ def plan(settings: Settings, kind: DocumentKind, unit_code: str, period: Period,
     return plan_documents(settings, kind, snapshot, catalogue, units, period, options)
 
 
-@task(cache_policy=NO_CACHE)
-def render(jobs: list[Job], out_dir: Path) -> list[Path]:
-    """Fill the Word template for every document of the batch.
+@task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
+def render_and_convert(settings: Settings, jobs: list[Job], out_dir: Path,
+                       progress_job: str | None = None) -> tuple[list[Path], list[Path]]:
+    """Fill the Word template of every document and turn it into PDF/A, overlapping: warm
+    LibreOffice workers, one per core, convert while the next documents render.
 
-    One task, not one per document: docxtpl holds the GIL, so threads would not
-    render faster, and each task would add its own bookkeeping.
+    Rendering is one thread (docxtpl and matplotlib hold the GIL); one task for both
+    steps, not one per document, as each task adds its own bookkeeping. A crashed
+    document is retried by the converter; this retry covers the rest (rendering again
+    gives the same bytes). ``progress_job``: the background job (:mod:`wenshu.jobs`)
+    told of each document done. Returns the .docx and the PDF files, in job order.
     """
-    return [render_job(job, out_dir) for job in jobs]
+    def converted(done: ConversionProgress) -> None:
+        report(settings, progress_job, STAGES["convert"], done.done, done.total)
+
+    with open_converter(settings) as converter:
+        pdf = converter.convert_many(render_jobs(jobs, out_dir), total=len(jobs),
+                                     progress=converted if progress_job else None)
+    return [path.with_suffix(".docx") for path in pdf], pdf  # render_jobs: side by side
 
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
 def convert(settings: Settings, jobs: list[Job], docx: list[Path],
             progress_job: str | None = None) -> list[Path]:
-    """Turn the batch into PDF/A: warm LibreOffice workers, one per core, each with its own
-    profile (a crashed document is retried by the converter; this retry covers the rest).
-    ``progress_job``: the background job (:mod:`wenshu.jobs`) told of each document done."""
+    """Turn documents already rendered into PDF/A (see :func:`render_and_convert`)."""
     pdf_jobs = [PdfJob(path, path.with_suffix(".pdf"), job.pdf_metadata())
                 for job, path in zip(jobs, docx, strict=True)]
 
@@ -149,10 +159,8 @@ def generate_documents(kind: DocumentKind, unit_code: str, period: Period, *,
     run_id = current_flow_run_id()
     work = inside(settings.work_dir, run_id or uuid.uuid4().hex)
     try:
-        report(settings, job, STAGES["render"], 0, len(jobs))
-        docx = render(quote(jobs), work)
         report(settings, job, STAGES["convert"], 0, len(jobs))
-        pdf = convert(settings, quote(jobs), docx, job)
+        docx, pdf = render_and_convert(settings, quote(jobs), work, job)
         report(settings, job, STAGES["archive"], len(jobs), len(jobs))
         created = archive(settings, quote(jobs), docx, pdf, run_id)
     finally:

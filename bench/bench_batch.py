@@ -1,0 +1,213 @@
+"""The demo district's whole year-end batch against a bare ``soffice`` on the same files.
+
+Run: .venv/bin/python bench/bench_batch.py [--runs 3] [--home DIR] [--no-plain]
+
+The batch is ``wenshu summary year --unit <district> --year <first demo year>
+--all-levels``: 124 summaries (district, 11 streets, 111 communities, 1 department),
+Word + PDF/A, archived, run as a user runs it (a new process, the flow in it, no Prefect
+server). Each round starts from the same prepared data directory, so every document is
+new, and times, side by side:
+
+- wenshu: the command, from process start to exit;
+- bare soffice: one ``soffice --headless --convert-to pdf --outdir X *.docx`` of the
+  124 .docx files that round archived (plain PDF, no PDF/A, no normalising);
+- plain: the same batch through the pipeline functions (``flow_timing.plain_documents``)
+  in a new process, without the CLI and Prefect: wenshu − plain is Prefect's share.
+
+The data directory (the demo district imported, ≈1 min; Prefect's database and
+LibreOffice's profiles created, as after a first command) is built in a temporary
+folder, or in ``--home DIR`` and reused by later runs with the same DIR. The goals
+(issue 13): wenshu ≤ 25 s and ≤ 0.6 × bare soffice; Prefect's share < 10 %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from flow_timing import prepare_demo, warm_converters
+
+from wenshu.demo.run import DEMO_SUPERVISOR
+from wenshu.settings import Settings
+from wenshu.templates import template_path
+
+GOAL_SECONDS = 25.0
+GOAL_RATIO = 0.6
+GOAL_PREFECT_SHARE = 0.10
+DOCUMENTS = 124
+# The plain batch in a new process, as the command's process is new: same imports
+# of wenshu, no CLI and no Prefect.
+PLAIN = """
+import sys, time
+start = time.perf_counter()
+sys.path.insert(0, {bench!r})
+from datetime import date
+from flow_timing import plain_documents
+from wenshu.generators.kinds import DocumentOptions
+from wenshu.settings import get_settings
+made = plain_documents(get_settings(), {unit!r}, {year}, DocumentOptions(issued_on=date({issued})),
+                       all_levels=True)
+assert made == {documents}, made
+"""
+
+
+def prepare(home: Path) -> tuple[str, int]:
+    """The demo imported into ``home`` (once), Prefect's database and LibreOffice's
+    profiles created; returns (district, year of the batch)."""
+    settings = Settings(home=home)
+    district, _latest = prepare_demo(settings)
+    ready = home / "bench-batch-ready"
+    if not ready.exists():
+        warm_converters([settings], "year_summary")
+        subprocess.run([sys.executable, "-c", "from wenshu.workflows.runtime import "
+                        "warm_prefect; warm_prefect()"], env=_env(home), check=True)
+        ready.touch()
+    return district, 2024
+
+
+def _timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Run ``command``; (wall seconds, CPU seconds of it and its children, its output).
+
+    CPU time is the steadier figure on a shared machine: other sessions' load stretches
+    wall time far more than it changes the work done."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        sys.exit(f"{command[0]} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done.stdout
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["WENSHU_HOME"] = str(home)
+    return env
+
+
+def _fresh(pristine: Path, target: Path) -> Path:
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(pristine, target, symlinks=True)
+    return target
+
+
+def run_wenshu(home: Path, unit: str, year: int) -> tuple[float, float]:
+    """(wall, CPU) seconds the command takes in a new process; checks it archived every
+    document."""
+    command = [sys.executable, "-c", "from wenshu.cli import main; main()",
+               "--user", DEMO_SUPERVISOR, "summary", "year", "--unit", unit,
+               "--year", str(year), "--all-levels"]
+    wall, cpu, said = _timed(command, _env(home))
+    made = _archived(home, year)
+    if len(made) != DOCUMENTS:
+        sys.exit(f"wenshu archived {len(made)} documents, not {DOCUMENTS}:\n{said}")
+    return wall, cpu
+
+
+def _archived(home: Path, year: int) -> list[Path]:
+    return sorted((home / "archive" / "year_summary").glob(f"*/{year}/v0001/*.docx"))
+
+
+def run_plain(home: Path, unit: str, year: int) -> tuple[float, float]:
+    """(wall, CPU) seconds the pipeline functions take for the batch in a new process."""
+    code = PLAIN.format(bench=str(Path(__file__).parent), unit=unit, year=year,
+                        issued=f"{year + 1}, 1, 15", documents=DOCUMENTS)
+    wall, cpu, _ = _timed([sys.executable, "-c", code], _env(home))
+    return wall, cpu
+
+
+def run_bare(docx: list[Path], work: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds one bare ``soffice --convert-to pdf`` call takes for ``docx``."""
+    source, out = work / "bare-in", work / "bare-out"
+    for folder in (source, out):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+    for path in docx:
+        shutil.copy(path, source / path.name)
+    command = ["soffice", f"-env:UserInstallation={(work / 'bare-profile').as_uri()}",
+               "--headless", "--convert-to", "pdf", "--outdir", str(out),
+               *sorted(str(p) for p in source.glob("*.docx"))]
+    wall, cpu, _ = _timed(command)
+    made = len(list(out.glob("*.pdf")))
+    if made != len(docx):
+        sys.exit(f"bare soffice made {made} PDFs of {len(docx)}")
+    return wall, cpu
+
+
+def main() -> None:
+    """Prepare, then rounds of wenshu, bare soffice and plain; print figures and ratios."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--home", type=Path, help="keep the prepared data here for next time")
+    parser.add_argument("--no-plain", action="store_true", help="skip the plain-functions run")
+    args = parser.parse_args()
+    root = args.home or Path(tempfile.mkdtemp(prefix="wenshu-bench-batch-"))
+    try:
+        rounds = _rounds(root, args.runs, not args.no_plain)
+    finally:
+        if args.home is None:
+            shutil.rmtree(root, ignore_errors=True)
+    _report(rounds)
+
+
+Row = tuple[tuple[float, float], tuple[float, float], tuple[float, float] | None]
+
+
+def _rounds(root: Path, runs: int, plain: bool) -> list[Row]:
+    """Each round: wenshu, then bare soffice on the files it made, then plain; printed."""
+    pristine = root / "pristine"
+    unit, year = prepare(pristine)
+    # LibreOffice's own first start on a new profile is not the bare figure's business.
+    run_bare([template_path("year_summary")], root)
+    rows: list[Row] = []
+    for number in range(1, runs + 1):
+        home = _fresh(pristine, root / "run")
+        wenshu = run_wenshu(home, unit, year)
+        bare = run_bare(_archived(home, year), root)
+        plain_run = run_plain(_fresh(pristine, root / "run"), unit, year) if plain else None
+        rows.append((wenshu, bare, plain_run))
+        print(f"run {number}: " + _line(wenshu, bare, plain_run), flush=True)
+    return rows
+
+
+def _line(wenshu: tuple[float, float], bare: tuple[float, float],
+          plain: tuple[float, float] | None) -> str:
+    text = (f"wenshu {wenshu[0]:6.1f} s ({wenshu[0] / DOCUMENTS * 1000:4.0f} ms/doc, "
+            f"CPU {wenshu[1]:5.1f} s)   bare soffice {bare[0]:6.1f} s "
+            f"({bare[0] / DOCUMENTS * 1000:4.0f} ms/doc, CPU {bare[1]:5.1f} s)   "
+            f"wenshu/bare {wenshu[0] / bare[0]:.2f} (CPU {wenshu[1] / bare[1]:.2f})")
+    if plain is not None:
+        text += (f"   plain {plain[0]:6.1f} s (CPU {plain[1]:5.1f} s), Prefect+CLI share "
+                 f"{(wenshu[0] - plain[0]) / wenshu[0]:.1%} (CPU "
+                 f"{(wenshu[1] - plain[1]) / wenshu[1]:.1%})")
+    return text
+
+
+def _report(rows: list[Row]) -> None:
+    """Medians against the goals."""
+    wenshu_s = statistics.median(w[0] for w, _, _ in rows)
+    ratio = statistics.median(w[0] / b[0] for w, b, _ in rows)
+    print(f"median wenshu {wenshu_s:.1f} s (goal ≤ {GOAL_SECONDS:g} s: "
+          f"{'met' if wenshu_s <= GOAL_SECONDS else 'not met'}), "
+          f"wenshu/bare {ratio:.2f} (goal ≤ {GOAL_RATIO}: "
+          f"{'met' if ratio <= GOAL_RATIO else 'not met'}), CPU wenshu/bare "
+          f"{statistics.median(w[1] / b[1] for w, b, _ in rows):.2f}")
+    shares = [(w[0] - p[0]) / w[0] for w, _, p in rows if p is not None]
+    if shares:
+        share = statistics.median(shares)
+        print(f"median Prefect+CLI share {share:.1%} (goal < {GOAL_PREFECT_SHARE:.0%}: "
+              f"{'met' if share < GOAL_PREFECT_SHARE else 'not met'})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
