@@ -13,6 +13,13 @@ import pytest
 from tests.test_golden import document_text
 from tests.women_sample import women_snapshot
 from wenshu.compute.summary import Rollup
+from wenshu.generators.inspection import _sample_answers
+from wenshu.generators.inspection_inputs import (
+    Place,
+    UnitRecord,
+    bulletin_spec,
+    report_spec,
+)
 from wenshu.generators.kinds import (
     ContextRequest,
     DocumentOptions,
@@ -21,12 +28,10 @@ from wenshu.generators.kinds import (
     sample_context,
     shipped_lines,
 )
-from wenshu.generators.inspection import _sample_answers
-from wenshu.generators.inspection_inputs import Place, UnitRecord, bulletin_spec, report_spec
 from wenshu.generators.render import render_docx
 from wenshu.generators.self_inspection import inspection_spec
-from wenshu.models.checklist import load_checklist, resolve_checklist
 from wenshu.models.catalogue import load_catalogue
+from wenshu.models.checklist import load_checklist, resolve_checklist
 from wenshu.periods import Period
 from wenshu.templates import template_path
 
