@@ -11,7 +11,8 @@ through the collect flow). The women's federation ledgers are left out: the batc
 the health line's year-end summary.
 
 The processes stand for machines as in tests/test_past_one_machine.py: one PostgreSQL
-database and one archive, each worker its own home. Each batch has its own doc number,
+database and one archive, each worker its own home; the Prefect server keeps its state
+in PostgreSQL too. Each batch has its own doc number,
 so every summary is a new version (nothing is skipped as unchanged); after each batch
 the bench checks that it archived exactly one new version per unit; at the end
 ``wenshu archive verify`` must pass.
@@ -136,7 +137,12 @@ class Office:
         from wenshu.workflows.server import start_server
 
         self.root, self.db_url = root, db_url
+        # Prefect's state in PostgreSQL too: on SQLite, two workers' heartbeats and a
+        # batch's runs lock it ("database is locked"), and the API answers 503.
+        prefect_db = db_url.replace("+psycopg", "+asyncpg") + "_prefect"
+        os.environ["PREFECT_API_DATABASE_CONNECTION_URL"] = prefect_db
         self.server = start_server(Settings(home=root / "prefect-server"))
+        del os.environ["PREFECT_API_DATABASE_CONNECTION_URL"]
         self.workers: list[subprocess.Popen[bytes]] = []
 
     def env(self, machine: str) -> dict[str, str]:
@@ -219,7 +225,8 @@ def database(root: Path) -> str:
         name = f"wenshu_city_{int(time.time())}"
         admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            for database in (name, f"{name}_prefect"):  # wenshu's, Prefect's
+                conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
         admin.dispose()
         named.write_text(name)
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + named.read_text().strip()
