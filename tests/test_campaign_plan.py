@@ -23,12 +23,9 @@ from wenshu.generators.campaign_plan import (
     build,
     build_context,
     build_template,
-    date_phrase,
-    date_span,
-    goal_sentence,
-    resolve_campaign,
-    xun,
 )
+from wenshu.generators.campaign_resolve import resolve_campaign
+from wenshu.generators.campaign_words import date_phrase, date_span, goal_sentence, xun
 from wenshu.generators.kinds import ContextRequest, DocumentOptions
 from wenshu.generators.layout import load_layout
 from wenshu.generators.layout_context import Letterhead, layout_context
