@@ -23,8 +23,6 @@ from wenshu.generators.phrasebook import Phrasebook
 from wenshu.generators.phrasing import scope_word
 from wenshu.models.campaign import CampaignSpec, Item
 
-OWN_LEVELS = ("district", "street", "community")  # levels with an own.<level> phrase
-
 
 def section(title: str, paragraphs: Sequence[str] = (), points: Sequence[dict[str, str]] = (),
             parts: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
@@ -51,7 +49,9 @@ def opening(plan: ResolvedCampaign, p: Phrasebook) -> str:
             else p.say("opening.no_purpose", campaign=spec.name))
     if spec.basis:
         text += p.say("opening.basis", *vary, basis=spec.basis)
-    own = p.say(f"own.{plan.unit.level}" if plan.unit.level in OWN_LEVELS else "own.other")
+    # A level without its own phrase (a department) speaks of itself as own.other.
+    own_key = f"own.{plan.unit.level}"
+    own = p.say(own_key if own_key in p.phrases else "own.other")
     where = (p.say("opening.where", participants=plan.participant_phrase)
              if plan.participant_phrase else "")
     text += p.say("opening.decision", own=own, when=_whole_span(spec, p), where=where,
