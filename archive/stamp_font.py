@@ -23,11 +23,11 @@ from io import BytesIO
 from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.cu2quPen import Cu2QuPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
-from fontTools.ttLib import TTCollection, TTFont
+from fontTools.ttLib import TTFont
 from fontTools.ttLib.tables._g_l_y_f import Glyph
 
 from wenshu.errors import ArchiveError
-from wenshu.generators.charts import CJK_FAMILY, chart_font
+from wenshu.generators.charts import chart_face
 
 UNITS_PER_EM = 1000  # Noto Sans CJK's em: PDF glyph space needs no scaling
 _FAMILY = "WenshuStamp"
@@ -85,19 +85,9 @@ def stamp_font(characters: Iterable[str]) -> StampFont:
     return _build(tuple(wanted))
 
 
-@lru_cache(maxsize=1)
-def _face() -> TTFont:
-    """Noto Sans CJK SC, from its collection when the file holds several faces."""
-    path = chart_font()
-    if path.suffix.lower() not in (".ttc", ".otc"):
-        return TTFont(path, lazy=True)
-    faces = TTCollection(path, lazy=True).fonts
-    return next((f for f in faces if f["name"].getDebugName(1) == CJK_FAMILY), faces[0])
-
-
 @lru_cache(maxsize=64)
 def _build(characters: tuple[str, ...]) -> StampFont:
-    face = _face()
+    face = chart_face()
     if face["head"].unitsPerEm != UNITS_PER_EM:
         raise ArchiveError(f"the stamp's face has {face['head'].unitsPerEm} units per em, "
                            f"not {UNITS_PER_EM}")

@@ -50,7 +50,7 @@ from wenshu.models.checklist import (  # noqa: E402
 )
 from wenshu.periods import Period  # noqa: E402
 from wenshu.settings import Settings  # noqa: E402
-from flow_timing import convert_and_archive, start_prefect, warm_converters  # noqa: E402
+from flow_timing import convert_and_file, start_prefect, warm_converters  # noqa: E402
 
 CHECKLIST = "model_community"
 SUPERVISOR = DEMO_SUPERVISOR  # the flow generates as the district's supervisor
@@ -140,7 +140,7 @@ def plain(settings: Settings, checklist: Checklist, district: str, units: list[s
                                  district, period, bulletin_options(base, inspection), out))
     jobs = [d.job for d in drafts if d.job is not None]
     docx = [d.docx for d in drafts if d.docx is not None]
-    return convert_and_archive(settings, jobs, docx)
+    return convert_and_file(settings, jobs, docx)
 
 
 def main() -> None:

@@ -24,7 +24,8 @@ from wenshu.ingest.units import import_units
 from wenshu.models.catalogue import load_catalogue
 from wenshu.models.tables import Unit
 from wenshu.periods import Period
-from wenshu.pipeline import Job, archive_job, plan_documents, render_jobs, select_units
+from wenshu.batch import convert_and_archive
+from wenshu.pipeline import Job, plan_documents, render_jobs, select_units
 from wenshu.settings import Settings
 from wenshu.templates import template_path
 
@@ -81,21 +82,15 @@ def plain_documents(settings: Settings, unit: str, year: int, options: DocumentO
                              select_units(snapshot, all_levels, levels), Period.year(year),
                              options)
     work = settings.work_dir / "plain"
-    with open_converter(settings) as converter:
-        pdf = converter.convert_many(render_jobs(jobs, work), total=len(jobs))
-    for job, p in zip(jobs, pdf, strict=True):
-        archive_job(settings, job, {"docx": p.with_suffix(".docx"), "pdf": p}, None)
+    convert_and_archive(settings, jobs, render_jobs(jobs, work), None)
     shutil.rmtree(work, ignore_errors=True)
     return len(jobs)
 
 
-def convert_and_archive(settings: Settings, jobs: Sequence[Job], docx: Sequence[Path]) -> int:
-    """The flow's last two steps as plain calls: PDF/A for the batch, then archive each."""
-    with open_converter(settings) as converter:
-        pdf = converter.convert_many([PdfJob(path, path.with_suffix(".pdf"), job.pdf_metadata())
-                                      for job, path in zip(jobs, docx, strict=True)])
-    for job, d, p in zip(jobs, docx, pdf, strict=True):
-        archive_job(settings, job, {"docx": d, "pdf": p}, None)
+def convert_and_file(settings: Settings, jobs: Sequence[Job], docx: Sequence[Path]) -> int:
+    """The flow's last step as a plain call: PDF/A for the batch, each archived as done."""
+    convert_and_archive(settings, jobs, [PdfJob(path, path.with_suffix(".pdf"), job.pdf_metadata())
+                                         for job, path in zip(jobs, docx, strict=True)], None)
     return len(jobs)
 
 

@@ -1,11 +1,11 @@
-"""The tasks every document flow shares: plan (load + compute) → render and convert → archive.
+"""The tasks every document flow shares: plan (load + compute) → render, convert and archive.
 
 Each task is a thin call into :mod:`wenshu.pipeline` and takes the whole batch: a
 Prefect task costs ≈30 ms of bookkeeping (≈40 ms mapped), as much as rendering a
 document, and a clerk's click is usually one document (``bench/bench_flow_warm.py``).
 PDF conversion hands the batch to warm LibreOffice workers, one per core, which convert
-while the next documents render; it is the only step that retries (LibreOffice can
-crash; nothing else is flaky).
+while the next documents render, and each document is archived as its PDF is done;
+that task is the only one that retries (LibreOffice can crash; nothing else is flaky).
 :func:`generate_documents` runs the steps; call it inside a flow.
 """
 
@@ -23,12 +23,13 @@ from prefect.utilities.annotations import quote
 
 import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
 from wenshu.access import authorize, resolve_actor
+from wenshu.batch import convert_and_archive
 from wenshu.codes import check_unit_code
 from wenshu.compute.load import load_snapshot
 from wenshu.db import session_scope
 from wenshu.generators.kinds import DocumentKind, DocumentOptions
 from wenshu.generators.layout_context import Letterhead
-from wenshu.generators.pdf import ConversionProgress, PdfJob, open_converter
+from wenshu.generators.pdf import ConversionProgress, PdfJob, ProgressCallback
 from wenshu.jobs import report
 from wenshu.models.catalogue import Catalogue, load_catalogue
 from wenshu.narrative import Narrative
@@ -37,7 +38,6 @@ from wenshu.periods import Period
 from wenshu.pipeline import (
     Job,
     Outcome,
-    archive_job,
     plan_documents,
     render_jobs,
     select_units,
@@ -54,7 +54,7 @@ tune_ephemeral_runs()
 hide_expected_errors()
 # What a background job shows while a batch goes through each step.
 STAGES = {"plan": "读取数据、计算指标、撰写文稿", "render": "生成 Word 文件",
-          "convert": "转换为 PDF/A", "archive": "存入档案库"}
+          "convert": "转换为 PDF/A 并存入档案库"}
 
 
 @task(cache_policy=NO_CACHE)
@@ -71,46 +71,41 @@ def plan(settings: Settings, kind: DocumentKind, unit_code: str, period: Period,
 
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
-def render_and_convert(settings: Settings, jobs: list[Job], out_dir: Path,
-                       progress_job: str | None = None) -> tuple[list[Path], list[Path]]:
-    """Fill the Word template of every document and turn it into PDF/A, overlapping: warm
-    LibreOffice workers, one per core, convert while the next documents render.
+def make(settings: Settings, jobs: list[Job], out_dir: Path, flow_run_id: str | None,
+         progress_job: str | None = None) -> list[Outcome]:
+    """Fill the Word template of every document, turn it into PDF/A and archive both, the
+    three overlapping: warm LibreOffice workers, one per core, convert while the next
+    documents render, and each document is archived as its PDF is done.
 
-    Rendering is one thread (docxtpl and matplotlib hold the GIL); one task for both
-    steps, not one per document, as each task adds its own bookkeeping. A crashed
+    Rendering is one thread (docxtpl and the chart drawing hold the GIL); one task for
+    the batch, not one per document, as each task adds its own bookkeeping. A crashed
     document is retried by the converter; this retry covers the rest (rendering again
-    gives the same bytes). ``progress_job``: the background job (:mod:`wenshu.jobs`)
-    told of each document done. Returns the .docx and the PDF files, in job order.
+    gives the same bytes, and what was archived is found unchanged). ``progress_job``:
+    the background job (:mod:`wenshu.jobs`) told of each document converted.
     """
-    def converted(done: ConversionProgress) -> None:
-        report(settings, progress_job, STAGES["convert"], done.done, done.total)
-
-    with open_converter(settings) as converter:
-        pdf = converter.convert_many(render_jobs(jobs, out_dir), total=len(jobs),
-                                     progress=converted if progress_job else None)
-    return [path.with_suffix(".docx") for path in pdf], pdf  # render_jobs: side by side
+    return convert_and_archive(settings, jobs, render_jobs(jobs, out_dir), flow_run_id,
+                               _progress(settings, progress_job))
 
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
-def convert(settings: Settings, jobs: list[Job], docx: list[Path],
-            progress_job: str | None = None) -> list[Path]:
-    """Turn documents already rendered into PDF/A (see :func:`render_and_convert`)."""
+def convert_and_file(settings: Settings, jobs: list[Job], docx: list[Path],
+                     flow_run_id: str | None, progress_job: str | None = None) -> list[Outcome]:
+    """Turn documents already rendered into PDF/A and archive each (see :func:`make`)."""
     pdf_jobs = [PdfJob(path, path.with_suffix(".pdf"), job.pdf_metadata())
                 for job, path in zip(jobs, docx, strict=True)]
+    return convert_and_archive(settings, jobs, pdf_jobs, flow_run_id,
+                               _progress(settings, progress_job))
+
+
+def _progress(settings: Settings, progress_job: str | None) -> ProgressCallback | None:
+    """A conversion callback telling the background job ``progress_job``, if any."""
+    if progress_job is None:
+        return None
 
     def converted(done: ConversionProgress) -> None:
         report(settings, progress_job, STAGES["convert"], done.done, done.total)
 
-    with open_converter(settings) as converter:
-        return converter.convert_many(pdf_jobs, progress=converted if progress_job else None)
-
-
-@task(cache_policy=NO_CACHE)
-def archive(settings: Settings, jobs: list[Job], docx: list[Path], pdf: list[Path],
-            flow_run_id: str | None) -> list[Outcome]:
-    """Store each document's Word and PDF files as a new version."""
-    return [archive_job(settings, job, {"docx": d, "pdf": p}, flow_run_id)
-            for job, d, p in zip(jobs, docx, pdf, strict=True)]
+    return converted
 
 
 def document_options(issued_on: date | None, narrative_texts: list[InputFile] | None,
@@ -160,9 +155,7 @@ def generate_documents(kind: DocumentKind, unit_code: str, period: Period, *,
     work = inside(settings.work_dir, run_id or uuid.uuid4().hex)
     try:
         report(settings, job, STAGES["convert"], 0, len(jobs))
-        docx, pdf = render_and_convert(settings, quote(jobs), work, job)
-        report(settings, job, STAGES["archive"], len(jobs), len(jobs))
-        created = archive(settings, quote(jobs), docx, pdf, run_id)
+        created = make(settings, quote(jobs), work, run_id, job)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return created + unchanged

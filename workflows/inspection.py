@@ -70,7 +70,7 @@ from wenshu.pipeline import Job, Outcome, archived_outcomes, plan_documents, ren
 from wenshu.services.documents import office_lines
 from wenshu.services.inputs import InputFile, checked_checklist
 from wenshu.settings import Settings, get_settings
-from wenshu.workflows.documents import STAGES, archive, convert, document_options
+from wenshu.workflows.documents import STAGES, convert_and_file, document_options
 from wenshu.workflows.runtime import current_flow_run_id
 
 INSPECTION_KINDS = (INSPECTION_REPORT.key, INSPECTION_BULLETIN.key)
@@ -389,9 +389,7 @@ def inspection_report(checklist: str | InputFile, units: list[str], period: str,
         jobs = [d.job for d in made if d.job is not None]
         docx = [d.docx for d in made if d.docx is not None]
         report(settings, job, STAGES["convert"], 0, len(jobs))
-        pdf = convert(settings, quote(jobs), docx, job)
-        report(settings, job, STAGES["archive"], len(jobs), len(jobs))
-        created = archive(settings, quote(jobs), docx, pdf, run_id)
+        created = convert_and_file(settings, quote(jobs), docx, run_id, job)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return created + unchanged
