@@ -1,6 +1,6 @@
 """The demo district's whole year-end batch against a bare ``soffice`` on the same files.
 
-Run: .venv/bin/python bench/bench_batch.py [--runs 3] [--home DIR] [--no-plain]
+Run: .venv/bin/python bench/bench_batch.py [--runs 3] [--home DIR] [--no-plain] [--served]
 
 The batch is ``wenshu summary year --unit <district> --year <first demo year>
 --all-levels``: 124 summaries (district, 11 streets, 111 communities, 1 department),
@@ -12,7 +12,11 @@ new, and times, side by side:
 - bare soffice: one ``soffice --headless --convert-to pdf --outdir X *.docx`` of the
   124 .docx files that round archived (plain PDF, no PDF/A, no normalising);
 - plain: the same batch through the pipeline functions (``flow_timing.plain_documents``)
-  in a new process, without the CLI and Prefect: wenshu − plain is Prefect's share.
+  in a new process, without the CLI and Prefect: wenshu − plain is Prefect's share;
+- with ``--served``, also served: the same command with ``wenshu serve`` running on the
+  round's data directory (Prefect's server, the deployments and a worker with
+  LibreOffice warm, started before the clock starts, as an office keeps it running):
+  the batch split into runs the worker shares, Prefect's API already up.
 
 The data directory (the demo district imported, ≈1 min; Prefect's database and
 LibreOffice's profiles created, as after a first command) is built in a temporary
@@ -26,6 +30,7 @@ import argparse
 import os
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -118,6 +123,26 @@ def _archived(home: Path, year: int) -> list[Path]:
     return sorted((home / "archive" / "year_summary").glob(f"*/{year}/v0001/*.docx"))
 
 
+def run_served(home: Path, unit: str, year: int) -> tuple[float, float]:
+    """(wall, CPU) seconds of the command with ``wenshu serve`` already running on
+    ``home``; the server and its worker's CPU is not counted (it is another process tree)."""
+    log_path = home / "serve.log"
+    serving = subprocess.Popen([sys.executable, "-c", "from wenshu.cli import main; main()",
+                                "serve"], env=_env(home), stdout=log_path.open("wb"),
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while "running flow runs here" not in log_path.read_text(errors="replace"):
+            if time.monotonic() > deadline or serving.poll() is not None:
+                sys.exit(f"wenshu serve did not start:\n{log_path.read_text(errors='replace')}")
+            time.sleep(0.5)
+        time.sleep(3)  # the worker's first poll marks the deployments ready
+        return run_wenshu(home, unit, year)
+    finally:
+        os.killpg(serving.pid, signal.SIGTERM)
+        serving.wait(60)
+
+
 def run_plain(home: Path, unit: str, year: int) -> tuple[float, float]:
     """(wall, CPU) seconds the pipeline functions take for the batch in a new process."""
     code = PLAIN.format(bench=str(Path(__file__).parent), unit=unit, year=year,
@@ -150,21 +175,25 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--home", type=Path, help="keep the prepared data here for next time")
     parser.add_argument("--no-plain", action="store_true", help="skip the plain-functions run")
+    parser.add_argument("--served", action="store_true",
+                        help="also time the command with `wenshu serve` running")
     args = parser.parse_args()
     root = args.home or Path(tempfile.mkdtemp(prefix="wenshu-bench-batch-"))
     try:
-        rounds = _rounds(root, args.runs, not args.no_plain)
+        rounds = _rounds(root, args.runs, not args.no_plain, args.served)
     finally:
         if args.home is None:
             shutil.rmtree(root, ignore_errors=True)
     _report(rounds)
 
 
-Row = tuple[tuple[float, float], tuple[float, float], tuple[float, float] | None]
+Timing = tuple[float, float]
+Row = tuple[Timing, Timing, Timing | None, Timing | None]
 
 
-def _rounds(root: Path, runs: int, plain: bool) -> list[Row]:
-    """Each round: wenshu, then bare soffice on the files it made, then plain; printed."""
+def _rounds(root: Path, runs: int, plain: bool, served: bool) -> list[Row]:
+    """Each round: wenshu, then bare soffice on the files it made, then plain and served;
+    printed."""
     pristine = root / "pristine"
     unit, year = prepare(pristine)
     # LibreOffice's own first start on a new profile is not the bare figure's business.
@@ -175,13 +204,13 @@ def _rounds(root: Path, runs: int, plain: bool) -> list[Row]:
         wenshu = run_wenshu(home, unit, year)
         bare = run_bare(_archived(home, year), root)
         plain_run = run_plain(_fresh(pristine, root / "run"), unit, year) if plain else None
-        rows.append((wenshu, bare, plain_run))
-        print(f"run {number}: " + _line(wenshu, bare, plain_run), flush=True)
+        served_run = run_served(_fresh(pristine, root / "run"), unit, year) if served else None
+        rows.append((wenshu, bare, plain_run, served_run))
+        print(f"run {number}: " + _line(wenshu, bare, plain_run, served_run), flush=True)
     return rows
 
 
-def _line(wenshu: tuple[float, float], bare: tuple[float, float],
-          plain: tuple[float, float] | None) -> str:
+def _line(wenshu: Timing, bare: Timing, plain: Timing | None, served: Timing | None) -> str:
     text = (f"wenshu {wenshu[0]:6.1f} s ({wenshu[0] / DOCUMENTS * 1000:4.0f} ms/doc, "
             f"CPU {wenshu[1]:5.1f} s)   bare soffice {bare[0]:6.1f} s "
             f"({bare[0] / DOCUMENTS * 1000:4.0f} ms/doc, CPU {bare[1]:5.1f} s)   "
@@ -190,23 +219,31 @@ def _line(wenshu: tuple[float, float], bare: tuple[float, float],
         text += (f"   plain {plain[0]:6.1f} s (CPU {plain[1]:5.1f} s), Prefect+CLI share "
                  f"{(wenshu[0] - plain[0]) / wenshu[0]:.1%} (CPU "
                  f"{(wenshu[1] - plain[1]) / wenshu[1]:.1%})")
+    if served is not None:
+        text += (f"   served {served[0]:6.1f} s (served/bare {served[0] / bare[0]:.2f}"
+                 + (f", Prefect share {(served[0] - plain[0]) / served[0]:.1%}" if plain else "")
+                 + ")")
     return text
 
 
 def _report(rows: list[Row]) -> None:
     """Medians against the goals."""
-    wenshu_s = statistics.median(w[0] for w, _, _ in rows)
-    ratio = statistics.median(w[0] / b[0] for w, b, _ in rows)
+    wenshu_s = statistics.median(w[0] for w, _, _, _ in rows)
+    ratio = statistics.median(w[0] / b[0] for w, b, _, _ in rows)
     print(f"median wenshu {wenshu_s:.1f} s (goal ≤ {GOAL_SECONDS:g} s: "
           f"{'met' if wenshu_s <= GOAL_SECONDS else 'not met'}), "
           f"wenshu/bare {ratio:.2f} (goal ≤ {GOAL_RATIO}: "
           f"{'met' if ratio <= GOAL_RATIO else 'not met'}), CPU wenshu/bare "
-          f"{statistics.median(w[1] / b[1] for w, b, _ in rows):.2f}")
-    shares = [(w[0] - p[0]) / w[0] for w, _, p in rows if p is not None]
+          f"{statistics.median(w[1] / b[1] for w, b, _, _ in rows):.2f}")
+    shares = [(w[0] - p[0]) / w[0] for w, _, p, _ in rows if p is not None]
     if shares:
         share = statistics.median(shares)
         print(f"median Prefect+CLI share {share:.1%} (goal < {GOAL_PREFECT_SHARE:.0%}: "
               f"{'met' if share < GOAL_PREFECT_SHARE else 'not met'})")
+    served = [(s[0], s[0] / b[0]) for _, b, _, s in rows if s is not None]
+    if served:
+        print(f"median served {statistics.median(s for s, _ in served):.1f} s, served/bare "
+              f"{statistics.median(r for _, r in served):.2f}")
 
 
 if __name__ == "__main__":
