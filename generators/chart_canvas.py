@@ -123,9 +123,14 @@ class Canvas:
         self._draw.polygon(shapes[kind], fill=fill, outline=edge, width=width)
 
     def png(self) -> bytes:
-        """The picture at :data:`DPI` as PNG bytes, with no software or time stamps."""
+        """The picture at :data:`DPI` as PNG bytes, with no software or time stamps.
+
+        zlib's fastest level: a third of the default's time for a file a quarter
+        larger (mostly white grey levels compress well either way).
+        """
         out = io.BytesIO()
-        self._image.reduce(SUPERSAMPLE).save(out, format="PNG", dpi=(DPI, DPI))
+        self._image.reduce(SUPERSAMPLE).save(out, format="PNG", dpi=(DPI, DPI),
+                                             compress_level=1)
         return out.getvalue()
 
     def _font(self, size_pt: float) -> ImageFont.FreeTypeFont:
