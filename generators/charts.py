@@ -3,8 +3,9 @@
 Charts are drawn with Pillow (:mod:`wenshu.generators.chart_canvas`) in Noto Sans CJK
 SC, at the size they are placed on the page and at 200 dpi (enough for 9 pt labels and
 0.6 pt lines on paper), and returned as grey PNG bytes that depend only on the input.
-Two fixed designs need no general plotting library: drawing one directly costs a
-tenth of matplotlib's time, which in a year-end batch was most of the rendering.
+Two fixed designs need no general plotting library: drawing them directly took ≈50 ms
+for a summary's two charts where matplotlib took ≈190 ms, most of a year-end batch's
+rendering.
 They survive black-and-white printing: met and missed indicators differ by fill and
 hatching, series by line style and marker, never by colour alone.
 """
@@ -57,6 +58,7 @@ _BAR_LOOKS: dict[bool | None, tuple[int, bool]] = {
     True: (0x59, False), False: (0xFF, True), None: (0xD9, False)}
 _BAR_NAMES: dict[bool | None, str] = {True: "达标", False: "未达标", None: "无目标"}
 _TARGET_NAME = "目标值"
+_TARGET = "target"  # the legend's key for the target mark
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,10 @@ _SERIES_LOOKS: tuple[_SeriesLook, ...] = (
     _SeriesLook(0x60, (6.4, 1.6, 1.0, 1.6), "^", 0x60),
     _SeriesLook(0x60, (1.0, 1.65), "D", 0xFF),
 )
+
+
+# A legend entry: its label and what its swatch shows (a bar kind, the target mark, a series).
+_Entry = tuple[str, "bool | None | str | _SeriesLook"]
 
 
 @dataclass(frozen=True)
@@ -190,12 +196,12 @@ def _indicator_row(canvas: Canvas, bar: IndicatorBar, left: float, width: float,
     canvas.text((left + (end + 0.02) * width, middle), text, _TEXT_PT)
 
 
-def _indicator_legend(bars: Sequence[IndicatorBar]) -> list[tuple[str, object]]:
+def _indicator_legend(bars: Sequence[IndicatorBar]) -> list[_Entry]:
     """Legend entries for the bar kinds present, and the target mark if any is drawn."""
-    entries: list[tuple[str, object]] = [(_BAR_NAMES[met], met) for met in (True, False, None)
-                                         if any(bar.met is met for bar in bars)]
+    entries: list[_Entry] = [(_BAR_NAMES[met], met) for met in (True, False, None)
+                             if any(bar.met is met for bar in bars)]
     if any(bar.target is not None for bar in bars):
-        entries.append((_TARGET_NAME, "target"))
+        entries.append((_TARGET_NAME, _TARGET))
     return entries
 
 
@@ -268,7 +274,7 @@ def _value_ticks(largest: int) -> list[int]:
     return list(range(0, top + 1, step))
 
 
-def _frame(canvas: Canvas, title: str, legend: list[tuple[str, object]]) -> tuple[float, float]:
+def _frame(canvas: Canvas, title: str, legend: list[_Entry]) -> tuple[float, float]:
     """Draw the title and the legend; (top, bottom) of the room left for the plot."""
     pad = canvas.mm(_PAD_MM)
     top = pad
@@ -280,7 +286,7 @@ def _frame(canvas: Canvas, title: str, legend: list[tuple[str, object]]) -> tupl
     return top + canvas.mm(1.5), legend_middle - canvas.pt(_LEGEND_PT) * 1.6
 
 
-def _legend(canvas: Canvas, entries: list[tuple[str, object]], middle: float) -> None:
+def _legend(canvas: Canvas, entries: list[_Entry], middle: float) -> None:
     """Entries in one centred row: a swatch, then its label."""
     swatch_w, swatch_h = (canvas.mm(v) for v in _SWATCH_MM)
     gap, space = canvas.mm(2), canvas.mm(6)
@@ -290,11 +296,11 @@ def _legend(canvas: Canvas, entries: list[tuple[str, object]], middle: float) ->
         if isinstance(look, _SeriesLook):
             canvas.line([(x, middle), (x + swatch_w, middle)], 1.2, look.grey, dash=look.dash)
             _series(canvas, [(x + swatch_w / 2, middle)], look)
-        elif look == "target":
+        elif look == _TARGET:
             centre = x + swatch_w / 2
             canvas.line([(centre, middle - swatch_h * 0.7), (centre, middle + swatch_h * 0.7)], 2.0)
         else:
-            fill, hatched = _BAR_LOOKS[look]  # type: ignore[index]
+            fill, hatched = _BAR_LOOKS[look]
             canvas.rectangle((x, middle - swatch_h / 2, x + swatch_w, middle + swatch_h / 2),
                              fill=fill, edge_pt=_AXIS_PT, hatch_mm=1.0 if hatched else 0.0)
         canvas.text((x + swatch_w + gap, middle), label, _LEGEND_PT)
