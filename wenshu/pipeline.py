@@ -1,9 +1,10 @@
 """The document pipeline as plain steps: plan (compute) → render → convert → archive.
 
-Rendering and conversion overlap: :func:`render_jobs` renders each document as the
-converter asks for it. The Prefect flows in ``workflows/`` call these, one task per
-step over a batch (render and convert in one);
-tests and benchmarks call them directly. Every document kind goes the same way.
+Rendering, conversion and archiving overlap: :func:`render_jobs` renders each document
+as the converter asks for it, and :func:`wenshu.batch.convert_and_archive` files each as
+its PDF is done. The Prefect flows in ``workflows/`` call these, one task for planning
+and one for the rest of a batch; tests and benchmarks call them directly. Every
+document kind goes the same way.
 """
 
 from __future__ import annotations
