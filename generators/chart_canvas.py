@@ -63,7 +63,7 @@ class Canvas:
 
     def text_size(self, text: str, size_pt: float) -> tuple[float, float]:
         """(width, height) of one line of ``text`` at ``size_pt``."""
-        left, top, right, bottom = self._font(size_pt).getbbox(text, anchor="ls")
+        left, _, right, _ = self._font(size_pt).getbbox(text, anchor="ls")
         return right - left, self.pt(size_pt)
 
     def text(self, xy: Point, text: str, size_pt: float, anchor: str = "lm") -> None:
