@@ -19,11 +19,11 @@ than the 50 ms the archive aims for, so no step of a search reads the whole inde
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -103,22 +103,15 @@ def _corpus(session: Session, terms: list[Term]) -> tuple[float, list[float]]:
     return average or 1.0, idfs
 
 
-class Ranked(NamedTuple):
-    """A ranked version: its id and score (higher is better)."""
-
-    version_id: int
-    score: float
-
-
-def _bm25(idfs: list[float], frequencies: list[int], length: int, average: float) -> float:
-    """bm25 of one text from its terms' frequencies and its length, as FTS5 scores."""
-    norm = BM25_K1 * (1 - BM25_B + BM25_B * length / average)
-    return sum(idf * tf * (BM25_K1 + 1) / (tf + norm)
-               for idf, tf in zip(idfs, frequencies, strict=True))
+def _bm25_sql(terms: list[Term]) -> str:
+    """bm25 over ``hits``' term frequencies (tf0, tf1…) and lengths (dl), as FTS5 scores."""
+    norm = ":k1 * (1 - :b + :b * dl / :avgdl)"
+    return " + ".join(f"(:idf{i} * tf{i} * (:k1 + 1) / (tf{i} + {norm}))"
+                      for i in range(len(terms)))
 
 
 def ranked_sqlite(session: Session, terms: list[Term], plan: Plan, limit: int
-                  ) -> list[Ranked]:
+                  ) -> Sequence[sa.Row]:
     """The best ``limit`` (version_id, score) of the newest RANK_WINDOW matches, by bm25."""
     groups, conditions = list(plan.facts), Conditions(list(plan.versions.sql),
                                                       dict(plan.versions.params))
@@ -135,20 +128,27 @@ def ranked_sqlite(session: Session, terms: list[Term], plan: Plan, limit: int
         if units is not None and len(units) > MAX_UNIT_TOKENS:
             joins += " CROSS JOIN documents AS d ON d.id = v.document_id"
     avgdl, idfs = _corpus(session, terms)
-    # The folded texts as bytes: Python counts a term in them several times faster than
-    # SQL's replace() (a count is of non-overlapping occurrences either way), and
-    # reading a blob costs no decoding.
-    window = session.execute(sa.text(
-        "SELECT t.version_id, t.token_count, CAST(coalesce(t.folded, t.body) AS BLOB) "
-        f"FROM (SELECT search_fts.rowid AS version_id FROM search_fts{joins} "
+    # A term's frequency: how often its folded text stands in the folded body, counted
+    # in bytes (a blob's length is stored, a text's is counted character by character).
+    text = "coalesce(t.folded, t.body)"
+    frequencies = "".join(
+        f", (length(CAST({text} AS BLOB)) - length(CAST(replace({text}, :term{i}, '') "
+        f"AS BLOB))) / :length{i} AS tf{i}" for i in range(len(terms)))
+    statement = sa.text(
+        "WITH hits AS MATERIALIZED (SELECT t.version_id, t.token_count AS dl"
+        f"{frequencies} FROM (SELECT search_fts.rowid AS version_id FROM search_fts{joins} "
         f"WHERE search_fts MATCH :match AND {conditions.where()} "
         "ORDER BY search_fts.rowid DESC LIMIT :window) AS window "
-        "JOIN search_texts AS t ON t.version_id = window.version_id"),
-        conditions.params | {"match": fts5_match(terms, groups), "window": RANK_WINDOW})
-    needles = [fold(term.text).encode() for term in terms]
-    ranked = [Ranked(version_id, _bm25(idfs, [text.count(n) for n in needles], length, avgdl))
-              for version_id, length, text in window]
-    return heapq.nlargest(limit, ranked, key=lambda hit: (hit.score, hit.version_id))
+        "JOIN search_texts AS t ON t.version_id = window.version_id) "
+        f"SELECT version_id, {_bm25_sql(terms)} AS score FROM hits "
+        "ORDER BY score DESC, version_id DESC LIMIT :limit")
+    params = {"match": fts5_match(terms, groups), "window": RANK_WINDOW, "limit": limit,
+              "k1": BM25_K1, "b": BM25_B, "avgdl": avgdl}
+    for i, (term, idf) in enumerate(zip(terms, idfs, strict=True)):
+        folded = fold(term.text)
+        params |= {f"term{i}": folded, f"length{i}": float(len(folded.encode())),
+                   f"idf{i}": idf}
+    return session.execute(statement, conditions.params | params).all()
 
 
 def _text(sql: str, arrays: list[Any]) -> sa.TextClause:
@@ -176,7 +176,7 @@ def _pg_filters(plan: Plan) -> tuple[list[str], list[str], dict[str, Any], list[
 
 
 def ranked_postgresql(session: Session, terms: list[Term], plan: Plan, limit: int
-                      ) -> list[Ranked]:
+                      ) -> Sequence[sa.Row]:
     """The best ``limit`` (version_id, score) by ts_rank, among the matches in the newest
     NEWEST_VERSIONS versions that pass the filters (all matches when those hold too few)."""
     indexed, scanned, params, arrays = _pg_filters(plan)
@@ -212,10 +212,10 @@ def ranked_postgresql(session: Session, terms: list[Term], plan: Plan, limit: in
         f"WHERE {match}{visible} ORDER BY score DESC, n.version_id DESC LIMIT :limit"
     ).bindparams(sa.bindparam("window", type_=postgresql.ARRAY(sa.Integer))),
         params | {"window": window}).all()
-    if len(hits) < limit and len(window) == NEWEST_VERSIONS:
-        # Too few among the newest: rank every match (a rare term), found by the GIN indexes.
-        hits = session.execute(_text(
-            f"SELECT n.version_id, {rank} AS score FROM search_texts AS n "
-            f"WHERE {' AND '.join([match, *indexed])}{visible} "
-            "ORDER BY score DESC, n.version_id DESC LIMIT :limit", arrays), params).all()
-    return [Ranked(*hit) for hit in hits]
+    if len(hits) >= limit or len(window) < NEWEST_VERSIONS:
+        return hits  # enough, or every version that passes the filters was ranked
+    # Too few among the newest: rank every match (a rare term), found by the GIN indexes.
+    return session.execute(_text(
+        f"SELECT n.version_id, {rank} AS score FROM search_texts AS n "
+        f"WHERE {' AND '.join([match, *indexed])}{visible} "
+        "ORDER BY score DESC, n.version_id DESC LIMIT :limit", arrays), params).all()

@@ -26,6 +26,7 @@ the index (:func:`unindex_version`), so it is found by its filters and 档号 on
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -39,7 +40,6 @@ from wenshu.archive.ranking import (
     RANK_WINDOW,
     Conditions,
     Plan,
-    Ranked,
     ranked_postgresql,
     ranked_sqlite,
 )
@@ -264,15 +264,15 @@ def _plan(session: Session, query: SearchQuery, actor: Actor) -> Plan:
 # -- searching -------------------------------------------------------------------
 
 
-def _newest(session: Session, plan: Plan, limit: int) -> list[Ranked]:
+def _newest(session: Session, plan: Plan, limit: int) -> Sequence[sa.Row]:
     conditions = plan.documents.sql + plan.versions.sql
     statement = sa.text(
         "SELECT v.id AS version_id, 0 AS score FROM documents AS d "
         "JOIN document_versions AS v ON v.document_id = d.id "
         f"WHERE {' AND '.join(conditions) or '1 = 1'} "
         "ORDER BY d.id DESC, v.version DESC LIMIT :limit")
-    return [Ranked(*row) for row in session.execute(
-        statement, plan.documents.params | plan.versions.params | {"limit": limit})]
+    return session.execute(statement, plan.documents.params | plan.versions.params
+                           | {"limit": limit}).all()
 
 
 def search(settings: Settings, query: SearchQuery, *, actor: Actor) -> list[Hit]:
@@ -298,7 +298,7 @@ def search(settings: Settings, query: SearchQuery, *, actor: Actor) -> list[Hit]
                           "use Chinese characters, letters or digits")
     with session_scope(settings) as session:
         plan = _plan(session, query, actor)
-        ranked: list[Ranked] = []
+        ranked: Sequence[sa.Row] = []
         if plan.units == []:
             pass  # none of the units asked for is the actor's
         elif not terms:
