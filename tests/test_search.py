@@ -20,6 +20,7 @@ from tests.conftest import Staff
 from tests.people import cli_add_user, cli_admin_and_units
 from wenshu.archive import Archive, DocumentKey, StoredVersion, ranking
 from wenshu.archive.audit import events
+from wenshu.archive.bigrams import parse_query
 from wenshu.archive.filing import file_version
 from wenshu.archive.search import (
     Hit,
@@ -269,6 +270,30 @@ def test_ranking_order_of_each_kind_of_query_the_bench_times(db_settings, staff,
         assert two_terms == ["plan", "two+1", "1+three"]
         assert subtree_year == ["three", "plan", "two+1", "short"]
         assert kind_period == ["three", "two+1", "long", "1+three", "short"]
+
+
+def test_sqlite_scores_are_fts5s_own_bm25_below_the_sample_size(db_settings, staff,
+                                                                 file_document):
+    """Ranked outside FTS5 (its bm25 counts over the whole index), a small archive's
+    scores are still exactly those FTS5's bm25() gives, Traditional texts included."""
+    if not db_settings.db_url.startswith("sqlite"):
+        pytest.skip("FTS5 is SQLite's")
+    stored = [file_document("440307001", "2025", "流动人口服务。流动人口登记。组织培训。"),
+              file_document("440307002", "2025", "全年走訪流動人口1200戶，培訓志願者。",
+                            script="traditional"),
+              file_document("440307001001", "2025", "流动人口宣传。" + "健康素养宣传。" * 9),
+              file_document("440307900", "2025", "开展培训。")]
+    version_ids = {(s.document_id, s.version): _version_id(db_settings, s) for s in stored}
+    for text in ("流动人口", "流动人口 培训", "培训"):
+        hits = search(db_settings, SearchQuery(text=text), actor=staff.supervisor)
+        with get_engine(db_settings).connect() as conn:
+            fts5 = dict(conn.execute(sa.text(
+                "SELECT rowid, -bm25(search_fts, 1.0, 0.0) FROM search_fts "
+                "WHERE search_fts MATCH :match"),
+                {"match": ranking.fts5_match(parse_query(text), [])}).all())
+        assert len(hits) == len(fts5) >= 2
+        assert {version_ids[h.document_id, h.version]: h.score for h in hits} == {
+            version_id: Decimal(f"{score:.6g}") for version_id, score in fts5.items()}
 
 
 def test_only_the_latest_version_is_searched_unless_asked(db_settings, staff, file_document):
