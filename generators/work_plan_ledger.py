@@ -61,10 +61,9 @@ class _Tally:
 def _tally(snapshot: Snapshot, unit: str, year: int, months: range,
            branch_of: dict[str, str]) -> dict[str, _Tally]:
     """One pass over the ledger: per activity type, in ``months`` of ``year``."""
-    members = set(snapshot.subtree(unit))
     tallies: dict[str, _Tally] = {}
-    for total in snapshot.ledger:
-        if total.year != year or total.month not in months or total.unit_code not in members:
+    for total in snapshot.subtree_ledger(unit):
+        if total.year != year or total.month not in months:
             continue
         tally = tallies.setdefault(total.activity_type,
                                    _Tally(set(), 0, defaultdict(Decimal), set()))

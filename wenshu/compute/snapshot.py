@@ -95,6 +95,19 @@ class Snapshot(_Frozen):
         """``code`` and all its descendants, parents before children."""
         return walk_subtree(self.children, code)
 
+    @cached_property
+    def _ledger_by_unit(self) -> dict[str, list[LedgerTotal]]:
+        by_unit: dict[str, list[LedgerTotal]] = defaultdict(list)
+        for total in self.ledger:
+            by_unit[total.unit_code].append(total)
+        return by_unit
+
+    def subtree_ledger(self, code: str) -> list[LedgerTotal]:
+        """The ledger totals of ``code`` and its descendants (a batch asks this per unit:
+        read through an index by unit, not the whole ledger each time)."""
+        return [total for member in self.subtree(code)
+                for total in self._ledger_by_unit.get(member, ())]
+
     def restrict(self, code: str) -> Snapshot:
         """The part of the snapshot a document for ``code`` depends on."""
         keep = set(self.subtree(code))
@@ -102,7 +115,7 @@ class Snapshot(_Frozen):
             root_code=code,
             year=self.year,
             units=tuple(u for u in self.units if u.code in keep),
-            ledger=tuple(t for t in self.ledger if t.unit_code in keep),
+            ledger=tuple(self.subtree_ledger(code)),
             figures=tuple(f for f in self.figures if f.unit_code in keep),
             targets=tuple(t for t in self.targets if t.unit_code in keep),
         )

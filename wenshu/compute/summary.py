@@ -236,7 +236,6 @@ def peer_children(snapshot: Snapshot, unit: str) -> list[str]:
 def _activities(snapshot: Snapshot, catalogue: Catalogue, unit: str, year: int,
                 rollup: Rollup) -> tuple[ActivitySummary, ...]:
     """Per activity type: totals over the subtree in the rollup's months, against last year."""
-    members = set(snapshot.subtree(unit))
     # Each descendant's branch: the peer child of ``unit`` it sits under.
     branch_of = {code: child for child in peer_children(snapshot, unit)
                  for code in snapshot.subtree(child)}
@@ -249,10 +248,10 @@ def _activities(snapshot: Snapshot, catalogue: Catalogue, unit: str, year: int,
     span = len(rollup.months)
     before = frozenset(range(13 - span, 13)) if span < 12 else frozenset()
     previous: Counter[str] = Counter()
-    for total in snapshot.ledger:
-        if total.unit_code in members and total.year == year - 1 and total.month in before:
+    for total in snapshot.subtree_ledger(unit):
+        if total.year == year - 1 and total.month in before:
             previous[total.activity_type] += total.records
-        if total.unit_code not in members or total.month not in rollup.months:
+        if total.month not in rollup.months:
             continue
         records[(total.activity_type, total.year)] += total.records
         months[(total.activity_type, total.year, total.month)] += total.records
@@ -366,9 +365,8 @@ def _child_result(rollup: Rollup, catalogue: Catalogue, child: str, year: int,
 def _monthly_records(snapshot: Snapshot, unit_code: str, year: int, months: frozenset[int]
                      ) -> tuple[int, ...]:
     """Ledger records per month over the unit's subtree, for the given months in order."""
-    members = set(snapshot.subtree(unit_code))
     counts: Counter[int] = Counter()
-    for total in snapshot.ledger:
-        if total.unit_code in members and total.year == year and total.month in months:
+    for total in snapshot.subtree_ledger(unit_code):
+        if total.year == year and total.month in months:
             counts[total.month] += total.records
     return tuple(counts[month] for month in sorted(months))
