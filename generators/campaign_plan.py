@@ -90,11 +90,11 @@ def build(request: ContextRequest) -> dict[str, Any]:
     options = request.options
     spec = parse_campaign(options.spec, "campaign spec")
     if request.period != Period.year(spec.year):
-        raise CampaignSpecError(f"campaign spec {spec.code}: the plan covers {spec.year}, "
-                                f"not {request.period}")
+        raise CampaignSpecError(f"活动方案 {spec.code}：方案年度为 {spec.year}，"
+                                f"不是 {request.period}")
     if options.topic != spec.code:
-        raise CampaignSpecError(f"campaign spec {spec.code}: the document's topic must be the "
-                                f"campaign's code, not {options.topic!r}")
+        raise CampaignSpecError(f"活动方案 {spec.code}：文档主题应为活动代码，"
+                                f"不是 {options.topic!r}")
     return build_context(spec, request.snapshot, request.rollup, request.catalogue,
                          request.unit_code, issued_on=options.issued_on,
                          signature_unit=options.signature_unit, source=f"campaign spec {spec.code}",

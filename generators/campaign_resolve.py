@@ -15,7 +15,12 @@ from wenshu.generators.campaign_words import phrasebook
 from wenshu.generators.numbers import format_value, plain
 from wenshu.generators.phrasebook import Phrasebook
 from wenshu.generators.phrasing import level_noun
-from wenshu.models.campaign import PARTICIPANT_GROUPS, CampaignSpec, CampaignSpecError
+from wenshu.models.campaign import (
+    PARTICIPANT_GROUPS,
+    CampaignSpec,
+    CampaignSpecError,
+    spec_problems,
+)
 from wenshu.models.catalogue import Catalogue, Indicator, TargetSpec
 
 
@@ -41,22 +46,21 @@ def resolve_campaign(spec: CampaignSpec, units: Mapping[str, UnitInfo], unit_cod
     unit outside the tree, a group with no members, or an unknown indicator or unit.
     """
     if unit_code not in units:
-        raise CampaignSpecError(f"{source}: unit {unit_code!r} is not among the units given")
+        raise CampaignSpecError(f"{source}：单位 {unit_code!r} 不在所给单位中")
     p = phrases or phrasebook()
     unit = units[unit_code]
     problems: list[str] = []
-    outside = f"not {unit.name} ({unit.code}) or a unit under it"
+    outside = f"不是{unit.name}（{unit.code}）或其下属单位"
     lead = unit
     if spec.lead_unit is not None:
         if spec.lead_unit in units:
             lead = units[spec.lead_unit]
         else:
-            problems.append(f"lead_unit: unknown unit code {spec.lead_unit!r} ({outside})")
+            problems.append(f"lead_unit：未知单位代码 {spec.lead_unit!r}（{outside}）")
     chosen, named = _participants(spec, units, unit, outside, problems, p)
     goals = _goals(spec, catalogue, problems)
     if problems:
-        raise CampaignSpecError(f"{source}: {len(problems)} problem(s) in the campaign spec:\n"
-                                + "\n".join(f"  {problem}" for problem in problems))
+        raise spec_problems(source, problems)
     noun = ""
     if chosen:
         noun = p.say("participants.noun", noun=level_noun({u.level for u in chosen},
@@ -79,19 +83,18 @@ def _participants(spec: CampaignSpec, units: Mapping[str, UnitInfo], unit: UnitI
             members = sorted((u for c, u in units.items() if c != unit.code and u.level == level),
                              key=lambda u: u.code)
             if not members:
-                problems.append(f"{where}: {entry!r}: {unit.name} has no {group_noun} under it")
+                problems.append(f"{where}：{entry!r}：{unit.name}下没有{group_noun}")
                 continue
             chosen.extend(members)
             named.append(p.say("participants.group", count=len(members), noun=group_noun))
         elif entry not in units:
-            problems.append(f"{where}: unknown unit code {entry!r} ({outside})")
+            problems.append(f"{where}：未知单位代码 {entry!r}（{outside}）")
         else:
             chosen.append(units[entry])
             named.append(units[entry].name)
     repeated = sorted({u.code for u in chosen if chosen.count(u) > 1})
     if repeated:
-        problems.append(f"participants: {', '.join(repeated)} listed twice "
-                        "(a unit code that a group already covers)")
+        problems.append(f"participants：{'、'.join(repeated)} 重复（单位组已包含这些单位）")
     return chosen, named
 
 
@@ -103,17 +106,17 @@ def _goals(spec: CampaignSpec, catalogue: Catalogue, problems: list[str]
         where = f"goals.indicators[{number}]"
         indicator = catalogue.indicator(goal.indicator)
         if indicator is None:
-            problems.append(f"{where}.indicator: unknown indicator {goal.indicator!r}; known: "
+            problems.append(f"{where}.indicator：未知指标 {goal.indicator!r}；可用的指标："
                             + "、".join(i.label for i in catalogue.indicators.values()))
             continue
         if any(indicator.key == known.key for known, _ in goals):
-            problems.append(f"{where}.indicator: {indicator.label} has a goal already")
+            problems.append(f"{where}.indicator：{indicator.label} 已有目标")
             continue
         target = goal.target_spec
         expected = format_value(indicator, target.value).removeprefix(plain(target.value))
         if goal.target_unit and goal.target_unit != expected:
-            problems.append(f"{where}.target: {goal.target!r} is in {goal.target_unit}, but "
-                            f"{indicator.label} is stated in {expected or 'plain numbers'}")
+            problems.append(f"{where}.target：{goal.target!r} 的单位是 {goal.target_unit}，"
+                            f"而{indicator.label}以{expected or '纯数字'}计")
             continue
         goals.append((indicator, target))
     return tuple(goals)

@@ -10,7 +10,7 @@ codes and indicators against the data it is given.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -52,9 +52,9 @@ _COMPARATORS = {"≥": "ge", ">=": "ge", "≤": "le", "<=": "le", "=": "eq", "�
 def _clean_text(value: str) -> str:
     text = _FOLD.sub("", value.strip())
     if not text:
-        raise ValueError("is empty")
+        raise ValueError("不能为空")
     if _PLACEHOLDER.search(text):
-        raise ValueError(f"holds a template placeholder: {text!r}")
+        raise ValueError(f"含有模板标记，像是从模板照抄而未填写：{text!r}")
     return text
 
 
@@ -115,20 +115,20 @@ def parse_target(text: str) -> tuple[TargetSpec, str]:
     compact = re.sub(r"\s+", "", text)
     match = _TARGET.match(compact)
     if not match:
-        raise ValueError(f"target {text!r} is not like ≥95%, ≤12‰, =100% or 103～107")
+        raise ValueError(f"目标 {text!r} 格式不对，应写成 ≥95%、≤12‰、=100% 或 103～107")
     low, high = Decimal(match["low"]), match["high"]
     units = {u for u in (match["unit1"], match["unit2"]) if u}
     if len(units) > 1:
-        raise ValueError(f"target {text!r} gives two different units")
+        raise ValueError(f"目标 {text!r} 写了两个不同的单位")
     unit = units.pop() if units else ""
     if high is not None:
         if match["cmp"]:
-            raise ValueError(f"target {text!r}: a range takes no ≥, ≤ or =")
+            raise ValueError(f"目标 {text!r}：区间前不加 ≥、≤ 或 =")
         if Decimal(high) < low:
-            raise ValueError(f"target {text!r}: the range ends below its start")
+            raise ValueError(f"目标 {text!r}：区间上限小于下限")
         return TargetSpec(comparator="range", value=low, high=Decimal(high)), unit
     if not match["cmp"]:
-        raise ValueError(f"target {text!r}: start with ≥, ≤ or =, or give a range like 103～107")
+        raise ValueError(f"目标 {text!r}：请以 ≥、≤ 或 = 开头，或写成区间，如 103～107")
     return TargetSpec(comparator=_COMPARATORS[match["cmp"]], value=low), unit
 
 
@@ -167,7 +167,7 @@ class Goals(_Frozen):
         seen: set[str] = set()
         for number, goal in enumerate(goals, start=1):
             if goal.indicator in seen:
-                raise ValueError(f"indicators[{number}]: {goal.indicator} is given twice")
+                raise ValueError(f"indicators[{number}]：{goal.indicator} 重复填写")
             seen.add(goal.indicator)
         return goals
 
@@ -187,7 +187,7 @@ class Phase(_Frozen):
     @model_validator(mode="after")
     def _ends_after_start(self) -> Phase:
         if self.end < self.start:
-            raise ValueError(f"phase {self.name}: end {self.end} is before start {self.start}")
+            raise ValueError(f"阶段「{self.name}」的结束日期 {self.end} 早于开始日期 {self.start}")
         return self
 
 
@@ -226,8 +226,8 @@ class CampaignSpec(_Frozen):
     @classmethod
     def _code_is_slug(cls, value: str) -> str:
         if not _SLUG.match(value) or len(value) > _SLUG_MAX:
-            raise ValueError(f"{value!r} is not a short slug: lowercase ASCII letters and digits "
-                             f"joined by - or _, at most {_SLUG_MAX} characters, e.g. hyxf-2025")
+            raise ValueError(f"{value!r} 不是简短代码：只用小写英文字母和数字，以 - 或 _ 连接，"
+                             f"最多 {_SLUG_MAX} 个字符，如 hyxf-2025")
         return value
 
     @field_validator("participants")
@@ -237,12 +237,12 @@ class CampaignSpec(_Frozen):
         for value in values:
             group = " ".join(value.lower().split())
             if group.startswith("all ") and group not in PARTICIPANT_GROUPS:
-                raise ValueError(f"unknown group {value!r}; use a unit code or one of "
-                                 + ", ".join(repr(g) for g in PARTICIPANT_GROUPS))
+                raise ValueError(f"不认识的单位组 {value!r}；请填单位代码，或以下之一："
+                                 + "、".join(repr(g) for g in PARTICIPANT_GROUPS))
             normal.append(group if group in PARTICIPANT_GROUPS else value)
         duplicates = sorted({v for v in normal if normal.count(v) > 1})
         if duplicates:
-            raise ValueError(f"listed twice: {', '.join(duplicates)}")
+            raise ValueError(f"重复填写：{'、'.join(duplicates)}")
         return tuple(normal)
 
     @field_validator("phases")
@@ -250,23 +250,23 @@ class CampaignSpec(_Frozen):
     def _phases_in_order(cls, phases: tuple[Phase, ...], info: ValidationInfo
                          ) -> tuple[Phase, ...]:
         if not phases:
-            raise ValueError("give at least one phase (name, start, end, tasks)")
+            raise ValueError("至少要有一个阶段（name、start、end、tasks）")
         year = info.data.get("year")
         for number, phase in enumerate(phases, start=1):
             if year is not None and phase.start.year != year:
-                raise ValueError(f"phases[{number}] ({phase.name}) starts on {phase.start}, "
-                                 f"outside the campaign's year {year}")
+                raise ValueError(f"phases[{number}]（{phase.name}）开始于 {phase.start}，"
+                                 f"不在活动年度 {year} 内")
             if number == 1:
                 continue
             before = phases[number - 2]
             if phase.start < before.start:
-                raise ValueError(f"phases[{number}] ({phase.name}) starts on {phase.start}, "
-                                 f"before phases[{number - 1}] ({before.name}) on {before.start}: "
-                                 "list the phases in date order")
+                raise ValueError(f"phases[{number}]（{phase.name}）开始于 {phase.start}，"
+                                 f"早于 phases[{number - 1}]（{before.name}）的 {before.start}："
+                                 "请按日期先后排列各阶段")
             if phase.start <= before.end:
-                raise ValueError(f"phases[{number}] ({phase.name}) starts on {phase.start}, "
-                                 f"before phases[{number - 1}] ({before.name}) ends on "
-                                 f"{before.end}: phases must not overlap")
+                raise ValueError(f"phases[{number}]（{phase.name}）开始于 {phase.start}，"
+                                 f"早于 phases[{number - 1}]（{before.name}）结束的 {before.end}："
+                                 "各阶段不能重叠")
         return phases
 
     @field_validator("report_due")
@@ -274,7 +274,7 @@ class CampaignSpec(_Frozen):
     def _report_after_start(cls, due: date | None, info: ValidationInfo) -> date | None:
         phases = info.data.get("phases")
         if due is not None and phases and due < phases[0].start:
-            raise ValueError(f"{due} is before the campaign starts ({phases[0].start})")
+            raise ValueError(f"{due} 早于活动开始日期（{phases[0].start}）")
         return due
 
     @property
@@ -296,34 +296,55 @@ def _where(location: tuple[int | str, ...]) -> str:
             text += f"[{part + 1}]"
         else:
             text += f".{part}" if text else part
-    return text or "(top level)"
+    return text or "（顶层）"
+
+
+# pydantic's own checks, as a clerk reads them (its English wording otherwise).
+_PYDANTIC_WORDS: dict[str, str] = {
+    "missing": "缺少此项",
+    "extra_forbidden": "不认识的字段（请核对拼写）",
+    "int_parsing": "应为整数", "int_type": "应为整数", "int_from_float": "应为整数",
+    "date_parsing": "应为日期，如 2025-03-01", "date_type": "应为日期，如 2025-03-01",
+    "date_from_datetime_parsing": "应为日期，如 2025-03-01",
+    "date_from_datetime_inexact": "应为日期，不带时刻",
+    "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false",
+    "string_type": "应为文字", "tuple_type": "应为列表", "list_type": "应为列表",
+    "model_type": "应为字段表", "dict_type": "应为字段表", "model_attributes_type": "应为字段表",
+    "greater_than_equal": "不能小于 {ge}", "less_than_equal": "不能大于 {le}",
+}
 
 
 def campaign_errors(exc: ValidationError) -> list[str]:
-    """One line per problem: ``field: message`` (pydantic's own wording, trimmed)."""
+    """One line per problem: ``field：message``, in Chinese."""
     lines = []
     for error in exc.errors():
         # Validators of a model or a list report at its own location; union branches
         # and validator functions add names a reader did not write.
         location = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
-        message = error["msg"].removeprefix("Value error, ")
+        words = _PYDANTIC_WORDS.get(error["type"])
+        message = (words.format(**error.get("ctx", {})) if words
+                   else error["msg"].removeprefix("Value error, "))
         where = _where(location)
         # A list's own validator already names the item (phases[2] …).
-        lines.append(message if message.startswith(f"{where}[") else f"{where}: {message}")
+        lines.append(message if message.startswith(f"{where}[") else f"{where}：{message}")
     return lines
+
+
+def spec_problems(source: str, problems: Sequence[str]) -> CampaignSpecError:
+    """The error for a campaign spec with ``problems`` (one line each), naming ``source``."""
+    return CampaignSpecError(f"{source}：活动方案有 {len(problems)} 处问题：\n"
+                             + "\n".join(f"  {problem}" for problem in problems))
 
 
 def parse_campaign(data: Any, source: str) -> CampaignSpec:
     """Validate plain data as a campaign spec; errors name ``source`` and every bad field."""
     if not isinstance(data, Mapping):
-        raise CampaignSpecError(f"{source}: expected a mapping of fields (code, name, year, "
-                                "phases …) at the top level")
+        raise CampaignSpecError(f"{source}：活动方案的最外层应为字段表（code、name、year、"
+                                "phases……）")
     try:
         return CampaignSpec.model_validate(data)
     except ValidationError as exc:
-        problems = campaign_errors(exc)
-        raise CampaignSpecError(f"{source}: {len(problems)} problem(s) in the campaign spec:\n"
-                                + "\n".join(f"  {p}" for p in problems)) from exc
+        raise spec_problems(source, campaign_errors(exc)) from exc
 
 
 def load_campaign(path: Path) -> CampaignSpec:
@@ -331,9 +352,9 @@ def load_campaign(path: Path) -> CampaignSpec:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise CampaignSpecError(f"campaign spec not found: {path}") from exc
+        raise CampaignSpecError(f"找不到活动方案文件：{path}") from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise CampaignSpecError(f"{path}: cannot read the campaign spec: {exc}") from exc
+        raise CampaignSpecError(f"{path}：无法读取活动方案：{exc}") from exc
     return campaign_from_text(str(path), text)
 
 
@@ -342,5 +363,5 @@ def campaign_from_text(source: str, text: str) -> CampaignSpec:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise CampaignSpecError(f"{source}: not valid YAML: {exc}") from exc
+        raise CampaignSpecError(f"{source}：不是有效的 YAML：{exc}") from exc
     return parse_campaign(data, source)

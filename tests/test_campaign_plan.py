@@ -82,7 +82,7 @@ def _problems(data: dict[str, Any]) -> str:
     with pytest.raises(CampaignSpecError) as caught:
         parse_campaign(data, "春季活动.yaml")
     message = str(caught.value)
-    assert message.startswith("春季活动.yaml: ")
+    assert message.startswith("春季活动.yaml：")
     return message
 
 
@@ -189,42 +189,44 @@ def test_overlapping_phases_are_named() -> None:
     data = street_spec()
     data["phases"][1]["start"] = "2025-06-15"
     message = _problems(data)
-    assert "phases[2] (集中服务阶段) starts on 2025-06-15, before phases[1] (宣传发动) ends on " \
-           "2025-06-30: phases must not overlap" in message
+    assert "phases[2]（集中服务阶段）开始于 2025-06-15，早于 phases[1]（宣传发动）结束的 " \
+           "2025-06-30：各阶段不能重叠" in message
 
 
 def test_phases_out_of_order_are_named() -> None:
     data = street_spec()
     data["phases"][0], data["phases"][2] = data["phases"][2], data["phases"][0]
-    assert "phases[2] (集中服务阶段) starts on 2025-07-01, before phases[1] (总结验收) on " \
-           "2025-10-08: list the phases in date order" in _problems(data)
+    assert "phases[2]（集中服务阶段）开始于 2025-07-01，早于 phases[1]（总结验收）的 " \
+           "2025-10-08：请按日期先后排列各阶段" in _problems(data)
 
 
 def test_end_before_start_names_the_phase() -> None:
     data = street_spec()
     data["phases"][2]["end"] = "2025-10-01"
-    assert "phases[3]: phase 总结验收: end 2025-10-01 is before start 2025-10-08" in _problems(data)
+    assert "phases[3]：阶段「总结验收」的结束日期 2025-10-01 早于开始日期 2025-10-08" in _problems(data)
 
 
 def test_phase_outside_the_year_is_named() -> None:
     data = street_spec()
     data["year"] = 2026
-    assert "phases[1] (宣传发动) starts on 2025-05-21, outside the campaign's year 2026" \
-        in _problems(data)
+    assert "phases[1]（宣传发动）开始于 2025-05-21，不在活动年度 2026 内" in _problems(data)
 
 
 @pytest.mark.parametrize(("field", "value", "expected"), [
-    ("code", "婚育新风", "code: '婚育新风' is not a short slug"),
-    ("code", "HYXF 2025", "code: 'HYXF 2025' is not a short slug"),
-    ("participants", ["all villages"], "participants: unknown group 'all villages'"),
-    ("participants", ["S1", "S1"], "participants: listed twice: S1"),
-    ("guiding_idea", ["{{ guiding_idea }}"], "guiding_idea[1]: holds a template placeholder"),
-    ("name", "  ", "name: is empty"),
-    ("report_due", "2025-05-01", "report_due: 2025-05-01 is before the campaign starts"),
-    ("phases", [], "phases: give at least one phase"),
+    ("code", "婚育新风", "code：'婚育新风' 不是简短代码"),
+    ("code", "HYXF 2025", "code：'HYXF 2025' 不是简短代码"),
+    ("participants", ["all villages"], "participants：不认识的单位组 'all villages'"),
+    ("participants", ["S1", "S1"], "participants：重复填写：S1"),
+    ("guiding_idea", ["{{ guiding_idea }}"], "guiding_idea[1]：含有模板标记"),
+    ("name", "  ", "name：不能为空"),
+    ("report_due", "2025-05-01", "report_due：2025-05-01 早于活动开始日期"),
+    ("phases", [], "phases：至少要有一个阶段"),
     ("goals", {"indicators": [{"indicator": "check_rate", "target": "95%"}]},
-     "goals.indicators[1].target: target '95%': start with ≥, ≤ or ="),
-    ("colour", "red", "colour: Extra inputs are not permitted"),
+     "goals.indicators[1].target：目标 '95%'：请以 ≥、≤ 或 = 开头"),
+    ("colour", "red", "colour：不认识的字段"),
+    ("year", "二〇二五", "year：应为整数"),
+    ("phases", [{"name": "宣传", "start": "5月1日", "end": "2025-06-30"}],
+     "phases[1].start：应为日期，如 2025-03-01"),
 ])
 def test_field_errors_name_the_file_and_the_field(field: str, value: Any, expected: str) -> None:
     assert expected in _problems(street_spec() | {field: value})
@@ -234,20 +236,20 @@ def test_every_problem_is_reported_at_once() -> None:
     data = street_spec() | {"code": "x y", "name": ""}
     data["phases"][0]["end"] = "2025-05-01"
     message = _problems(data)
-    assert "3 problem(s)" in message
-    assert "code:" in message and "name:" in message and "phases[1]:" in message
+    assert "活动方案有 3 处问题" in message
+    assert "code：" in message and "name：" in message and "phases[1]：" in message
 
 
 def test_unreadable_files_are_errors_naming_the_file(tmp_path: Path) -> None:
-    with pytest.raises(CampaignSpecError, match="campaign spec not found: .*missing.yaml"):
+    with pytest.raises(CampaignSpecError, match="找不到活动方案文件：.*missing.yaml"):
         load_campaign(tmp_path / "missing.yaml")
     broken = tmp_path / "broken.yaml"
     broken.write_text("code: [unclosed\n", encoding="utf-8")
-    with pytest.raises(CampaignSpecError, match="broken.yaml: not valid YAML"):
+    with pytest.raises(CampaignSpecError, match="broken.yaml：不是有效的 YAML"):
         load_campaign(broken)
     listed = tmp_path / "list.yaml"
     listed.write_text("- code: x\n", encoding="utf-8")
-    with pytest.raises(CampaignSpecError, match="list.yaml: expected a mapping"):
+    with pytest.raises(CampaignSpecError, match="list.yaml：活动方案的最外层应为字段表"):
         load_campaign(listed)
 
 
@@ -265,8 +267,8 @@ def test_targets_are_written_as_offices_write_them(text: str, target: TargetSpec
 
 
 @pytest.mark.parametrize(("text", "reason"), [
-    ("95%", "start with ≥, ≤ or ="), ("≥103～107", "a range takes no"),
-    ("107～103", "ends below its start"), ("63%～68‰", "two different units"), ("高于95", "is not like"),
+    ("95%", "请以 ≥、≤ 或 = 开头"), ("≥103～107", "区间前不加"),
+    ("107～103", "区间上限小于下限"), ("63%～68‰", "两个不同的单位"), ("高于95", "格式不对"),
 ])
 def test_bad_targets_say_what_is_accepted(text: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
@@ -299,19 +301,18 @@ def test_unknown_units_indicators_and_units_of_measure_are_all_named(
     with pytest.raises(CampaignSpecError) as caught:
         resolve_campaign(spec, _units(small_snapshot, "S1"), "S1", catalogue, "春季活动.yaml")
     message = str(caught.value)
-    assert message.startswith("春季活动.yaml: 6 problem(s)")
-    assert "lead_unit: unknown unit code 'S9' (not 东城街道 (S1) or a unit under it)" in message
-    assert "participants[3]: unknown unit code 'X1'" in message
-    assert "participants: C2 listed twice" in message
-    assert "goals.indicators[1].indicator: unknown indicator '受孕率'" in message
-    assert ("goals.indicators[2].target: '≥95‰' is in ‰, but 孕环情检查受检率 is stated in %"
+    assert message.startswith("春季活动.yaml：活动方案有 6 处问题")
+    assert "lead_unit：未知单位代码 'S9'（不是东城街道（S1）或其下属单位）" in message
+    assert "participants[3]：未知单位代码 'X1'" in message
+    assert "participants：C2 重复" in message
+    assert "goals.indicators[1].indicator：未知指标 '受孕率'" in message
+    assert ("goals.indicators[2].target：'≥95‰' 的单位是 ‰，而孕环情检查受检率以%计"
             in message)
-    assert "goals.indicators[4].indicator: 出生人口性别比 has a goal already" in message
+    assert "goals.indicators[4].indicator：出生人口性别比 已有目标" in message
 
 
 def test_a_group_with_no_members_is_an_error(small_snapshot: Snapshot, catalogue: Catalogue) -> None:
-    with pytest.raises(CampaignSpecError, match=r"participants\[1\]: 'all streets': 东城街道 has no "
-                                                "街道 under it"):
+    with pytest.raises(CampaignSpecError, match=r"participants\[1\]：'all streets'：东城街道下没有街道"):
         resolve_campaign(_spec(participants="all streets"), _units(small_snapshot, "S1"), "S1",
                          catalogue, "spec.yaml")
 
@@ -425,10 +426,10 @@ def test_the_kind_builds_from_plain_options(small_snapshot: Snapshot, catalogue:
     request = ContextRequest(small_snapshot, Rollup(small_snapshot, CAMPAIGN_PLAN.months(year)),
                              catalogue, "S1", year, options)
     assert build(request) == context
-    with pytest.raises(CampaignSpecError, match="topic must be the campaign's code"):
+    with pytest.raises(CampaignSpecError, match="文档主题应为活动代码"):
         build(ContextRequest(small_snapshot, request.rollup, catalogue, "S1", year,
                              DocumentOptions(issued_on=ISSUED, spec=options.spec, topic="other")))
-    with pytest.raises(CampaignSpecError, match="covers 2025, not 2024"):
+    with pytest.raises(CampaignSpecError, match="方案年度为 2025，不是 2024"):
         build(ContextRequest(small_snapshot, request.rollup, catalogue, "S1", Period.year(2024),
                              options))
 
@@ -547,6 +548,6 @@ def test_flow_rejects_a_spec_naming_a_unit_outside_the_tree(office, wenshu, tmp_
     data["participants"] = ["440307001001", "440399001"]
     spec = tmp_path / "春季活动.yaml"
     spec.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(CampaignSpecError, match=r"春季活动.yaml: 1 problem.*\n.*participants\[2\]: "
-                                                r"unknown unit code '440399001'"):
+    with pytest.raises(CampaignSpecError, match=r"春季活动.yaml：活动方案有 1 处问题.*\n.*participants\[2\]："
+                                                r"未知单位代码 '440399001'"):
         campaign_plan("440307001", read_input(spec))
