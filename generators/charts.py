@@ -120,29 +120,37 @@ def chart_font() -> Path:
     return Path(file)
 
 
+@dataclass(frozen=True)
+class _Face:
+    font: TTFont
+    index: int  # in its collection
+    glyphs: frozenset[int]  # the characters it has
+
+
 @lru_cache(maxsize=1)
-def _face() -> tuple[TTFont, int]:
+def _face() -> _Face:
+    """The face, and its character map read now: charts never touch the font's lazily
+    loaded tables afterwards, so they cannot race the archive stamp's use of it."""
     path = chart_font()
-    if path.suffix.lower() not in (".ttc", ".otc"):
-        return TTFont(path, lazy=True), 0
-    faces = TTCollection(path, lazy=True).fonts
-    index = next((i for i, f in enumerate(faces) if f["name"].getDebugName(1) == CJK_FAMILY), 0)
-    return faces[index], index
+    if path.suffix.lower() in (".ttc", ".otc"):
+        faces = TTCollection(path, lazy=True).fonts
+        index = next((i for i, f in enumerate(faces)
+                      if f["name"].getDebugName(1) == CJK_FAMILY), 0)
+        font = faces[index]
+    else:
+        index, font = 0, TTFont(path, lazy=True)
+    return _Face(font, index, frozenset(font.getBestCmap()))
 
 
 def chart_face() -> TTFont:
     """Noto Sans CJK SC as fontTools reads it (from its collection when the file holds
     several faces)."""
-    return _face()[0]
-
-
-@lru_cache(maxsize=1)
-def _glyphs() -> frozenset[int]:
-    return frozenset(chart_face().getBestCmap())
+    return _face().font
 
 
 def _canvas(width_mm: Decimal, height_mm: Decimal) -> Canvas:
-    return Canvas(width_mm, height_mm, face=(chart_font(), _face()[1]), glyphs=_glyphs(),
+    face = _face()
+    return Canvas(width_mm, height_mm, face=(chart_font(), face.index), glyphs=face.glyphs,
                   family=CJK_FAMILY)
 
 
