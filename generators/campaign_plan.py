@@ -41,7 +41,12 @@ from wenshu.generators.template_build import (
     signature,
     title_block,
 )
-from wenshu.models.campaign import CampaignSpec, CampaignSpecError, parse_campaign
+from wenshu.models.campaign import (
+    CampaignSpec,
+    CampaignSpecError,
+    parse_campaign,
+    spec_problem,
+)
 from wenshu.models.catalogue import Catalogue
 from wenshu.periods import Period
 
@@ -90,11 +95,11 @@ def build(request: ContextRequest) -> dict[str, Any]:
     options = request.options
     spec = parse_campaign(options.spec, "campaign spec")
     if request.period != Period.year(spec.year):
-        raise CampaignSpecError(f"活动方案 {spec.code}：方案年度为 {spec.year}，"
-                                f"不是 {request.period}")
+        raise CampaignSpecError(spec_problem("wrong_year", code=spec.code, year=spec.year,
+                                             period=request.period))
     if options.topic != spec.code:
-        raise CampaignSpecError(f"活动方案 {spec.code}：文档主题应为活动代码，"
-                                f"不是 {options.topic!r}")
+        raise CampaignSpecError(spec_problem("wrong_topic", code=spec.code,
+                                             topic=options.topic))
     return build_context(spec, request.snapshot, request.rollup, request.catalogue,
                          request.unit_code, issued_on=options.issued_on,
                          signature_unit=options.signature_unit, source=f"campaign spec {spec.code}",

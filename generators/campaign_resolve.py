@@ -19,6 +19,7 @@ from wenshu.models.campaign import (
     PARTICIPANT_GROUPS,
     CampaignSpec,
     CampaignSpecError,
+    spec_problem,
     spec_problems,
 )
 from wenshu.models.catalogue import Catalogue, Indicator, TargetSpec
@@ -46,17 +47,18 @@ def resolve_campaign(spec: CampaignSpec, units: Mapping[str, UnitInfo], unit_cod
     unit outside the tree, a group with no members, or an unknown indicator or unit.
     """
     if unit_code not in units:
-        raise CampaignSpecError(f"{source}：单位 {unit_code!r} 不在所给单位中")
+        raise CampaignSpecError(spec_problem("unit_not_given", source=source, unit=unit_code))
     p = phrases or phrasebook()
     unit = units[unit_code]
     problems: list[str] = []
-    outside = f"不是{unit.name}（{unit.code}）或其下属单位"
+    outside = spec_problem("outside", name=unit.name, code=unit.code)
     lead = unit
     if spec.lead_unit is not None:
         if spec.lead_unit in units:
             lead = units[spec.lead_unit]
         else:
-            problems.append(f"lead_unit：未知单位代码 {spec.lead_unit!r}（{outside}）")
+            problems.append(spec_problem("unknown_unit", where="lead_unit", code=spec.lead_unit,
+                                         outside=outside))
     chosen, named = _participants(spec, units, unit, outside, problems, p)
     goals = _goals(spec, catalogue, problems)
     if problems:
@@ -83,18 +85,20 @@ def _participants(spec: CampaignSpec, units: Mapping[str, UnitInfo], unit: UnitI
             members = sorted((u for c, u in units.items() if c != unit.code and u.level == level),
                              key=lambda u: u.code)
             if not members:
-                problems.append(f"{where}：{entry!r}：{unit.name}下没有{group_noun}")
+                problems.append(spec_problem("empty_group", where=where, entry=entry,
+                                             name=unit.name, noun=group_noun))
                 continue
             chosen.extend(members)
             named.append(p.say("participants.group", count=len(members), noun=group_noun))
         elif entry not in units:
-            problems.append(f"{where}：未知单位代码 {entry!r}（{outside}）")
+            problems.append(spec_problem("unknown_unit", where=where, code=entry,
+                                         outside=outside))
         else:
             chosen.append(units[entry])
             named.append(units[entry].name)
     repeated = sorted({u.code for u in chosen if chosen.count(u) > 1})
     if repeated:
-        problems.append(f"participants：{'、'.join(repeated)} 重复（单位组已包含这些单位）")
+        problems.append(spec_problem("repeated_units", codes="、".join(repeated)))
     return chosen, named
 
 
@@ -106,17 +110,19 @@ def _goals(spec: CampaignSpec, catalogue: Catalogue, problems: list[str]
         where = f"goals.indicators[{number}]"
         indicator = catalogue.indicator(goal.indicator)
         if indicator is None:
-            problems.append(f"{where}.indicator：未知指标 {goal.indicator!r}；可用的指标："
-                            + "、".join(i.label for i in catalogue.indicators.values()))
+            problems.append(spec_problem(
+                "unknown_indicator", where=where, indicator=goal.indicator,
+                known="、".join(i.label for i in catalogue.indicators.values())))
             continue
         if any(indicator.key == known.key for known, _ in goals):
-            problems.append(f"{where}.indicator：{indicator.label} 已有目标")
+            problems.append(spec_problem("goal_twice", where=where, label=indicator.label))
             continue
         target = goal.target_spec
         expected = format_value(indicator, target.value).removeprefix(plain(target.value))
         if goal.target_unit and goal.target_unit != expected:
-            problems.append(f"{where}.target：{goal.target!r} 的单位是 {goal.target_unit}，"
-                            f"而{indicator.label}以{expected or '纯数字'}计")
+            problems.append(spec_problem(
+                "target_unit", where=where, target=goal.target, unit=goal.target_unit,
+                label=indicator.label, expected=expected or spec_problem("plain_numbers")))
             continue
         goals.append((indicator, target))
     return tuple(goals)

@@ -330,6 +330,29 @@ def campaign_errors(exc: ValidationError) -> list[str]:
     return lines
 
 
+# What a spec gets wrong against the unit tree and the catalogue (found by
+# generators.campaign_resolve) or against the document asked for (generators.campaign_plan),
+# by English name, as the clerk reads it.
+_PROBLEMS: dict[str, str] = {
+    "unit_not_given": "{source}：单位 {unit!r} 不在所给单位中",
+    "outside": "不是{name}（{code}）或其下属单位",
+    "unknown_unit": "{where}：未知单位代码 {code!r}（{outside}）",
+    "empty_group": "{where}：{entry!r}：{name}下没有{noun}",
+    "repeated_units": "participants：{codes} 重复（单位组已包含这些单位）",
+    "unknown_indicator": "{where}.indicator：未知指标 {indicator!r}；可用的指标：{known}",
+    "goal_twice": "{where}.indicator：{label} 已有目标",
+    "target_unit": "{where}.target：{target!r} 的单位是 {unit}，而{label}以{expected}计",
+    "plain_numbers": "纯数字",
+    "wrong_year": "活动方案 {code}：方案年度为 {year}，不是 {period}",
+    "wrong_topic": "活动方案 {code}：文档主题应为活动代码，不是 {topic!r}",
+}
+
+
+def spec_problem(key: str, **values: object) -> str:
+    """One problem of a spec (``key`` names it, see :data:`_PROBLEMS`), worded for the clerk."""
+    return _PROBLEMS[key].format(**values)
+
+
 def spec_problems(source: str, problems: Sequence[str]) -> CampaignSpecError:
     """The error for a campaign spec with ``problems`` (one line each), naming ``source``."""
     return CampaignSpecError(f"{source}：活动方案有 {len(problems)} 处问题：\n"
