@@ -1,6 +1,6 @@
-"""A batch archives each document as its PDF is done: a document LibreOffice cannot
-convert fails the batch after the others are archived, and a rerun files it without
-filing the others twice."""
+"""A batch archives each document as its PDF is done, in the batch's order: a document
+LibreOffice cannot convert fails the batch after the others are archived, and a rerun
+files it without filing the others twice."""
 
 from __future__ import annotations
 
@@ -71,6 +71,8 @@ def test_every_document_is_archived_with_its_pdf_in_job_order(office: Settings,
     outcomes = convert_and_archive(office, jobs, render_jobs(jobs, tmp_path / "work"), None)
     assert [o.key.period for o in outcomes] == list(YEARS)
     assert all(o.created and o.version == 1 for o in outcomes)
+    # Archived in the batch's order whichever conversion ended first: ids follow the jobs.
+    assert [o.document_id for o in outcomes] == [1, 2, 3]
     for outcome, year in zip(outcomes, YEARS):
         # Each PDF is its own document's: its properties carry that document's title.
         assert PdfReader(outcome.files["pdf"]).metadata.title == f"示范区{year}年度工作总结"

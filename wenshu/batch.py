@@ -62,7 +62,13 @@ def _numbered(pdf_jobs: Iterable[PdfJob], index_of: dict[Path, int]) -> Iterator
 
 
 class _Filer:
-    """Archives converted documents in a thread of its own, in the order they come."""
+    """Archives converted documents in a thread of its own, in job order.
+
+    Conversions end in any order (two LibreOffice workers); documents are archived in
+    the batch's order all the same, so their ids and versions come out as a batch run
+    one after the other would make them: a document converted early waits for those
+    before it. Those that never come (their conversion failed) are skipped at the end.
+    """
 
     def __init__(self, settings: Settings, jobs: Sequence[Job], flow_run_id: str | None) -> None:
         self._settings, self._jobs, self._run_id = settings, jobs, flow_run_id
@@ -77,16 +83,25 @@ class _Filer:
         self._queue.put((index, pdf_job))
 
     def _file(self) -> None:
+        waiting: dict[int, PdfJob] = {}
+        next_index = 0
         while (item := self._queue.get()) is not None:
-            index, pdf_job = item
-            if self._error is not None:
-                continue  # the batch has failed; what is left stays for the rerun
-            try:
-                self._outcomes[index] = archive_job(
-                    self._settings, self._jobs[index],
-                    {"docx": pdf_job.docx, "pdf": pdf_job.pdf}, self._run_id)
-            except Exception as exc:  # noqa: BLE001  (raised by finish, in the caller)
-                self._error = exc
+            waiting[item[0]] = item[1]
+            while next_index in waiting:
+                self._archive(next_index, waiting.pop(next_index))
+                next_index += 1
+        for index in sorted(waiting):  # the batch is over: what came after a failed one
+            self._archive(index, waiting[index])
+
+    def _archive(self, index: int, pdf_job: PdfJob) -> None:
+        if self._error is not None:
+            return  # the batch has failed; what is left stays for the rerun
+        try:
+            self._outcomes[index] = archive_job(
+                self._settings, self._jobs[index], {"docx": pdf_job.docx, "pdf": pdf_job.pdf},
+                self._run_id)
+        except Exception as exc:  # noqa: BLE001  (raised by finish, in the caller)
+            self._error = exc
 
     def finish(self, *, raise_error: bool = True) -> list[Outcome]:
         """Wait for everything put to be archived; the outcomes in job order. Raises the
