@@ -272,12 +272,11 @@ def test_ranking_order_of_each_kind_of_query_the_bench_times(db_settings, staff,
         assert kind_period == ["three", "two+1", "long", "1+three", "short"]
 
 
+@pytest.mark.parametrize("db_settings", ["sqlite"], indirect=True)  # FTS5 is SQLite's
 def test_sqlite_scores_are_fts5s_own_bm25_below_the_sample_size(db_settings, staff,
                                                                  file_document):
     """Ranked outside FTS5 (its bm25 counts over the whole index), a small archive's
     scores are still exactly those FTS5's bm25() gives, Traditional texts included."""
-    if not db_settings.db_url.startswith("sqlite"):
-        pytest.skip("FTS5 is SQLite's")
     stored = [file_document("440307001", "2025", "流动人口服务。流动人口登记。组织培训。"),
               file_document("440307002", "2025", "全年走訪流動人口1200戶，培訓志願者。",
                             script="traditional"),
