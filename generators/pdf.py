@@ -16,14 +16,15 @@ and stopping LibreOffice for every flow run; :func:`release_warm` stops it.
 
 Each LibreOffice owns a profile directory that no other wenshu process may use at the
 same time, and sees wenshu's fontconfig file, which maps the 公文 faces onto installed
-serif, sans and kai faces. Every PDF is normalised: the same .docx with the same
-metadata gives the same bytes.
+serif, sans and kai faces. Every PDF is normalised (:mod:`wenshu.generators.pdf_normalize`;
+the warm converter does it in processes of its own while LibreOffice converts the next
+document): the same .docx with the same metadata gives the same bytes.
 """
 
 from __future__ import annotations
 
 import atexit
-import bisect
+import collections
 import contextlib
 import fcntl
 import functools
@@ -33,38 +34,27 @@ import itertools
 import json
 import logging
 import os
-import re
 import select
 import signal
-import struct
 import subprocess
 import tempfile
 import threading
 import time
 import zipfile
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Protocol, cast
+from typing import IO, Any, Protocol
 
 from lxml import etree
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-from pypdf.generic import (
-    DictionaryObject,
-    IndirectObject,
-    NameObject,
-    NumberObject,
-    StreamObject,
-)
 
 from wenshu.errors import ConversionError
 from wenshu.generators.pdf_feed import JobFeed
+from wenshu.generators.pdf_normalize import Normalizers, normalize_pdf
 from wenshu.settings import Settings
 
 FONTS_CONF = Path(str(files("wenshu.generators") / "fonts" / "fonts.conf"))
@@ -92,35 +82,6 @@ _PDF_EXPORT: dict[str, bool | int] = {
 }
 # How long a worker may take to quit before its process group is killed.
 _STOP_SECONDS = 10.0
-
-# What LibreOffice stamps differently on every export: the creation date in the Info
-# dictionary, in XMP and in the header of the sRGB profile that PDF/A's output intent
-# embeds; XMP's document and instance UUIDs (newer versions); the trailer /ID and its
-# own /DocChecksum (a digest over the other two).
-_DATE = re.compile(rb"(/(?:CreationDate|ModDate)\s*\(D:)(\d{14})")
-_XMP_DATE = re.compile(
-    rb"(<xmp:(?:CreateDate|ModifyDate|MetadataDate)>|xmp:(?:CreateDate|ModifyDate|MetadataDate)=\")"
-    rb"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)")
-_XMP_UUID = re.compile(
-    rb"(xmpMM:(?:DocumentID|InstanceID)(?:>|=\")uuid:)"
-    rb"([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})")
-_ID = re.compile(rb"(/ID\s*\[\s*<)([0-9A-Fa-f]+)(>\s*<)([0-9A-Fa-f]+)(>)")
-_CHECKSUM = re.compile(rb"(/DocChecksum\s*/)([0-9A-Fa-f]+)")
-_OUTPUT_PROFILE = re.compile(rb"/DestOutputProfile\s+(\d+)\s+0\s+R")
-_ICC_DATE = slice(24, 36)  # ICC.1 header: dateTimeNumber, six big-endian uint16
-# The DOS epoch, as on the entries of rendered .docx files: the date of a document
-# that states none.
-_EPOCH = date(1980, 1, 1)
-# LibreOffice embeds CFF faces (Noto CJK) as Type 1 programs numbered by a per-process
-# counter, so within one LibreOffice run a document's bytes depend on the documents before it.
-_FONT_FILE = re.compile(rb"/FontFile\s+(\d+)\s+0\s+R")
-_UNIQUE_ID = re.compile(rb"/UniqueID\s+\d+\s+def\s*")
-_EEXEC_KEY = 55665  # Type 1 font format, section 7.2
-# LibreOffice writes the ID in the private dictionary's first few hundred bytes.
-_EEXEC_HEAD = 4096
-_LENGTH_REF = re.compile(rb"/Length\s+(\d+)\s+0\s+R")
-_XREF_ENTRY = re.compile(rb"(\d{10}) (\d{5}) n")
-_STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
 
 _CORE_PART = "docProps/core.xml"
 _DC = "{http://purl.org/dc/elements/1.1/}"
@@ -216,192 +177,6 @@ class _Progress:
                 self._callback(report)
             except Exception:  # noqa: BLE001  (any error of the caller's display)
                 _log.exception("the progress callback failed on %s; converting on", job.docx)
-
-
-def normalize_pdf(data: bytes, *, stamp: str, date: date | None = None) -> bytes:
-    """Make a LibreOffice PDF depend only on the document: same content, same bytes.
-
-    ``stamp`` identifies the content (the converters pass the source .docx's SHA-256):
-    the trailer /ID, LibreOffice's /DocChecksum and any XMP document/instance UUID
-    become hex derived from it. The creation and modification dates, in the Info
-    dictionary, in XMP (PDF/A requires the two to agree) and in the embedded colour
-    profile, become ``date`` at 00:00:00 UTC, or 1980-01-01 without one: the export
-    time is not a fact about the document (the archive records when things happened).
-    The /UniqueID that LibreOffice counts up per process in embedded Type 1 fonts is
-    dropped. Raises :class:`ConversionError` for a PDF it cannot read.
-    """
-    day = date or _EPOCH
-    digest = hashlib.sha256(stamp.encode("utf-8")).hexdigest().upper().encode("ascii")
-    pdf_date = day.strftime("%Y%m%d").encode("ascii") + b"000000"
-    xmp_date = day.isoformat().encode("ascii") + b"T00:00:00"
-    uuid = b"-".join((digest[:8], digest[8:12], digest[12:16], digest[16:20], digest[20:32]))
-
-    def same_length(match: re.Match[bytes]) -> bytes:
-        groups = list(match.groups())
-        for index in range(1, len(groups), 2):
-            groups[index] = digest[:len(groups[index])]
-        return b"".join(groups)
-
-    # Same-length substitutions keep every byte offset valid; the zone suffixes stay
-    # (LibreOffice runs in UTC, so they are the same everywhere).
-    data, found = _ID.subn(same_length, data)
-    if not found:
-        raise ConversionError("PDF has no trailer /ID to normalise")
-    data = _CHECKSUM.sub(same_length, data)
-    data = _DATE.sub(lambda m: m.group(1) + pdf_date, data)
-    data = _XMP_DATE.sub(lambda m: m.group(1) + xmp_date, data)
-    data = _XMP_UUID.sub(lambda m: m.group(1) + uuid.lower(), data)
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        streams: dict[int, tuple[bytes, dict[str, int]]] = {}
-        for number in sorted({int(n) for n in _FONT_FILE.findall(data)}):
-            program = reader.get_object(number)
-            if isinstance(program, StreamObject) and "/Length2" in program:
-                streams[number] = _type1_without_unique_id(program)
-        for number in sorted({int(n) for n in _OUTPUT_PROFILE.findall(data)}):
-            profile = reader.get_object(number)
-            if isinstance(profile, StreamObject):
-                streams[number] = (_icc_dated(profile.get_data(), day), {})
-        return _with_streams(data, reader, streams)
-    except (PdfReadError, KeyError, ValueError, zlib.error) as exc:
-        raise ConversionError(f"cannot normalise the PDF: {exc}") from exc
-
-
-def _icc_dated(profile: bytes, day: date) -> bytes:
-    """An ICC profile whose header states ``day`` at midnight as its creation time."""
-    if profile[36:40] != b"acsp":  # not an ICC profile: leave it alone
-        return profile
-    stamp = struct.pack(">6H", day.year, day.month, day.day, 0, 0, 0)
-    return profile[:_ICC_DATE.start] + stamp + profile[_ICC_DATE.stop:]
-
-
-def _type1_without_unique_id(stream: StreamObject) -> tuple[bytes, dict[str, int]]:
-    """A Type 1 program without /UniqueID (clear and encrypted parts), and its new lengths."""
-    clear_length = int(cast(NumberObject, stream["/Length1"]))
-    crypt_length = int(cast(NumberObject, stream["/Length2"]))
-    program = stream.get_data()
-    clear = _UNIQUE_ID.sub(b"", program[:clear_length])
-    crypt = _eexec_without_unique_id(program[clear_length:clear_length + crypt_length])
-    content = clear + crypt + program[clear_length + crypt_length:]
-    return content, {"/Length1": len(clear), "/Length2": len(crypt)}
-
-
-def _eexec_without_unique_id(encrypted: bytes) -> bytes:
-    """An eexec-encrypted section with /UniqueID taken out of its plain text.
-
-    Ciphertext before the ID stays as it is. After it, each byte is decrypted with the
-    old key and encrypted with the new one, until the two running keys coincide: from
-    there on the old ciphertext is already right (for a 16-bit key that happens after
-    ≈64 KB on average, which saves much of the work on a large font).
-    """
-    head = _eexec(encrypted[:_EEXEC_HEAD], decrypt=True)
-    match = _UNIQUE_ID.search(head)
-    if match is None or match.end() > len(head) - 64:
-        # Not where LibreOffice puts it (or too near the cut to be sure): the long way.
-        return _eexec(_UNIQUE_ID.sub(b"", _eexec(encrypted, decrypt=True)), decrypt=False)
-    start, end = match.span()
-    new_key, old_key = _eexec_key(encrypted[:start]), _eexec_key(encrypted[:end])
-    out, tail = bytearray(encrypted[:start]), encrypted[end:]
-    for position, cipher in enumerate(tail):
-        plain = cipher ^ (old_key >> 8)
-        old_key = ((cipher + old_key) * 52845 + 22719) & 0xFFFF
-        result = plain ^ (new_key >> 8)
-        out.append(result)
-        new_key = ((result + new_key) * 52845 + 22719) & 0xFFFF
-        if new_key == old_key:
-            out += tail[position + 1:]
-            break
-    return bytes(out)
-
-
-def _eexec_key(cipher: bytes) -> int:
-    """The eexec key after ``cipher`` (the key depends on the ciphertext only)."""
-    key = _EEXEC_KEY
-    for byte in cipher:
-        key = ((byte + key) * 52845 + 22719) & 0xFFFF
-    return key
-
-
-def _eexec(data: bytes, *, decrypt: bool) -> bytes:
-    """Type 1 eexec encryption: each byte is keyed by the running ciphertext."""
-    key, out = _EEXEC_KEY, bytearray(len(data))
-    for index, byte in enumerate(data):
-        result = byte ^ (key >> 8)
-        out[index] = result
-        cipher = byte if decrypt else result
-        key = ((cipher + key) * 52845 + 22719) & 0xFFFF
-    return bytes(out)
-
-
-def _with_streams(data: bytes, reader: PdfReader,
-                  streams: dict[int, tuple[bytes, dict[str, int]]]) -> bytes:
-    """``data`` with the content of some stream objects replaced, offsets and xref redone.
-
-    Only the replaced objects are rewritten; a full rewrite through pypdf costs more
-    than the conversion's own export. LibreOffice writes one classic cross-reference
-    table and no object streams, which is all this handles.
-    """
-    if not streams:
-        return data
-    xref_match = _STARTXREF.search(data)
-    xref_start = int(xref_match.group(1)) if xref_match else -1
-    trailer_start = data.find(b"trailer", xref_start)
-    if (not data.startswith(b"xref", xref_start) or trailer_start < 0
-            or b"/Prev" in data[trailer_start:] or reader.xref_objStm):
-        raise ConversionError("the PDF is not laid out as LibreOffice writes it; "
-                              "cannot normalise it")
-    # An object runs from its offset to the next object's (or to the table).
-    offsets = sorted(reader.xref[0].values()) + [xref_start]
-    pieces: list[bytes] = []
-    shifts: list[tuple[int, int]] = []
-    position = 0
-    replaced = _replacement_objects(data, reader, streams)
-    for number in sorted(replaced, key=lambda n: reader.xref[0][n]):
-        begin = reader.xref[0][number]
-        end = offsets[bisect.bisect_right(offsets, begin)]
-        pieces += [data[position:begin], replaced[number]]
-        shifts.append((begin, len(replaced[number]) - (end - begin)))
-        position = end
-    pieces.append(data[position:xref_start])
-
-    def moved(offset: int) -> int:
-        return offset + sum(delta for begin, delta in shifts if begin < offset)
-
-    table = _XREF_ENTRY.sub(
-        lambda m: b"%010d %s n" % (moved(int(m.group(1))), m.group(2)),
-        data[xref_start:trailer_start])
-    trailer = data[trailer_start:xref_match.start()]  # type: ignore[union-attr]
-    return b"".join(pieces) + table + trailer + b"startxref\n%d\n%%%%EOF\n" % moved(xref_start)
-
-
-def _replacement_objects(data: bytes, reader: PdfReader,
-                         streams: dict[int, tuple[bytes, dict[str, int]]]) -> dict[int, bytes]:
-    """The text of each new stream object, and of the length objects they refer to."""
-    objects: dict[int, bytes] = {}
-    for number, (content, entries) in streams.items():
-        stream = reader.get_object(number)
-        assert isinstance(stream, StreamObject)  # normalize_pdf picked streams only
-        encoded = zlib.compress(content)
-        # pypdf keeps no /Length in a parsed stream; the file says whether it was indirect.
-        begin = reader.xref[0][number]
-        length_ref = _LENGTH_REF.search(data, begin, data.index(b"stream", begin))
-        header = DictionaryObject(stream.items())
-        header[NameObject("/Filter")] = NameObject("/FlateDecode")
-        header.pop(NameObject("/DecodeParms"), None)
-        for key, value in entries.items():
-            header[NameObject(key)] = NumberObject(value)
-        if length_ref:
-            # The length object would otherwise keep this run's number.
-            target = int(length_ref.group(1))
-            objects[target] = b"%d 0 obj\n%d\nendobj\n" % (target, len(encoded))
-            header[NameObject("/Length")] = IndirectObject(target, 0, reader)
-        else:
-            header[NameObject("/Length")] = NumberObject(len(encoded))
-        text = io.BytesIO()
-        header.write_to_stream(text)
-        objects[number] = (b"%d 0 obj\n" % number + text.getvalue() + b"\nstream\n" + encoded
-                           + b"\nendstream\nendobj\n")
-    return objects
 
 
 @contextlib.contextmanager
@@ -872,10 +647,56 @@ class _Worker:
         self._pending = b""
 
 
+class _Lender:
+    """The workers not converting right now, lent to the threads that ask, first come first
+    served: a worker given back goes straight to the longest waiting thread, so a batch
+    whose threads keep asking cannot starve one that asked before them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: collections.deque[_Worker] = collections.deque()
+        self._waiting: collections.deque[_Loan] = collections.deque()
+
+    def take(self) -> _Worker:
+        """A worker, once one is free and every thread that asked before has had one."""
+        with self._lock:
+            if self._idle and not self._waiting:
+                return self._idle.popleft()
+            loan = _Loan()
+            self._waiting.append(loan)
+        loan.ready.wait()
+        assert loan.worker is not None
+        return loan.worker
+
+    def take_idle(self) -> _Worker | None:
+        """An idle worker nobody waits for, or None."""
+        with self._lock:
+            return self._idle.popleft() if self._idle and not self._waiting else None
+
+    def give(self, worker: _Worker) -> None:
+        """Give ``worker`` back: to the longest waiting thread, or to the idle ones."""
+        with self._lock:
+            if self._waiting:
+                loan = self._waiting.popleft()
+                loan.worker = worker
+                loan.ready.set()
+            else:
+                self._idle.append(worker)
+
+
+@dataclass
+class _Loan:
+    """A thread waiting for a worker."""
+
+    ready: threading.Event = field(default_factory=threading.Event)
+    worker: _Worker | None = None
+
+
 class WarmConverter:
     """LibreOffice kept running, one per worker, driven over UNO; use it as a context manager.
 
-    Documents of a batch go to whichever worker is free. A document that takes longer
+    Documents go to whichever worker is free, whichever batch they belong to (batches
+    from several threads run at once). A document that takes longer
     than ``settings.pdf_timeout_seconds`` fails and its worker is killed and started
     again (it is not retried: it would most likely stall again). When a worker or its
     LibreOffice dies, a new one starts and the document is tried once more.
@@ -892,8 +713,13 @@ class WarmConverter:
         self._start_timeout = start_timeout_seconds
         self._count = workers
         self._workers: list[_Worker] = []
-        # One batch at a time: each worker thread owns its worker for the whole batch.
-        self._batch = threading.Lock()
+        # Workers not converting right now. Every batch's threads take one per document
+        # and give it back, so batches running at once (a worker's concurrent flow runs)
+        # share the LibreOffices instead of waiting for each other.
+        self._idle = _Lender()
+        self._state = threading.Condition()
+        self._batches = 0  # batches running; close() waits for them
+        self._normalizers = Normalizers(workers)
 
     @property
     def profile_dirs(self) -> list[Path]:
@@ -920,16 +746,20 @@ class WarmConverter:
                        "--start-timeout", str(self._start_timeout),
                        "--pdf-options", json.dumps(_PDF_EXPORT)]
             self._workers.append(_Worker(command, profile, lock, self._start_timeout))
+            self._idle.give(self._workers[-1])
 
     def close(self) -> None:
         """Shut every LibreOffice down and release the profiles.
 
         A batch running in another thread (a kept converter) is let finish first.
         """
-        with self._batch:
+        with self._state:
+            self._state.wait_for(lambda: self._batches == 0)
             workers, self._workers = self._workers, []
+            self._idle = _Lender()
         for worker in workers:
             worker.release()
+        self._normalizers.close()
 
     def warm_up(self) -> None:
         """Start every worker's LibreOffice now and have each convert a one-page document,
@@ -940,14 +770,17 @@ class WarmConverter:
         with tempfile.TemporaryDirectory(prefix="wenshu-warm-up-") as tmp:
             source = Path(tmp) / "warm-up.docx"
             source.write_bytes(_warm_up_docx())
-            with self._batch:
-                if not self._workers:
-                    raise ConversionError("the converter is not open")
+            with self._batch() as count:
                 # One document per worker, each on its own worker (a shared queue could
                 # give both to whichever LibreOffice came up first).
-                jobs = [PdfJob(source, Path(tmp) / f"{n}.pdf") for n in range(len(self._workers))]
-                with ThreadPoolExecutor(len(self._workers)) as pool:
-                    list(pool.map(self._convert_one, self._workers, jobs))
+                workers = [self._idle.take() for _ in range(count)]
+                try:
+                    jobs = [PdfJob(source, Path(tmp) / f"{n}.pdf") for n in range(count)]
+                    with ThreadPoolExecutor(count) as pool:
+                        list(pool.map(self._convert_one, workers, jobs))
+                finally:
+                    for worker in workers:
+                        self._idle.give(worker)
 
     def convert_many(self, jobs: Iterable[PdfJob], *, progress: ProgressCallback | None = None,
                      total: int | None = None) -> list[Path]:
@@ -960,35 +793,36 @@ class WarmConverter:
         raised here once the documents already drawn are converted. Raises
         :class:`ConversionError` naming every document that failed, after the others
         are converted (their PDFs are in place). ``progress`` is called as each
-        document finishes. Batches from several threads run one after the other.
+        document finishes. Batches from several threads share the workers.
         """
         count = len(jobs) if isinstance(jobs, Sized) else total
         tracker = _Progress(progress, count or 0)
         failures: dict[int, str] = {}
 
-        def drain(worker: _Worker, feed: JobFeed) -> None:
-            with contextlib.suppress(ConversionError):
-                worker.ensure_started()  # now, while the first documents render
+        def drain(feed: JobFeed) -> None:
+            self._start_idle_one()  # now, while the first documents render
             while (index := feed.take()) is not None:
                 job = feed.seen[index]
+                worker = self._idle.take()
                 try:
-                    self._convert_one(worker, job)
+                    try:
+                        exported = self._export(worker, job)
+                    finally:
+                        self._idle.give(worker)
+                    self._normalize(job, *exported)
                 except ConversionError as exc:
                     failures[index] = str(exc)
                     tracker.finished(job, str(exc))
                 else:
                     tracker.finished(job)
 
-        with self._batch:
-            # Checked under the lock: release_warm() may have closed a kept converter.
-            if not self._workers:
-                raise ConversionError("the converter is not open")
-            active = self._workers[:count] if count is not None else self._workers
-            feed = JobFeed(jobs, ahead=2 * len(active))
+        with self._batch() as workers:
+            active = min(workers, count) if count is not None else workers
+            feed = JobFeed(jobs, ahead=2 * active)
             try:
                 if active:
-                    with ThreadPoolExecutor(len(active)) as pool:
-                        list(pool.map(drain, active, [feed] * len(active)))
+                    with ThreadPoolExecutor(active) as pool:
+                        list(pool.map(drain, [feed] * active))
             finally:
                 feed.close()
         if feed.error is not None:
@@ -997,8 +831,41 @@ class WarmConverter:
             raise ConversionError(_failure_report(feed.seen, failures))
         return [job.pdf for job in feed.seen]
 
+    @contextlib.contextmanager
+    def _batch(self) -> Iterator[int]:
+        """Count a batch as running (close() waits for it); yields the number of workers."""
+        with self._state:
+            # Checked here: release_warm() may have closed a kept converter.
+            if not self._workers:
+                raise ConversionError("the converter is not open")
+            self._batches += 1
+            count = len(self._workers)
+        try:
+            yield count
+        finally:
+            with self._state:
+                self._batches -= 1
+                self._state.notify_all()
+
+    def _start_idle_one(self) -> None:
+        """Start one idle worker's LibreOffice if it is not running (errors wait for the
+        document that needs it)."""
+        worker = self._idle.take_idle()
+        if worker is None:
+            return
+        try:
+            with contextlib.suppress(ConversionError):
+                worker.ensure_started()
+        finally:
+            self._idle.give(worker)
+
     def _convert_one(self, worker: _Worker, job: PdfJob) -> None:
-        """Convert one job on ``worker`` and normalise the PDF in place."""
+        """Convert one job on ``worker`` and normalise the PDF into place."""
+        self._normalize(job, *self._export(worker, job))
+
+    def _export(self, worker: _Worker, job: PdfJob) -> tuple[Path, str]:
+        """Have ``worker``'s LibreOffice export ``job``; the PDF as exported (beside the
+        target) and the source's digest."""
         source = job.docx.resolve()
         stamp = _sha256(source)
         job.pdf.parent.mkdir(parents=True, exist_ok=True)
@@ -1011,11 +878,19 @@ class WarmConverter:
             answer = self._ask(worker, request)
             if not answer.get("ok"):
                 raise ConversionError(str(answer.get("error") or "LibreOffice failed"))
-            data = raw.read_bytes()
+        except BaseException:
+            raw.unlink(missing_ok=True)
+            raise
+        return raw, stamp
+
+    def _normalize(self, job: PdfJob, raw: Path, stamp: str) -> None:
+        """Normalise the exported ``raw`` into the job's PDF, in the normalising processes
+        while this worker's LibreOffice goes on to the next document."""
+        try:
+            self._normalizers.normalize(raw, job.pdf, stamp,
+                                        job.metadata.date if job.metadata else None)
         finally:
             raw.unlink(missing_ok=True)
-        day = job.metadata.date if job.metadata else None
-        job.pdf.write_bytes(normalize_pdf(data, stamp=stamp, date=day))
 
     def _ask(self, worker: _Worker, request: dict[str, str]) -> dict[str, Any]:
         """The worker's answer, restarting it once if it dies on the way."""
@@ -1096,7 +971,7 @@ def keep_warm(settings: Settings, workers: int = DEFAULT_WORKERS, *,
     the first call starts LibreOffice and converts a one-page document on each worker
     before returning (≈2-3 s), so that the first real document is fast too; a failing
     warm-up is logged, not raised (each document will try LibreOffice again and report
-    its own error). Batches from several threads share the workers one batch at a time.
+    its own error). Batches from several threads share the workers, document by document.
     :func:`release_warm` (also registered with :mod:`atexit`) stops it.
     """
     home = settings.home.resolve()

@@ -11,9 +11,15 @@ shift
 
 # 1. LibreOffice, the CJK fonts, poppler and (for tests) Chromium (Debian packages), where missing.
 missing=()
-command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
-# The warm PDF converter drives LibreOffice over UNO from the system Python.
-/usr/bin/python3 -c "import uno" >/dev/null 2>&1 || missing+=(python3-uno)
+# LibreOffice 25.2 or later (Debian 12 has 7.4: its conversions take a third longer);
+# the warm PDF converter drives it over UNO from the system Python.
+lo_version="$(soffice --version 2>/dev/null | awk '{print $2}' || true)"
+lo_major="${lo_version%%.*}"
+libreoffice=()
+if ! [[ "$lo_major" =~ ^[0-9]+$ ]] || ((lo_major < 25)) || ! /usr/bin/python3 -c "import uno" \
+    >/dev/null 2>&1; then
+  libreoffice=(libreoffice-writer-nogui python3-uno)
+fi
 fonts="$(fc-list 2>/dev/null || true)"
 grep -q "Noto Serif CJK" <<<"$fonts" || missing+=(fonts-noto-cjk)
 grep -q "AR PL UKai" <<<"$fonts" || missing+=(fonts-arphic-ukai)
@@ -22,15 +28,30 @@ grep -q "Liberation Serif" <<<"$fonts" || missing+=(fonts-liberation2)
 # The web app shows PDF pages as images (pdftoppm); tests drive it in Chromium.
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 [ "$mode" = demo ] || [ -x /usr/bin/chromium ] || missing+=(chromium)
-if ((${#missing[@]})); then
+if ((${#missing[@]} + ${#libreoffice[@]})); then
   if [ "$(id -u)" = 0 ]; then sudo=(); elif sudo -n true 2>/dev/null; then sudo=(sudo -n); else
-    echo "wenshu needs: ${missing[*]} (Debian packages); install them as root and rerun." >&2
+    echo "wenshu needs: ${libreoffice[*]} ${missing[*]} (Debian packages; LibreOffice 25.2 or" \
+      "later); install them as root and rerun." >&2
     exit 1
   fi
-  echo "installing ${missing[*]} ..."
+  echo "installing ${libreoffice[*]} ${missing[*]} ..."
+  release=()
+  if ((${#libreoffice[@]})) && [ "$(. /etc/os-release && echo "${VERSION_CODENAME:-}")" = bookworm ]
+  then
+    # Debian 12 has LibreOffice 7.4; its backports carry 25.2.
+    echo "deb http://deb.debian.org/debian bookworm-backports main" |
+      "${sudo[@]}" tee /etc/apt/sources.list.d/wenshu-bookworm-backports.list >/dev/null
+    release=(-t bookworm-backports)
+  fi
   "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
+  export DEBIAN_FRONTEND=noninteractive
+  if ((${#libreoffice[@]})); then
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${release[@]}" \
+      "${libreoffice[@]}" >/dev/null
+  fi
+  if ((${#missing[@]})); then
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
 fi
 
 # 2. Python dependencies in a local virtual environment, at the tested versions.

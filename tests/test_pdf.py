@@ -18,7 +18,8 @@ from pypdf.generic import DictionaryObject
 
 from tests.sample_context import strings_in, year_summary_context
 from wenshu.errors import ConversionError
-from wenshu.generators.pdf import SofficeConverter, normalize_pdf
+from wenshu.generators.pdf import SofficeConverter
+from wenshu.generators.pdf_normalize import normalize_pdf
 from wenshu.generators.render import render_docx
 from wenshu.settings import Settings
 from wenshu.templates import template_path

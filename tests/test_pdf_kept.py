@@ -126,6 +126,27 @@ def test_release_waits_for_the_batch_in_progress(
     assert all(job.pdf.is_file() for job in jobs)
 
 
+def test_a_batch_started_during_another_shares_the_workers_instead_of_waiting(
+    settings: Settings, sample_docx: Path, tmp_path: Path, released: None
+) -> None:
+    # A worker running two flow runs at once: the short one is not held up by the long one.
+    kept = keep_warm(settings, 2)
+    long_jobs, [short_job] = _jobs(sample_docx, tmp_path / "long", 8), \
+        _jobs(sample_docx, tmp_path / "short", 1)
+    underway, order = threading.Event(), []
+    long_batch = threading.Thread(target=lambda: (
+        kept.convert_many(long_jobs, progress=lambda report: underway.set()),
+        order.append("long")))
+    long_batch.start()
+    assert underway.wait(60)
+    kept.convert_many([short_job])
+    order.append("short")
+    long_batch.join()
+    assert order == ["short", "long"]
+    assert pdfa_problems(short_job.pdf) == []
+    assert all(pdfa_problems(job.pdf) == [] for job in long_jobs)
+
+
 def test_keep_warm_falls_back_to_cold_runs_without_uno(
     settings: Settings, tmp_path: Path, released: None
 ) -> None:

@@ -1,0 +1,78 @@
+"""Normalising in processes of their own (pdf_normalize.Normalizers), as the warm converter
+does after each export."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from wenshu.errors import ConversionError
+from wenshu.generators.pdf_normalize import Normalizers, normalize_pdf
+
+DAY = date(2026, 1, 15)
+
+
+def _exported(path: Path, created: str) -> Path:
+    """A one-page PDF dated like a fresh export, with a trailer /ID."""
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.add_metadata({"/CreationDate": f"D:{created}", "/ModDate": f"D:{created}"})
+    writer.generate_file_identifiers()
+    out = io.BytesIO()
+    writer.write(out)
+    # pypdf escapes the colon; LibreOffice writes it plain (padded: offsets stay right).
+    path.write_bytes(out.getvalue().replace(b"(D\\072", b"(D:").replace(
+        created.encode() + b")", created.encode() + b")   "))
+    return path
+
+
+@pytest.fixture
+def normalizers() -> Iterator[Normalizers]:
+    helpers = Normalizers(1)
+    yield helpers
+    helpers.close()
+
+
+def test_exports_made_at_different_times_come_out_the_same(
+    normalizers: Normalizers, tmp_path: Path
+) -> None:
+    first = _exported(tmp_path / "first.lo", "20261203101010")
+    later = _exported(tmp_path / "later.lo", "20261203111111")
+    normalizers.normalize(first, tmp_path / "first.pdf", "stamp", DAY)
+    normalizers.normalize(later, tmp_path / "later.pdf", "stamp", DAY)
+    result = (tmp_path / "first.pdf").read_bytes()
+    assert result == (tmp_path / "later.pdf").read_bytes()
+    assert result == normalize_pdf(first.read_bytes(), stamp="stamp", date=DAY)
+    assert PdfReader(tmp_path / "first.pdf").metadata["/CreationDate"] == "D:20260115000000"
+
+
+def test_a_file_that_is_not_a_pdf_is_refused_by_name(
+    normalizers: Normalizers, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.lo"
+    broken.write_bytes(b"not a PDF at all")
+    with pytest.raises(ConversionError, match="trailer /ID"):
+        normalizers.normalize(broken, tmp_path / "broken.pdf", "stamp", DAY)
+    assert not (tmp_path / "broken.pdf").exists()
+    # The process that refused it goes on serving.
+    good = _exported(tmp_path / "good.lo", "20261203101010")
+    normalizers.normalize(good, tmp_path / "good.pdf", "stamp", DAY)
+    assert (tmp_path / "good.pdf").read_bytes() == normalize_pdf(good.read_bytes(),
+                                                                  stamp="stamp", date=DAY)
+
+
+def test_a_killed_normalising_process_costs_no_document(
+    normalizers: Normalizers, tmp_path: Path
+) -> None:
+    source = _exported(tmp_path / "a.lo", "20261203101010")
+    normalizers.normalize(source, tmp_path / "a.pdf", "stamp", DAY)
+    [process] = normalizers._idle  # the one kept for the next document
+    process.kill()
+    process.wait()
+    normalizers.normalize(source, tmp_path / "b.pdf", "stamp", DAY)
+    assert (tmp_path / "b.pdf").read_bytes() == (tmp_path / "a.pdf").read_bytes()
