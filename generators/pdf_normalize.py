@@ -259,20 +259,24 @@ def normalize_file(raw: Path, target: Path, stamp: str, day: date | None) -> Non
 
 
 class Normalizers:
-    """:func:`normalize_file` in up to ``processes`` processes of this module's own (see
-    :func:`main`), started as documents need them; a process that fails is dropped and
-    its document done here."""
+    """:func:`normalize_file` in at most ``processes`` processes of this module's own (see
+    :func:`main`), started as documents need them; a thread finding them all busy waits
+    for one. A document whose process fails or cannot start is done here."""
 
     def __init__(self, processes: int) -> None:
         self._processes = processes
-        self._lock = threading.Lock()
+        self._free = threading.Condition()
         self._idle: list[subprocess.Popen[bytes]] = []
+        self._live = 0
 
     def normalize(self, raw: Path, target: Path, stamp: str, day: date | None) -> None:
         """Normalise ``raw`` into ``target``; blocks until done (other threads run meanwhile).
 
         Raises :class:`ConversionError` for a PDF that cannot be read."""
         process = self._take()
+        if process is None:  # cannot start one: do it here
+            normalize_file(raw, target, stamp, day)
+            return
         request = {"raw": str(raw), "target": str(target), "stamp": stamp,
                    "date": day.isoformat() if day else None}
         try:
@@ -285,40 +289,44 @@ class Normalizers:
         if not isinstance(answer, dict):  # the process is gone: do it here
             process.kill()
             process.wait()
+            self._forget()
             normalize_file(raw, target, stamp, day)
             return
-        self._give(process)
+        with self._free:
+            self._idle.append(process)
+            self._free.notify()
         if answer.get("error"):
             raise ConversionError(answer["error"])
 
     def close(self) -> None:
-        """Stop the processes (each exits at the end of its input)."""
-        with self._lock:
+        """Stop the idle processes (each exits at the end of its input)."""
+        with self._free:
             idle, self._idle = self._idle, []
+            self._live -= len(idle)
         for process in idle:
-            self._stop(process)
+            assert process.stdin is not None
+            process.stdin.close()
+            process.wait()
 
-    def _take(self) -> subprocess.Popen[bytes]:
-        with self._lock:
+    def _take(self) -> subprocess.Popen[bytes] | None:
+        """An idle process, a new one, or None when one cannot be started."""
+        with self._free:
+            self._free.wait_for(lambda: self._idle or self._live < self._processes)
             if self._idle:
                 return self._idle.pop()
-        # More threads than processes only when a batch shares the converter with another:
-        # a short-lived extra process then.
-        return subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE)
+            self._live += 1
+        try:
+            return subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE)
+        except OSError:
+            self._forget()
+            return None
 
-    def _give(self, process: subprocess.Popen[bytes]) -> None:
-        with self._lock:
-            if len(self._idle) < self._processes:
-                self._idle.append(process)
-                return
-        self._stop(process)
-
-    @staticmethod
-    def _stop(process: subprocess.Popen[bytes]) -> None:
-        assert process.stdin is not None
-        process.stdin.close()
-        process.wait()
+    def _forget(self) -> None:
+        """One process fewer: a waiting thread may start another."""
+        with self._free:
+            self._live -= 1
+            self._free.notify()
 
 
 def main() -> None:

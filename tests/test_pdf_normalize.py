@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -76,3 +77,17 @@ def test_a_killed_normalising_process_costs_no_document(
     process.wait()
     normalizers.normalize(source, tmp_path / "b.pdf", "stamp", DAY)
     assert (tmp_path / "b.pdf").read_bytes() == (tmp_path / "a.pdf").read_bytes()
+
+
+def test_documents_beyond_the_processes_wait_for_one(tmp_path: Path) -> None:
+    # Two batches sharing a converter: more documents at once than normalising processes.
+    normalizers = Normalizers(1)
+    sources = [_exported(tmp_path / f"{n}.lo", f"2026120310101{n}") for n in range(4)]
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda source: normalizers.normalize(
+                source, source.with_suffix(".pdf"), "stamp", DAY), sources))
+        assert len({source.with_suffix(".pdf").read_bytes() for source in sources}) == 1
+        assert normalizers._live == 1  # one process started, for all four
+    finally:
+        normalizers.close()
