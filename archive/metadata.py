@@ -50,7 +50,7 @@ class FiledFileFacts:
     stated_date: date | None = None  # the date the PDF states (see pdf_stated_date)
 
 
-# What the converters state when they were given no date (generators.pdf.normalize_pdf).
+# What the converters state when they were given no date (generators.pdf_normalize.normalize_pdf).
 NO_DATE = date(1980, 1, 1)
 _PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d{2})(\d{2})")
 

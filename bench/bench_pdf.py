@@ -38,8 +38,8 @@ from wenshu.generators.pdf import (  # noqa: E402
     PdfMetadata,
     SofficeConverter,
     WarmConverter,
-    normalize_pdf,
 )
+from wenshu.generators.pdf_normalize import normalize_pdf  # noqa: E402
 from wenshu.generators.render import render_docx  # noqa: E402
 from wenshu.settings import Settings  # noqa: E402
 from wenshu.templates import template_path  # noqa: E402

@@ -189,7 +189,7 @@ def test_progress_is_reported_per_document_in_order_and_a_failing_callback_is_lo
     reports: list[ConversionProgress] = []
     overlaps: list[int] = []
     on_progress = _recorder(reports, overlaps)
-    with caplog.at_level(logging.ERROR, logger="wenshu.generators.pdf"):
+    with caplog.at_level(logging.ERROR, logger="wenshu.generators.pdf_jobs"):
         with make(settings, 2) as converter, pytest.raises(ConversionError, match="1 of 5"):
             converter.convert_many(jobs, progress=on_progress)
     assert overlaps == []
