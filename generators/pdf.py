@@ -4,8 +4,8 @@ Callers open one converter with :func:`open_converter` and hand it :class:`PdfJo
 both kinds of converter have the same ``convert_many(jobs, progress=None)``:
 
 - :class:`WarmConverter` (:mod:`wenshu.generators.pdf_warm`) keeps one LibreOffice per
-  worker running and drives it over UNO through ``uno_worker.py``, run by the system python (the venv cannot import
-  ``uno``). A document costs ≈150-200 ms per worker once LibreOffice is up, against
+  worker running and drives it over UNO through ``uno_worker.py``, run by the system
+  python (the venv cannot import ``uno``). A document costs ≈150-200 ms per worker once LibreOffice is up, against
   ≈1.4 s for a cold start (``bench/bench_pdf.py``).
 - :class:`ColdConverter`, the fallback where the system python has no ``uno``, runs
   ``soffice --convert-to`` batches through :class:`SofficeConverter`.
