@@ -15,8 +15,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from wenshu.compute.snapshot import Snapshot
 from wenshu.compute.summary import Rollup
 from wenshu.generators.campaign_resolve import resolve_campaign
@@ -49,6 +47,7 @@ from wenshu.models.campaign import (
 )
 from wenshu.models.catalogue import Catalogue
 from wenshu.periods import Period
+from wenshu.yaml_reader import parse_yaml
 
 KIND_LABEL = "实施方案"
 
@@ -142,7 +141,7 @@ SAMPLE_SPEC = Path(str(files("wenshu") / "data" / "campaigns" / "sample.yaml"))
 
 def sample_options() -> dict[str, Any]:
     """The shipped sample spec, for the built-in sample street (its communities take part)."""
-    spec = yaml.safe_load(SAMPLE_SPEC.read_text(encoding="utf-8"))
+    spec = parse_yaml(SAMPLE_SPEC.read_text(encoding="utf-8"))
     spec["participants"] = "all communities"
     return {"spec": spec, "topic": spec["code"]}
 

@@ -36,6 +36,7 @@ from wenshu.generators.layout_xml import (
     set_ppr_flag,
     set_rules,
 )
+from wenshu.yaml_reader import parse_yaml
 
 LAYOUT_DIR = Path(str(files("wenshu.generators") / "layouts"))
 
@@ -239,7 +240,7 @@ def load_layout(name: str = "gbt9704") -> LayoutProfile:
     if not path.is_file():
         raise TemplateError(f"no layout profile {name!r} (looked for {path})")
     try:
-        return LayoutProfile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        return LayoutProfile.model_validate(parse_yaml(path.read_text(encoding="utf-8")))
     except (yaml.YAMLError, ValidationError) as exc:
         raise TemplateError(f"layout profile {path}: {exc}") from exc
 

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from wenshu.errors import CatalogueError, WenshuError
+from wenshu.yaml_reader import parse_yaml
 
 SHIPPED_DIR = Path(str(files("wenshu") / "data"))
 
@@ -171,7 +172,7 @@ class Catalogue(_Frozen):
 def read_yaml_mapping(path: Path, error: type[WenshuError] = CatalogueError) -> dict[str, Any]:
     """A data file's top-level mapping; ``error`` names the file when it is not one."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = parse_yaml(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise error(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from wenshu.errors import WenshuError
+from wenshu.yaml_reader import parse_yaml
 
 _SECTIONS = {
     "highlights": ("亮点", "highlights", "工作亮点", "特色亮点"),
@@ -89,7 +90,7 @@ def narrative_from_text(source: str, text: str) -> Narrative:
 
 def _from_yaml(path: str, text: str) -> Narrative:
     try:
-        data = yaml.safe_load(text) or {}
+        data = parse_yaml(text) or {}
     except yaml.YAMLError as exc:
         raise WenshuError(f"{path}：不是有效的 YAML 文件：{exc}") from exc
     if not isinstance(data, dict):
