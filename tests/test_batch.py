@@ -13,8 +13,10 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from wenshu import cancellation
 from wenshu.archive import Archive, DocumentKey
 from wenshu.batch import convert_and_archive
+from wenshu.cancellation import RunCancelled
 from wenshu.db import session_scope, upgrade_schema
 from wenshu.errors import ConversionError
 from wenshu.generators.kinds import YEAR_SUMMARY, sample_context
@@ -95,3 +97,27 @@ def test_a_document_that_fails_to_convert_leaves_the_others_archived(office: Set
     outcomes = convert_and_archive(office, jobs, pdf_jobs, None)
     assert [(o.key.period, o.created, o.version) for o in outcomes] == [
         ("2023", False, 1), ("2024", True, 1), ("2025", False, 1)]
+
+
+def test_a_cancelled_run_stops_before_its_next_document_and_keeps_what_it_made(
+        office: Settings, tmp_path: Path) -> None:
+    jobs, run_id = _jobs(), "cancelled-run"
+
+    def rendered() -> Iterator[PdfJob]:
+        for number, pdf_job in enumerate(render_jobs(jobs, tmp_path / "work"), 1):
+            if number == 1:  # the supervisor cancels while the first document renders
+                cancellation.request(run_id)
+            yield pdf_job
+
+    try:
+        with pytest.raises(RunCancelled, match="已被取消"):
+            convert_and_archive(office, jobs, rendered(), run_id)
+    finally:
+        cancellation.forget(run_id)
+    # The document begun before is archived whole; the others were never rendered.
+    assert _archived_years(office) == [YEARS[0]]
+    assert not (tmp_path / "work" / f"{UNIT}_{YEARS[2]}_year_summary.docx").exists()
+    # A rerun makes the rest, the first one found unchanged.
+    outcomes = convert_and_archive(office, jobs, render_jobs(jobs, tmp_path / "again"), None)
+    assert [o.created for o in outcomes] == [False, True, True]
+    assert _archived_years(office) == list(YEARS)

@@ -10,11 +10,13 @@ raised after them. A rerun finds those archived unchanged, so nothing is done tw
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from wenshu import cancellation
 from wenshu.generators.pdf import (
     ConversionProgress,
     PdfJob,
@@ -45,7 +47,7 @@ def convert_and_archive(settings: Settings, jobs: Sequence[Job], pdf_jobs: Itera
 
     try:
         with open_converter(settings) as converter:
-            converter.convert_many(_numbered(pdf_jobs, index_of), total=len(jobs),
+            converter.convert_many(_numbered(pdf_jobs, index_of, flow_run_id), total=len(jobs),
                                    progress=converted)
     except BaseException:
         filer.finish(raise_error=False)
@@ -53,10 +55,18 @@ def convert_and_archive(settings: Settings, jobs: Sequence[Job], pdf_jobs: Itera
     return filer.finish()
 
 
-def _numbered(pdf_jobs: Iterable[PdfJob], index_of: dict[Path, int]) -> Iterator[PdfJob]:
+def _numbered(pdf_jobs: Iterable[PdfJob], index_of: dict[Path, int],
+              flow_run_id: str | None) -> Iterator[PdfJob]:
     """``pdf_jobs`` unchanged, noting each one's place (the converter rejects two jobs
-    with the same PDF, so the PDF names the job)."""
-    for index, pdf_job in enumerate(pdf_jobs):
+    with the same PDF, so the PDF names the job). Before each next one (rendered as it
+    is asked for) it stops with :class:`~wenshu.cancellation.RunCancelled` if the run
+    was cancelled."""
+    remaining = iter(pdf_jobs)
+    for index in itertools.count():
+        cancellation.check(flow_run_id)
+        pdf_job = next(remaining, None)
+        if pdf_job is None:
+            return
         index_of[pdf_job.pdf] = index
         yield pdf_job
 
