@@ -212,7 +212,7 @@ def _scope_units(query: SearchQuery, actor: Actor, units: dict[str, UnitInfo]
         elif query.unit_code in units:
             asked = [query.unit_code]
         else:
-            raise NotFoundError(f"unknown unit code {query.unit_code!r}")
+            raise NotFoundError(f"单位代码“{query.unit_code}”不在单位名录中")
     if actor.units is None:
         return asked
     allowed = actor.units & set(units)

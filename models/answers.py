@@ -21,8 +21,8 @@ from wenshu.models.checklist_schema import (
     Checklist,
     ObservedItem,
     plain_number,
-    read_yaml,
 )
+from wenshu.models.checklist_words import read_yaml
 
 _DECIMAL = re.compile(r"^\d+(?:\.\d+)?$")
 _YES = frozenset({"是", "有", "已落实", "已完成", "符合", "yes", "y", "true", "√", "✓", "✔"})
@@ -197,7 +197,7 @@ def parse_answers(data: Any, checklist: Checklist, source: str, *, unit_code: st
 def load_answers(path: Path, checklist: Checklist, *, unit_code: str | None = None,
                  year: int | None = None) -> dict[str, Answer]:
     """Read and validate a unit's answers file (YAML) against the checklist."""
-    return parse_answers(read_yaml(path, "answers file"), checklist, str(path),
+    return parse_answers(read_yaml(path, "自查答复"), checklist, str(path),
                          unit_code=unit_code, year=year)
 
 

@@ -31,6 +31,7 @@ from pydantic import (
 
 from wenshu.errors import CampaignSpecError
 from wenshu.models.catalogue import TargetSpec
+from wenshu.models.pydantic_words import pydantic_message
 
 # The participant groups a spec may name instead of unit codes, by the level they select.
 PARTICIPANT_GROUPS: dict[str, str] = {"all streets": "street", "all communities": "community"}
@@ -299,21 +300,6 @@ def _where(location: tuple[int | str, ...]) -> str:
     return text or "（顶层）"
 
 
-# pydantic's own checks, as a clerk reads them (its English wording otherwise).
-_PYDANTIC_WORDS: dict[str, str] = {
-    "missing": "缺少此项",
-    "extra_forbidden": "不认识的字段（请核对拼写）",
-    "int_parsing": "应为整数", "int_type": "应为整数", "int_from_float": "应为整数",
-    "date_parsing": "应为日期，如 2025-03-01", "date_type": "应为日期，如 2025-03-01",
-    "date_from_datetime_parsing": "应为日期，如 2025-03-01",
-    "date_from_datetime_inexact": "应为日期，不带时刻",
-    "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false",
-    "string_type": "应为文字", "tuple_type": "应为列表", "list_type": "应为列表",
-    "model_type": "应为字段表", "dict_type": "应为字段表", "model_attributes_type": "应为字段表",
-    "greater_than_equal": "不能小于 {ge}", "less_than_equal": "不能大于 {le}",
-}
-
-
 def campaign_errors(exc: ValidationError) -> list[str]:
     """One line per problem: ``field：message``, in Chinese."""
     lines = []
@@ -321,9 +307,7 @@ def campaign_errors(exc: ValidationError) -> list[str]:
         # Validators of a model or a list report at its own location; union branches
         # and validator functions add names a reader did not write.
         location = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
-        words = _PYDANTIC_WORDS.get(error["type"])
-        message = (words.format(**error.get("ctx", {})) if words
-                   else error["msg"].removeprefix("Value error, "))
+        message = pydantic_message(error)
         where = _where(location)
         # A list's own validator already names the item (phases[2] …).
         lines.append(message if message.startswith(f"{where}[") else f"{where}：{message}")

@@ -52,8 +52,14 @@ from wenshu.models.checklist_schema import (
     levels_named,
     parse_threshold,
     plain_number,
-    read_yaml,
     threshold_text,
+)
+from wenshu.models.checklist_words import (
+    checklist_errors,
+    checklist_problem,
+    checklist_problems,
+    item_place,
+    read_yaml,
     yaml_data,
 )
 
@@ -69,52 +75,20 @@ __all__ = [
 ]
 
 
-def _where(loc: tuple[int | str, ...], raw: Any) -> str:
-    """A validation error's place as a reader finds it: section 2, item 3 (key), field."""
-    parts, node = [], raw
-    rest = list(loc)
-    while len(rest) >= 2 and rest[0] in ("sections", "items", "documents") \
-            and isinstance(rest[1], int):
-        name, index = rest[0], rest[1]
-        rest = rest[2:]
-        try:
-            node = node[name][index]
-        except (KeyError, IndexError, TypeError):
-            node = None
-        key = node.get("key") if isinstance(node, dict) and name != "documents" else None
-        label = {"sections": "section", "items": "item", "documents": "document"}[name]
-        parts.append(f"{label} {index + 1}" + (f" ({key})" if key else ""))
-        # A discriminated union puts the item kind in the path; it says nothing to a reader.
-        if name == "items" and rest and rest[0] in ("indicator", "activity", "archive",
-                                                    "observed"):
-            rest = rest[1:]
-    if rest:
-        parts.append(".".join(map(str, rest)))
-    return ", ".join(parts) or "top level"
-
-
-
 def parse_checklist(data: Any, source: str) -> Checklist:
-    """Validate a checklist's plain data; every problem is named with its item."""
+    """Validate a checklist's plain data; every problem is named with its section, item
+    and field, in Chinese."""
     if not isinstance(data, dict):
-        raise ChecklistError(f"{source}: a checklist is a mapping with key, title, subject "
-                             "and sections")
+        raise ChecklistError(checklist_problem("not_mapping", source=source))
     try:
         return Checklist.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        # A list whose every entry failed is also reported as too short: noise.
-        deeper = [error["loc"] for error in errors if error["type"] != "too_short"]
-        lines = [f"{_where(error['loc'], data)}: {error['msg'].removeprefix('Value error, ')}"
-                 for error in errors
-                 if error["type"] != "too_short"
-                 or not any(loc[:len(error["loc"])] == error["loc"] for loc in deeper)]
-        raise ChecklistError(f"{source}: " + "; ".join(lines)) from exc
+        raise checklist_problems(source, checklist_errors(exc, data)) from exc
 
 
 def load_checklist(path: Path) -> Checklist:
     """Read and validate a checklist file (YAML)."""
-    return parse_checklist(read_yaml(path, "checklist"), str(path))
+    return parse_checklist(read_yaml(path, "检查标准"), str(path))
 
 
 def resolve_checklist(name_or_path: str | None) -> Path:
@@ -149,19 +123,23 @@ def check_level(checklist: Checklist, unit_name: str, level: str) -> None:
 def check_catalogue(checklist: Checklist, catalogue: Catalogue, source: str) -> None:
     """Every indicator, activity type and measure the checklist names is in the catalogue."""
     problems = []
-    for item in checklist.items:
-        where = f"item {item.key} ({item.label})"
-        if isinstance(item, IndicatorItem) and item.indicator not in catalogue.indicators:
-            problems.append(f"{where}: unknown indicator {item.indicator!r}")
-        if isinstance(item, ActivityItem):
-            kind = catalogue.activities.get(item.activity)
-            if kind is None:
-                problems.append(f"{where}: unknown activity type {item.activity!r}")
-            elif kind.measure(item.measure) is None:
-                problems.append(f"{where}: activity type {item.activity} does not record "
-                                f"{item.measure}")
+    for section_number, section in enumerate(checklist.sections, start=1):
+        for number, item in enumerate(section.items, start=1):
+            place = item_place(section_number, section.key, number, item.key, item.label)
+            if isinstance(item, IndicatorItem) and item.indicator not in catalogue.indicators:
+                problems.append(checklist_problem("unknown_indicator", place=place,
+                                                  indicator=item.indicator))
+            if isinstance(item, ActivityItem):
+                kind = catalogue.activities.get(item.activity)
+                if kind is None:
+                    problems.append(checklist_problem("unknown_activity", place=place,
+                                                      activity=item.activity))
+                elif kind.measure(item.measure) is None:
+                    problems.append(checklist_problem("no_measure", place=place,
+                                                      activity=item.activity,
+                                                      measure=item.measure))
     if problems:
-        raise ChecklistError(f"{source}: " + "; ".join(problems))
+        raise checklist_problems(source, problems)
 
 
 @dataclass(frozen=True)

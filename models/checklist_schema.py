@@ -38,13 +38,12 @@ import unicodedata
 from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from wenshu.errors import ChecklistError
 from wenshu.models.catalogue import MeasureColumn, TargetSpec
+from wenshu.models.checklist_words import checklist_problem, item_place
 from wenshu.models.records import COMPARATORS, LEVELS
 
 SHIPPED_CHECKLIST_DIR = Path(str(files("wenshu") / "data" / "checklists"))
@@ -104,15 +103,15 @@ def parse_threshold(raw: object) -> object:
     text = unicodedata.normalize("NFKC", raw).strip()
     match = _THRESHOLD.match(text)
     if match is None:
-        raise ValueError(f"threshold {raw!r} is not like ≥4, ≤12, =100 or 103～107")
+        raise ValueError(checklist_problem("threshold_form", raw=raw))
     op, low, high = match.group("op").strip(), match.group("low"), match.group("high")
     if high is not None:
         if op and COMPARATORS.get(op.lower()) != "range":
-            raise ValueError(f"threshold {raw!r}: a range takes no comparator")
+            raise ValueError(checklist_problem("range_comparator", raw=raw))
         return {"comparator": "range", "value": low, "high": high}
     comparator = COMPARATORS.get(op.lower())
     if comparator is None or comparator == "range":
-        raise ValueError(f"threshold {raw!r} needs ≥, ≤ or = before its number")
+        raise ValueError(checklist_problem("threshold_comparator", raw=raw))
     return {"comparator": comparator, "value": low}
 
 
@@ -175,16 +174,15 @@ class _Item(_Frozen):
     def _bands_widen(cls, bands: tuple[Band, ...]) -> tuple[Band, ...]:
         for before, after in zip(bands, bands[1:]):
             if after.within <= before.within or after.points > before.points:
-                raise ValueError("bands run from the narrowest shortfall to the widest, "
-                                 "with points that never rise")
+                raise ValueError(checklist_problem("bands_order"))
         return bands
 
     @model_validator(mode="after")
     def _bands_below_full(self) -> _Item:
         if self.bands and self.bands[0].points >= self.points:
-            raise ValueError(f"a band must give fewer points than the item's {self.points}")
+            raise ValueError(checklist_problem("band_points", points=plain_number(self.points)))
         if self.veto_cap is not None and not self.veto:
-            raise ValueError("veto_cap is for veto items (veto: true)")
+            raise ValueError(checklist_problem("veto_cap_not_veto"))
         return self
 
 
@@ -218,11 +216,11 @@ class ArchiveRequirement(_Frozen):
     def _known_kind(self) -> ArchiveRequirement:
         entry = ARCHIVE_KINDS.get(self.kind)
         if entry is None:
-            raise ValueError(f"unknown document kind {self.kind!r} (kinds: "
-                             f"{', '.join(ARCHIVE_KINDS)})")
+            raise ValueError(checklist_problem("unknown_document_kind", kind=self.kind,
+                                               kinds="、".join(ARCHIVE_KINDS)))
         if self.period not in entry[1]:
-            raise ValueError(f"a {self.kind} is made for period {' or '.join(entry[1])}, "
-                             f"not {self.period}")
+            raise ValueError(checklist_problem("document_period", kind=self.kind,
+                                               periods=" 或 ".join(entry[1]), period=self.period))
         return self
 
     def name(self, year: int) -> str:
@@ -270,14 +268,13 @@ class ObservedItem(_Item):
     def _fits_answer(self) -> ObservedItem:
         measured = self.answer in ("count", "number")
         if measured != (self.threshold is not None):
-            raise ValueError("a count item needs a threshold, and so does a number item; "
-                             "yes/no, score and text items take none")
+            raise ValueError(checklist_problem("measured_needs_threshold"))
         if not measured and self.bands:
-            raise ValueError("only items with a threshold have bands")
+            raise ValueError(checklist_problem("bands_need_threshold"))
         if self.answer == "text" and (self.points or self.veto):
-            raise ValueError("a text item describes and is not scored: points 0, no veto")
+            raise ValueError(checklist_problem("text_not_scored"))
         if self.answer == "score" and not self.points:
-            raise ValueError("a score item needs the points the inspector can award")
+            raise ValueError(checklist_problem("score_needs_points"))
         return self
 
 
@@ -343,8 +340,7 @@ class Checklist(_Frozen):
         for given in [raw] if isinstance(raw, str) else raw:
             level = LEVELS.get(str(given).strip().lower())
             if level is None:
-                raise ValueError(f"unknown level {given!r} (levels: district, street, "
-                                 "community, department)")
+                raise ValueError(checklist_problem("unknown_level", given=given))
             levels.append(level)
         return tuple(dict.fromkeys(levels))
 
@@ -359,39 +355,24 @@ class Checklist(_Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> Checklist:
-        for keys, what in (([s.key for s in self.sections], "section"),
-                           ([i.key for i in self.items], "item")):
+        for keys, what in (([s.key for s in self.sections], "部分"),
+                           ([i.key for i in self.items], "检查项")):
             repeated = sorted({k for k in keys if keys.count(k) > 1})
             if repeated:
-                raise ValueError(f"{what} key(s) used twice: {', '.join(repeated)}")
+                raise ValueError(checklist_problem("keys_twice", what=what,
+                                                   keys="、".join(repeated)))
         bars = [grade.min_points for grade in self.grades]
         if bars != sorted(bars, reverse=True) or len(set(bars)) != len(bars):
-            raise ValueError("grades run from the highest bar to the lowest")
+            raise ValueError(checklist_problem("grades_order"))
         if bars and bars[0] > self.max_points:
-            raise ValueError(f"grade {self.grades[0].label} needs {bars[0]} points; "
-                             f"the checklist gives at most {self.max_points}")
+            raise ValueError(checklist_problem(
+                "grade_above_max", label=self.grades[0].label, needed=plain_number(bars[0]),
+                most=plain_number(self.max_points)))
         labels = [grade.label for grade in self.grades]
-        for item in self.items:
-            if item.veto_cap is not None and item.veto_cap not in labels:
-                raise ValueError(f"item {item.key}: veto_cap {item.veto_cap!r} is not one of the "
-                                 f"grades ({', '.join(labels) or 'none'})")
+        for number, section in enumerate(self.sections, start=1):
+            for place, item in enumerate(section.items, start=1):
+                if item.veto_cap is not None and item.veto_cap not in labels:
+                    raise ValueError(checklist_problem(
+                        "veto_cap_not_grade", cap=item.veto_cap, labels="、".join(labels) or "无",
+                        place=item_place(number, section.key, place, item.key)))
         return self
-
-
-def read_yaml(path: Path, what: str) -> Any:
-    """A checklist's or answers file's content as plain data; ``what`` names it in errors."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ChecklistError(f"{path}: cannot read the {what} ({exc.strerror})") from exc
-    except UnicodeDecodeError as exc:
-        raise ChecklistError(f"{path}: the {what} is not UTF-8 text") from exc
-    return yaml_data(str(path), text)
-
-
-def yaml_data(source: str, text: str) -> Any:
-    """A checklist's or answers file's YAML text as plain data; ``source`` names it."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ChecklistError(f"{source}: not valid YAML: {exc}") from exc

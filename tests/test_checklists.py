@@ -124,10 +124,47 @@ def test_archive_documents_are_checked_against_the_kinds_made():
     with pytest.raises(ChecklistError) as caught:
         parse_checklist(_one_item(item), "plans.yaml")
     message = str(caught.value)
-    assert "section 1 (a), item 1 (plans), document 1: unknown document kind 'summary'" in message
-    assert ("section 1 (a), item 1 (plans), document 2: a half_year_summary is made for "
-            "period H1 or H2, not year") in message
-    assert "document 3" not in message
+    assert message.startswith("plans.yaml：检查标准有 2 处问题：")
+    assert ("第1部分（a）第1项（plans）第1份文件：未知的文件种类 'summary'（可用：year_summary、"
+            "half_year_summary、work_plan") in message
+    assert ("第1部分（a）第1项（plans）第2份文件：half_year_summary 的 period 应为 H1 或 H2，"
+            "不能是 'year'") in message
+    assert "第3份文件" not in message
+
+
+def test_a_file_that_is_no_checklist_says_why(tmp_path: Path):
+    files = {"gbk.yaml": "检查标准".encode("gbk"), "bad.yaml": b"key: t\nsections: [1\n",
+             "list.yaml": "- 基本条件\n".encode()}
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+    said = {}
+    for name in ("missing.yaml", *files):
+        with pytest.raises(ChecklistError) as caught:
+            load_checklist(tmp_path / name)
+        said[name] = str(caught.value)
+    assert said == {
+        "missing.yaml": f"找不到检查标准文件：{tmp_path / 'missing.yaml'}",
+        "gbk.yaml": f"{tmp_path / 'gbk.yaml'}：检查标准不是 UTF-8 编码的文本",
+        "bad.yaml": f"{tmp_path / 'bad.yaml'}：不是有效的 YAML：第3行第1列：expected ',' or ']', "
+                    "but got '<stream end>'",
+        "list.yaml": f"{tmp_path / 'list.yaml'}：检查标准的最外层应为字段表（key、title、"
+                     "subject、sections……）"}
+
+
+def test_missing_fields_and_wrong_kinds_are_named_in_chinese():
+    data = _one_item({"key": "x", "kind": "survey", "label": "某项", "points": 5})
+    del data["subject"]
+    data["sections"].append({"key": "B", "title": "", "items": []})
+    with pytest.raises(ChecklistError) as caught:
+        parse_checklist(data, "t.yaml")
+    assert str(caught.value).splitlines() == [
+        "t.yaml：检查标准有 5 处问题：",
+        "  subject：缺少此项",
+        "  第1部分（a）第1项（x）：kind 的值 'survey' 不认识，应为以下之一：'indicator'、'activity'、"
+        "'archive'、'observed'",
+        "  第2部分（B）的 key：应以小写英文字母开头，只用小写英文字母、数字和 _",
+        "  第2部分（B）的 title：不能为空",
+        "  第2部分（B）的 items：至少要有 1 项"]
 
 
 def test_archived_documents_are_named_by_period():
@@ -144,11 +181,15 @@ def test_archived_documents_are_named_by_period():
 
 def test_observed_items_say_what_they_take():
     cases = [
-        ({"answer": "score", "points": 0}, "a score item needs the points the inspector can award"),
-        ({"answer": "number", "points": 5}, "a count item needs a threshold, and so does a number"),
-        ({"answer": "score", "points": 5, "threshold": "≥3"}, "score and text items take none"),
+        ({"answer": "score", "points": 0},
+         "第1项（x）：score 项须有 points（检查人最多可给的分数）"),
+        ({"answer": "number", "points": 5},
+         "第1项（x）：count（计数）和 number（数值）项须有 threshold"),
+        ({"answer": "score", "points": 5, "threshold": "≥3"},
+         "yes_no、score、text 项不设 threshold"),
         ({"answer": "yes_no", "points": 5, "bands": [{"within": 1, "points": 2}]},
-         "only items with a threshold have bands"),
+         "第1项（x）：只有设了 threshold 的项才能有 bands"),
+        ({"answer": "text", "points": 5}, "第1项（x）：text 项只作说明、不计分"),
     ]
     for fields, expected in cases:
         item = {"key": "x", "kind": "observed", "label": "某项"} | fields
@@ -247,13 +288,14 @@ def test_checklists_check_names_file_item_and_field(wenshu, tmp_path: Path):
     bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     output = wenshu("checklists", "check", str(bad), expect=1)
     flat = " ".join(output.split())
-    assert f"error: {bad}: " in flat
-    assert ("section 2 (hardware), item 2 (edu_discs), threshold: threshold '十盘以上' is not "
-            "like ≥4, ≤12, =100 or 103～107") in flat
-    assert "section 2 (hardware), item 4 (boards), answer: Input should be 'yes_no'" in flat
+    assert f"error: {bad}：检查标准有 2 处问题：" in flat
+    assert ("第2部分（hardware）第2项（edu_discs）的 threshold：'十盘以上' 不是 ≥4、≤12、=100 "
+            "或 103～107 这样的写法") in flat
+    assert ("第2部分（hardware）第4项（boards）的 answer：应为以下之一：'yes_no'、'count'、"
+            "'number'、'score'、'text'") in flat
     data = yaml.safe_load(resolve_checklist("model_community").read_text(encoding="utf-8"))
     data["sections"][2]["items"][5]["activity"] = "seminar"
     bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     flat = " ".join(wenshu("checklists", "check", str(bad), expect=1).split())
-    assert ("item life_stage_education (“七前二后”和生殖健康专题教育讲座): unknown activity type "
-            "'seminar'") in flat
+    assert ("第3部分（software）第6项（life_stage_education，“七前二后”和生殖健康专题教育讲座）"
+            "的 activity：未知活动类型 'seminar'") in flat

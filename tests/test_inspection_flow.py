@@ -419,7 +419,7 @@ def test_loading_names_units_without_findings_and_refuses_a_missing_earlier_insp
     with pytest.raises(ChecklistError, match="not under the inspecting unit 440307001"):
         load_inspection(db_settings, checklist, ["440307002001"], Period.year(2025),
                         "440307001", INSPECTED)
-    with pytest.raises(NotFoundError, match="unknown unit code\\(s\\): 440307009009"):
+    with pytest.raises(NotFoundError, match="单位代码“440307009009”不在单位名录中"):
         load_inspection(db_settings, checklist, ["440307009009"], Period.year(2025), "440307",
                         INSPECTED)
     inspection = load_inspection(db_settings, checklist, ["440307001001"], Period.year(2025),

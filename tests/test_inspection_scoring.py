@@ -198,13 +198,13 @@ def test_a_cap_above_the_grade_earned_changes_nothing(rollup, catalogue):
 def test_checklist_refuses_a_cap_that_is_not_a_grade():
     data = yaml.safe_load(INSPECTION)
     data["sections"][0]["items"][0]["veto_cap"] = "优秀"
-    with pytest.raises(ChecklistError, match="veto_cap '优秀' is not one of the grades "
-                                             "\\(模范社区, 先进社区, 合格社区\\)"):
+    with pytest.raises(ChecklistError, match="第1部分（basic）第1项（check_rate）的 veto_cap："
+                                             "'优秀' 不是 grades 中的等级（模范社区、先进社区、合格社区）"):
         parse_checklist(data, "bad.yaml")
     data = yaml.safe_load(INSPECTION)
     data["sections"][0]["items"][0]["veto"] = False
-    with pytest.raises(ChecklistError, match="section 1 \\(basic\\), item 1 \\(check_rate\\): "
-                                             "veto_cap is for veto items"):
+    with pytest.raises(ChecklistError, match="第1部分（basic）第1项（check_rate）："
+                                             "veto_cap 只用于一票否决项"):
         parse_checklist(data, "bad.yaml")
 
 

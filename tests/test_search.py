@@ -191,8 +191,10 @@ def test_filters_alone_and_with_text(db_settings, staff, file_document, monkeypa
                                   street.document_id]
     assert newest_first[0].snippet == "流动人口服务。"
     assert len(search(db_settings, SearchQuery(limit=2), actor=staff.supervisor)) == 2
-    with pytest.raises(NotFoundError, match="999"):
-        search(db_settings, SearchQuery(unit_code="999"), actor=staff.supervisor)
+    for subtree in (False, True):
+        with pytest.raises(NotFoundError, match="^单位代码“999”不在单位名录中$"):
+            search(db_settings, SearchQuery(unit_code="999", subtree=subtree),
+                   actor=staff.supervisor)
 
 
 def test_ranking_order_of_each_kind_of_query_the_bench_times(db_settings, staff,

@@ -144,13 +144,13 @@ def test_checklist_problems_name_section_and_item():
     with pytest.raises(ChecklistError) as caught:
         parse_checklist(data, "bad.yaml")
     message = str(caught.value)
-    assert message.startswith("bad.yaml: ")
-    assert ("section 2 (facilities), item 1 (boards), threshold: threshold '约5' needs ≥, ≤ or = "
-            "before its number") in message
-    assert "section 2 (facilities), item 2 (consult_room): a count item needs a threshold" in message
+    assert message.startswith("bad.yaml：检查标准有 2 处问题：")
+    assert "第2部分（facilities）第1项（boards）的 threshold：'约5' 的数字前应写 ≥、≤ 或 =" in message
+    assert ("第2部分（facilities）第2项（consult_room）：count（计数）和 number（数值）项须有 "
+            "threshold") in message
     data = yaml.safe_load(SMALL_CHECKLIST)
     data["sections"][0]["items"].append(data["sections"][1]["items"][2])
-    with pytest.raises(ChecklistError, match="item key\\(s\\) used twice: honest"):
+    with pytest.raises(ChecklistError, match="（顶层）：检查项的 key 重复使用：honest"):
         parse_checklist(data, "bad.yaml")
 
 
@@ -161,8 +161,10 @@ def test_catalogue_references_are_checked(catalogue):
          "label": "检查", "threshold": "≥1", "points": 5}]}], grades=[])
     with pytest.raises(ChecklistError) as caught:
         check_catalogue(checklist, catalogue, "c.yaml")
-    assert "item x (某率): unknown indicator 'no_such_rate'" in str(caught.value)
-    assert "item y (检查): activity type check does not record amount" in str(caught.value)
+    assert str(caught.value) == (
+        "c.yaml：检查标准有 2 处问题：\n"
+        "  第1部分（a）第1项（x，某率）的 indicator：未知指标 'no_such_rate'\n"
+        "  第1部分（a）第2项（y，检查）的 measure：活动类型 check 不记录 'amount'")
 
 
 def test_answers_problems_are_all_reported_with_file_and_item(tmp_path):
@@ -229,8 +231,11 @@ def test_an_indicator_without_any_target_is_a_clear_error(small_snapshot, catalo
     checklist = _small(sections=[{"key": "a", "title": "甲", "items": [
         {"key": "trainings", "kind": "indicator", "indicator": "training_sessions",
          "label": "举办培训期数", "points": 5}]}], grades=[])
-    with pytest.raises(ChecklistError, match="unit S1 has no 2025 target for training_sessions"):
+    with pytest.raises(ChecklistError) as caught:
         score_checklist(checklist, {}, catalogue, Rollup(small_snapshot), "S1", 2025)
+    assert str(caught.value) == ("检查标准 small 第1部分（a）第1项（trainings，举办培训期数）："
+                                 "单位 S1 没有 2025 年举办培训期数（training_sessions）的目标，"
+                                 "本项也未设 threshold")
 
 
 # The report's words ------------------------------------------------------------------

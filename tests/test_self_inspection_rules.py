@@ -210,7 +210,7 @@ def test_shipped_checklists_declare_their_levels():
         "family_planning", "model_community", "maternal_child_health", "women_home")} == {
         "family_planning": ("community",), "model_community": ("community",),
         "maternal_child_health": ("district",), "women_home": ("community",)}
-    with pytest.raises(ChecklistError, match="levels: unknown level '小区'"):
+    with pytest.raises(ChecklistError, match="levels：未知的单位级别 '小区'"):
         parse_checklist(yaml.safe_load(resolve_checklist("women_home").read_text("utf-8"))
                         | {"levels": ["社区", "小区"]}, "w.yaml")
     assert parse_checklist(yaml.safe_load(resolve_checklist("women_home").read_text("utf-8"))

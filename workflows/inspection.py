@@ -185,7 +185,7 @@ def load_inspection(settings: Settings, checklist: Checklist, units: Sequence[st
         tree = load_units(session)
         unknown = [code for code in codes if code not in tree]
         if unknown:
-            raise NotFoundError(f"unknown unit code(s): {', '.join(unknown)}")
+            raise NotFoundError(f"单位代码“{'”“'.join(unknown)}”不在单位名录中")
         inside = set(subtree_codes(tree, issuer))
         outside = [code for code in codes if code not in inside]
         if outside:

@@ -42,6 +42,7 @@ from wenshu.models.checklist import (
     Section,
     parse_answer,
 )
+from wenshu.models.checklist_words import checklist_problem, item_place
 
 Level = Literal["met", "partial", "missed"]
 ArchiveStatus = Literal["filed", "draft"]
@@ -182,18 +183,19 @@ def _judge(item: AnyItem, value: Decimal | None, threshold: TargetSpec) -> tuple
 
 
 def _indicator(item: IndicatorItem, catalogue: Catalogue, rollup: Rollup, unit_code: str,
-               year: int) -> ItemScore:
+               year: int, place: str) -> ItemScore:
     indicator = catalogue.indicators.get(item.indicator)
     if indicator is None:
-        raise ChecklistError(f"item {item.key} ({item.label}): unknown indicator "
-                             f"{item.indicator!r}")
+        raise ChecklistError(checklist_problem("unknown_indicator", place=place,
+                                               indicator=item.indicator))
     unit_target = rollup.evaluate(indicator, unit_code, year)
     threshold, own = item.threshold, item.threshold is not None
     if threshold is None:
         threshold = unit_target.target
     if threshold is None:
-        raise ChecklistError(f"item {item.key} ({item.label}): unit {unit_code} has no {year} "
-                             f"target for {indicator.key} and the item gives no threshold")
+        raise ChecklistError(checklist_problem(
+            "no_target", place=place, unit=unit_code, year=year,
+            indicator=f"{indicator.label}（{indicator.key}）"))
     evaluation = evaluate(indicator, unit_target.numerator, unit_target.denominator, threshold,
                           unit_target.target_is_default and not own)
     level, earned = _judge(item, evaluation.value, threshold)
@@ -203,12 +205,15 @@ def _indicator(item: IndicatorItem, catalogue: Catalogue, rollup: Rollup, unit_c
 
 
 def _activity(item: ActivityItem, catalogue: Catalogue, rollup: Rollup, unit_code: str,
-              year: int) -> ItemScore:
+              year: int, place: str) -> ItemScore:
     kind = catalogue.activities.get(item.activity)
-    measure = kind.measure(item.measure) if kind is not None else None
+    if kind is None:
+        raise ChecklistError(checklist_problem("unknown_activity", place=place,
+                                               activity=item.activity))
+    measure = kind.measure(item.measure)
     if measure is None:
-        raise ChecklistError(f"item {item.key} ({item.label}): the catalogue has no "
-                             f"{item.measure} of activity type {item.activity!r}")
+        raise ChecklistError(checklist_problem("no_measure", place=place,
+                                               activity=item.activity, measure=item.measure))
     total = rollup.ledger_sum(unit_code, year, item.activity, item.measure)
     level, earned = _judge(item, total, item.threshold)
     return ItemScore(item, level, earned, item.threshold, True, total, unit=measure.unit)
@@ -285,13 +290,15 @@ def score_checklist(checklist: Checklist, answers: Mapping[str, Answer], catalog
         raise ChecklistError(f"checklist {checklist.key} has archive items: score it with "
                              "what the unit holds in the archive")
     sections = []
-    for section in checklist.sections:
+    for section_number, section in enumerate(checklist.sections, start=1):
         scores = []
-        for item in section.items:
+        for number, item in enumerate(section.items, start=1):
+            place = f"检查标准 {checklist.key} " + item_place(section_number, section.key,
+                                                          number, item.key, item.label)
             if isinstance(item, IndicatorItem):
-                scores.append(_indicator(item, catalogue, rollup, unit_code, year))
+                scores.append(_indicator(item, catalogue, rollup, unit_code, year, place))
             elif isinstance(item, ActivityItem):
-                scores.append(_activity(item, catalogue, rollup, unit_code, year))
+                scores.append(_activity(item, catalogue, rollup, unit_code, year, place))
             elif isinstance(item, ArchiveItem):
                 assert archive is not None
                 scores.append(_archive(item, archive, year))

@@ -32,7 +32,7 @@ def load_units(session: Session) -> dict[str, UnitInfo]:
 def subtree_codes(units: dict[str, UnitInfo], root: str) -> list[str]:
     """``root`` and its descendants, parents first, children in code order."""
     if root not in units:
-        raise NotFoundError(f"unknown unit code {root!r}")
+        raise NotFoundError(f"单位代码“{root}”不在单位名录中")
     children: dict[str, list[str]] = {}
     for unit in sorted(units.values(), key=lambda u: u.code):
         if unit.parent_code is not None:
