@@ -32,6 +32,7 @@ from pydantic import (
 from wenshu.errors import CampaignSpecError
 from wenshu.models.catalogue import TargetSpec
 from wenshu.models.pydantic_words import pydantic_message
+from wenshu.yaml_reader import parse_yaml
 
 # The participant groups a spec may name instead of unit codes, by the level they select.
 PARTICIPANT_GROUPS: dict[str, str] = {"all streets": "street", "all communities": "community"}
@@ -368,7 +369,7 @@ def load_campaign(path: Path) -> CampaignSpec:
 def campaign_from_text(source: str, text: str) -> CampaignSpec:
     """A campaign spec's YAML text, validated; ``source`` (its name) names it in errors."""
     try:
-        data = yaml.safe_load(text)
+        data = parse_yaml(text)
     except yaml.YAMLError as exc:
         raise CampaignSpecError(f"{source}：不是有效的 YAML：{exc}") from exc
     return parse_campaign(data, source)

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from wenshu.errors import ChecklistError
 from wenshu.models.pydantic_words import PYDANTIC_WORDS, pydantic_message
+from wenshu.yaml_reader import parse_yaml
 
 TOP_LEVEL = "（顶层）"
 
@@ -85,7 +86,7 @@ def read_yaml(path: Path, what: str) -> Any:
 def yaml_data(source: str, text: str) -> Any:
     """A checklist's or answers file's YAML text as plain data; ``source`` names it."""
     try:
-        return yaml.safe_load(text)
+        return parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = (f"第{mark.line + 1}行第{mark.column + 1}列：{getattr(exc, 'problem', '')}"

@@ -18,3 +18,9 @@ def test_reads_what_offices_write() -> None:
 def test_refuses_anything_that_would_run_code() -> None:
     with pytest.raises(yaml.YAMLError, match="python/object"):
         parse_yaml("!!python/object/apply:os.system ['touch /tmp/wenshu-pwned']\n")
+
+
+def test_a_mistake_is_shown_with_the_line_at_fault() -> None:
+    with pytest.raises(yaml.YAMLError) as caught:
+        parse_yaml("亮点: [没有闭合\n打算: 明年\n")
+    assert "[没有闭合" in str(caught.value) and "line 1" in str(caught.value)

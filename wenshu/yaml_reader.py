@@ -13,4 +13,9 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def parse_yaml(text: str) -> Any:
     """The data in ``text``; raises :class:`yaml.YAMLError` where it is not YAML."""
-    return yaml.load(text, Loader=_LOADER)  # noqa: S506  (a safe loader)
+    try:
+        return yaml.load(text, Loader=_LOADER)  # noqa: S506  (a safe loader)
+    except yaml.YAMLError:
+        # libyaml's errors do not quote the line at fault; the pure-Python parser's do,
+        # and a clerk finds the mistake by them. Only bad files pay for a second parse.
+        return yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506
