@@ -377,8 +377,10 @@ class WarmConverter:
             feed = JobFeed(jobs, ahead=2 * active)
             try:
                 if active:
-                    with ThreadPoolExecutor(active) as pool:
-                        list(pool.map(drain, [feed] * active))
+                    # Two threads a worker: while one waits for its PDF to be normalised,
+                    # the other already has the worker's LibreOffice export the next.
+                    with ThreadPoolExecutor(2 * active) as pool:
+                        list(pool.map(drain, [feed] * (2 * active)))
             finally:
                 feed.close()
         if feed.error is not None:
