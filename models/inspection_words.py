@@ -32,8 +32,15 @@ _PROBLEMS: dict[str, str] = {
     "outside_issuer": "单位 {units} 不在检查单位 {issuer} 的管辖范围内",
     "no_earlier": "检查标准 {checklist} 在 {period} 之前没有检查记录，无法复查",
     "earlier_too_old": "检查标准 {checklist} 的上一次检查是 {earlier}：复查最多回看一年",
+    "inspection_needs_flow": "检查情况反馈意见和通报须附检查标准和检查记录，请通过检查流程生成"
+                             "（网页“检查考核”或 wenshu inspect run）",
+    "self_inspection_needs_flow": "自查报告须附检查标准和本单位的自查答复，请通过自查流程生成"
+                                  "（wenshu inspect self）",
     "no_observed_items": "检查标准 {checklist} 没有需要检查人填写的检查项，无须检查记录表",
 }
+# The checklist a document's spec carries, as its errors name it (by the flow that made it).
+ATTACHED_CHECKLIST: dict[str, str] = {"self_inspection": "自查报告所附检查标准",
+                                      "inspection": "检查所附检查标准"}
 # An answers file's top-level fields as a reader calls them.
 ANSWERS_FIELDS: dict[str, str] = {"checklist": "检查标准", "unit": "单位", "year": "年度"}
 # Where a computed item's result comes from, by item kind.

@@ -27,6 +27,7 @@ from wenshu.generators.self_inspection import (
     SELF_INSPECTION,
     build_template,
     inspection_spec,
+    read_spec,
 )
 from wenshu.generators.template_check import check_template
 from wenshu.generators.template_variables import context_paths
@@ -165,6 +166,13 @@ def test_catalogue_references_are_checked(catalogue):
         "c.yaml：检查标准有 2 处问题：\n"
         "  第1部分（a）第1项（x，某率）的 indicator：未知指标 'no_such_rate'\n"
         "  第1部分（a）第2项（y，检查）的 measure：活动类型 check 不记录 'amount'")
+
+
+def test_a_self_inspection_without_its_checklist_says_how_to_make_one():
+    with pytest.raises(ChecklistError) as caught:
+        read_spec({})
+    assert str(caught.value) == ("自查报告须附检查标准和本单位的自查答复，请通过自查流程生成"
+                                 "（wenshu inspect self）")
 
 
 def test_answers_problems_are_all_reported_with_file_and_item(tmp_path):
