@@ -22,7 +22,7 @@ from wenshu.compute.checklist import findings, score_checklist
 from wenshu.compute.ranking import rank_totals
 from wenshu.compute.summary import Rollup
 from wenshu.db import get_engine
-from wenshu.errors import ChecklistError, InputError, NotFoundError
+from wenshu.errors import ChecklistError, InputError, NotFoundError, WenshuError
 from wenshu.ingest import read_table
 from wenshu.ingest.findings import (
     InspectionFinding,
@@ -253,6 +253,14 @@ def test_archive_holdings_give_each_documents_best_status(session, small_tree):
 
 
 # The template sheet ---------------------------------------------------------------
+
+
+def test_a_sheet_for_no_unit_is_refused_in_chinese(community, tmp_path):
+    path = tmp_path / "检查记录表.xlsx"
+    with pytest.raises(WenshuError) as caught:
+        write_findings_sheet(path, community, [])
+    assert str(caught.value) == "请至少指定一个被检查单位"
+    assert not path.exists()
 
 
 def test_sheet_round_trip_generate_fill_import_score_rank(session, small_tree, community,

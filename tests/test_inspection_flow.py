@@ -430,6 +430,13 @@ def test_loading_names_units_without_findings_and_refuses_a_missing_earlier_insp
         load_inspection(db_settings, checklist, ["440307001001"], Period.year(2025), "440307",
                         INSPECTED, follow_up=True)
     assert str(caught.value) == "检查标准 office_check 在 2025 之前没有检查记录，无法复查"
+    import_findings(session, _findings_csv(tmp_path / "2023.csv", {
+        "440307001001": dict(boards=6, room="是", work_log=18)}), checklist, "2023")
+    session.commit()
+    with pytest.raises(ChecklistError) as caught:
+        load_inspection(db_settings, checklist, ["440307001001"], Period.year(2025), "440307",
+                        INSPECTED, follow_up=True)
+    assert str(caught.value) == "检查标准 office_check 的上一次检查是 2023：复查最多回看一年"
 
 
 # The office end to end -----------------------------------------------------------------------
