@@ -52,6 +52,7 @@ from wenshu.models.checklist import (
     parse_checklist,
     resolve_checklist,
 )
+from wenshu.models.inspection_words import ATTACHED_CHECKLIST, inspection_problem
 from wenshu.periods import Period
 
 REPORT_COLUMNS = (
@@ -85,9 +86,8 @@ RANKING_TAIL = (TableColumn("总分", "total", None), TableColumn("等次", "gra
 
 def _spec_checklist(spec: Mapping[str, Any]) -> Checklist:
     if "checklist" not in spec or "inspected_on" not in spec:
-        raise ChecklistError("an inspection document needs its checklist and findings "
-                             "(run it through the inspection_report flow)")
-    return parse_checklist(spec["checklist"], "the inspection's checklist")
+        raise ChecklistError(inspection_problem("inspection_needs_flow"))
+    return parse_checklist(spec["checklist"], ATTACHED_CHECKLIST["inspection"])
 
 
 def _previous(spec: Mapping[str, Any]) -> tuple[Period, Mapping[str, Any]] | None:
@@ -134,7 +134,7 @@ def build_bulletin(request: ContextRequest) -> dict[str, Any]:
     inspected_on = date.fromisoformat(spec["inspected_on"])
     records = {code: UnitRecord.from_plain(data) for code, data in spec["units"].items()}
     if not records:
-        raise ChecklistError("an inspection needs at least one unit")
+        raise ChecklistError(inspection_problem("no_units"))
     previous = None
     earlier = _previous(spec)
     if earlier is not None:

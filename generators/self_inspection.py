@@ -55,6 +55,7 @@ from wenshu.models.checklist import (
     parse_checklist,
     resolve_checklist,
 )
+from wenshu.models.inspection_words import ATTACHED_CHECKLIST, inspection_problem
 from wenshu.narrative import Narrative
 
 PHRASEBOOK = "self_inspection"
@@ -98,9 +99,8 @@ def read_holdings(spec: Mapping[str, Any]) -> ArchiveHoldings | None:
 def read_spec(spec: Mapping[str, Any]) -> tuple[Checklist, dict[str, Answer]]:
     """The checklist and answers back from :func:`inspection_spec`."""
     if "checklist" not in spec:
-        raise ChecklistError("a self-inspection needs a checklist and the unit's answers "
-                             "(run it through the self_inspection flow)")
-    checklist = parse_checklist(spec["checklist"], "the checklist")
+        raise ChecklistError(inspection_problem("self_inspection_needs_flow"))
+    checklist = parse_checklist(spec["checklist"], ATTACHED_CHECKLIST["self_inspection"])
     return checklist, answers_from_plain(spec.get("answers", {}))
 
 

@@ -23,6 +23,14 @@ from wenshu.models.checklist_schema import (
     plain_number,
 )
 from wenshu.models.checklist_words import read_yaml
+from wenshu.models.inspection_words import (
+    ANSWERS_FIELDS,
+    COMPUTED_FROM,
+    answers_problems,
+    inspection_problem,
+    item_named,
+    items_named,
+)
 
 _DECIMAL = re.compile(r"^\d+(?:\.\d+)?$")
 _YES = frozenset({"是", "有", "已落实", "已完成", "符合", "yes", "y", "true", "√", "✓", "✔"})
@@ -34,8 +42,8 @@ SCORE_DECIMALS = 2  # an inspector's points: 2.5 or 1.25, never finer
 class AnswerError(ValueError):
     """An answer that does not fit its item: a stable code and the reason in two languages.
 
-    ``str()`` is the English text used in checklist and answers-file errors; ``zh`` is
-    the reason shown to clerks and inspectors in an import's row errors.
+    ``zh`` is the reason a user reads (answers files, imports, scoring); ``str()`` is
+    the English text, kept for logs and callers that match on it.
     """
 
     def __init__(self, code: str, message: str, zh: str):
@@ -151,46 +159,49 @@ def parse_answers(data: Any, checklist: Checklist, source: str, *, unit_code: st
     ``unit`` and ``year`` that must match what the answers are used for.
     """
     if not isinstance(data, dict) or not isinstance(data.get("answers"), dict):
-        raise ChecklistError(f"{source}: expected a mapping with 'answers:' (item key: answer)")
+        raise ChecklistError(inspection_problem("answers_not_mapping", source=source))
     problems = []
     unknown_top = sorted(set(map(str, data)) - {"checklist", "unit", "year", "answers"})
     if unknown_top:
-        problems.append(f"unknown field(s) {', '.join(unknown_top)} (use checklist, unit, year, "
-                        "answers)")
+        problems.append(inspection_problem("answers_unknown_fields",
+                                           fields="、".join(unknown_top)))
     for field, expected in (("checklist", checklist.key), ("unit", unit_code), ("year", year)):
         given = data.get(field)
         if given is not None and expected is not None and str(given) != str(expected):
-            problems.append(f"answers are for {field} {given}, not {expected}")
+            problems.append(inspection_problem("answers_for_other", field=ANSWERS_FIELDS[field],
+                                               given=given, expected=expected))
     answers: dict[str, Answer] = {}
     for key, raw in data["answers"].items():
         item = checklist.item(str(key))
         if item is None:
-            problems.append(f"unknown item key {key!r} (not in checklist {checklist.key})")
+            problems.append(inspection_problem("answers_unknown_item", item_key=str(key),
+                                               checklist=checklist.key))
             continue
-        where = f"item {item.key} ({item.label})"
+        where = item_named(item.key, item.label)
         if not isinstance(item, ObservedItem):
-            source_of = ("the archive" if isinstance(item, ArchiveItem)
-                         else "the ledgers and base figures")
-            problems.append(f"{where}: computed from {source_of}, not answered")
+            source_of = COMPUTED_FROM["archive" if isinstance(item, ArchiveItem) else "measured"]
+            problems.append(inspection_problem("answers_computed_item", item=where,
+                                               source=source_of))
             continue
         note = ""
         if isinstance(raw, dict):
             extra = sorted(set(map(str, raw)) - {"value", "note"})
             if extra or "value" not in raw:
-                problems.append(f"{where}: an answer with a remark is {{value: …, note: …}}")
+                problems.append(inspection_problem("answers_remark_form", item=where))
                 continue
             note = "" if raw.get("note") is None else str(raw["note"]).strip()
             raw = raw["value"]
         try:
             answers[item.key] = Answer(parse_answer(item, raw), note)
         except AnswerError as exc:
-            problems.append(f"{where}: {exc}")
+            problems.append(inspection_problem("answer_bad", item=where, reason=exc.zh))
     given = {str(key) for key in data["answers"]}
     missing = [item for item in checklist.observed if item.key not in given]
     if missing:
-        problems.append("no answer for " + "; ".join(f"item {i.key} ({i.label})" for i in missing))
+        problems.append(inspection_problem("answers_missing", items=items_named(
+            (i.key, i.label) for i in missing)))
     if problems:
-        raise ChecklistError(f"{source}: " + "; ".join(problems))
+        raise ChecklistError(answers_problems(source, problems))
     return answers
 
 

@@ -15,7 +15,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from wenshu.errors import CatalogueError, WenshuError
-from wenshu.yaml_reader import parse_yaml
+from wenshu.models.pydantic_words import pydantic_message
+from wenshu.yaml_reader import parse_yaml, yaml_fault
 
 SHIPPED_DIR = Path(str(files("wenshu") / "data"))
 
@@ -31,6 +32,26 @@ MeasureColumn = Literal["sessions", "participants", "households", "materials", "
 IndicatorUnit = Literal["count", "percent", "permille", "per_100k", "ratio_100"]
 RoundingRule = Literal["half_even", "half_up", "truncate"]
 Comparator = Literal["ge", "le", "eq", "range"]
+
+# What a catalogue (or another data file read as a mapping) gets wrong, worded for the
+# office admin who edits it; keyed by English name.
+_PROBLEMS: dict[str, str] = {
+    "not_yaml": "{source}：不是有效的 YAML：{reason}",
+    "not_mapping": "{source}：文件的最外层应为字段表（名称: 内容）",
+    "entry": "{source}：{section} 第{index}项{entry_key}{field}：{message}",
+    "unknown_figure": "{source}：指标 {indicator} 的 {field}：未知基础数据 {figure!r}",
+    "unknown_activity": "{source}：指标 {indicator} 的 {field}：未知活动类型 {activity!r}",
+    "no_measure": "{source}：指标 {indicator} 的 {field}：活动类型 {activity} 不记录 {measure!r}",
+    # The schema's own checks
+    "range_ends": "区间（range）须写明两端（value 和 high）；≥、≤、= 只写一个 value",
+    "range_order": "区间的上限 high 不能小于下限 value",
+    "source_kind": "应写 activity 和 measure（取自台账），或只写 figure（取自基础数据）",
+    "denominator": "count（计数）指标不设 denominator；百分率等比率指标须有 denominator",
+}
+
+def catalogue_problem(key: str, **values: object) -> str:
+    """One problem of a catalogue file (``key`` names it, see :data:`_PROBLEMS`), in Chinese."""
+    return _PROBLEMS[key].format(**values)
 
 
 class _Frozen(BaseModel):
@@ -78,9 +99,9 @@ class TargetSpec(_Frozen):
     @model_validator(mode="after")
     def _range_has_high(self) -> TargetSpec:
         if (self.comparator == "range") != (self.high is not None):
-            raise ValueError("a range target needs both ends; other comparators take one value")
+            raise ValueError(catalogue_problem("range_ends"))
         if self.high is not None and self.high < self.value:
-            raise ValueError("range end is below its start")
+            raise ValueError(catalogue_problem("range_order"))
         return self
 
 
@@ -95,7 +116,7 @@ class Source(_Frozen):
     def _one_kind(self) -> Source:
         ledger = self.activity is not None and self.measure is not None
         if ledger == (self.figure is not None) or (self.activity is None) != (self.measure is None):
-            raise ValueError("give either {activity, measure} or {figure}")
+            raise ValueError(catalogue_problem("source_kind"))
         return self
 
 
@@ -133,7 +154,7 @@ class Indicator(_Frozen):
     @model_validator(mode="after")
     def _ratio_has_denominator(self) -> Indicator:
         if (self.unit == "count") != (self.denominator is None):
-            raise ValueError("count indicators take no denominator; ratio units need one")
+            raise ValueError(catalogue_problem("denominator"))
         return self
 
 
@@ -174,21 +195,30 @@ def read_yaml_mapping(path: Path, error: type[WenshuError] = CatalogueError) -> 
     try:
         data = parse_yaml(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise error(f"{path}: not valid YAML: {exc}") from exc
+        raise error(catalogue_problem("not_yaml", source=path, reason=yaml_fault(exc))) from exc
     if not isinstance(data, dict):
-        raise error(f"{path}: expected a mapping at the top level")
+        raise error(catalogue_problem("not_mapping", source=path))
     return data
 
 
-def _merge(path: Path, entries: list, model: type[BaseModel], into: dict) -> None:
+def _merge(path: Path, section: str, entries: list, model: type[BaseModel], into: dict
+           ) -> list[str]:
+    """Validate ``section``'s entries of ``path`` into ``into`` by key; the keys given."""
+    given = []
     for index, raw in enumerate(entries or [], start=1):
         try:
             item = model.model_validate(raw)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise CatalogueError(f"{path}: entry {index} ({where}): {first['msg']}") from exc
+            first = exc.errors(include_url=False)[0]
+            field = ".".join(str(p) for p in first["loc"])
+            key = raw.get("key") if isinstance(raw, dict) else None
+            raise CatalogueError(catalogue_problem(
+                "entry", source=path, section=section, index=index,
+                entry_key=f"（{key}）" if key else "", field=f"的 {field}" if field else "",
+                message=pydantic_message(first))) from exc
         into[item.key] = item  # type: ignore[attr-defined]
+        given.append(item.key)  # type: ignore[attr-defined]
+    return given
 
 
 def load_catalogue(user_dir: Path | None = None) -> Catalogue:
@@ -196,33 +226,42 @@ def load_catalogue(user_dir: Path | None = None) -> Catalogue:
     activities: dict[str, ActivityType] = {}
     figures: dict[str, Figure] = {}
     indicators: dict[str, Indicator] = {}
+    origins: dict[str, Path] = {}  # the file each indicator was last given in, for errors
     for directory in (SHIPPED_DIR, user_dir):
         if directory is None:
             continue
         act_path, ind_path = directory / "activities.yaml", directory / "indicators.yaml"
         if act_path.exists():
-            _merge(act_path, read_yaml_mapping(act_path).get("types", []), ActivityType, activities)
+            _merge(act_path, "types", read_yaml_mapping(act_path).get("types", []),
+                   ActivityType, activities)
         if ind_path.exists():
             data = read_yaml_mapping(ind_path)
-            _merge(ind_path, data.get("figures", []), Figure, figures)
-            _merge(ind_path, data.get("indicators", []), Indicator, indicators)
+            _merge(ind_path, "figures", data.get("figures", []), Figure, figures)
+            given = _merge(ind_path, "indicators", data.get("indicators", []), Indicator,
+                           indicators)
+            origins |= dict.fromkeys(given, ind_path)
     catalogue = Catalogue(activities=activities, figures=figures, indicators=indicators)
-    _check_references(catalogue)
+    _check_references(catalogue, origins)
     return catalogue
 
 
-def _check_references(catalogue: Catalogue) -> None:
+def _check_references(catalogue: Catalogue, origins: dict[str, Path]) -> None:
+    """Every indicator's figures and activities are in the catalogue; ``origins`` names the
+    file that gave each indicator."""
     for ind in catalogue.indicators.values():
-        for source in (ind.numerator, ind.denominator):
+        for field, source in (("numerator", ind.numerator), ("denominator", ind.denominator)):
             if source is None:
                 continue
+            place = dict(source=origins.get(ind.key, "indicators.yaml"), indicator=ind.key,
+                         field=field)
             if source.figure is not None and source.figure not in catalogue.figures:
-                raise CatalogueError(f"indicator {ind.key}: unknown figure {source.figure!r}")
+                raise CatalogueError(catalogue_problem("unknown_figure", figure=source.figure,
+                                                       **place))
             if source.activity is not None:
                 kind = catalogue.activities.get(source.activity)
                 if kind is None:
-                    raise CatalogueError(f"indicator {ind.key}: unknown activity {source.activity!r}")
+                    raise CatalogueError(catalogue_problem("unknown_activity",
+                                                           activity=source.activity, **place))
                 if kind.measure(source.measure or "") is None:
-                    raise CatalogueError(
-                        f"indicator {ind.key}: activity {kind.key} does not record {source.measure}"
-                    )
+                    raise CatalogueError(catalogue_problem("no_measure", activity=kind.key,
+                                                           measure=source.measure, **place))

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from wenshu.errors import ChecklistError
 from wenshu.models.pydantic_words import PYDANTIC_WORDS, pydantic_message
-from wenshu.yaml_reader import parse_yaml
+from wenshu.yaml_reader import parse_yaml, yaml_fault
 
 TOP_LEVEL = "（顶层）"
 
@@ -88,10 +88,8 @@ def yaml_data(source: str, text: str) -> Any:
     try:
         return parse_yaml(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        reason = (f"第{mark.line + 1}行第{mark.column + 1}列：{getattr(exc, 'problem', '')}"
-                  if mark is not None else str(exc))
-        raise ChecklistError(checklist_problem("not_yaml", source=source, reason=reason)) from exc
+        raise ChecklistError(checklist_problem("not_yaml", source=source,
+                                               reason=yaml_fault(exc))) from exc
 
 
 def checklist_problem(key: str, **values: object) -> str:

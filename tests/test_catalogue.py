@@ -35,5 +35,42 @@ def test_bad_indicator_reference_is_named(tmp_path: Path):
         "    denominator: {figure: births}\n    unit: percent\n    decimals: 1\n",
         encoding="utf-8",
     )
-    with pytest.raises(CatalogueError, match="unknown figure 'nope'"):
+    with pytest.raises(CatalogueError) as caught:
         load_catalogue(tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path / 'indicators.yaml'}：指标 x 的 numerator：未知基础数据 'nope'")
+
+
+_INDICATOR = ("indicators:\n  - key: y\n    label: 某率\n    numerator: {figure: births}\n"
+              "    denominator: {figure: births}\n    unit: percent\n    decimals: 1\n")
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("activities.yaml", "types: [a\n  b: c\n",
+     "{path}：不是有效的 YAML：第2行第4列：expected ',' or ']', but got ':'"),
+    ("activities.yaml", "- training\n", "{path}：文件的最外层应为字段表（名称: 内容）"),
+    ("indicators.yaml", _INDICATOR + "    target: {comparator: range, value: 5}\n",
+     "{path}：indicators 第1项（y）的 target：区间（range）须写明两端（value 和 high）；"
+     "≥、≤、= 只写一个 value"),
+    ("indicators.yaml", _INDICATOR + "    target: {comparator: range, value: 9, high: 5}\n",
+     "{path}：indicators 第1项（y）的 target：区间的上限 high 不能小于下限 value"),
+    ("indicators.yaml", _INDICATOR.replace("{figure: births}\n    unit", "{activity: training}"
+                                           "\n    unit"),
+     "{path}：indicators 第1项（y）的 denominator：应写 activity 和 measure（取自台账），"
+     "或只写 figure（取自基础数据）"),
+    ("indicators.yaml", _INDICATOR.replace("unit: percent", "unit: count"),
+     "{path}：indicators 第1项（y）：count（计数）指标不设 denominator；百分率等比率指标须有 "
+     "denominator"),
+    ("indicators.yaml", _INDICATOR.replace("numerator: {figure: births}",
+                                           "numerator: {activity: drill, measure: sessions}"),
+     "{path}：指标 y 的 numerator：未知活动类型 'drill'"),
+    ("indicators.yaml", _INDICATOR.replace("numerator: {figure: births}",
+                                           "numerator: {activity: aid, measure: sessions}"),
+     "{path}：指标 y 的 numerator：活动类型 aid 不记录 'sessions'"),
+])
+def test_a_bad_catalogue_file_is_named_in_chinese(tmp_path: Path, name, text, message):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(tmp_path)
+    assert str(caught.value) == message.format(path=path)

@@ -190,6 +190,8 @@ def test_observed_items_say_what_they_take():
         ({"answer": "yes_no", "points": 5, "bands": [{"within": 1, "points": 2}]},
          "第1项（x）：只有设了 threshold 的项才能有 bands"),
         ({"answer": "text", "points": 5}, "第1项（x）：text 项只作说明、不计分"),
+        ({"answer": "number", "points": 5, "threshold": "107～103"},
+         "第1项（x）的 threshold：区间的上限 high 不能小于下限 value"),
     ]
     for fields, expected in cases:
         item = {"key": "x", "kind": "observed", "label": "某项"} | fields

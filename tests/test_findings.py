@@ -22,7 +22,7 @@ from wenshu.compute.checklist import findings, score_checklist
 from wenshu.compute.ranking import rank_totals
 from wenshu.compute.summary import Rollup
 from wenshu.db import get_engine
-from wenshu.errors import InputError, NotFoundError
+from wenshu.errors import ChecklistError, InputError, NotFoundError, WenshuError
 from wenshu.ingest import read_table
 from wenshu.ingest.findings import (
     InspectionFinding,
@@ -95,6 +95,16 @@ def test_findings_import_by_item_label_with_chinese_headers(session, small_tree,
     assert answers[EAST_LAKE]["civilized_families"] == Answer(Decimal("72.5"))
     assert answers[EAST_HILL]["work_log"] == Answer(Decimal("2.5"), "3月至5月无记录")
     assert not error_report_path(path).exists()
+
+
+def test_a_stored_finding_the_checklist_no_longer_takes_names_unit_and_item(community):
+    # Stored when boards was answered otherwise; the checklist now counts 块.
+    stored = [StoredFinding(EAST_LAKE, "boards", "四块", "", "督导李四")]
+    with pytest.raises(ChecklistError) as caught:
+        answers_by_unit(community, stored)
+    assert str(caught.value) == (
+        f"单位 {EAST_LAKE}，检查项 boards（宣传板）：已录入的检查结果“四块”与现行检查标准不符："
+        "应填不小于0的整数（单位：块），不能填“四块”")
 
 
 def test_every_bad_row_is_reported_and_nothing_is_stored(session, small_tree, community,
@@ -243,6 +253,14 @@ def test_archive_holdings_give_each_documents_best_status(session, small_tree):
 
 
 # The template sheet ---------------------------------------------------------------
+
+
+def test_a_sheet_for_no_unit_is_refused_in_chinese(community, tmp_path):
+    path = tmp_path / "检查记录表.xlsx"
+    with pytest.raises(WenshuError) as caught:
+        write_findings_sheet(path, community, [])
+    assert str(caught.value) == "请至少指定一个被检查单位"
+    assert not path.exists()
 
 
 def test_sheet_round_trip_generate_fill_import_score_rank(session, small_tree, community,

@@ -416,19 +416,27 @@ def test_loading_names_units_without_findings_and_refuses_a_missing_earlier_insp
         "检查 office_check 2025 缺少检查记录：东山社区（440307001002）缺 room、work_log；"
         "西湖社区（440307002001）缺 boards、room、work_log。"
         "请先录入检查记录（网页“填写检查结果”或 wenshu inspect record）")
-    with pytest.raises(ChecklistError, match="not under the inspecting unit 440307001"):
+    with pytest.raises(ChecklistError) as caught:
         load_inspection(db_settings, checklist, ["440307002001"], Period.year(2025),
                         "440307001", INSPECTED)
+    assert str(caught.value) == "单位 440307002001 不在检查单位 440307001 的管辖范围内"
     with pytest.raises(NotFoundError, match="单位代码“440307009009”不在单位名录中"):
         load_inspection(db_settings, checklist, ["440307009009"], Period.year(2025), "440307",
                         INSPECTED)
     inspection = load_inspection(db_settings, checklist, ["440307001001"], Period.year(2025),
                                  "440307", INSPECTED)
     assert inspection.records["440307001001"].answers["boards"].value == 6
-    with pytest.raises(ChecklistError, match="no inspection with checklist office_check before "
-                                             "2025 to follow up"):
+    with pytest.raises(ChecklistError) as caught:
         load_inspection(db_settings, checklist, ["440307001001"], Period.year(2025), "440307",
                         INSPECTED, follow_up=True)
+    assert str(caught.value) == "检查标准 office_check 在 2025 之前没有检查记录，无法复查"
+    import_findings(session, _findings_csv(tmp_path / "2023.csv", {
+        "440307001001": dict(boards=6, room="是", work_log=18)}), checklist, "2023")
+    session.commit()
+    with pytest.raises(ChecklistError) as caught:
+        load_inspection(db_settings, checklist, ["440307001001"], Period.year(2025), "440307",
+                        INSPECTED, follow_up=True)
+    assert str(caught.value) == "检查标准 office_check 的上一次检查是 2023：复查最多回看一年"
 
 
 # The office end to end -----------------------------------------------------------------------

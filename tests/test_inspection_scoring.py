@@ -247,10 +247,12 @@ def test_scoring_names_every_unanswered_item_and_needs_the_archive(rollup, catal
         score_checklist(checklist, {"honest": Answer(True)}, catalogue, rollup, "C1", 2025,
                         archive=FULL_ARCHIVE)
     assert str(caught.value) == (
-        "unit C1: no answer for item work_log (工作记录本记录完整); item boards (宣传板); "
-        "item families (文明家庭创建率); item infant_mortality (婴儿死亡率); item practices (特色做法)")
-    with pytest.raises(ChecklistError, match="has archive items"):
+        "单位 C1：缺少以下检查项的答复：检查项 work_log（工作记录本记录完整）、检查项 boards（宣传板）、"
+        "检查项 families（文明家庭创建率）、检查项 infant_mortality（婴儿死亡率）、"
+        "检查项 practices（特色做法）")
+    with pytest.raises(ChecklistError) as caught:
         score_checklist(checklist, _answers(), catalogue, rollup, "C1", 2025)
+    assert str(caught.value) == "检查标准 demo_inspection 含档案项：评分须提供该单位在档案中存有的文件"
 
 
 def test_answers_survive_plain_data_for_document_options(rollup, catalogue):

@@ -19,3 +19,11 @@ def parse_yaml(text: str) -> Any:
         # libyaml's errors do not quote the line at fault; the pure-Python parser's do,
         # and a clerk finds the mistake by them. Only bad files pay for a second parse.
         return yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506
+
+
+def yaml_fault(exc: yaml.YAMLError) -> str:
+    """Where and why a file is not YAML, as a clerk finds it: 第3行第1列：…, counted from 1."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return str(exc)
+    return f"第{mark.line + 1}行第{mark.column + 1}列：{getattr(exc, 'problem', '')}"

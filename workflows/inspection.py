@@ -62,6 +62,7 @@ from wenshu.ingest.findings import (
 from wenshu.jobs import report
 from wenshu.models.catalogue import Catalogue, load_catalogue
 from wenshu.models.checklist import ArchiveItem, Checklist
+from wenshu.models.inspection_words import inspection_problem
 from wenshu.models.lines import Line
 from wenshu.models.tables import Document, DocumentVersion, Unit
 from wenshu.paths import inside
@@ -180,7 +181,7 @@ def load_inspection(settings: Settings, checklist: Checklist, units: Sequence[st
     """
     codes = tuple(sorted(dict.fromkeys(units)))
     if not codes:
-        raise ChecklistError("name at least one unit to inspect")
+        raise ChecklistError(inspection_problem("no_units"))
     with session_scope(settings) as session:
         tree = load_units(session)
         unknown = [code for code in codes if code not in tree]
@@ -189,20 +190,20 @@ def load_inspection(settings: Settings, checklist: Checklist, units: Sequence[st
         inside = set(subtree_codes(tree, issuer))
         outside = [code for code in codes if code not in inside]
         if outside:
-            raise ChecklistError(f"unit(s) {', '.join(outside)} are not under the inspecting "
-                                 f"unit {issuer}")
+            raise ChecklistError(inspection_problem("outside_issuer", units="、".join(outside),
+                                                    issuer=issuer))
         records = _records(session, checklist, period, codes)
         snapshot = load_snapshot(session, issuer, period.start.year)
         if not follow_up:
             return Inspection(checklist, period, inspected_on, issuer, snapshot, codes, records)
         earlier = previous_inspection(session, checklist.key, period.code)
         if earlier is None:
-            raise ChecklistError(f"no inspection with checklist {checklist.key} before "
-                                 f"{period.code} to follow up")
+            raise ChecklistError(inspection_problem("no_earlier", checklist=checklist.key,
+                                                    period=period.code))
         before = Period.parse(earlier)
         if before.start.year < period.start.year - 1:
-            raise ChecklistError(f"the last inspection with checklist {checklist.key} was for "
-                                 f"{earlier}: a follow-up looks back a year at most")
+            raise ChecklistError(inspection_problem("earlier_too_old", checklist=checklist.key,
+                                                    earlier=earlier))
         # The earlier inspection is judged on what the units held when it reported.
         previous = _records(session, checklist, before, codes,
                             as_of=reported_at(session, checklist.key, earlier), complete=False)

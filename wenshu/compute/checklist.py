@@ -43,6 +43,7 @@ from wenshu.models.checklist import (
     parse_answer,
 )
 from wenshu.models.checklist_words import checklist_problem, item_place
+from wenshu.models.inspection_words import inspection_problem, item_named, items_named
 
 Level = Literal["met", "partial", "missed"]
 ArchiveStatus = Literal["filed", "draft"]
@@ -239,7 +240,8 @@ def _observed(item: ObservedItem, answer: Answer) -> ItemScore:
         # Answers may come back from plain data (numbers as text): read them again.
         value = parse_answer(item, answer.value)
     except AnswerError as exc:
-        raise ChecklistError(f"item {item.key} ({item.label}): {exc}") from None
+        raise ChecklistError(inspection_problem("answer_bad", item=item_named(item.key, item.label),
+                                                reason=exc.zh)) from None
     answer = Answer(value, answer.note)
     if item.answer == "text":
         return ItemScore(item, None, Decimal(0), answer=answer)
@@ -284,11 +286,11 @@ def score_checklist(checklist: Checklist, answers: Mapping[str, Answer], catalog
     """
     unanswered = [item for item in checklist.observed if item.key not in answers]
     if unanswered:
-        raise ChecklistError(f"unit {unit_code}: no answer for " + "; ".join(
-            f"item {item.key} ({item.label})" for item in unanswered))
+        raise ChecklistError(inspection_problem("unit_answers_missing", unit=unit_code,
+                                                items=items_named((item.key, item.label)
+                                                                  for item in unanswered)))
     if archive is None and any(isinstance(i, ArchiveItem) for i in checklist.items):
-        raise ChecklistError(f"checklist {checklist.key} has archive items: score it with "
-                             "what the unit holds in the archive")
+        raise ChecklistError(inspection_problem("needs_archive", checklist=checklist.key))
     sections = []
     for section_number, section in enumerate(checklist.sections, start=1):
         scores = []

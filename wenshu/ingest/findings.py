@@ -65,6 +65,7 @@ from wenshu.models.checklist import (
     answer_text,
     parse_answer,
 )
+from wenshu.models.inspection_words import inspection_problem, item_named
 from wenshu.models.tables import Document, DocumentVersion, InspectionFinding
 from wenshu.models.values import cell_text, shown
 from wenshu.periods import Period
@@ -340,9 +341,10 @@ def answers_by_unit(checklist: Checklist, findings: Iterable[StoredFinding]
         try:
             value = parse_answer(item, finding.value)
         except AnswerError as exc:
-            raise ChecklistError(f"unit {finding.unit_code}, item {item.key} ({item.label}): "
-                                 f"the stored finding {finding.value!r} no longer fits: "
-                                 f"{exc}") from None
+            raise ChecklistError(inspection_problem(
+                "finding_no_longer_fits", unit=finding.unit_code,
+                item=item_named(item.key, item.label), value=finding.value,
+                reason=exc.zh)) from None
         answers.setdefault(finding.unit_code, {})[item.key] = Answer(value, finding.note)
     return answers
 

@@ -28,6 +28,7 @@ from wenshu.models.checklist import (
     plain_number,
     threshold_text,
 )
+from wenshu.models.inspection_words import inspection_problem
 from wenshu.models.tables import Unit
 
 SHEET_COLUMNS = ("unit_code", "unit_name", "item", "label", "points", "allowed", "value", "note",
@@ -75,10 +76,9 @@ def write_findings_sheet(path: Path, checklist: Checklist,
     as it is with :func:`import_findings`. Written whole or not at all.
     """
     if not checklist.observed:
-        raise ChecklistError(f"checklist {checklist.key} has no observed items: nothing for "
-                             "inspectors to record")
+        raise ChecklistError(inspection_problem("no_observed_items", checklist=checklist.key))
     if not units:
-        raise WenshuError("name at least one unit to inspect")
+        raise WenshuError(inspection_problem("no_units"))
     labels = {column.field: column.label for column in FINDING_COLUMNS}
     workbook = Workbook()
     sheet = workbook.active
