@@ -38,6 +38,8 @@ Comparator = Literal["ge", "le", "eq", "range"]
 _PROBLEMS: dict[str, str] = {
     "not_yaml": "{source}：不是有效的 YAML：{reason}",
     "not_mapping": "{source}：文件的最外层应为字段表（名称: 内容）",
+    "not_utf8": "{source}：不是 UTF-8 编码的文本（请以 UTF-8 另存）",
+    "cannot_read": "{source}：无法读取（{reason}）",
     "entry": "{source}：{section} 第{index}项{entry_key}{field}：{message}",
     "unknown_figure": "{source}：指标 {indicator} 的 {field}：未知基础数据 {figure!r}",
     "unknown_activity": "{source}：指标 {indicator} 的 {field}：未知活动类型 {activity!r}",
@@ -48,6 +50,7 @@ _PROBLEMS: dict[str, str] = {
     "source_kind": "应写 activity 和 measure（取自台账），或只写 figure（取自基础数据）",
     "denominator": "count（计数）指标不设 denominator；百分率等比率指标须有 denominator",
 }
+
 
 def catalogue_problem(key: str, **values: object) -> str:
     """One problem of a catalogue file (``key`` names it, see :data:`_PROBLEMS`), in Chinese."""
@@ -196,6 +199,11 @@ def read_yaml_mapping(path: Path, error: type[WenshuError] = CatalogueError) -> 
         data = parse_yaml(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise error(catalogue_problem("not_yaml", source=path, reason=yaml_fault(exc))) from exc
+    except UnicodeDecodeError as exc:
+        raise error(catalogue_problem("not_utf8", source=path)) from exc
+    except OSError as exc:
+        raise error(catalogue_problem("cannot_read", source=path,
+                                      reason=exc.strerror or exc)) from exc
     if not isinstance(data, dict):
         raise error(catalogue_problem("not_mapping", source=path))
     return data

@@ -45,6 +45,14 @@ _INDICATOR = ("indicators:\n  - key: y\n    label: 某率\n    numerator: {figur
               "    denominator: {figure: births}\n    unit: percent\n    decimals: 1\n")
 
 
+def test_a_catalogue_file_saved_in_gbk_is_named_not_a_traceback(tmp_path: Path):
+    path = tmp_path / "activities.yaml"
+    path.write_bytes("types:\n  - key: 培训\n".encode("gbk"))
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(tmp_path)
+    assert str(caught.value) == f"{path}：不是 UTF-8 编码的文本（请以 UTF-8 另存）"
+
+
 @pytest.mark.parametrize(("name", "text", "message"), [
     ("activities.yaml", "types: [a\n  b: c\n",
      "{path}：不是有效的 YAML：第2行第4列：expected ',' or ']', but got ':'"),
