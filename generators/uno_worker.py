@@ -39,6 +39,7 @@ from com.sun.star.uno import Exception as UnoException
 from com.sun.star.util import DateTime
 
 # soffice.bin's exit code after it has created a new profile: start it again.
+_LOST_GRACE_SECONDS = 1.0
 _RESTART_EXIT_CODE = 81
 # Force the Word import filter: auto-detection opens a damaged .docx as plain text.
 _INPUT_FILTER = "MS Word 2007 XML"
@@ -123,9 +124,13 @@ class Office:
                 raise WorkerError("LibreOffice did not accept a connection in time")
             time.sleep(_CONNECT_POLL_SECONDS)
 
-    def alive(self) -> bool:
-        """Whether soffice is still running."""
-        return self.process.poll() is None
+    def alive(self, grace: float = 0.0) -> bool:
+        """Whether soffice is still running ``grace`` seconds from now (or exits sooner)."""
+        try:
+            self.process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            return True
+        return False
 
     def convert(self, request: dict[str, str]) -> None:
         """Load, refresh, set properties, export PDF/A-2b, close."""
@@ -206,7 +211,9 @@ def serve(office: Office, requests: TextIO, answers: TextIO) -> int:
                               "error": "LibreOffice went away during the conversion"})
             return 1
         except (UnoException, ValueError, KeyError, OSError) as exc:
-            lost = not office.alive()
+            # A killed LibreOffice can fail the call ("illegal object given!") before its
+            # process is gone: give it a moment, so the document is retried on a new one.
+            lost = not office.alive(_LOST_GRACE_SECONDS)
             message = getattr(exc, "Message", "") or str(exc) or type(exc).__name__
             _answer(answers, {"ok": False, "restart": lost, "error": message})
             if lost:
