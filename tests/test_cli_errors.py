@@ -6,6 +6,7 @@ Prefect starts or raised inside a flow; and the CLI's small promises (a folder f
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -170,3 +171,23 @@ def test_a_server_that_does_not_answer_means_this_process_said_once(
     assert said.count("in this process (the Prefect server at http://127.0.0.1:9/api does "
                       "not answer)") == 1, said
     assert "西湖社区 440307002001" in said and "Traceback" not in said
+    # The flow ran on the command's own Prefect API, which left with the command.
+    prefect_home = home[0] / "prefect"
+    with sqlite3.connect(prefect_home / "prefect.db") as db:
+        newest = db.execute("SELECT r.state_type FROM flow_run r JOIN flow f ON f.id = "
+                            "r.flow_id WHERE f.name = 'year_end_summary' "
+                            "ORDER BY r.created DESC LIMIT 1").fetchall()
+    assert newest == [("COMPLETED",)]
+    assert processes_with(f"PREFECT_HOME={prefect_home}") == []
+
+
+def processes_with(variable: str) -> list[int]:
+    """The processes whose environment holds ``variable`` (NAME=value)."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if variable.encode() in environ.read_bytes().split(b"\0"):
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue  # gone, or not ours to read
+    return found

@@ -43,6 +43,9 @@ EPHEMERAL_RUN_SETTINGS: dict[str, Any] = {
     # Every flow call joins a heartbeat thread at its end, mid-way through a one-second
     # sleep: ≈0.5 s per call on average, 1 s at worst. None is Prefect's only "off".
     "flows.heartbeat_frequency": None,
+    # The client asks the API for its version before its first call: the same Prefect
+    # installed here answers, and its first /admin/version takes the server 0.35-0.6 s.
+    "client.server_version_check_enabled": False,
     # The server stores each event and each task run in SQLite while the flow runs:
     # ≈350 ms of server CPU per one-document flow, competing with the flow for the two
     # cores, and SQLite write contention (a 503 costs the client a 2 s back-off). The
@@ -57,10 +60,11 @@ def tune_ephemeral_runs() -> bool:
     Prefect's ephemeral API; returns whether it does. Idempotent.
 
     With a real server (``PREFECT_API_URL``, e.g. the runs ``wenshu serve`` starts)
-    nothing changes. A setting given in the environment wins. Call once Prefect is
-    imported and before the ephemeral API starts, which takes its services' settings
-    from the process as it starts: the flow modules call it when imported, and
-    :func:`warm_prefect` first thing.
+    nothing changes; this process's own API (:mod:`wenshu.workflows.private_api`) is
+    tuned like Prefect's ephemeral one. A setting given in the environment wins. Call
+    once Prefect is imported and before the ephemeral API starts, which takes its
+    services' settings from the process as it starts: the flow modules call it when
+    imported, and :func:`warm_prefect` first thing.
 
     None cannot come from an environment variable or TOML, so the process-wide settings
     context (the one every thread reads, e.g. a web app's job thread) is replaced with
@@ -68,9 +72,12 @@ def tune_ephemeral_runs() -> bool:
     """
     import prefect.context as prefect_context
 
+    from wenshu.workflows.server import PRIVATE_API_ENV
+
     try:
         current = prefect_context.GLOBAL_SETTINGS_CONTEXT
-        if current.settings.api.url:
+        url = current.settings.api.url
+        if url and url != os.environ.get(PRIVATE_API_ENV):
             return False
         if all(_setting(current.settings, key) == value
                for key, value in EPHEMERAL_RUN_SETTINGS.items()):
@@ -83,6 +90,20 @@ def tune_ephemeral_runs() -> bool:
         _log.warning("Prefect's in-process settings were not applied: %s", exc)
         return False
     return True
+
+
+def point_prefect_at(api_url: str) -> None:
+    """Make this process's Prefect use the API at ``api_url`` from now on: the
+    environment, and the settings Prefect read from it on import if it is imported."""
+    os.environ["PREFECT_API_URL"] = api_url
+    if "prefect.context" not in sys.modules:
+        return
+    import prefect.context as prefect_context
+
+    current = prefect_context.GLOBAL_SETTINGS_CONTEXT
+    prefect_context.GLOBAL_SETTINGS_CONTEXT = prefect_context.SettingsContext(
+        profile=current.profile,
+        settings=current.settings.copy_with_update(updates={"api.url": api_url}))
 
 
 def _setting(settings: Any, dotted: str) -> Any:

@@ -37,6 +37,7 @@ SERVER_FILE = "server.json"  # under PREFECT_HOME: the server `wenshu serve` sta
 SERVER_START_SECONDS = 90.0  # a new Prefect database takes 11-16 s here; keep a margin
 AUTH_SERVER = "PREFECT_SERVER_API_AUTH_STRING"  # what the server checks
 AUTH_CLIENT = "PREFECT_API_AUTH_STRING"  # what clients send
+PRIVATE_API_ENV = "WENSHU_PRIVATE_API_URL"  # a command's own API (private_api), no server
 
 
 class ServeError(WenshuError):
@@ -58,9 +59,12 @@ def _server_file(settings: Settings) -> Path:
 
 
 def configured_api_url(settings: Settings) -> str | None:
-    """``PREFECT_API_URL`` if set, else the server a running ``wenshu serve`` recorded."""
-    if os.environ.get("PREFECT_API_URL"):
-        return os.environ["PREFECT_API_URL"]
+    """``PREFECT_API_URL`` if set (and not this command's own API, see
+    :mod:`wenshu.workflows.private_api`), else the server a running ``wenshu serve``
+    recorded."""
+    url = os.environ.get("PREFECT_API_URL")
+    if url and url != os.environ.get(PRIVATE_API_ENV):
+        return url
     try:
         recorded = json.loads(_server_file(settings).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -186,7 +190,7 @@ def forget_server(settings: Settings) -> None:
     _server_file(settings).unlink(missing_ok=True)
 
 
-__all__ = ["AUTH_CLIENT", "AUTH_SERVER", "LocalServer", "ServeError", "api_healthy",
-           "configured_api_url", "forget_server", "free_port", "is_loopback",
+__all__ = ["AUTH_CLIENT", "AUTH_SERVER", "PRIVATE_API_ENV", "LocalServer", "ServeError",
+           "api_healthy", "configured_api_url", "forget_server", "free_port", "is_loopback",
            "prefect_environment", "record_server", "running_server", "start_server",
            "ui_api_url"]

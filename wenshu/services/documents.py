@@ -9,7 +9,6 @@ cover, a missing file.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -133,7 +132,8 @@ def _year(req: GenerateRequest) -> int:
     try:
         period = Period.parse(req.period)
     except ValueError:
-        raise RequestError("period", f"期间“{req.period}”无效：{KINDS[req.kind].period_hint}") from None
+        raise RequestError("period", f"期间“{req.period}”无效："
+                                     f"{KINDS[req.kind].period_hint}") from None
     if period.code != str(period.start.year):
         raise RequestError("period", f"{KINDS[req.kind].label}按年度生成，期间应为年份，如 2025")
     return period.start.year
@@ -334,31 +334,10 @@ def generate(settings: Settings, actor: Actor, req: GenerateRequest, *,
         parts = [{**parameters, "unit_code": code, "all_levels": subtree}
                  for code, subtree in batch_parts(units, req.unit_code)]
     return run_flow(settings, KINDS[req.kind].flow, parts,
-                    local=lambda: run_here(settings, req.kind, parameters),
+                    local=lambda: list(_flow(req.kind)(**parameters)),
                     archived=lambda run_ids: archived_outcomes(
                         settings, document_keys(settings, req, checked), run_ids),
                     served=served, on_route=on_route)
-
-
-def run_here(settings: Settings, kind: str, parameters: dict[str, Any]) -> list[Any]:
-    """Run the kind's flow in this process; its outcomes.
-
-    Unless this process keeps LibreOffice warm already (the web app), LibreOffice starts
-    in a thread while the flow starts: Prefect's own API takes seconds to start, and so
-    does LibreOffice, so a batch's first documents find it ready. It is stopped after.
-    """
-    from wenshu.generators.pdf import keep_warm, kept_converter, release_warm
-
-    if kept_converter(settings) is not None:
-        return list(_flow(kind)(**parameters))
-    starting = threading.Thread(target=keep_warm, args=(settings,), name="wenshu-pdf-start",
-                                daemon=True)
-    starting.start()
-    try:
-        return list(_flow(kind)(**parameters))
-    finally:
-        starting.join()
-        release_warm(settings)
 
 
 def start(settings: Settings, runner: JobRunner, actor: Actor, req: GenerateRequest) -> str:
@@ -393,6 +372,6 @@ def job_title(req: GenerateRequest, units: Mapping[str, str], line: str = "") ->
     return f"{name} {req.period} {kind}{subtree}".replace("  ", " ")
 
 
-__all__ = ["KINDS", "CheckedRequest", "GenerateRequest", "KindInfo", "Letterhead", "Narrative", "RequestError",
-           "batch_parts", "check_request", "document_keys", "flow_parameters", "generate", "job_title", "office_lines", "outcome_summary",
-           "parse_request", "start"]
+__all__ = ["KINDS", "CheckedRequest", "GenerateRequest", "KindInfo", "Letterhead", "Narrative",
+           "RequestError", "batch_parts", "check_request", "document_keys", "flow_parameters",
+           "generate", "job_title", "office_lines", "outcome_summary", "parse_request", "start"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -61,7 +62,37 @@ def run_flow(settings: Settings, flow_name: str, parts: Sequence[Mapping[str, An
             say(f"flow run(s) {', '.join(run_ids)} completed on {api}")
             return archived(run_ids)
         say(f"in this process ({why})")
-    return local()
+    return run_here(settings, local)
 
 
-__all__ = ["NO_SERVER", "run_flow", "served_api"]
+def run_here(settings: Settings, local: Callable[[], list[Any]]) -> list[Any]:
+    """``local()``, with Prefect and LibreOffice started side by side first.
+
+    Prefect's own API, LibreOffice's workers and the imports of Prefect and the flows
+    each take seconds: started together they overlap on the two cores, and a batch's
+    first documents find LibreOffice ready. A process that has Prefect imported already
+    (a web app, a test session) keeps its API; one that keeps LibreOffice warm (the web
+    app) keeps its converter. What is started here is stopped after.
+    """
+    from wenshu.generators.pdf import keep_warm, kept_converter, release_warm
+    from wenshu.workflows.private_api import start_private_api
+
+    if kept_converter(settings) is not None:
+        return local()
+    starting = threading.Thread(target=keep_warm, args=(settings,), name="wenshu-pdf-start",
+                                daemon=True)
+    api = start_private_api(settings)
+    starting.start()
+    try:
+        if api is not None:
+            from wenshu.workflows.serve import document_flows
+
+            document_flows()  # imported while the API starts
+            api.wait_ready()
+        return local()
+    finally:
+        starting.join()
+        release_warm(settings)
+
+
+__all__ = ["NO_SERVER", "run_flow", "run_here", "served_api"]
