@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,12 +38,18 @@ print(json.dumps(said))
 """
 
 
-def test_a_command_starts_its_own_api_and_stops_it(tmp_path: Path) -> None:
+def run_as_command(script: str, home: Path) -> dict[str, Any]:
+    """``script`` in a new process without Prefect's settings; what it printed last, as JSON."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    done = subprocess.run([sys.executable, "-c", COMMAND, str(tmp_path / "home")], env=env,
-                          capture_output=True, text=True, timeout=180)
+    done = subprocess.run([sys.executable, "-c", script, str(home)], env=env,
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    said = json.loads(done.stdout.splitlines()[-1])
+    said: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return said
+
+
+def test_a_command_starts_its_own_api_and_stops_it(tmp_path: Path) -> None:
+    said = run_as_command(COMMAND, tmp_path / "home")
     assert said["url"].startswith("http://127.0.0.1:") and said["env"] == said["url"]
     assert said["imported"] is False  # the server started without Prefect in the command
     assert said["healthy"] and said["tuned"] and said["again"]
@@ -78,11 +85,7 @@ print(json.dumps({"first": first, "url": api.url, "value": hello(),
 
 
 def test_a_taken_port_is_left_for_another(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    done = subprocess.run([sys.executable, "-c", PORT_TAKEN, str(tmp_path / "home")], env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    said = json.loads(done.stdout.splitlines()[-1])
+    said = run_as_command(PORT_TAKEN, tmp_path / "home")
     assert said["first"] == f"http://127.0.0.1:{said['port']}/api"
     assert said["url"] != said["first"] and said["value"] == 42
 
