@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +90,39 @@ def test_a_taken_port_is_left_for_another(tmp_path: Path) -> None:
     said = run_as_command(PORT_TAKEN, tmp_path / "home")
     assert said["first"] == f"http://127.0.0.1:{said['port']}/api"
     assert said["url"] != said["first"] and said["value"] == 42
+
+
+# A command killed outright, with no chance to stop what it started.
+KILLED = """
+import os, signal, sys
+from wenshu.settings import Settings
+from wenshu.workflows.private_api import start_private_api
+
+api = start_private_api(Settings(home=sys.argv[1]))
+api.wait_ready()
+print(api.process.pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_killed_command_leaves_no_api_behind(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    done = subprocess.run([sys.executable, "-c", KILLED, str(tmp_path / "home")], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    server = int(done.stdout.split()[-1])
+    deadline = time.monotonic() + 30
+    while running(server):
+        assert time.monotonic() < deadline, "the command's Prefect API outlived it"
+        time.sleep(0.2)
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` exists and has not exited (a zombie has)."""
+    try:
+        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
 
 
 def test_only_a_private_url_is_not_a_configured_server(tmp_path: Path,

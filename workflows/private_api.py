@@ -8,9 +8,10 @@ starts it imports Prefect's whole server into the caller first (≈2.5 s of CPU)
 start (≈4-6 s) runs on the other core while the command imports Prefect and its flows.
 
 The API is this process's alone: it listens on 127.0.0.1, its runs are not served to
-anyone, and it stops when the process ends. ``PREFECT_API_URL`` points Prefect at it;
-:data:`~wenshu.workflows.server.PRIVATE_API_ENV` marks that URL as private, so that it
-is never taken for a configured server (:func:`~wenshu.workflows.server.configured_api_url`).
+anyone, and it stops when the process ends, even killed. ``PREFECT_API_URL`` points
+Prefect at it; :data:`~wenshu.workflows.server.PRIVATE_API_ENV` marks that URL as
+private, so that it is never taken for a configured server
+(:func:`~wenshu.workflows.server.configured_api_url`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,16 @@ from wenshu.workflows.server import (
     free_port,
 )
 
+# The server's process: it asks Linux for SIGTERM when the command that started it dies
+# (PR_SET_PDEATHSIG), so a command killed outright leaves no server behind, then runs
+# uvicorn as ``python -m uvicorn`` would. Its first argument is the command's pid.
+_BOOT = """
+import ctypes, os, runpy, signal, sys
+ctypes.CDLL(None).prctl(1, signal.SIGTERM)
+if os.getppid() != int(sys.argv.pop(1)):
+    sys.exit(0)
+runpy.run_module("uvicorn", run_name="__main__", alter_sys=True)
+"""
 _EXIT_STARTUP_FAILED = 3  # uvicorn's exit status when it could not start, e.g. port taken
 _ATTEMPTS = 3
 
@@ -89,7 +100,9 @@ def start_private_api(settings: Settings) -> PrivateApi | None:
     """Start this process's own Prefect API, without waiting for it; None (nothing
     started) when Prefect is imported here already (its API settings are then read) or
     ``PREFECT_API_URL`` names a server. Call :meth:`PrivateApi.wait_ready` before the
-    first flow; the server stops when this process exits."""
+    first flow; the server stops when this process exits, or when the thread that
+    called this ends (Linux tells the server of its parent thread's death): call it
+    from the thread that runs the flows."""
     url = os.environ.get("PREFECT_API_URL")
     if "prefect" in sys.modules or (url and url != os.environ.get(PRIVATE_API_ENV)):
         return None
@@ -111,8 +124,9 @@ def _log_path(settings: Settings) -> Path:
 
 
 def _spawn(settings: Settings) -> tuple[subprocess.Popen[bytes], str]:
-    """The command Prefect runs for its temporary server, with wenshu's in-process
-    settings for the server's services (:data:`EPHEMERAL_RUN_SETTINGS`)."""
+    """The server Prefect runs as its temporary one, with wenshu's in-process settings
+    for the server's services (:data:`EPHEMERAL_RUN_SETTINGS`), as a child that dies with
+    this process (:data:`_BOOT`)."""
     spec = importlib.util.find_spec("prefect")
     assert spec is not None and spec.origin is not None  # a dependency of wenshu
     port = free_port()
@@ -125,7 +139,8 @@ def _spawn(settings: Settings) -> tuple[subprocess.Popen[bytes], str]:
             env.setdefault("PREFECT_" + dotted.replace(".", "_").upper(), str(value).lower())
     with _log_path(settings).open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(spec.origin).parent.parent),
+            [sys.executable, "-c", _BOOT, str(os.getpid()),
+             "--app-dir", str(Path(spec.origin).parent.parent),
              "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
              "--port", str(port), "--log-level", "error", "--lifespan", "on"],
             env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
