@@ -7,11 +7,16 @@ from wenshu.settings import Settings
 
 
 def warm_up(settings: Settings) -> None:
-    """Start LibreOffice (kept for this process) and Prefect; run on the job thread first."""
+    """Start LibreOffice (kept for this process) and Prefect's API side by side, then the
+    flows; run on the job thread first (the API lives as long as that thread)."""
     from wenshu.generators.pdf import keep_warm
+    from wenshu.workflows.private_api import start_private_api
     from wenshu.workflows.runtime import warm_prefect
 
+    api = start_private_api(settings)
     keep_warm(settings)
+    if api is not None:
+        api.wait_ready()
     warm_prefect()
 
 

@@ -50,6 +50,7 @@ if os.getppid() != int(sys.argv.pop(1)):
     sys.exit(0)
 runpy.run_module("uvicorn", run_name="__main__", alter_sys=True)
 """
+_started: list[PrivateApi] = []  # what this process started, for stop_private_apis
 _EXIT_STARTUP_FAILED = 3  # uvicorn's exit status when it could not start, e.g. port taken
 _ATTEMPTS = 3
 
@@ -110,8 +111,16 @@ def start_private_api(settings: Settings) -> PrivateApi | None:
     process, url = _spawn(settings)
     _point_prefect_at(url)
     api = PrivateApi(process, url, settings)
+    _started.append(api)
     atexit.register(api.stop)
     return api
+
+
+def stop_private_apis() -> None:
+    """Stop every API :func:`start_private_api` started in this process (a process that
+    may end without running its atexit handlers, e.g. a web app's uvicorn)."""
+    while _started:
+        _started.pop().stop()
 
 
 def _point_prefect_at(url: str) -> None:
@@ -147,4 +156,4 @@ def _spawn(settings: Settings) -> tuple[subprocess.Popen[bytes], str]:
     return process, f"http://127.0.0.1:{port}/api"
 
 
-__all__ = ["PrivateApi", "start_private_api"]
+__all__ = ["PrivateApi", "start_private_api", "stop_private_apis"]

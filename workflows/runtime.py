@@ -112,14 +112,18 @@ def _setting(settings: Any, dotted: str) -> Any:
 
 
 def stop_ephemeral_api() -> None:
-    """Stop the Prefect API this process started for itself, if it started one.
+    """Stop the Prefect API this process started for itself (Prefect's temporary one, or
+    :mod:`wenshu.workflows.private_api`'s), if it started one.
 
     Prefect stops it at exit (atexit), but uvicorn re-raises SIGTERM/SIGINT after its
     graceful shutdown, which ends the process without running atexit handlers: the API's
     own process was left running, orphaned, after every stop of ``wenshu web``.
     """
+    from wenshu.workflows.private_api import stop_private_apis
+
+    stop_private_apis()
     if "prefect.server.api.server" not in sys.modules:
-        return  # never imported: nothing was started
+        return  # never imported: Prefect started no API of its own
     from prefect.server.api.server import SubprocessASGIServer
 
     # Prefect keeps its one-per-port servers in this class attribute; stop() removes them.

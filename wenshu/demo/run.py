@@ -111,6 +111,9 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
     """Generate, import and summarise the demo district, printing what was archived;
     returns the demo accounts."""
     from wenshu.cli.common import print_collect, print_outcomes
+    from wenshu.workflows.private_api import start_private_api
+
+    api = start_private_api(settings)  # starts while the demo's files are made
     from wenshu.workflows.collect import collect_ledgers
     from wenshu.workflows.year_end_summary import year_end_summary
 
@@ -139,6 +142,8 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
         latest = files.years[-1]
         progress.update(bar, advance=1, description="importing units, figures, targets")
         timer.run("import units, figures, targets", import_reference_data)
+        if api is not None:
+            timer.run("start Prefect's API", api.wait_ready)
         progress.update(bar, advance=1, description="collecting ledgers (Prefect flow)")
         outcomes, report = timer.run(
             "collect ledgers (flow)", collect_ledgers, str(files.inbox), str(latest),
