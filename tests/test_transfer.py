@@ -26,7 +26,8 @@ from tests.people import add_user
 from wenshu.access import Actor
 from wenshu.archive.audit import events
 from wenshu.archive.filing import file_version, filing_history
-from wenshu.archive.transfer import TransferPackage, export_year, import_package
+from wenshu.archive.transfer import TransferPackage, export_year
+from wenshu.archive.transfer_import import import_package
 from wenshu.db import session_scope, upgrade_schema
 from wenshu.errors import AccessDenied, ArchiveError
 from wenshu.models.tables import Document, DocumentVersion, FilingCounter, StoredFile, Unit

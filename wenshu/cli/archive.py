@@ -197,7 +197,7 @@ def archive_import(
     package: Annotated[Path, typer.Argument(metavar="PACKAGE", help="A transfer package .zip.")],
 ) -> None:
     """Import a transfer package: checked against its manifest, added in one transaction."""
-    from wenshu.archive.transfer import import_package
+    from wenshu.archive.transfer_import import import_package
 
     current = settings()
     with reported():
