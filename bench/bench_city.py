@@ -34,7 +34,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from wenshu.demo import generate as demo
+from wenshu.demo.files import _write_csv, _write_ledger
+from wenshu.demo.generate import _build
+from wenshu.demo.units import DISTRICT_CODE, _Unit
 from wenshu.settings import Settings
 
 WENSHU = Path(sys.executable).parent / "wenshu"
@@ -54,16 +56,16 @@ def district_code(index: int) -> str:
 
 def moved(code: str, new: str) -> str:
     """A demo unit code moved under the district ``new`` (440307001 -> 440301001)."""
-    return new + code.removeprefix(demo.DISTRICT_CODE)
+    return new + code.removeprefix(DISTRICT_CODE)
 
 
 def write_district(out: Path, index: int) -> None:
     """The demo district drawn with its own seed, renumbered and renamed, as input files:
     units.csv, figures.csv, targets.csv and inbox/<unit>/ (health-line ledgers only)."""
     code, name = district_code(index), DISTRICT_NAMES[index]
-    built = demo._build(YEARS, seed=9704 + index)
+    built = _build(YEARS, seed=9704 + index)
 
-    def unit(u: demo._Unit) -> demo._Unit:
+    def unit(u: _Unit) -> _Unit:
         if u.level == "district":
             return replace(u, code=code, name=name, parent_code=CITY, organ=f"{name}卫生健康局")
         return replace(u, code=moved(u.code, code), parent_code=moved(u.parent_code or "", code))
@@ -72,20 +74,20 @@ def write_district(out: Path, index: int) -> None:
     renamed = {u.code: u for u in units}
     rows = [("code", "name", "level", "parent_code", "organ"),
             *((u.code, u.name, u.level, u.parent_code or "", u.organ) for u in units)]
-    demo._write_csv(out / "units.csv", rows, "utf-8")
-    demo._write_csv(out / "figures.csv", [("unit_code", "year", "key", "value"), *(
+    _write_csv(out / "units.csv", rows, "utf-8")
+    _write_csv(out / "figures.csv", [("unit_code", "year", "key", "value"), *(
         (moved(c, code), str(y), k, str(v)) for c, y, k, v in built.figures)], "utf-8")
-    demo._write_csv(out / "targets.csv", [("unit_code", "year", "indicator", "comparator", "value"),
-                                          *((moved(t[0], code), *t[1:]) for t in built.targets)],
-                    "utf-8")
+    _write_csv(out / "targets.csv", [("unit_code", "year", "indicator", "comparator", "value"),
+                                     *((moved(t[0], code), *t[1:]) for t in built.targets)],
+               "utf-8")
     catalogue = load_catalogue()
     for ledger in built.ledgers:
         if ledger.name != "工作台账":
             continue  # the women's federation line: not this batch's
         new_unit = renamed[moved(ledger.unit.code, code)]
         new_rows = [replace(r, unit_code=new_unit.code) for r in ledger.rows]
-        demo._write_ledger(out.parent / "inbox", replace(ledger, unit=new_unit, rows=new_rows),
-                           catalogue)
+        _write_ledger(out.parent / "inbox", replace(ledger, unit=new_unit, rows=new_rows),
+                      catalogue)
 
 
 def load_catalogue():  # noqa: ANN201 - the catalogue type, imported late like the rest
@@ -106,8 +108,8 @@ def build_city(settings: Settings, root: Path, districts: int) -> None:
     upgrade_schema(settings)
     (root / "inputs").mkdir(parents=True, exist_ok=True)
     city_csv = root / "inputs" / "city.csv"
-    demo._write_csv(city_csv, [("code", "name", "level", "parent_code", "organ"),
-                               (CITY, CITY_NAME, "district", "", "深圳市卫生健康委员会")], "utf-8")
+    _write_csv(city_csv, [("code", "name", "level", "parent_code", "organ"),
+                          (CITY, CITY_NAME, "district", "", "深圳市卫生健康委员会")], "utf-8")
     with session_scope(settings) as session:
         import_units(session, city_csv)
     admin = create_first_administrator(settings, ADMIN, PASSWORD)

@@ -20,7 +20,7 @@ from openpyxl import Workbook, load_workbook
 
 from wenshu.archive.catalogue_sheet import CatalogueRow, YearCatalogue, catalogue_xlsx
 from wenshu.cells import append_row, csv_row, is_formula_like, neutralise, restore, set_cell
-from wenshu.demo.generate import _write_csv, _write_xlsx
+from wenshu.demo.files import _write_csv, _write_xlsx
 from wenshu.errors import RowError
 from wenshu.ingest import read_table
 from wenshu.ingest.report import error_report_csv, write_error_report

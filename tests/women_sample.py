@@ -8,8 +8,8 @@ from collections import defaultdict
 from decimal import Decimal
 
 from wenshu.compute.snapshot import FigureValue, LedgerTotal, Snapshot
-from wenshu.demo.generate import _Unit
 from wenshu.demo.sample import SNAPSHOT_UNITS
+from wenshu.demo.units import _Unit
 from wenshu.demo.women import women_data
 
 COLUMNS = ("sessions", "participants", "households", "materials", "amount")

@@ -11,16 +11,9 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 
-from wenshu.demo.generate import (
-    _Kind,
-    _kind_rows,
-    _Ledger,
-    _Measures,
-    _Row,
-    _single_events,
-    _trainings,
-    _Unit,
-)
+from wenshu.demo.kinds import _Kind, _Measures, _single_events, _trainings
+from wenshu.demo.ledgers import _kind_rows, _Ledger, _Row
+from wenshu.demo.units import _Unit
 
 LEDGER_NAME = "妇联工作台账"
 
@@ -44,7 +37,8 @@ def _volunteering(rng: random.Random, _: int | None) -> _Measures:
 
 _COMMUNITY_KINDS: dict[str, _Kind] = {
     "women_home": _Kind(
-        (("妇女之家“姐妹议事会”", ()), ("妇女之家手工编织活动", ()), ("“三八”节妇女之家联谊活动", (3,)),
+        (("妇女之家“姐妹议事会”", ()), ("妇女之家手工编织活动", ()),
+         ("“三八”节妇女之家联谊活动", (3,)),
          ("妇女之家读书分享会", ()), ("妇女之家健康操培训", ()), ("母亲节感恩主题活动", (5,))),
         _single_events(15, 60, 85), rows=(8, 14)),
     "employment_training": _Kind(
@@ -60,7 +54,8 @@ _COMMUNITY_KINDS: dict[str, _Kind] = {
         _single_events(20, 80, 80), rows=(3, 7)),
     "cancer_screening": _screening(10, 60),
     "women_volunteering": _Kind(
-        (("巾帼志愿者关爱留守儿童", ()), ("巾帼志愿者探访空巢老人", ()), ("巾帼志愿者环境整治", ())),
+        (("巾帼志愿者关爱留守儿童", ()), ("巾帼志愿者探访空巢老人", ()),
+         ("巾帼志愿者环境整治", ())),
         _volunteering, rows=(3, 8)),
 }
 
