@@ -34,9 +34,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from wenshu.demo.files import _write_csv, _write_ledger
-from wenshu.demo.generate import _build
-from wenshu.demo.units import DISTRICT_CODE, _Unit
+from wenshu.demo.files import write_csv, write_ledger
+from wenshu.demo.generate import build_demo
+from wenshu.demo.units import DISTRICT_CODE, DemoUnit
 from wenshu.settings import Settings
 
 WENSHU = Path(sys.executable).parent / "wenshu"
@@ -63,9 +63,9 @@ def write_district(out: Path, index: int) -> None:
     """The demo district drawn with its own seed, renumbered and renamed, as input files:
     units.csv, figures.csv, targets.csv and inbox/<unit>/ (health-line ledgers only)."""
     code, name = district_code(index), DISTRICT_NAMES[index]
-    built = _build(YEARS, seed=9704 + index)
+    built = build_demo(YEARS, seed=9704 + index)
 
-    def unit(u: _Unit) -> _Unit:
+    def unit(u: DemoUnit) -> DemoUnit:
         if u.level == "district":
             return replace(u, code=code, name=name, parent_code=CITY, organ=f"{name}卫生健康局")
         return replace(u, code=moved(u.code, code), parent_code=moved(u.parent_code or "", code))
@@ -74,20 +74,20 @@ def write_district(out: Path, index: int) -> None:
     renamed = {u.code: u for u in units}
     rows = [("code", "name", "level", "parent_code", "organ"),
             *((u.code, u.name, u.level, u.parent_code or "", u.organ) for u in units)]
-    _write_csv(out / "units.csv", rows, "utf-8")
-    _write_csv(out / "figures.csv", [("unit_code", "year", "key", "value"), *(
+    write_csv(out / "units.csv", rows, "utf-8")
+    write_csv(out / "figures.csv", [("unit_code", "year", "key", "value"), *(
         (moved(c, code), str(y), k, str(v)) for c, y, k, v in built.figures)], "utf-8")
-    _write_csv(out / "targets.csv", [("unit_code", "year", "indicator", "comparator", "value"),
-                                     *((moved(t[0], code), *t[1:]) for t in built.targets)],
-               "utf-8")
+    write_csv(out / "targets.csv", [("unit_code", "year", "indicator", "comparator", "value"),
+                                    *((moved(t[0], code), *t[1:]) for t in built.targets)],
+              "utf-8")
     catalogue = load_catalogue()
     for ledger in built.ledgers:
         if ledger.name != "工作台账":
             continue  # the women's federation line: not this batch's
         new_unit = renamed[moved(ledger.unit.code, code)]
         new_rows = [replace(r, unit_code=new_unit.code) for r in ledger.rows]
-        _write_ledger(out.parent / "inbox", replace(ledger, unit=new_unit, rows=new_rows),
-                      catalogue)
+        write_ledger(out.parent / "inbox", replace(ledger, unit=new_unit, rows=new_rows),
+                     catalogue)
 
 
 def load_catalogue():  # noqa: ANN201 - the catalogue type, imported late like the rest
@@ -108,8 +108,8 @@ def build_city(settings: Settings, root: Path, districts: int) -> None:
     upgrade_schema(settings)
     (root / "inputs").mkdir(parents=True, exist_ok=True)
     city_csv = root / "inputs" / "city.csv"
-    _write_csv(city_csv, [("code", "name", "level", "parent_code", "organ"),
-                          (CITY, CITY_NAME, "district", "", "深圳市卫生健康委员会")], "utf-8")
+    write_csv(city_csv, [("code", "name", "level", "parent_code", "organ"),
+                         (CITY, CITY_NAME, "district", "", "深圳市卫生健康委员会")], "utf-8")
     with session_scope(settings) as session:
         import_units(session, city_csv)
     admin = create_first_administrator(settings, ADMIN, PASSWORD)

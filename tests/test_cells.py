@@ -20,7 +20,7 @@ from openpyxl import Workbook, load_workbook
 
 from wenshu.archive.catalogue_sheet import CatalogueRow, YearCatalogue, catalogue_xlsx
 from wenshu.cells import append_row, csv_row, is_formula_like, neutralise, restore, set_cell
-from wenshu.demo.files import _write_csv, _write_xlsx
+from wenshu.demo.files import write_csv, write_xlsx
 from wenshu.errors import RowError
 from wenshu.ingest import read_table
 from wenshu.ingest.report import error_report_csv, write_error_report
@@ -171,7 +171,7 @@ def test_demo_csv_ledgers_quote_formulas_and_import_as_written(tmp_path: Path):
     rows = [LEDGER_HEADER, *([f"44030700100{n}", "2025-03-05", "培训", payload, "1", "30", "", "",
                               "-12.50", payload] for n, payload in enumerate(PAYLOADS))]
     quoted, plain = tmp_path / "quoted.csv", tmp_path / "plain.csv"
-    _write_csv(quoted, rows, "utf-8-sig")
+    write_csv(quoted, rows, "utf-8-sig")
     with open(plain, "w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle).writerows(rows)
 
@@ -188,7 +188,7 @@ def test_demo_xlsx_ledgers_keep_text_and_numbers(tmp_path: Path):
     rows = [LEDGER_HEADER, *(["440307001001", date(2025, 3, 5), "培训", payload, 1, 30, None, None,
                               Decimal("-12.50"), payload] for payload in PAYLOADS)]
     path = tmp_path / "台账.xlsx"
-    _write_xlsx(path, rows, datetime(2025, 12, 31, 17, 30))
+    write_xlsx(path, rows, datetime(2025, 12, 31, 17, 30))
 
     assert formulas(path.read_bytes()) == []
     sheet = load_workbook(path).active

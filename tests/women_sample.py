@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from wenshu.compute.snapshot import FigureValue, LedgerTotal, Snapshot
 from wenshu.demo.sample import SNAPSHOT_UNITS
-from wenshu.demo.units import _Unit
+from wenshu.demo.units import DemoUnit
 from wenshu.demo.women import women_data
 
 COLUMNS = ("sessions", "participants", "households", "materials", "amount")
@@ -17,7 +17,7 @@ COLUMNS = ("sessions", "participants", "households", "materials", "amount")
 
 def women_snapshot(seed: int = 9704) -> Snapshot:
     """東城街道's three communities with their 妇联 ledgers and figures, 2024 and 2025."""
-    units = [_Unit(u.code, u.name, u.level, u.parent_code) for u in SNAPSHOT_UNITS]
+    units = [DemoUnit(u.code, u.name, u.level, u.parent_code) for u in SNAPSHOT_UNITS]
     ledgers, figures = women_data(units, (2024, 2025), seed)
     sums: dict[tuple[str, int, int, str, str], dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(("records", *COLUMNS), 0))

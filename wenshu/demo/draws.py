@@ -12,23 +12,26 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 
+__all__ = ["LAST_LEDGER_DAY", "begun_months", "chance", "draw_day", "draw_money", "split_total"]
+
 # The demo's "today": no ledger row is dated after it, so only the flawed file has future dates.
 LAST_LEDGER_DAY = date(2026, 11, 23)
 
 
-def _chance(rng: random.Random, percent: int) -> bool:
+def chance(rng: random.Random, percent: int) -> bool:
+    """True ``percent`` % of the time."""
     return rng.randint(1, 100) <= percent
 
 
 @cache
-def _open_months(year: int) -> tuple[int, ...]:
+def begun_months(year: int) -> tuple[int, ...]:
     """Months of ``year`` that have begun by the demo's today."""
     return tuple(month for month in range(1, 13) if date(year, month, 1) <= LAST_LEDGER_DAY)
 
 
-def _day(rng: random.Random, year: int, months: Sequence[int]) -> date:
+def draw_day(rng: random.Random, year: int, months: Sequence[int]) -> date:
     """A day in one of ``months`` (any month if empty), never after the demo's today."""
-    open_months = _open_months(year)
+    open_months = begun_months(year)
     allowed = [month for month in months if month in open_months]
     month = rng.choice(allowed or open_months)
     last = calendar.monthrange(year, month)[1]
@@ -37,7 +40,7 @@ def _day(rng: random.Random, year: int, months: Sequence[int]) -> date:
     return date(year, month, rng.randint(1, last))
 
 
-def _split(rng: random.Random, total: int, parts: int, minimum: int) -> list[int]:
+def split_total(rng: random.Random, total: int, parts: int, minimum: int) -> list[int]:
     """``total`` as up to ``parts`` unequal integers of at least ``minimum`` each."""
     parts = max(1, min(parts, total // minimum))
     spare = total - parts * minimum
@@ -49,8 +52,8 @@ def _split(rng: random.Random, total: int, parts: int, minimum: int) -> list[int
     return [minimum + share for share in shares]
 
 
-def _money(rng: random.Random, low: int, high: int) -> Decimal:
+def draw_money(rng: random.Random, low: int, high: int) -> Decimal:
     """An amount in yuan: usually whole hundreds, sometimes to the fen (物资折款)."""
-    if _chance(rng, 80):
+    if chance(rng, 80):
         return Decimal(rng.randint(low // 100, high // 100) * 100)
     return Decimal(rng.randint(low * 100, high * 100)) / 100

@@ -18,16 +18,18 @@ from openpyxl.writer.excel import ExcelWriter
 
 from wenshu.cells import append_row, csv_row
 from wenshu.demo.draws import LAST_LEDGER_DAY
-from wenshu.demo.ledgers import _Ledger, _Row
+from wenshu.demo.ledgers import DemoLedger, DemoRow
 from wenshu.errors import CatalogueError
 from wenshu.models.catalogue import MEASURE_COLUMNS, Catalogue
+
+__all__ = ["LEDGER_HEADER", "write_csv", "write_ledger", "write_xlsx"]
 
 LEDGER_HEADER: tuple[str, ...] = ("单位代码", "日期", "活动类型", "主题", *MEASURE_COLUMNS.values(),
                                   "备注")
 _Cell = str | int | Decimal | date | None
 
 
-def _cells(row: _Row, catalogue: Catalogue) -> list[_Cell]:
+def _cells(row: DemoRow, catalogue: Catalogue) -> list[_Cell]:
     """The row as ledger cells, keeping only the measures its type records."""
     kind = catalogue.activities[row.kind]
     values = dict(row.measures)
@@ -49,14 +51,15 @@ def _text(cell: _Cell) -> str:
     return str(cell)
 
 
-def _write_csv(path: Path, rows: Sequence[Sequence[str]], encoding: str) -> None:
+def write_csv(path: Path, rows: Sequence[Sequence[str]], encoding: str) -> None:
+    """Write ``rows`` of text as a CSV file in ``encoding``."""
     buffer = io.StringIO()
     # Formula-like text is quoted; the importers take the quote off again.
     csv.writer(buffer).writerows(csv_row(row) for row in rows)
     path.write_bytes(buffer.getvalue().encode(encoding))
 
 
-def _write_xlsx(path: Path, rows: Sequence[Sequence[_Cell]], saved: datetime) -> None:
+def write_xlsx(path: Path, rows: Sequence[Sequence[_Cell]], saved: datetime) -> None:
     """A workbook with real date cells; its metadata and zip entries carry ``saved``, not now."""
     book = Workbook()
     sheet = book.active
@@ -79,14 +82,15 @@ def _write_xlsx(path: Path, rows: Sequence[Sequence[_Cell]], saved: datetime) ->
     path.write_bytes(stamped.getvalue())
 
 
-def _write_ledger(inbox: Path, ledger: _Ledger, catalogue: Catalogue) -> None:
+def write_ledger(inbox: Path, ledger: DemoLedger, catalogue: Catalogue) -> None:
+    """Write ``ledger`` into ``inbox/<unit_code>/`` as CSV or .xlsx, as its form says."""
     folder = inbox / ledger.unit.code
     folder.mkdir(parents=True, exist_ok=True)
     rows = [list(LEDGER_HEADER), *(_cells(row, catalogue) for row in ledger.rows)]
     stem = f"{ledger.unit.name}{ledger.year}年{ledger.name}"
     if ledger.form == "xlsx":
         last_day = min(date(ledger.year, 12, 31), LAST_LEDGER_DAY)
-        _write_xlsx(folder / f"{stem}.xlsx", rows, datetime.combine(last_day, time(17, 30)))
+        write_xlsx(folder / f"{stem}.xlsx", rows, datetime.combine(last_day, time(17, 30)))
     else:
         texts = [[_text(cell) for cell in row] for row in rows]
-        _write_csv(folder / f"{stem}.csv", texts, ledger.form)
+        write_csv(folder / f"{stem}.csv", texts, ledger.form)

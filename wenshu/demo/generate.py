@@ -23,26 +23,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wenshu.demo.draws import LAST_LEDGER_DAY
-from wenshu.demo.files import LEDGER_HEADER, _write_csv, _write_ledger
+from wenshu.demo.files import LEDGER_HEADER, write_csv, write_ledger
 from wenshu.demo.kinds import (
-    _COMMUNITY_KINDS,
-    _DEPARTMENT_KINDS,
-    _DISTRICT_KINDS,
-    _STREET_KINDS,
+    COMMUNITY_KINDS,
+    DEPARTMENT_KINDS,
+    DISTRICT_KINDS,
+    STREET_KINDS,
 )
 from wenshu.demo.ledgers import (
-    _community_rows,
-    _flawed_rows,
-    _Ledger,
-    _ledger_form,
-    _own_rows,
+    DemoLedger,
+    community_rows,
+    flawed_rows,
+    ledger_form,
+    own_rows,
 )
-from wenshu.demo.plan import _FIGURE_KEYS, _plan, _profile
-from wenshu.demo.targets import _RATE_TARGETS, _targets
-from wenshu.demo.units import DISTRICT_CODE, _Unit, _unit_tree
+from wenshu.demo.plan import FIGURE_KEYS, community_plan, community_profile
+from wenshu.demo.targets import RATE_TARGETS, target_rows
+from wenshu.demo.units import DISTRICT_CODE, DemoUnit, unit_tree
 from wenshu.demo.women import women_data
 from wenshu.errors import CatalogueError, WenshuError
 from wenshu.models.catalogue import Catalogue, load_catalogue
+
+__all__ = ["DemoFiles", "build_demo", "generate_demo"]
 
 
 @dataclass(frozen=True)
@@ -62,41 +64,43 @@ class DemoFiles:
 
 @dataclass(frozen=True)
 class _Demo:
-    units: list[_Unit]
-    ledgers: list[_Ledger]
+    units: list[DemoUnit]
+    ledgers: list[DemoLedger]
     figures: list[tuple[str, int, str, int]]
     targets: list[tuple[str, ...]]
-    flawed_unit: _Unit
+    flawed_unit: DemoUnit
 
 
-def _build(years: tuple[int, int], seed: int) -> _Demo:
+def build_demo(years: tuple[int, int], seed: int) -> _Demo:
+    """The whole data set for ``years``, drawn from ``seed`` in one fixed order."""
     rng = random.Random(seed)
-    units = _unit_tree(rng)
+    units = unit_tree(rng)
     streets = [unit for unit in units if unit.level == "street"]
     weak_street = rng.choice(streets).code
     communities = [unit for unit in units if unit.level == "community"]
-    profiles = {unit.code: _profile(rng, unit.parent_code == weak_street) for unit in communities}
-    own_kinds = {"district": _DISTRICT_KINDS, "street": _STREET_KINDS,
-                 "department": _DEPARTMENT_KINDS}
+    profiles = {unit.code: community_profile(rng, unit.parent_code == weak_street)
+                for unit in communities}
+    own_kinds = {"district": DISTRICT_KINDS, "street": STREET_KINDS,
+                 "department": DEPARTMENT_KINDS}
 
-    ledgers: list[_Ledger] = []
+    ledgers: list[DemoLedger] = []
     figures: list[tuple[str, int, str, int]] = []
     population = {code: profile.population for code, profile in profiles.items()}
     for year_index, year in enumerate(years):
         death = rng.choice(communities).code  # a maternal death is rare: one community a year
         for unit in units:
             if unit.level != "community":
-                rows = _own_rows(rng, unit, year, own_kinds[unit.level])
-                ledgers.append(_Ledger(unit, year, _ledger_form(rng), rows))
+                rows = own_rows(rng, unit, year, own_kinds[unit.level])
+                ledgers.append(DemoLedger(unit, year, ledger_form(rng), rows))
                 continue
             if year_index:
                 population[unit.code] = population[unit.code] * rng.randint(985, 1035) // 1000
-            plan = _plan(rng, profiles[unit.code], population[unit.code], year_index,
-                         unit.code == death)
-            figures += [(unit.code, year, key, plan.figures[key]) for key in _FIGURE_KEYS]
-            rows = _community_rows(rng, unit, year, year_index, profiles[unit.code], plan)
-            ledgers.append(_Ledger(unit, year, _ledger_form(rng), rows))
-    targets = _targets(rng, units, years)
+            plan = community_plan(rng, profiles[unit.code], population[unit.code], year_index,
+                                  unit.code == death)
+            figures += [(unit.code, year, key, plan.figures[key]) for key in FIGURE_KEYS]
+            rows = community_rows(rng, unit, year, year_index, profiles[unit.code], plan)
+            ledgers.append(DemoLedger(unit, year, ledger_form(rng), rows))
+    targets = target_rows(rng, units, years)
     flawed = rng.choice(communities)
     # The women's federation line, from its own random stream (wenshu.demo.women).
     women_ledgers, women_figures = women_data(units, years, seed)
@@ -108,10 +112,10 @@ def _build(years: tuple[int, int], seed: int) -> _Demo:
 
 def _check_catalogue(catalogue: Catalogue) -> None:
     """The demo draws the shipped types, figures and indicators; say so if one is missing."""
-    kinds = [*_COMMUNITY_KINDS, *_STREET_KINDS, *_DISTRICT_KINDS, *_DEPARTMENT_KINDS]
+    kinds = [*COMMUNITY_KINDS, *STREET_KINDS, *DISTRICT_KINDS, *DEPARTMENT_KINDS]
     missing = [key for key in kinds if key not in catalogue.activities]
-    missing += [key for key in _FIGURE_KEYS if key not in catalogue.figures]
-    missing += [key for key in (*_RATE_TARGETS, "training_sessions")
+    missing += [key for key in FIGURE_KEYS if key not in catalogue.figures]
+    missing += [key for key in (*RATE_TARGETS, "training_sessions")
                 if key not in catalogue.indicators]
     if missing:
         names = ", ".join(dict.fromkeys(missing))
@@ -134,7 +138,7 @@ def generate_demo(out_dir: Path, *, years: tuple[int, int] = (2024, 2025), seed:
         raise WenshuError(f"{out_dir} is not empty; the demo writes into a new or empty folder")
     catalogue = catalogue or load_catalogue()
     _check_catalogue(catalogue)
-    demo = _build(years, seed)
+    demo = build_demo(years, seed)
 
     inbox = out_dir / "inbox"
     inbox.mkdir(parents=True)
@@ -142,14 +146,14 @@ def generate_demo(out_dir: Path, *, years: tuple[int, int] = (2024, 2025), seed:
                       inbox, years, DISTRICT_CODE)
     units = [(unit.code, unit.name, unit.level, unit.parent_code or "", unit.organ)
              for unit in demo.units]
-    _write_csv(files.units_csv, [("code", "name", "level", "parent_code", "organ"), *units],
-               "utf-8")
+    write_csv(files.units_csv, [("code", "name", "level", "parent_code", "organ"), *units],
+              "utf-8")
     figures = [(code, str(year), key, str(value)) for code, year, key, value in demo.figures]
-    _write_csv(files.figures_csv, [("unit_code", "year", "key", "value"), *figures], "utf-8")
+    write_csv(files.figures_csv, [("unit_code", "year", "key", "value"), *figures], "utf-8")
     targets = [("unit_code", "year", "indicator", "comparator", "value"), *demo.targets]
-    _write_csv(files.targets_csv, targets, "utf-8")
+    write_csv(files.targets_csv, targets, "utf-8")
     for ledger in demo.ledgers:
-        _write_ledger(inbox, ledger, catalogue)
-    _write_csv(inbox / demo.flawed_unit.code / f"补录台账_{latest}.csv",
-               [LEDGER_HEADER, *_flawed_rows(demo.flawed_unit.code, latest)], "utf-8-sig")
+        write_ledger(inbox, ledger, catalogue)
+    write_csv(inbox / demo.flawed_unit.code / f"补录台账_{latest}.csv",
+              [LEDGER_HEADER, *flawed_rows(demo.flawed_unit.code, latest)], "utf-8-sig")
     return files

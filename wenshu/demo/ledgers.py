@@ -13,11 +13,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from wenshu.demo.draws import _chance, _day, _open_months, _split
-from wenshu.demo.kinds import _COMMUNITY_KINDS, _Kind
-from wenshu.demo.plan import _PLANNED, _Plan, _Profile
-from wenshu.demo.units import _Unit
+from wenshu.demo.draws import begun_months, chance, draw_day, split_total
+from wenshu.demo.kinds import COMMUNITY_KINDS, ActivityKind
+from wenshu.demo.plan import PLANNED_MIN_SHARE, CommunityPlan, CommunityProfile
+from wenshu.demo.units import DemoUnit
 from wenshu.models.catalogue import MEASURE_COLUMNS
+
+__all__ = ["DemoLedger", "DemoRow", "community_rows", "flawed_rows", "kind_rows", "ledger_form",
+           "own_rows"]
 
 _NOTES = (
     "联合社康中心开展", "网格员协助", "辖区企业协办", "与居委会联合开展", "计生协志愿者参与",
@@ -29,7 +32,9 @@ _SECOND_YEAR_TREND = {"publicity": 88, "lecture": 110, "consultation": 106, "aid
 
 
 @dataclass(frozen=True)
-class _Row:
+class DemoRow:
+    """One ledger row as the demo draws it, before it is written as cells."""
+
     unit_code: str
     day: date
     kind: str  # activity key
@@ -39,18 +44,20 @@ class _Row:
 
 
 @dataclass(frozen=True)
-class _Ledger:
-    unit: _Unit
+class DemoLedger:
+    """One unit's ledger file for a year: its rows and the form it is sent in."""
+
+    unit: DemoUnit
     year: int
     form: str  # utf-8-sig | gb18030 | xlsx
-    rows: list[_Row]
+    rows: list[DemoRow]
     name: str = "工作台账"  # the file's name after the unit and year (one ledger a line of work)
 
 
-def _kind_rows(rng: random.Random, unit: _Unit, year: int, key: str, kind: _Kind,
-               shares: Sequence[int | None], seen: set[_Row]) -> list[_Row]:
+def kind_rows(rng: random.Random, unit: DemoUnit, year: int, key: str, kind: ActivityKind,
+              shares: Sequence[int | None], seen: set[DemoRow]) -> list[DemoRow]:
     """Distinct rows of one type, one per share of a planned total (``None``: unplanned)."""
-    months = _open_months(year)
+    months = begun_months(year)
     rows = []
     for index, share in enumerate(shares):
         if kind.monthly and index < len(months):
@@ -60,20 +67,21 @@ def _kind_rows(rng: random.Random, unit: _Unit, year: int, key: str, kind: _Kind
         drawn = kind.draw(rng, share)
         measures = tuple((column, value) for column in MEASURE_COLUMNS
                          if (value := drawn.get(column)) is not None)
-        notes = rng.choice(_NOTES) if _chance(rng, 10) else ""
-        row = _Row(unit.code, _day(rng, year, when), key, title, measures, notes)
+        notes = rng.choice(_NOTES) if chance(rng, 10) else ""
+        row = DemoRow(unit.code, draw_day(rng, year, when), key, title, measures, notes)
         while row in seen:  # offices do not write the same line twice
-            row = replace(row, day=_day(rng, year, ()))
+            row = replace(row, day=draw_day(rng, year, ()))
         seen.add(row)
         rows.append(row)
     return rows
 
 
-def _community_rows(rng: random.Random, unit: _Unit, year: int, year_index: int,
-                    profile: _Profile, plan: _Plan) -> list[_Row]:
-    seen: set[_Row] = set()
-    rows: list[_Row] = []
-    for key, kind in _COMMUNITY_KINDS.items():
+def community_rows(rng: random.Random, unit: DemoUnit, year: int, year_index: int,
+                   profile: CommunityProfile, plan: CommunityPlan) -> list[DemoRow]:
+    """A community's ledger for a year, drawn to the totals of its plan."""
+    seen: set[DemoRow] = set()
+    rows: list[DemoRow] = []
+    for key, kind in COMMUNITY_KINDS.items():
         count = profile.rows[key]
         if key == "training":  # mostly one 期 a row
             count = max(1, plan.totals[key] * rng.randint(60, 90) // 100)
@@ -81,30 +89,31 @@ def _community_rows(rng: random.Random, unit: _Unit, year: int, year_index: int,
             trend = _SECOND_YEAR_TREND.get(key, 100) if year_index else 100
             count = (count * trend * rng.randint(90, 110) + 5000) // 10_000
         if kind.monthly:
-            count += len(_open_months(year))
-        shares = (_split(rng, plan.totals[key], count, _PLANNED[key]) if key in _PLANNED
-                  else [None] * count)
-        rows += _kind_rows(rng, unit, year, key, kind, shares, seen)
+            count += len(begun_months(year))
+        shares = (split_total(rng, plan.totals[key], count, PLANNED_MIN_SHARE[key])
+                  if key in PLANNED_MIN_SHARE else [None] * count)
+        rows += kind_rows(rng, unit, year, key, kind, shares, seen)
     return sorted(rows, key=lambda row: row.day)
 
 
-def _own_rows(rng: random.Random, unit: _Unit, year: int, kinds: dict[str, _Kind]) -> list[_Row]:
+def own_rows(rng: random.Random, unit: DemoUnit, year: int, kinds: dict[str, ActivityKind]
+             ) -> list[DemoRow]:
     """A street's, the district's or the department's own ledger."""
-    seen: set[_Row] = set()
-    rows: list[_Row] = []
+    seen: set[DemoRow] = set()
+    rows: list[DemoRow] = []
     for key, kind in kinds.items():
-        count = rng.randint(*kind.rows) + (len(_open_months(year)) if kind.monthly else 0)
-        rows += _kind_rows(rng, unit, year, key, kind, [None] * count, seen)
+        count = rng.randint(*kind.rows) + (len(begun_months(year)) if kind.monthly else 0)
+        rows += kind_rows(rng, unit, year, key, kind, [None] * count, seen)
     return sorted(rows, key=lambda row: row.day)
 
 
-def _ledger_form(rng: random.Random) -> str:
+def ledger_form(rng: random.Random) -> str:
     """Most offices export CSV from Excel; some still save GB18030, some send the workbook."""
     draw = rng.randint(1, 100)
     return "utf-8-sig" if draw <= 70 else "gb18030" if draw <= 85 else "xlsx"
 
 
-def _flawed_rows(code: str, year: int) -> list[list[str]]:
+def flawed_rows(code: str, year: int) -> list[list[str]]:
     """Two good rows and four that an import must reject, the way clerks get them wrong."""
     digits = str(year)
     typo = int(digits[:2] + digits[3] + digits[2])  # 2025 typed as 2052

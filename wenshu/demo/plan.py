@@ -1,7 +1,7 @@
 """The demo communities' plans: what stays from year to year, and each year's figures.
 
-A community's :class:`_Profile` (its size and habits) is drawn once; each year's
-:class:`_Plan` holds its base figures and the ledger totals that go with them, with the
+A community's :class:`CommunityProfile` (its size and habits) is drawn once; each year's
+:class:`CommunityPlan` holds its base figures and the ledger totals that go with them, with the
 misses drawn here so the summaries have problems to report.
 """
 
@@ -10,25 +10,28 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from wenshu.demo.draws import _chance
-from wenshu.demo.kinds import _COMMUNITY_KINDS
+from wenshu.demo.draws import chance
+from wenshu.demo.kinds import COMMUNITY_KINDS
 
-_FIGURE_KEYS = (
+__all__ = ["FIGURE_KEYS", "PLANNED_MIN_SHARE", "TRAINING_TARGETS", "CommunityPlan",
+           "CommunityProfile", "community_plan", "community_profile"]
+
+FIGURE_KEYS = (
     "population", "married_women", "expected_checks", "births", "births_in_policy",
     "births_male", "births_female", "households_to_visit", "live_births", "maternal_deaths",
 )
 
 # Community types whose yearly total of their main measure is planned from the base
 # figures, with the smallest share one row carries.
-_PLANNED = {"check": 10, "household_visit": 2, "training": 1, "certificates": 1}
+PLANNED_MIN_SHARE = {"check": 10, "household_visit": 2, "training": 1, "certificates": 1}
 # Community training-session targets, first and second year.
-_TRAINING_TARGETS = (10, 12)
+TRAINING_TARGETS = (10, 12)
 # % of communities missing their check, visit and training targets: one street is weak.
 _WEAK_MISS, _NORMAL_MISS = 80, 10
 
 
 @dataclass(frozen=True)
-class _Profile:
+class CommunityProfile:
     """A community's size and habits, the same in both years."""
 
     population: int
@@ -40,16 +43,17 @@ class _Profile:
 
 
 @dataclass(frozen=True)
-class _Plan:
+class CommunityPlan:
     """One community's base figures for a year and the ledger totals that go with them."""
 
     figures: dict[str, int]
     totals: dict[str, int]  # planned type -> yearly total of its controlled measure
 
 
-def _profile(rng: random.Random, weak: bool) -> _Profile:
-    rows = {key: rng.randint(*kind.rows) for key, kind in _COMMUNITY_KINDS.items()}
-    return _Profile(
+def community_profile(rng: random.Random, weak: bool) -> CommunityProfile:
+    """A community's size and habits; ``weak``: it lies in the street that misses targets."""
+    rows = {key: rng.randint(*kind.rows) for key, kind in COMMUNITY_KINDS.items()}
+    return CommunityProfile(
         population=rng.randint(15_000, 60_000),
         married_per_mille=rng.randint(170, 230),
         checks_per_mille=rng.randint(150, 240),
@@ -64,41 +68,41 @@ def _boys(rng: random.Random, births: int, normal: bool) -> int:
     if normal:
         band = (1030, 1070)
     else:
-        band = (1080, 1120) if _chance(rng, 80) else (980, 1025)
+        band = (1080, 1120) if chance(rng, 80) else (980, 1025)
     # ratio x 10 = 1000 * boys / girls, kept in integers
     fits = [boys for boys in range(births)
             if band[0] * (births - boys) <= 1000 * boys <= band[1] * (births - boys)]
     return rng.choice(fits) if fits else births * 105 // 205
 
 
-def _plan(rng: random.Random, profile: _Profile, population: int, year_index: int,
-          maternal_death: bool) -> _Plan:
+def community_plan(rng: random.Random, profile: CommunityProfile, population: int,
+                   year_index: int, maternal_death: bool) -> CommunityPlan:
     """Base figures and planned totals; misses are drawn here so summaries have problems to
     report."""
     married = population * profile.married_per_mille // 1000
     expected = married * profile.checks_per_mille // 1000
     to_visit = population * profile.visits_per_10k // 10_000
     # Birth rate in 0.01 per mille; the second year continues the decline in births.
-    if _chance(rng, 6):
+    if chance(rng, 6):
         rate = rng.randint(1210, 1350)
     else:
         rate = rng.randint(800, 1190) if year_index == 0 else rng.randint(760, 1150)
     births = population * rate // 100_000
-    in_policy_per_mille = rng.randint(945, 995) if _chance(rng, 92) else rng.randint(875, 925)
+    in_policy_per_mille = rng.randint(945, 995) if chance(rng, 92) else rng.randint(875, 925)
     in_policy = births * in_policy_per_mille // 1000
-    boys = _boys(rng, births, normal=_chance(rng, 85))
+    boys = _boys(rng, births, normal=chance(rng, 85))
 
     miss = _WEAK_MISS if profile.weak else _NORMAL_MISS
-    if _chance(rng, miss):
+    if chance(rng, miss):
         checks = min(expected * rng.randint(830, 893) // 1000, (expected * 9 - 1) // 10)
     else:
         checks = max(expected * rng.randint(905, 990) // 1000, -(-expected * 9 // 10))
-    if _chance(rng, miss - 2):
+    if chance(rng, miss - 2):
         visited = min(to_visit * rng.randint(860, 940) // 1000, (to_visit * 19 - 1) // 20)
     else:
         visited = max(to_visit * rng.randint(955, 1000) // 1000, -(-to_visit * 19 // 20))
-    target = _TRAINING_TARGETS[year_index]
-    sessions = (rng.randint(target - 4, target - 1) if _chance(rng, miss)
+    target = TRAINING_TARGETS[year_index]
+    sessions = (rng.randint(target - 4, target - 1) if chance(rng, miss)
                 else rng.randint(target, target + 8))
 
     figures = {
@@ -109,4 +113,4 @@ def _plan(rng: random.Random, profile: _Profile, population: int, year_index: in
     }
     totals = {"check": checks, "household_visit": visited, "training": sessions,
               "certificates": births * rng.randint(85, 115) // 100}
-    return _Plan(figures, totals)
+    return CommunityPlan(figures, totals)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+__all__ = ["DISTRICT_CODE", "DemoUnit", "unit_tree"]
+
 DISTRICT_CODE = "440307"
 _DISTRICT_NAME = "龙岗区"
 _DISTRICT_ORGAN = "龙岗区卫生健康局"  # 署名 of the district's documents
@@ -25,7 +27,9 @@ _NAME_TAILS = "园湖山岭塘坑围田岗坪湾溪林苑城桥埔坳背坝岸"
 
 
 @dataclass(frozen=True)
-class _Unit:
+class DemoUnit:
+    """One unit of the demo district: its code, name, level and parent."""
+
     code: str
     name: str
     level: str
@@ -33,19 +37,19 @@ class _Unit:
     organ: str = ""  # 署名; "" lets documents sign with the level's organ (…街道办事处)
 
 
-def _unit_tree(rng: random.Random) -> list[_Unit]:
+def unit_tree(rng: random.Random) -> list[DemoUnit]:
     """District, streets with their communities (one street has an extra one), department."""
     big_street = rng.randrange(len(_STREET_NAMES))
     pairs = [head + tail for head in _NAME_HEADS for tail in _NAME_TAILS if head != tail]
     names = iter(rng.sample(pairs, _COMMUNITIES_PER_STREET * len(_STREET_NAMES) + 1))
     # The district's documents are signed by its health bureau, never by the area.
-    units = [_Unit(DISTRICT_CODE, _DISTRICT_NAME, "district", None, _DISTRICT_ORGAN)]
+    units = [DemoUnit(DISTRICT_CODE, _DISTRICT_NAME, "district", None, _DISTRICT_ORGAN)]
     for index, street_name in enumerate(_STREET_NAMES):
         street_code = f"{DISTRICT_CODE}{index + 1:03d}"
-        units.append(_Unit(street_code, street_name, "street", DISTRICT_CODE))
+        units.append(DemoUnit(street_code, street_name, "street", DISTRICT_CODE))
         count = _COMMUNITIES_PER_STREET + (index == big_street)
         for number in range(1, count + 1):
-            units.append(_Unit(f"{street_code}{number:03d}", f"{next(names)}社区", "community",
+            units.append(DemoUnit(f"{street_code}{number:03d}", f"{next(names)}社区", "community",
                                street_code))
-    units.append(_Unit(_DEPARTMENT_CODE, _DEPARTMENT_NAME, "department", DISTRICT_CODE))
+    units.append(DemoUnit(_DEPARTMENT_CODE, _DEPARTMENT_NAME, "department", DISTRICT_CODE))
     return units
