@@ -44,7 +44,7 @@ from wenshu.demo.women import women_data
 from wenshu.errors import CatalogueError, WenshuError
 from wenshu.models.catalogue import Catalogue, load_catalogue
 
-__all__ = ["DemoFiles", "build_demo", "generate_demo"]
+__all__ = ["DemoData", "DemoFiles", "build_demo", "generate_demo"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,9 @@ class DemoFiles:
 # The whole data set, drawn in one fixed order
 
 @dataclass(frozen=True)
-class _Demo:
+class DemoData:
+    """The demo's whole data set, before it is written as files."""
+
     units: list[DemoUnit]
     ledgers: list[DemoLedger]
     figures: list[tuple[str, int, str, int]]
@@ -71,7 +73,7 @@ class _Demo:
     flawed_unit: DemoUnit
 
 
-def build_demo(years: tuple[int, int], seed: int) -> _Demo:
+def build_demo(years: tuple[int, int], seed: int) -> DemoData:
     """The whole data set for ``years``, drawn from ``seed`` in one fixed order."""
     rng = random.Random(seed)
     units = unit_tree(rng)
@@ -104,7 +106,7 @@ def build_demo(years: tuple[int, int], seed: int) -> _Demo:
     flawed = rng.choice(communities)
     # The women's federation line, from its own random stream (wenshu.demo.women).
     women_ledgers, women_figures = women_data(units, years, seed)
-    return _Demo(units, ledgers + women_ledgers, figures + women_figures, targets, flawed)
+    return DemoData(units, ledgers + women_ledgers, figures + women_figures, targets, flawed)
 
 
 # ---------------------------------------------------------------------------------------

@@ -133,8 +133,8 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
         with session_scope(settings) as session:
             import_targets(session, files.targets_csv, catalogue)
 
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-               TimeElapsedColumn())
+    columns = (TextColumn("{task.description}"), BarColumn(),
+               TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
         bar = progress.add_task("generating demo ledgers", total=6)
         files = timer.run("generate demo files", generate_demo, demo_dir, seed=seed,
