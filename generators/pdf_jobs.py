@@ -1,8 +1,9 @@
 """What both PDF converters share: the jobs and their progress reports, LibreOffice's
 export options and profiles, and the one-page document that warms a LibreOffice up.
 
-The converters themselves are in :mod:`wenshu.generators.pdf` (cold ``soffice`` runs,
-and the entry points) and :mod:`wenshu.generators.pdf_warm` (LibreOffice kept running).
+The converters themselves are in :mod:`wenshu.generators.pdf_cold` (cold ``soffice``
+runs) and :mod:`wenshu.generators.pdf_warm` (LibreOffice kept running, each worker a
+:mod:`wenshu.generators.pdf_worker`); the entry points are in :mod:`wenshu.generators.pdf`.
 """
 
 from __future__ import annotations

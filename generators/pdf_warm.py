@@ -1,9 +1,10 @@
 """LibreOffice kept running, one per worker, driven over UNO (:class:`WarmConverter`).
 
 Each worker is a ``uno_worker.py`` process under the system python (the venv cannot
-import ``uno``) with its own soffice and profile. A batch's documents go to whichever
-worker is free, whichever batch they belong to; each PDF is normalised in processes of
-its own (:mod:`wenshu.generators.pdf_normalize`) while its LibreOffice goes on.
+import ``uno``) with its own soffice and profile (:mod:`wenshu.generators.pdf_worker`).
+A batch's documents go to whichever worker is free, whichever batch they belong to
+(:class:`_Lender`); each PDF is normalised in processes of its own
+(:mod:`wenshu.generators.pdf_normalize`) while its LibreOffice goes on.
 """
 
 from __future__ import annotations
@@ -14,18 +15,14 @@ import itertools
 import json
 import logging
 import os
-import select
-import signal
-import subprocess
 import tempfile
 import threading
-import time
 from collections.abc import Iterable, Iterator, Sized
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 from wenshu.errors import ConversionError
 from wenshu.generators.pdf_feed import JobFeed
@@ -43,164 +40,11 @@ from wenshu.generators.pdf_jobs import (
     warm_up_docx,
 )
 from wenshu.generators.pdf_normalize import Normalizers
+from wenshu.generators.pdf_worker import Worker, WorkerDied, WorkerTimedOut
 from wenshu.settings import Settings
 
 _WORKER_SCRIPT = Path(__file__).with_name("uno_worker.py")
 _log = logging.getLogger(__name__)
-# How long a worker may take to quit before its process group is killed.
-_STOP_SECONDS = 10.0
-
-
-class _WorkerDied(ConversionError):
-    """The worker or its LibreOffice exited: start a new one and try again."""
-
-
-class _WorkerTimedOut(ConversionError):
-    """The worker did not answer in time."""
-
-
-def _group_alive(pgid: int) -> bool:
-    """Whether a process of group ``pgid`` still runs (zombies excepted), read from /proc."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # gone meanwhile
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            return True
-    return False
-
-
-class _Worker:
-    """One ``uno_worker.py`` process and its LibreOffice, on a profile this process holds.
-
-    The worker leads its own process group, which its soffice joins: killing the group
-    leaves nothing behind.
-    """
-
-    def __init__(self, command: list[str], profile_dir: Path, lock: IO[str],
-                 start_timeout: float) -> None:
-        """``command`` starts the worker; ``lock`` holds ``profile_dir`` until :meth:`release`."""
-        self.command = command
-        self.profile_dir = profile_dir
-        self._lock = lock
-        self._start_timeout = start_timeout
-        self._process: subprocess.Popen[bytes] | None = None
-        self._pending = b""
-
-    @property
-    def log_path(self) -> Path:
-        """Where the worker's and LibreOffice's own messages go."""
-        return self.profile_dir.with_name(self.profile_dir.name + ".log")
-
-    def ensure_started(self) -> None:
-        """Start the worker unless it is running; raises ConversionError if it cannot start."""
-        if self._process is not None and self._process.poll() is None:
-            return
-        self.kill()
-        with open(self.log_path, "wb") as log:
-            try:
-                self._process = subprocess.Popen(self.command, stdin=subprocess.PIPE,
-                                                 stdout=subprocess.PIPE, stderr=log,
-                                                 start_new_session=True)
-            except OSError as exc:
-                raise ConversionError(f"cannot start the UNO worker ({self.command[0]}): {exc}") \
-                    from exc
-        try:
-            answer = self._receive(time.monotonic() + self._start_timeout)
-        except ConversionError as exc:
-            self.kill()
-            raise ConversionError(f"LibreOffice did not start ({exc}); {self._log_tail()}") \
-                from exc
-        if not answer.get("ready"):
-            self.kill()
-            raise ConversionError(f"LibreOffice did not start: {answer.get('error')}; "
-                                  f"{self._log_tail()}")
-
-    def request(self, message: dict[str, str], timeout: float) -> dict[str, Any]:
-        """Send one request and return the answer, which must come within ``timeout`` s."""
-        assert self._process is not None and self._process.stdin is not None
-        try:
-            self._process.stdin.write(json.dumps(message, ensure_ascii=False).encode() + b"\n")
-            self._process.stdin.flush()
-        except (BrokenPipeError, ValueError) as exc:
-            raise _WorkerDied("the worker had exited") from exc
-        answer = self._receive(time.monotonic() + timeout)
-        if answer.get("restart"):
-            raise _WorkerDied(str(answer.get("error")))
-        return answer
-
-    def _receive(self, deadline: float) -> dict[str, Any]:
-        """The next JSON line from the worker."""
-        assert self._process is not None and self._process.stdout is not None
-        channel = self._process.stdout.fileno()
-        while b"\n" not in self._pending:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise _WorkerTimedOut("no answer in time")
-            readable, _, _ = select.select([channel], [], [], remaining)
-            if not readable:
-                continue
-            chunk = os.read(channel, 65536)
-            if not chunk:
-                raise _WorkerDied(f"the worker exited; {self._log_tail()}")
-            self._pending += chunk
-        line, _, self._pending = self._pending.partition(b"\n")
-        try:
-            answer = json.loads(line)
-        except ValueError as exc:
-            raise _WorkerDied(f"the worker said {line[:200]!r}") from exc
-        if not isinstance(answer, dict):
-            raise _WorkerDied(f"the worker said {line[:200]!r}")
-        return answer
-
-    def _log_tail(self) -> str:
-        """The last lines the worker and LibreOffice wrote, for error messages."""
-        try:
-            lines = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            return "no log"
-        tail = [line for line in lines if line.strip()][-5:]
-        return "log: " + (" | ".join(tail) if tail else "empty")
-
-    def kill(self) -> None:
-        """Kill the worker and its LibreOffice at once."""
-        if self._process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self._process.pid, signal.SIGKILL)
-        self._process.wait()
-        # SIGKILL reaches a process busy in the kernel only when it returns: wait for the
-        # rest of the group (LibreOffice) to be gone before a new one takes the profile.
-        deadline = time.monotonic() + _STOP_SECONDS
-        while _group_alive(self._process.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        self._close_pipes()
-
-    def stop(self) -> None:
-        """Let the worker close LibreOffice; kill whatever is left after a grace period."""
-        if self._process is None:
-            return
-        if self._process.stdin is not None:
-            with contextlib.suppress(BrokenPipeError):
-                self._process.stdin.close()  # end of input: the worker shuts down
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self._process.wait(timeout=_STOP_SECONDS)
-        self.kill()
-
-    def release(self) -> None:
-        """Stop, then give the profile back."""
-        self.stop()
-        self._lock.close()
-
-    def _close_pipes(self) -> None:
-        assert self._process is not None
-        for pipe in (self._process.stdin, self._process.stdout):
-            if pipe is not None:
-                with contextlib.suppress(BrokenPipeError):
-                    pipe.close()
-        self._process = None
-        self._pending = b""
 
 
 class _Lender:
@@ -210,10 +54,10 @@ class _Lender:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._idle: collections.deque[_Worker] = collections.deque()
+        self._idle: collections.deque[Worker] = collections.deque()
         self._waiting: collections.deque[_Loan] = collections.deque()
 
-    def take(self) -> _Worker:
+    def take(self) -> Worker:
         """A worker, once one is free and every thread that asked before has had one."""
         with self._lock:
             if self._idle and not self._waiting:
@@ -224,12 +68,12 @@ class _Lender:
         assert loan.worker is not None
         return loan.worker
 
-    def take_idle(self) -> _Worker | None:
+    def take_idle(self) -> Worker | None:
         """An idle worker nobody waits for, or None."""
         with self._lock:
             return self._idle.popleft() if self._idle and not self._waiting else None
 
-    def give(self, worker: _Worker) -> None:
+    def give(self, worker: Worker) -> None:
         """Give ``worker`` back: to the longest waiting thread, or to the idle ones."""
         with self._lock:
             if self._waiting:
@@ -245,7 +89,7 @@ class _Loan:
     """A thread waiting for a worker."""
 
     ready: threading.Event = field(default_factory=threading.Event)
-    worker: _Worker | None = None
+    worker: Worker | None = None
 
 
 class WarmConverter:
@@ -268,7 +112,7 @@ class WarmConverter:
         self._python = python
         self._start_timeout = start_timeout_seconds
         self._count = workers
-        self._workers: list[_Worker] = []
+        self._workers: list[Worker] = []
         # Workers not converting right now. Every batch's threads take one per document
         # and give it back, so batches running at once (a worker's concurrent flow runs)
         # share the LibreOffices instead of waiting for each other.
@@ -301,7 +145,7 @@ class WarmConverter:
                        "--profile", str(profile.resolve()), "--fontconfig", str(FONTS_CONF),
                        "--start-timeout", str(self._start_timeout),
                        "--pdf-options", json.dumps(PDF_EXPORT_OPTIONS)]
-            self._workers.append(_Worker(command, profile, lock, self._start_timeout))
+            self._workers.append(Worker(command, profile, lock, self._start_timeout))
             self._idle.give(self._workers[-1])
 
     def close(self) -> None:
@@ -417,11 +261,11 @@ class WarmConverter:
         finally:
             self._idle.give(worker)
 
-    def _convert_one(self, worker: _Worker, job: PdfJob) -> None:
+    def _convert_one(self, worker: Worker, job: PdfJob) -> None:
         """Convert one job on ``worker`` and normalise the PDF into place."""
         self._normalize(job, *self._export(worker, job))
 
-    def _export(self, worker: _Worker, job: PdfJob) -> tuple[Path, str]:
+    def _export(self, worker: Worker, job: PdfJob) -> tuple[Path, str]:
         """Have ``worker``'s LibreOffice export ``job``; the PDF as exported (beside the
         target) and the source's digest."""
         source = job.docx.resolve()
@@ -450,17 +294,17 @@ class WarmConverter:
         finally:
             raw.unlink(missing_ok=True)
 
-    def _ask(self, worker: _Worker, request: dict[str, str]) -> dict[str, Any]:
+    def _ask(self, worker: Worker, request: dict[str, str]) -> dict[str, Any]:
         """The worker's answer, restarting it once if it dies on the way."""
         for attempt in itertools.count(1):
             worker.ensure_started()
             try:
                 return worker.request(request, self.timeout_seconds)
-            except _WorkerTimedOut:
+            except WorkerTimedOut:
                 worker.kill()
                 raise ConversionError(
                     f"LibreOffice 在 {self.timeout_seconds:g} 秒内没有转换完成，已停止") from None
-            except _WorkerDied as exc:
+            except WorkerDied as exc:
                 worker.kill()
                 if attempt == 2:
                     raise ConversionError(f"LibreOffice 转换时两次异常退出（{exc}）") from None
