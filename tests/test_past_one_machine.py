@@ -138,6 +138,12 @@ class Machines:
         return subprocess.Popen([str(WENSHU), *args], env=self.env(machine, **extra),
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
+    def verify_archive(self, archivist: str) -> None:
+        """``wenshu archive verify`` on the office machine passes (the 四性 checks)."""
+        verify = self.wenshu("office", "archive", "verify", "--user", archivist)
+        said = verify.communicate(timeout=300)[0]
+        assert verify.returncode == 0, said
+
     def start_worker(self, name: str) -> None:
         """``wenshu worker`` on its own machine, one run at a time."""
         log = (self.root / f"{name}.log").open("ab")
@@ -285,9 +291,7 @@ def test_two_workers_share_a_batch_and_a_rerun_completes_the_part_of_a_killed_on
             # Without the narrative: a second version of every summary, one each.
             assert session.scalar(select(func.count(DocumentVersion.id))) == 2 * len(units)
 
-        verify = machines.wenshu("office", "archive", "verify", "--user", office.archivist)
-        said = verify.communicate(timeout=300)[0]
-        assert verify.returncode == 0, said
+        machines.verify_archive(office.archivist)
     finally:
         machines.stop_all()
         server.stop()
