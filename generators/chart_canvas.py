@@ -35,6 +35,21 @@ def _font(path: Path, index: int, size_pt: float) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size=round(size_pt * _PX_PER_POINT), index=index)
 
 
+@lru_cache(maxsize=2048)
+def _text_mask(path: Path, index: int, size_pt: float, text: str, anchor: str
+               ) -> tuple[Image.Image, int, int]:
+    """``text`` set once as a coverage mask, and the mask's offset from the anchor point.
+
+    A batch's charts repeat most of their words (months, legends, indicator names,
+    round tick values), and setting CJK glyphs is half of drawing a chart.
+    """
+    font = _font(path, index, size_pt)
+    left, top, right, bottom = font.getbbox(text, anchor=anchor)
+    mask = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
+    ImageDraw.Draw(mask).text((-left, -top), text, fill=255, font=font, anchor=anchor)
+    return mask, left, top
+
+
 class Canvas:
     """A white grey-level picture ``width_mm`` × ``height_mm`` to draw a chart on.
 
@@ -69,7 +84,9 @@ class Canvas:
     def text(self, xy: Point, text: str, size_pt: float, anchor: str = "lm") -> None:
         """One line of ``text`` at ``xy`` (a Pillow anchor, e.g. "lm": left, middle)."""
         self._check_glyphs(text)
-        self._draw.text(xy, text, fill=0, font=self._font(size_pt), anchor=anchor)
+        # Whole pixels of the supersampled picture, so that a mask fits every place.
+        mask, left, top = _text_mask(*self._face, size_pt, text, anchor)
+        self._image.paste(0, (round(xy[0]) + left, round(xy[1]) + top), mask)
 
     def line(self, points: Sequence[Point], width_pt: float, grey: int = 0,
              dash: Sequence[float] = ()) -> None:

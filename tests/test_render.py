@@ -236,6 +236,22 @@ def test_header_and_footer_variables_are_rendered(tmp_path: Path) -> None:
     assert document.sections[0].footer.paragraphs[0].text == "东湖社区"
 
 
+def test_a_template_edited_between_renders_renders_as_edited(tmp_path: Path) -> None:
+    # Word splits a tag over runs (here at a spell-check boundary); docxtpl joins them.
+    def save(text: str) -> Path:
+        document = docx.Document()
+        paragraph = document.add_paragraph(text)
+        paragraph.add_run("{{ unit_")
+        paragraph.add_run("name }}")
+        document.save(tmp_path / "t.docx")
+        return tmp_path / "t.docx"
+
+    context = {"unit_name": "东湖社区"}
+    assert _open(render_docx(save("一："), context)).paragraphs[0].text == "一：东湖社区"
+    assert _open(render_docx(save("二："), context)).paragraphs[0].text == "二：东湖社区"
+    assert _open(render_docx(save("一："), context)).paragraphs[0].text == "一：东湖社区"
+
+
 def test_not_a_docx_is_a_template_error(tmp_path: Path) -> None:
     bogus = tmp_path / "bogus.docx"
     bogus.write_text("not a word file", encoding="utf-8")

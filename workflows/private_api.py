@@ -21,7 +21,10 @@ import importlib.util
 import os
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +88,23 @@ class PrivateApi:
                                  f"{tail}")
             time.sleep(0.1)
 
+    def warm(self) -> None:
+        """Once the API answers, ask it one question that reads its database.
+
+        The server's first such request costs it ≈1 s (its database engine and ORM set
+        up), which a command's first flow call would otherwise wait for. Run in a thread
+        of its own while the command does other work.
+        """
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while self.process.poll() is None and time.monotonic() < deadline:
+            if api_healthy(self.url, timeout=1.0):
+                try:
+                    urllib.request.urlopen(f"{self.url}/admin/storage", timeout=10).close()
+                except (urllib.error.URLError, OSError):
+                    pass  # the flow's own requests will say what is wrong
+                return
+            time.sleep(0.1)
+
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the server (SIGTERM, then SIGKILL after ``timeout`` seconds)."""
         if self.process.poll() is not None:
@@ -113,6 +133,7 @@ def start_private_api(settings: Settings) -> PrivateApi | None:
     api = PrivateApi(process, url, settings)
     _started.append(api)
     atexit.register(api.stop)
+    threading.Thread(target=api.warm, name="wenshu-api-warm", daemon=True).start()
     return api
 
 

@@ -10,6 +10,7 @@ cover, a missing file.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -298,6 +299,23 @@ def _flow(kind: str) -> Callable[..., Any]:
     return flow
 
 
+def _archived(settings: Settings, req: GenerateRequest, checked: CheckedRequest,
+              run_ids: list[str]) -> list[Any]:
+    """The outcomes of served runs, read back from the archive."""
+    # Imported here: the pipeline's imports cost a command that runs its flow here
+    # ≈0.5 s before it can start Prefect's API.
+    from wenshu.pipeline import archived_outcomes
+
+    return archived_outcomes(settings, document_keys(settings, req, checked), run_ids)
+
+
+def _planned_ahead(kind: str, parameters: dict[str, Any]) -> AbstractContextManager[None]:
+    """The kind's flow planned outside Prefect, for its run in this process."""
+    from wenshu.workflows.documents import planned_ahead
+
+    return planned_ahead(_flow(kind), parameters)
+
+
 def document_keys(settings: Settings, req: GenerateRequest, checked: CheckedRequest
                   ) -> list[DocumentKey]:
     """The documents a request makes: the unit's, and with ``all_levels`` its subtree's."""
@@ -323,8 +341,6 @@ def generate(settings: Settings, actor: Actor, req: GenerateRequest, *,
     """Check the request, then run the kind's flow: on its deployment when a Prefect
     server offers one (and ``served``), a subtree split by :func:`batch_parts`; else in
     this process. Returns the outcomes; ``on_route`` hears which way it ran."""
-    from wenshu.pipeline import archived_outcomes
-
     checked = check_request(settings, actor, req)
     parameters = flow_parameters(req, actor, job, checked)
     parts = [parameters]
@@ -335,9 +351,9 @@ def generate(settings: Settings, actor: Actor, req: GenerateRequest, *,
                  for code, subtree in batch_parts(units, req.unit_code)]
     return run_flow(settings, KINDS[req.kind].flow, parts,
                     local=lambda: list(_flow(req.kind)(**parameters)),
-                    archived=lambda run_ids: archived_outcomes(
-                        settings, document_keys(settings, req, checked), run_ids),
-                    served=served, on_route=on_route)
+                    archived=lambda run_ids: _archived(settings, req, checked, run_ids),
+                    served=served, on_route=on_route,
+                    ahead=lambda: _planned_ahead(req.kind, parameters))
 
 
 def start(settings: Settings, runner: JobRunner, actor: Actor, req: GenerateRequest) -> str:

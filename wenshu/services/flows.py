@@ -13,9 +13,13 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from wenshu.settings import Settings
+
+# Work a command does while Prefect's API starts, for the run held in the block.
+Ahead = Callable[[], AbstractContextManager[None]]
 
 NO_SERVER = ("no Prefect server is running: 'wenshu serve' or PREFECT_API_URL makes "
              "document commands faster")
@@ -45,11 +49,13 @@ def served_api(settings: Settings, flow_name: str) -> tuple[str | None, str]:
 def run_flow(settings: Settings, flow_name: str, parts: Sequence[Mapping[str, Any]], *,
              local: Callable[[], list[Any]], archived: Callable[[list[str]], list[Any]],
              served: bool = True, timeout: float = 1800,
-             on_route: Callable[[str], None] | None = None) -> list[Any]:
+             on_route: Callable[[str], None] | None = None,
+             ahead: Ahead | None = None) -> list[Any]:
     """Run ``flow_name`` on its deployment when one is ready (and ``served``): one run per
     set of parameters in ``parts``, which the pool's workers share; returns
-    ``archived(run_ids)``. Otherwise ``local()`` (the whole work in this process).
-    ``on_route`` hears which way, once (and the served runs' ids)."""
+    ``archived(run_ids)``. Otherwise ``local()`` (the whole work in this process, with
+    ``ahead`` as in :func:`run_here`). ``on_route`` hears which way, once (and the served
+    runs' ids)."""
     say = on_route or (lambda _said: None)
     if served:
         api, why = served_api(settings, flow_name)
@@ -62,17 +68,21 @@ def run_flow(settings: Settings, flow_name: str, parts: Sequence[Mapping[str, An
             say(f"flow run(s) {', '.join(run_ids)} completed on {api}")
             return archived(run_ids)
         say(f"in this process ({why})")
-    return run_here(settings, local)
+    return run_here(settings, local, ahead)
 
 
-def run_here(settings: Settings, local: Callable[[], list[Any]]) -> list[Any]:
+def run_here(settings: Settings, local: Callable[[], list[Any]],
+             ahead: Ahead | None = None) -> list[Any]:
     """``local()``, with Prefect and LibreOffice started side by side first.
 
     Prefect's own API, LibreOffice's workers and the imports of Prefect and the flows
     each take seconds: started together they overlap on the two cores, and a batch's
-    first documents find LibreOffice ready. A process that has Prefect imported already
-    (a web app, a test session) keeps its API; one that keeps LibreOffice warm (the web
-    app) keeps its converter. What is started here is stopped after.
+    first documents find LibreOffice ready. ``ahead()`` is entered while the API starts
+    and holds ``local()``: work done outside Prefect that the run then takes up (see
+    ``planned_ahead`` in :mod:`wenshu.workflows.documents`). A process that has Prefect
+    imported already (a web app, a test session) keeps its API, and there is no wait to
+    use; one that keeps LibreOffice warm (the web app) keeps its converter. What is
+    started here is stopped after.
     """
     from wenshu.generators.pdf import keep_warm, kept_converter, release_warm
     from wenshu.workflows.private_api import start_private_api
@@ -88,11 +98,13 @@ def run_here(settings: Settings, local: Callable[[], list[Any]]) -> list[Any]:
             from wenshu.workflows.serve import document_flows
 
             document_flows()  # imported while the API starts
-            api.wait_ready()
+            with ahead() if ahead is not None else nullcontext():
+                api.wait_ready()
+                return local()
         return local()
     finally:
         starting.join()
         release_warm(settings)
 
 
-__all__ = ["NO_SERVER", "run_flow", "run_here", "served_api"]
+__all__ = ["NO_SERVER", "Ahead", "run_flow", "run_here", "served_api"]
