@@ -55,6 +55,11 @@ EPHEMERAL_RUN_SETTINGS: dict[str, Any] = {
     # flow run, its states and its logs are recorded as before.
     "server.services.event_persister.enabled": False,
     "server.services.task_run_recorder.enabled": False,
+    # On every start the server checks Prefect's block types against its database
+    # (≈10% of its start, even when a memo says nothing changed); wenshu's flows use
+    # no blocks, and a real server (wenshu serve) registers them for its UI.
+    "server.register_blocks_on_start": False,
+    "server.memoize_block_auto_registration": False,
 }
 
 
