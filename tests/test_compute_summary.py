@@ -1,5 +1,7 @@
 """A unit's year computed from plain data: rollups, targets, last year, laggards."""
 
+import hashlib
+import json
 from decimal import Decimal
 
 from wenshu.compute.summary import compute_unit
@@ -71,6 +73,22 @@ def test_snapshot_digest_ignores_order_and_sees_changes(small_snapshot):
     assert changed.digest() != snapshot.digest()
     assert snapshot.restrict("C1").digest() != snapshot.restrict("C2").digest()
     assert {u.code for u in snapshot.restrict("S1").units} == {"S1", "C1", "C2", "C3"}
+
+
+def test_snapshot_digests_keep_their_canonical_form(small_snapshot):
+    # Archived versions record these digests: a different form would make every
+    # document of an unchanged unit look changed.
+    def reference(snapshot):
+        data = snapshot.model_dump(mode="json")
+        for key in ("units", "ledger", "figures", "targets"):
+            data[key] = sorted(data[key], key=lambda item: json.dumps(item, sort_keys=True))
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    assert small_snapshot.digest() == reference(small_snapshot)
+    for unit in small_snapshot.units:
+        restricted = small_snapshot.restrict(unit.code)
+        assert small_snapshot.subtree_digest(unit.code) == reference(restricted)
 
 
 def test_first_half_judges_accumulating_indicators_by_the_share_due(small_snapshot, catalogue):

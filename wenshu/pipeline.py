@@ -116,7 +116,7 @@ def input_digest(kind: DocumentKind, snapshot: Snapshot, catalogue: Catalogue, u
         "kind": kind.key,
         "period": period.code,
         "topic": options.topic,
-        "data": snapshot.restrict(unit_code).digest(),
+        "data": snapshot.subtree_digest(unit_code),
         "catalogue": hashlib.sha256(catalogue.model_dump_json().encode()).hexdigest(),
         "options": options.digest_parts(),
         "phrases": _phrase_files_digest(user_dir),
@@ -242,7 +242,8 @@ def archived_outcomes(settings: Settings, keys: Sequence[DocumentKey],
 
 def _outcome(unit_name: str, stored: StoredVersion) -> Outcome:
     return Outcome(
-        key=stored.key, unit_name=unit_name, title=stored.title, document_id=stored.document_id, version=stored.version,
+        key=stored.key, unit_name=unit_name, title=stored.title,
+        document_id=stored.document_id, version=stored.version,
         created=stored.created, created_at=stored.created_at,
         files={fmt: f.path for fmt, f in stored.files.items()},
     )

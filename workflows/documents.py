@@ -60,6 +60,7 @@ hide_expected_errors()
 # the plan; the plan waits in _planned, with the inputs it was made from.
 _AHEAD: ContextVar[bool] = ContextVar("wenshu_planning_ahead", default=False)
 _planned: list[tuple[tuple[Any, ...], tuple[list[Job], list[Outcome]]]] = []
+
 # What a background job shows while a batch goes through each step.
 STAGES = {"plan": "读取数据、计算指标、撰写文稿", "render": "生成 Word 文件",
           "convert": "转换为 PDF/A 并存入档案库"}

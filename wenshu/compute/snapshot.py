@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cached_property
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -120,13 +121,61 @@ class Snapshot(_Frozen):
             targets=tuple(t for t in self.targets if t.unit_code in keep),
         )
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None,
+                   deep: bool = False) -> Snapshot:
+        """A copy (with ``update``), without what was cached from the original's fields."""
+        copied = super().model_copy(update=update, deep=deep)
+        for name, member in vars(Snapshot).items():
+            if isinstance(member, cached_property):
+                copied.__dict__.pop(name, None)
+        return copied
+
     def digest(self) -> str:
-        """SHA-256 of a canonical serialisation (order-independent)."""
-        data = self.model_dump(mode="json")
-        for key in ("units", "ledger", "figures", "targets"):
-            data[key] = sorted(data[key], key=lambda item: json.dumps(item, sort_keys=True))
-        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        """SHA-256 of a canonical serialisation (order-independent): the JSON of the
+        snapshot with every list sorted by its items' own JSON, keys sorted, compact."""
+        return self._digest(self.root_code, None)
+
+    def subtree_digest(self, code: str) -> str:
+        """``restrict(code).digest()``, without building the restricted snapshot: a batch
+        asks this for every unit, and each item is serialised once per snapshot."""
+        return self._digest(code, set(self.subtree(code)))
+
+    @cached_property
+    def _canonical_items(self) -> dict[str, dict[str, list[tuple[int, str]]]]:
+        """Per list, per unit code: (place in the digest's order, canonical JSON) of its
+        items."""
+        lists: dict[str, dict[str, list[tuple[int, str]]]] = {}
+        for key in _DIGEST_LISTS:
+            rows = []
+            for item in getattr(self, key):
+                dumped = item.model_dump(mode="json")
+                code = dumped["code"] if key == "units" else dumped["unit_code"]
+                rows.append((json.dumps(dumped, sort_keys=True), code, _canonical(dumped)))
+            # Equal sort keys are equal items, so the order among them does not matter.
+            rows.sort(key=lambda row: row[0])
+            by_unit: dict[str, list[tuple[int, str]]] = defaultdict(list)
+            for place, (_, code, text) in enumerate(rows):
+                by_unit[code].append((place, text))
+            lists[key] = by_unit
+        return lists
+
+    def _digest(self, root_code: str, keep: set[str] | None) -> str:
+        fields = {"root_code": _canonical(root_code), "year": _canonical(self.year)}
+        for key, by_unit in self._canonical_items.items():
+            rows = sorted(row for code, unit_rows in by_unit.items()
+                          if keep is None or code in keep for row in unit_rows)
+            fields[key] = "[" + ",".join(text for _, text in rows) + "]"
+        # What json.dumps(sort_keys=True) writes for a dict of these values.
+        canonical = "{" + ",".join(f"{_canonical(key)}:{fields[key]}"
+                                   for key in sorted(fields)) + "}"
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+_DIGEST_LISTS = ("units", "ledger", "figures", "targets")
+
+
+def _canonical(value: object) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def walk_subtree(children: Mapping[str, list[str]], root: str) -> list[str]:
