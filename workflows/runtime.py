@@ -47,7 +47,7 @@ EPHEMERAL_RUN_SETTINGS: dict[str, Any] = {
     # installed here answers, and its first /admin/version takes the server 0.35-0.6 s.
     "client.server_version_check_enabled": False,
     # Before its first write the client asks for a CSRF token, which a server without
-    # CSRF protection (Prefect's default, and always this process's own API) refuses.
+    # CSRF protection (Prefect's default; wenshu never turns it on) refuses.
     "client.csrf_support_enabled": False,
     # The server stores each event and each task run in SQLite while the flow runs:
     # ≈350 ms of server CPU per one-document flow, competing with the flow for the two
