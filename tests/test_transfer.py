@@ -21,8 +21,8 @@ from typer.testing import CliRunner
 
 from tests.conftest import SMALL_TREE, Staff
 from tests.drafts import store_draft
-from tests.test_pdf import pdfa_problems
 from tests.people import add_user
+from tests.test_pdf import pdfa_problems
 from wenshu.access import Actor
 from wenshu.archive.audit import events
 from wenshu.archive.filing import file_version, filing_history
