@@ -73,7 +73,22 @@ class Plan:
     unit_sql: Conditions  # the units as SQL on documents d
     facts: list[list[str]]  # filter tokens of the other unchanging facts: AND of ORs
     documents: Conditions  # the units and other facts as SQL, for searches without text
-    versions: Conditions  # status, retention, 档号, visibility, newest version
+    versions: Conditions  # status, retention, 档号, visibility
+    # A year or period is asked for: a small share of versions passes, found sooner by
+    # the filters' index than by walking the newest versions.
+    dated: bool = False
+    newest: bool = True  # each document's newest version only
+    records_only: bool = False  # newest among records: what an archivist sees
+
+    def newest_only(self, version_id: str) -> str:
+        """SQL true when the version whose id is ``version_id`` is one the search shows:
+        no newer version of its document hides it (a newer record, for an archivist)."""
+        if not self.newest:
+            return "1 = 1"
+        # older_versions (kept by triggers, migration 0015) lists each version a newer
+        # one hides: one lookup by the id the index gives, no join to the versions.
+        return ("NOT EXISTS (SELECT 1 FROM older_versions AS w WHERE w.version_id = "
+                f"{version_id}{' AND w.newer_record' if self.records_only else ''})")
 
 
 def fts5_match(terms: list[Term], groups: list[list[str]]) -> str:
@@ -138,6 +153,7 @@ def ranked_sqlite(session: Session, terms: list[Term], plan: Plan, limit: int
         "WITH hits AS MATERIALIZED (SELECT t.version_id, t.token_count AS dl"
         f"{frequencies} FROM (SELECT search_fts.rowid AS version_id FROM search_fts{joins} "
         f"WHERE search_fts MATCH :match AND {conditions.where()} "
+        f"AND {plan.newest_only('search_fts.rowid')} "
         "ORDER BY search_fts.rowid DESC LIMIT :window) AS window "
         "JOIN search_texts AS t ON t.version_id = window.version_id) "
         f"SELECT version_id, {_bm25_sql(terms)} AS score FROM hits "
@@ -184,9 +200,10 @@ def ranked_postgresql(session: Session, terms: list[Term], plan: Plan, limit: in
                                       "newest": NEWEST_VERSIONS}
     rank = "ts_rank(n.tokens, to_tsquery('simple'::regconfig, :tsq))"
     match = "n.tokens @@ to_tsquery('simple'::regconfig, :tsq)"
-    visible = ("" if not plan.versions.sql else
-               " AND EXISTS (SELECT 1 FROM document_versions AS v WHERE v.id = n.version_id "
-               f"AND {plan.versions.where()})")
+    visible = f" AND {plan.newest_only('n.version_id')}" + (
+        "" if not plan.versions.sql else
+        " AND EXISTS (SELECT 1 FROM document_versions AS v WHERE v.id = n.version_id "
+        f"AND {plan.versions.where()})")
 
     def newest(conditions: list[str], floor: int) -> list[int]:
         statement = _text(
@@ -198,7 +215,7 @@ def ranked_postgresql(session: Session, terms: list[Term], plan: Plan, limit: in
     # The newest versions that pass the filters: among the newest SCAN_VERSIONS from an
     # index of version ids and filters, else (few pass) from the filters' GIN index.
     last = session.scalar(sa.text("SELECT max(version_id) FROM search_texts")) or 0
-    window = newest(scanned, last - SCAN_VERSIONS)
+    window = [] if plan.dated and last > SCAN_VERSIONS else newest(scanned, last - SCAN_VERSIONS)
     if len(window) < NEWEST_VERSIONS and indexed and last > SCAN_VERSIONS:
         # OFFSET 0 keeps the GIN index from being traded for a scan of every version.
         window = list(session.scalars(_text(

@@ -9,8 +9,9 @@ Beside the text, each index entry carries *filter tokens* for what never changes
 about a document: its unit, kind, year, period, script and topic (an FTS5 column
 of weight 0 on SQLite; a GIN-indexed array on PostgreSQL). A search with those
 filters is narrowed inside the index before anything is ranked. What filing
-changes (status, retention, 档号) and which version is a document's newest are
-read from the versions table as the matches are ranked.
+changes (status, retention, 档号) is read from the versions table as the matches
+are ranked, and whether a newer version hides a match from ``older_versions``
+(kept by database triggers, migration 0015).
 
 Ranking every match of a term found in most of a million filings takes far longer
 than the 50 ms the archive aims for, so ranking is bounded, newest first
@@ -246,30 +247,26 @@ def _plan(session: Session, query: SearchQuery, actor: Actor) -> Plan:
     if query.archival_code is not None:
         versions.add("substr(v.archival_code, 1, :code_length) = :code",
                      code=query.archival_code, code_length=len(query.archival_code))
-    visible = ""
     if not actor.sees_drafts:
         statuses = {f"archived{i}": status for i, status in enumerate(ARCHIVED_STATUSES)}
-        visible = f"status IN ({', '.join(':' + n for n in statuses)})"
-        versions.add(f"v.{visible}", **statuses)
-    if not query.all_versions:
-        # The newest version the actor may see: an archivist's is the newest record.
-        versions.add("NOT EXISTS (SELECT 1 FROM document_versions o WHERE o.document_id = "
-                     "v.document_id AND o.version > v.version"
-                     + (f" AND o.{visible})" if visible else ")"))
+        versions.add(f"v.status IN ({', '.join(':' + n for n in statuses)})", **statuses)
     tokens = None if units is None else [filter_token("unit_code", code)
                                           for code in units]
-    return Plan(units, tokens, unit_sql, facts, documents, versions)
+    # The newest version the actor may see: an archivist's is the newest record.
+    return Plan(units, tokens, unit_sql, facts, documents, versions,
+                dated=query.year is not None or query.period is not None,
+                newest=not query.all_versions, records_only=not actor.sees_drafts)
 
 
 # -- searching -------------------------------------------------------------------
 
 
 def _newest(session: Session, plan: Plan, limit: int) -> Sequence[sa.Row]:
-    conditions = plan.documents.sql + plan.versions.sql
+    conditions = [*plan.documents.sql, *plan.versions.sql, plan.newest_only("v.id")]
     statement = sa.text(
         "SELECT v.id AS version_id, 0 AS score FROM documents AS d "
         "JOIN document_versions AS v ON v.document_id = d.id "
-        f"WHERE {' AND '.join(conditions) or '1 = 1'} "
+        f"WHERE {' AND '.join(conditions)} "
         "ORDER BY d.id DESC, v.version DESC LIMIT :limit")
     return session.execute(statement, plan.documents.params | plan.versions.params
                            | {"limit": limit}).all()

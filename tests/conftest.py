@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,7 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from tests.people import add_user, cli_add_user, cli_admin_and_units
+from tests.searching import write_docx
 from wenshu.access import Actor
+from wenshu.archive import Archive, DocumentKey, StoredVersion
 from wenshu.compute.snapshot import Snapshot
 from wenshu.db import get_engine, upgrade_schema
 from wenshu.demo.sample import sample_snapshot
@@ -190,6 +193,27 @@ def staff(db_settings: Settings, small_tree: list[tuple[str, str, str, str | Non
     return Staff(supervisor=add_user(db_settings, "督导李四", "supervisor", "440307"),
                  clerk=add_user(db_settings, "办事员王五", "clerk", "440307001001"),
                  archivist=add_user(db_settings, "档案员张三", "archivist"))
+
+
+@pytest.fixture
+def file_document(db_settings: Settings, staff: Staff,
+                  tmp_path: Path) -> Callable[..., StoredVersion]:
+    """Archive a Word document with the given paragraphs (Archive.store indexes it)."""
+    archive = Archive(db_settings)
+    counter = iter(range(1_000_000))
+
+    def store(unit: str, period: str, *paragraphs: str, kind: str = "year_summary",
+              title: str = "工作总结", rows: list[list[str]] | None = None,
+              script: str = "simplified", pdf: Path | None = None) -> StoredVersion:
+        n = next(counter)
+        stored = {"docx": write_docx(tmp_path / f"d{n}.docx", list(paragraphs), rows)}
+        if pdf is not None:
+            stored["pdf"] = Path(shutil.copy(pdf, tmp_path / f"d{n}.pdf"))
+        return archive.store(DocumentKey(kind, unit, period, script=script), title=title,
+                             files=stored, template_name="t.docx", template_sha256="t",
+                             input_sha256=f"i{n}")
+
+    return store
 
 
 @pytest.fixture(scope="session")

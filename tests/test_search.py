@@ -1,27 +1,21 @@
 """Searching the archive: Chinese full text (ranked, highlighted, Simplified and Traditional
 alike), unit subtree, period, kind, filing data, who may see what; the same on SQLite and
-PostgreSQL, and the migration that re-indexes."""
+PostgreSQL (which version is shown: test_search_versions)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from importlib.resources import files
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from docx import Document as new_docx
 
-from tests.conftest import Staff
 from tests.people import cli_add_user, cli_admin_and_units
-from wenshu.archive import Archive, DocumentKey, StoredVersion, ranking
+from tests.searching import version_id_of, write_docx
+from wenshu.archive import Archive, DocumentKey, ranking
 from wenshu.archive.audit import events
 from wenshu.archive.bigrams import parse_query
-from wenshu.archive.filing import file_version
 from wenshu.archive.search import (
     Hit,
     SearchError,
@@ -32,53 +26,11 @@ from wenshu.archive.search import (
 )
 from wenshu.db import get_engine, session_scope
 from wenshu.errors import AccessDenied, NotFoundError
-from wenshu.settings import Settings, get_settings
-
-FileDocument = Callable[..., StoredVersion]
-
-
-def _write_docx(path: Path, paragraphs: list[str], rows: list[list[str]] | None = None) -> Path:
-    document = new_docx()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    if rows:
-        table = document.add_table(rows=len(rows), cols=len(rows[0]))
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                table.cell(r, c).text = value
-    document.save(str(path))
-    return path
-
-
-@pytest.fixture
-def file_document(db_settings: Settings, staff: Staff, tmp_path: Path) -> FileDocument:
-    """Archive a Word document with the given paragraphs (Archive.store indexes it)."""
-    archive = Archive(db_settings)
-    counter = iter(range(1_000_000))
-
-    def store(unit: str, period: str, *paragraphs: str, kind: str = "year_summary",
-              title: str = "工作总结", rows: list[list[str]] | None = None,
-              script: str = "simplified", pdf: Path | None = None) -> StoredVersion:
-        n = next(counter)
-        stored = {"docx": _write_docx(tmp_path / f"d{n}.docx", list(paragraphs), rows)}
-        if pdf is not None:
-            stored["pdf"] = Path(shutil.copy(pdf, tmp_path / f"d{n}.pdf"))
-        return archive.store(DocumentKey(kind, unit, period, script=script), title=title,
-                             files=stored, template_name="t.docx", template_sha256="t",
-                             input_sha256=f"i{n}")
-
-    return store
+from wenshu.settings import get_settings
 
 
 def _ids(hits: list[Hit]) -> list[int]:
     return [hit.document_id for hit in hits]
-
-
-def _version_id(settings: Settings, stored: StoredVersion) -> int:
-    with session_scope(settings) as session:
-        return session.scalar(sa.text(
-            "SELECT id FROM document_versions WHERE document_id = :d AND version = :n"),
-            {"d": stored.document_id, "n": stored.version})
 
 
 def test_chinese_text_is_found_ranked_and_highlighted(db_settings, staff, file_document):
@@ -248,7 +200,7 @@ def test_sqlite_scores_are_fts5s_own_bm25_below_the_sample_size(db_settings, sta
                             script="traditional"),
               file_document("440307001001", "2025", "流动人口宣传。" + "健康素养宣传。" * 9),
               file_document("440307900", "2025", "开展培训。")]
-    version_ids = {(s.document_id, s.version): _version_id(db_settings, s) for s in stored}
+    version_ids = {(s.document_id, s.version): version_id_of(db_settings, s) for s in stored}
     for text in ("流动人口", "流动人口 培训", "培训"):
         hits = search(db_settings, SearchQuery(text=text), actor=staff.supervisor)
         with get_engine(db_settings).connect() as conn:
@@ -261,25 +213,9 @@ def test_sqlite_scores_are_fts5s_own_bm25_below_the_sample_size(db_settings, sta
             version_id: Decimal(f"{score:.6g}") for version_id, score in fts5.items()}
 
 
-def test_only_the_latest_version_is_searched_unless_asked(db_settings, staff, file_document):
-    first = file_document("440307001", "2025", "初稿提到孕检工作。")
-    second = file_document("440307001", "2025", "定稿只写流动人口。")
-    assert second.document_id == first.document_id and second.version == 2
-
-    def find(**asked) -> list[tuple[int, int]]:
-        hits = search(db_settings, SearchQuery(**asked), actor=staff.supervisor)
-        return [(hit.document_id, hit.version) for hit in hits]
-
-    assert find(text="孕检") == []
-    assert find(text="孕检", all_versions=True) == [(first.document_id, 1)]
-    assert find(unit_code="440307001") == [(first.document_id, 2)]
-    assert find(unit_code="440307001", all_versions=True) == [(first.document_id, 2),
-                                                               (first.document_id, 1)]
-
-
 def test_reindexing_a_version_replaces_its_text(db_settings, staff, file_document):
     stored = file_document("440307001", "2025", "原文写的是孕检。")
-    version_id = _version_id(db_settings, stored)
+    version_id = version_id_of(db_settings, stored)
     with session_scope(db_settings) as session:
         index_version(session, version_id, "改为流動人口。")
         index_version(session, version_id, "改为流動人口。")  # unchanged: a no-op
@@ -314,52 +250,11 @@ def test_clerks_and_supervisors_see_only_their_units(db_settings, staff, file_do
     assert (refusal.agent, refusal.action) == (staff.clerk.name, "view")
 
 
-@pytest.mark.soffice
-def test_archivists_see_filed_records_never_drafts(db_settings, staff, file_document,
-                                                   real_pdf):  # noqa: F811
-    # Filed, then corrected and filed again: version 1 superseded, version 2 filed.
-    corrected = file_document("440307001", "2025", "初稿：流动人口走访。", pdf=real_pdf)
-    file_version(db_settings, corrected.document_id, actor=staff.supervisor, retention="D30")
-    file_document("440307001", "2025", "更正：流动人口走访1200户。", pdf=real_pdf)
-    second = file_version(db_settings, corrected.document_id, actor=staff.supervisor,
-                          retention="D30", reason="补录台账")
-    # Filed, then a newer draft not filed yet.
-    pending = file_document("440307002", "2025", "已归档：流动人口服务。", pdf=real_pdf)
-    filed = file_version(db_settings, pending.document_id, actor=staff.supervisor)
-    file_document("440307002", "2025", "新草稿：流动人口服务管理。", pdf=real_pdf)
-    draft = file_document("440307900", "2025", "草稿：流动人口宣传。", pdf=real_pdf)
-
-    def found(actor, **asked) -> list[tuple[int, int, str]]:
-        hits = search(db_settings, SearchQuery(**asked), actor=actor)
-        return sorted((hit.document_id, hit.version, hit.status) for hit in hits)
-
-    records = [(corrected.document_id, 2, "filed"), (pending.document_id, 1, "filed")]
-    assert found(staff.archivist, text="流动人口") == records
-    assert found(staff.archivist) == records
-    assert found(staff.archivist, text="草稿") == []
-    assert found(staff.archivist, text="初稿", all_versions=True) == [
-        (corrected.document_id, 1, "superseded")]
-    assert found(staff.archivist, status="draft") == []
-    assert found(staff.supervisor, text="流动人口") == [
-        (corrected.document_id, 2, "filed"), (pending.document_id, 2, "draft"),
-        (draft.document_id, 1, "draft")]
-    # Filing data: retention and 档号 (or its beginning).
-    assert found(staff.archivist, retention="D30", text="流动人口") == [
-        (corrected.document_id, 2, "filed")]
-    (hit,) = search(db_settings, SearchQuery(archival_code=filed.archival_code),
-                    actor=staff.archivist)
-    assert (hit.document_id, hit.archival_code, hit.retention) == (
-        pending.document_id, filed.archival_code, "Y")
-    assert found(staff.archivist, archival_code="0194-WS·2025-D30") == [
-        (corrected.document_id, 2, "filed")]
-    assert second.archival_code.startswith("0194-WS·2025-D30")
-
-
 def test_an_unindexed_version_is_found_by_its_filters_not_its_text(db_settings, staff,
                                                                     file_document):
     gone = file_document("440307001", "2024", "销毁前写着孕检工作。")
     kept = file_document("440307001", "2025", "保留的孕检工作总结。")
-    version_id = _version_id(db_settings, gone)
+    version_id = version_id_of(db_settings, gone)
 
     with pytest.raises(RuntimeError), session_scope(db_settings) as session:
         unindex_version(session, version_id)
@@ -389,81 +284,6 @@ def test_queries_without_searchable_characters_are_refused(db_settings, staff):
         search(db_settings, SearchQuery(limit=0), actor=staff.supervisor)
 
 
-# -- the migration ---------------------------------------------------------------
-
-
-def _migrate(settings: Settings, revision: str, *, down: bool = False) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(files("wenshu") / "migrations"))
-    config.set_main_option("sqlalchemy.url", settings.db_url.replace("%", "%%"))
-    with get_engine(settings).begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-
-def _old_index(settings: Settings, phrase: str) -> set[int]:
-    """Version ids 0006's index finds for a phrase of its (unfolded) bigrams."""
-    with get_engine(settings).connect() as conn:
-        if conn.dialect.name == "postgresql":
-            rows = conn.execute(sa.text(
-                "SELECT version_id FROM search_texts "
-                "WHERE tokens @@ to_tsquery('simple', :q)"), {"q": " <-> ".join(phrase.split())})
-        else:
-            rows = conn.execute(sa.text("SELECT rowid FROM search_fts WHERE search_fts MATCH :q"),
-                                {"q": f'"{phrase}"'})
-        return {row[0] for row in rows}
-
-
-def test_migration_reindexes_existing_versions_and_downgrades(db_settings, staff,
-                                                              file_document):
-    simplified = file_document("440307001", "2025", "全年走访流动人口1200户。")
-    corrected = file_document("440307001", "2025", "第二版：流动人口登记。")
-    traditional = file_document("440307002", "2025", "全年走訪流動人口。", script="traditional")
-    first, second, other = (_version_id(db_settings, stored)
-                            for stored in (simplified, corrected, traditional))
-
-    _migrate(db_settings, "0006", down=True)
-    # 0006's index: unfolded tokens, and which version is each document's latest.
-    assert _old_index(db_settings, "流动 动人 人口") == {first, second}
-    assert _old_index(db_settings, "流動 動人 人口") == {other}
-    with get_engine(db_settings).connect() as conn:
-        latest = dict(conn.execute(sa.text("SELECT version_id, is_latest FROM search_texts")).all())
-    assert latest == {first: False, second: True, other: True}
-
-    _migrate(db_settings, "head")
-    hits = search(db_settings, SearchQuery(text="流动人口"), actor=staff.supervisor)
-    assert sorted((h.document_id, h.version) for h in hits) == [
-        (simplified.document_id, 2), (traditional.document_id, 1)]
-    (hit,) = search(db_settings, SearchQuery(text="流动人口", unit_code="440307002"),
-                    actor=staff.supervisor)
-    assert "【流動人口】" in hit.snippet
-    assert search(db_settings, SearchQuery(text="走访", all_versions=True, year=2025,
-                                           script="simplified"), actor=staff.supervisor)[0] \
-        .version == 1
-    # Index entries stay removable after the rebuild (SQLite repeats the tokens to delete).
-    with session_scope(db_settings) as session:
-        unindex_version(session, other)
-    assert _ids(search(db_settings, SearchQuery(text="流动人口"), actor=staff.supervisor)) == [
-        simplified.document_id]
-
-
-def test_migration_to_bounded_ranking_keeps_every_score(db_settings, staff, file_document):
-    file_document("440307001", "2025", "流动人口服务。流动人口登记。组织培训。")
-    file_document("440307002", "2025", "全年走訪流動人口1200戶，培訓志願者。", script="traditional")
-    file_document("440307900", "2025", "ＰＤＦ版本：流动人口宣传。")
-    file_document("440307001001", "2025", "开展健康素养宣传活动。")
-
-    def ranked() -> list[tuple[int, Decimal]]:
-        return [(hit.document_id, hit.score) for text in ("流动人口", "流动人口 培训", "pdf")
-                for hit in search(db_settings, SearchQuery(text=text), actor=staff.supervisor)]
-
-    before = ranked()
-    assert len(before) == 6 and all(score > 0 for _, score in before)
-    _migrate(db_settings, "0011", down=True)
-    _migrate(db_settings, "head")
-    assert ranked() == before
-
-
 # -- the command line --------------------------------------------------------------
 
 
@@ -477,7 +297,7 @@ def cli_archive(wenshu: Callable[..., str], tmp_path: Path,
     settings = get_settings()
     for unit, text in (("440307001001", "全年走訪流動人口1200戶。"),
                        ("440307002001", "全年走访流动人口800户。")):
-        docx = _write_docx(tmp_path / f"{unit}.docx", [text])
+        docx = write_docx(tmp_path / f"{unit}.docx", [text])
         Archive(settings).store(DocumentKey("year_summary", unit, "2025"), title="工作总结",
                                 files={"docx": docx}, template_name="t.docx",
                                 template_sha256="t", input_sha256=unit)
