@@ -134,6 +134,8 @@ def test_filters_alone_and_with_text(db_settings, staff, file_document, monkeypa
     assert found(text="流动人口", year=2025) == (
         {elsewhere.document_id} if newest_only else
         {street.document_id, community.document_id, elsewhere.document_id})
+    # A year none of the newest versions has is found all the same.
+    assert found(text="流动人口", year=2024) == {old.document_id}
     monkeypatch.undo()
     assert found(text="走访", year=2025) == {community.document_id}
     assert found(text="走访", kind="work_plan") == set()
