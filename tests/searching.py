@@ -1,14 +1,18 @@
-"""Small Word documents for the search tests, and their versions' ids."""
+"""Helpers the archive tests share: small Word documents, a stored version's id, and
+migrating the test database up or down."""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 from docx import Document as new_docx
 
 from wenshu.archive import StoredVersion
-from wenshu.db import session_scope
+from wenshu.db import get_engine, session_scope
 from wenshu.settings import Settings
 
 
@@ -32,3 +36,13 @@ def version_id_of(settings: Settings, stored: StoredVersion) -> int:
         return session.scalar(sa.text(
             "SELECT id FROM document_versions WHERE document_id = :d AND version = :n"),
             {"d": stored.document_id, "n": stored.version})
+
+
+def migrate(settings: Settings, revision: str, *, down: bool = False) -> None:
+    """Upgrade (or, ``down``, downgrade) the test database to ``revision``."""
+    config = Config()
+    config.set_main_option("script_location", str(files("wenshu") / "migrations"))
+    config.set_main_option("sqlalchemy.url", settings.db_url.replace("%", "%%"))
+    with get_engine(settings).begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)

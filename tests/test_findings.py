@@ -11,13 +11,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook, load_workbook
 import sqlalchemy as sa
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.people import cli_add_user, cli_admin_and_units
-from tests.test_search import _migrate
+from tests.searching import migrate
 from wenshu.compute.checklist import findings, score_checklist
 from wenshu.compute.ranking import rank_totals
 from wenshu.compute.summary import Rollup
@@ -398,9 +398,9 @@ def test_migration_0008_adds_the_table_and_downgrades(db_settings, session, smal
     session.commit()
     session.close()
     tables = lambda: set(sa.inspect(get_engine(db_settings)).get_table_names())  # noqa: E731
-    _migrate(db_settings, "0007", down=True)
+    migrate(db_settings, "0007", down=True)
     assert "inspection_findings" not in tables() and "units" in tables()
-    _migrate(db_settings, "head")
+    migrate(db_settings, "head")
     assert "inspection_findings" in tables()
     with get_engine(db_settings).connect() as connection:
         assert connection.scalar(sa.text("SELECT count(*) FROM inspection_findings")) == 0

@@ -5,14 +5,11 @@ migrations that re-index and that list the versions a newer one hides."""
 from __future__ import annotations
 
 from decimal import Decimal
-from importlib.resources import files
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 
-from tests.searching import version_id_of
+from tests.searching import migrate, version_id_of
 from wenshu.archive.filing import file_version
 from wenshu.archive.search import SearchQuery, search, unindex_version
 from wenshu.db import get_engine, session_scope
@@ -110,15 +107,6 @@ def test_archivists_see_filed_records_never_drafts(db_settings, staff, file_docu
 # -- the migration ---------------------------------------------------------------
 
 
-def _migrate(settings: Settings, revision: str, *, down: bool = False) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(files("wenshu") / "migrations"))
-    config.set_main_option("sqlalchemy.url", settings.db_url.replace("%", "%%"))
-    with get_engine(settings).begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-
 def _old_index(settings: Settings, phrase: str) -> set[int]:
     """Version ids 0006's index finds for a phrase of its (unfolded) bigrams."""
     with get_engine(settings).connect() as conn:
@@ -140,7 +128,7 @@ def test_migration_reindexes_existing_versions_and_downgrades(db_settings, staff
     first, second, other = (version_id_of(db_settings, stored)
                             for stored in (simplified, corrected, traditional))
 
-    _migrate(db_settings, "0006", down=True)
+    migrate(db_settings, "0006", down=True)
     # 0006's index: unfolded tokens, and which version is each document's latest.
     assert _old_index(db_settings, "流动 动人 人口") == {first, second}
     assert _old_index(db_settings, "流動 動人 人口") == {other}
@@ -148,7 +136,7 @@ def test_migration_reindexes_existing_versions_and_downgrades(db_settings, staff
         latest = dict(conn.execute(sa.text("SELECT version_id, is_latest FROM search_texts")).all())
     assert latest == {first: False, second: True, other: True}
 
-    _migrate(db_settings, "head")
+    migrate(db_settings, "head")
     hits = search(db_settings, SearchQuery(text="流动人口"), actor=staff.supervisor)
     assert sorted((h.document_id, h.version) for h in hits) == [
         (simplified.document_id, 2), (traditional.document_id, 1)]
@@ -177,6 +165,6 @@ def test_migration_to_bounded_ranking_keeps_every_score(db_settings, staff, file
 
     before = ranked()
     assert len(before) == 6 and all(score > 0 for _, score in before)
-    _migrate(db_settings, "0011", down=True)
-    _migrate(db_settings, "head")
+    migrate(db_settings, "0011", down=True)
+    migrate(db_settings, "head")
     assert ranked() == before

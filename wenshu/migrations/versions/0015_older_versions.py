@@ -10,9 +10,10 @@ archivist), so the check is one lookup in a table a tenth the size, by the
 version id the text index already gives.
 
 Triggers on ``document_versions`` keep it: a version added, deleted (only drafts
-may be) or changing status refreshes its document's rows, whatever writes it
-(the archive, a transfer import, a migration), so it can never disagree with the
-versions themselves.
+may be) or changing status refreshes its document's rows in the same transaction,
+whatever writes it (the archive, a transfer import, a migration). On PostgreSQL the
+refresh first locks the document's row, so two transactions changing versions of
+one document refresh one after the other, the second seeing the first's versions.
 
 Revision ID: 0015
 Revises: 0014
@@ -61,6 +62,9 @@ def _pg_triggers() -> list[str]:
         "DECLARE document integer; BEGIN "
         "IF TG_OP = 'DELETE' THEN document := OLD.document_id; "
         "ELSE document := NEW.document_id; END IF; "
+        # NO KEY UPDATE waits for another refresh of this document, never for the key
+        # share a new version's foreign key takes, so no two writers deadlock on it.
+        "PERFORM 1 FROM documents WHERE id = document FOR NO KEY UPDATE; "
         f"{body}; RETURN NULL; END $$",
         "CREATE TRIGGER older_versions_refresh AFTER INSERT OR DELETE OR UPDATE OF status "
         "ON document_versions FOR EACH ROW EXECUTE FUNCTION older_versions_refresh()",
