@@ -85,7 +85,7 @@ class Plan:
         no newer version of its document hides it (a newer record, for an archivist)."""
         if not self.newest:
             return "1 = 1"
-        # older_versions (kept by triggers, migration 0015) lists each version a newer
+        # older_versions (kept by triggers, migrations 0015-0016) lists each version a newer
         # one hides: one lookup by the id the index gives, no join to the versions.
         return ("NOT EXISTS (SELECT 1 FROM older_versions AS w WHERE w.version_id = "
                 f"{version_id}{' AND w.newer_record' if self.records_only else ''})")

@@ -11,7 +11,7 @@ of weight 0 on SQLite; a GIN-indexed array on PostgreSQL). A search with those
 filters is narrowed inside the index before anything is ranked. What filing
 changes (status, retention, 档号) is read from the versions table as the matches
 are ranked, and whether a newer version hides a match from ``older_versions``
-(kept by database triggers, migration 0015).
+(kept by database triggers, migrations 0015 and 0016).
 
 Ranking every match of a term found in most of a million filings takes far longer
 than the 50 ms the archive aims for, so ranking is bounded, newest first

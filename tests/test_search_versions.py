@@ -1,6 +1,6 @@
 """Which version of a document a search shows: the newest, an archivist's newest record,
 every version when asked; after corrections, new drafts and deleted drafts; and the
-migrations that re-index and that list the versions a newer one hides."""
+migrations that re-index and that list the versions a newer one hides (older_versions)."""
 
 from __future__ import annotations
 
@@ -49,18 +49,55 @@ def test_a_deleted_draft_shows_the_version_it_hid_again(db_settings, staff, file
 
     assert shown(staff.supervisor) == [(filed.document_id, 2, "draft")]
     assert shown(staff.archivist) == [(filed.document_id, 1, "filed")]
-    # Only a draft may be deleted; its text goes first, then its files and the version.
-    draft_id = version_id_of(db_settings, draft)
-    with session_scope(db_settings) as session:
-        unindex_version(session, draft_id)
-        session.execute(sa.text("DELETE FROM stored_files WHERE version_id = :id"),
-                        {"id": draft_id})
-        session.execute(sa.text("DELETE FROM document_versions WHERE id = :id"),
-                        {"id": draft_id})
+    _delete_draft(db_settings, version_id_of(db_settings, draft))
     assert shown(staff.supervisor) == [(filed.document_id, 1, "filed")]
     assert shown(staff.archivist) == [(filed.document_id, 1, "filed")]
     assert [hit.version for hit in search(db_settings, SearchQuery(unit_code="440307001"),
                                           actor=staff.supervisor)] == [1]
+
+
+def _delete_draft(settings: Settings, version_id: int) -> None:
+    """Delete a draft version: its text first, then its files and the version."""
+    with session_scope(settings) as session:
+        unindex_version(session, version_id)
+        session.execute(sa.text("DELETE FROM stored_files WHERE version_id = :id"),
+                        {"id": version_id})
+        session.execute(sa.text("DELETE FROM document_versions WHERE id = :id"),
+                        {"id": version_id})
+
+
+@pytest.mark.soffice
+def test_hidden_versions_follow_each_change_before_and_after_0016(db_settings, staff,
+                                                                  file_document, real_pdf):
+    """older_versions after new drafts, a deleted draft and a correction filed: with the
+    triggers of migration 0016, with 0015's after a downgrade, and after upgrading again."""
+
+    def hidden(document_id: int) -> dict[int, bool]:
+        with session_scope(db_settings) as session:
+            return {row.version: bool(row.newer_record) for row in session.execute(sa.text(
+                "SELECT v.version, o.newer_record FROM older_versions o JOIN "
+                "document_versions v ON v.id = o.version_id WHERE v.document_id = :d"),
+                {"d": document_id})}
+
+    def follow(unit: str) -> None:
+        first = file_document(unit, "2025", "第一稿。", pdf=real_pdf)
+        document_id = first.document_id
+        file_version(db_settings, document_id, actor=staff.supervisor)
+        assert hidden(document_id) == {}
+        file_document(unit, "2025", "第二稿。", pdf=real_pdf)
+        assert hidden(document_id) == {1: False}  # hidden by a draft, not by a record
+        third = file_document(unit, "2025", "第三稿。")
+        assert hidden(document_id) == {1: False, 2: False}
+        _delete_draft(db_settings, version_id_of(db_settings, third))
+        assert hidden(document_id) == {1: False}  # the second is newest again
+        file_version(db_settings, document_id, actor=staff.supervisor, reason="更正")
+        assert hidden(document_id) == {1: True}  # superseded by a filed record
+
+    follow("440307001")
+    migrate(db_settings, "0015", down=True)
+    follow("440307002")
+    migrate(db_settings, "head")
+    follow("440307900")
 
 
 @pytest.mark.soffice
