@@ -5,7 +5,7 @@ versions: delete the rows of versions that are newest again, then insert or upda
 the rows of versions that have a newer one. Only deleting a version (a draft) can
 make another newest again, and then only the document's highest remaining version.
 
-The delete cost far more than it did: PostgreSQL plans a trigger's statements once
+The delete cost far more than it needed to: PostgreSQL plans a trigger's statements once
 per connection, and a connection that began when ``older_versions`` was small (0015
 analyses it right after creating it) kept a plan that read the whole table for each
 new version. Loading the search benchmark's 1,000,000 filings on one connection had
