@@ -56,11 +56,10 @@ def _sqlite_triggers(on_every_change: bool) -> list[str]:
     statements = []
     for name, event, row in (("insert", "INSERT", "NEW"), ("delete", "DELETE", "OLD"),
                              ("status", "UPDATE OF status", "NEW")):
-        body = [_upsert(f"{row}.document_id", "max")]
-        if on_every_change:
-            body.insert(0, _newest_again_0015(f"{row}.document_id"))
-        elif name == "delete":
-            body.insert(0, _newest_again(f"{row}.document_id"))
+        document = f"{row}.document_id"
+        delete = ([_newest_again_0015(document)] if on_every_change
+                  else [_newest_again(document)] if name == "delete" else [])
+        body = [*delete, _upsert(document, "max")]
         statements += [f"DROP TRIGGER IF EXISTS older_versions_{name}",
                        f"CREATE TRIGGER older_versions_{name} AFTER {event} ON document_versions "
                        f"BEGIN {'; '.join(body)}; END"]
@@ -68,8 +67,8 @@ def _sqlite_triggers(on_every_change: bool) -> list[str]:
 
 
 def _pg_function(on_every_change: bool) -> str:
-    deleted = ("" if on_every_change
-               else "IF TG_OP = 'DELETE' THEN " + _newest_again("document") + "; END IF; ")
+    delete = (f"{_newest_again_0015('document')}; " if on_every_change
+              else f"IF TG_OP = 'DELETE' THEN {_newest_again('document')}; END IF; ")
     return (
         "CREATE OR REPLACE FUNCTION older_versions_refresh() RETURNS trigger "
         "LANGUAGE plpgsql AS $$ DECLARE document integer; BEGIN "
@@ -77,8 +76,7 @@ def _pg_function(on_every_change: bool) -> str:
         "ELSE document := NEW.document_id; END IF; "
         # As in 0015: waits for another refresh of this document, never deadlocks.
         "PERFORM 1 FROM documents WHERE id = document FOR NO KEY UPDATE; "
-        + (_newest_again_0015("document") + "; " if on_every_change else deleted)
-        + _upsert("document", "bool_or") + "; RETURN NULL; END $$")
+        f"{delete}{_upsert('document', 'bool_or')}; RETURN NULL; END $$")
 
 
 def _replace(on_every_change: bool) -> None:
