@@ -19,9 +19,11 @@ this module's ``__all__`` is the public API.
 
 Each LibreOffice owns a profile directory that no other wenshu process may use at the
 same time, and sees wenshu's fontconfig file, which maps the 公文 faces onto installed
-serif, sans and kai faces. Every PDF is normalised (:mod:`wenshu.generators.pdf_normalize`;
-the warm converter does it in processes of its own while LibreOffice converts the next
-document): the same .docx with the same metadata gives the same bytes.
+serif, sans and kai faces (TrueType copies of the CJK ones where
+:mod:`wenshu.generators.office_fonts` has built them). Every PDF is normalised
+(:mod:`wenshu.generators.pdf_normalize`; the warm converter does it in processes of its
+own while LibreOffice converts the next document): the same .docx with the same
+metadata gives the same bytes.
 """
 
 from __future__ import annotations
@@ -39,7 +41,6 @@ from wenshu.errors import ConversionError
 from wenshu.generators.pdf_cold import ColdConverter, SofficeConverter
 from wenshu.generators.pdf_jobs import (
     DEFAULT_WORKERS,
-    FONTS_CONF,
     UNO_PYTHON,
     ConversionProgress,
     PdfConverter,
@@ -51,7 +52,7 @@ from wenshu.generators.pdf_warm import WarmConverter
 from wenshu.settings import Settings
 
 __all__ = [
-    "DEFAULT_WORKERS", "FONTS_CONF", "UNO_PYTHON", "ColdConverter", "ConversionProgress",
+    "DEFAULT_WORKERS", "UNO_PYTHON", "ColdConverter", "ConversionProgress",
     "PdfConverter", "PdfJob", "PdfMetadata", "ProgressCallback", "SofficeConverter",
     "WarmConverter", "keep_warm", "kept_converter", "open_converter", "release_warm",
     "uno_unavailable_reason",

@@ -27,9 +27,9 @@ from pathlib import Path
 from lxml import etree
 
 from wenshu.errors import ConversionError
+from wenshu.generators.office_fonts import fontconfig_file
 from wenshu.generators.pdf_jobs import (
     DEFAULT_WORKERS,
-    FONTS_CONF,
     PDF_EXPORT_OPTIONS,
     PdfJob,
     PdfMetadata,
@@ -42,7 +42,7 @@ from wenshu.generators.pdf_jobs import (
     warm_up_docx,
 )
 from wenshu.generators.pdf_normalize import normalize_pdf
-from wenshu.settings import Settings
+from wenshu.settings import Settings, get_settings
 
 __all__ = ["ColdConverter", "SofficeConverter"]
 
@@ -64,10 +64,13 @@ class SofficeConverter:
     """
 
     def __init__(self, profile_dir: Path, *, soffice: str = "soffice",
-                 timeout_seconds: float = 120.0) -> None:
-        """``timeout_seconds`` is the longest LibreOffice may work without finishing a document."""
+                 timeout_seconds: float = 120.0, fonts_dir: Path | None = None) -> None:
+        """``timeout_seconds`` is the longest LibreOffice may work without finishing a
+        document; ``fonts_dir`` holds the TrueType copies of the CJK fonts (by default
+        the settings')."""
         self.profile_dir = profile_dir
         self.soffice = soffice
+        self.fontconfig = fontconfig_file(fonts_dir or get_settings().fonts_dir)
         self.timeout_seconds = timeout_seconds
         self._lock = threading.Lock()
 
@@ -78,7 +81,7 @@ class SofficeConverter:
         Converters that run side by side need different worker numbers.
         """
         return cls(settings.home / "libreoffice" / f"worker-{worker}", soffice=settings.soffice,
-                   timeout_seconds=settings.pdf_timeout_seconds)
+                   timeout_seconds=settings.pdf_timeout_seconds, fonts_dir=settings.fonts_dir)
 
     def convert(self, docx_path: Path, out_dir: Path) -> Path:
         """Convert one .docx; returns ``out_dir/<stem>.pdf``."""
@@ -133,7 +136,7 @@ class SofficeConverter:
         ]
         # In UTC the creation date's zone suffix, which normalisation keeps, is the same
         # on every machine.
-        env = {**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF), "TZ": "UTC"}
+        env = {**os.environ, "FONTCONFIG_FILE": str(self.fontconfig), "TZ": "UTC"}
         self.profile_dir.mkdir(parents=True, exist_ok=True)
         returncode, output = self._run_once(command, env, targets)
         if returncode == _RESTART_EXIT_CODE:

@@ -2,9 +2,10 @@
 depend on the document alone (:func:`normalize_pdf`).
 
 Pure bytes in, bytes out, so the warm converter runs it in processes of its own
-(:class:`Normalizers`) while LibreOffice converts the next documents: in the batch's own
-process it would hold Python's lock for ≈70 ms a document (re-encrypting Type 1 fonts),
-a quarter of that process's work in a year-end batch.
+(:class:`Normalizers`) while LibreOffice converts the next documents. With the TrueType
+copies of the CJK fonts (:mod:`wenshu.generators.office_fonts`) a document takes ≈4 ms;
+with the system's CFF faces, which LibreOffice embeds as Type 1 programs, ≈40-70 ms,
+nearly all of it re-encrypting them without their /UniqueID.
 """
 
 from __future__ import annotations
@@ -55,8 +56,9 @@ _ICC_DATE = slice(24, 36)  # ICC.1 header: dateTimeNumber, six big-endian uint16
 # The DOS epoch, as on the entries of rendered .docx files: the date of a document
 # that states none.
 _EPOCH = date(1980, 1, 1)
-# LibreOffice embeds CFF faces (Noto CJK) as Type 1 programs numbered by a per-process
-# counter, so within one LibreOffice run a document's bytes depend on the documents before it.
+# LibreOffice embeds CFF faces (the system's Noto CJK, where the TrueType copies are not
+# built) as Type 1 programs numbered by a per-process counter, so within one LibreOffice
+# run a document's bytes depend on the documents before it.
 _FONT_FILE = re.compile(rb"/FontFile\s+(\d+)\s+0\s+R")
 _UNIQUE_ID = re.compile(rb"/UniqueID\s+\d+\s+def\s*")
 _EEXEC_KEY = 55665  # Type 1 font format, section 7.2

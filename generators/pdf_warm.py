@@ -25,10 +25,10 @@ from types import TracebackType
 from typing import Any
 
 from wenshu.errors import ConversionError
+from wenshu.generators.office_fonts import fontconfig_file
 from wenshu.generators.pdf_feed import JobFeed
 from wenshu.generators.pdf_jobs import (
     DEFAULT_WORKERS,
-    FONTS_CONF,
     PDF_EXPORT_OPTIONS,
     UNO_PYTHON,
     PdfJob,
@@ -139,10 +139,11 @@ class WarmConverter:
         if self._workers:
             return
         root = self._settings.home / "libreoffice"
+        fontconfig = fontconfig_file(self._settings.fonts_dir)
         for _ in range(self._count):
             profile, lock = claim_profile(root)
             command = [self._python, str(_WORKER_SCRIPT), "--soffice", self._settings.soffice,
-                       "--profile", str(profile.resolve()), "--fontconfig", str(FONTS_CONF),
+                       "--profile", str(profile.resolve()), "--fontconfig", str(fontconfig),
                        "--start-timeout", str(self._start_timeout),
                        "--pdf-options", json.dumps(PDF_EXPORT_OPTIONS)]
             self._workers.append(Worker(command, profile, lock, self._start_timeout))

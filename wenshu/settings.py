@@ -8,6 +8,7 @@ PostgreSQL instead.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +28,9 @@ class Settings(BaseSettings):
     # space, Prefect's state and LibreOffice's profiles).
     archive_root: Path | None = None
     soffice: str = "soffice"
+    # TrueType copies of the CJK fonts for LibreOffice (wenshu.generators.office_fonts):
+    # per machine, shared by its data directories.
+    fonts_dir: Path = Field(default_factory=lambda: _cache_home() / "wenshu" / "fonts")
     pdf_timeout_seconds: float = 120.0
     # How long a writer's lease on what it is placing in the archive lasts (the database
     # holds it; see wenshu.archive.placing). A writer that crashes blocks that one folder
@@ -94,6 +98,11 @@ class Settings(BaseSettings):
         """Create the data directory tree."""
         for path in (self.home, self.archive_dir, self.prefect_home, self.work_dir):
             path.mkdir(parents=True, exist_ok=True)
+
+
+def _cache_home() -> Path:
+    """The user's cache directory (XDG)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 
 
 @lru_cache(maxsize=1)
