@@ -308,6 +308,7 @@ class Normalizers:
         for process in idle:
             assert process.stdin is not None
             process.stdin.close()
+        for process in idle:
             process.wait()
 
     def _take(self) -> subprocess.Popen[bytes] | None:

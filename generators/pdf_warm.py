@@ -158,9 +158,11 @@ class WarmConverter:
             self._state.wait_for(lambda: self._batches == 0)
             workers, self._workers = self._workers, []
             self._idle = _Lender()
+        for worker in workers:  # each LibreOffice closes (≈0.3 s) while the others do
+            worker.ask_to_stop()
+        self._normalizers.close()
         for worker in workers:
             worker.release()
-        self._normalizers.close()
 
     def warm_up(self) -> None:
         """Start every worker's LibreOffice now and have each convert a one-page document,

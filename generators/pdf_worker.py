@@ -152,13 +152,18 @@ class Worker:
             time.sleep(0.05)
         self._close_pipes()
 
+    def ask_to_stop(self) -> None:
+        """Tell the worker to close LibreOffice, without waiting for it (so that several
+        close at once)."""
+        if self._process is not None and self._process.stdin is not None:
+            with contextlib.suppress(BrokenPipeError):
+                self._process.stdin.close()  # end of input: the worker shuts down
+
     def stop(self) -> None:
         """Let the worker close LibreOffice; kill whatever is left after a grace period."""
         if self._process is None:
             return
-        if self._process.stdin is not None:
-            with contextlib.suppress(BrokenPipeError):
-                self._process.stdin.close()  # end of input: the worker shuts down
+        self.ask_to_stop()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._process.wait(timeout=_STOP_SECONDS)
         self.kill()
