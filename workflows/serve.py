@@ -212,18 +212,27 @@ def trigger(api_url: str, flow_name: str, parameters: Mapping[str, Any]) -> str:
     return str(run["id"])
 
 
+def _heartbeats(api_url: str, pool: str) -> dict[str, bool]:
+    """Each worker of ``pool`` by name: whether its heartbeats are current."""
+    now = datetime.now(UTC)
+    current = {}
+    for worker in _call(api_url, "POST", f"/work_pools/{pool}/workers/filter", {}) or []:
+        every = worker.get("heartbeat_interval_seconds") or 30
+        last = worker.get("last_heartbeat_time")
+        current[worker["name"]] = last is not None and now - datetime.fromisoformat(
+            last) <= timedelta(seconds=every * MISSED_HEARTBEATS)
+    return current
+
+
+def live_workers(api_url: str, pool: str) -> set[str]:
+    """The workers of ``pool`` that answer (their heartbeats are current)."""
+    return {name for name, current in _heartbeats(api_url, pool).items() if current}
+
+
 def _stale_workers(api_url: str, pools: set[str]) -> set[str]:
     """The workers of ``pools`` that missed their heartbeats."""
-    now = datetime.now(UTC)
-    stale = set()
-    for pool in pools:
-        for worker in _call(api_url, "POST", f"/work_pools/{pool}/workers/filter", {}) or []:
-            every = worker.get("heartbeat_interval_seconds") or 30
-            last = worker.get("last_heartbeat_time")
-            if last is None or now - datetime.fromisoformat(last) > timedelta(
-                    seconds=every * MISSED_HEARTBEATS):
-                stale.add(worker["name"])
-    return stale
+    return {name for pool in pools for name, current in _heartbeats(api_url, pool).items()
+            if not current}
 
 
 def _crash_orphans(api_url: str, runs: Sequence[Run]) -> None:

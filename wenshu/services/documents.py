@@ -339,19 +339,22 @@ def generate(settings: Settings, actor: Actor, req: GenerateRequest, *,
              job: str | None = None, served: bool = True,
              on_route: Callable[[str], None] | None = None) -> list[Any]:
     """Check the request, then run the kind's flow: on its deployment when a Prefect
-    server offers one (and ``served``), a subtree split by :func:`batch_parts`; else in
-    this process. Returns the outcomes; ``on_route`` hears which way it ran."""
+    server offers one (and ``served``), a subtree split by :func:`batch_parts` when the
+    pool has several workers; else in this process. Returns the outcomes; ``on_route``
+    hears which way it ran."""
     checked = check_request(settings, actor, req)
     parameters = flow_parameters(req, actor, job, checked)
-    parts = [parameters]
-    if req.all_levels:
+
+    def split() -> list[Mapping[str, Any]]:
         with session_scope(settings) as session:
             units = load_units(session)
-        parts = [{**parameters, "unit_code": code, "all_levels": subtree}
-                 for code, subtree in batch_parts(units, req.unit_code)]
-    return run_flow(settings, KINDS[req.kind].flow, parts,
+        return [{**parameters, "unit_code": code, "all_levels": subtree}
+                for code, subtree in batch_parts(units, req.unit_code)]
+
+    return run_flow(settings, KINDS[req.kind].flow, parameters,
                     local=lambda: list(_flow(req.kind)(**parameters)),
                     archived=lambda run_ids: _archived(settings, req, checked, run_ids),
+                    split=split if req.all_levels else None,
                     served=served, on_route=on_route,
                     ahead=lambda: _planned_ahead(req.kind, parameters))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -46,22 +46,28 @@ def served_api(settings: Settings, flow_name: str) -> tuple[str | None, str]:
     return url, ""
 
 
-def run_flow(settings: Settings, flow_name: str, parts: Sequence[Mapping[str, Any]], *,
+def run_flow(settings: Settings, flow_name: str, parameters: Mapping[str, Any], *,
              local: Callable[[], list[Any]], archived: Callable[[list[str]], list[Any]],
+             split: Callable[[], list[Mapping[str, Any]]] | None = None,
              served: bool = True, timeout: float = 1800,
              on_route: Callable[[str], None] | None = None,
              ahead: Ahead | None = None) -> list[Any]:
-    """Run ``flow_name`` on its deployment when one is ready (and ``served``): one run per
-    set of parameters in ``parts``, which the pool's workers share; returns
-    ``archived(run_ids)``. Otherwise ``local()`` (the whole work in this process, with
-    ``ahead`` as in :func:`run_here`). ``on_route`` hears which way, once (and the served
-    runs' ids)."""
+    """Run ``flow_name`` with ``parameters`` on its deployment when one is ready (and
+    ``served``), and return ``archived(run_ids)``; when the work pool has more than one
+    worker answering, as the runs ``split()`` gives (sets of parameters), which they
+    share. Otherwise ``local()`` (the whole work in this process, with ``ahead`` as in
+    :func:`run_here`). ``on_route`` hears which way, once (and the served runs' ids)."""
     say = on_route or (lambda _said: None)
     if served:
         api, why = served_api(settings, flow_name)
         if api is not None:
-            from wenshu.workflows.serve import deployment_name, run_served
+            from wenshu.workflows.serve import deployment_name, live_workers, run_served
 
+            parts = [parameters]
+            # A lone worker gains nothing from parts: each would plan its subtree again
+            # and wait for a free slot (a district's batch 39.6 s in 13 runs, see README).
+            if split is not None and len(live_workers(api, settings.work_pool)) > 1:
+                parts = split()
             runs = f"{len(parts)} runs" if len(parts) > 1 else "a run"
             say(f"on the deployment {deployment_name(flow_name)} at {api} ({runs})")
             run_ids = run_served(api, flow_name, parts, timeout=timeout)

@@ -177,7 +177,7 @@ def run_inspection(settings: Settings, actor: Actor, req: InspectionRequest, *,
         return inspection_outcomes(settings, loaded.key, parameters["period"], req.units,
                                    issuer=actor.unit_code, script=req.script, run_ids=run_ids)
 
-    return run_flow(settings, FLOW, [parameters], local=local, archived=archived,
+    return run_flow(settings, FLOW, parameters, local=local, archived=archived,
                     served=served, timeout=timeout, on_route=on_route)
 
 
