@@ -14,6 +14,7 @@ answering (killed, its machine gone) is marked Crashed, so nobody waits for it f
 from __future__ import annotations
 
 import base64
+import importlib
 import json
 import os
 import time
@@ -42,17 +43,23 @@ BUSY_CODES = frozenset({429, 502, 503})
 BUSY_BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
 
 
+# The flows that make documents on request, by name: the module that defines each.
+_DOCUMENT_FLOWS = {"inspection_report": "inspection", "year_end_summary": "year_end_summary",
+                   "half_year_summary": "half_year_summary", "work_plan": "work_plan",
+                   "campaign_plan": "campaign_plan", "self_inspection": "self_inspection"}
+
+
+def document_flow(name: str) -> Flow[Any, Any]:
+    """The document flow called ``name``, its module imported (it alone: a command that
+    runs one flow need not import the others, ≈0.45 s)."""
+    module = importlib.import_module(f"wenshu.workflows.{_DOCUMENT_FLOWS[name]}")
+    flow: Flow[Any, Any] = getattr(module, name)
+    return flow
+
+
 def document_flows() -> list[Flow[Any, Any]]:
     """The flows that make documents on request."""
-    from wenshu.workflows.campaign_plan import campaign_plan
-    from wenshu.workflows.half_year_summary import half_year_summary
-    from wenshu.workflows.inspection import inspection_report
-    from wenshu.workflows.self_inspection import self_inspection
-    from wenshu.workflows.work_plan import work_plan
-    from wenshu.workflows.year_end_summary import year_end_summary
-
-    return [inspection_report, year_end_summary, half_year_summary, work_plan, campaign_plan,
-            self_inspection]
+    return [document_flow(name) for name in _DOCUMENT_FLOWS]
 
 
 def served_flows() -> list[Flow[Any, Any]]:

@@ -286,17 +286,9 @@ def flow_parameters(req: GenerateRequest, actor: Actor, job: str | None,
 
 def _flow(kind: str) -> Callable[..., Any]:
     """The kind's Prefect flow, imported only when one runs (Prefect takes a second)."""
-    if kind == "year_summary":
-        from wenshu.workflows.year_end_summary import year_end_summary as flow
-    elif kind == "half_year_summary":
-        from wenshu.workflows.half_year_summary import half_year_summary as flow
-    elif kind == "work_plan":
-        from wenshu.workflows.work_plan import work_plan as flow
-    elif kind == "campaign_plan":
-        from wenshu.workflows.campaign_plan import campaign_plan as flow
-    else:
-        from wenshu.workflows.self_inspection import self_inspection as flow
-    return flow
+    from wenshu.workflows.serve import document_flow
+
+    return document_flow(KINDS[kind].flow)
 
 
 def _archived(settings: Settings, req: GenerateRequest, checked: CheckedRequest,

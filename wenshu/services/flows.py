@@ -74,14 +74,15 @@ def run_flow(settings: Settings, flow_name: str, parameters: Mapping[str, Any], 
             say(f"flow run(s) {', '.join(run_ids)} completed on {api}")
             return archived(run_ids)
         say(f"in this process ({why})")
-    return run_here(settings, local, ahead)
+    return run_here(settings, flow_name, local, ahead)
 
 
-def run_here(settings: Settings, local: Callable[[], list[Any]],
+def run_here(settings: Settings, flow_name: str, local: Callable[[], list[Any]],
              ahead: Ahead | None = None) -> list[Any]:
-    """``local()``, with Prefect and LibreOffice started side by side first.
+    """``local()`` (which runs the flow ``flow_name``), with Prefect and LibreOffice
+    started side by side first.
 
-    Prefect's own API, LibreOffice's workers and the imports of Prefect and the flows
+    Prefect's own API, LibreOffice's workers and the imports of Prefect and the flow
     each take seconds: started together they overlap on the two cores, and a batch's
     first documents find LibreOffice ready. ``ahead()`` is entered while the API starts
     and holds ``local()``: work done outside Prefect that the run then takes up (see
@@ -101,9 +102,9 @@ def run_here(settings: Settings, local: Callable[[], list[Any]],
     starting.start()
     try:
         if api is not None:
-            from wenshu.workflows.serve import document_flows
+            from wenshu.workflows.serve import document_flow
 
-            document_flows()  # imported while the API starts
+            document_flow(flow_name)  # imported while the API starts
             with ahead() if ahead is not None else nullcontext():
                 api.wait_ready()
                 return local()
