@@ -19,7 +19,8 @@ new, and times, side by side:
 - with ``--served``, also served: the same command with ``wenshu serve`` running on the
   round's data directory (Prefect's server, the deployments and a worker with
   LibreOffice warm, started before the clock starts, as an office keeps it running):
-  the batch split into runs the worker shares, Prefect's API already up.
+  one run on that worker (a pool of one worker does not split a batch), Prefect's API
+  already up.
 
 The data directory (the demo district imported, ≈1 min; Prefect's database and
 LibreOffice's profiles created, as after a first command) is built in a temporary
