@@ -70,6 +70,8 @@ from wenshu.settings import get_settings
 made = plain_documents(get_settings(), {unit!r}, {year}, DocumentOptions(issued_on=date({issued})),
                        all_levels=True)
 assert made == {documents}, made
+import gc
+gc.freeze()  # and ends as the command does (wenshu.cli.main)
 """
 
 
