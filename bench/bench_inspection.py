@@ -29,12 +29,14 @@ from pathlib import Path
 ROOT = Path(tempfile.mkdtemp(prefix="wenshu-bench-inspection-"))
 os.environ["WENSHU_HOME"] = str(ROOT / "flow")  # read by the flow's get_settings()
 
-from wenshu.demo.run import DEMO_SUPERVISOR, add_demo_users  # noqa: E402
+from flow_timing import convert_and_file, start_prefect, warm_converters  # noqa: E402
+
 from wenshu.cells import csv_row  # noqa: E402
 from wenshu.collect import inbox_files  # noqa: E402
 from wenshu.compute.load import load_units  # noqa: E402
 from wenshu.db import session_scope, upgrade_schema  # noqa: E402
 from wenshu.demo.generate import generate_demo  # noqa: E402
+from wenshu.demo.run import DEMO_SUPERVISOR, add_demo_users  # noqa: E402
 from wenshu.generators.inspection import INSPECTION_BULLETIN, INSPECTION_REPORT  # noqa: E402
 from wenshu.generators.kinds import DocumentOptions  # noqa: E402
 from wenshu.ingest.figures import import_figures, import_targets  # noqa: E402
@@ -50,7 +52,6 @@ from wenshu.models.checklist import (  # noqa: E402
 )
 from wenshu.periods import Period  # noqa: E402
 from wenshu.settings import Settings  # noqa: E402
-from flow_timing import convert_and_file, start_prefect, warm_converters  # noqa: E402
 
 CHECKLIST = "model_community"
 SUPERVISOR = DEMO_SUPERVISOR  # the flow generates as the district's supervisor
@@ -113,12 +114,12 @@ def prepare(home: Path, checklist: Checklist) -> tuple[Settings, str, list[str],
 def plain(settings: Settings, checklist: Checklist, district: str, units: list[str],
           year: int) -> int:
     """The flow's steps as plain calls: load, score, rank, draft, two converters, archive."""
-    from wenshu.workflows.inspection import (
+    from wenshu.generators.inspection_inputs import rank_units
+    from wenshu.workflows.inspection_steps import (
         bulletin_options,
         draft_document,
         load_inspection,
         places,
-        rank_units,
         report_options,
         score_unit,
         unit_works,

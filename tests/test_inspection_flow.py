@@ -402,7 +402,7 @@ def _findings_csv(path: Path, rows: dict[str, dict[str, Any]]) -> Path:
 
 def test_loading_names_units_without_findings_and_refuses_a_missing_earlier_inspection(
         db_settings, session, small_tree, tmp_path):
-    from wenshu.workflows.inspection import load_inspection
+    from wenshu.workflows.inspection_steps import load_inspection
 
     checklist = _checklist()
     import_findings(session, _findings_csv(tmp_path / "f.csv", {
@@ -528,7 +528,7 @@ def served(prefect_server: str, tmp_path: Path) -> Iterator[Callable[[], None]]:
 def test_inspection_in_process_then_follow_up_as_a_served_deployment(
         office, wenshu, tmp_path, prefect_server, served, monkeypatch):
     from wenshu.settings import get_settings
-    from wenshu.workflows.inspection import inspection_outcomes
+    from wenshu.workflows.inspection_steps import inspection_outcomes
     from wenshu.workflows.serve import trigger, wait_for_run
 
     checklist = tmp_path / "office_check.yaml"

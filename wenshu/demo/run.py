@@ -11,20 +11,23 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from wenshu.access import ROLE_LABELS, Actor, resolve_actor
 from wenshu.accounts import add_user, create_first_administrator
 from wenshu.archive.filing import FiledRecord, file_version, filing_history
 from wenshu.db import session_scope
-from wenshu.demo.generate import generate_demo
+from wenshu.demo.generate import DemoFiles, generate_demo
 from wenshu.ingest.figures import import_figures, import_targets
 from wenshu.ingest.units import import_units
-from wenshu.models.catalogue import load_catalogue
+from wenshu.models.catalogue import Catalogue, load_catalogue
 from wenshu.settings import Settings
+
+if TYPE_CHECKING:
+    from wenshu.pipeline import Outcome
 
 DEMO_SUPERVISOR = "区督导"  # supervises the whole demo district
 DEMO_ARCHIVIST = "区档案员"
@@ -122,17 +125,6 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
     demo_dir = settings.home / "demo"
     shutil.rmtree(demo_dir, ignore_errors=True)
     catalogue = load_catalogue(settings.catalogue_dir)
-    accounts: list[DemoAccount] = []
-
-    def import_reference_data() -> None:
-        with session_scope(settings) as session:
-            import_units(session, files.units_csv)
-        accounts.extend(add_demo_users(settings, files.district_code))
-        with session_scope(settings) as session:
-            import_figures(session, files.figures_csv, catalogue)
-        with session_scope(settings) as session:
-            import_targets(session, files.targets_csv, catalogue)
-
     columns = (TextColumn("{task.description}"), BarColumn(),
                TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
@@ -141,7 +133,8 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
                           catalogue=catalogue)
         latest = files.years[-1]
         progress.update(bar, advance=1, description="importing units, figures, targets")
-        timer.run("import units, figures, targets", import_reference_data)
+        accounts = timer.run("import units, figures, targets", _import_reference_data,
+                             settings, files, catalogue)
         if api is not None:
             timer.run("start Prefect's API", api.wait_ready)
         progress.update(bar, advance=1, description="collecting ledgers (Prefect flow)")
@@ -149,18 +142,8 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
             "collect ledgers (flow)", collect_ledgers, str(files.inbox), str(latest),
             root=files.district_code, user=DEMO_SUPERVISOR,
         )
-        progress.update(bar, advance=1, description="year-end summaries (Prefect flow)")
-        documents = timer.run(
-            "summaries: district + streets (flow)", year_end_summary, files.district_code,
-            latest, all_levels=True, levels=["street"],
-            issued_on=issued_on or date(latest + 1, 1, 15), user=DEMO_SUPERVISOR,
-        )
-        progress.update(bar, advance=1, description="women's federation summaries (flow)")
-        documents += timer.run(
-            "summaries, 妇联 line: district + 妇联 (flow)", year_end_summary,
-            files.district_code, latest, all_levels=True, levels=["department"], line="women",
-            issued_on=issued_on or date(latest + 1, 1, 15), user=DEMO_SUPERVISOR,
-        )
+        documents = _summaries(year_end_summary, timer, progress, bar, files.district_code,
+                               latest, issued_on or date(latest + 1, 1, 15))
         progress.update(bar, advance=1, description="filing the district's summary")
         district = next(d for d in documents
                         if d.key.unit_code == files.district_code and not d.key.topic)
@@ -178,6 +161,44 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
                   + ", ".join(f"{a.name} ({a.role})" for a in accounts)
                   + f", e.g. 'wenshu --user {DEMO_ARCHIVIST} archive search 总结'.",
                   soft_wrap=True)
+    _print_timings(console, timer, documents)
+    return accounts
+
+
+def _import_reference_data(settings: Settings, files: DemoFiles,
+                           catalogue: Catalogue) -> list[DemoAccount]:
+    """Units, the demo's users, figures and targets, each import its own transaction."""
+    with session_scope(settings) as session:
+        import_units(session, files.units_csv)
+    accounts = add_demo_users(settings, files.district_code)
+    with session_scope(settings) as session:
+        import_figures(session, files.figures_csv, catalogue)
+    with session_scope(settings) as session:
+        import_targets(session, files.targets_csv, catalogue)
+    return accounts
+
+
+def _summaries(year_end_summary: Callable[..., list[Outcome]], timer: StageTimer,
+               progress: Progress, bar: TaskID, district: str, year: int,
+               issued_on: date) -> list[Outcome]:
+    """The year-end summaries by the ``year_end_summary`` flow (imported while Prefect's
+    API starts): district and streets, then the 妇联 line's."""
+    progress.update(bar, advance=1, description="year-end summaries (Prefect flow)")
+    documents = timer.run(
+        "summaries: district + streets (flow)", year_end_summary, district, year,
+        all_levels=True, levels=["street"], issued_on=issued_on, user=DEMO_SUPERVISOR,
+    )
+    progress.update(bar, advance=1, description="women's federation summaries (flow)")
+    documents += timer.run(
+        "summaries, 妇联 line: district + 妇联 (flow)", year_end_summary, district, year,
+        all_levels=True, levels=["department"], line="women", issued_on=issued_on,
+        user=DEMO_SUPERVISOR,
+    )
+    return documents
+
+
+def _print_timings(console: Console, timer: StageTimer, documents: list[Outcome]) -> None:
+    """When the first new document was archived, and each stage's seconds."""
     new = [d.created_at for d in documents if d.created]
     if new:
         first = min(new).timestamp() - timer.started_at.timestamp()
@@ -185,4 +206,3 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
                       "(Prefect's start-up included).")
     for name, took, at in timer.stages:
         console.print(f"  {name:<40} {took:6.1f} s   (done at {at:5.1f} s)")
-    return accounts

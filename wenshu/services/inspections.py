@@ -171,7 +171,7 @@ def run_inspection(settings: Settings, actor: Actor, req: InspectionRequest, *,
         return list(inspection_report(**parameters))
 
     def archived(run_ids: list[str]) -> list[Any]:
-        from wenshu.workflows.inspection import inspection_outcomes
+        from wenshu.workflows.inspection_steps import inspection_outcomes
 
         assert actor.unit_code is not None
         return inspection_outcomes(settings, loaded.key, parameters["period"], req.units,
@@ -204,7 +204,7 @@ def ranking(settings: Settings, actor: Actor, req: InspectionRequest) -> list[Ra
     """The ranking the inspection gives, computed from the recorded findings (no documents)."""
     from wenshu.generators.inspection_inputs import rank_units
     from wenshu.models.catalogue import load_catalogue
-    from wenshu.workflows.inspection import load_inspection, score_unit, unit_works
+    from wenshu.workflows.inspection_steps import load_inspection, score_unit, unit_works
 
     loaded = check_inspection(settings, actor, req)
     assert actor.unit_code is not None
