@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import signal
 import statistics
@@ -45,7 +44,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from flow_timing import prepare_demo, warm_converters
+from flow_timing import prepare_demo, timed, warm_converters
 
 from wenshu.demo.run import DEMO_SUPERVISOR
 from wenshu.generators.office_fonts import fontconfig_file
@@ -100,22 +99,6 @@ def prepare(home: Path) -> tuple[str, int]:
     return district, 2024
 
 
-def _timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """Run ``command``; (wall seconds, CPU seconds of it and its children, its output).
-
-    CPU time is the steadier figure on a shared machine: other sessions' load stretches
-    wall time far more than it changes the work done."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        sys.exit(f"{command[0]} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, done.stdout
-
-
 def _env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env["WENSHU_HOME"] = str(home)
@@ -134,7 +117,7 @@ def run_wenshu(home: Path, unit: str, year: int) -> tuple[float, float]:
     command = [sys.executable, "-c", "from wenshu.cli import main; main()",
                "--user", DEMO_SUPERVISOR, "summary", "year", "--unit", unit,
                "--year", str(year), "--all-levels"]
-    wall, cpu, said = _timed(command, _env(home))
+    wall, cpu, said = timed(command, _env(home))
     made = _archived(home, year)
     if len(made) != DOCUMENTS:
         sys.exit(f"wenshu archived {len(made)} documents, not {DOCUMENTS}:\n{said}")
@@ -169,7 +152,7 @@ def run_plain(home: Path, unit: str, year: int) -> tuple[float, float]:
     """(wall, CPU) seconds the pipeline functions take for the batch in a new process."""
     code = PLAIN.format(bench=str(Path(__file__).parent), unit=unit, year=year,
                         issued=f"{year + 1}, 1, 15", documents=DOCUMENTS)
-    wall, cpu, _ = _timed([sys.executable, "-c", code], _env(home))
+    wall, cpu, _ = timed([sys.executable, "-c", code], _env(home))
     return wall, cpu
 
 
@@ -184,7 +167,7 @@ def run_bare(docx: list[Path], work: Path) -> tuple[float, float]:
     command = ["soffice", f"-env:UserInstallation={(work / 'bare-profile').as_uri()}",
                "--headless", "--convert-to", "pdf", "--outdir", str(out),
                *sorted(str(p) for p in source.glob("*.docx"))]
-    wall, cpu, _ = _timed(command)
+    wall, cpu, _ = timed(command)
     made = len(list(out.glob("*.pdf")))
     if made != len(docx):
         sys.exit(f"bare soffice made {made} PDFs of {len(docx)}")
@@ -197,7 +180,7 @@ def run_convert(home: Path, docx: list[Path], work: Path) -> tuple[float, float]
     shutil.rmtree(source, ignore_errors=True)
     source.mkdir(parents=True)
     copies = [Path(shutil.copy(path, source / path.name)) for path in docx]
-    wall, cpu, _ = _timed([sys.executable, "-c", CONVERT, *map(str, copies)], _env(home))
+    wall, cpu, _ = timed([sys.executable, "-c", CONVERT, *map(str, copies)], _env(home))
     if len(list(source.glob("*.pdf"))) != len(docx):
         sys.exit("wenshu's converter did not make every PDF")
     return wall, cpu

@@ -20,15 +20,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from flow_timing import timed
 from pypdf import PdfReader
 
 from wenshu.generators.pdf_jobs import PDF_EXPORT_OPTIONS
@@ -56,15 +54,10 @@ def _convert(spec: str, source: Path, out: Path, profile: Path) -> tuple[float, 
     """(wall, CPU) seconds of one soffice call converting every .docx in ``source``."""
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless",
-                    "--convert-to", spec, "--outdir", str(out),
-                    *sorted(map(str, source.glob("*.docx")))],
-                   check=True, capture_output=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    wall, cpu, _ = timed(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                          "--convert-to", spec, "--outdir", str(out),
+                          *sorted(map(str, source.glob("*.docx")))])
+    return wall, cpu
 
 
 def main() -> None:

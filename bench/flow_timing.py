@@ -1,16 +1,21 @@
 """What the flow and web benchmarks share: the demo district as data, warm converters,
-the plain convert-and-archive tail, and Prefect's start-up, timed on its own so the
-ratios compare like with like."""
+the plain convert-and-archive tail, Prefect's start-up, timed on its own so the ratios
+compare like with like, and a command's wall and CPU seconds."""
 
 from __future__ import annotations
 
 import json
+import resource
 import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import select
 
+from wenshu.batch import convert_and_archive
 from wenshu.collect import inbox_files
 from wenshu.compute.load import load_snapshot
 from wenshu.db import session_scope, upgrade_schema
@@ -24,7 +29,6 @@ from wenshu.ingest.units import import_units
 from wenshu.models.catalogue import load_catalogue
 from wenshu.models.tables import Unit
 from wenshu.periods import Period
-from wenshu.batch import convert_and_archive
 from wenshu.pipeline import Job, plan_documents, render_jobs, select_units
 from wenshu.settings import Settings
 from wenshu.templates import template_path
@@ -100,3 +104,19 @@ def start_prefect() -> float:
     from wenshu.workflows.runtime import warm_prefect
 
     return warm_prefect()
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Run ``command``; (wall seconds, CPU seconds of it and its children, its output).
+
+    CPU time is the steadier figure on a shared machine: other sessions' load stretches
+    wall time far more than it changes the work done."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        sys.exit(f"{command[0]} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done.stdout
