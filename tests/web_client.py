@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import httpx
+import httpx2
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -32,7 +32,7 @@ class Session:
             response = self.login(name, password)
             assert response.status_code == 303, response.text
 
-    def login(self, name: str, password: str = PASSWORD) -> httpx.Response:
+    def login(self, name: str, password: str = PASSWORD) -> httpx2.Response:
         """Fill in and send the login form."""
         form = self.client.get("/login")
         response = self.client.post("/login", data={
@@ -41,12 +41,12 @@ class Session:
             self.csrf = csrf_of(self.client.get("/account").text)
         return response
 
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+    def get(self, url: str, **kwargs: Any) -> httpx2.Response:
         """A GET, as following a link."""
         return self.client.get(url, **kwargs)
 
     def post(self, url: str, data: dict[str, Any] | None = None, *, csrf: bool = True,
-             **kwargs: Any) -> httpx.Response:
+             **kwargs: Any) -> httpx2.Response:
         """A form POST, with the session's CSRF token unless ``csrf`` is off."""
         fields = dict(data or {})
         if csrf and self.csrf:
@@ -54,7 +54,7 @@ class Session:
         return self.client.post(url, data=fields, **kwargs)
 
     def api(self, method: str, url: str, *, token: str | None = None,
-            **kwargs: Any) -> httpx.Response:
+            **kwargs: Any) -> httpx2.Response:
         """An API call: with a bearer token, or the session and its CSRF header."""
         headers = dict(kwargs.pop("headers", {}))
         if token:
