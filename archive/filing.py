@@ -39,9 +39,9 @@ from wenshu.archive.filing_rules import (
 )
 from wenshu.archive.metadata import (
     FiledFileFacts,
-    FilingEvent,
     core_metadata,
     filed_file_facts,
+    filing_events,
     signing_date,
 )
 from wenshu.archive.stamp import StampFields, page_count, stamp_pdf
@@ -150,21 +150,12 @@ def file_version(settings: Settings, document_id: int, version: int | None = Non
             filed_pdf = archive.add_file(session, target, FILED_PDF, stamped,
                                          placed[0].name, placing=placing)
 
-            target.status, target.filed_at, target.filed_by = "filed", now, actor.name
-            target.fonds, target.filing_year, target.retention = group[:3]
-            target.org_code, target.item_number, target.archival_code = group[3], number, code
-            target.change_reason = reason
-            if current is not None:
-                current.status = "superseded"
-                target.supersedes_id = current.id
+            _mark_filed(target, current, group, number, code, now, actor.name, reason)
             session.flush()
-
             facts = filed_file_facts(stamped, size=filed_pdf.size, sha256=filed_pdf.sha256,
                                      location=filed_pdf.path.relative_to(archive.root).as_posix())
-            record = _metadata(session, target, facts, versions)
             metadata_file = Path(scratch) / "metadata.json"
-            metadata_file.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n",
-                                     encoding="utf-8")
+            _write_json(metadata_file, _metadata(session, target, facts, versions))
             archive.add_file(session, target, METADATA, metadata_file,
                              placed[1].name, placing=placing)
         session.flush()
@@ -242,8 +233,12 @@ def export_metadata(settings: Settings, document_id: int, to: Path,
     name = f"{Path(data['计算机文件名']).stem}.dat46.json"
     target = inside(to, name) if to.is_dir() else to
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    _write_json(target, data)
     return target
+
+
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 # -- the transaction -----------------------------------------------------------
@@ -282,6 +277,19 @@ def _check_fileable(target: DocumentVersion, current: DocumentVersion | None,
     if not (reason and reason.strip()):
         raise ArchiveError(f"version {current.version} is filed as {current.archival_code}: "
                            f"filing version {target.version} corrects it, so give a reason")
+
+
+def _mark_filed(target: DocumentVersion, current: DocumentVersion | None,
+                group: tuple[str, int, str, str], number: int, code: str, now: datetime,
+                agent: str, reason: str | None) -> None:
+    """Record the filing on the version, and the correction on the one it replaces."""
+    target.status, target.filed_at, target.filed_by = "filed", now, agent
+    target.fonds, target.filing_year, target.retention = group[:3]
+    target.org_code, target.item_number, target.archival_code = group[3], number, code
+    target.change_reason = reason
+    if current is not None:
+        current.status = "superseded"
+        target.supersedes_id = current.id
 
 
 def _period_year(period: str) -> int:
@@ -347,27 +355,8 @@ def _metadata(session: Session, version: DocumentVersion, facts: FiledFileFacts,
         retention=version.retention or "", archival_code=version.archival_code,
         fonds=version.fonds or "", year=version.filing_year or 0, org_code=version.org_code or "",
         item_number=version.item_number or 0, script=document.script, filed=facts,
-        events=_events(version, versions),
+        events=filing_events(version, versions),
     )
-
-
-def _events(version: DocumentVersion, versions: list[DocumentVersion]) -> list[FilingEvent]:
-    by_id = {v.id: v for v in versions}
-    events = [FilingEvent("生成", version.created_at, version.flow_run_id or "wenshu",
-                          f"模板 {version.template_name}")]
-    assert version.filed_at is not None
-    replaced = by_id.get(version.supersedes_id) if version.supersedes_id else None
-    if replaced is not None:
-        events.append(FilingEvent("更正", version.filed_at, version.filed_by or "",
-                                  f"取代 {replaced.archival_code}：{version.change_reason}"))
-    else:
-        events.append(FilingEvent("归档", version.filed_at, version.filed_by or "",
-                                  version.change_reason or ""))
-    successor = next((v for v in versions if v.supersedes_id == version.id), None)
-    if successor is not None and successor.filed_at is not None:
-        events.append(FilingEvent("被更正", successor.filed_at, successor.filed_by or "",
-                                  f"由 {successor.archival_code} 取代：{successor.change_reason}"))
-    return events
 
 
 def _record(archive: Archive, version: DocumentVersion,

@@ -14,14 +14,18 @@ else the day it was generated; its doc number is unknown and stays empty.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pypdf import PdfReader
 
 from wenshu.db import as_utc
+
+if TYPE_CHECKING:
+    from wenshu.models.tables import DocumentVersion
 
 RETENTION_NAMES = {"Y": "永久", "D30": "定期30年", "D10": "定期10年"}
 SCRIPT_LANGUAGES = {"simplified": "汉语（简体）", "traditional": "汉语（繁体）"}
@@ -116,3 +120,24 @@ def core_metadata(*, title: str, author: str, date: date, kind_label: str,
                   **({"说明": e.note} if e.note else {})} for e in events],
     }
 
+
+def filing_events(version: DocumentVersion, versions: Sequence[DocumentVersion]
+                  ) -> list[FilingEvent]:
+    """The history of a filed ``version`` among its document's ``versions``: generated,
+    filed (or correcting the one it replaced), and corrected by a later one."""
+    by_id = {v.id: v for v in versions}
+    events = [FilingEvent("生成", version.created_at, version.flow_run_id or "wenshu",
+                          f"模板 {version.template_name}")]
+    assert version.filed_at is not None
+    replaced = by_id.get(version.supersedes_id) if version.supersedes_id else None
+    if replaced is not None:
+        events.append(FilingEvent("更正", version.filed_at, version.filed_by or "",
+                                  f"取代 {replaced.archival_code}：{version.change_reason}"))
+    else:
+        events.append(FilingEvent("归档", version.filed_at, version.filed_by or "",
+                                  version.change_reason or ""))
+    successor = next((v for v in versions if v.supersedes_id == version.id), None)
+    if successor is not None and successor.filed_at is not None:
+        events.append(FilingEvent("被更正", successor.filed_at, successor.filed_by or "",
+                                  f"由 {successor.archival_code} 取代：{successor.change_reason}"))
+    return events

@@ -72,7 +72,8 @@ class DocumentKey:
     def stem(self) -> str:
         """The stored files' name without extension (check the key before using it in a path)."""
         script = "" if self.script == "simplified" else self.script
-        return "_".join(p for p in (self.unit_code, self.period, self.kind, self.topic, script) if p)
+        parts = (self.unit_code, self.period, self.kind, self.topic, script)
+        return "_".join(p for p in parts if p)
 
     def check(self) -> DocumentKey:
         """This key, once every part is fit to name a folder or file; raises if not.

@@ -1,7 +1,7 @@
 """Importing a transfer package (移交) made by :func:`wenshu.archive.transfer.export_year`.
 
 :func:`import_package` checks every member against the manifest and the records'
-own digests (:func:`~wenshu.archive.transfer_package.read_package`) before touching
+own digests (:func:`~wenshu.archive.transfer_read.read_package`) before touching
 the archive, then re-creates units, documents, versions and stored files in one
 transaction. Each version's files are extracted into a staging folder and renamed
 into place under the store's leases (:meth:`~wenshu.archive.store.Archive.placing`),
@@ -28,13 +28,8 @@ from wenshu.archive.filing import FILED_PDF
 from wenshu.archive.placing import Placing
 from wenshu.archive.search import index_version
 from wenshu.archive.store import Archive
-from wenshu.archive.transfer_package import (
-    Contents,
-    PackageRecord,
-    UnitEntry,
-    read_package,
-    stream_member,
-)
+from wenshu.archive.transfer_package import Contents, PackageRecord, UnitEntry
+from wenshu.archive.transfer_read import read_package, stream_member
 from wenshu.errors import ArchiveError
 from wenshu.models.tables import Document, DocumentVersion, FilingCounter, StoredFile, Unit
 from wenshu.paths import inside
