@@ -27,14 +27,15 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
 from docx.oxml.table import CT_Row
 from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.shared import Mm, Pt
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from wenshu.cells import append_row
@@ -123,6 +124,21 @@ def catalogue_xlsx(catalogue: YearCatalogue) -> bytes:
     for index, (_, _, chars) in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = chars
 
+    _print_setup(sheet)
+
+    moment = datetime.combine(catalogue.as_of, time())
+    book.properties.title = catalogue.title
+    book.properties.creator = catalogue.fonds_name
+    book.properties.created = book.properties.modified = moment
+    saved = io.BytesIO()
+    # ExcelWriter directly: save_workbook stamps the current time as 'modified'.
+    with zipfile.ZipFile(saved, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(book, archive).save()
+    return _fixed_zip(saved.getvalue())
+
+
+def _print_setup(sheet: Worksheet) -> None:
+    """A4 landscape, one page wide, the title and header rows on every page, numbered."""
     sheet.freeze_panes = "A3"
     sheet.print_title_rows = "1:2"
     sheet.page_setup.orientation = "landscape"
@@ -135,16 +151,6 @@ def catalogue_xlsx(catalogue: YearCatalogue) -> bytes:
     sheet.page_margins.top = sheet.page_margins.bottom = margin
     sheet.print_options.horizontalCentered = True
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
-
-    moment = datetime.combine(catalogue.as_of, time())
-    book.properties.title = catalogue.title
-    book.properties.creator = catalogue.fonds_name
-    book.properties.created = book.properties.modified = moment
-    saved = io.BytesIO()
-    # ExcelWriter directly: save_workbook stamps the current time as 'modified'.
-    with zipfile.ZipFile(saved, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(book, archive).save()
-    return _fixed_zip(saved.getvalue())
 
 
 def catalogue_docx(catalogue: YearCatalogue) -> bytes:

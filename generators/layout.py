@@ -27,6 +27,7 @@ from docx.oxml.text.font import CT_RPr
 from docx.shared import Mm, Pt, RGBColor, Twips
 from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph
+from docx.text.parfmt import ParagraphFormat
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from wenshu.errors import TemplateError
@@ -345,24 +346,9 @@ def _set_style(document: Document, name: str, spec: StyleSpec, profile: LayoutPr
     font.bold = spec.bold
     face = profile.fonts[spec.font]
     _set_fonts(element.get_or_add_rPr(), face.name, face.latin)
-    fmt = style.paragraph_format
-    fmt.alignment = _ALIGNMENTS[spec.align]
-    fmt.first_line_indent = Pt(spec.size_pt * spec.first_line_indent_chars)
-    fmt.left_indent = Pt(0)
-    fmt.right_indent = Pt(spec.size_pt * spec.right_indent_chars)
-    fmt.space_before = Pt(0)
-    fmt.space_after = Pt(0)
-    if spec.line_rule == "single":
-        fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    else:
-        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        fmt.line_spacing = Pt(profile.line_spacing_pt(spec))
-    fmt.keep_with_next = spec.keep_with_next
     if spec.color:
         font.color.rgb = RGBColor.from_string(spec.color)
-    if spec.right_tab:
-        width = Mm(profile.type_area_width_mm) - fmt.right_indent
-        fmt.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+    _set_paragraph_format(style.paragraph_format, spec, profile)
     if spec.rules:
         set_rules(element.get_or_add_pPr(), spec.rules)
     if spec.snap_to_grid and spec.size_pt == profile.styles["Normal"].size_pt:
@@ -371,6 +357,24 @@ def _set_style(document: Document, name: str, spec: StyleSpec, profile: LayoutPr
         element.rPr.find(qn("w:sz")).addprevious(spacing)
     if not spec.snap_to_grid:
         set_ppr_flag(element.get_or_add_pPr(), "w:snapToGrid", False)
+
+
+def _set_paragraph_format(fmt: ParagraphFormat, spec: StyleSpec, profile: LayoutProfile) -> None:
+    """Alignment, indents, line spacing and the right tab stop of a style, from ``spec``."""
+    fmt.alignment = _ALIGNMENTS[spec.align]
+    fmt.first_line_indent = Pt(spec.size_pt * spec.first_line_indent_chars)
+    fmt.left_indent = Pt(0)
+    fmt.right_indent = Pt(spec.size_pt * spec.right_indent_chars)
+    fmt.space_before = fmt.space_after = Pt(0)
+    if spec.line_rule == "single":
+        fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    else:
+        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.line_spacing = Pt(profile.line_spacing_pt(spec))
+    fmt.keep_with_next = spec.keep_with_next
+    if spec.right_tab:
+        width = Mm(profile.type_area_width_mm) - fmt.right_indent
+        fmt.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
 
 
 def _page_number(paragraph: Paragraph, profile: LayoutProfile, *, odd: bool) -> None:

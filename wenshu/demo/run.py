@@ -27,6 +27,7 @@ from wenshu.models.catalogue import Catalogue, load_catalogue
 from wenshu.settings import Settings
 
 if TYPE_CHECKING:
+    from wenshu.collect import Completeness, FileOutcome
     from wenshu.pipeline import Outcome
 
 DEMO_SUPERVISOR = "区督导"  # supervises the whole demo district
@@ -113,7 +114,6 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
              console: Console | None = None) -> list[DemoAccount]:
     """Generate, import and summarise the demo district, printing what was archived;
     returns the demo accounts."""
-    from wenshu.cli.common import print_collect, print_outcomes
     from wenshu.workflows.private_api import start_private_api
 
     api = start_private_api(settings)  # starts while the demo's files are made
@@ -151,6 +151,17 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
                           district.document_id)
         progress.update(bar, advance=1, description="done")
 
+    _print_result(console, settings, outcomes, report, documents, filed, accounts)
+    _print_timings(console, timer, documents)
+    return accounts
+
+
+def _print_result(console: Console, settings: Settings, outcomes: list[FileOutcome],
+                  report: Completeness, documents: list[Outcome], filed: FiledRecord,
+                  accounts: list[DemoAccount]) -> None:
+    """What was collected (and rejected), generated and filed, and who can sign in."""
+    from wenshu.cli.common import print_collect, print_outcomes
+
     rejected = [o for o in outcomes if o.status == "rejected"]
     print_collect(rejected, report)
     console.print(f"{len(outcomes)} ledger files collected, {len(rejected)} rejected "
@@ -161,8 +172,6 @@ def run_demo(settings: Settings, *, seed: int = 9704, issued_on: date | None = N
                   + ", ".join(f"{a.name} ({a.role})" for a in accounts)
                   + f", e.g. 'wenshu --user {DEMO_ARCHIVIST} archive search 总结'.",
                   soft_wrap=True)
-    _print_timings(console, timer, documents)
-    return accounts
 
 
 def _import_reference_data(settings: Settings, files: DemoFiles,

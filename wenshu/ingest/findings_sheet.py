@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -39,7 +40,8 @@ _FILL_IN = PatternFill("solid", fgColor="FFF2CC")  # the cells the inspector fil
 
 
 def allowed_values(item: ObservedItem) -> str:
-    """What an observed item takes, as the sheet tells the inspector: 是/否, 整数（块），标准≥5块."""
+    """What an observed item takes, as the sheet tells the inspector: 是/否,
+    整数（块），标准≥5块."""
     if item.answer == "yes_no":
         return "是/否"
     if item.answer == "score":
@@ -89,6 +91,16 @@ def write_findings_sheet(path: Path, checklist: Checklist,
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center")
+    _append_items(sheet, checklist, units)
+    for index, field in enumerate(SHEET_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS[field]
+    sheet.freeze_panes = "A2"
+    return _save_whole(workbook, Path(path))
+
+
+def _append_items(sheet: Worksheet, checklist: Checklist,
+                  units: Sequence[tuple[str, str]]) -> None:
+    """One row per unit and observed item, its fill-in cells shaded and validated."""
     validations: dict[str, DataValidation] = {}
     value_letter = get_column_letter(SHEET_COLUMNS.index("value") + 1)
     for code, name in units:
@@ -109,10 +121,9 @@ def write_findings_sheet(path: Path, checklist: Checklist,
                 validations.setdefault(key, rule).add(f"{value_letter}{row}")
     for rule in validations.values():
         sheet.add_data_validation(rule)
-    for index, field in enumerate(SHEET_COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS[field]
-    sheet.freeze_panes = "A2"
-    path = Path(path)
+
+
+def _save_whole(workbook: Workbook, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Saved beside the target, then renamed: a reader never sees half a workbook.
     handle, scratch = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
