@@ -28,12 +28,12 @@ from wenshu.generators.campaign_sections import (
 )
 from wenshu.generators.campaign_words import numbered, phrasebook, sentence
 from wenshu.generators.kinds import ContextRequest, DocumentKind
+from wenshu.generators.layout import load_layout
 from wenshu.generators.numbers import cn_date, heading_number
 from wenshu.generators.phrasebook import Phrasebook
 from wenshu.generators.phrasing import issuing_organ
 from wenshu.generators.template_build import (
     lead_paragraphs,
-    load_layout,
     new_document,
     save,
     signature,

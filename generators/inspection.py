@@ -27,7 +27,7 @@ from typing import Any
 from docx.document import Document
 
 from wenshu.compute.summary import Rollup
-from wenshu.generators import template_build
+from wenshu.generators import template_build, template_tables
 from wenshu.generators.inspection_bulletin import bulletin_context
 from wenshu.generators.inspection_inputs import (
     Place,
@@ -41,8 +41,9 @@ from wenshu.generators.inspection_inputs import (
 from wenshu.generators.inspection_report import report_context
 from wenshu.generators.inspection_voice import Voice, phrasebook
 from wenshu.generators.kinds import ContextRequest, DocumentKind
+from wenshu.generators.layout import load_layout
 from wenshu.generators.phrasing import issuing_organ, level_noun
-from wenshu.generators.template_build import TableColumn
+from wenshu.generators.template_tables import TableColumn
 from wenshu.models.checklist import (
     Answer,
     Checklist,
@@ -168,7 +169,7 @@ def build_report_template(path: Path) -> None:
 
     The title lines, 发文字号, 主送机关, 附件说明 and 版记 come from the shared blocks.
     """
-    profile = template_build.load_layout("gbt9704")
+    profile = load_layout("gbt9704")
     document = template_build.new_document(profile, "检查情况反馈意见")
     add = document.add_paragraph
 
@@ -178,14 +179,14 @@ def build_report_template(path: Path) -> None:
     add("{{ score_heading }}", style="Heading 1")
     _paragraphs(document, "score_paragraphs")
     add("{{ score_caption }}", style="Caption")
-    template_build.loop_table(document, profile, REPORT_COLUMNS, "score_rows")
+    template_tables.loop_table(document, profile, REPORT_COLUMNS, "score_rows")
 
     add("{%p if followup_heading %}")
     add("{{ followup_heading }}", style="Heading 1")
     _paragraphs(document, "followup_paragraphs")
     add("{%p if followup_rows %}")
     add("{{ followup_caption }}", style="Caption")
-    template_build.loop_table(document, profile, REPORT_FOLLOWUP_COLUMNS, "followup_rows")
+    template_tables.loop_table(document, profile, REPORT_FOLLOWUP_COLUMNS, "followup_rows")
     add("{%p endif %}")
     add("{%p endif %}")
 
@@ -211,7 +212,7 @@ def build_bulletin_template(path: Path) -> None:
     The scores table has one column per checklist section (a column loop), so one
     template serves checklists of any number of sections.
     """
-    profile = template_build.load_layout("gbt9704")
+    profile = load_layout("gbt9704")
     document = template_build.new_document(profile, "检查情况通报")
     add = document.add_paragraph
 
@@ -224,15 +225,15 @@ def build_bulletin_template(path: Path) -> None:
     add("{{ result_heading }}", style="Heading 1")
     _paragraphs(document, "result_paragraphs")
     add("{{ ranking_caption }}", style="Caption")
-    template_build.column_loop_table(document, profile, RANKING_LEAD, "ranking_heads",
-                                     "sections", RANKING_TAIL, "ranking_rows")
+    template_tables.column_loop_table(document, profile, RANKING_LEAD, "ranking_heads",
+                                      "sections", RANKING_TAIL, "ranking_rows")
 
     add("{%p if followup_heading %}")
     add("{{ followup_heading }}", style="Heading 1")
     _paragraphs(document, "followup_paragraphs")
     add("{%p if followup_rows %}")
     add("{{ followup_caption }}", style="Caption")
-    template_build.loop_table(document, profile, BULLETIN_FOLLOWUP_COLUMNS, "followup_rows")
+    template_tables.loop_table(document, profile, BULLETIN_FOLLOWUP_COLUMNS, "followup_rows")
     add("{%p endif %}")
     add("{%p endif %}")
 

@@ -25,8 +25,9 @@ from typing import Any
 
 from wenshu.compute.checklist import ArchiveHoldings, ChecklistScore, score_checklist
 from wenshu.compute.summary import ActivitySummary, compute_unit, peer_children
-from wenshu.generators import template_build
+from wenshu.generators import template_build, template_tables
 from wenshu.generators.kinds import ContextRequest, DocumentKind
+from wenshu.generators.layout import load_layout
 from wenshu.generators.numbers import cn_date, heading_number
 from wenshu.generators.phrasebook import Phrasebook, load_phrasebook
 from wenshu.generators.phrasing import issuing_organ, level_noun, numbered
@@ -41,7 +42,7 @@ from wenshu.generators.self_inspection_parts import (
 )
 from wenshu.generators.self_inspection_words import UnitProfile, Voice, amount, sentence
 from wenshu.generators.summary_indicators import signed
-from wenshu.generators.template_build import TableColumn
+from wenshu.generators.template_tables import TableColumn
 from wenshu.models.catalogue import Catalogue
 from wenshu.models.checklist import (
     DEFAULT_CHECKLIST,
@@ -199,7 +200,7 @@ def build_template(path: Path) -> None:
     The title lines, 发文字号, 主送机关, 附件说明 and 版记 come from the shared blocks,
     filled by :func:`wenshu.generators.layout_context.layout_context`.
     """
-    profile = template_build.load_layout("gbt9704")
+    profile = load_layout("gbt9704")
     document = template_build.new_document(profile, "自查报告")
     add = document.add_paragraph
 
@@ -220,7 +221,7 @@ def build_template(path: Path) -> None:
     add("{%p endfor %}")
     add("{%p endfor %}")
     add("{{ table_caption }}", style="Caption")
-    template_build.loop_table(document, profile, COLUMNS, "score_rows")
+    template_tables.loop_table(document, profile, COLUMNS, "score_rows")
 
     add("{{ problems_heading }}", style="Heading 1")
     template_build.lead_paragraphs(document, "problems")

@@ -37,10 +37,10 @@ from typing import Any, Literal
 import jinja2
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
-from jinja2 import nodes
 from lxml import etree
 
 from wenshu.errors import TemplateError
+from wenshu.generators.jinja_errors import error_line, recover_parse, syntax_message
 from wenshu.generators.sandbox import BoundedSandbox
 from wenshu.generators.template_safety import safety_findings
 from wenshu.generators.template_variables import Reads, compare, read_paths
@@ -62,8 +62,6 @@ _CORE_PART = "docProps/core.xml"
 _CUSTOM_PART = "docProps/custom.xml"
 _CUSTOM = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 _VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
-# Syntax errors passed over (one tag each) to go on reading a part's variables.
-_MAX_RECOVERIES = 20
 
 _OPENER = re.compile(r"\{[{%#]")
 _TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", re.DOTALL)
@@ -73,10 +71,6 @@ _ASCII_DELIMITERS = frozenset({"{{", "{%", "{#", "}}", "%}", "#}"})
 _FULLWIDTH_QUOTES = frozenset("＂＇「」『』")
 _CURLY_QUOTES = frozenset("“”‘’")
 _SHORT = 40
-
-# Block tags that need an end tag; ``set`` only in its block form (no ``=``).
-_BLOCKS = frozenset({"for", "if", "macro", "call", "filter", "with", "block", "autoescape",
-                     "trans", "set"})
 
 
 @dataclass(frozen=True)
@@ -300,9 +294,9 @@ def _check_syntax(template: DocxTemplate, part: _Part, env: jinja2.Environment,
     try:
         tree = env.parse(source)
     except jinja2.TemplateSyntaxError as exc:
-        line = _error_line(env, source, exc)
+        line = error_line(env, source, exc)
         paragraph = lines[line] if 0 < line < len(lines) else None
-        problem = _problem(part, paragraph, "syntax", _syntax_message(exc), "error")
+        problem = _problem(part, paragraph, "syntax", syntax_message(exc), "error")
         if paragraph is None:
             # Without a paragraph, show the text around the error as docxtpl does.
             text = re.sub(r"<[^>]+>", "", source.splitlines()[line - 1]) if line > 0 else ""
@@ -311,7 +305,7 @@ def _check_syntax(template: DocxTemplate, part: _Part, env: jinja2.Environment,
         yield problem
         # The faulty tags may read what would then look unused: no "unused" warnings.
         reads.incomplete = True
-        tree = _recover(env, source, line)
+        tree = recover_parse(env, source, line)
         if tree is None:
             return
     for finding in safety_findings(tree, env):
@@ -321,66 +315,6 @@ def _check_syntax(template: DocxTemplate, part: _Part, env: jinja2.Environment,
         paragraph = lines[line] if 0 < line < len(lines) else None
         number, text = part.at(paragraph)
         reads.add(path, (part.name, number, text))
-
-
-def _recover(env: jinja2.Environment, source: str, line: int) -> nodes.Template | None:
-    """The part parsed with the faulty tags left out (each tag is on its own line), so
-    the variables of the rest are still read; None when that does not work."""
-    source_lines = source.split("\n")
-    for _ in range(_MAX_RECOVERIES):
-        if not 0 < line <= len(source_lines) or not source_lines[line - 1]:
-            return None
-        source_lines[line - 1] = ""
-        attempt = "\n".join(source_lines)
-        try:
-            return env.parse(attempt)
-        except jinja2.TemplateSyntaxError as exc:
-            line = _error_line(env, attempt, exc)
-    return None
-
-
-def _error_line(env: jinja2.Environment, source: str, exc: jinja2.TemplateSyntaxError) -> int:
-    """The line to blame: for a block left open, the line that opens it.
-
-    Jinja notices an unclosed block only at the end of the template or at another
-    block's end tag ("nesting mistake"); the author needs the tag that opened it.
-    """
-    message = exc.message or ""
-    if not (message.startswith("Unexpected end of template") or "nesting mistake" in message):
-        return exc.lineno
-    stack: list[int] = []
-    try:
-        tokens = [token for token in env.lex(source) if token[1] != "whitespace"]
-    except jinja2.TemplateSyntaxError:
-        return exc.lineno
-    for position, (line, kind, value) in enumerate(tokens):
-        if line >= exc.lineno and not message.startswith("Unexpected end of template"):
-            break
-        if kind != "name" or position == 0 or tokens[position - 1][1] != "block_begin":
-            continue
-        if value in _BLOCKS and not (value == "set" and _inline_set(tokens, position)):
-            stack.append(line)
-        elif value.startswith("end") and stack:
-            stack.pop()
-    return stack[-1] if stack else exc.lineno
-
-
-def _inline_set(tokens: list[tuple[int, str, str]], position: int) -> bool:
-    """Whether the ``set`` at ``position`` assigns inline (``{% set x = 1 %}``)."""
-    for _, kind, value in tokens[position:]:
-        if kind == "block_end":
-            return False
-        if kind == "operator" and value == "=":
-            return True
-    return False
-
-
-def _syntax_message(exc: jinja2.TemplateSyntaxError) -> str:
-    message = f"模板语法错误：{exc.message}"
-    unexpected = re.search(r"unexpected char '(.)'", exc.message or "")
-    if unexpected and ord(unexpected.group(1)) > 0x7F:
-        message += f"；标签里的“{unexpected.group(1)}”是全角字符，请在英文（半角）状态下输入"
-    return message
 
 
 def _check_property(part: str, name: str, value: str, env: jinja2.Environment,
@@ -394,7 +328,7 @@ def _check_property(part: str, name: str, value: str, env: jinja2.Environment,
     try:
         tree = env.parse(value)
     except jinja2.TemplateSyntaxError as exc:
-        yield TemplateProblem(part, None, text, "syntax", _syntax_message(exc), "error")
+        yield TemplateProblem(part, None, text, "syntax", syntax_message(exc), "error")
         reads.incomplete = True
         return
     for finding in safety_findings(tree, env):

@@ -32,19 +32,18 @@ from typing import Any
 
 from wenshu.compute.summary import ALL_MONTHS
 from wenshu.generators.kinds import ContextRequest, DocumentKind
+from wenshu.generators.layout import load_layout
 from wenshu.generators.numbers import cn_date, cn_number, heading_number
 from wenshu.generators.phrasebook import Phrasebook, load_phrasebook
 from wenshu.generators.phrasing import issuing_organ
 from wenshu.generators.template_build import (
-    TableColumn,
     lead_paragraphs,
-    load_layout,
-    loop_table,
     new_document,
     save,
     signature,
     title_block,
 )
+from wenshu.generators.template_tables import TableColumn, loop_table
 from wenshu.generators.work_plan_facts import base_year, gather
 from wenshu.generators.work_plan_goals import goal_context, guidance, opening
 from wenshu.generators.work_plan_safeguards import safeguards

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from tests.people import cli_add_user, cli_admin_and_units
 from tests.searching import migrate
+from wenshu.archive.holdings import archive_holdings
 from wenshu.compute.checklist import findings, score_checklist
 from wenshu.compute.ranking import rank_totals
 from wenshu.compute.summary import Rollup
@@ -28,7 +29,6 @@ from wenshu.ingest.findings import (
     InspectionFinding,
     StoredFinding,
     answers_by_unit,
-    archive_holdings,
     import_findings,
     inspection_periods,
     previous_inspection,

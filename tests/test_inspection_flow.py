@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from tests.inspection_data import CHECKLIST, INSPECTED, ISSUED, findings_csv
 from tests.sample_context import assert_no_placeholders, strings_in
+from wenshu.archive.holdings import archive_holdings
 from wenshu.compute.summary import Rollup
 from wenshu.demo.sample import sample_snapshot
 from wenshu.errors import ChecklistError, NotFoundError
@@ -39,7 +40,7 @@ from wenshu.generators.layout import load_layout
 from wenshu.generators.layout_context import Letterhead, layout_context
 from wenshu.generators.render import render_docx
 from wenshu.generators.self_inspection import SELF_INSPECTION, inspection_spec
-from wenshu.ingest.findings import archive_holdings, import_findings
+from wenshu.ingest.findings import import_findings
 from wenshu.models.checklist import (
     Checklist,
     load_checklist,

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wenshu.archive import DocumentKey
+from wenshu.archive.holdings import archive_holdings
 from wenshu.compute.load import load_snapshot, load_units, subtree_codes
 from wenshu.compute.ranking import Ranked
 from wenshu.compute.snapshot import Snapshot
@@ -38,7 +39,6 @@ from wenshu.generators.kinds import DocumentKind, DocumentOptions
 from wenshu.generators.phrasing import issuing_organ, level_noun
 from wenshu.ingest.findings import (
     answers_by_unit,
-    archive_holdings,
     previous_inspection,
     stored_findings,
 )

@@ -8,9 +8,9 @@ from typing import Any
 from prefect import flow
 
 import wenshu.workflows  # noqa: F401  (configures Prefect before it is imported)
+from wenshu.archive.holdings import archive_holdings
 from wenshu.db import session_scope
 from wenshu.generators.self_inspection import SELF_INSPECTION, inspection_spec
-from wenshu.ingest.findings import archive_holdings
 from wenshu.models.checklist import ArchiveItem
 from wenshu.periods import Period
 from wenshu.pipeline import Outcome

@@ -8,9 +8,7 @@ and period) and unit and item, so a follow-up inspection can be compared with th
 before; a corrected sheet for the same inspection replaces the values it changes.
 
 :func:`record_findings` takes the same rows from a program instead of a file.
-:mod:`wenshu.ingest.findings_sheet` makes the sheet to fill in, and
-:func:`archive_holdings` reads what units hold in the archive, for a checklist's archive
-items.
+:mod:`wenshu.ingest.findings_sheet` makes the sheet to fill in.
 """
 
 from __future__ import annotations
@@ -19,14 +17,12 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wenshu.codes import check_unit_code
-from wenshu.compute.checklist import ArchiveHoldings
 from wenshu.errors import (
     ChecklistError,
     CodeError,
@@ -66,7 +62,7 @@ from wenshu.models.checklist import (
     parse_answer,
 )
 from wenshu.models.inspection_words import inspection_problem, item_named
-from wenshu.models.tables import Document, DocumentVersion, InspectionFinding
+from wenshu.models.tables import InspectionFinding
 from wenshu.models.values import cell_text, shown
 from wenshu.periods import Period
 
@@ -361,45 +357,3 @@ def previous_inspection(session: Session, checklist_key: str, period: str) -> st
     end = Period.parse(_check_period(period)).end
     earlier = [p for p in inspection_periods(session, checklist_key) if Period.parse(p).end < end]
     return earlier[-1] if earlier else None
-
-
-# The archive ---------------------------------------------------------------------------
-
-
-def archive_holdings(session: Session, unit_codes: Iterable[str], year: int, *,
-                     as_of: datetime | None = None) -> dict[str, ArchiveHoldings]:
-    """What each unit holds in the archive for ``year``: (kind, period) → "filed" | "draft".
-
-    A document counts as filed when any version was filed (a superseded version was
-    filed and replaced by a filed correction); as a draft when it has only drafts.
-    Disposed versions no longer count. Documents of both scripts count alike.
-    With ``as_of``, what the units held at that moment: versions made later are left
-    out, and a version filed later counts as the draft it then was (a follow-up
-    inspection judges the earlier one as it was).
-    """
-    codes = sorted(set(unit_codes))
-    holdings: dict[str, dict[tuple[str, str], str]] = {code: {} for code in codes}
-    if not codes:
-        return holdings
-    query = (select(Document.unit_code, Document.kind, Document.period, DocumentVersion.status,
-                    DocumentVersion.filed_at)
-             .join(DocumentVersion, DocumentVersion.document_id == Document.id)
-             .where(Document.unit_code.in_(codes),
-                    or_(Document.period == str(year), Document.period.like(f"{year}%"))))
-    if as_of is not None:
-        query = query.where(DocumentVersion.created_at <= as_of)
-    for unit_code, kind, period, status, filed_at in session.execute(query):
-        if status == "disposed":
-            continue
-        filed = status in ("filed", "superseded") and (
-            as_of is None or (filed_at is not None and _moment(filed_at) <= _moment(as_of)))
-        best = "filed" if filed else "draft"
-        held = holdings[unit_code]
-        if held.get((kind, period)) != "filed":
-            held[(kind, period)] = best
-    return holdings
-
-
-def _moment(when: datetime) -> datetime:
-    """A timestamp comparable with any other: SQLite hands back naive UTC, PostgreSQL aware."""
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
