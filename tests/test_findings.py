@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import re
 import zipfile
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.drafts import add_document
 from tests.people import cli_add_user, cli_admin_and_units
 from tests.searching import migrate
 from wenshu.archive.holdings import archive_holdings
@@ -38,7 +39,7 @@ from wenshu.ingest.findings import (
 from wenshu.ingest.findings_sheet import unit_names, write_findings_sheet
 from wenshu.ingest.report import error_report_path
 from wenshu.models.checklist import Answer, Checklist, load_checklist, resolve_checklist
-from wenshu.models.tables import Document, DocumentVersion, SourceFile
+from wenshu.models.tables import SourceFile
 
 EAST_LAKE, EAST_HILL, WEST_LAKE = "440307001001", "440307001002", "440307002001"
 
@@ -219,39 +220,6 @@ def test_a_follow_up_inspection_finds_the_one_before(session, small_tree, commun
     assert inspection_periods(session, "maternal_child_health") == []
 
 
-# The archive ----------------------------------------------------------------------
-
-
-def _document(session: Session, unit: str, kind: str, period: str, *statuses: str) -> None:
-    document = Document(kind=kind, unit_code=unit, period=period, topic="", script="simplified",
-                        title=f"{kind} {period}")
-    session.add(document)
-    session.flush()
-    for number, status in enumerate(statuses, start=1):
-        session.add(DocumentVersion(document_id=document.id, version=number,
-                                    created_at=datetime(2026, 1, 5, tzinfo=UTC),
-                                    template_name=f"{kind}.docx", template_sha256="t",
-                                    input_sha256=f"i{number}", status=status))
-    session.flush()
-
-
-def test_archive_holdings_give_each_documents_best_status(session, small_tree):
-    _document(session, EAST_LAKE, "work_plan", "2025", "draft", "filed")
-    _document(session, EAST_LAKE, "half_year_summary", "2025H1", "draft")
-    _document(session, EAST_LAKE, "year_summary", "2025", "superseded", "draft")
-    _document(session, EAST_LAKE, "campaign_plan", "2025", "disposed")
-    _document(session, EAST_LAKE, "year_summary", "2024", "filed")
-    _document(session, EAST_HILL, "work_plan", "2025Q3", "filed")
-    session.commit()
-    holdings = archive_holdings(session, [EAST_LAKE, EAST_HILL, WEST_LAKE], 2025)
-    assert holdings == {
-        EAST_LAKE: {("work_plan", "2025"): "filed", ("half_year_summary", "2025H1"): "draft",
-                    ("year_summary", "2025"): "filed"},
-        EAST_HILL: {("work_plan", "2025Q3"): "filed"},
-        WEST_LAKE: {},
-    }
-
-
 # The template sheet ---------------------------------------------------------------
 
 
@@ -313,10 +281,10 @@ def test_sheet_round_trip_generate_fill_import_score_rank(session, small_tree, c
 
     # Scored with the sample street's ledgers: its community C1 stands in for 东湖社区's
     # figures. Both have this year's plan filed; only 东湖社区 its half-year summary.
-    _document(session, EAST_LAKE, "work_plan", "2025", "filed")
-    _document(session, EAST_LAKE, "half_year_summary", "2025H1", "filed")
-    _document(session, EAST_LAKE, "campaign_plan", "2025", "draft")
-    _document(session, EAST_HILL, "work_plan", "2025", "filed")
+    add_document(session, EAST_LAKE, "work_plan", "2025", "filed")
+    add_document(session, EAST_LAKE, "half_year_summary", "2025H1", "filed")
+    add_document(session, EAST_LAKE, "campaign_plan", "2025", "draft")
+    add_document(session, EAST_HILL, "work_plan", "2025", "filed")
     session.commit()
     holdings = archive_holdings(session, [EAST_LAKE, EAST_HILL], 2025)
     rollup = Rollup(small_snapshot)

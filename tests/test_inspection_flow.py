@@ -6,18 +6,16 @@ test_inspection_served.py)."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import docx
 import pytest
 import yaml
 from docx.oxml.ns import qn
-from sqlalchemy.orm import Session
 
 from tests.inspection_data import CHECKLIST, INSPECTED, ISSUED, findings_csv
 from tests.sample_context import assert_no_placeholders, strings_in
-from wenshu.archive.holdings import archive_holdings
 from wenshu.compute.summary import Rollup
 from wenshu.demo.sample import sample_snapshot
 from wenshu.errors import ChecklistError, NotFoundError
@@ -48,7 +46,6 @@ from wenshu.models.checklist import (
     parse_checklist,
     resolve_checklist,
 )
-from wenshu.models.tables import Document, DocumentVersion
 from wenshu.periods import Period
 from wenshu.templates import template_path
 
@@ -317,37 +314,7 @@ def test_self_inspection_reads_archive_score_and_number_items(catalogue):
     assert rows["工作记录本记录完整、资料齐全"]["actual"] == "1.5分"
 
 
-# The database: archive as of a moment, loading an inspection ------------------------------------
-
-
-def _document(session: Session, unit: str, kind: str, period: str,
-              versions: list[tuple[datetime, str, datetime | None]]) -> None:
-    document = Document(kind=kind, unit_code=unit, period=period, topic="", script="simplified",
-                        title=f"{kind} {period}")
-    session.add(document)
-    session.flush()
-    for number, (created, status, filed) in enumerate(versions, start=1):
-        session.add(DocumentVersion(document_id=document.id, version=number, created_at=created,
-                                    template_name="t.docx", template_sha256="t",
-                                    input_sha256=f"i{number}", status=status, filed_at=filed))
-    session.flush()
-
-
-def test_archive_holdings_as_of_a_moment(session, small_tree):
-    made, filed = datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 8, 1, tzinfo=UTC)
-    _document(session, "440307001001", "work_plan", "2025", [(made, "filed", filed)])
-    _document(session, "440307001001", "half_year_summary", "2025H1",
-              [(datetime(2025, 9, 1, tzinfo=UTC), "draft", None)])
-    session.commit()
-    unit = "440307001001"
-    assert archive_holdings(session, [unit], 2025)[unit] == {
-        ("work_plan", "2025"): "filed", ("half_year_summary", "2025H1"): "draft"}
-    # In June the plan was a draft and the summary not yet written.
-    june = datetime(2025, 6, 30, tzinfo=UTC)
-    assert archive_holdings(session, [unit], 2025, as_of=june)[unit] == {
-        ("work_plan", "2025"): "draft"}
-    assert archive_holdings(session, [unit], 2025, as_of=datetime(2025, 1, 1, tzinfo=UTC)
-                            )[unit] == {}
+# The database: loading an inspection ----------------------------------------------------------
 
 
 def test_loading_names_units_without_findings_and_refuses_a_missing_earlier_inspection(
