@@ -10,7 +10,8 @@ new, and times, side by side:
 
 - wenshu: the command, from process start to exit;
 - bare soffice: one ``soffice --headless --convert-to pdf --outdir X *.docx`` of the
-  124 .docx files that round archived (plain PDF, no PDF/A, no normalising);
+  124 .docx files the command archives (plain PDF, no PDF/A, no normalising), kept from
+  an untimed first run (the same bytes every round);
 - convert: the same 124 .docx files through wenshu's converter alone (two warm
   LibreOffice workers, PDF/A, normalised) in a new process: the floor the rest of the
   batch can at best hide behind;
@@ -28,6 +29,10 @@ folder, or in ``--home DIR`` and reused by later runs with the same DIR. The goa
 (issue 13): wenshu ≤ 25 s and ≤ 0.6 × bare soffice; Prefect's share < 10 %. A goal counts
 as met or not only when the middle half of the rounds lies on one side of it; otherwise
 the report says "undecided" (on a noisy machine the median alone decides by chance).
+The five run side by side, backwards every other round, so that a machine whose speed
+drifts does not favour one side. Each round's line ends with the CPU seconds the
+virtual machine's host took from it meanwhile ("steal",
+:func:`flow_timing.steal_seconds`): near 0 on a quiet machine.
 It first says whether wenshu's LibreOffice embeds the CJK fonts from their TrueType
 copies (:mod:`wenshu.generators.office_fonts`); ``WENSHU_FONTS_DIR`` set to an empty
 folder times it without them.
@@ -44,9 +49,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from flow_timing import prepare_demo, timed, warm_converters
+from flow_timing import prepare_demo, steal_seconds, timed, warm_converters
 
 from wenshu.demo.run import DEMO_SUPERVISOR
 from wenshu.generators.office_fonts import fontconfig_file
@@ -215,24 +221,45 @@ Row = tuple[Timing, Timing, Timing | None, Timing | None, Timing]
 
 
 def _rounds(root: Path, runs: int, plain: bool, served: bool) -> list[Row]:
-    """Each round: wenshu, then bare soffice on the files it made, then plain and served;
-    printed."""
+    """Rounds of the five timings, each printed with the CPU time the host took meanwhile
+    (0 when quiet). Each ratio compares neighbours (convert, bare, wenshu, plain, served),
+    and every other round runs them backwards: a machine slowing down or speeding up
+    over a round would otherwise always favour the same side."""
     pristine = root / "pristine"
     unit, year = prepare(pristine)
     # LibreOffice's own first start on a new profile is not the bare figure's business.
     run_bare([template_path("year_summary")], root)
+    docx = _batch_files(root, pristine, unit, year)
+    steps: dict[str, Callable[[], Timing]] = {
+        "convert": lambda: run_convert(_fresh(pristine, root / "run"), docx, root),
+        "bare": lambda: run_bare(docx, root),
+        "wenshu": lambda: run_wenshu(_fresh(pristine, root / "run"), unit, year)}
+    if plain:
+        steps["plain"] = lambda: run_plain(_fresh(pristine, root / "run"), unit, year)
+    if served:
+        steps["served"] = lambda: run_served(_fresh(pristine, root / "run"), unit, year)
     rows: list[Row] = []
     for number in range(1, runs + 1):
-        home = _fresh(pristine, root / "run")
-        wenshu = run_wenshu(home, unit, year)
-        bare = run_bare(_archived(home, year), root)
-        convert = run_convert(home, _archived(home, year), root)
-        plain_run = run_plain(_fresh(pristine, root / "run"), unit, year) if plain else None
-        served_run = run_served(_fresh(pristine, root / "run"), unit, year) if served else None
-        rows.append((wenshu, bare, plain_run, served_run, convert))
-        print(f"run {number}: " + _line(wenshu, bare, plain_run, served_run, convert),
-              flush=True)
+        stolen = steal_seconds()
+        order = list(steps) if number % 2 else list(reversed(steps))
+        took = {name: steps[name]() for name in order}
+        rows.append((took["wenshu"], took["bare"], took.get("plain"), took.get("served"),
+                     took["convert"]))
+        print(f"run {number}: " + _line(*rows[-1])
+              + f"   host's steal {steal_seconds() - stolen:.1f} s", flush=True)
     return rows
+
+
+def _batch_files(root: Path, pristine: Path, unit: str, year: int) -> list[Path]:
+    """The 124 .docx files bare soffice and the converter take, from an untimed first
+    run of the command (which also warms the machine's caches); every round's are the
+    same bytes."""
+    home = _fresh(pristine, root / "run")
+    run_wenshu(home, unit, year)
+    kept = root / "docx"
+    shutil.rmtree(kept, ignore_errors=True)
+    kept.mkdir()
+    return [Path(shutil.copy(path, kept / path.name)) for path in _archived(home, year)]
 
 
 def _line(wenshu: Timing, bare: Timing, plain: Timing | None, served: Timing | None,

@@ -1,10 +1,12 @@
 """What the flow and web benchmarks share: the demo district as data, warm converters,
 the plain convert-and-archive tail, Prefect's start-up, timed on its own so the ratios
-compare like with like, and a command's wall and CPU seconds."""
+compare like with like, a command's wall and CPU seconds, and the CPU time the machine's
+host took from it (steal)."""
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -120,3 +122,15 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float,
         sys.exit(f"{command[0]} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu, done.stdout
+
+
+def steal_seconds() -> float:
+    """CPU seconds the virtual machine's host has given to others while this machine
+    wanted to run (``steal`` in /proc/stat, summed over the CPUs; 0 on bare metal).
+
+    Read before and after a round, it says how quiet the machine was: steal stretches
+    wall time and, through shared caches, inflates the CPU time measured for the same work.
+    """
+    with open("/proc/stat") as stat:
+        fields = stat.readline().split()  # cpu user nice system idle iowait irq softirq steal
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK")

@@ -167,6 +167,11 @@ def warm_prefect() -> float:
         nothing()
 
     wenshu_warm_up()
+    # Wait for the run's events to be sent: a process ending with events still queued,
+    # e.g. one that only warms the API up, gets Prefect's "Still processing items" warning.
+    from prefect.events.worker import EventsWorker
+
+    EventsWorker.instance().wait_until_empty()
     return time.perf_counter() - started
 
 
