@@ -35,7 +35,7 @@ KINDS = (("soffice", "LibreOffice"), ("oosplash", "LibreOffice"),
 
 @dataclass
 class Seen:
-    """One process of the tree: its kind and the most CPU it was seen to have used."""
+    """One process of the tree: its kind and the CPU it was last seen to have used."""
 
     kind: str
     cpu: float
@@ -50,27 +50,42 @@ def kind_of(command_line: str) -> str:
 
 
 def sample(root: int, parents: dict[int, int], seen: dict[tuple[int, int], Seen]) -> None:
-    """Read every process under ``root`` once; ``seen`` keeps each one's latest CPU."""
+    """Read every process under ``root`` once; ``seen`` keeps each one's latest CPU (a
+    process stays counted when its parent dies and it is handed to init)."""
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
+        pid = int(name)
         try:
-            with open(f"/proc/{name}/stat") as stat:
+            with open(f"/proc/{pid}/stat") as stat:
                 raw = stat.read()
-            with open(f"/proc/{name}/cmdline", "rb") as cmdline:
-                line = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue  # it ended meanwhile
         fields = raw[raw.rfind(")") + 2:].split()  # after "pid (comm) "
-        pid, parents[int(name)] = int(name), int(fields[1])
-        ancestor = pid
-        while ancestor not in (root, 0, 1) and ancestor in parents:
-            ancestor = parents[ancestor]
+        parents[pid] = int(fields[1])
         key = (pid, int(fields[19]))  # (pid, start time): a reused pid is another process
-        if ancestor == root or key in seen:
-            cpu = (int(fields[11]) + int(fields[12])) / TICKS
-            kind = kind_of(line) if pid != root else "the command"
-            seen[key] = Seen(seen[key].kind if key in seen else kind, cpu)
+        if key not in seen:
+            if not _under(pid, root, parents):
+                continue
+            seen[key] = Seen("the command" if pid == root else "?", 0.0)
+        seen[key].cpu = (int(fields[11]) + int(fields[12])) / TICKS
+        line = _command_line(pid) if pid != root else ""
+        if line:  # read each time: a child seen between its fork and its exec is renamed
+            seen[key].kind = kind_of(line)
+
+
+def _under(pid: int, root: int, parents: dict[int, int]) -> bool:
+    while pid not in (root, 0, 1) and pid in parents:
+        pid = parents[pid]
+    return pid == root
+
+
+def _command_line(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""The 自查报告: checklist and answers files, scoring, the report's words and template."""
+"""The 自查报告: scoring against the checklist, the report's words and template (its files:
+test_self_inspection_files.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import yaml
 from docx.document import Document
 
 from tests.sample_context import assert_no_placeholders, strings_in
+from tests.self_inspection_data import SMALL_CHECKLIST, small_checklist
 from wenshu.compute.checklist import score_checklist
 from wenshu.compute.snapshot import Snapshot
 from wenshu.compute.summary import Rollup
@@ -20,13 +22,7 @@ from wenshu.generators.kinds import ContextRequest, DocumentOptions
 from wenshu.generators.layout import load_layout
 from wenshu.generators.layout_context import Letterhead, layout_context
 from wenshu.generators.render import render_docx
-from wenshu.generators.self_inspection import (
-    SAMPLE_ANSWERS,
-    SELF_INSPECTION,
-    build_template,
-    inspection_spec,
-    read_spec,
-)
+from wenshu.generators.self_inspection import SELF_INSPECTION, build_template, inspection_spec
 from wenshu.generators.template_check import check_template
 from wenshu.generators.template_variables import context_paths
 from wenshu.models.catalogue import Catalogue
@@ -34,12 +30,8 @@ from wenshu.models.checklist import (
     Answer,
     Checklist,
     ChecklistError,
-    check_catalogue,
-    load_answers,
-    load_checklist,
     parse_answers,
     parse_checklist,
-    resolve_checklist,
 )
 from wenshu.narrative import Narrative
 from wenshu.periods import Period
@@ -47,43 +39,10 @@ from wenshu.templates import template_path
 
 ISSUED = date(2026, 1, 20)
 
-# A small checklist whose every figure in ``small_snapshot`` is worked out by hand.
-SMALL_CHECKLIST = """
-key: small
-title: 测试评分标准
-subject: 计生工作
-basis: 区卫生健康局年度考核工作部署
-grades: [{label: 模范社区, min_points: 25}, {label: 先进社区, min_points: 20}]
-sections:
-  - key: targets
-    title: 目标任务
-    items:
-      - {key: check_rate, kind: indicator, indicator: check_rate, label: 孕环情检查受检率,
-         points: 10, bands: [{within: 2, points: 6}, {within: 5, points: 3}]}
-      - {key: training, kind: activity, activity: training, measure: sessions,
-         label: 人口学校培训, threshold: ≥10, points: 4, bands: [{within: 2, points: 2}]}
-      - {key: publicity, kind: activity, activity: publicity, measure: sessions,
-         label: 集中宣传活动, threshold: ≥2, points: 3}
-  - key: facilities
-    title: 硬件设施
-    items:
-      - {key: boards, kind: observed, answer: count, label: 宣传板, unit: 块, threshold: ≥5,
-         points: 4, bands: [{within: 2, points: 1.5}], rectify_days: 45}
-      - {key: consult_room, kind: observed, answer: yes_no, label: 设有悄悄话室或咨询台,
-         points: 3, veto: true}
-      - {key: honest, kind: observed, answer: yes_no, label: 统计信息真实准确, points: 6}
-      - {key: practices, kind: observed, answer: text, label: 特色做法, points: 0}
-"""
-
-
-def _small(**changes: Any) -> Checklist:
-    return parse_checklist(yaml.safe_load(SMALL_CHECKLIST) | changes, "small.yaml")
-
-
 def _answers(**values: Any) -> dict[str, Answer]:
     raw = {"boards": 4, "consult_room": True, "honest": "是",
            "practices": "建成婚育新风宣传长廊。"} | values
-    return parse_answers({"answers": raw}, _small(), "answers.yaml")
+    return parse_answers({"answers": raw}, small_checklist(), "answers.yaml")
 
 
 def _request(snapshot: Snapshot, catalogue: Catalogue, unit: str, checklist: Checklist,
@@ -100,101 +59,12 @@ def _render(context: dict[str, Any], unit_name: str = "东城街道") -> bytes:
     return render_docx(template_path("self_inspection"), full)
 
 
-@pytest.fixture(scope="module")
-def shipped() -> Checklist:
-    """The shipped family-planning checklist."""
-    return load_checklist(resolve_checklist(None))
-
-
-# The files ---------------------------------------------------------------------------
-
-
-def test_shipped_checklist_fits_the_catalogue_and_the_sample_answers(shipped, catalogue):
-    check_catalogue(shipped, catalogue, "family_planning.yaml")
-    assert shipped.max_points == 100
-    assert [s.title for s in shipped.sections] == ["基本条件", "硬件设施", "软件资料", "优质服务"]
-    kinds = {item.kind for item in shipped.items}
-    assert kinds == {"indicator", "activity", "observed"}
-    answers = load_answers(SAMPLE_ANSWERS, shipped, unit_code="440307001001", year=2025)
-    assert set(answers) == {item.key for item in shipped.observed}
-    assert answers["boards"] == Answer(4, "另有2块宣传板正在制作")
-
-
-def test_thresholds_are_written_as_text(shipped):
-    training = shipped.item("training")
-    assert (training.threshold.comparator, training.threshold.value) == ("ge", 4)
-    checklist = _small(sections=[{"key": "a", "title": "甲", "items": [
-        {"key": "ratio", "kind": "indicator", "indicator": "sex_ratio", "label": "性别比",
-         "threshold": "103～107", "points": 5},
-        {"key": "rate", "kind": "indicator", "indicator": "birth_rate", "label": "出生率",
-         "threshold": "<=12.5", "points": 5}]}], grades=[])
-    ratio, rate = checklist.items
-    assert (ratio.threshold.comparator, ratio.threshold.value, ratio.threshold.high) == (
-        "range", 103, 107)
-    assert (rate.threshold.comparator, rate.threshold.value) == ("le", Decimal("12.5"))
-
-
-def test_checklist_problems_name_section_and_item():
-    data = yaml.safe_load(SMALL_CHECKLIST)
-    items = data["sections"][1]["items"]
-    items[0] = items[0] | {"threshold": "约5"}
-    items[1] = items[1] | {"threshold": "≥1"}
-    with pytest.raises(ChecklistError) as caught:
-        parse_checklist(data, "bad.yaml")
-    message = str(caught.value)
-    assert message.startswith("bad.yaml：检查标准有 2 处问题：")
-    assert "第2部分（facilities）第1项（boards）的 threshold：'约5' 的数字前应写 ≥、≤ 或 =" in message
-    assert ("第2部分（facilities）第2项（consult_room）：count（计数）和 number（数值）项须有 "
-            "threshold") in message
-    data = yaml.safe_load(SMALL_CHECKLIST)
-    data["sections"][0]["items"].append(data["sections"][1]["items"][2])
-    with pytest.raises(ChecklistError, match="（顶层）：检查项的 key 重复使用：honest"):
-        parse_checklist(data, "bad.yaml")
-
-
-def test_catalogue_references_are_checked(catalogue):
-    checklist = _small(sections=[{"key": "a", "title": "甲", "items": [
-        {"key": "x", "kind": "indicator", "indicator": "no_such_rate", "label": "某率", "points": 5},
-        {"key": "y", "kind": "activity", "activity": "check", "measure": "amount",
-         "label": "检查", "threshold": "≥1", "points": 5}]}], grades=[])
-    with pytest.raises(ChecklistError) as caught:
-        check_catalogue(checklist, catalogue, "c.yaml")
-    assert str(caught.value) == (
-        "c.yaml：检查标准有 2 处问题：\n"
-        "  第1部分（a）第1项（x，某率）的 indicator：未知指标 'no_such_rate'\n"
-        "  第1部分（a）第2项（y，检查）的 measure：活动类型 check 不记录 'amount'")
-
-
-def test_a_self_inspection_without_its_checklist_says_how_to_make_one():
-    with pytest.raises(ChecklistError) as caught:
-        read_spec({})
-    assert str(caught.value) == ("自查报告须附检查标准和本单位的自查答复，请通过自查流程生成"
-                                 "（wenshu inspect self）")
-
-
-def test_answers_problems_are_all_reported_with_file_and_item(tmp_path):
-    path = tmp_path / "自查答卷.yaml"
-    path.write_text("unit: '440307001002'\nanswers:\n  boards: 四块\n  consult_room: 1\n"
-                    "  check_rate: 95\n  no_such_item: 是\n  practices: {value: 有, remark: x}\n",
-                    encoding="utf-8")
-    with pytest.raises(ChecklistError) as caught:
-        load_answers(path, _small(), unit_code="440307001001")
-    assert str(caught.value) == (
-        f"{path}：答复有 7 处问题：\n"
-        "  答复写的单位是 440307001002，而本次是 440307001001\n"
-        "  检查项 boards（宣传板）：应填不小于0的整数（单位：块），不能填“四块”\n"
-        "  检查项 consult_room（设有悄悄话室或咨询台）：应填“是”或“否”，不能填“1”\n"
-        "  检查项 check_rate（孕环情检查受检率）：由台账和基础数据计算得出，无需填写答复\n"
-        "  检查标准 small 中没有检查项 'no_such_item'\n"
-        "  检查项 practices（特色做法）：带备注的答复应写成 {value: …, note: …}\n"
-        "  缺少以下检查项的答复：检查项 honest（统计信息真实准确）")
-
-
 # Scoring -----------------------------------------------------------------------------
 
 
 def test_items_are_judged_against_target_threshold_and_bands(small_snapshot, catalogue):
-    score = score_checklist(_small(), _answers(), catalogue, Rollup(small_snapshot), "S1", 2025)
+    score = score_checklist(small_checklist(), _answers(), catalogue, Rollup(small_snapshot),
+                            "S1", 2025)
     by_key = {s.item.key: s for s in score.judged}
     # 4714 / 5080 = 92.80% against the street's signed ≥95%: 2.20 short, the 5-point band.
     check = by_key["check_rate"]
@@ -222,15 +92,15 @@ def test_grade_and_veto(small_snapshot, catalogue):
     rollup = Rollup(small_snapshot)
     full = _answers(boards=6)
     # 东湖社区: 95.00% ≥90% (10), 5 trainings (0), no publicity (0), boards, room, honest (13).
-    score = score_checklist(_small(), full, catalogue, rollup, "C1", 2025)
+    score = score_checklist(small_checklist(), full, catalogue, rollup, "C1", 2025)
     assert (score.earned, score.grade.label) == (23, "先进社区")
-    vetoed = score_checklist(_small(), _answers(boards=6, consult_room="否"), catalogue,
+    vetoed = score_checklist(small_checklist(), _answers(boards=6, consult_room="否"), catalogue,
                              rollup, "C1", 2025)
     assert vetoed.grade is None and [s.item.key for s in vetoed.vetoed] == ["consult_room"]
 
 
 def test_an_indicator_without_any_target_is_a_clear_error(small_snapshot, catalogue):
-    checklist = _small(sections=[{"key": "a", "title": "甲", "items": [
+    checklist = small_checklist(sections=[{"key": "a", "title": "甲", "items": [
         {"key": "trainings", "kind": "indicator", "indicator": "training_sessions",
          "label": "举办培训期数", "points": 5}]}], grades=[])
     with pytest.raises(ChecklistError) as caught:
@@ -246,7 +116,8 @@ def test_an_indicator_without_any_target_is_a_clear_error(small_snapshot, catalo
 @pytest.fixture
 def context(small_snapshot, catalogue) -> dict[str, Any]:
     """The street's self-inspection against the small checklist."""
-    return SELF_INSPECTION.build(_request(small_snapshot, catalogue, "S1", _small(), _answers()))
+    return SELF_INSPECTION.build(_request(small_snapshot, catalogue, "S1", small_checklist(),
+                                          _answers()))
 
 
 def test_title_headings_and_signature(context):
@@ -317,7 +188,7 @@ def test_every_item_not_met_is_a_problem_with_a_dated_measure(context):
 
 
 def test_missing_base_figures_and_unanswered_facilities_read_as_problems(small_snapshot, catalogue):
-    checklist = _small(sections=[{"key": "a", "title": "甲", "items": [
+    checklist = small_checklist(sections=[{"key": "a", "title": "甲", "items": [
         {"key": "ratio", "kind": "indicator", "indicator": "sex_ratio", "label": "出生人口性别比",
          "points": 5},
         {"key": "consult_room", "kind": "observed", "answer": "yes_no",
@@ -337,7 +208,7 @@ def test_missing_base_figures_and_unanswered_facilities_read_as_problems(small_s
 def test_staff_narrative_is_merged(small_snapshot, catalogue):
     narrative = Narrative(highlights=("建成示范点3个。",), problems=("人员流动大",),
                           plans=("完善考核办法。",))
-    context = SELF_INSPECTION.build(_request(small_snapshot, catalogue, "S1", _small(),
+    context = SELF_INSPECTION.build(_request(small_snapshot, catalogue, "S1", small_checklist(),
                                              _answers(), narrative))
     assert context["basic_paragraphs"][-1] == "建成示范点3个。"
     assert context["problems"][-1] == {"lead": "", "text": "5.人员流动大。"}
@@ -345,7 +216,7 @@ def test_staff_narrative_is_merged(small_snapshot, catalogue):
 
 
 def test_nothing_to_rectify_leaves_the_measures_out(small_snapshot, catalogue):
-    checklist = _small(sections=[{"key": "a", "title": "甲", "items": [
+    checklist = small_checklist(sections=[{"key": "a", "title": "甲", "items": [
         {"key": "honest", "kind": "observed", "answer": "yes_no", "label": "统计信息真实准确",
          "points": 30}]}])
     context = SELF_INSPECTION.build(_request(small_snapshot, catalogue, "C1", checklist,
