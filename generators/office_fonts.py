@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wenshu.files import write_whole
 from wenshu.generators.pdf_jobs import FONTS_CONF
 from wenshu.settings import get_settings
 
@@ -97,7 +98,7 @@ def build(fonts_dir: Path, processes: int = 2) -> list[Path]:
             built = list(pool.map(convert_face, wanted,
                                   [fonts_dir / face.target for face in wanted]))
         faces = {face.target: face.signature() for face in FACES if face.source.exists()}
-        _write_atomically(fonts_dir / _STAMP, json.dumps(
+        write_whole(fonts_dir / _STAMP, json.dumps(
             {"recipe": RECIPE, "fonttools": _fonttools_version(), "faces": faces},
             indent=1).encode())
     _cache_fontconfig(_written_conf(fonts_dir))
@@ -136,10 +137,7 @@ def convert_face(face: Face, target: Path) -> Path:
     font["post"].formatType = 3.0
     font["head"].glyphDataFormat = 0
     font.sfntVersion = "\x00\x01\x00\x00"
-    partial = target.with_name(target.name + ".part")
-    font.save(str(partial))
-    os.replace(partial, target)
-    return target
+    return write_whole(target, lambda scratch: font.save(str(scratch)))
 
 
 def _truetype_maxp() -> Any:
@@ -187,7 +185,7 @@ def _written_conf(fonts_dir: Path) -> Path:
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
     path = fonts_dir / f"fonts-{digest}.conf"
     if not path.exists():
-        _write_atomically(path, text.encode())
+        write_whole(path, text.encode())
     return path
 
 
@@ -217,13 +215,6 @@ def _fonttools_version() -> str:
     import fontTools
 
     return str(fontTools.version)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
-    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
-    partial.write_bytes(data)
-    os.replace(partial, path)
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
@@ -25,6 +26,9 @@ from wenshu.demo.sample import sample_snapshot
 from wenshu.models.catalogue import Catalogue, load_catalogue
 from wenshu.models.tables import Unit
 from wenshu.settings import Settings, get_settings
+
+if TYPE_CHECKING:  # tests.transfer_source imports this module
+    from tests.transfer_source import Source
 
 # Prefect's state for this session, before anything imports wenshu.workflows (which would
 # point it at ./wenshu-data): subprocesses the tests start inherit it too.
@@ -228,6 +232,14 @@ def real_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     docx = work / "summary.docx"
     docx.write_bytes(render_docx(template_path("year_summary"), year_summary_context()))
     return SofficeConverter(work / "profile").convert(docx, work / "out")
+
+
+@pytest.fixture(scope="session")
+def transfer_source(tmp_path_factory: pytest.TempPathFactory, real_pdf: Path) -> Source:
+    """A small archive with its 2025 transfer package (tests.transfer_source), made once."""
+    from tests.transfer_source import build_source
+
+    return build_source(tmp_path_factory.mktemp("transfer-source"), real_pdf)
 
 
 @pytest.fixture

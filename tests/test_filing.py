@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from tests.conftest import Staff
 from tests.drafts import store_draft
 from tests.test_pdf import pdfa_problems
+from wenshu.archive.audit import events
 from wenshu.archive.filing import (
     archival_code,
     archival_metadata,
@@ -25,7 +26,6 @@ from wenshu.archive.filing import (
 )
 from wenshu.archive.filing_rules import load_filing_rules
 from wenshu.archive.stamp import StampFields, stamp_box, stamp_pdf, stamp_texts
-from wenshu.archive.audit import events
 from wenshu.errors import AccessDenied, ArchiveError
 from wenshu.settings import Settings
 

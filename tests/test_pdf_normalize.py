@@ -1,8 +1,9 @@
-"""Normalising in processes of their own (pdf_normalize.Normalizers), as the warm converter
-does after each export."""
+"""Normalising LibreOffice's PDFs (pdf_normalize): the rewrite itself, and in processes of
+their own (Normalizers), as the warm converter does after each export."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +14,11 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from wenshu.errors import ConversionError
-from wenshu.generators.pdf_normalize import Normalizers, normalize_pdf
+from wenshu.generators.pdf_normalize import (
+    Normalizers,
+    _eexec_without_unique_id,
+    normalize_pdf,
+)
 
 DAY = date(2026, 1, 15)
 
@@ -91,3 +96,21 @@ def test_documents_beyond_the_processes_wait_for_one(tmp_path: Path) -> None:
         assert normalizers._live == 1  # one process started, for all four
     finally:
         normalizers.close()
+
+
+def _eexec(data: bytes, *, decrypt: bool) -> bytes:
+    """Type 1 eexec (Adobe Type 1 Font Format, 7.2), written out plainly."""
+    key, out = 55665, bytearray()
+    for byte in data:
+        out.append(byte ^ (key >> 8))
+        key = (((byte if decrypt else out[-1]) + key) * 52845 + 22719) & 0xFFFF
+    return bytes(out)
+
+
+@pytest.mark.parametrize("offset", [360, 9000], ids=["where LibreOffice puts it", "further on"])
+def test_unique_id_leaves_the_encrypted_part_of_a_font_exactly(offset: int) -> None:
+    """The shortcut (re-encrypt only until the keys meet) gives the full re-encryption."""
+    noise = hashlib.shake_256(b"font").digest(300_000)  # long enough for the keys to meet
+    plain = noise[:offset] + b"/UniqueID 4100007 def\n/BlueValues [-250 0] def\n" + noise
+    expected = _eexec(plain.replace(b"/UniqueID 4100007 def\n", b""), decrypt=False)
+    assert _eexec_without_unique_id(_eexec(plain, decrypt=False)) == expected

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import os
@@ -37,7 +36,7 @@ from wenshu.generators.pdf import (
     open_converter,
     uno_unavailable_reason,
 )
-from wenshu.generators.pdf_normalize import _eexec_without_unique_id, normalize_pdf
+from wenshu.generators.pdf_normalize import normalize_pdf
 from wenshu.generators.render import render_docx
 from wenshu.settings import Settings
 from wenshu.templates import template_path
@@ -390,24 +389,6 @@ def test_a_document_libreoffice_cannot_read_fails_alone_in_either_converter(
     assert sorted(path.name for path in out.iterdir()) == ["good.pdf"]  # no raw leftovers
     assert pdfa_problems(out / "good.pdf") == []
     assert year_summary_context()["title"] in _text(out / "good.pdf")
-
-
-def _eexec(data: bytes, *, decrypt: bool) -> bytes:
-    """Type 1 eexec (Adobe Type 1 Font Format, 7.2), written out plainly."""
-    key, out = 55665, bytearray()
-    for byte in data:
-        out.append(byte ^ (key >> 8))
-        key = (((byte if decrypt else out[-1]) + key) * 52845 + 22719) & 0xFFFF
-    return bytes(out)
-
-
-@pytest.mark.parametrize("offset", [360, 9000], ids=["where LibreOffice puts it", "further on"])
-def test_unique_id_leaves_the_encrypted_part_of_a_font_exactly(offset: int) -> None:
-    """The shortcut (re-encrypt only until the keys meet) gives the full re-encryption."""
-    noise = hashlib.shake_256(b"font").digest(300_000)  # long enough for the keys to meet
-    plain = noise[:offset] + b"/UniqueID 4100007 def\n/BlueValues [-250 0] def\n" + noise
-    expected = _eexec(plain.replace(b"/UniqueID 4100007 def\n", b""), decrypt=False)
-    assert _eexec_without_unique_id(_eexec(plain, decrypt=False)) == expected
 
 
 def test_normalisation_refuses_a_layout_it_cannot_rewrite(sample_pdf: Path) -> None:

@@ -17,7 +17,6 @@ digest no longer matches its record is refused, not used.
 from __future__ import annotations
 
 import hashlib
-import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from wenshu.codes import check_unit_code
 from wenshu.compute.load import UnitInfo, load_units
 from wenshu.db import session_scope, write_scope
 from wenshu.errors import NotFoundError, TemplateError, TemplateRefused
+from wenshu.files import write_whole
 from wenshu.generators.kinds import DocumentKind, registered_kinds, sample_context
 from wenshu.generators.render import render_docx, template_sha256
 from wenshu.generators.template_check import TemplateProblem, check_template
@@ -129,7 +129,8 @@ def install_template(settings: Settings, actor: Actor, path: Path, kind_key: str
                                  installed_at=now, installed_by=actor.name)
             session.add(row)
             session.flush()
-            written = _write(root, target, data)
+            # Read-only, as the archive's files are: an installed version is not edited.
+            written = write_whole(target, data, mode=0o444)
             record_event(session, action="manage_templates", agent=actor.name,
                          target=f"template:{stored}",
                          detail={"op": "install", "kind": kind.key, "unit": scope,
@@ -256,16 +257,6 @@ def _read(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise TemplateError(f"{path.name}：无法读取（{exc.strerror or exc}）") from exc
-
-
-def _write(root: Path, target: Path, data: bytes) -> Path:
-    """Write ``data`` to ``target`` whole or not at all (a temporary file renamed), read-only
-    as the archive's files are: a version, once installed, is not edited in place."""
-    partial = inside(root, f".{target.name}.partial")
-    partial.write_bytes(data)
-    partial.chmod(0o444)
-    os.replace(partial, target)
-    return target
 
 
 def _rows(session: Session, kind: str, scope: str) -> list[OfficeTemplate]:

@@ -7,8 +7,6 @@ takes (and Excel's own check of each value cell); filled in, it imports as it is
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from wenshu.cells import append_row
 from wenshu.errors import ChecklistError, NotFoundError, WenshuError
+from wenshu.files import write_whole
 from wenshu.ingest.findings import FINDING_COLUMNS
 from wenshu.models.checklist import (
     Checklist,
@@ -95,7 +94,9 @@ def write_findings_sheet(path: Path, checklist: Checklist,
     for index, field in enumerate(SHEET_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS[field]
     sheet.freeze_panes = "A2"
-    return _save_whole(workbook, Path(path))
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return write_whole(target, workbook.save)  # a reader never sees half a workbook
 
 
 def _append_items(sheet: Worksheet, checklist: Checklist,
@@ -121,20 +122,6 @@ def _append_items(sheet: Worksheet, checklist: Checklist,
                 validations.setdefault(key, rule).add(f"{value_letter}{row}")
     for rule in validations.values():
         sheet.add_data_validation(rule)
-
-
-def _save_whole(workbook: Workbook, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Saved beside the target, then renamed: a reader never sees half a workbook.
-    handle, scratch = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(handle)
-    try:
-        workbook.save(scratch)
-        os.replace(scratch, path)
-    except BaseException:
-        Path(scratch).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def unit_names(session: Session, codes: Iterable[str]) -> list[tuple[str, str]]:
