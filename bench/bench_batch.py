@@ -335,5 +335,6 @@ def _verdict(values: list[float], goal: float) -> str:
         return "not met"
     return "undecided: the rounds spread across the goal"
 
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -29,11 +29,11 @@ def test_archive_holdings_give_each_documents_best_status(session, small_tree):
 
 def test_archive_holdings_as_of_a_moment(session, small_tree):
     made, filed = datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 8, 1, tzinfo=UTC)
-    add_document(session, "440307001001", "work_plan", "2025", ("filed", made, filed))
-    add_document(session, "440307001001", "half_year_summary", "2025H1",
+    unit = EAST_LAKE
+    add_document(session, unit, "work_plan", "2025", ("filed", made, filed))
+    add_document(session, unit, "half_year_summary", "2025H1",
                  ("draft", datetime(2025, 9, 1, tzinfo=UTC), None))
     session.commit()
-    unit = "440307001001"
     assert archive_holdings(session, [unit], 2025)[unit] == {
         ("work_plan", "2025"): "filed", ("half_year_summary", "2025H1"): "draft"}
     # In June the plan was a draft and the summary not yet written.

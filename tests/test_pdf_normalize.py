@@ -114,3 +114,14 @@ def test_unique_id_leaves_the_encrypted_part_of_a_font_exactly(offset: int) -> N
     plain = noise[:offset] + b"/UniqueID 4100007 def\n/BlueValues [-250 0] def\n" + noise
     expected = _eexec(plain.replace(b"/UniqueID 4100007 def\n", b""), decrypt=False)
     assert _eexec_without_unique_id(_eexec(plain, decrypt=False)) == expected
+
+
+@pytest.mark.soffice
+def test_normalisation_refuses_a_layout_it_cannot_rewrite(real_pdf: Path) -> None:
+    """An incremental update (a second xref section) is not what LibreOffice writes."""
+    writer = PdfWriter(real_pdf, incremental=True)
+    writer.add_metadata({"/Keywords": "更新"})
+    updated = io.BytesIO()
+    writer.write(updated)
+    with pytest.raises(ConversionError, match="not laid out as LibreOffice writes it"):
+        normalize_pdf(updated.getvalue(), stamp="x")

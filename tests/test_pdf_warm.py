@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import re
@@ -23,7 +22,7 @@ from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader
 
 from tests.sample_context import year_summary_context
 from tests.test_pdf import pdfa_problems
@@ -36,7 +35,6 @@ from wenshu.generators.pdf import (
     open_converter,
     uno_unavailable_reason,
 )
-from wenshu.generators.pdf_normalize import normalize_pdf
 from wenshu.generators.render import render_docx
 from wenshu.settings import Settings
 from wenshu.templates import template_path
@@ -390,12 +388,3 @@ def test_a_document_libreoffice_cannot_read_fails_alone_in_either_converter(
     assert pdfa_problems(out / "good.pdf") == []
     assert year_summary_context()["title"] in _text(out / "good.pdf")
 
-
-def test_normalisation_refuses_a_layout_it_cannot_rewrite(sample_pdf: Path) -> None:
-    """An incremental update (a second xref section) is not what LibreOffice writes."""
-    writer = PdfWriter(sample_pdf, incremental=True)
-    writer.add_metadata({"/Keywords": "更新"})
-    updated = io.BytesIO()
-    writer.write(updated)
-    with pytest.raises(ConversionError, match="not laid out as LibreOffice writes it"):
-        normalize_pdf(updated.getvalue(), stamp="x")
