@@ -172,12 +172,17 @@ SMALL_TREE = [
 ]
 
 
-@pytest.fixture
-def small_tree(session: Session) -> list[tuple[str, str, str, str | None]]:
-    """Store SMALL_TREE directly and return it."""
+def add_small_tree(session: Session) -> None:
+    """Add SMALL_TREE's units to ``session``, each parent flushed before its children."""
     for code, name, level, parent in SMALL_TREE:
         session.add(Unit(code=code, name=name, level=level, parent_code=parent))
         session.flush()
+
+
+@pytest.fixture
+def small_tree(session: Session) -> list[tuple[str, str, str, str | None]]:
+    """Store SMALL_TREE directly and return it."""
+    add_small_tree(session)
     session.commit()
     return SMALL_TREE
 

@@ -8,14 +8,13 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from tests.conftest import SMALL_TREE
+from tests.conftest import add_small_tree
 from tests.drafts import store_draft
 from tests.people import add_user
 from wenshu.access import Actor
 from wenshu.archive.filing import file_version
 from wenshu.archive.transfer import TransferPackage, export_year
 from wenshu.db import session_scope, upgrade_schema
-from wenshu.models.tables import Unit
 from wenshu.settings import Settings
 
 ROOT = "0194-WS-2025"
@@ -41,9 +40,7 @@ def build_source(root: Path, real_pdf: Path) -> Source:
     settings = Settings(home=root / "home")
     upgrade_schema(settings)
     with session_scope(settings) as session:
-        for code, name, level, parent in SMALL_TREE:
-            session.add(Unit(code=code, name=name, level=level, parent_code=parent))
-            session.flush()
+        add_small_tree(session)
     supervisor = add_user(settings, "督导李四", "supervisor", "440307")
     archivist = add_user(settings, "档案员张三", "archivist")
     made = root / "made"
