@@ -13,41 +13,27 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
-from datetime import date
+from datetime import date, datetime, time
 
+from docx.document import Document
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.shared import Mm
 from lxml import etree
 
-from wenshu.errors import TemplateError
 from wenshu.generators.layout import load_layout
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_DOCUMENT = "word/document.xml"
-_STYLES = "word/styles.xml"
-_CORE = "docProps/core.xml"
-_DCTERMS = "http://purl.org/dc/terms/"
 _SIGNATURE_STYLE = "Signature"
 _ATTACHMENT_STYLE = "Attachment"
 
 
-def finish_document(docx: bytes, issued_on: date) -> bytes:
-    """``docx`` with the paragraphs before its first Signature paragraph kept with it and
-    its properties created and modified on ``issued_on``.
-
-    Raises :class:`TemplateError` for bytes that are not a .docx.
-    """
-    try:
-        with zipfile.ZipFile(io.BytesIO(docx)) as source:
-            entries = {info: source.read(info) for info in source.infolist()}
-        names = {info.filename: info for info in entries}
-        styles = etree.fromstring(entries[names[_STYLES]])
-        style_id = _style_id(styles, _SIGNATURE_STYLE)
-        body = etree.fromstring(entries[names[_DOCUMENT]])
-        core = etree.fromstring(entries[names[_CORE]])
-    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:
-        raise TemplateError(f"not a rendered .docx: {exc}") from exc
+def finish_document(document: Document, issued_on: date) -> None:
+    """Finish a rendered ``document`` in place: the paragraphs before its first Signature
+    paragraph kept with it, the page-foot paragraphs framed, and its properties created
+    and modified on ``issued_on``."""
+    styles = document.styles.element
+    body = document.element
+    style_id = _style_id(styles, _SIGNATURE_STYLE)
     first = next((p for p in body.iter(f"{{{_W}}}p") if _style_of(p) == style_id), None)
     # Back over blank lines and the 附件说明 to the last body paragraph, each kept with
     # what follows it.
@@ -59,18 +45,16 @@ def finish_document(docx: bytes, issued_on: date) -> bytes:
             break  # the last body paragraph
         previous = previous.getprevious()
     _frame_page_foot(body, styles)
-    for name in ("created", "modified"):
-        for element in core.iter(f"{{{_DCTERMS}}}{name}"):
-            element.text = f"{issued_on.isoformat()}T00:00:00Z"
-    for name, root in ((_DOCUMENT, body), (_CORE, core)):
-        entries[names[name]] = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
-                                              standalone=True)
-    out = io.BytesIO()
-    # The entries keep their fixed dates and order: the same input gives the same bytes.
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info, data in entries.items():
-            target.writestr(info, data)
-    return out.getvalue()
+    signed = datetime.combine(issued_on, time())
+    document.core_properties.created = document.core_properties.modified = signed
+    core = document.part.package.part_related_by(RT.CORE_PROPERTIES).element
+    # docxtpl leaves an empty property as "", which prints as <a></a>; read back from
+    # bytes it prints as <a/>. Earlier releases finished the document read back, and
+    # their documents must keep their bytes: a rerun of a year already archived then
+    # finds each one unchanged. (The body docxtpl parses from text: it has no "".)
+    for element in core:
+        if element.text == "":
+            element.text = None
 
 
 def _frame_page_foot(body: etree._Element, styles: etree._Element) -> None:

@@ -26,6 +26,8 @@ import jinja2
 from docx.document import Document
 from docx.image.exceptions import UnrecognizedImageError
 from docx.opc.exceptions import PackageNotFoundError
+from docx.opc.packuri import PackURI
+from docx.opc.pkgwriter import PackageWriter
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from lxml import etree
@@ -80,6 +82,13 @@ def render_docx(template: Path, context: Mapping[str, Any]) -> bytes:
     not a .docx, an Image whose bytes are not a picture, or a template that goes past
     the render limits (too many steps, too long, too big: Chinese, naming the limit).
     """
+    return document_bytes(render_template(template, context))
+
+
+def render_template(template: Path, context: Mapping[str, Any]) -> Document:
+    """:func:`render_docx`'s document before it is serialised, for changes made to its
+    XML (:func:`wenshu.generators.finish.finish_document`) without reading it back.
+    Raises :class:`TemplateError` as :func:`render_docx` does."""
     try:
         document = _Template(template)
         bound = _bind_images(context, document)
@@ -111,7 +120,7 @@ def render_docx(template: Path, context: Mapping[str, Any]) -> bytes:
         # python-docx reports a non-.docx file as KeyError/BadZipFile; a tag that cuts
         # XML elements apart (e.g. {% if %} around half a paragraph) as XMLSyntaxError.
         raise TemplateError(f"{template.name}: not a usable .docx template: {exc}") from exc
-    return document_bytes(document.docx)
+    return document.docx
 
 
 class _Template(DocxTemplate):
@@ -182,17 +191,37 @@ def _bind_images(context: Mapping[str, Any], document: DocxTemplate) -> dict[str
     return {key: bind(value) for key, value in context.items()}
 
 
+class _Entries(dict[str, bytes]):
+    """The zip entries python-docx's PackageWriter would write, by member name (it
+    takes this for its zip writer: only ``write`` is called)."""
+
+    def write(self, pack_uri: PackURI, blob: bytes) -> None:
+        self[pack_uri.membername] = blob
+
+
 def document_bytes(document: Document) -> bytes:
-    """Serialise a python-docx document reproducibly: fixed entry dates, sorted entry order."""
-    saved = io.BytesIO()
-    document.save(saved)
+    """Serialise a python-docx document reproducibly: fixed entry dates, sorted entry order.
+
+    The parts are marshalled as ``Document.save`` does and zipped once. Saving,
+    re-zipping in order, then finishing the document read back from its bytes zipped
+    each part three times: 14 instead of 6 ms of CPU for a year summary.
+    """
+    package = document.part.package
+    parts = package.parts
+    for part in parts:
+        part.before_marshal()
+    entries = _Entries()
+    # PackageWriter.write's own steps without its zip file (python-docx is pinned).
+    PackageWriter._write_content_types_stream(entries, parts)
+    PackageWriter._write_pkg_rels(entries, package.rels)
+    PackageWriter._write_parts(entries, parts)
     out = io.BytesIO()
-    with zipfile.ZipFile(saved) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         # Sorting puts [Content_Types].xml first, where Word and LibreOffice expect it.
-        for name in sorted(src.namelist()):
+        for name in sorted(entries):
             entry = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
             entry.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(entry, src.read(name))
+            dst.writestr(entry, entries[name])
     return out.getvalue()
 
 

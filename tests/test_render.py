@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import time
 import zipfile
 from datetime import date
@@ -21,9 +22,9 @@ from docx.shared import Length, Pt
 
 from tests.sample_context import year_summary_context
 from wenshu.errors import TemplateError
-from wenshu.generators.finish import finish_document
 from wenshu.generators.render import render_docx, template_sha256
 from wenshu.generators.template_build import build_year_summary
+from wenshu.pipeline import render_document
 from wenshu.templates import template_path
 
 TEMPLATE = template_path("year_summary")
@@ -324,8 +325,7 @@ def test_runaway_templates_stop_at_a_limit_with_a_chinese_message(tmp_path: Path
 
 def test_the_last_body_paragraph_keeps_with_the_signature_and_the_signing_date_dates_it(
         ) -> None:
-    document = _open(finish_document(render_docx(TEMPLATE, year_summary_context()),
-                                     date(2026, 1, 15)))
+    document = _open(render_document(TEMPLATE, year_summary_context(), date(2026, 1, 15)))
     created = document.core_properties.created
     assert (created.date(), document.core_properties.modified.date()) == (
         date(2026, 1, 15), date(2026, 1, 15))
@@ -335,6 +335,17 @@ def test_the_last_body_paragraph_keeps_with_the_signature_and_the_signing_date_d
     assert blank.text == "" and body.text.endswith("分两批完成全区基层专干轮训。")
     assert blank.paragraph_format.keep_with_next and body.paragraph_format.keep_with_next
     assert not paragraphs[first - 3].paragraph_format.keep_with_next
+
+
+def test_a_finished_document_prints_empty_properties_as_earlier_releases_did() -> None:
+    """Finished in memory, an empty property must still print as <a/>, not <a></a>: the
+    bytes of every document archived by earlier releases depend on it (a rerun of their
+    years would file a new version of each)."""
+    with zipfile.ZipFile(io.BytesIO(render_document(TEMPLATE, year_summary_context(),
+                                                    date(2026, 1, 15)))) as package:
+        core = package.read("docProps/core.xml").decode()
+    assert "<dc:description/>" in core
+    assert not re.search(r"<([\w:]+)[^>/]*></\1>", core), core
 
 
 def test_word_gets_the_grid_the_line_break_rules_and_the_faces(rendered: Document) -> None:

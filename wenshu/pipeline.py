@@ -32,7 +32,7 @@ from wenshu.generators.kinds import (
 )
 from wenshu.generators.pdf import PdfJob, PdfMetadata
 from wenshu.generators.phrasebook import PHRASES_SUBDIR
-from wenshu.generators.render import render_docx
+from wenshu.generators.render import document_bytes, render_template
 from wenshu.generators.script import to_traditional, to_traditional_text
 from wenshu.models.catalogue import Catalogue
 from wenshu.models.lines import load_lines
@@ -192,7 +192,9 @@ def render_document(template: Path, context: dict[str, Any], issued_on: date,
     """A document's .docx bytes: the template rendered and finished (signature block kept
     with the body, properties dated ``issued_on``), and for ``script`` "traditional" the
     whole document converted (tables, headers, footers and properties too)."""
-    rendered = finish_document(render_docx(template, context), issued_on)
+    document = render_template(template, context)
+    finish_document(document, issued_on)
+    rendered = document_bytes(document)
     return to_traditional(rendered) if script == "traditional" else rendered
 
 
