@@ -19,10 +19,11 @@ from pathlib import Path
 ROOT = Path(tempfile.mkdtemp(prefix="wenshu-bench-flow-"))
 os.environ["WENSHU_HOME"] = str(ROOT / "flow")  # read by the flow's get_settings()
 
+from flow_timing import plain_documents, prepare_demo, start_prefect, warm_converters  # noqa: E402
+
 from wenshu.demo.run import DEMO_SUPERVISOR  # noqa: E402
 from wenshu.generators.kinds import DocumentOptions  # noqa: E402
 from wenshu.settings import Settings  # noqa: E402
-from flow_timing import plain_documents, prepare_demo, start_prefect, warm_converters  # noqa: E402
 
 ISSUED = date(2026, 1, 15)
 SUPERVISOR = DEMO_SUPERVISOR  # the flow generates as the district's supervisor
