@@ -188,6 +188,24 @@ def test_the_upload_form_offers_the_unit_and_shows_the_notes(web, db_settings, s
     assert f'<option value="{WEST_LAKE}">' in supervisor.get("/data/upload").text
 
 
+def test_keeping_the_good_rows_is_offered_only_when_a_row_is_good(web, tmp_path, staff):
+    clerk = Session(web, staff.clerk.name)
+
+    def upload(name: str, rows: list[list[object]]) -> str:
+        data = write_csv(tmp_path / name, [HEADER, *rows]).read_bytes()
+        page = clerk.post("/data/upload", {"purpose": "ledger", "unit": EAST_LAKE},
+                          files={"file": (name, data, "text/csv")})
+        assert page.status_code == 400 and "没有保存任何数据" in page.text, page.text
+        return page.text
+
+    mixed = upload("一行错.csv", [good("一"), good("二", people=-1)])
+    assert 'id="store-valid"' in mixed and "或只保存正确的行" in mixed
+    # Every row wrong: keeping the good rows would keep nothing, so it is not offered.
+    wrong = upload("全错.csv", [good("一", people=-1), good("二", when="2099-01-01")])
+    assert 'id="store-valid"' not in wrong and "或只保存正确的行" not in wrong
+    assert "每一行都有错误，没有可单独保存的正确行" in wrong
+
+
 # The CLI -------------------------------------------------------------------------------------
 
 

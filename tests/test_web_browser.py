@@ -123,6 +123,11 @@ class Visit:
                                            locale="zh-CN", accept_downloads=True)
         self.page: Page = self.context.new_page()
         self.url, self.who = url, who
+        # What a page loads besides itself (styles, scripts, icon, page images) must load;
+        # a page itself may be refused (403, 404) on purpose.
+        self.broken: list[str] = []
+        self.page.on("response", lambda r: self.broken.append(f"{r.status} {r.url}")
+                     if r.status >= 400 and r.request.resource_type != "document" else None)
         self.page.goto(f"{url}/login")
         self.shot("login")
         self.page.fill("input[name=name]", who)
@@ -152,8 +157,9 @@ class Visit:
             self.page.locator("#job-status").inner_text()
 
     def close(self) -> None:
-        """Close this person's browser window."""
+        """Close this person's browser window; everything its pages loaded had loaded."""
         self.context.close()
+        assert not self.broken, self.broken
 
 
 def _upload(visit: Visit, tmp: Path, name: str, text: str) -> Page:
@@ -224,13 +230,30 @@ def test_a_supervisor_sees_who_did_not_report_and_runs_an_inspection(
     code, name = SILENT
     expect(page.locator("#missing")).to_contain_text(name)
     assert "未报送" in page.locator("#reporting").inner_text()
+    # Per street: 西城街道's three communities, one of which never reports.
+    west = page.locator("#branches tr", has_text="西城街道").inner_text().split("\t")
+    assert west[1:] == ["3", "2", "1", "66.7%"]
     indicators = supervisor.go("/units/440307/indicators?year=2025", "indicators")
     expect(indicators.locator("#indicators")).to_contain_text("东城街道")
 
+    # The picker opens on the latest ledger year, with the units grouped by street: the
+    # group's box ticks the street's communities, not the street itself.
+    pick = supervisor.go("/inspections", "inspections")
+    assert pick.input_value("#pick-form input[name=period]") == "2025"
+    pick.select_option("#pick-form select[name=checklist]", "model_community")
+    street = pick.locator(".unit-group", has=pick.locator("input[value='440307001']"))
+    street.locator("input.select-group").check()
+    expect(street.locator(".columns input[name=units]:checked")).to_have_count(2)
+    assert not street.locator("input[value='440307001']").is_checked()
+    street.locator("input[value='440307001002']").uncheck()
+    expect(street.locator("input.select-group")).not_to_be_checked()
+    pick.check("input[name=units][value='440307002001']")
+    pick.click("#enter-findings")
+    pick.wait_for_load_state()
     units = ["440307001001", "440307002001"]
-    query = "&".join(f"units={u}" for u in units)
-    findings = supervisor.go(
-        f"/inspections/findings?checklist=model_community&period=2025&{query}", "findings")
+    assert "checklist=model_community&period=2025" in pick.url
+    assert all(f"units={u}" in pick.url for u in units)
+    findings = pick
     for unit in units:
         _fill_findings(findings, unit)
         findings.click(f"#findings-{unit} button[type=submit]")

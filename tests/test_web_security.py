@@ -150,6 +150,10 @@ def test_security_headers_on_every_response(site: tuple[FastAPI, Office, Setting
     assert page_one.status_code == 200 and page_one.content.startswith(b"\x89PNG")
     page = browser.get("/account").text
     assert "<script>" not in page and " style=" not in page and "onclick" not in page
+    # Every page names its icon, so a browser does not ask for /favicon.ico (a 404).
+    assert '<link rel="icon" href="/static/favicon.svg"' in page
+    icon = browser.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
 
 
 def test_unknown_urls_and_bad_input_get_pages_not_tracebacks(
@@ -175,6 +179,21 @@ def test_unknown_urls_and_bad_input_get_pages_not_tracebacks(
     women = browser.get("/units/440307/indicators?year=2025&line=women").text
     assert "妇女儿童（妇联） · 下级单位指标对比" in women and "两癌筛查覆盖率" in women
     assert "孕环情检查受检率" not in women
+
+
+def test_the_generate_form_starts_on_the_units_latest_year_and_names_a_missing_period(
+        site: tuple[FastAPI, Office, Settings, int]) -> None:
+    app, office, _, _ = site
+    clerk = Session(app, office.clerk)
+    # The office's ledgers run to 2025: the form opens there, as the unit's page does.
+    assert 'name="period" value="2025"' in clerk.get("/documents/new").text
+    assert 'name="period" value="2027Q1"' in clerk.get("/documents/new?period=2027Q1").text
+    # A unit the clerk does not act for gives away nothing, not even its latest year.
+    assert 'name="period" value=""' in clerk.get("/documents/new?unit=440307002001").text
+    empty = clerk.post("/documents/new", {"kind": "year_summary", "unit_code": "440307001001",
+                                          "period": ""})
+    assert empty.status_code == 400 and 'id="period-error"' in empty.text
+    assert "请填写期间：年度，如 2025" in empty.text and "期间“”" not in empty.text
 
 
 @pytest.mark.parametrize("url", [

@@ -55,16 +55,19 @@ class InputError(WenshuError):
 
     ``notes`` are what the reader noticed on the way (rows above the header, totals rows,
     hidden rows, empty sheets), in the user's language, shown with the errors.
+    ``rows_read``, when the reader got that far, says how many data rows the file has;
+    ``rows_with_errors`` how many of them the errors name.
     """
 
     def __init__(self, file: str, errors: list[RowError], report_path: str | None = None,
-                 notes: list[str] | None = None):
+                 notes: list[str] | None = None, rows_read: int | None = None):
         self.file = file
         self.errors = errors
         self.report_path = report_path
         self.notes = list(notes or [])
-        rows = len({(error.sheet, error.row) for error in errors})
-        super().__init__(f"{file}：{rows}行共{len(errors)}处错误，未保存任何数据")
+        self.rows_read = rows_read
+        self.rows_with_errors = len({(error.sheet, error.row) for error in errors})
+        super().__init__(f"{file}：{self.rows_with_errors}行共{len(errors)}处错误，未保存任何数据")
 
 
 class TemplateError(WenshuError):

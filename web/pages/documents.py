@@ -44,11 +44,21 @@ def _form_page(request: Request, who: Caller, values: dict[str, Any], *,
 @router.get("/documents/new")
 def generate_form(request: Request, who: Annotated[Caller, Depends(requires("generate"))],
                   unit: UnitQuery = None, kind: str = "", period: str = "") -> Response:
-    """The form: kind, unit, period, options, staff paragraphs, GB/T 9704 blocks."""
-    values = {"kind": kind if kind in KINDS else "year_summary",
-              "unit_code": unit or who.actor.unit_code or "", "period": period[:16],
+    """The form: kind, unit, period, options, staff paragraphs, GB/T 9704 blocks. The
+    period starts as the year the unit's page opens on."""
+    unit_code = unit or who.actor.unit_code or ""
+    values = {"kind": kind if kind in KINDS else "year_summary", "unit_code": unit_code,
+              "period": period[:16] or _default_period(request, who, unit_code),
               "issued_on": date.today().isoformat()}
     return _form_page(request, who, values)
+
+
+def _default_period(request: Request, who: Caller, unit_code: str) -> str:
+    """The latest year with ledger rows under the unit, if the actor acts for it."""
+    settings = settings_of(request)
+    if not any(u.code == unit_code for u in overview.actor_units(settings, who.actor)):
+        return ""
+    return str(overview.latest_year(settings, unit_code))
 
 
 async def _spooled(request: Request, who: Caller, form: Any, field: str,

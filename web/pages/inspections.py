@@ -38,12 +38,17 @@ def _units(values: list[str]) -> list[str]:
 
 def _selection(request: Request, who: Caller, checklist: str, period: str,
                units: list[str]) -> dict[str, Any]:
+    """The picking form's values; the period starts as the year the supervisor's unit
+    page opens on, and the units below are grouped by the unit directly below theirs."""
     codes = _units(units)
     chosen = inspections.require_shipped(checklist) if checklist else ""
+    settings, root = settings_of(request), who.actor.unit_code
+    candidates = [u for u in overview.actor_units(settings, who.actor) if u.code != root]
+    if not period and root:
+        period = str(overview.latest_year(settings, root))
     return {"checklists": inspections.shipped_checklists(), "checklist": chosen,
             "period": period, "units": codes,
-            "candidates": [u for u in overview.actor_units(settings_of(request), who.actor)
-                           if u.code != who.actor.unit_code]}
+            "groups": overview.unit_groups(candidates, root or "")}
 
 
 @router.get("/inspections")

@@ -50,9 +50,10 @@ def reporting_page(request: Request, who: Signed, unit_code: UnitPath,
     unit, _ = overview.unit_info(settings, who.actor, unit_code)
     chosen = overview.period_or_latest(settings, unit_code, period)
     deadline = date.fromisoformat(due) if due else None
-    report = overview.reporting(settings, who.actor, unit_code, chosen, deadline)
+    report, branches = overview.reporting(settings, who.actor, unit_code, chosen, deadline)
     return page(request, "reporting.html", {"unit": unit, "report": report, "period": chosen,
-                                            "years": _years(chosen), "due": due})
+                                            "branches": branches, "years": _years(chosen),
+                                            "due": due})
 
 
 @router.get("/units/{unit_code}/indicators")

@@ -33,7 +33,23 @@
       if (button) { setTimeout(function () { button.disabled = true; }, 0); }
     });
   }
+  // A .unit-group's "全选" box ticks or clears every unit below the group's head, and
+  // shows whether all of them are ticked.
+  function wireGroup(group) {
+    var all = group.querySelector("input.select-group");
+    var boxes = group.querySelectorAll('.columns input[name="units"]');
+    if (!all) { return; }
+    function sync() {
+      all.checked = Array.prototype.every.call(boxes, function (b) { return b.checked; });
+    }
+    all.addEventListener("change", function () {
+      boxes.forEach(function (b) { b.checked = all.checked; });
+    });
+    boxes.forEach(function (b) { b.addEventListener("change", sync); });
+    sync();
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".unit-group").forEach(wireGroup);
     document.querySelectorAll(".drop").forEach(wireDrop);
     document.querySelectorAll("form[data-confirm]").forEach(wireConfirm);
     document.querySelectorAll("form.once").forEach(wireOnce);

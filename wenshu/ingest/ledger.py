@@ -65,7 +65,8 @@ def import_ledger_file(session: Session, path: Path, catalogue: Catalogue, *,
         rows, duplicates = find_duplicates(name or path.name, checked.valid)
         errors = checked.sorted(checked.errors + duplicates)
         if errors and not skip_invalid:
-            raise InputError(name or str(path), errors, notes=checked.notes)
+            raise InputError(name or str(path), errors, notes=checked.notes,
+                             rows_read=checked.rows_read)
 
     source = store_source_file(session, "ledger", path, key, name)
     stored = store_activities(session, rows, source.id)

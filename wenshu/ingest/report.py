@@ -110,7 +110,7 @@ def reject_with_report(path: Path) -> Iterator[None]:
     except InputError as exc:
         report = write_error_report(path, exc.errors)
         raise InputError(exc.file, exc.errors, str(report) if report else None,
-                         exc.notes) from None
+                         exc.notes, exc.rows_read) from None
 
 
 def previous_import(session: Session, kind: str, sha256: str) -> SourceFile | None:

@@ -134,7 +134,8 @@ def import_upload(settings: Settings, actor: Actor, upload: UploadInfo, *,
     try:
         result = importer(settings, actor, upload.path, name=upload.original_name, **extra)
     except InputError as exc:
-        outcome = {"status": "rejected", "message": str(exc), "rows_read": None,
+        outcome = {"status": "rejected", "message": str(exc), "rows_read": exc.rows_read,
+                   "rows_rejected": exc.rows_with_errors,
                    "errors": [e.as_dict() for e in exc.errors], "notes": exc.notes}
     else:
         status = "imported" if not result.errors else "partly"

@@ -167,6 +167,8 @@ def check_request(settings: Settings, actor: Actor, req: GenerateRequest) -> Che
             raise NotFoundError(f"没有单位代码“{req.unit_code}”")
     authorize(settings, actor, "generate", req.unit_code,
               target=f"{req.kind}:{req.unit_code}:{req.period}")
+    if not req.period.strip() and req.kind != "campaign_plan":
+        raise RequestError("period", f"请填写期间：{KINDS[req.kind].period_hint}")
     if req.kind == "work_plan":
         from wenshu.errors import PlanError
         from wenshu.generators.work_plan_facts import plan_period

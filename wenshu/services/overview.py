@@ -121,6 +121,38 @@ def actor_units(settings: Settings, actor: Actor) -> list[UnitInfo]:
     return [units[c] for c in subtree_codes(units, actor.unit_code)]
 
 
+@dataclass(frozen=True)
+class UnitGroup:
+    """Units picked together: ``units`` below ``head``, a unit directly below the root;
+    without a head, units directly below the root that have no units of their own."""
+
+    head: UnitInfo | None
+    units: tuple[UnitInfo, ...]
+
+
+def unit_groups(units: list[UnitInfo], root: str) -> list[UnitGroup]:
+    """``units`` (in tree order, below ``root``) grouped by the unit directly below
+    ``root`` they belong to, e.g. a district's communities by street; neighbouring units
+    with nothing below them (a street's communities, a district's 妇联) share a group."""
+    branches: list[tuple[UnitInfo, list[UnitInfo]]] = []
+    for unit in units:
+        if unit.parent_code == root or not branches:
+            branches.append((unit, []))
+        else:
+            branches[-1][1].append(unit)
+    groups: list[UnitGroup] = []
+    loose: list[UnitInfo] = []
+    for head, below in branches:
+        if not below:
+            loose.append(head)
+            continue
+        if loose:
+            groups.append(UnitGroup(None, tuple(loose)))
+            loose = []
+        groups.append(UnitGroup(head, tuple(below)))
+    return groups + ([UnitGroup(None, tuple(loose))] if loose else [])
+
+
 def latest_year(settings: Settings, unit_code: str) -> int:
     """The latest year with ledger rows under the unit (this year when there are none):
     the period a unit's page opens on."""
@@ -167,13 +199,50 @@ def unit_overview(settings: Settings, actor: Actor, unit_code: str, period: Peri
         indicators=indicator_rows(settings, unit_code, judged), documents=tuple(documents))
 
 
+@dataclass(frozen=True)
+class BranchReporting:
+    """A unit directly below the one looking (a district's street) and how the units
+    under it reported."""
+
+    unit: UnitInfo
+    report: Completeness
+
+
 def reporting(settings: Settings, actor: Actor, unit_code: str, period: Period,
-              due: date | None = None) -> Completeness:
+              due: date | None = None) -> tuple[Completeness, list[BranchReporting]]:
     """Who below the unit submitted ledgers for ``period`` and who did not (DHIS2's
-    reporting rate); with ``due``, who submitted after that deadline."""
-    unit_info(settings, actor, unit_code)
+    reporting rate); with ``due``, who submitted after that deadline. Then the same per
+    unit directly below (:func:`by_branch`)."""
+    _, units = unit_info(settings, actor, unit_code)
     with session_scope(settings) as session:
-        return completeness(session, period, root=unit_code, levels=REPORTING_LEVELS, due=due)
+        report = completeness(session, period, root=unit_code, levels=REPORTING_LEVELS,
+                              due=due)
+    return report, by_branch(report, units, unit_code)
+
+
+def by_branch(report: Completeness, units: dict[str, UnitInfo], root: str
+              ) -> list[BranchReporting]:
+    """``report`` split by the unit directly below ``root`` each expected unit is under,
+    in code order; empty when the expected units are themselves directly below ``root``
+    (a street's communities): the whole report says it all."""
+    def branch(code: str) -> str:
+        while units[code].parent_code not in (root, None):
+            code = units[code].parent_code or code
+        return code
+
+    groups: dict[str, list[UnitInfo]] = {}
+    for unit in report.expected:
+        groups.setdefault(branch(unit.code), []).append(unit)
+    if all(len(members) == 1 and members[0].code == code for code, members in groups.items()):
+        return []
+    rows = []
+    for code in sorted(groups):
+        codes = {u.code for u in groups[code]}
+        submitted, missing, late = (tuple(u for u in part if u.code in codes)
+                                    for part in (report.submitted, report.missing, report.late))
+        rows.append(BranchReporting(units[code], Completeness(
+            report.period, tuple(groups[code]), submitted, missing, report.due, late)))
+    return rows
 
 
 def line_of(settings: Settings, key: str) -> Line:
@@ -205,6 +274,7 @@ def child_indicators(settings: Settings, actor: Actor, unit_code: str, year: int
     return list(_rows(report)), children
 
 
-__all__ = ["ChildRow", "IndicatorRow", "LEVEL_LABELS", "Submission", "UnitOverview",
-           "actor_units", "child_indicators", "indicator_rows", "latest_year", "line_of", "period_or_latest", "reporting",
-           "unit_overview"]
+__all__ = ["BranchReporting", "ChildRow", "IndicatorRow", "LEVEL_LABELS", "Submission",
+           "UnitGroup", "UnitOverview", "actor_units", "by_branch", "child_indicators",
+           "indicator_rows", "latest_year", "line_of", "period_or_latest", "reporting",
+           "unit_groups", "unit_overview"]
