@@ -181,6 +181,17 @@ def test_unknown_urls_and_bad_input_get_pages_not_tracebacks(
     assert "孕环情检查受检率" not in women
 
 
+def test_the_menu_marks_the_one_item_a_page_belongs_to(
+        site: tuple[FastAPI, Office, Settings, int]) -> None:
+    app, office, _, _ = site
+    archivist = Session(app, office.archivist)
+    for url, item in (("/archive", "/archive"), ("/archive?q=总结", "/archive"),
+                      ("/archive/transfer", "/archive/transfer"),
+                      ("/archive/verify", "/archive/verify"), ("/account", "/account")):
+        page = archivist.get(url).text
+        assert re.findall(r'<a href="([^"]+)" class="current">', page) == [item], url
+
+
 def test_the_generate_form_starts_on_the_units_latest_year_and_names_a_missing_period(
         site: tuple[FastAPI, Office, Settings, int]) -> None:
     app, office, _, _ = site

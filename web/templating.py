@@ -82,13 +82,24 @@ def navigation(caller: Caller | None) -> list[tuple[str, str]]:
     return [(path, label) for path, label, roles in NAVIGATION if caller.actor.role in roles]
 
 
+def current_item(nav: list[tuple[str, str]], path: str) -> str:
+    """The menu item a page belongs to: the longest one whose path is the page's or a
+    folder above it (四性检测 at /archive/verify, not 档案检索 at /archive too)."""
+    def covers(href: str) -> bool:
+        return path == href or (href != "/" and path.startswith(href.rstrip("/") + "/"))
+
+    return max((href for href, _ in nav if covers(href)), key=len, default="")
+
+
 def page(request: Request, template: str, context: dict[str, Any] | None = None, *,
          status: int = 200) -> HTMLResponse:
     """Render a page (or an htmx fragment) with the caller, CSRF token and menu."""
     caller: Caller | None = getattr(request.state, "caller", None)
+    nav = navigation(caller)
     values = {"request": request, "caller": caller, "user": caller.actor if caller else None,
-              "csrf": caller.csrf_token if caller else "", "nav": navigation(caller),
-              "path": request.url.path, "htmx": HTMX, "message": "", "errors": {},
+              "csrf": caller.csrf_token if caller else "", "nav": nav,
+              "nav_current": current_item(nav, request.url.path), "htmx": HTMX,
+              "message": "", "errors": {},
               **(context or {})}
     html = environment.get_template(template).render(values)
     return HTMLResponse(html, status_code=status)
