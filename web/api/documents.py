@@ -79,7 +79,7 @@ def unit_reporting(request: Request, who: Signed, unit_code: UnitPath,
     settings = settings_of(request)
     overview.unit_info(settings, who.actor, unit_code)
     chosen = overview.period_or_latest(settings, unit_code, period)
-    report, _ = overview.reporting(settings, who.actor, unit_code, chosen, due)
+    report = overview.reporting(settings, who.actor, unit_code, chosen, due)
     return Reporting(period=report.period, rate=None if report.rate is None else str(report.rate),
                      expected=[_unit(u) for u in report.expected],
                      submitted=[_unit(u) for u in report.submitted],

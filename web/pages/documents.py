@@ -55,10 +55,9 @@ def generate_form(request: Request, who: Annotated[Caller, Depends(requires("gen
 
 def _default_period(request: Request, who: Caller, unit_code: str) -> str:
     """The latest year with ledger rows under the unit, if the actor acts for it."""
-    settings = settings_of(request)
-    if not any(u.code == unit_code for u in overview.actor_units(settings, who.actor)):
+    if not unit_code or not who.actor.covers(unit_code):
         return ""
-    return str(overview.latest_year(settings, unit_code))
+    return str(overview.latest_year(settings_of(request), unit_code))
 
 
 async def _spooled(request: Request, who: Caller, form: Any, field: str,

@@ -47,13 +47,13 @@ def reporting_page(request: Request, who: Signed, unit_code: UnitPath,
     """Who below the unit submitted ledgers for the period, who did not, and (with a
     deadline) who submitted late."""
     settings = settings_of(request)
-    unit, _ = overview.unit_info(settings, who.actor, unit_code)
+    unit, units = overview.unit_info(settings, who.actor, unit_code)
     chosen = overview.period_or_latest(settings, unit_code, period)
     deadline = date.fromisoformat(due) if due else None
-    report, branches = overview.reporting(settings, who.actor, unit_code, chosen, deadline)
-    return page(request, "reporting.html", {"unit": unit, "report": report, "period": chosen,
-                                            "branches": branches, "years": _years(chosen),
-                                            "due": due})
+    report = overview.reporting(settings, who.actor, unit_code, chosen, deadline)
+    return page(request, "reporting.html", {
+        "unit": unit, "report": report, "period": chosen, "years": _years(chosen), "due": due,
+        "branches": overview.by_branch(report, units, unit_code)})
 
 
 @router.get("/units/{unit_code}/indicators")

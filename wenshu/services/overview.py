@@ -134,23 +134,30 @@ def unit_groups(units: list[UnitInfo], root: str) -> list[UnitGroup]:
     """``units`` (in tree order, below ``root``) grouped by the unit directly below
     ``root`` they belong to, e.g. a district's communities by street; neighbouring units
     with nothing below them (a street's communities, a district's 妇联) share a group."""
-    branches: list[tuple[UnitInfo, list[UnitInfo]]] = []
+    by_code = {unit.code: unit for unit in units}
+    branches: dict[str, list[UnitInfo]] = {}
     for unit in units:
-        if unit.parent_code == root or not branches:
-            branches.append((unit, []))
-        else:
-            branches[-1][1].append(unit)
+        members = branches.setdefault(_branch(by_code, root, unit.code), [])
+        if unit.parent_code != root:
+            members.append(unit)
     groups: list[UnitGroup] = []
     loose: list[UnitInfo] = []
-    for head, below in branches:
+    for code, below in branches.items():
         if not below:
-            loose.append(head)
+            loose.append(by_code[code])
             continue
         if loose:
             groups.append(UnitGroup(None, tuple(loose)))
             loose = []
-        groups.append(UnitGroup(head, tuple(below)))
+        groups.append(UnitGroup(by_code[code], tuple(below)))
     return groups + ([UnitGroup(None, tuple(loose))] if loose else [])
+
+
+def _branch(units: dict[str, UnitInfo], root: str, code: str) -> str:
+    """The unit directly below ``root`` that ``code`` is under (or is)."""
+    while (parent := units[code].parent_code) not in (root, None):
+        code = parent
+    return code
 
 
 def latest_year(settings: Settings, unit_code: str) -> int:
@@ -209,15 +216,12 @@ class BranchReporting:
 
 
 def reporting(settings: Settings, actor: Actor, unit_code: str, period: Period,
-              due: date | None = None) -> tuple[Completeness, list[BranchReporting]]:
+              due: date | None = None) -> Completeness:
     """Who below the unit submitted ledgers for ``period`` and who did not (DHIS2's
-    reporting rate); with ``due``, who submitted after that deadline. Then the same per
-    unit directly below (:func:`by_branch`)."""
-    _, units = unit_info(settings, actor, unit_code)
+    reporting rate); with ``due``, who submitted after that deadline."""
+    unit_info(settings, actor, unit_code)
     with session_scope(settings) as session:
-        report = completeness(session, period, root=unit_code, levels=REPORTING_LEVELS,
-                              due=due)
-    return report, by_branch(report, units, unit_code)
+        return completeness(session, period, root=unit_code, levels=REPORTING_LEVELS, due=due)
 
 
 def by_branch(report: Completeness, units: dict[str, UnitInfo], root: str
@@ -225,14 +229,9 @@ def by_branch(report: Completeness, units: dict[str, UnitInfo], root: str
     """``report`` split by the unit directly below ``root`` each expected unit is under,
     in code order; empty when the expected units are themselves directly below ``root``
     (a street's communities): the whole report says it all."""
-    def branch(code: str) -> str:
-        while units[code].parent_code not in (root, None):
-            code = units[code].parent_code or code
-        return code
-
     groups: dict[str, list[UnitInfo]] = {}
     for unit in report.expected:
-        groups.setdefault(branch(unit.code), []).append(unit)
+        groups.setdefault(_branch(units, root, unit.code), []).append(unit)
     if all(len(members) == 1 and members[0].code == code for code, members in groups.items()):
         return []
     rows = []
