@@ -29,6 +29,7 @@ ACTIONS = ("file", "view", "download", "export", "import", "verify", "dispose", 
            "inspect", "user", "submit", "manage", "login", "logout", "password", "token",
            "request", "overview", "manage_templates")
 OUTCOMES = ("ok", "refused", "failed")
+OUTCOME_LABELS = {"ok": "成功", "refused": "拒绝", "failed": "失败"}
 GENESIS = "0" * 64
 ACTION_LABELS = {"file": "归档", "view": "查看", "download": "下载", "export": "移交导出",
                  "import": "导入", "verify": "四性检测", "dispose": "销毁", "generate": "生成",
@@ -36,6 +37,9 @@ ACTION_LABELS = {"file": "归档", "view": "查看", "download": "下载", "expo
                  "manage": "管理用户和单位", "login": "登录", "logout": "退出登录",
                  "password": "设置密码", "token": "API令牌", "request": "网页请求",
                  "overview": "查看单位工作情况", "manage_templates": "管理模板"}
+# What an event's target names, before its colon (a filing's target is its 档号 alone).
+TARGET_LABELS = {"document": "文档", "year": "年度", "user": "用户", "package": "移交包",
+                 "template": "模板"}
 # Any constant key serialises appends on PostgreSQL (hashtext of the table name).
 _PG_LOCK = sa.text("SELECT pg_advisory_xact_lock(hashtext('audit_events'))")
 
@@ -52,6 +56,13 @@ class Event:
     target: str
     detail: Mapping[str, Any]
     digest: str
+
+
+def target_label(target: str) -> str:
+    """An event's target as users read it: ``document:12`` is 文档 12; a 档号 stays as it is."""
+    kind, colon, rest = target.partition(":")
+    label = TARGET_LABELS.get(kind) if colon else None
+    return f"{label} {rest}" if label else target
 
 
 def event_digest(prev_digest: str, at: datetime, agent: str, action: str, outcome: str,
@@ -116,12 +127,11 @@ def check_chain(settings: Settings) -> list[str]:
         for row in session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)
                                    .execution_options(yield_per=1000)):
             if row.prev_digest != prev:
-                problems.append(f"audit event {row.id} does not follow the event before it "
-                                "(an event was removed or reordered)")
+                problems.append(f"审计记录 #{row.id} 与前一条记录接不上（有记录被删除或调换）")
             expected = event_digest(row.prev_digest, row.at, row.agent, row.action, row.outcome,
                                     row.target, row.detail)
             if row.digest != expected:
-                problems.append(f"audit event {row.id} was altered after it was written")
+                problems.append(f"审计记录 #{row.id} 写入后被改动")
             prev = row.digest
     return problems
 

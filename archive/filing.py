@@ -188,7 +188,7 @@ def document_unit(settings: Settings, document_id: int) -> str:
     with session_scope(settings) as session:
         unit = session.scalar(select(Document.unit_code).where(Document.id == document_id))
     if unit is None:
-        raise NotFoundError(f"no archived document with id {document_id}")
+        raise NotFoundError(f"没有编号为 {document_id} 的文档")
     return unit
 
 
@@ -217,8 +217,8 @@ def archival_metadata(settings: Settings, document_id: int,
         else:
             chosen = next((v for v in filed if v.version == version), None)
         if chosen is None:
-            raise NotFoundError(f"document {document_id} has no filed version"
-                                + (f" {version}" if version is not None else ""))
+            raise NotFoundError(f"文档 {document_id} 没有已归档的"
+                                + (f"第 {version} 版" if version is not None else "版本"))
         item = next(f for f in chosen.files if f.format == FILED_PDF)
         path = inside_relative(archive.root, item.path)
         facts = filed_file_facts(path, size=item.size, sha256=item.sha256, location=item.path)
@@ -253,7 +253,7 @@ def _versions(session: Session, document_id: int, *, lock: bool = False
         query = query.with_for_update()
     versions = list(session.scalars(query))
     if not versions:
-        raise NotFoundError(f"no archived document with id {document_id}")
+        raise NotFoundError(f"没有编号为 {document_id} 的文档")
     return versions
 
 
@@ -265,18 +265,18 @@ def _locked_versions(session: Session, document_id: int) -> list[DocumentVersion
 def _check_fileable(target: DocumentVersion, current: DocumentVersion | None,
                     reason: str | None) -> None:
     if target.status == "filed":
-        raise ArchiveError(f"version {target.version} is already filed as {target.archival_code}; "
-                           "a filed version cannot change: file a newer version as a correction")
+        raise ArchiveError(f"第 {target.version} 版已归档为 {target.archival_code}，归档后不能再改；"
+                           "如需更正，请重新生成后归档新版本")
     if target.status == "superseded":
-        raise ArchiveError(f"version {target.version} was superseded; it cannot be filed again")
+        raise ArchiveError(f"第 {target.version} 版已被更正，不能再次归档")
     if current is None:
         return
     if target.version < current.version:
-        raise ArchiveError(f"version {target.version} is older than the filed version "
-                           f"{current.version} ({current.archival_code})")
+        raise ArchiveError(f"第 {target.version} 版早于已归档的第 {current.version} 版"
+                           f"（{current.archival_code}），不能归档")
     if not (reason and reason.strip()):
-        raise ArchiveError(f"version {current.version} is filed as {current.archival_code}: "
-                           f"filing version {target.version} corrects it, so give a reason")
+        raise ArchiveError(f"第 {current.version} 版已归档为 {current.archival_code}，"
+                           f"归档第 {target.version} 版是对它的更正：请填写更正原因")
 
 
 def _mark_filed(target: DocumentVersion, current: DocumentVersion | None,
@@ -295,7 +295,7 @@ def _mark_filed(target: DocumentVersion, current: DocumentVersion | None,
 def _period_year(period: str) -> int:
     match = re.match(r"\d{4}", period)
     if match is None:
-        raise ArchiveError(f"cannot tell the 年度 of period {period!r}: pass the year")
+        raise ArchiveError(f"无法从期间“{period}”看出年度：请指定年度")
     return int(match.group())
 
 
@@ -322,13 +322,11 @@ def _next_item_number(session: Session, fonds: str, year: int, retention: str,
 def _checked_pdf(archive: Archive, version: DocumentVersion) -> Path:
     item = next((f for f in version.files if f.format == "pdf"), None)
     if item is None:
-        raise ArchiveError(f"version {version.version} has no PDF to file "
-                           "(the archive keeps PDF/A as the filed format)")
+        raise ArchiveError(f"第 {version.version} 版没有 PDF，无法归档（档案以 PDF/A 为归档格式）")
     # The stamped copy and its metadata go beside it: it must lie in the archive.
     path = inside_relative(archive.root, item.path)
     if not path.exists() or sha256_file(path) != item.sha256:
-        raise ArchiveError(f"the stored PDF of version {version.version} is missing or damaged: "
-                           f"{path}")
+        raise ArchiveError(f"第 {version.version} 版存储的 PDF 缺失或已损坏：{item.path}")
     return path
 
 

@@ -42,16 +42,15 @@ class FilingRules:
 def check_retention(code: str) -> str:
     """``code`` if it is a 保管期限 code (Y, D30, D10); raises :class:`ArchiveError` if not."""
     if code not in RETENTIONS:
-        raise ArchiveError(f"unknown retention period {code!r}: use one of {', '.join(RETENTIONS)} "
-                           "(Y 永久, D30 定期30年, D10 定期10年)")
+        raise ArchiveError(f"保管期限“{code}”无效：应为 Y（永久）、D30（定期30年）或 D10（定期10年）")
     return code
 
 
 def check_org_code(code: str) -> str:
     """``code`` if it is 1–16 capital letters or digits; raises :class:`ArchiveError` if not."""
     if not _ORG_CODE.match(code):
-        raise ArchiveError(f"organisation code {code!r} must be 1-16 capital letters or digits "
-                           "(e.g. BGS for 办公室)")
+        raise ArchiveError(f"机构（问题）代码“{code}”无效：应为 1–16 位大写字母或数字"
+                           "（如办公室 BGS）")
     return code
 
 

@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 
 RETENTION_NAMES = {"Y": "永久", "D30": "定期30年", "D10": "定期10年"}
 SCRIPT_LANGUAGES = {"simplified": "汉语（简体）", "traditional": "汉语（繁体）"}
+# How archivists name each stored format (filing adds the stamped PDF and the DA/T 46 JSON).
+FORMAT_LABELS = {"docx": "Word 文件", "pdf": "PDF", "pdf_filed": "归档章 PDF",
+                 "dat46": "元数据 JSON"}
+# A version's status (草稿 until filed).
+STATUS_LABELS = {"draft": "草稿", "filed": "已归档", "superseded": "已被更正", "disposed": "已销毁"}
 
 
 @dataclass(frozen=True)

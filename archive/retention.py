@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from wenshu.access import Actor, authorize
 from wenshu.archive.audit import record_event
 from wenshu.archive.filing import FiledRecord, filing_history
+from wenshu.archive.metadata import RETENTION_NAMES, STATUS_LABELS
 from wenshu.archive.search import unindex_version
 from wenshu.archive.store import Archive, DocumentKey
 from wenshu.db import session_scope, write_scope
@@ -80,7 +81,7 @@ def dispose(settings: Settings, document_id: int, version: int, *, actor: Actor,
     its retention has run out by ``on`` and a reason is given.
     """
     if not reason.strip():
-        raise ArchiveError("disposal needs a reason (e.g. the appraisal that approved it)")
+        raise ArchiveError("销毁须写明原因（如批准销毁的鉴定意见）")
     authorize(settings, actor, "dispose", target=f"document:{document_id}")
     archive = Archive(settings)
     with write_scope(settings) as session:
@@ -90,7 +91,7 @@ def dispose(settings: Settings, document_id: int, version: int, *, actor: Actor,
             .options(selectinload(DocumentVersion.files),
                      selectinload(DocumentVersion.document)).with_for_update())
         if row is None:
-            raise NotFoundError(f"document {document_id} has no version {version}")
+            raise NotFoundError(f"文档 {document_id} 没有第 {version} 版")
         _check_disposable(row, on or date.today())
         files = {f.format: f.sha256 for f in row.files}
         now = datetime.now(UTC)
@@ -124,15 +125,16 @@ def _remove_disposed_folders(settings: Settings, archive: Archive) -> None:
 
 def _check_disposable(version: DocumentVersion, on: date) -> None:
     if version.status not in ("filed", "superseded"):
-        raise ArchiveError(f"version {version.version} is {version.status}: only filed records "
-                           "are disposed of")
+        raise ArchiveError(f"第 {version.version} 版{STATUS_LABELS[version.status]}：只有已归档的文件"
+                           "才能销毁")
     assert version.filing_year is not None and version.retention is not None
     due = due_on(version.filing_year, version.retention)
     if due is None:
-        raise ArchiveError(f"{version.archival_code} is kept permanently (永久)")
+        raise ArchiveError(f"{version.archival_code} 永久保存，不能销毁")
     if on < due:
-        raise ArchiveError(f"{version.archival_code} is kept until {due.isoformat()} "
-                           f"({version.retention} from {version.filing_year})")
+        raise ArchiveError(f"{version.archival_code} 保管至 {due.isoformat()}"
+                           f"（{RETENTION_NAMES[version.retention]}，自 {version.filing_year} "
+                           "年度起算），尚未到期")
 
 
 

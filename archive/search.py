@@ -143,7 +143,7 @@ def _document_tokens(session: Session, version_id: int) -> tuple[int, list[str]]
         .join_from(_versions, _documents, d.id == v.document_id).where(v.id == version_id)
     ).first()
     if row is None:
-        raise NotFoundError(f"no archived version with id {version_id}")
+        raise NotFoundError(f"没有编号为 {version_id} 的归档版本")
     return row.id, filter_tokens(row.kind, row.unit_code, row.period, row.script, row.topic)
 
 
@@ -285,14 +285,13 @@ def search(settings: Settings, query: SearchQuery, *, actor: Actor) -> list[Hit]
 
     authorize(settings, actor, "view", target="search")
     if query.limit < 1:
-        raise SearchError(f"limit must be at least 1, got {query.limit}")
+        raise SearchError(f"每页条数至少为 1，实为 {query.limit}")
     if not 0 <= query.offset <= MAX_OFFSET:
-        raise SearchError(f"offset must be between 0 and {MAX_OFFSET}, got {query.offset}")
+        raise SearchError(f"起始位置应在 0 到 {MAX_OFFSET} 之间，实为 {query.offset}")
     wanted = query.offset + query.limit
     terms = parse_query(query.text)
     if query.text.strip() and not terms:
-        raise SearchError(f"nothing to search for in {query.text!r}: "
-                          "use Chinese characters, letters or digits")
+        raise SearchError(f"“{query.text[:40]}”中没有可检索的字：请输入汉字、字母或数字")
     with session_scope(settings) as session:
         plan = _plan(session, query, actor)
         ranked: Sequence[sa.Row] = []

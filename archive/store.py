@@ -36,6 +36,7 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from wenshu.archive.metadata import FORMAT_LABELS
 from wenshu.archive.placing import (
     PlacementTaken,
     Placing,
@@ -142,8 +143,8 @@ def select_version(versions: Sequence[V], document_id: int, number: int | None) 
     for item in versions:
         if item.version == number:
             return item
-    raise NotFoundError(f"document {document_id} has no version {number} "
-                        f"(versions: {', '.join(str(v.version) for v in versions)})")
+    raise NotFoundError(f"文档 {document_id} 没有第 {number} 版"
+                        f"（现有：{'、'.join(str(v.version) for v in versions)}）")
 
 
 def _is_key(key: DocumentKey) -> ColumnElement[bool]:
@@ -364,16 +365,15 @@ class Archive:
         stored = self.get(document_id, version)
         item = stored.files.get(fmt)
         if item is None:
-            raise NotFoundError(f"document {document_id} v{stored.version} has no {fmt} "
-                                f"(has: {', '.join(sorted(stored.files))})")
+            raise NotFoundError(f"文档 {document_id} 第 {stored.version} 版没有"
+                                f"{FORMAT_LABELS.get(fmt, fmt)}")
         source = self._stored_path(item.path)
         if not source.exists():
-            raise ArchiveError(f"stored file is missing: {source}")
+            raise ArchiveError(f"存储的文件缺失：{item.path}")
         actual = sha256_file(source)
         if actual != item.sha256:
-            raise ArchiveError(
-                f"stored file is damaged: {source} has SHA-256 {actual}, recorded {item.sha256}"
-            )
+            raise ArchiveError(f"存储的文件已损坏：{item.path} 的 SHA-256 为 {actual}，"
+                               f"登记为 {item.sha256}")
         return ArchivedFile(item.format, source, item.sha256, item.size)
 
     def export(self, document_id: int, fmt: str, to: Path, version: int | None = None, *,

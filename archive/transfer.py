@@ -61,6 +61,7 @@ from wenshu.archive.catalogue_sheet import (
 )
 from wenshu.archive.filing import FILED_PDF, METADATA
 from wenshu.archive.filing_rules import RETENTIONS
+from wenshu.archive.metadata import STATUS_LABELS
 from wenshu.archive.store import Archive, DocumentKey, sha256_file
 from wenshu.archive.transfer_package import (
     EXPORTED_STATUSES,
@@ -206,8 +207,7 @@ def _collect(settings: Settings, year: int
                    DocumentVersion.status.in_(EXPORTED_STATUSES))
             .options(selectinload(DocumentVersion.files), selectinload(DocumentVersion.document))))
         if not versions:
-            raise NotFoundError(f"fonds {settings.fonds} has no filed records for {year}: "
-                                "nothing to transfer")
+            raise NotFoundError(f"全宗 {settings.fonds} 没有 {year} 年度的归档文件，无可移交")
         replaced_ids = {v.supersedes_id for v in versions if v.supersedes_id is not None}
         replaced = dict(session.execute(
             select(DocumentVersion.id, DocumentVersion.archival_code)
@@ -229,8 +229,8 @@ def _record_of(archive: Archive, version: DocumentVersion, supersedes: str | Non
     document = version.document
     code = version.archival_code
     if code is None or version.filed_at is None or version.item_number is None:
-        raise ArchiveError(f"version {version.version} of document {document.id} is marked "
-                           f"{version.status} but has no complete filing record")
+        raise ArchiveError(f"文档 {document.id} 第 {version.version} 版标为"
+                           f"{STATUS_LABELS[version.status]}，但归档登记不完整")
     key = checked_key(DocumentKey(document.kind, document.unit_code, document.period,
                                    document.topic, document.script), code)
     stored = {f.format: f for f in version.files}
@@ -277,7 +277,7 @@ def _units_of(session: Session, codes: Iterable[str]) -> list[UnitEntry]:
             continue
         unit = session.get(Unit, code)
         if unit is None:
-            raise ArchiveError(f"unit {code} of an archived document is not in the unit tree")
+            raise ArchiveError(f"归档文件所属单位 {code} 不在单位名录中")
         try:
             check_unit_code(unit.code)  # an ancestor stored before codes were checked
         except WenshuError as exc:

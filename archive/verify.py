@@ -45,7 +45,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from wenshu.access import Actor, authorize
-from wenshu.archive.audit import check_chain, events, log_event
+from wenshu.archive.audit import ACTION_LABELS, check_chain, events, log_event
 from wenshu.archive.legacy_metadata import check_legacy_metadata, read_legacy
 from wenshu.archive.store import Archive, DocumentKey
 from wenshu.archive.verify_checks import (
@@ -95,8 +95,7 @@ GUARDS = {
                        "stored_files": frozenset({"stored_files_guard",
                                                   "stored_files_no_truncate"})}},
 }
-_GUARDED = {"audit_guard": "the audit log append-only",
-            "record_guard": "filed records unchanged"}
+_GUARDED = {"audit_guard": "审计日志只增不改", "record_guard": "归档记录不被改动"}
 
 
 @dataclass(frozen=True)
@@ -265,7 +264,7 @@ def _check_audit_chain(settings: Settings, tally: Tally) -> None:
         tally.checked["audit_chain"] += session.scalar(
             select(sa.func.count()).select_from(AuditEvent)) or 0
     for problem in check_chain(settings):
-        tally.add("audit_chain", "audit log", problem)
+        tally.add("audit_chain", "审计日志", problem)
 
 
 def _check_audit_coverage(settings: Settings, records: Sequence[VersionRecord],
@@ -289,8 +288,8 @@ def _check_audit_coverage(settings: Settings, records: Sequence[VersionRecord],
             tally.checked["audit_chain"] += 1
             if record.archival_code not in logged[action]:
                 tally.add("audit_chain", record.archival_code,
-                          f"the audit log has no {action} event for {record.archival_code}",
-                          expected=f"a {action} event", actual="none")
+                          f"审计日志中没有 {record.archival_code} 的{ACTION_LABELS[action]}记录",
+                          expected=f"{ACTION_LABELS[action]}记录", actual="无")
 
 
 def _check_guards(settings: Settings, check: str, tally: Tally) -> None:
@@ -310,13 +309,12 @@ def _check_guards(settings: Settings, check: str, tally: Tally) -> None:
                 active.update(session.scalars(sa.text(
                     "SELECT name FROM sqlite_master WHERE type = 'trigger' "
                     "AND tbl_name = :table"), {"table": table}))
-    subject = "audit log" if check == "audit_guard" else "filed records"
+    subject = "审计日志" if check == "audit_guard" else "归档记录"
     for table, names in sorted(wanted.items()):
         tally.checked[check] += len(names)
         for name in sorted(names - active):
-            tally.add(check, subject, f"the trigger {name} on {table} that keeps "
-                      f"{_GUARDED[check]} is missing or disabled", expected="enabled",
-                      actual="absent")
+            tally.add(check, subject, f"{table} 表上保证{_GUARDED[check]}的触发器 {name} "
+                      "缺失或已停用", expected="启用", actual="缺失")
 
 
 __all__ = ["CHECKS", "PROPERTIES", "Check", "CheckResult", "Problem", "VerifyReport",

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from wenshu.archive.filing import archival_code
-from wenshu.archive.metadata import RETENTION_NAMES
+from wenshu.archive.metadata import FORMAT_LABELS, RETENTION_NAMES
 from wenshu.archive.stamp import StampFields, stamp_cells
 from wenshu.archive.verify_files import PDF_FORMATS, FileFacts
 from wenshu.archive.verify_model import (
@@ -32,6 +32,11 @@ DAT46_REQUIRED = ("题名", "责任者", "日期", "文种", "保管期限", "�
 DAT46_PRESENT = ("文件编号", "密级")
 
 
+def _format(item: FileRecord) -> str:
+    """The stored format as archivists name it (Word 文件, 归档章 PDF …)."""
+    return FORMAT_LABELS.get(item.format, item.format)
+
+
 def check_digests(records: Sequence[VersionRecord], facts: Mapping[str, FileFacts],
                   tally: Tally) -> None:
     """真实性: each present file's SHA-256 equals the digest recorded at ingest."""
@@ -41,8 +46,8 @@ def check_digests(records: Sequence[VersionRecord], facts: Mapping[str, FileFact
             continue
         tally.checked["digest"] += 1
         if fact.sha256 != item.sha256:
-            tally.add("digest", item.path, f"the {item.format} of {record.name} has changed "
-                      "since it was stored", archival_code=record.archival_code or "",
+            tally.add("digest", item.path, f"{record.name} 的{_format(item)}存入后被改动",
+                      archival_code=record.archival_code or "",
                       expected=item.sha256, actual=fact.sha256 or "")
 
 
@@ -60,7 +65,7 @@ def check_metadata(records: Sequence[VersionRecord], facts: Mapping[str, FileFac
                   "归档人": record.filed_by}
         empty = [name for name, value in fields.items() if value in (None, "")]
         if empty:
-            tally.add("metadata", record.name, f"the record lacks {', '.join(empty)}",
+            tally.add("metadata", record.name, f"登记缺少：{'、'.join(empty)}",
                       archival_code=code)
             continue
         assert record.fonds and record.year and record.retention and record.org_code \
@@ -69,10 +74,10 @@ def check_metadata(records: Sequence[VersionRecord], facts: Mapping[str, FileFac
             rebuilt = archival_code(record.fonds, record.year, record.retention,
                                     record.org_code, record.item_number)
         except ArchiveError as exc:
-            tally.add("metadata", code, f"the 档号 parts are invalid: {exc}", archival_code=code)
+            tally.add("metadata", code, f"档号的组成部分无效：{exc}", archival_code=code)
             continue
         if rebuilt != code:
-            tally.add("metadata", code, "the 档号 does not follow from its parts",
+            tally.add("metadata", code, "档号与其组成部分不符",
                       archival_code=code, expected=rebuilt, actual=code)
         stored, filed = record.file("dat46"), record.file("pdf_filed")
         fact = facts.get(stored.path) if stored else None
@@ -92,7 +97,7 @@ def _metadata_problems(data: Mapping[str, Any], record: VersionRecord, filed: Fi
     absent = [k for k in DAT46_REQUIRED if data.get(k) in (None, "", [], {})]
     absent += [k for k in DAT46_PRESENT if k not in data]
     if absent:
-        problems.append((f"DA/T 46 elements empty or absent: {', '.join(absent)}", "", ""))
+        problems.append((f"DA/T 46 元数据缺少或为空：{'、'.join(absent)}", "", ""))
     digest = data.get("数字摘要")
     stated = (f"{digest.get('算法')} {digest.get('值')}" if isinstance(digest, Mapping)
               else None)
@@ -111,8 +116,7 @@ def _metadata_problems(data: Mapping[str, Any], record: VersionRecord, filed: Fi
         wanted.append(("页数", pages, data.get("页数")))
     for name, want, got in wanted:
         if got is not None and got != "" and str(want) != str(got):
-            problems.append((f"{name} in the metadata differs from the record", str(want),
-                             str(got)))
+            problems.append((f"元数据中的{name}与登记不一致", str(want), str(got)))
     return problems
 
 
@@ -135,20 +139,19 @@ def check_item_numbers(records: Sequence[VersionRecord],
             numbers[record.item_number].append(record)
         for number, holders in sorted(numbers.items()):
             if len(holders) > 1:
-                tally.add("item_numbers", label, f"件号 {number:04d} is given to "
-                          f"{len(holders)} records: {', '.join(h.name for h in holders)}")
+                tally.add("item_numbers", label, f"件号 {number:04d} 同时给了 {len(holders)} "
+                          f"条记录：{'、'.join(h.name for h in holders)}")
         if last is None:
-            tally.add("item_numbers", label, "no filing counter for this group: the next "
-                      "filing would give 件号 0001 again",
-                      expected=str(max(numbers, default=0)), actual="none")
+            tally.add("item_numbers", label, "本组没有件号计数器：下次归档会再给出件号 0001",
+                      expected=str(max(numbers, default=0)), actual="无")
             continue
         for start, end in _runs(sorted(set(range(1, last + 1)) - set(numbers))):
             span = f"{start:04d}" if start == end else f"{start:04d}–{end:04d}"
-            tally.add("item_numbers", label, f"件号 {span} given by the counter but held by "
-                      "no record (a gap)", expected=f"1–{last}",
-                      actual=", ".join(f"{n:04d}" for n in sorted(numbers)) or "none")
+            tally.add("item_numbers", label, f"件号 {span} 已由计数器给出，但没有记录持有（断号）",
+                      expected=f"1–{last}",
+                      actual="、".join(f"{n:04d}" for n in sorted(numbers)) or "无")
         for number in sorted(n for n in numbers if n > last):
-            tally.add("item_numbers", label, f"件号 {number:04d} is beyond the group's counter",
+            tally.add("item_numbers", label, f"件号 {number:04d} 超出本组计数器",
                       archival_code=numbers[number][0].archival_code or "",
                       expected=f"≤ {last:04d}", actual=f"{number:04d}")
 
@@ -169,15 +172,15 @@ def check_missing(records: Sequence[VersionRecord], facts: Mapping[str, FileFact
     for record, item in live(records):
         tally.checked["missing"] += 1
         if not facts[item.path].exists:
-            tally.add("missing", item.path, f"the {item.format} of {record.name} is missing",
+            tally.add("missing", item.path, f"{record.name} 的{_format(item)}缺失",
                       archival_code=record.archival_code or "", expected=item.sha256)
     for record in records:
         if record.status in ("filed", "superseded"):
             for fmt in ("pdf_filed", "dat46"):
                 tally.checked["missing"] += 1
                 if record.file(fmt) is None:
-                    tally.add("missing", record.name, f"no {fmt} is recorded for this filed "
-                              "version", archival_code=record.archival_code or "")
+                    tally.add("missing", record.name, f"这一归档版本没有登记{FORMAT_LABELS[fmt]}",
+                              archival_code=record.archival_code or "")
 
 
 def check_unexpected(records: Sequence[VersionRecord], present: Iterable[str],
@@ -193,10 +196,10 @@ def check_unexpected(records: Sequence[VersionRecord], present: Iterable[str],
         folder = path.rsplit("/", 1)[0] if "/" in path else ""
         gone = disposed.get(folder)
         if gone is not None:
-            tally.add("unexpected", path, f"still here after {gone.name} was disposed of",
+            tally.add("unexpected", path, f"{gone.name} 已销毁，此文件却仍在",
                       archival_code=gone.archival_code or "")
         else:
-            tally.add("unexpected", path, "no record accounts for this file")
+            tally.add("unexpected", path, "没有任何登记记录对应此文件")
 
 
 def check_usability(records: Sequence[VersionRecord], facts: Mapping[str, FileFacts],
@@ -209,13 +212,13 @@ def check_usability(records: Sequence[VersionRecord], facts: Mapping[str, FileFa
         tally.checked["opens"] += 1
         code = record.archival_code or ""
         if fact.open_error:
-            tally.add("opens", item.path, f"the {item.format} of {record.name} does not open: "
-                      f"{fact.open_error}", archival_code=code)
+            tally.add("opens", item.path, f"{record.name} 的{_format(item)}无法打开：{fact.open_error}",
+                      archival_code=code)
             continue
         if item.format in PDF_FORMATS:
             tally.checked["pdfa"] += 1
             for problem in fact.pdfa:
-                tally.add("pdfa", item.path, f"the {item.format} of {record.name}: {problem}",
+                tally.add("pdfa", item.path, f"{record.name} 的{_format(item)}：{problem}",
                           archival_code=code)
 
 
@@ -228,9 +231,8 @@ def check_read_only(records: Sequence[VersionRecord], facts: Mapping[str, FileFa
             continue
         tally.checked["read_only"] += 1
         if fact.writable:
-            tally.add("read_only", item.path, f"the {item.format} of {record.name} is writable",
-                      archival_code=record.archival_code or "", expected="read-only",
-                      actual="writable")
+            tally.add("read_only", item.path, f"{record.name} 的{_format(item)}可以被改写",
+                      archival_code=record.archival_code or "", expected="只读", actual="可写")
 
 
 def check_active_content(records: Sequence[VersionRecord], facts: Mapping[str, FileFacts],
@@ -242,8 +244,8 @@ def check_active_content(records: Sequence[VersionRecord], facts: Mapping[str, F
             continue
         tally.checked["active_content"] += 1
         for found in fact.active:
-            tally.add("active_content", item.path, f"the {item.format} of {record.name} "
-                      f"holds {found}", archival_code=record.archival_code or "")
+            tally.add("active_content", item.path, f"{record.name} 的{_format(item)}含有{found}",
+                      archival_code=record.archival_code or "")
 
 def check_stamps(records: Sequence[VersionRecord], facts: Mapping[str, FileFacts],
                  tally: Tally) -> None:

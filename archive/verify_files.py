@@ -76,10 +76,10 @@ def inspect_file(path: Path, record: FileRecord) -> FileFacts:
         elif record.format == "dat46":
             data = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(data, dict):
-                raise ValueError("not a JSON object")
+                raise ValueError("不是 JSON 对象")
             facts.data = data
         else:
-            facts.open_error = f"{record.format} is not an archival format"
+            facts.open_error = f"{record.format} 不是归档格式"
     except Exception as exc:  # noqa: BLE001  (a damaged file may fail in any library's way)
         facts.open_error = f"{type(exc).__name__}: {exc}"[:300]
     return facts
@@ -90,15 +90,15 @@ def _read_docx(path: Path, facts: FileFacts) -> None:
     with zipfile.ZipFile(path) as package:
         names = package.namelist()
     if any(n.lower().endswith("vbaproject.bin") for n in names):
-        facts.active.append("Word macros (vbaProject.bin)")
+        facts.active.append("Word 宏（vbaProject.bin）")
     if any(n.lower().startswith("word/activex/") for n in names):
-        facts.active.append("ActiveX controls")
+        facts.active.append("ActiveX 控件")
 
 
 def _read_pdf(path: Path, facts: FileFacts, *, stamped: bool) -> None:
     reader = PdfReader(path)
     if reader.is_encrypted:
-        raise ValueError("the PDF is encrypted")
+        raise ValueError("PDF 已加密")
     facts.pages = len(reader.pages)
     if stamped and reader.pages:
         facts.stamp = stamp_texts(reader.pages[0])
@@ -108,12 +108,12 @@ def _read_pdf(path: Path, facts: FileFacts, *, stamped: bool) -> None:
     xmp = (metadata.get_object().get_data().decode("utf-8", "replace")
            if metadata is not None else "")
     if not xmp:
-        facts.pdfa.append("no XMP metadata")
+        facts.pdfa.append("没有 XMP 元数据")
     else:
         if not _PDFA_PART.search(xmp):
-            facts.pdfa.append("XMP does not say PDF/A part 2 (pdfaid:part)")
+            facts.pdfa.append("XMP 未标明 PDF/A 第 2 部分（pdfaid:part）")
         if not _PDFA_CONFORMANCE.search(xmp):
-            facts.pdfa.append("XMP does not say conformance B (pdfaid:conformance)")
+            facts.pdfa.append("XMP 未标明符合级别 B（pdfaid:conformance）")
     facts.active.extend(_pdf_active_content(root, reader))
 
 
@@ -121,16 +121,16 @@ def _pdf_active_content(root: DictionaryObject, reader: PdfReader) -> list[str]:
     found = []
     names = root.get("/Names")
     if names is not None and "/JavaScript" in names.get_object():
-        found.append("document-level JavaScript")
+        found.append("文档级 JavaScript")
     action = root.get("/OpenAction")
     action = action.get_object() if action is not None else None
     if isinstance(action, DictionaryObject) and action.get("/S") in ("/JavaScript", "/Launch"):
-        found.append(f"an open action ({action['/S']})")
+        found.append(f"打开时执行的动作（{action['/S']}）")
     if "/AA" in root:
-        found.append("document additional actions (/AA)")
+        found.append("文档附加动作（/AA）")
     for number, page in enumerate(reader.pages, start=1):
         if "/AA" in page:
-            found.append(f"page {number} additional actions (/AA)")
+            found.append(f"第 {number} 页的附加动作（/AA）")
     return found
 
 

@@ -25,23 +25,23 @@ class Check:
 
     name: str
     property: str  # authenticity | integrity | usability | security
-    label: str  # what it checks, as archivists say it
+    label: str  # what it checks, as archivists say it (shown to them)
 
 
 CHECKS = (
-    Check("digest", "authenticity", "文件摘要与登记一致 digests match the record"),
-    Check("stamp", "authenticity", "归档章显示档号 stamp on page 1 shows the 档号"),
-    Check("audit_chain", "authenticity", "审计日志摘要链完整 audit log chain whole"),
-    Check("metadata", "integrity", "元数据齐全且与登记一致 metadata complete and matching"),
-    Check("item_numbers", "integrity", "件号连续无缺 item numbers without gaps"),
-    Check("missing", "integrity", "登记文件齐全 no recorded file missing"),
-    Check("unexpected", "integrity", "无多余文件 no unexpected files"),
-    Check("opens", "usability", "文件可打开 files open"),
-    Check("pdfa", "usability", "PDF/A-2b 标识 PDF/A-2b markers"),
-    Check("read_only", "security", "存储文件只读 stored files read-only"),
-    Check("active_content", "security", "无活动内容 no active content"),
-    Check("audit_guard", "security", "审计日志只增不改 audit log append-only"),
-    Check("record_guard", "security", "归档记录不可改 filed records immutable"),
+    Check("digest", "authenticity", "文件摘要与登记一致"),
+    Check("stamp", "authenticity", "归档章显示档号"),
+    Check("audit_chain", "authenticity", "审计日志摘要链完整"),
+    Check("metadata", "integrity", "元数据齐全且与登记一致"),
+    Check("item_numbers", "integrity", "件号连续无缺"),
+    Check("missing", "integrity", "登记文件齐全"),
+    Check("unexpected", "integrity", "无多余文件"),
+    Check("opens", "usability", "文件可打开"),
+    Check("pdfa", "usability", "PDF/A-2b 标识"),
+    Check("read_only", "security", "存储文件只读"),
+    Check("active_content", "security", "无活动内容"),
+    Check("audit_guard", "security", "审计日志只增不改"),
+    Check("record_guard", "security", "归档记录不可改"),
 )
 BY_NAME = {c.name: c for c in CHECKS}
 
@@ -104,7 +104,7 @@ class VersionRecord:
     @property
     def name(self) -> str:
         """How problems name the version: its 档号, or document and version."""
-        return self.archival_code or f"document {self.document_id} v{self.version}"
+        return self.archival_code or f"文档 {self.document_id} 第 {self.version} 版"
 
     def file(self, fmt: str) -> FileRecord | None:
         """The stored file of one format, if recorded."""

@@ -109,8 +109,7 @@ def test_the_audit_log_only_grows_and_its_chain_shows_tampering(db_settings: Set
         conn.execute(sa.text("UPDATE audit_events SET agent = 'someone' WHERE id = 1"))
         conn.execute(sa.text("DELETE FROM audit_events WHERE id = 2"))
     assert check_chain(db_settings) == [
-        "audit event 1 was altered after it was written",
-        "audit event 3 does not follow the event before it (an event was removed or reordered)"]
+        "审计记录 #1 写入后被改动", "审计记录 #3 与前一条记录接不上（有记录被删除或调换）"]
 
 
 def test_drafts_are_for_the_units_staff_filed_records_for_archivists(
@@ -175,12 +174,12 @@ def test_disposal_destroys_files_and_keeps_the_catalogue_entry(
     assert (due.archival_code, due.due_on) == (record.archival_code, date(2036, 1, 1))
     with pytest.raises(AccessDenied):
         dispose(db_settings, short.document_id, 1, actor=staff.supervisor, reason="到期")
-    with pytest.raises(ArchiveError, match="kept until 2036-01-01"):
+    with pytest.raises(ArchiveError, match="保管至 2036-01-01（定期10年，自 2025 年度起算），尚未到期"):
         dispose(db_settings, short.document_id, 1, actor=staff.archivist, reason="到期")
-    with pytest.raises(ArchiveError, match="permanently"):
+    with pytest.raises(ArchiveError, match="永久保存，不能销毁"):
         dispose(db_settings, kept.document_id, 1, actor=staff.archivist, reason="到期",
                 on=date(2100, 1, 1))
-    with pytest.raises(ArchiveError, match="reason"):
+    with pytest.raises(ArchiveError, match="销毁须写明原因"):
         dispose(db_settings, short.document_id, 1, actor=staff.archivist, reason=" ",
                 on=date(2036, 1, 1))
 

@@ -98,14 +98,14 @@ def test_export_checks_the_digest(db_settings, small_tree, tmp_path):
     damaged = stored.files["pdf"].path
     damaged.chmod(0o644)
     damaged.write_bytes(b"pdf tampered")
-    with pytest.raises(ArchiveError, match="damaged"):
+    with pytest.raises(ArchiveError, match="存储的文件已损坏"):
         archive.export(stored.document_id, "pdf", tmp_path / "x.pdf", version=1)
 
 
 def test_unknown_document_and_version(db_settings, small_tree, tmp_path):
     archive = Archive(db_settings)
     stored = _store(archive, _files(tmp_path, "a"))
-    with pytest.raises(NotFoundError, match="no version 7"):
+    with pytest.raises(NotFoundError, match="没有第 7 版"):
         archive.get(stored.document_id, 7)
     with pytest.raises(NotFoundError):
         archive.get(999)

@@ -279,7 +279,7 @@ def test_filing_gives_a_code_and_a_stamped_pdf(office, wenshu, tmp_path):
                     "440307001002,2025-11-02,检查,孕环情检查补查,,60,,,,\n", encoding="utf-8")
     wenshu("ledger", "import", str(late))
     wenshu("summary", "year", "--unit", "440307", "--year", "2025")
-    assert "reason" in wenshu("archive", "file", "1", expect=1).lower()
+    assert "请填写更正原因" in wenshu("archive", "file", "1", expect=1)
     corrected = wenshu("archive", "file", "1", "--reason", "补报11月孕环情检查数据")
     assert "0194-WS·2025-Y-BGS-0002" in corrected and "supersedes version 1" in corrected
 

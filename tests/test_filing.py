@@ -37,7 +37,7 @@ UNITS = ["440307", "440307001", "440307002", "440307001001", "440307001002", "44
 
 def test_archival_code_follows_da_t_22() -> None:
     assert archival_code("0194", 2026, "D30", "BGS", 1) == "0194-WS·2026-D30-BGS-0001"
-    with pytest.raises(ArchiveError, match="retention"):
+    with pytest.raises(ArchiveError, match="保管期限“.*”无效"):
         archival_code("0194", 2026, "D5", "BGS", 1)
     with pytest.raises(ArchiveError, match="全宗号"):
         archival_code("194", 2026, "Y", "BGS", 1)
@@ -121,7 +121,7 @@ def test_filing_gives_the_code_the_stamped_copy_and_metadata(db_settings: Settin
     exported = export_metadata(db_settings, draft.document_id, tmp_path)
     assert json.loads(exported.read_text(encoding="utf-8")) == stored
 
-    with pytest.raises(ArchiveError, match="already filed"):
+    with pytest.raises(ArchiveError, match="已归档为 .*，归档后不能再改"):
         file_version(db_settings, draft.document_id, actor=staff.supervisor)
 
 
@@ -165,7 +165,7 @@ def test_correction_supersedes_and_both_remain(db_settings: Settings, staff: Sta
     first = store_draft(db_settings, tmp_path, real_pdf)
     file_version(db_settings, first.document_id, actor=staff.supervisor, retention="D30")
     store_draft(db_settings, tmp_path, real_pdf, inputs="i2")
-    with pytest.raises(ArchiveError, match="give a reason"):
+    with pytest.raises(ArchiveError, match="请填写更正原因"):
         file_version(db_settings, first.document_id, actor=staff.supervisor, retention="D30")
     corrected = file_version(db_settings, first.document_id, actor=staff.supervisor, retention="D30",
                              reason="补录9月台账后重新生成")
@@ -178,7 +178,7 @@ def test_correction_supersedes_and_both_remain(db_settings: Settings, staff: Sta
     assert archival_metadata(db_settings, first.document_id)["档号"] == new.archival_code
     history = archival_metadata(db_settings, first.document_id, version=1)["事件"]
     assert history[-1]["行为"] == "被更正" and "补录9月台账" in history[-1]["说明"]
-    with pytest.raises(ArchiveError, match="superseded"):
+    with pytest.raises(ArchiveError, match="已被更正，不能再次归档"):
         file_version(db_settings, first.document_id, actor=staff.supervisor, version=1)
 
 
@@ -257,7 +257,7 @@ def test_two_filers_of_one_document_file_it_once(db_settings: Settings, staff: S
     for thread in threads:
         thread.join(120)
     refused = [r for r in results if isinstance(r, ArchiveError)]
-    assert len(results) == 2 and len(refused) == 1 and "already filed" in str(refused[0])
+    assert len(results) == 2 and len(refused) == 1 and "归档后不能再改" in str(refused[0])
     (record,) = filing_history(db_settings, draft.document_id)
     assert record.archival_code == "0194-WS·2025-Y-BGS-0001"
     assert [e.target for e in events(db_settings, action="file")] == [record.archival_code]

@@ -92,6 +92,7 @@ def test_a_flipped_byte_is_reported_with_both_digests_and_nothing_else(
                                record.files["pdf_filed"].sha256,
                                hashlib.sha256(bytes(data)).hexdigest())]
     assert report.problems[0].archival_code == record.archival_code
+    assert report.problems[0].message == f"{record.archival_code} 的归档章 PDF存入后被改动"
     (event,) = events(db_settings, action="verify")
     assert event.outcome == "failed"
     assert event.detail["checks"]["digest"] == {"checked": 14, "problems": 1}
@@ -106,6 +107,7 @@ def test_a_deleted_docx_is_reported_missing_and_nothing_else(
     assert _found(report) == [("missing", _relative(db_settings, first.files["docx"].path),
                                first.files["docx"].sha256, "")]
     assert report.problems[0].archival_code == first.archival_code != second.archival_code
+    assert report.problems[0].message == f"{first.archival_code} 的Word 文件缺失"
 
 
 def test_a_file_no_record_accounts_for_is_unexpected(
@@ -119,6 +121,7 @@ def test_a_file_no_record_accounts_for_is_unexpected(
     (staging / "half.pdf").write_bytes(b"%PDF")  # bookkeeping: not a record, not a finding
     report = verify_archive(db_settings, actor=staff.archivist)
     assert _found(report) == [("unexpected", _relative(db_settings, dropped), "", "")]
+    assert report.problems[0].message == "没有任何登记记录对应此文件"
 
 
 def test_a_pdf_with_a_script_and_no_pdfa_markers_and_a_writable_file(
@@ -133,10 +136,12 @@ def test_a_pdf_with_a_script_and_no_pdfa_markers_and_a_writable_file(
     draft.files["docx"].path.chmod(0o644)
     report = verify_archive(db_settings, actor=staff.archivist)
     pdf, word = (_relative(db_settings, draft.files[f].path) for f in ("pdf", "docx"))
-    assert _found(report) == [("pdfa", pdf, "", ""), ("read_only", word, "read-only", "writable"),
+    assert _found(report) == [("pdfa", pdf, "", ""), ("read_only", word, "只读", "可写"),
                               ("active_content", pdf, "", "")]
-    assert [p.message.rsplit(": ", 1)[-1] for p in report.problems[:1]] == ["no XMP metadata"]
-    assert report.problems[2].message.endswith("holds document-level JavaScript")
+    assert [p.message for p in report.problems] == [
+        f"文档 {draft.document_id} 第 1 版 的PDF：没有 XMP 元数据",
+        f"文档 {draft.document_id} 第 1 版 的Word 文件可以被改写",
+        f"文档 {draft.document_id} 第 1 版 的PDF含有文档级 JavaScript"]
 
 
 def test_record_and_metadata_disagreeing_and_gaps_in_item_numbers(
@@ -160,17 +165,17 @@ def test_record_and_metadata_disagreeing_and_gaps_in_item_numbers(
     assert _found(report) == [
         # The 归档章 still says 10年, the record now D30.
         ("stamp", stamped, "0194 2025 30年 BGS 0001", f"0194 2025 0001 BGS 10年 {pages}"),
-        ("audit_chain", moved, "a file event", "none"),  # the log filed it as the old code
+        ("audit_chain", moved, "归档记录", "无"),  # the log filed it as the old code
         ("metadata", dat46, moved, record.archival_code),
         ("metadata", dat46, "定期30年", "定期10年"),
-        ("item_numbers", "0194-WS·2025-D10-BGS", "1–1", "none"),
-        ("item_numbers", "0194-WS·2025-D30-BGS", "1", "none"),
-        ("record_guard", "filed records", "enabled", "absent"),
+        ("item_numbers", "0194-WS·2025-D10-BGS", "1–1", "无"),
+        ("item_numbers", "0194-WS·2025-D30-BGS", "1", "无"),
+        ("record_guard", "归档记录", "启用", "缺失"),
     ]
     assert report.problems[0].message == f"{moved} 的归档章（第 1 页）缺少：保管期限 30年"
     assert guard in report.problems[-1].message
-    assert "no filing counter" in report.problems[-2].message
-    assert "gap" in report.problems[-3].message
+    assert report.problems[-2].message == "本组没有件号计数器：下次归档会再给出件号 0001"
+    assert "断号" in report.problems[-3].message
     # Only that year's records are looked at with --year (the database's guards always).
     assert [p.check for p in verify_archive(db_settings, actor=staff.archivist,
                                             year=2024).problems] == ["record_guard"]
@@ -192,7 +197,7 @@ def test_the_newest_events_cut_from_the_log_are_missed(
     report = verify_archive(db_settings, actor=staff.archivist)
     assert [(p.check, p.subject, p.expected, p.actual) for p in report.problems
             if p.check == "audit_chain"] == [
-        ("audit_chain", record.archival_code, "a file event", "none")]
+        ("audit_chain", record.archival_code, "归档记录", "无")]
 
 
 def test_a_disposed_record_keeps_its_item_number_and_no_files(
@@ -213,7 +218,7 @@ def test_a_disposed_record_keeps_its_item_number_and_no_files(
     (folder / record.files["pdf"].path.name).write_bytes(real_pdf.read_bytes())
     (problem,) = verify_archive(db_settings, actor=staff.archivist).problems
     assert (problem.check, problem.archival_code) == ("unexpected", record.archival_code)
-    assert "disposed of" in problem.message
+    assert problem.message == f"{record.archival_code} 已销毁，此文件却仍在"
 
 
 @pytest.mark.parametrize("db_settings", ["sqlite"], indirect=True)
@@ -348,5 +353,5 @@ def test_a_missing_record_guard_is_reported(
     _filed_archive(db_settings, staff, real_pdf, tmp_path)
     guard = _drop_record_guard(db_settings)
     (problem,) = verify_archive(db_settings, actor=staff.archivist).problems
-    assert (problem.check, problem.subject) == ("record_guard", "filed records")
+    assert (problem.check, problem.subject) == ("record_guard", "归档记录")
     assert guard in problem.message and "document_versions" in problem.message

@@ -323,7 +323,7 @@ def test_an_archivist_searches_downloads_and_verifies(server: tuple[str, Office,
     page.wait_for_load_state()
     archivist.shot("record")
     expect(page.locator("table.metadata").first).to_contain_text("档号")
-    expect(page.locator("#history")).to_contain_text("file")
+    expect(page.locator("#history")).to_contain_text("归档")
     with page.expect_download() as download:
         page.locator("a.download-pdf_filed").first.click()
     saved = tmp_path / "record.pdf"

@@ -13,6 +13,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from wenshu.archive.audit import ACTION_LABELS, OUTCOME_LABELS, target_label
+from wenshu.archive.metadata import FORMAT_LABELS, RETENTION_NAMES, STATUS_LABELS
 from wenshu.web.security import Caller
 
 TEMPLATES = Path(str(files("wenshu.web") / "templates"))
@@ -60,7 +62,8 @@ def _size(n: int) -> str:
 environment = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
                           autoescape=select_autoescape(default=True, default_for_string=True),
                           trim_blocks=True, lstrip_blocks=True)
-environment.filters.update(local=_local, day=_day, number=_number, size=_size)
+environment.filters.update(local=_local, day=_day, number=_number, size=_size,
+                           audit_target=target_label)
 
 
 def _kind_labels() -> dict[str, str]:
@@ -69,10 +72,9 @@ def _kind_labels() -> dict[str, str]:
     return {key: kind.label for key, kind in registered_kinds().items()}
 
 
-STATUS_LABELS = {"draft": "草稿", "filed": "已归档", "superseded": "已被更正", "disposed": "已销毁"}
-RETENTION_LABELS = {"Y": "永久", "D30": "定期30年", "D10": "定期10年"}
 environment.globals.update(kind_labels=_kind_labels(), status_labels=STATUS_LABELS,
-                           retention_labels=RETENTION_LABELS)
+                           retention_labels=RETENTION_NAMES, format_labels=FORMAT_LABELS,
+                           action_labels=ACTION_LABELS, outcome_labels=OUTCOME_LABELS)
 
 
 def navigation(caller: Caller | None) -> list[tuple[str, str]]:

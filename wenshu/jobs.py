@@ -55,6 +55,13 @@ class JobInfo:
         return self.status in ("done", "failed")
 
     @property
+    def seconds(self) -> float | None:
+        """From the request to the end, to a tenth of a second (None while it runs)."""
+        if self.finished_at is None:
+            return None
+        return round((self.finished_at - self.created_at).total_seconds(), 1)
+
+    @property
     def percent(self) -> int:
         """Progress in whole percent (100 once done)."""
         if self.status == "done":

@@ -134,7 +134,7 @@ def archive_verify(
     for prop, results in report.by_property().items():
         table = Table("check", "checked", "problems", title=f"{PROPERTIES[prop]} {prop}")
         for r in results:
-            table.add_row(r.check.label, str(r.checked),
+            table.add_row(f"{r.check.label} {r.check.name}", str(r.checked),
                           "[green]0[/green]" if r.ok else f"[red]{r.problems}[/red]")
         console.print(table)
     if report.recovered:

@@ -15,6 +15,7 @@ from wenshu.archive.filing import FiledRecord
 from wenshu.archive.reading import open_file, view_document
 from wenshu.archive.transfer import export_year
 from wenshu.archive.verify import PROPERTIES, VerifyReport, verify_archive
+from wenshu.archive.verify_model import BY_NAME
 from wenshu.errors import NotFoundError
 from wenshu.jobs import JobRunner
 from wenshu.paths import inside
@@ -56,7 +57,8 @@ def verify_summary(report: VerifyReport) -> dict[str, Any]:
         "properties": [{"key": key, "label": PROPERTIES[key], "checks": [
             {"label": r.check.label, "checked": r.checked, "problems": r.problems}
             for r in results]} for key, results in report.by_property().items()],
-        "problems": [{"check": p.check, "subject": p.subject, "message": p.message,
+        "problems": [{"check": p.check, "check_label": BY_NAME[p.check].label,
+                      "subject": p.subject, "message": p.message,
                       "expected": p.expected, "actual": p.actual} for p in report.problems]}}
 
 

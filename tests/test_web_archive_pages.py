@@ -1,0 +1,111 @@
+"""An archivist's pages speak as archivists do: a record's audit history and a 四性检测
+that finds a damaged file read in Chinese, with no internal code or English in sight, and
+a finished job says how long it took; refusals from the archive (filing twice, an empty
+year's transfer) read in Chinese too."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.drafts import store_draft
+from tests.web_client import Session
+from tests.web_office import Office, build_office
+from wenshu.access import resolve_actor
+from wenshu.archive.filing import FiledRecord, file_version
+from wenshu.settings import Settings
+from wenshu.web.app import create_app
+
+pytestmark = pytest.mark.soffice  # the filed PDF is real LibreOffice PDF/A
+
+ENGLISH_WORD = re.compile(r"\b[a-z]{4,}\b")  # an internal code or an English sentence
+
+
+@pytest.fixture
+def archive(tmp_path: Path, real_pdf: Path) -> Iterator[tuple[FastAPI, Office, FiledRecord]]:
+    """The small office with one filed year summary, and the web app over it."""
+    settings = Settings(home=tmp_path / "home")
+    office = build_office(settings, tmp_path / "inputs")
+    draft = store_draft(settings, tmp_path, real_pdf, unit="440307001")
+    filed = file_version(settings, draft.document_id,
+                         actor=resolve_actor(settings, office.supervisor))
+    app = create_app(settings, warm=False)
+    with TestClient(app):
+        yield app, office, filed
+
+
+def _section(html: str, element_id: str) -> str:
+    """The markup of the section with ``element_id``."""
+    start = html.index(">", html.index(f'id="{element_id}"')) + 1
+    return html[start:html.index("</section>", start)]
+
+
+def _text(markup: str) -> str:
+    """Visible text, one space between what separate tags hold."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup)).strip()
+
+
+def _finished_job(archivist: Session, location: str) -> str:
+    """The job's page once it has finished (it stops asking to be refreshed)."""
+    for _ in range(600):
+        page = archivist.get(location).text
+        if 'hx-trigger="every' not in page:
+            return page
+        time.sleep(0.1)
+    raise AssertionError(f"the job at {location} did not finish")
+
+
+def test_a_records_history_names_actions_outcomes_and_targets_in_chinese(
+        archive: tuple[FastAPI, Office, FiledRecord]) -> None:
+    app, office, filed = archive
+    archivist = Session(app, office.archivist)
+    history = _section(archivist.get(f"/archive/records/{filed.document_id}").text, "history")
+    rows = [_text(row) for row in history.split("</tr>")[1:]]
+    filing = next(row for row in rows if filed.archival_code in row)
+    assert f"{office.supervisor} 归档 成功 {filed.archival_code}" in filing
+    viewing = next(row for row in rows if "查看" in row)
+    assert f"{office.archivist} 查看 成功 文档 {filed.document_id}" in viewing
+    assert not ENGLISH_WORD.search(_text(history)), history
+
+
+def test_verify_names_a_damaged_file_in_chinese(
+        archive: tuple[FastAPI, Office, FiledRecord]) -> None:
+    app, office, filed = archive
+    damaged = filed.files["pdf_filed"].path
+    damaged.chmod(0o644)
+    damaged.write_bytes(damaged.read_bytes() + b"\n%")
+    archivist = Session(app, office.archivist)
+    started = archivist.post("/archive/verify", {})
+    assert started.status_code == 303, started.text
+    page = _finished_job(archivist, started.headers["location"])
+    # The status line says it ended and how long it took, not 已完成：完成.
+    assert re.search(r"<strong>已完成</strong>，用时 \d+\.\d 秒</p>", page), page
+    report = _text(_section(page, "verify-report"))
+    assert "发现 2 个问题" in report  # its digest, and a file no longer read-only
+    assert f"文件摘要与登记一致：year_summary/440307001/2025/v0001/{damaged.name}：" \
+           f"{filed.archival_code} 的归档章 PDF存入后被改动" in report
+    assert f"存储文件只读：year_summary/440307001/2025/v0001/{damaged.name}：" \
+           f"{filed.archival_code} 的归档章 PDF可以被改写（应为 只读，实为 可写）" in report
+    readable = re.sub(r"[0-9a-f]{64}", "", report)  # the two digests
+    assert not ENGLISH_WORD.search(readable.replace(damaged.name, "")
+                                   .replace("year_summary", "")), report
+
+
+def test_archive_refusals_read_in_chinese(archive: tuple[FastAPI, Office, FiledRecord]) -> None:
+    app, office, filed = archive
+    supervisor = Session(app, office.supervisor)
+    again = supervisor.post(f"/documents/{filed.document_id}/file", {"version": "1"})
+    assert again.status_code == 400
+    assert f"第 1 版已归档为 {filed.archival_code}，归档后不能再改" in _text(again.text)
+    archivist = Session(app, office.archivist)
+    started = archivist.post("/archive/transfer", {"year": "2030"})
+    page = _text(_finished_job(archivist, started.headers["location"]))
+    assert "失败" in page and "全宗 0194 没有 2030 年度的归档文件，无可移交" in page
+    missing = archivist.get(f"/documents/{filed.document_id}/versions/9/pdf")
+    assert missing.status_code == 404 and f"文档 {filed.document_id} 没有第 9 版" in missing.text
