@@ -240,6 +240,11 @@ def test_a_supervisor_sees_who_did_not_report_and_runs_an_inspection(
     # group's box ticks the street's communities, not the street itself.
     pick = supervisor.go("/inspections", "inspections")
     assert pick.input_value("#pick-form input[name=period]") == "2025"
+    # The units use the card's width (a district's 100-odd communities then fit in a few
+    # screens), while the fields above keep a form's width.
+    units_box, period_box = (pick.locator(f"#pick-form {s}").bounding_box()
+                             for s in ("fieldset", "input[name=period]"))
+    assert units_box and period_box and units_box["width"] > 1000 > 600 > period_box["width"]
     pick.select_option("#pick-form select[name=checklist]", "model_community")
     street = pick.locator(".unit-group", has=pick.locator("input[value='440307001']"))
     street.locator("input.select-group").check()
