@@ -233,6 +233,11 @@ def test_a_supervisor_sees_who_did_not_report_and_runs_an_inspection(
     # Per street: 西城街道's three communities, one of which never reports.
     west = page.locator("#branches tr", has_text="西城街道").inner_text().split("\t")
     assert west[1:] == ["3", "2", "1", "66.7%"]
+    # The list below names each street above its own communities.
+    rows = page.locator("#reporting tbody tr").all_inner_texts()
+    street = rows.index("西城街道（已报 2/3）")
+    assert [row.split("\t")[0] for row in rows[street + 1:street + 4]] == [
+        "西湖社区", "西山社区", "西岭社区"]
     indicators = supervisor.go("/units/440307/indicators?year=2025", "indicators")
     expect(indicators.locator("#indicators")).to_contain_text("东城街道")
 
