@@ -109,3 +109,14 @@ def test_archive_refusals_read_in_chinese(archive: tuple[FastAPI, Office, FiledR
     assert "失败" in page and "全宗 0194 没有 2030 年度的归档文件，无可移交" in page
     missing = archivist.get(f"/documents/{filed.document_id}/versions/9/pdf")
     assert missing.status_code == 404 and f"文档 {filed.document_id} 没有第 9 版" in missing.text
+
+
+def test_a_filed_versions_files_are_named_apart(
+        archive: tuple[FastAPI, Office, FiledRecord]) -> None:
+    """The document page names each file as users know it: two PDFs are told apart."""
+    app, office, filed = archive
+    page = Session(app, office.supervisor).get(f"/documents/{filed.document_id}").text
+    links = re.findall(
+        r'<a href="/documents/\d+/versions/1/(\w+)" class="download-\w+">([^<]+)</a>', page)
+    assert sorted(links) == [("dat46", "元数据 JSON"), ("docx", "Word 文件"), ("pdf", "PDF"),
+                             ("pdf_filed", "归档章 PDF")]
