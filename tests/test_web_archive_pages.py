@@ -5,6 +5,7 @@ year's transfer) read in Chinese too."""
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from collections.abc import Iterator
@@ -13,6 +14,8 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from PIL import Image
+from pypdf import PdfReader
 
 from tests.drafts import store_draft
 from tests.web_client import Session
@@ -120,3 +123,16 @@ def test_a_filed_versions_files_are_named_apart(
         r'<a href="/documents/\d+/versions/1/(\w+)" class="download-\w+">([^<]+)</a>', page)
     assert sorted(links) == [("dat46", "元数据 JSON"), ("docx", "Word 文件"), ("pdf", "PDF"),
                              ("pdf_filed", "归档章 PDF")]
+
+
+def test_page_images_keep_their_place_before_they_load(
+        archive: tuple[FastAPI, Office, FiledRecord]) -> None:
+    """Each page image states its size, so the page does not jump as lazy images arrive."""
+    app, office, filed = archive
+    supervisor = Session(app, office.supervisor)
+    page = supervisor.get(f"/documents/{filed.document_id}").text
+    images = re.findall(r'<img src="([^"]+)" width="(\d+)" height="(\d+)"', page)
+    assert len(images) == len(PdfReader(filed.files["pdf_filed"].path).pages) > 1
+    for src, width, height in images:
+        drawn = Image.open(io.BytesIO(supervisor.get(src).content))
+        assert drawn.size == (int(width), int(height)) == (662, 936)  # A4 at 80 dpi, as pdftoppm rounds

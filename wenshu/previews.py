@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 import subprocess
 import tempfile
 from pathlib import Path
@@ -16,7 +17,7 @@ from wenshu.errors import WenshuError
 from wenshu.paths import inside
 from wenshu.settings import Settings
 
-RESOLUTION = 80  # dpi: an A4 page 661 px wide, readable on a 1366 px screen
+RESOLUTION = 80  # dpi: an A4 page 662 px wide, readable on a 1366 px screen
 MAX_PAGES = 60
 TIMEOUT_SECONDS = 60
 
@@ -34,6 +35,16 @@ def page_images(settings: Settings, pdf: Path, sha256: str) -> list[Path]:
     if not folder.is_dir():
         _draw(pdf, root, folder)
     return sorted(folder.glob("page-*.png"), key=lambda p: int(p.stem.split("-")[1]))
+
+
+def image_size(png: Path) -> tuple[int, int]:
+    """Width and height in pixels of a PNG, from its header (so a page can reserve the space)."""
+    with png.open("rb") as handle:
+        head = handle.read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        raise PreviewError(f"预览图片已损坏：{png.name}")
+    width, height = struct.unpack(">II", head[16:24])
+    return width, height
 
 
 def _draw(pdf: Path, root: Path, folder: Path) -> None:
@@ -57,4 +68,4 @@ def _draw(pdf: Path, root: Path, folder: Path) -> None:
         raise PreviewError(f"无法生成预览：{exc}") from exc
 
 
-__all__ = ["PreviewError", "page_images"]
+__all__ = ["PreviewError", "image_size", "page_images"]

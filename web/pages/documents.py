@@ -13,7 +13,7 @@ from wenshu.archive.filing import file_version
 from wenshu.archive.reading import open_file, view_document
 from wenshu.errors import NotFoundError
 from wenshu.jobs import get_job
-from wenshu.previews import MAX_PAGES, page_images
+from wenshu.previews import MAX_PAGES, image_size, page_images
 from wenshu.services import documents, overview
 from wenshu.services.documents import KINDS, RequestError, parse_request
 from wenshu.services.inspections import require_shipped, shipped_checklists
@@ -117,13 +117,14 @@ async def generate_submit(request: Request,
 
 def preview(request: Request, who: Caller, document_id: int, version: int,
             fmt: str = "pdf") -> dict[str, Any]:
-    """What the page needs to show a version's PDF as page images: its URLs."""
+    """What the page needs to show a version's PDF as page images: their URLs and sizes
+    (given in the page, a lazily loaded image does not move what follows when it arrives)."""
     record, item = open_file(settings_of(request), document_id, fmt, actor=who.actor,
                              version=version, log=False)
     pages = page_images(settings_of(request), item.path, item.sha256)
     base = f"/documents/{document_id}/versions/{record.version}/{fmt}"
-    return {"pages": [f"{base}/page-{n}.png" for n in range(1, len(pages) + 1)],
-            "pdf": base}
+    return {"pages": [{"src": f"{base}/page-{n}.png", "size": image_size(png)}
+                      for n, png in enumerate(pages, start=1)], "pdf": base}
 
 
 @router.get("/jobs/{job_id}")
