@@ -30,9 +30,11 @@ def _users_page(request: Request, who: Caller, *, status: int = 200, message: st
                 errors: dict[str, str] | None = None) -> Response:
     settings = settings_of(request)
     users = list_users(settings, by=who.actor)
+    # The unit fields suggest codes by code or name: an administrator need not know them.
+    units = overview.actor_units(settings, who.actor)
     return page(request, "admin_users.html", {"users": users, "roles": ROLE_LABELS,
-                                              "message": message, "errors": errors or {}},
-                status=status)
+                                              "units": units, "message": message,
+                                              "errors": errors or {}}, status=status)
 
 
 @router.get("/admin/users")
