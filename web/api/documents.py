@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -14,22 +15,25 @@ from wenshu.services import documents, overview
 from wenshu.services.documents import KINDS, parse_request
 from wenshu.uploads import get_upload
 from wenshu.web.api.schemas import (
-    ChildRow,
     DocumentHit,
     DocumentOut,
     FileBody,
     Filed,
     FileOut,
     GenerateBody,
-    IndicatorRow,
-    Indicators,
     JobStarted,
     Kind,
+    Version,
+)
+from wenshu.web.api.unit_schemas import (
+    BranchReporting,
+    ChildRow,
+    IndicatorRow,
+    Indicators,
     Overview,
     Reporting,
     Submission,
     Unit,
-    Version,
 )
 from wenshu.web.downloads import MEDIA_TYPES, SUFFIXES, stored_file
 from wenshu.web.params import (
@@ -77,14 +81,23 @@ def unit_reporting(request: Request, who: Signed, unit_code: UnitPath,
     """Who below the unit reported ledgers for the period (DHIS2's reporting rate); with
     ``due``, who reported after that deadline."""
     settings = settings_of(request)
-    overview.unit_info(settings, who.actor, unit_code)
+    _, units = overview.unit_info(settings, who.actor, unit_code)
     chosen = overview.period_or_latest(settings, unit_code, period)
     report = overview.reporting(settings, who.actor, unit_code, chosen, due)
-    return Reporting(period=report.period, rate=None if report.rate is None else str(report.rate),
+    branches = [BranchReporting(unit=_unit(b.unit), expected=len(b.report.expected),
+                                submitted=len(b.report.submitted),
+                                missing=len(b.report.missing), late=len(b.report.late),
+                                rate=_rate(b.report.rate))
+                for b in overview.by_branch(report, units, unit_code)]
+    return Reporting(period=report.period, rate=_rate(report.rate),
                      expected=[_unit(u) for u in report.expected],
                      submitted=[_unit(u) for u in report.submitted],
                      missing=[_unit(u) for u in report.missing], due=report.due,
-                     late=[_unit(u) for u in report.late])
+                     late=[_unit(u) for u in report.late], branches=branches)
+
+
+def _rate(rate: Decimal | None) -> str | None:
+    return None if rate is None else str(rate)
 
 
 @router.get("/units/{unit_code}/indicators", response_model=Indicators)

@@ -11,11 +11,13 @@ from wenshu.services.documents import GenerateRequest
 from wenshu.services.inspections import InspectionRequest
 
 
-class _Out(BaseModel):
+class ReadModel(BaseModel):
+    """Built from the application layer's objects (their attributes)."""
+
     model_config = ConfigDict(from_attributes=True)
 
 
-class Me(_Out):
+class Me(ReadModel):
     """The caller."""
 
     name: str
@@ -23,14 +25,6 @@ class Me(_Out):
     role_label: str
     unit_code: str | None
 
-
-class Unit(_Out):
-    """A unit of the tree."""
-
-    code: str
-    name: str
-    level: str
-    parent_code: str | None
 
 
 class TokenCreate(BaseModel):
@@ -45,7 +39,7 @@ class TokenMade(BaseModel):
     token: str
 
 
-class Token(_Out):
+class Token(ReadModel):
     """A token as its owner sees it."""
 
     id: int
@@ -56,7 +50,7 @@ class Token(_Out):
     revoked: bool
 
 
-class Upload(_Out):
+class Upload(ReadModel):
     """A file handed in."""
 
     id: str
@@ -99,29 +93,9 @@ class ImportOutcome(BaseModel):
     errors: list[RowErrorOut] = Field(default_factory=list)
 
 
-class IndicatorRow(_Out):
-    """An indicator of a unit."""
-
-    key: str
-    label: str
-    value: str
-    target: str
-    target_is_default: bool
-    met: bool | None
-    last_value: str
-    verdict: str
 
 
-class Submission(_Out):
-    """Ledger rows in the period."""
-
-    rows: int
-    first: date | None
-    last: date | None
-    submitted: bool
-
-
-class DocumentHit(_Out):
+class DocumentHit(ReadModel):
     """A document (its newest visible version) found in the archive."""
 
     document_id: int
@@ -139,47 +113,11 @@ class DocumentHit(_Out):
     archival_code: str | None = None
 
 
-class Overview(BaseModel):
-    """A unit's period."""
-
-    unit: Unit
-    period: str
-    submission: Submission
-    indicators: list[IndicatorRow]
-    documents: list[DocumentHit]
 
 
-class Reporting(BaseModel):
-    """Who below a unit reported ledgers for a period."""
-
-    period: str
-    rate: str | None
-    expected: list[Unit]
-    submitted: list[Unit]
-    missing: list[Unit]
-    due: date | None = None
-    late: list[Unit] = Field(default_factory=list)  # of submitted: after ``due``
 
 
-class ChildRow(BaseModel):
-    """A unit below, its indicator values and what it missed."""
-
-    unit: Unit
-    values: dict[str, str]
-    missed: list[str]
-    records: int
-    lagging: bool
-
-
-class Indicators(BaseModel):
-    """A unit's indicators beside the units below it."""
-
-    year: int
-    own: list[IndicatorRow]
-    children: list[ChildRow]
-
-
-class Kind(_Out):
+class Kind(ReadModel):
     """A kind that can be generated on request."""
 
     key: str
@@ -204,7 +142,7 @@ class JobStarted(BaseModel):
     url: str
 
 
-class Job(_Out):
+class Job(ReadModel):
     """A job and, once done, its result."""
 
     id: str
@@ -269,7 +207,7 @@ class Filed(BaseModel):
     archival_code: str
 
 
-class Checklist(_Out):
+class Checklist(ReadModel):
     """A shipped checklist."""
 
     key: str
@@ -305,7 +243,7 @@ class InspectionBody(InspectionRequest):
     narrative_files: list[str] = Field(default_factory=list, max_length=0)
 
 
-class RankRow(_Out):
+class RankRow(ReadModel):
     """A unit's place."""
 
     rank: int
@@ -336,7 +274,7 @@ class DisposeBody(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class DueOut(_Out):
+class DueOut(ReadModel):
     """A record past its retention."""
 
     document_id: int
@@ -348,7 +286,7 @@ class DueOut(_Out):
     due_on: date
 
 
-class AuditEventOut(_Out):
+class AuditEventOut(ReadModel):
     """One audit event."""
 
     id: int
@@ -367,7 +305,7 @@ class RecordOut(BaseModel):
     history: list[AuditEventOut]
 
 
-class UserOut(_Out):
+class UserOut(ReadModel):
     """A user as the administrator sees them."""
 
     name: str
