@@ -1,4 +1,5 @@
-"""The administrator's pages: a user's unit is picked from the unit list, not recalled."""
+"""Units on the web: an administrator picks a user's unit from the unit list, and the JSON
+API's reporting rate carries the per-street split the reporting page shows."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from wenshu.web.app import create_app
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[tuple[FastAPI, Office]]:
-    """The small office and the web app over it."""
+    """The small office (西城街道's 西岭社区 never reports) and the web app over it."""
     settings = Settings(home=tmp_path / "home")
     office = build_office(settings, tmp_path / "inputs")
     app = create_app(settings, warm=False)
@@ -38,3 +39,16 @@ def test_every_unit_field_offers_the_units_by_code_and_name(
     fields = re.findall(r'<input name="unit_code"[^>]*>', page)
     assert len(fields) == 1 + 5  # the add form, and one per user (admin, four staff)
     assert all('list="unit-codes"' in field for field in fields)
+
+
+def test_a_districts_reporting_is_split_by_street(site: tuple[FastAPI, Office]) -> None:
+    app, office = site
+    supervisor = Session(app, office.supervisor)
+    district = supervisor.api("GET", "/api/v1/units/440307/reporting?period=2025").json()
+    rows = {b["unit"]["name"]: (b["expected"], b["submitted"], b["missing"], b["rate"])
+            for b in district["branches"]}
+    assert rows == {"东城街道": (2, 2, 0, "100.0"), "西城街道": (3, 2, 1, "66.7")}
+    assert (len(district["expected"]), district["rate"]) == (5, "80.0")
+    # A street's communities are its own children: nothing to split.
+    street = supervisor.api("GET", "/api/v1/units/440307002/reporting?period=2025").json()
+    assert street["branches"] == [] and street["rate"] == "66.7"
