@@ -51,7 +51,7 @@ class Problem:
     """One thing found wrong: which check, about what (a file or a 档号), and what."""
 
     check: str
-    subject: str  # the file (relative to the archive root), 档号, 件号 group or "audit log"
+    subject: str  # the file (relative to the archive root), 档号, 件号 group or 审计日志
     message: str
     archival_code: str = ""  # the record's 档号 when it has one
     expected: str = ""
