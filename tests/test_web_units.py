@@ -1,5 +1,6 @@
-"""Units on the web: an administrator picks a user's unit from the unit list, and the JSON
-API's reporting rate carries the per-street split the reporting page shows."""
+"""Units on the web: an administrator picks a user's unit from the unit list, the JSON
+API's reporting rate carries the per-street split the reporting page shows, and the
+indicators page says whose target its headers show."""
 
 from __future__ import annotations
 
@@ -52,3 +53,11 @@ def test_a_districts_reporting_is_split_by_street(site: tuple[FastAPI, Office]) 
     # A street's communities are its own children: nothing to split.
     street = supervisor.api("GET", "/api/v1/units/440307002/reporting?period=2025").json()
     assert street["branches"] == [] and street["rate"] == "66.7"
+
+
+def test_the_indicator_headers_say_whose_target_they_show(site: tuple[FastAPI, Office]) -> None:
+    """The streets are held to their own targets: the header's is the district's, by name."""
+    app, office = site
+    page = Session(app, office.supervisor).get("/units/440307/indicators?year=2025").text
+    heads = re.findall(r'<th>[^<]+<br><span class="muted">([^<]+)</span></th>', page)
+    assert heads and all(head.startswith("示范区目标 ") for head in heads), heads
