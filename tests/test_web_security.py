@@ -163,8 +163,16 @@ def test_unknown_urls_and_bad_input_get_pages_not_tracebacks(
     missing = browser.get("/no/such/page")
     assert missing.status_code == 404 and "没有这个页面" in missing.text
     assert browser.api("GET", "/api/v1/nothing").json() == {"detail": "没有这个页面"}
+    # A malformed field is named as the page names it, and what is wrong is said in Chinese.
     bad = browser.get("/units/440307/indicators?year=abc")
-    assert bad.status_code == 400 and "year" in bad.text and "Traceback" not in bad.text
+    assert bad.status_code == 400 and "Traceback" not in bad.text
+    assert "年度填写有误" in bad.text and "<li>年度：应为四位年份，如 2025</li>" in bad.text
+    early = browser.api("GET", "/api/v1/units/440307/indicators?year=1990")
+    assert early.status_code == 422 and early.json() == {
+        "detail": "年度填写有误",
+        "problems": [{"field": "year", "label": "年度", "message": "不能小于 2000"}]}
+    long = browser.post("/archive/records/1/dispose", {"version": "1", "reason": "长" * 501})
+    assert "原因：太长：最多 500 个字符" in long.text
     field = browser.post("/documents/new", {"kind": "year_summary", "unit_code": "440307",
                                             "period": "今年"})
     assert field.status_code == 400 and 'id="period-error"' in field.text

@@ -29,6 +29,7 @@ from wenshu.settings import Settings, get_settings
 from wenshu.uploads import UploadTooLarge
 from wenshu.web.security import CsrfRefused, NotSignedIn, SecurityHeaders
 from wenshu.web.templating import page
+from wenshu.web.validation import validation_message
 
 _log = logging.getLogger(__name__)
 STATIC = Path(str(files("wenshu.web") / "static"))
@@ -46,16 +47,6 @@ def _problem(request: Request, status: int, message: str, **extra: object) -> Re
         return JSONResponse({"detail": message, **extra}, status_code=status, headers=headers)
     return page(request, "error.html", {"status": status, "message": message, **extra},
                 status=status)
-
-
-def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict[str, str]]]:
-    problems = []
-    for error in exc.errors():
-        where = [str(part) for part in error.get("loc", ())]
-        field = where[-1] if where else ""
-        problems.append({"field": field, "message": str(error.get("msg", ""))})
-    named = "、".join(p["field"] for p in problems if p["field"]) or "请求"
-    return f"{named}填写有误", problems
 
 
 def install_error_pages(app: FastAPI) -> None:
@@ -94,7 +85,7 @@ def install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        message, problems = _validation_message(exc)
+        message, problems = validation_message(exc.errors())
         return _problem(request, 422 if _is_api(request) else 400, message, problems=problems)
 
     @app.exception_handler(StarletteHTTPException)
