@@ -1,7 +1,7 @@
 """An archivist's pages speak as archivists do: a record's audit history and a 四性检测
 that finds a damaged file read in Chinese, with no internal code or English in sight, and
 a finished job says how long it took; refusals from the archive (filing twice, an empty
-year's transfer) read in Chinese too."""
+year's transfer) and a machine without LibreOffice read in Chinese too."""
 
 from __future__ import annotations
 
@@ -135,4 +135,24 @@ def test_page_images_keep_their_place_before_they_load(
     assert len(images) == len(PdfReader(filed.files["pdf_filed"].path).pages) > 1
     for src, width, height in images:
         drawn = Image.open(io.BytesIO(supervisor.get(src).content))
-        assert drawn.size == (int(width), int(height)) == (662, 936)  # A4 at 80 dpi, as pdftoppm rounds
+        # A4 at 80 dpi, as pdftoppm rounds it.
+        assert drawn.size == (int(width), int(height)) == (662, 936)
+
+
+def test_a_machine_without_libreoffice_says_whom_to_call(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Generating where LibreOffice cannot start fails in Chinese, naming what failed."""
+    # The flows read their settings from the environment, as under `wenshu web`.
+    monkeypatch.setenv("WENSHU_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("WENSHU_SOFFICE", str(tmp_path / "no-soffice"))
+    settings = Settings()
+    office = build_office(settings, tmp_path / "inputs")
+    with TestClient(create_app(settings, warm=False)) as client:
+        clerk = Session(client.app, office.clerk)
+        started = clerk.post("/documents/new", {"kind": "year_summary", "period": "2025",
+                                                "unit_code": "440307001001"})
+        assert started.status_code == 303, started.text
+        page = _finished_job(clerk, started.headers["location"])
+    error = _text(page.split('id="job-error">', 1)[1].split("</p>", 1)[0])
+    assert error.startswith("PDF 转换失败，请联系系统管理员（详情："), error
+    assert str(tmp_path / "no-soffice") in error  # the detail, for whoever comes

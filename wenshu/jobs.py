@@ -22,13 +22,17 @@ import sqlalchemy as sa
 
 from wenshu.access import Actor
 from wenshu.db import as_utc, session_scope, write_scope
-from wenshu.errors import NotFoundError, WenshuError
+from wenshu.errors import ChartError, ConversionError, NotFoundError, WenshuError
 from wenshu.models.tables import Job
 from wenshu.settings import Settings
 
 _log = logging.getLogger(__name__)
 STATUS_LABELS = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
 INTERNAL_ERROR = "内部错误：任务未能完成，详情已记入服务日志"
+# Failures of the machine rather than of what was asked: the user is told in Chinese whom to
+# call, and the detail is kept for whoever looks after the machine.
+SYSTEM_FAULTS: dict[type[WenshuError], str] = {ConversionError: "PDF 转换失败",
+                                                ChartError: "统计图绘制失败"}
 
 
 @dataclass(frozen=True)
@@ -123,13 +127,23 @@ def _update(settings: Settings, job_id: str, **fields: Any) -> None:
         session.execute(sa.update(Job).where(Job.id == job_id).values(**fields))
 
 
+def failure_message(exc: WenshuError) -> str:
+    """What a failed job tells its user: the refusal itself, or for a failure of the
+    machine (LibreOffice, fonts) what failed and to call the administrator, with the detail."""
+    lead = next((text for kind, text in SYSTEM_FAULTS.items() if isinstance(exc, kind)), None)
+    if lead is None:
+        return str(exc)
+    _log.error("%s: %s", lead, exc)
+    return f"{lead}，请联系系统管理员（详情：{exc}）"
+
+
 def _run(settings: Settings, job_id: str, work: Callable[[str], Mapping[str, Any]]) -> None:
     """Run one job's work and record how it ended; nothing escapes to the thread."""
     _update(settings, job_id, status="running", stage="开始")
     try:
         result = work(job_id)
     except WenshuError as exc:
-        _update(settings, job_id, status="failed", message=str(exc), stage="失败",
+        _update(settings, job_id, status="failed", message=failure_message(exc), stage="失败",
                 finished_at=datetime.now(UTC))
     except Exception:  # noqa: BLE001  (a job must end recorded, whatever happened)
         _log.exception("job %s failed", job_id)
