@@ -22,7 +22,7 @@ from tests.web_client import Session
 from tests.web_office import Office, build_office
 from wenshu.access import resolve_actor
 from wenshu.archive.filing import FiledRecord, file_version
-from wenshu.settings import Settings
+from wenshu.settings import Settings, get_settings
 from wenshu.web.app import create_app
 
 pytestmark = pytest.mark.soffice  # the filed PDF is real LibreOffice PDF/A
@@ -139,13 +139,22 @@ def test_page_images_keep_their_place_before_they_load(
         assert drawn.size == (int(width), int(height)) == (662, 936)
 
 
-def test_a_machine_without_libreoffice_says_whom_to_call(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Generating where LibreOffice cannot start fails in Chinese, naming what failed."""
-    # The flows read their settings from the environment, as under `wenshu web`.
+@pytest.fixture
+def without_libreoffice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                        prefect_harness: None) -> Iterator[Settings]:
+    """Settings whose LibreOffice cannot start, read by the flows from the environment as
+    under `wenshu web`."""
     monkeypatch.setenv("WENSHU_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("WENSHU_SOFFICE", str(tmp_path / "no-soffice"))
-    settings = Settings()
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+def test_a_machine_without_libreoffice_says_whom_to_call(
+        tmp_path: Path, without_libreoffice: Settings) -> None:
+    """Generating where LibreOffice cannot start fails in Chinese, naming what failed."""
+    settings = without_libreoffice
     office = build_office(settings, tmp_path / "inputs")
     with TestClient(create_app(settings, warm=False)) as client:
         clerk = Session(client.app, office.clerk)
