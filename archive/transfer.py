@@ -61,7 +61,7 @@ from wenshu.archive.catalogue_sheet import (
 )
 from wenshu.archive.filing import FILED_PDF, METADATA
 from wenshu.archive.filing_rules import RETENTIONS
-from wenshu.archive.metadata import STATUS_LABELS
+from wenshu.archive.metadata import FORMAT_LABELS, STATUS_LABELS
 from wenshu.archive.store import Archive, DocumentKey, sha256_file
 from wenshu.archive.transfer_package import (
     EXPORTED_STATUSES,
@@ -239,19 +239,19 @@ def _record_of(archive: Archive, version: DocumentVersion, supersedes: str | Non
     for fmt, (folder, suffix) in FILE_FOLDERS.items():
         item = stored.get(fmt)
         if item is None:
-            raise ArchiveError(f"{code} has no stored {fmt} file")
+            raise ArchiveError(f"{code} 没有存储的{FORMAT_LABELS.get(fmt, fmt)}")
         try:
             # A member is named after the 档号, a file read from the stored path: both data.
             check_name(f"{code}{suffix}")
             path = inside_relative(archive.root, item.path)
         except WenshuError as exc:
-            raise ArchiveError(f"{code}: {exc}") from exc
+            raise ArchiveError(f"{code}：{exc}") from exc
         if not path.is_file():
-            raise ArchiveError(f"{code}: stored file is missing: {path}")
+            raise ArchiveError(f"{code}：存储的文件缺失：{item.path}")
         actual = sha256_file(path)
         if actual != item.sha256:
-            raise ArchiveError(f"{code}: stored file is damaged: {path} has SHA-256 {actual}, "
-                               f"recorded {item.sha256}")
+            raise ArchiveError(f"{code}：存储的文件已损坏：{item.path} 的 SHA-256 为 {actual}，"
+                               f"登记为 {item.sha256}")
         files[fmt] = RecordFile(f"{folder}/{code}{suffix}", path.name, item.sha256, item.size)
         paths[fmt] = path
     record = PackageRecord(
@@ -281,7 +281,7 @@ def _units_of(session: Session, codes: Iterable[str]) -> list[UnitEntry]:
         try:
             check_unit_code(unit.code)  # an ancestor stored before codes were checked
         except WenshuError as exc:
-            raise ArchiveError(f"units.json: {exc}") from exc
+            raise ArchiveError(f"units.json：{exc}") from exc
         found[code] = UnitEntry(unit.code, unit.name, unit.level, unit.parent_code)
         if unit.parent_code:
             pending.append(unit.parent_code)
@@ -336,9 +336,9 @@ def _json_file(path: Path) -> dict[str, Any]:
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ArchiveError(f"{path}: the stored metadata is not UTF-8 JSON ({exc})") from exc
+        raise ArchiveError(f"{path.name}：存储的元数据不是 UTF-8 编码的 JSON（{exc}）") from exc
     if not isinstance(value, dict):
-        raise ArchiveError(f"{path}: the stored metadata is not a JSON object")
+        raise ArchiveError(f"{path.name}：存储的元数据不是一个 JSON 对象")
     return value
 
 

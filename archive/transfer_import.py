@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from wenshu.access import Actor, authorize
 from wenshu.archive.audit import log_event, record_event
 from wenshu.archive.filing import FILED_PDF
+from wenshu.archive.metadata import STATUS_LABELS
 from wenshu.archive.placing import Placing
 from wenshu.archive.search import index_version
 from wenshu.archive.store import Archive
@@ -82,9 +83,9 @@ def _import(session: Session, archive: Archive, placing: Placing, source: zipfil
     held = sorted(session.scalars(select(DocumentVersion.archival_code)
                                   .where(DocumentVersion.archival_code.in_(codes))))
     if held:
-        raise ArchiveError(f"{package.name}: the archive already holds {len(held)} of the "
-                           f"package's {len(codes)} records ({', '.join(held[:3])}"
-                           f"{' …' if len(held) > 3 else ''}); a package is imported once")
+        raise ArchiveError(f"{package.name}：移交包的 {len(codes)} 条记录中已有 {len(held)} 条"
+                           f"在本档案中（{'、'.join(held[:3])}{' …' if len(held) > 3 else ''}）；"
+                           "同一移交包只导入一次")
     created_units = _create_units(session, package, contents.units)
     imported: dict[str, DocumentVersion] = {}
     in_package = set(codes)
@@ -128,7 +129,7 @@ def _place_version(archive: Archive, placing: Placing, source: zipfile.ZipFile, 
         for item in record.files.values():
             member = f"{contents.root}/{item.member}"
             if stream_member(package, source, member, inside(staging, item.name)) != item.sha256:
-                raise ArchiveError(f"{package.name}: {member} changed while it was imported")
+                raise ArchiveError(f"{package.name}：{member} 在导入过程中被改动")
 
 
 def _create_units(session: Session, package: Path, units: Sequence[UnitEntry]) -> int:
@@ -138,8 +139,8 @@ def _create_units(session: Session, package: Path, units: Sequence[UnitEntry]) -
         if session.get(Unit, unit.code) is not None:
             continue
         if unit.parent is not None and session.get(Unit, unit.parent) is None:
-            raise ArchiveError(f"{package.name}: unit {unit.code}'s parent {unit.parent} is "
-                               "neither in the archive nor listed before it")
+            raise ArchiveError(f"{package.name}：单位 {unit.code} 的上级 {unit.parent} 既不在"
+                               "本档案中，也没有列在它之前")
         session.add(Unit(code=unit.code, name=unit.name, level=unit.level,
                          parent_code=unit.parent))
         session.flush()
@@ -152,8 +153,8 @@ def _add_version(session: Session, package: Path, record: PackageRecord,
     """Insert the record's version (and its document, if new), whole in one row."""
     key = record.key
     if session.get(Unit, key.unit_code) is None:
-        raise ArchiveError(f"{package.name}: record {record.archival_code} is of unit "
-                           f"{key.unit_code}, which units.json does not list")
+        raise ArchiveError(f"{package.name}：记录 {record.archival_code} 属于单位 "
+                           f"{key.unit_code}，units.json 中却没有这个单位")
     document = session.scalar(select(Document).where(
         Document.kind == key.kind, Document.unit_code == key.unit_code,
         Document.period == key.period, Document.topic == key.topic, Document.script == key.script))
@@ -165,13 +166,13 @@ def _add_version(session: Session, package: Path, record: PackageRecord,
     clash = session.scalar(select(DocumentVersion).where(
         DocumentVersion.document_id == document.id, DocumentVersion.version == record.version))
     if clash is not None:
-        raise ArchiveError(f"{package.name}: record {record.archival_code} is version "
-                           f"{record.version} of {key.stem}, and this archive already has a "
-                           f"version {record.version} of that document ({clash.status})")
+        raise ArchiveError(f"{package.name}：记录 {record.archival_code} 是 {key.stem} 的"
+                           f"第 {record.version} 版，本档案中该文档已有第 {record.version} 版"
+                           f"（{STATUS_LABELS.get(clash.status, clash.status)}）")
     if replaced is not None:
         if replaced.document_id != document.id:
-            raise ArchiveError(f"{package.name}: {record.archival_code} corrects "
-                               f"{record.supersedes}, a version of another document")
+            raise ArchiveError(f"{package.name}：{record.archival_code} 更正的 "
+                               f"{record.supersedes} 是另一份文档的版本")
         if replaced.status == "filed" and record.supersedes not in in_package:
             replaced.status = "superseded"  # filed here before its correction arrived
     version = DocumentVersion(
@@ -196,14 +197,13 @@ def _replaced(session: Session, package: Path, record: PackageRecord,
         return None
     replaced = imported.get(record.supersedes)
     if replaced is None and record.supersedes in in_package:
-        raise ArchiveError(f"{package.name}: {record.archival_code} corrects "
-                           f"{record.supersedes}, which is not an older version")
+        raise ArchiveError(f"{package.name}：{record.archival_code} 更正的 "
+                           f"{record.supersedes} 不是更早的版本")
     replaced = replaced or session.scalar(
         select(DocumentVersion).where(DocumentVersion.archival_code == record.supersedes))
     if replaced is None:
-        raise ArchiveError(f"{package.name}: {record.archival_code} corrects {record.supersedes}, "
-                           "which is neither in the package nor in this archive: import the "
-                           "package of its year first")
+        raise ArchiveError(f"{package.name}：{record.archival_code} 更正的 {record.supersedes} "
+                           "既不在移交包中，也不在本档案中：请先导入其所在年度的移交包")
     return replaced
 
 
@@ -213,9 +213,9 @@ def _check_one_filed(session: Session, package: Path, document_ids: set[int]) ->
         filed = list(session.scalars(select(DocumentVersion.archival_code).where(
             DocumentVersion.document_id == document_id, DocumentVersion.status == "filed")))
         if len(filed) > 1:
-            raise ArchiveError(f"{package.name}: the document would have {len(filed)} filed "
-                               f"versions ({', '.join(sorted(c or '' for c in filed))}); one "
-                               "must supersede the other")
+            raise ArchiveError(f"{package.name}：该文档将有 {len(filed)} 个已归档版本"
+                               f"（{'、'.join(sorted(c or '' for c in filed))}）；"
+                               "其中一个应更正另一个")
 
 
 def _advance_counters(session: Session, records: Sequence[PackageRecord]) -> None:
@@ -242,7 +242,7 @@ def _pdf_text(path: Path) -> str:
     try:
         return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
     except (PyPdfError, ValueError, KeyError) as exc:
-        raise ArchiveError(f"{path.name}: the filed PDF cannot be read ({exc})") from exc
+        raise ArchiveError(f"{path.name}：归档章 PDF 无法读取（{exc}）") from exc
 
 
 __all__ = ["ImportSummary", "import_package"]

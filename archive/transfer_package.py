@@ -132,7 +132,7 @@ def checked_key(key: DocumentKey, where: str) -> DocumentKey:
     try:
         return key.check()
     except WenshuError as exc:
-        raise ArchiveError(f"{where}: {exc}") from exc
+        raise ArchiveError(f"{where}：{exc}") from exc
 
 
 

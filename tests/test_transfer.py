@@ -158,7 +158,7 @@ def test_import_reproduces_the_archive_and_its_package(db_settings: Settings,
     assert (entry.agent, entry.detail["sha256"], entry.detail["documents"]) == \
         (archivist.name, transfer_source.package.sha256, 4)
 
-    with pytest.raises(ArchiveError, match="already holds 4 of the package's 4 records"):
+    with pytest.raises(ArchiveError, match="移交包的 4 条记录中已有 4 条在本档案中"):
         import_package(db_settings, transfer_source.package.path, actor=archivist)
 
     # The next filing of the year continues the numbering after the imported 件号.
@@ -229,6 +229,6 @@ def test_the_cli_imports_and_exports(transfer_source: Source, tmp_path: Path,
         assert (tmp_path / "out" / f"{ROOT}.zip").read_bytes() == \
             transfer_source.package.path.read_bytes()
         result = runner.invoke(app, ["archive", "import", str(transfer_source.package.path)])
-        assert result.exit_code == 1 and "already holds" in result.output
+        assert result.exit_code == 1 and "同一移交包只导入一次" in result.output
     finally:
         get_settings.cache_clear()

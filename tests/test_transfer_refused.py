@@ -57,7 +57,7 @@ def test_a_damaged_package_is_refused_naming_the_file(db_settings: Settings,
     assert altered != members[pdf]
 
     damaged = _rewrite(original, tmp_path / "damaged.zip", {pdf: altered})
-    with pytest.raises(ArchiveError, match=re.escape(f"{ROOT}/{pdf} does not match the manifest")):
+    with pytest.raises(ArchiveError, match=re.escape(f"{ROOT}/{pdf} 与清单不符")):
         import_package(db_settings, damaged, actor=archivist)
 
     # A manifest redone to fit the altered file still disagrees with the records.
@@ -65,20 +65,20 @@ def test_a_damaged_package_is_refused_naming_the_file(db_settings: Settings,
         hashlib.sha256(members[pdf]).hexdigest(), hashlib.sha256(altered).hexdigest())
     forged = _rewrite(original, tmp_path / "forged.zip",
                       {pdf: altered, "manifest-sha256.txt": manifest.encode("utf-8")})
-    with pytest.raises(ArchiveError, match=re.escape(f"{ROOT}/{pdf} differs from the digest")):
+    with pytest.raises(ArchiveError, match=re.escape(f"{ROOT}/{pdf} 与记录所载的摘要和大小不符")):
         import_package(db_settings, forged, actor=archivist)
 
     extra = _rewrite(original, tmp_path / "extra.zip", {"文件/附加.pdf": b"%PDF-1.7"})
-    with pytest.raises(ArchiveError, match=re.escape(f"{ROOT}/文件/附加.pdf is not in the manifest")):
+    with pytest.raises(ArchiveError, match=re.escape(f"{ROOT}/文件/附加.pdf 不在清单中")):
         import_package(db_settings, extra, actor=archivist)
 
     missing = _rewrite(original, tmp_path / "missing.zip", {f"元数据/{CODES[0]}.json": None})
-    with pytest.raises(ArchiveError, match=re.escape(f"lists {ROOT}/元数据/{CODES[0]}.json")):
+    with pytest.raises(ArchiveError, match=re.escape(f"清单列有 {ROOT}/元数据/{CODES[0]}.json，移交包中却没有")):
         import_package(db_settings, missing, actor=archivist)
 
     cut = tmp_path / "cut.zip"
     cut.write_bytes(original.read_bytes()[:len(original.read_bytes()) // 2])
-    with pytest.raises(ArchiveError, match="cut.zip: not a readable zip"):
+    with pytest.raises(ArchiveError, match="cut.zip：不是可读的 zip 文件"):
         import_package(db_settings, cut, actor=archivist)
 
     with session_scope(db_settings) as session:
@@ -98,7 +98,7 @@ def test_a_failed_import_leaves_nothing_behind(db_settings: Settings, staff: Sta
     # gets past Y-0001, placing its files, then fails there.
     draft = store_draft(db_settings, tmp_path, real_pdf, unit="440307002")
     before = stored_files(db_settings)
-    with pytest.raises(ArchiveError, match=re.escape(f"record {CODES[1]} is version 1")):
+    with pytest.raises(ArchiveError, match=re.escape(f"记录 {CODES[1]} 是 ") + ".+的第 1 版，本档案中该文档已有第 1 版（草稿）"):
         import_package(db_settings, transfer_source.package.path, actor=staff.archivist)
     assert stored_files(db_settings) == before
     assert not (db_settings.archive_dir / "year_summary" / "440307" / "2025" / "v0001").exists()
@@ -150,8 +150,7 @@ def test_zip_slip_member_names_are_refused(db_settings: Settings, transfer_sourc
         for info in original.infolist():
             slip.writestr(info, original.read(info))
         slip.writestr(zipfile.ZipInfo(member), b"%PDF-1.7 escape")
-    with pytest.raises(ArchiveError, match=re.escape(f"member {member!r} is not a file under "
-                                                     "the package's top folder")):
+    with pytest.raises(ArchiveError, match=re.escape(f"成员“{member}”不是顶层文件夹下的文件")):
         import_package(db_settings, package, actor=archivist)
     _assert_nothing_imported(db_settings, tmp_path, "slip.zip")
 
@@ -186,10 +185,10 @@ def _set_topic(members: dict[str, bytes], topic: str) -> dict[str, bytes]:
 @pytest.mark.parametrize(("change", "says"), [
     (lambda m: _rename_unit(m, "440307", ATTACK), f"单位代码“{ATTACK}”无效"),
     (lambda m: _rename_unit(m, "440307001", ".."), "单位代码“..”无效"),
-    (lambda m: _add_unit(m, "4403.07", "440307"), "units.json unit 4: 单位代码“4403.07”无效"),
+    (lambda m: _add_unit(m, "4403.07", "440307"), "units.json 第 4 个单位：单位代码“4403.07”无效"),
     (lambda m: _add_unit(m, "4403079", "../440307"), "单位代码“../440307”无效"),
     (lambda m: _set_topic(m, "../../../../../escape_target"),
-     "records.json record 1: “../../../../../escape_target”不是有效的文件名"),
+     "records.json 第 1 条记录：“../../../../../escape_target”不是有效的文件名"),
 ])
 def test_a_package_with_bad_unit_codes_or_keys_is_refused(db_settings: Settings,
                                                          transfer_source: Source, tmp_path: Path,

@@ -110,6 +110,14 @@ def test_archive_refusals_read_in_chinese(archive: tuple[FastAPI, Office, FiledR
     started = archivist.post("/archive/transfer", {"year": "2030"})
     page = _text(_finished_job(archivist, started.headers["location"]))
     assert "失败" in page and "全宗 0194 没有 2030 年度的归档文件，无可移交" in page
+    # A year whose filed PDF was damaged is not packed: the page says which file and how.
+    damaged = filed.files["pdf_filed"].path
+    damaged.chmod(0o644)
+    damaged.write_bytes(damaged.read_bytes() + b"\n%")
+    started = archivist.post("/archive/transfer", {"year": "2025"})
+    page = _text(_finished_job(archivist, started.headers["location"]))
+    stored = damaged.relative_to(damaged.parents[4]).as_posix()
+    assert f"{filed.archival_code}：存储的文件已损坏：{stored} 的 SHA-256 为 " in page, page
     missing = archivist.get(f"/documents/{filed.document_id}/versions/9/pdf")
     assert missing.status_code == 404 and f"文档 {filed.document_id} 没有第 9 版" in missing.text
 
