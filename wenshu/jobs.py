@@ -131,10 +131,7 @@ def failure_message(exc: WenshuError) -> str:
     """What a failed job tells its user: the refusal itself, or for a failure of the
     machine (LibreOffice, fonts) what failed and to call the administrator, with the detail."""
     lead = next((text for kind, text in SYSTEM_FAULTS.items() if isinstance(exc, kind)), None)
-    if lead is None:
-        return str(exc)
-    _log.error("%s: %s", lead, exc)
-    return f"{lead}，请联系系统管理员（详情：{exc}）"
+    return str(exc) if lead is None else f"{lead}，请联系系统管理员（详情：{exc}）"
 
 
 def _run(settings: Settings, job_id: str, work: Callable[[str], Mapping[str, Any]]) -> None:
@@ -143,6 +140,8 @@ def _run(settings: Settings, job_id: str, work: Callable[[str], Mapping[str, Any
     try:
         result = work(job_id)
     except WenshuError as exc:
+        if isinstance(exc, tuple(SYSTEM_FAULTS)):  # for whoever looks after the machine
+            _log.error("job %s failed: %s", job_id, exc)
         _update(settings, job_id, status="failed", message=failure_message(exc), stage="失败",
                 finished_at=datetime.now(UTC))
     except Exception:  # noqa: BLE001  (a job must end recorded, whatever happened)
