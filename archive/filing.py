@@ -38,6 +38,7 @@ from wenshu.archive.filing_rules import (
     load_filing_rules,
 )
 from wenshu.archive.metadata import (
+    FORMAT_LABELS,
     FiledFileFacts,
     core_metadata,
     filed_file_facts,
@@ -54,7 +55,7 @@ from wenshu.archive.store import (
 )
 from wenshu.db import as_utc, session_scope
 from wenshu.errors import ArchiveError, NotFoundError
-from wenshu.models.tables import Document, DocumentVersion, FilingCounter, Unit
+from wenshu.models.tables import Document, DocumentVersion, FilingCounter, StoredFile, Unit
 from wenshu.paths import inside, inside_relative
 from wenshu.settings import Settings
 
@@ -357,6 +358,13 @@ def _metadata(session: Session, version: DocumentVersion, facts: FiledFileFacts,
     )
 
 
+def _format_order(stored: StoredFile) -> int:
+    """Where a format comes in a version's files: as :data:`FORMAT_LABELS` lists them
+    (Word, PDF, 归档章 PDF, metadata), any other last."""
+    order = list(FORMAT_LABELS)
+    return order.index(stored.format) if stored.format in order else len(order)
+
+
 def _record(archive: Archive, version: DocumentVersion,
             versions: list[DocumentVersion]) -> FiledRecord:
     document = version.document
@@ -376,7 +384,7 @@ def _record(archive: Archive, version: DocumentVersion,
         change_reason=version.change_reason, disposed_at=version.disposed_at,
         disposed_by=version.disposed_by, disposal_reason=version.disposal_reason,
         files={f.format: ArchivedFile(f.format, archive.root / f.path, f.sha256, f.size)
-               for f in version.files},
+               for f in sorted(version.files, key=_format_order)},
         issued_on=version.issued_on, doc_number=version.doc_number,
     )
 

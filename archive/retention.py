@@ -25,7 +25,7 @@ from wenshu.archive.search import unindex_version
 from wenshu.archive.store import Archive, DocumentKey
 from wenshu.db import session_scope, write_scope
 from wenshu.errors import ArchiveError, NotFoundError
-from wenshu.models.tables import Document, DocumentVersion, StoredFile
+from wenshu.models.tables import Document, DocumentVersion, StoredFile, Unit
 from wenshu.settings import Settings
 
 RETENTION_YEARS = {"D30": 30, "D10": 10}  # Y (永久) is kept for ever
@@ -43,6 +43,7 @@ class DueRecord:
     retention: str
     filing_year: int
     due_on: date
+    unit_name: str  # the code when the register no longer has the unit
 
 
 def due_on(filing_year: int, retention: str) -> date | None:
@@ -58,18 +59,20 @@ def due_records(settings: Settings, *, actor: Actor, on: date | None = None) -> 
     found = []
     with session_scope(settings) as session:
         rows = session.execute(
-            select(DocumentVersion, Document)
+            select(DocumentVersion, Document, Unit.name)
             .join(Document, Document.id == DocumentVersion.document_id)
+            .outerjoin(Unit, Unit.code == Document.unit_code)
             .where(DocumentVersion.status.in_(("filed", "superseded")),
                    DocumentVersion.retention.in_(tuple(RETENTION_YEARS)))
             .order_by(DocumentVersion.archival_code))
-        for version, document in rows:
+        for version, document, unit_name in rows:
             assert version.filing_year is not None and version.retention is not None
             due = due_on(version.filing_year, version.retention)
             if due is not None and due <= on:
                 found.append(DueRecord(document.id, version.version, version.archival_code or "",
                                        document.title, document.unit_code, version.retention,
-                                       version.filing_year, due))
+                                       version.filing_year, due,
+                                       unit_name or document.unit_code))
     return found
 
 

@@ -172,6 +172,7 @@ def test_disposal_destroys_files_and_keeps_the_catalogue_entry(
     assert due_records(db_settings, actor=staff.archivist, on=date(2035, 12, 31)) == []
     (due,) = due_records(db_settings, actor=staff.archivist, on=date(2036, 1, 1))
     assert (due.archival_code, due.due_on) == (record.archival_code, date(2036, 1, 1))
+    assert (due.unit_code, due.unit_name) == ("440307001", "东城街道")
     with pytest.raises(AccessDenied):
         dispose(db_settings, short.document_id, 1, actor=staff.supervisor, reason="到期")
     with pytest.raises(ArchiveError, match="保管至 2036-01-01（定期10年，自 2025 年度起算），尚未到期"):

@@ -124,13 +124,17 @@ def test_archive_refusals_read_in_chinese(archive: tuple[FastAPI, Office, FiledR
 
 def test_a_filed_versions_files_are_named_apart(
         archive: tuple[FastAPI, Office, FiledRecord]) -> None:
-    """The document page names each file as users know it: two PDFs are told apart."""
+    """The document page names each file as users know it, the Word file first and the
+    metadata last: two PDFs are told apart. Its tags name the unit, not its code."""
     app, office, filed = archive
     page = Session(app, office.supervisor).get(f"/documents/{filed.document_id}").text
     links = re.findall(
         r'<a href="/documents/\d+/versions/1/(\w+)" class="download-\w+">([^<]+)</a>', page)
-    assert sorted(links) == [("dat46", "元数据 JSON"), ("docx", "Word 文件"), ("pdf", "PDF"),
-                             ("pdf_filed", "归档章 PDF")]
+    assert links == [("docx", "Word 文件"), ("pdf", "PDF"), ("pdf_filed", "归档章 PDF"),
+                     ("dat46", "元数据 JSON")]
+    tags = re.search(r'<p class="tags">(.*?)</p>', page, re.S)
+    assert tags and re.findall(r"<span[^>]*>([^<]+)</span>", tags.group(1)) == [
+        "年度工作总结", "东城街道", "2025"], page
 
 
 def test_page_images_keep_their_place_before_they_load(
@@ -173,3 +177,26 @@ def test_a_machine_without_libreoffice_says_whom_to_call(
     error = _text(page.split('id="job-error">', 1)[1].split("</p>", 1)[0])
     assert error.startswith("PDF 转换失败，请联系系统管理员（详情："), error
     assert str(tmp_path / "no-soffice") in error  # the detail, for whoever comes
+
+
+def test_the_due_list_names_each_records_unit(
+        archive: tuple[FastAPI, Office, FiledRecord], tmp_path: Path, real_pdf: Path) -> None:
+    """The archivist's list of records past their retention names each unit, as the page
+    and the API both show it, not by its code alone."""
+    app, office, _ = archive
+    settings = app.state.settings
+    draft = store_draft(settings, tmp_path, real_pdf, unit="440307002")
+    short = file_version(settings, draft.document_id, retention="D10",
+                         actor=resolve_actor(settings, office.supervisor))
+    archivist = Session(app, office.archivist)
+    rows = _table_rows(archivist.get("/archive/due?on=2036-01-01").text)
+    assert [r[:3] for r in rows] == [[short.archival_code, short.title, "西城街道 440307002"]]
+    (due,) = archivist.api("GET", "/api/v1/archive/due?on=2036-01-01").json()
+    assert (due["unit_code"], due["unit_name"]) == ("440307002", "西城街道")
+
+
+def _table_rows(html: str) -> list[list[str]]:
+    """The text of each cell of each body row of the page's first table."""
+    body = html[html.index("<tbody>"):html.index("</tbody>")]
+    return [[_text(cell) for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]

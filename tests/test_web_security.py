@@ -189,6 +189,20 @@ def test_unknown_urls_and_bad_input_get_pages_not_tracebacks(
     assert "孕环情检查受检率" not in women
 
 
+def test_a_missing_page_keeps_the_menu_and_says_so_once(
+        site: tuple[FastAPI, Office, Settings, int]) -> None:
+    """Someone signed in who follows a dead link keeps the menu and their name in the
+    header (their unit by name), and reads the reason once, not also as a green notice."""
+    app, office, _, _ = site
+    page = Session(app, office.street).get("/no/such/page").text
+    assert '<a href="/archive">档案检索</a>' in page and "退出" in page
+    assert re.search(r"街道督导（督导 · <span[^>]*>东城街道</span>）", page), page
+    assert page.count("没有这个页面") == 1 and 'class="notice"' not in page
+    with TestClient(app) as anonymous:
+        bare = anonymous.get("/no/such/page")
+    assert bare.status_code == 404 and "没有这个页面" in bare.text and "退出" not in bare.text
+
+
 def test_the_menu_marks_the_one_item_a_page_belongs_to(
         site: tuple[FastAPI, Office, Settings, int]) -> None:
     app, office, _, _ = site

@@ -27,7 +27,7 @@ from wenshu.errors import AccessDenied, InputError, NotFoundError, WenshuError
 from wenshu.jobs import JobRunner
 from wenshu.settings import Settings, get_settings
 from wenshu.uploads import UploadTooLarge
-from wenshu.web.security import CsrfRefused, NotSignedIn, SecurityHeaders
+from wenshu.web.security import CsrfRefused, NotSignedIn, SecurityHeaders, signed_in
 from wenshu.web.templating import page
 from wenshu.web.validation import validation_message
 
@@ -45,7 +45,8 @@ def _problem(request: Request, status: int, message: str, **extra: object) -> Re
     if _is_api(request):
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse({"detail": message, **extra}, status_code=status, headers=headers)
-    return page(request, "error.html", {"status": status, "message": message, **extra},
+    # ``detail``, not ``message``: a page's ``message`` is the green notice above it.
+    return page(request, "error.html", {"status": status, "detail": message, **extra},
                 status=status)
 
 
@@ -91,6 +92,10 @@ def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         messages = {404: "没有这个页面", 405: "不支持这种请求方式"}
+        if not _is_api(request) and request.method == "GET":
+            # No route answered, so none looked up the caller: look now, so that a
+            # signed-in user keeps the menu instead of a bare page.
+            request.state.caller = await signed_in(request)
         return _problem(request, exc.status_code,
                         messages.get(exc.status_code, str(exc.detail)))
 

@@ -82,6 +82,14 @@ async def _csrf_sent(request: Request) -> str:
     return ""
 
 
+async def signed_in(request: Request) -> Caller | None:
+    """The caller a browser's session cookie names, or None: for a page no route answers
+    (an unknown address), which shows the menu when someone is signed in."""
+    key = request.cookies.get(SESSION_COOKIE, "")
+    session = await run_in_threadpool(session_of, settings_of(request), key) if key else None
+    return Caller(session.actor, session.csrf_token, key) if session else None
+
+
 async def _authenticate(request: Request) -> Caller:
     settings = settings_of(request)
     header = request.headers.get("authorization", "")
@@ -90,14 +98,12 @@ async def _authenticate(request: Request) -> Caller:
         if actor is None:
             raise NotSignedIn("API 令牌无效、已撤销，或其用户已停用")
         return Caller(actor, "", "")
-    key = request.cookies.get(SESSION_COOKIE, "")
-    session = await run_in_threadpool(session_of, settings, key) if key else None
-    if session is None:
+    caller = await signed_in(request)
+    if caller is None:
         raise NotSignedIn("请先登录")
-    caller = Caller(session.actor, session.csrf_token, key)
     if request.method in UNSAFE_METHODS:
         sent = await _csrf_sent(request)
-        if not sent or not hmac.compare_digest(sent, session.csrf_token):
+        if not sent or not hmac.compare_digest(sent, caller.csrf_token):
             await run_in_threadpool(
                 log_event, settings, action="request", agent=caller.actor.name, outcome="refused",
                 target=f"{request.method} {request.url.path}"[:200],

@@ -53,6 +53,7 @@ class Actor:
     role: str
     unit_code: str | None
     units: frozenset[str] | None  # the units they may act on; None: every unit
+    unit_name: str | None = None  # their unit's name, for pages; None without a unit
 
     @property
     def sees_drafts(self) -> bool:
@@ -129,10 +130,12 @@ def authorize(settings: Settings, actor: Actor, action: str, unit_code: str | No
 
 def actor_of(session: Session, user: User) -> Actor:
     """The :class:`Actor` for a stored user, with the units they act for."""
-    units = None
-    if user.role in UNIT_ROLES and user.unit_code is not None:
-        units = frozenset(subtree_codes(load_units(session), user.unit_code))
-    return Actor(user.name, user.role, user.unit_code, units)
+    if user.unit_code is None:
+        return Actor(user.name, user.role, None, None)
+    tree = load_units(session)
+    units = frozenset(subtree_codes(tree, user.unit_code)) if user.role in UNIT_ROLES else None
+    known = tree.get(user.unit_code)
+    return Actor(user.name, user.role, user.unit_code, units, known.name if known else None)
 
 
 __all__ = ["Actor", "ROLE_ACTIONS", "ROLE_LABELS", "UNIT_ROLES", "actor_of", "authorize",

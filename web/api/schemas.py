@@ -282,6 +282,7 @@ class DueOut(ReadModel):
     archival_code: str
     title: str
     unit_code: str
+    unit_name: str
     retention: str
     due_on: date
 

@@ -155,8 +155,9 @@ def document_page(request: Request, who: Signed, document_id: DocumentPath) -> R
     latest = versions[-1]
     fmt = next((f for f in ("pdf_filed", "pdf") if f in latest.files), None)
     shown = preview(request, who, document_id, latest.version, fmt) if fmt else None
-    return page(request, "document.html", {"versions": versions, "latest": latest,
-                                           "document_id": document_id, "preview": shown})
+    return page(request, "document.html", {
+        "versions": versions, "latest": latest, "document_id": document_id, "preview": shown,
+        "unit_name": overview.unit_name(settings_of(request), latest.key.unit_code)})
 
 
 @router.get("/documents/{document_id}/versions/{version}/{fmt}/page-{number}.png")

@@ -23,7 +23,7 @@ from wenshu.generators.numbers import format_target, format_value
 from wenshu.ingest.units import LEVEL_LABELS  # noqa: E402  (one list of level names)
 from wenshu.models.catalogue import load_catalogue
 from wenshu.models.lines import Line, load_lines
-from wenshu.models.tables import Activity
+from wenshu.models.tables import Activity, Unit
 from wenshu.periods import Period
 from wenshu.settings import Settings
 
@@ -158,6 +158,14 @@ def _branch(units: dict[str, UnitInfo], root: str, code: str) -> str:
     while (parent := units[code].parent_code) not in (root, None):
         code = parent
     return code
+
+
+def unit_name(settings: Settings, unit_code: str) -> str:
+    """The unit's name, or its code when the register no longer has it (a filed record
+    outlives a unit that was merged away)."""
+    with session_scope(settings) as session:
+        name = session.scalar(sa.select(Unit.name).where(Unit.code == unit_code))
+    return name or unit_code
 
 
 def latest_year(settings: Settings, unit_code: str) -> int:
