@@ -35,6 +35,7 @@ from wenshu.models.catalogue import (
     Comparator,
     TargetSpec,
 )
+from wenshu.models.ledger_columns import column_writing
 from wenshu.models.values import (
     cell_text,
     fail,
@@ -146,12 +147,14 @@ class LedgerRow(_Row):
     @field_validator("sessions", "participants", "households", "materials", mode="before")
     @classmethod
     def _count(cls, raw: object, info: ValidationInfo) -> int | None:
-        return parse_count(raw, MEASURE_COLUMNS[info.field_name or ""])
+        field = info.field_name or ""
+        return parse_count(raw, MEASURE_COLUMNS[field], column_writing().units.get(field, ()))
 
     @field_validator("amount", mode="before")
     @classmethod
     def _amount(cls, raw: object) -> Decimal | None:
-        return parse_decimal(raw, MEASURE_COLUMNS["amount"], places=2, max_digits=14)
+        return parse_decimal(raw, MEASURE_COLUMNS["amount"], places=2, max_digits=14,
+                             units=column_writing().units.get("amount", ()))
 
     @field_validator("sessions", "participants", "households", "materials", "amount")
     @classmethod

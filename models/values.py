@@ -69,8 +69,9 @@ def required_text(raw: object, label: str, max_length: int | None = None) -> str
     return text
 
 
-def number_of(raw: object, label: str) -> Decimal:
-    """A number cell as Decimal: Excel numbers, or text like ``1,234.50`` (full-width allowed)."""
+def number_of(raw: object, label: str, units: tuple[str, ...] = ()) -> Decimal:
+    """A number cell as Decimal: Excel numbers, or text like ``1,234.50`` (full-width
+    allowed), followed by one of ``units`` if given (``50人``; longest first)."""
     if isinstance(raw, bool):
         fail("not_a_number", f"{label}“{shown(raw)}”不是数字")
     if isinstance(raw, int):
@@ -81,8 +82,11 @@ def number_of(raw: object, label: str) -> Decimal:
         # repr is the shortest text that round-trips: 0.1 stays 0.1, not 0.1000000000000000055…
         return Decimal(repr(raw))
     text = unicodedata.normalize("NFKC", str(raw)).strip()
+    unit = next((u for u in units if text.endswith(u)), "")
+    text = text.removesuffix(unit).rstrip() if unit else text
     if not _NUMBER.match(text):
-        fail("not_a_number", f"{label}“{shown(raw)}”不是数字，请填写阿拉伯数字")
+        allowed = f"（可带单位“{'”“'.join(units)}”）" if units else ""
+        fail("not_a_number", f"{label}“{shown(raw)}”不是数字，请填写阿拉伯数字{allowed}")
     return Decimal(text.replace(",", ""))
 
 
@@ -92,14 +96,15 @@ def decimals(number: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-def parse_count(raw: object, label: str) -> int | None:
-    """A non-negative whole number (``12``, ``12.0``, ``1,200``), or None for an empty cell."""
+def parse_count(raw: object, label: str, units: tuple[str, ...] = ()) -> int | None:
+    """A non-negative whole number (``12``, ``12.0``, ``1,200``, with ``units`` also ``12人``),
+    or None for an empty cell."""
     if raw is None:
         return None
     if isinstance(raw, str) and raw.isascii() and raw.isdigit():
         count = int(raw)  # the usual cell; skipping Decimal here saves ~15% of a ledger import
     else:
-        number = number_of(raw, label)
+        number = number_of(raw, label, units)
         if number < 0:
             fail("negative", f"{label}不能为负数（“{shown(raw)}”）")
         if number != number.to_integral_value():
@@ -110,11 +115,13 @@ def parse_count(raw: object, label: str) -> int | None:
     return count
 
 
-def parse_decimal(raw: object, label: str, places: int, max_digits: int) -> Decimal | None:
-    """A non-negative amount with at most ``places`` decimals, or None for an empty cell."""
+def parse_decimal(raw: object, label: str, places: int, max_digits: int,
+                  units: tuple[str, ...] = ()) -> Decimal | None:
+    """A non-negative amount with at most ``places`` decimals (followed by one of
+    ``units`` if given), or None for an empty cell."""
     if raw is None:
         return None
-    number = number_of(raw, label)
+    number = number_of(raw, label, units)
     if number < 0:
         fail("negative", f"{label}不能为负数（“{shown(raw)}”）")
     if decimals(number) > places:

@@ -60,6 +60,8 @@ BAD_CELLS = [
     ({"日期": "2026-11-02"}, "日期", "future_date"),
     ({"人次": "12.5"}, "人次", "not_an_integer"),
     ({"人次": "十二"}, "人次", "not_a_number"),
+    ({"人次": "约40"}, "人次", "not_a_number"),  # an estimate is not a figure to report
+    ({"份数": "200人"}, "份数", "not_a_number"),  # a unit word of another column
     ({"场次": "abc"}, "场次", "not_a_number"),
     ({"金额": "1,23"}, "金额", "not_a_number"),
     ({"人次": "-3"}, "人次", "negative"),
@@ -101,9 +103,12 @@ def test_the_error_report_never_holds_a_formula(session, small_tree, catalogue, 
 
 
 def test_messages_speak_the_clerks_language(session, small_tree, catalogue, tmp_path):
-    path = write_ledger(tmp_path / "ledger.csv", [{**GOOD, "单位代码": "4403070019"}])
+    path = write_ledger(tmp_path / "ledger.csv", [{**GOOD, "单位代码": "4403070019"},
+                                                  {**GOOD, "主题": "二", "人次": "30户"}])
     error = rejected(session, path, catalogue)
-    assert error.errors[0].message == "单位代码“4403070019”不在单位名录中"
+    assert [e.message for e in error.errors] == [
+        "单位代码“4403070019”不在单位名录中",
+        "人次“30户”不是数字，请填写阿拉伯数字（可带单位“人次”“人”）"]
 
 
 def test_every_problem_of_every_row_is_reported(session, small_tree, catalogue, tmp_path):
@@ -134,14 +139,14 @@ def test_duplicate_row_names_the_earlier_row(session, small_tree, catalogue, tmp
 
 
 def test_missing_and_unknown_columns_reject_the_file(session, small_tree, catalogue, tmp_path):
-    header = ["单位代码", "日期", "活动类别", "主题", "人次"]
-    path = write_ledger(tmp_path / "ledger.csv", [{**GOOD, "活动类别": "培训"}], header)
+    header = ["单位代码", "日期", "活动分组", "主题", "人次"]
+    path = write_ledger(tmp_path / "ledger.csv", [{**GOOD, "活动分组": "培训"}], header)
     error = rejected(session, path, catalogue)
     assert [(e.row, e.column, e.code) for e in error.errors] == [
-        (1, "活动类别", "unknown_column"), (1, "活动类型", "missing_column"),
+        (1, "活动分组", "unknown_column"), (1, "活动类型", "missing_column"),
     ]
     assert [(r, c, code) for r, c, _, code in report_rows(Path(error.report_path))] == [
-        ("1", "活动类别", "unknown_column"), ("1", "活动类型", "missing_column"),
+        ("1", "活动分组", "unknown_column"), ("1", "活动类型", "missing_column"),
     ]
     # No row can be trusted when the columns are wrong, so skipping bad rows does not apply.
     assert rejected(session, path, catalogue, skip_invalid=True).errors == error.errors
@@ -155,17 +160,21 @@ def test_accepted_forms_are_stored_as_typed_values(session, small_tree, catalogu
          "金额": "1,234.50"},
         {**GOOD, "日期": "2026.3.7", "活动类型": "publicity", "场次": "", "人次": "1,200", "份数": "500",
          "备注": "  社区广场  "},
+        # A figure with its unit word, as clerks often type it.
+        {**GOOD, "日期": "2026-3-8", "主题": "带单位", "场次": "2场", "人次": "50 人次", "份数": "200份",
+         "金额": "800元"},
     ])
     result = import_ledger_file(session, path, catalogue, today=TODAY)
-    assert (result.rows_read, result.rows_stored, result.rows_rejected, result.errors) == (3, 3, 0, [])
+    assert (result.rows_read, result.rows_stored, result.rows_rejected, result.errors) == (4, 4, 0, [])
     rows = stored(session)
     assert [(r.date, r.activity_type, r.participants) for r in rows] == [
         (date(2026, 3, 5), "training", 30), (date(2026, 3, 6), "aid", None),
-        (date(2026, 3, 7), "publicity", 1200),
+        (date(2026, 3, 7), "publicity", 1200), (date(2026, 3, 8), "training", 50),
     ]
     assert (rows[1].households, rows[1].amount) == (12, Decimal("1234.50"))
     assert (rows[2].materials, rows[2].notes) == (500, "社区广场")
-    assert [r.source_row for r in rows] == [2, 3, 4]
+    assert (rows[3].sessions, rows[3].materials, rows[3].amount) == (2, 200, Decimal("800"))
+    assert [r.source_row for r in rows] == [2, 3, 4, 5]
 
 
 def test_english_headers_in_any_case(session, small_tree, catalogue, tmp_path):

@@ -3,7 +3,9 @@
     .venv/bin/python tests/samples/make_ledgers.py
 
 Each file is one shape wenshu reads (title rows, 序号, 小计/合计, one sheet per month,
-dates without a year, no 单位代码 column, hidden rows); ``08_综合示例.xlsx`` has them all.
+dates without a year, no 单位代码 column, hidden rows); ``08_综合示例.xlsx`` has them all;
+``09_常用列名与填表说明.xlsx`` heads its columns and writes its figures in an office's own words;
+``10_合并单元格.xlsx`` merges its header over two rows and a day's date over its rows.
 The .xlsx files are written the way Excel and WPS save them: totals rows are SUM formulas
 *with* their cached results (openpyxl cannot write those, so the sheet XML is patched),
 dates are date cells unless written as text. The output is byte-for-byte the same on every
@@ -277,6 +279,47 @@ def everything(path: Path) -> None:
     save_xlsx(book, path, cached)
 
 
+def own_words(path: Path) -> None:
+    """Headers and figures in an office's own words (活动内容, 参加人数（人）, 发放份数,
+    经费（元）; 50人, 300份, 800元) and a 填表说明 sheet of instructions left out."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "台账"
+    header_row(sheet, ("序号", "单位代码", "活动日期", "类别", "活动内容", "期数",
+                       "参加人数（人）", "走访户数", "发放份数", "经费（元）", "说明"))
+    for number, (date, kind, title, *counts) in enumerate([
+        ("2025-07-02", "培训", "流动人口计生服务培训", "1期", "42人", None, None, "800元"),
+        ("2025-07-15", "宣传", "世界人口日宣传", 1, "150人", None, "300份", None),
+        ("2025-07-22", "入户走访", "新婚家庭上门服务", None, 11, "9户", None, None),
+    ], start=1):
+        sheet.append([number, WEST_HILL, day(date), kind, title, *counts, None])
+    dated(sheet)
+    notes = book.create_sheet("填表说明")
+    for line in (["填表说明"], ["1.", "每项活动填一行，日期写到日"], ["2.", "人数、份数可带单位"]):
+        notes.append(line)
+    save_xlsx(book, path)
+
+
+def merged_cells(path: Path) -> None:
+    """A two-row header (参与情况 over 场次 and 人次, the others merged over both rows) and
+    one 日期 and 活动类型 merged down over the rows of the same day."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "台账"
+    header_row(sheet, ("单位代码", "日期", "活动类型", "主题", "参与情况", None, "备注"))
+    header_row(sheet, (None, None, None, None, "场次", "人次", None))
+    for unit, date, kind, title, sessions, people in [
+        (EAST_HILL, "2025-08-05", "培训", "婴幼儿照护培训（上午）", 1, 26),
+        (EAST_HILL, None, None, "婴幼儿照护培训（下午）", 1, 21),
+        (EAST_HILL, "2025-08-19", "讲座", "青春期健康讲座", 1, 48),
+    ]:
+        sheet.append([unit, day(date) if date else None, kind, title, sessions, people, None])
+    for cells in ("A1:A2", "B1:B2", "C1:C2", "D1:D2", "E1:F1", "G1:G2", "B3:B4", "C3:C4"):
+        sheet.merge_cells(cells)
+    dated(sheet)
+    save_xlsx(book, path)
+
+
 SAMPLES = {
     "01_标题行与填报单位.xlsx": title_and_filing_line,
     "02_序号列_GB18030.csv": numbered_gb18030,
@@ -286,6 +329,8 @@ SAMPLES = {
     "06_无单位代码列.xlsx": without_unit_column,
     "07_隐藏行.xlsx": hidden_rows,
     "08_综合示例.xlsx": everything,
+    "09_常用列名与填表说明.xlsx": own_words,
+    "10_合并单元格.xlsx": merged_cells,
 }
 
 

@@ -17,10 +17,12 @@ from openpyxl.utils import get_column_letter
 
 from wenshu.errors import RowError
 from wenshu.ingest.columns import HeaderLookup, ignored_header
+from wenshu.ingest.merged import fill_down, merge_problems
 from wenshu.ingest.workbook import RawSheet, RawValue, Uncalculated
 
 HEADER_SEARCH_ROWS = 10
 MIN_HEADER_MATCHES = 2  # one known word could be a title; two known columns make a header
+PROSE_CELLS_PER_ROW = 2  # a sheet of notes: a numbered sentence at most (一、 / 请按月填写)
 # The words that mark a totals row, and what it totals: a 小计 the rows since the previous
 # 小计 (or the header), a 合计/总计 every data row of the sheet.
 TOTAL_MARKERS: dict[str, str] = {"小计": "subtotal", "合计": "total", "总计": "total"}
@@ -93,6 +95,7 @@ def total_marker(cells: Iterable[RawValue]) -> tuple[str, str] | None:
 def lay_out(sheet: RawSheet, file: str, lookup: HeaderLookup | None) -> Laid:
     """Find the table in ``sheet``. Without a ``lookup`` the header is the first filled row."""
     where = sheet_label(sheet.name)
+    sheet = fill_down(sheet)
     filled = [index for index, row in enumerate(sheet.rows) if any(v is not None for v in row)]
     if not filled:
         return Laid(None, [], [f"{where or '文件'}是空的，没有可导入的数据"])
@@ -100,6 +103,8 @@ def lay_out(sheet: RawSheet, file: str, lookup: HeaderLookup | None) -> Laid:
     if header is None:
         if sheet.hidden:  # a hidden sheet of lookup lists is part of many office templates
             return Laid(None, [], [f"{where}是隐藏的工作表，其中没有列名行，未导入"])
+        if _is_prose(sheet, filled):
+            return Laid(None, [], [f"{where}只有文字说明，没有列名行，看作填表说明，未导入"])
         expected = "、".join(c.label for c in lookup.columns if c.required) if lookup else ""
         return Laid(None, [RowError(
             file, filled[0] + 1, "", "", "no_header",
@@ -112,7 +117,19 @@ def lay_out(sheet: RawSheet, file: str, lookup: HeaderLookup | None) -> Laid:
     titles = tuple(" ".join(str(v) for v in sheet.rows[i] if isinstance(v, str))
                    for i in filled if i < header)
     notes = _notes(sheet, table, [i + 1 for i in filled if i < header], names)
-    return Laid(replace(table, titles=titles), errors, notes)
+    merged_errors, merged_notes = merge_problems(sheet, header + 1, names, file, lookup, where)
+    return Laid(replace(table, titles=titles), errors + merged_errors, notes + merged_notes)
+
+
+def _is_prose(sheet: RawSheet, filled: list[int]) -> bool:
+    """Whether a workbook's sheet reads as instructions (填表说明), not a table: text only,
+    at most :data:`PROSE_CELLS_PER_ROW` cells to a row. A ledger's data rows hold a date, a
+    kind, a topic and counts, so a sheet of them whose header was mistyped still fails."""
+    if not sheet.name:  # a CSV file is the table itself
+        return False
+    rows = [[v for v in sheet.rows[i] if v is not None] for i in filled]
+    return all(len(row) <= PROSE_CELLS_PER_ROW and all(isinstance(v, str) for v in row)
+               for row in rows)
 
 
 def _find_header(rows: list[list[RawValue]], filled: list[int],

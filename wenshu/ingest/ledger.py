@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -22,16 +23,21 @@ from wenshu.ingest.report import (
 )
 from wenshu.ingest.units import row_context
 from wenshu.models.catalogue import MEASURE_COLUMNS, Catalogue
+from wenshu.models.ledger_columns import column_writing
 from wenshu.models.records import LedgerRow
 from wenshu.models.tables import Activity
 
+# With the other headers offices write for each column (参加人数 for 人次 …), kept as data.
 LEDGER_COLUMNS = [
-    Column("unit_code", "单位代码", required=True, default="unit"),
-    Column("date", "日期", required=True),
-    Column("activity_type", "活动类型", required=True),
-    Column("title", "主题", required=True),
-    *(Column(field, label, summable=True) for field, label in MEASURE_COLUMNS.items()),
-    Column("notes", "备注"),
+    replace(column, aliases=column_writing().headers.get(column.field, ()))
+    for column in (
+        Column("unit_code", "单位代码", required=True, default="unit"),
+        Column("date", "日期", required=True),
+        Column("activity_type", "活动类型", required=True),
+        Column("title", "主题", required=True),
+        *(Column(field, label, summable=True) for field, label in MEASURE_COLUMNS.items()),
+        Column("notes", "备注"),
+    )
 ]
 # Bound parameters per IN (...) query: under SQLite's historical limit of 999.
 _CHUNK = 900

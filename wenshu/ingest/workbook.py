@@ -51,6 +51,9 @@ class RawSheet:
     hidden: bool = False  # the sheet itself is hidden (hidden sheets often hold lookup lists)
     hidden_rows: frozenset[int] = frozenset()  # Excel row numbers
     hidden_columns: frozenset[int] = frozenset()  # 1-based column numbers
+    # Cells merged down one column, as (column, first row, last row), 1-based: only the
+    # first holds the value, as Excel keeps it.
+    merged_down: tuple[tuple[int, int, int], ...] = ()
 
 
 def read_sheets(path: Path, label: str, wanted: Sequence[str] = ()) -> list[RawSheet]:
@@ -128,7 +131,7 @@ def _xlsx_sheet(sheet: object, archive: zipfile.ZipFile, part: str | None) -> Ra
     sheet.reset_dimensions()  # type: ignore[attr-defined]
     rows = [[clean(v) for v in row]
             for row in sheet.iter_rows(min_row=1, min_col=1, values_only=True)]  # type: ignore[attr-defined]
-    marks = _scan(archive, part) if part else _Marks()
+    marks, merged = _scan(archive, part) if part else (_Marks(), ())
     for (row, column), formula in marks.uncalculated.items():
         while len(rows) < row:
             rows.append([])
@@ -138,13 +141,15 @@ def _xlsx_sheet(sheet: object, archive: zipfile.ZipFile, part: str | None) -> Ra
             cells[column - 1] = Uncalculated(formula)
     state = getattr(sheet, "sheet_state", "visible")
     return RawSheet(sheet.title, rows, state != "visible",  # type: ignore[attr-defined]
-                    frozenset(marks.hidden_rows), frozenset(marks.hidden_columns))
+                    frozenset(marks.hidden_rows), frozenset(marks.hidden_columns), merged)
 
 
-# What openpyxl's read-only mode does not give: hidden rows and columns, and which
-# formula cells have no cached value. One pass over the sheet's XML finds them, and
-# only when the part mentions a formula or something hidden at all.
+# What openpyxl's read-only mode does not give: hidden rows and columns, which formula
+# cells have no cached value, and merged cells. One pass over the sheet's XML finds the
+# first two, and only when the part mentions a formula or something hidden at all; the
+# merged ranges are listed at the sheet's end and read from the raw text on the way.
 _HINTS = re.compile(rb'<(?:\w+:)?f[\s>/]|hidden="(?:1|true)"')
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _TEXT_TYPES = ("str", "s", "inlineStr")  # an empty <v> of these is a calculated empty text
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
@@ -182,21 +187,28 @@ def _xml(archive: zipfile.ZipFile, name: str) -> Element:
         return parse(stream).getroot()
 
 
-def _mentions_marks(archive: zipfile.ZipFile, part: str) -> bool:
+def _prescan(archive: zipfile.ZipFile, part: str) -> tuple[bool, tuple[tuple[int, int, int], ...]]:
+    """Whether the part mentions marks, and its cells merged down one column."""
+    mentions, merged = False, set()
     with archive.open(part) as stream:
         tail = b""
         while chunk := stream.read(1 << 20):
-            if _HINTS.search(tail + chunk):
-                return True
-            tail = chunk[-32:]
-    return False
+            text = tail + chunk
+            mentions = mentions or bool(_HINTS.search(text))
+            for first, top, last, bottom in _MERGE.findall(text):
+                if first == last and int(bottom) > int(top):
+                    merged.add((_column_of(first.decode(), 0), int(top), int(bottom)))
+            tail = chunk[-64:]  # a match cut by the chunk's end is found whole next time
+    return mentions, tuple(sorted(merged))
 
 
-def _scan(archive: zipfile.ZipFile, part: str) -> _Marks:
+def _scan(archive: zipfile.ZipFile, part: str
+          ) -> tuple[_Marks, tuple[tuple[int, int, int], ...]]:
     marks = _Marks()
     try:
-        if not _mentions_marks(archive, part):
-            return marks
+        mentions, merged = _prescan(archive, part)
+        if not mentions:
+            return marks, merged
         with archive.open(part) as stream:
             row = column = 0
             for event, element in iterparse(stream, events=("start", "end")):
@@ -218,8 +230,8 @@ def _scan(archive: zipfile.ZipFile, part: str) -> _Marks:
                 elif tag == "row":
                     element.clear()
     except (KeyError, ParseError, ValueError):
-        return _Marks()  # openpyxl read the values; without the marks nothing is lost but notes
-    return marks
+        return _Marks(), ()  # openpyxl read the values; without marks nothing is lost but notes
+    return marks, merged
 
 
 def _column_of(reference: str | None, default: int) -> int:

@@ -1,0 +1,34 @@
+"""How offices write the ledger's columns: the other headers they give each one, and the
+unit words they type after a figure (50人, 200份). Data in ``wenshu/data/ledger_columns.yaml``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from wenshu.models.catalogue import SHIPPED_DIR
+from wenshu.yaml_reader import parse_yaml
+
+LEDGER_COLUMNS_FILE = SHIPPED_DIR / "ledger_columns.yaml"
+
+
+@dataclass(frozen=True)
+class ColumnWriting:
+    """Per ledger field (``participants`` …): its other headers and its unit words."""
+
+    headers: dict[str, tuple[str, ...]]
+    units: dict[str, tuple[str, ...]]
+
+
+@cache
+def column_writing() -> ColumnWriting:
+    """The shipped list, read once."""
+    data = parse_yaml(LEDGER_COLUMNS_FILE.read_text(encoding="utf-8"))
+    return ColumnWriting(
+        headers={field: tuple(names) for field, names in data["headers"].items()},
+        # longest first, so 50人次 loses 人次 and not only 次
+        units={field: tuple(sorted(words, key=len, reverse=True))
+               for field, words in data["units"].items()})
+
+
+__all__ = ["ColumnWriting", "column_writing"]
