@@ -200,3 +200,20 @@ def _table_rows(html: str) -> list[list[str]]:
     body = html[html.index("<tbody>"):html.index("</tbody>")]
     return [[_text(cell) for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
             for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
+def test_search_picks_the_unit_by_name(archive: tuple[FastAPI, Office, FiledRecord]) -> None:
+    """An archivist picks the unit from the register by name, each under its parent, and
+    the search keeps the choice; no one need know a unit's code."""
+    app, office, filed = archive
+    archivist = Session(app, office.archivist)
+    page = archivist.get("/archive?unit=440307001&subtree=true").text
+    box = page[page.index('<select name="unit"'):]
+    box = box[:box.index("</select>")]
+    options = re.findall(r'<option value="(\w*)"( selected)?>([^<]*)</option>', box)
+    assert options[:4] == [("", "", "全部"), ("440307", "", "示范区"),
+                           ("440307001", " selected", "　东城街道"),
+                           ("440307001001", "", "　　东湖社区")]
+    assert ("440307900", "", "　区妇联") in options  # a department, beside the streets
+    assert [h for h in re.findall(r'href="/archive/records/(\d+)"', page)] == [
+        str(filed.document_id)]

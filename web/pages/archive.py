@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from wenshu.archive.retention import dispose, due_records
 from wenshu.archive.search import SearchQuery, search
-from wenshu.services import records
+from wenshu.services import overview, records
 from wenshu.web.downloads import MEDIA_TYPES, stored_file
 from wenshu.web.params import UNIT_PATTERN, DocumentPath
 from wenshu.web.security import Caller, caller, requires, settings_of
@@ -44,7 +44,10 @@ def archive_search(
                         offset=(page_number - 1) * PAGE_SIZE)
     hits = search(settings_of(request), query, actor=who.actor)
     params = {k: v for k, v in request.query_params.items() if k != "page"}
+    # The unit is picked by name, indented under its parent: no one need know the codes.
+    units = overview.actor_units(settings_of(request), who.actor)
     return page(request, "archive_search.html", {
+        "units": units, "depths": overview.tree_depths(units),
         "hits": hits[:PAGE_SIZE], "more": len(hits) > PAGE_SIZE, "page_number": page_number,
         "q": q, "unit": unit, "subtree": subtree, "year": year, "kind": kind,
         "retention": retention, "status": status, "code": code, "kinds": KINDS,

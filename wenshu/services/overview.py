@@ -121,6 +121,16 @@ def actor_units(settings: Settings, actor: Actor) -> list[UnitInfo]:
     return [units[c] for c in subtree_codes(units, actor.unit_code)]
 
 
+def tree_depths(units: list[UnitInfo]) -> dict[str, int]:
+    """How deep each unit sits below the first of ``units`` (in tree order, parents first)
+    whose parent is not among them: 0 for a top unit, 1 for a unit below it, and so on."""
+    depths: dict[str, int] = {}
+    for unit in units:
+        parent = unit.parent_code
+        depths[unit.code] = depths[parent] + 1 if parent in depths else 0
+    return depths
+
+
 @dataclass(frozen=True)
 class UnitGroup:
     """Units picked together: ``units`` below ``head``, a unit directly below the root;
