@@ -42,7 +42,7 @@ from wenshu.paths import inside
 from wenshu.periods import Period
 from wenshu.settings import Settings
 
-LEDGER_SUFFIXES = (".csv", ".xlsx")
+LEDGER_SUFFIXES = (".csv", ".xlsx", ".xls")
 OFFICE_TIME = ZoneInfo("Asia/Shanghai")  # deadlines are office days
 DONE, REJECTED = "done", "rejected"
 SKIPPED = "skipped"  # the status of an inbox entry that was not collected, and why

@@ -26,15 +26,19 @@ from wenshu.settings import Settings
 
 MAX_BYTES = 20 * 1024 * 1024
 # What each purpose accepts, by sniffed type.
-ACCEPTED = {"ledger": ("xlsx", "csv"), "figures": ("xlsx", "csv"), "targets": ("xlsx", "csv"),
-            "units": ("xlsx", "csv"), "findings": ("xlsx", "csv"), "spec": ("yaml",),
-            "answers": ("yaml",)}
+TABLES = ("xlsx", "xls", "csv")
+ACCEPTED = {"ledger": TABLES, "figures": TABLES, "targets": TABLES, "units": TABLES,
+            "findings": TABLES, "spec": ("yaml",), "answers": ("yaml",)}
 # Who may hand in what: the action a purpose's later use needs.
 PURPOSE_ACTIONS = {"ledger": "submit", "figures": "submit", "targets": "submit",
                    "units": "manage", "findings": "inspect", "spec": "generate",
                    "answers": "generate"}
 PURPOSES = tuple(ACCEPTED)
-TYPE_LABELS = {"xlsx": "Excel 工作簿（.xlsx）", "csv": "CSV 文本（.csv）", "yaml": "YAML 文本（.yaml）"}
+TYPE_LABELS = {"xlsx": "Excel 工作簿（.xlsx）", "xls": "Excel 97-2003 工作簿（.xls）",
+               "csv": "CSV 文本（.csv）", "yaml": "YAML 文本（.yaml）"}
+# An .xls is an OLE2 compound file: it starts with this signature (as .doc and .ppt do;
+# the reader tells a workbook from them).
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 class UploadError(WenshuError):
@@ -61,9 +65,10 @@ class UploadInfo:
 
 
 def sniff(data: bytes) -> str | None:
-    """The file's type from its bytes: ``xlsx``, ``csv``, ``yaml`` or None.
+    """The file's type from its bytes: ``xlsx``, ``xls``, ``csv``, ``yaml`` or None.
 
-    An .xlsx is a zip holding a workbook; text is UTF-8 (with or without BOM) or
+    An .xlsx is a zip holding a workbook, an .xls an OLE2 compound file; text is UTF-8
+    (with or without BOM) or
     GB18030 without NUL bytes. CSV and YAML are both text: YAML is told apart by its
     ``key:`` lines and the absence of commas on them.
     """
@@ -74,6 +79,8 @@ def sniff(data: bytes) -> str | None:
         except zipfile.BadZipFile:
             return None
         return "xlsx" if "xl/workbook.xml" in names and "[Content_Types].xml" in names else None
+    if data.startswith(_OLE2):
+        return "xls"
     if b"\x00" in data[:65536]:
         return None
     text = _decode(data)

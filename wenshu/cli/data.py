@@ -122,8 +122,8 @@ def ledger_import(
     unit: DataUnitOption = None,
     skip_invalid: Annotated[bool, typer.Option(help="Store the valid rows, report the rest.")] = False,
 ) -> None:
-    """Import ledger files (.csv in UTF-8/GB18030, .xlsx: every sheet) for your units; a file
-    with an invalid row is rejected whole. Title rows, a 序号 column and 合计/小计 rows are
+    """Import ledger files (.csv in UTF-8/GB18030, .xlsx or .xls: every sheet) for your
+    units; a file with an invalid row is rejected whole. Title rows, a 序号 column and 合计/小计 rows are
     recognised; see tests/samples/ledgers/ for the layouts."""
     from wenshu.services import data
 

@@ -113,7 +113,7 @@ def inspect_record(
     inspector: Annotated[str | None, typer.Option(
         help="Who inspected, for rows without a 检查人.")] = None,
 ) -> None:
-    """Import inspectors' findings (.xlsx/.csv, one row per unit and item), all or nothing.
+    """Import inspectors' findings (.xlsx/.xls/.csv, one row per unit and item), all or nothing.
 
     Any bad row rejects the file; you must supervise every unit in it.
     """

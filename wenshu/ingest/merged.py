@@ -10,6 +10,7 @@ so a merged figure below the header is refused by name rather than counted twice
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from wenshu.errors import RowError
 from wenshu.ingest.columns import HeaderLookup, ignored_header
@@ -52,5 +53,6 @@ def merge_problems(sheet: RawSheet, header_row: int, names: list[str], file: str
                 f"{span}的“{name}”是合并单元格，数字无法分到各行；请取消合并，"
                 "每行填写本行的数字", sheet.name))
         elif value is not None:
-            notes.append(f"{where}{span}的“{name}”是合并单元格，各行都按“{value}”读取")
+            shown = value.date().isoformat() if isinstance(value, datetime) else value
+            notes.append(f"{where}{span}的“{name}”是合并单元格，各行都按“{shown}”读取")
     return errors, notes

@@ -1,4 +1,5 @@
-"""A file's sheets as rows of cells: .csv (UTF-8, UTF-8 with BOM, GB18030) and .xlsx.
+"""A file's sheets as rows of cells: .csv (UTF-8, UTF-8 with BOM, GB18030), .xlsx and
+.xls (:mod:`wenshu.ingest.xls`).
 
 Cells come back as the file holds them (str, int, float, datetime, None), text stripped.
 An .xlsx file is read with its cached values, as Excel and WPS save them; a formula cell
@@ -72,7 +73,11 @@ def read_sheets(path: Path, label: str, wanted: Sequence[str] = ()) -> list[RawS
         return [RawSheet("", [[clean(v) for v in row] for row in _csv_rows(path, label)])]
     if suffix == ".xlsx":
         return _xlsx_sheets(path, label, wanted)
-    raise WenshuError(f"{label}: 不支持的文件类型“{path.suffix}”，请使用 .xlsx 或 .csv 文件")
+    if suffix == ".xls":
+        from wenshu.ingest.xls import xls_sheets  # here: it builds on this module's RawSheet
+
+        return xls_sheets(path, label, wanted)
+    raise WenshuError(f"{label}: 不支持的文件类型“{path.suffix}”，请使用 .xlsx、.xls 或 .csv 文件")
 
 
 def clean(value: RawValue) -> RawValue:
