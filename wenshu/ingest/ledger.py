@@ -27,7 +27,7 @@ from wenshu.models.ledger_columns import column_writing
 from wenshu.models.records import LedgerRow
 from wenshu.models.tables import Activity
 
-# With the other headers offices write for each column (参加人数 for 人次 …), kept as data.
+# Each column with the other headers offices give it (参加人数 for 人次 …), kept as data.
 LEDGER_COLUMNS = [
     replace(column, aliases=column_writing().headers.get(column.field, ()))
     for column in (

@@ -64,7 +64,8 @@ def read_tables(path: Path, columns: Sequence[Column] | None = None, name: str |
     The header is the row among the first ten that names the most of ``columns`` (the
     first filled row without them). A sheet with data but no header is an
     :class:`InputError`, as are repeated headers and data under no header; an empty sheet,
-    a hidden one without a header and one of text notes (填表说明) are notes. ``name`` is how the file is called in row errors (default: its file name).
+    a hidden one without a header and one of text notes (填表说明) are notes. ``name`` is
+    how the file is called in row errors (default: its file name).
     """
     path = Path(path)
     shown, label = name or path.name, name or str(path)

@@ -31,6 +31,9 @@ from wenshu.errors import WenshuError
 _STRIP = " \t\r\n\u3000\u00a0\ufeff\u200b"
 
 RawValue = object  # str | int | float | datetime | date | time | Uncalculated | None
+# Cells merged down one column, as (column, first row, last row), 1-based: only the first
+# holds the value, as Excel keeps it.
+MergedDown = tuple[tuple[int, int, int], ...]
 
 
 @dataclass(frozen=True)
@@ -52,9 +55,7 @@ class RawSheet:
     hidden: bool = False  # the sheet itself is hidden (hidden sheets often hold lookup lists)
     hidden_rows: frozenset[int] = frozenset()  # Excel row numbers
     hidden_columns: frozenset[int] = frozenset()  # 1-based column numbers
-    # Cells merged down one column, as (column, first row, last row), 1-based: only the
-    # first holds the value, as Excel keeps it.
-    merged_down: tuple[tuple[int, int, int], ...] = ()
+    merged_down: MergedDown = ()
 
 
 def read_sheets(path: Path, label: str, wanted: Sequence[str] = ()) -> list[RawSheet]:
@@ -192,7 +193,7 @@ def _xml(archive: zipfile.ZipFile, name: str) -> Element:
         return parse(stream).getroot()
 
 
-def _prescan(archive: zipfile.ZipFile, part: str) -> tuple[bool, tuple[tuple[int, int, int], ...]]:
+def _prescan(archive: zipfile.ZipFile, part: str) -> tuple[bool, MergedDown]:
     """Whether the part mentions marks, and its cells merged down one column."""
     mentions, merged = False, set()
     with archive.open(part) as stream:
@@ -207,8 +208,7 @@ def _prescan(archive: zipfile.ZipFile, part: str) -> tuple[bool, tuple[tuple[int
     return mentions, tuple(sorted(merged))
 
 
-def _scan(archive: zipfile.ZipFile, part: str
-          ) -> tuple[_Marks, tuple[tuple[int, int, int], ...]]:
+def _scan(archive: zipfile.ZipFile, part: str) -> tuple[_Marks, MergedDown]:
     marks = _Marks()
     try:
         mentions, merged = _prescan(archive, part)

@@ -16,7 +16,7 @@ import xlrd
 from wenshu.errors import WenshuError
 from wenshu.ingest.workbook import RawSheet, RawValue, clean
 
-# xlrd's cell types (xlrd.XL_CELL_*), and how each is read.
+# The cell types xlrd gives a cell with nothing in it.
 _EMPTY = (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
 
 

@@ -122,8 +122,8 @@ def actor_units(settings: Settings, actor: Actor) -> list[UnitInfo]:
 
 
 def tree_depths(units: list[UnitInfo]) -> dict[str, int]:
-    """How deep each unit sits below the first of ``units`` (in tree order, parents first)
-    whose parent is not among them: 0 for a top unit, 1 for a unit below it, and so on."""
+    """How deep each of ``units`` (in tree order, parents first) sits among them: 0 where
+    its parent is not among them, one more than its parent's otherwise."""
     depths: dict[str, int] = {}
     for unit in units:
         parent = unit.parent_code
