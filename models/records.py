@@ -15,7 +15,8 @@ import difflib
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -73,6 +74,8 @@ class RowContext:
 
     catalogue: Catalogue | None = None
     units: frozenset[str] = frozenset()  # unit codes in the database
+    # Their names, each with the codes it names: offices often write a unit by its name.
+    unit_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Rows must be about these units (an inbox's unit, or a user's units, and their subtree).
     allowed_units: frozenset[str] | None = None
     inbox_unit: str = ""  # how that unit is named in messages
@@ -88,14 +91,33 @@ def _context(info: ValidationInfo) -> RowContext:
 
 
 def _known_unit(raw: object, info: ValidationInfo) -> str:
-    """A stored unit's code, within the allowed subtree when the context has one."""
-    code = parse_unit_code(raw)
+    """A stored unit's code, within the allowed subtree when the context has one; the cell
+    may hold the unit's code or its name as the register has it (榕岸社区)."""
     context = _context(info)
+    text = cell_text(raw)
+    if text is not None and text in context.unit_names and text not in context.units:
+        return _named_unit(text, context)
+    if text is not None and not text.isascii():  # a name, as codes are ASCII
+        fail("unknown_unit", f"单位“{text}”不在单位名录中（请填写单位代码，或名录中的单位名称）")
+    code = parse_unit_code(raw)
     if code not in context.units:
         fail("unknown_unit", f"单位代码“{code}”不在单位名录中")
     if context.allowed_units is not None and code not in context.allowed_units:
         fail("unit_mismatch", f"单位代码“{code}”不属于{context.inbox_unit}及其下级单位")
     return code
+
+
+def _named_unit(name: str, context: RowContext) -> str:
+    """The code of the one unit called ``name`` among those the row may be about."""
+    codes = context.unit_names[name]
+    allowed = [c for c in codes if context.allowed_units is None or c in context.allowed_units]
+    if not allowed:
+        fail("unit_mismatch",
+             f"单位“{name}”（{'、'.join(codes)}）不属于{context.inbox_unit}及其下级单位")
+    if len(allowed) > 1:
+        fail("ambiguous_unit",
+             f"单位名称“{name}”对应多个单位（{'、'.join(allowed)}），请改填单位代码")
+    return allowed[0]
 
 
 class _Row(BaseModel):
@@ -147,8 +169,8 @@ class LedgerRow(_Row):
     @field_validator("sessions", "participants", "households", "materials", mode="before")
     @classmethod
     def _count(cls, raw: object, info: ValidationInfo) -> int | None:
-        field = info.field_name or ""
-        return parse_count(raw, MEASURE_COLUMNS[field], column_writing().units.get(field, ()))
+        column = info.field_name or ""
+        return parse_count(raw, MEASURE_COLUMNS[column], column_writing().units.get(column, ()))
 
     @field_validator("amount", mode="before")
     @classmethod

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from wenshu.errors import InputError, NotFoundError
 from wenshu.ingest import import_ledger_file, read_table
-from wenshu.models.tables import Activity, SourceFile
+from wenshu.models.tables import Activity, SourceFile, Unit
 
 TODAY = date(2026, 11, 1)
 HEADER = ["单位代码", "日期", "活动类型", "主题", "场次", "人次", "户数", "份数", "金额", "备注"]
@@ -252,6 +252,34 @@ def test_inbox_unit_rejects_rows_of_other_units(session, small_tree, catalogue, 
     assert report_rows(Path(error.report_path)) == [("3", "单位代码", "440307002001", "unit_mismatch")]
     with pytest.raises(NotFoundError):
         import_ledger_file(session, path, catalogue, today=TODAY, expect_unit="999")
+
+
+def test_a_unit_written_by_its_name_is_stored_by_its_code(session, small_tree, catalogue,
+                                                         tmp_path):
+    """Many offices write the unit's name: a name the register has once is read as that
+    unit's code, under 单位代码 or a 单位名称 header; a name it has twice, one outside the
+    inbox's units, or one it lacks is named in the row's error."""
+    named = write_ledger(tmp_path / "named.csv", [{**GOOD, "单位代码": "东湖社区"}])
+    assert import_ledger_file(session, named, catalogue, today=TODAY).rows_stored == 1
+    header = ["单位名称", *HEADER[1:]]
+    by_name = write_ledger(tmp_path / "by_name.csv", [
+        {**GOOD, "单位名称": "东山社区", "主题": "二"}], header)
+    assert import_ledger_file(session, by_name, catalogue, today=TODAY).rows_stored == 1
+    assert [a.unit_code for a in stored(session)] == ["440307001001", "440307001002"]
+
+    session.add(Unit(code="440307002009", name="东湖社区", level="community",
+                     parent_code="440307002"))
+    session.flush()
+    path = write_ledger(tmp_path / "bad.csv", [
+        {**GOOD, "单位名称": "东湖社区", "主题": "三"}, {**GOOD, "单位名称": "西湖社区", "主题": "四"},
+        {**GOOD, "单位名称": "东湖社区居委会", "主题": "五"}], header)
+    error = rejected(session, path, catalogue, expect_unit="440307001")
+    assert [(e.row, e.column, e.code, e.message) for e in error.errors] == [
+        (3, "单位名称", "unit_mismatch", "单位“西湖社区”（440307002001）不属于东城街道（440307001）及其下级单位"),
+        (4, "单位名称", "unknown_unit", "单位“东湖社区居委会”不在单位名录中（请填写单位代码，或名录中的单位名称）")]
+    error = rejected(session, path, catalogue)  # the whole district: 东湖社区 is two units
+    assert (error.errors[0].code, error.errors[0].message) == (
+        "ambiguous_unit", "单位名称“东湖社区”对应多个单位（440307001001、440307002009），请改填单位代码")
 
 
 def test_xlsx_with_real_date_and_number_cells(session, small_tree, catalogue, tmp_path):

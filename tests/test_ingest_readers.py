@@ -72,9 +72,9 @@ def test_xlsx_keeps_cell_types_and_row_numbers(tmp_path: Path):
 
 
 def test_unsupported_extension_names_the_file(tmp_path: Path):
-    path = tmp_path / "ledger.xls"
+    path = tmp_path / "ledger.et"  # WPS's own format: saved as .xlsx or .xls, it is read
     path.write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(WenshuError, match=r"ledger\.xls.*\.xlsx 或 \.csv"):
+    with pytest.raises(WenshuError, match=r"ledger\.et.*“\.et”，请使用 \.xlsx、\.xls 或 \.csv 文件"):
         read_table(path)
 
 

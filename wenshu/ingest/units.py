@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date
 from itertools import groupby
 from pathlib import Path
@@ -62,14 +63,23 @@ def row_context(session: Session, catalogue: Catalogue | None = None, *,
     the subtree every row's unit must lie in (an inbox's unit, or the units a user acts for).
     """
     parents = stored_parents(session)
+    known = RowContext(catalogue=catalogue, units=frozenset(parents), today=today,
+                       unit_names=_names(session))
     if expect_unit is None:
-        return RowContext(catalogue=catalogue, units=frozenset(parents), today=today)
+        return known
     unit = session.get(Unit, expect_unit)
     if unit is None:
         raise NotFoundError(f"单位代码“{expect_unit}”不在单位名录中")
-    return RowContext(catalogue=catalogue, units=frozenset(parents), today=today,
-                      allowed_units=frozenset(subtree(parents, expect_unit)),
-                      inbox_unit=f"{unit.name}（{unit.code}）")
+    return replace(known, allowed_units=frozenset(subtree(parents, expect_unit)),
+                   inbox_unit=f"{unit.name}（{unit.code}）")
+
+
+def _names(session: Session) -> dict[str, tuple[str, ...]]:
+    """Each stored unit name and the codes of the units it names (most name one)."""
+    names: dict[str, list[str]] = {}
+    for code, name in session.execute(select(Unit.code, Unit.name).order_by(Unit.code)):
+        names.setdefault(name, []).append(code)
+    return {name: tuple(codes) for name, codes in names.items()}
 
 
 def check_tree(file: str, rows: list[tuple[RowRef, UnitRow]], stored: Mapping[str, Unit],
