@@ -51,7 +51,7 @@ def test_figures_with_a_title_numbering_and_no_unit_or_year_column(session, smal
         (EAST_LAKE, 2025, "population"): Decimal("12000"),
         (EAST_LAKE, 2025, "expected_checks"): Decimal("5080")}
     assert "工作表“基础数据”没有“年度”列，各行按2025年（取自标题行）" in result.notes
-    assert "工作表“基础数据”没有“单位代码”列，各行记为 440307001001" in result.notes
+    assert "工作表“基础数据”没有“单位代码”列，各行记为 东湖社区（440307001001）" in result.notes
 
 
 def test_figures_without_a_year_anywhere_and_a_wrong_total(session, small_tree, catalogue, tmp_path):
@@ -148,7 +148,7 @@ def test_an_uploads_outcome_keeps_the_notes_and_how_it_was_read(db_settings, sta
     upload = save_upload(db_settings, staff.clerk, "ledger", sample.name, sample.read_bytes())
     outcome = data.import_upload(db_settings, staff.clerk, upload)
     assert (outcome["status"], outcome["rows_stored"]) == ("imported", 3)
-    assert "工作表“台账”没有“单位代码”列，各行记为 440307001001" in outcome["notes"]
+    assert "工作表“台账”没有“单位代码”列，各行记为 东湖社区（440307001001）" in outcome["notes"]
     assert outcome["options"] == {"unit": None, "sheets": [], "year": None}
     assert {unit for unit, _ in _activities(db_settings)} == {EAST_LAKE}
     bad = write_csv(Path(str(upload.path) + ".csv"), [["标题"], HEADER, good("一", people=-1)])

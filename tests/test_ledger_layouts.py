@@ -445,7 +445,7 @@ def test_the_unit_fills_a_file_without_a_unit_column(session, small_tree, catalo
     result = import_ledger_file(session, path, catalogue, today=TODAY,
                                 options=ReadOptions(unit="440307001002"))
     assert result.rows_stored == 1
-    assert "没有“单位代码”列，各行记为 440307001002" in result.notes
+    assert "没有“单位代码”列，各行记为 东山社区（440307001002）" in result.notes
     assert [a.unit_code for a in session.scalars(select(Activity))] == ["440307001002"]
 
 

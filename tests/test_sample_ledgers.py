@@ -62,7 +62,7 @@ def test_the_all_in_one_sample_is_read_as_laid_out(session, small_tree, catalogu
         assert f"工作表“{sheet}”：列名在第3行，数据{rows}行" in notes
         assert f"工作表“{sheet}”第1、2行在列名行（第3行）之上，未作为数据导入" in notes
         assert f"工作表“{sheet}”没有年份的日期按2025年读取（取自标题行）" in notes
-        assert f"工作表“{sheet}”没有“单位代码”列，各行记为 440307002001" in notes
+        assert f"工作表“{sheet}”没有“单位代码”列，各行记为 西湖社区（440307002001）" in notes
     assert "工作表“2月”第7行是合计行，已与各行核对，未作为数据导入" in notes
     assert "工作表“2月”第5行是隐藏行，已照常导入" in notes
     stored = {(r.date, r.title, r.source_row) for r in session.scalars(select(Activity))}

@@ -13,7 +13,7 @@ as notes for the user.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Generic, NamedTuple, TypeVar
@@ -178,10 +178,12 @@ class CheckedRows(Generic[Checked]):
 
 
 def check_tables(file: str, sheets: list[MappedTable], columns: Sequence[Column],
-                 check: RowCheck[Checked], notes: Sequence[str] = ()) -> CheckedRows[Checked]:
+                 check: RowCheck[Checked], notes: Sequence[str] = (),
+                 unit_names: Mapping[str, str] | None = None) -> CheckedRows[Checked]:
     """Check every data row of every sheet with ``check``, and every totals row against
     its rows. A cell that cannot be read (a formula without a result) is an error of its
-    row, which is then never good; ``notes`` are the file's notes so far."""
+    row, which is then never good; ``notes`` are the file's notes so far, ``unit_names``
+    (code -> name) name a unit the import supplies."""
     valid: list[tuple[RowRef, Checked]] = []
     errors: list[RowError] = []
     noted = list(notes)
@@ -199,7 +201,7 @@ def check_tables(file: str, sheets: list[MappedTable], columns: Sequence[Column]
                 valid.append((RowRef(table.sheet, number), row))
         total_errors, total_notes = check_totals(file, table, _summable(mapped, columns))
         errors += total_errors
-        noted += total_notes + supplied_notes(mapped, columns)
+        noted += total_notes + supplied_notes(mapped, columns, unit_names or {})
     checked = CheckedRows(sheets, valid, [], sum(len(m.table.rows) for m in sheets), noted)
     return replace(checked, errors=checked.sorted(errors))
 
@@ -225,7 +227,8 @@ def read_rows(path: Path, columns: list[Column], model: type[Row], context: RowC
         return validate_row(model, mapped.fields(values), contexts[mapped.table.sheet], file=shown,
                             row=number, headers=mapped.headers, sheet=mapped.table.sheet)
 
-    return check_tables(shown, sheets, columns, validate, book.notes)
+    names = {code: name for name, codes in context.unit_names.items() for code in codes}
+    return check_tables(shown, sheets, columns, validate, book.notes, names)
 
 
 def _summable(mapped: MappedTable, columns: Sequence[Column]) -> dict[str, str]:
@@ -233,9 +236,10 @@ def _summable(mapped: MappedTable, columns: Sequence[Column]) -> dict[str, str]:
     return {mapped.headers[c.field]: c.label for c in columns if c.summable and mapped.has(c.field)}
 
 
-def supplied_notes(mapped: MappedTable, columns: Sequence[Column]) -> list[str]:
-    """What the import filled in for the sheet: a unit or year column it lacks, and the year
-    of dates written without one."""
+def supplied_notes(mapped: MappedTable, columns: Sequence[Column],
+                   unit_names: Mapping[str, str]) -> list[str]:
+    """What the import filled in for the sheet: a unit or year column it lacks (the unit
+    by name and code when ``unit_names`` has it), and the year of dates written without one."""
     where = sheet_label(mapped.table.sheet)
     notes = []
     for column in columns:
@@ -245,7 +249,9 @@ def supplied_notes(mapped: MappedTable, columns: Sequence[Column]) -> list[str]:
         if column.default == "year" and mapped.year is not None:
             notes.append(f"{where}没有“{column.label}”列，各行按{value}年（取自{mapped.year.source}）")
         else:
-            notes.append(f"{where}没有“{column.label}”列，各行记为 {value}")
+            name = unit_names.get(str(value)) if column.default == "unit" else None
+            shown = f"{name}（{value}）" if name else value
+            notes.append(f"{where}没有“{column.label}”列，各行记为 {shown}")
     if mapped.year is not None and mapped.has("date") and any(
             yearless_date(values.get(mapped.headers["date"])) for _, values in mapped.table.rows):
         notes.append(f"{where}没有年份的日期按{mapped.year.year}年读取（取自{mapped.year.source}）")
