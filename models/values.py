@@ -29,6 +29,14 @@ _DATE_ZH = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?$")
 # Dates offices write without the year, which the sheet's name or title gives: 3月7日, 3-7,
 # 3/7, 03.07.
 _YEARLESS = (re.compile(r"^(\d{1,2})月(\d{1,2})[日号]?$"), re.compile(r"^(\d{1,2})([-/.])(\d{1,2})$"))
+_DATE_COMPACT = re.compile(r"^((?:19|20)\d{2})(\d{2})(\d{2})$")  # 20260305
+# What clerks write after a date that says nothing more about the day: the weekday, the
+# time of day, a clock time (2026-03-05 09:30, 3月5日（周四）上午).
+_DAY_DETAIL = re.compile(
+    r"\s*(?:[（(]?(?:星期|周|礼拜)[一二三四五六日天][)）]?|上午|下午|晚上|中午|全天"
+    r"|\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)$")
+# Between the days of a span (2026-3-5至3-6, 3月5日-6日): one activity, but on which day?
+_SPAN = re.compile(r"\s*(?:至|到|~|～|—|–|-)\s*(?=\d)")
 # Excel counts days from 1899-12-30 (for serials after its phantom 1900-02-29).
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -132,14 +140,18 @@ def parse_decimal(raw: object, label: str, places: int, max_digits: int,
 
 
 def parse_date(raw: object, today: dt.date | None, year: int | None = None) -> dt.date:
-    """A date cell, or text as 2026-03-05, 2026/3/5, 2026.3.5 or 2026年3月5日; with ``year``,
-    also text without a year (3月5日, 3-5, 3/5, 03.05)."""
+    """A date cell, or text as 2026-03-05, 2026/3/5, 2026.3.5, 2026年3月5日 or 20260305,
+    maybe followed by the weekday or the time (星期四, 上午, 09:30); with ``year``, also text
+    without a year (3月5日, 3-5, 3/5, 03.05). A span of days is refused: which day counts
+    is the clerk's to say."""
     if raw is None:
         fail("required", "日期不能为空")
     if isinstance(raw, dt.datetime):
         day = raw.date()
     elif isinstance(raw, dt.date):
         day = raw
+    elif isinstance(raw, int) and _DATE_COMPACT.match(str(raw)):
+        day = _date_text(str(raw), year)  # 20260305 typed as a number: no serial is that large
     elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
         # openpyxl leaves dates in the Chinese built-in formats (numFmtId 31 年月日, 57, 58)
         # as serial numbers; in a date column a number can only be such a serial.
@@ -158,10 +170,15 @@ def parse_date(raw: object, today: dt.date | None, year: int | None = None) -> d
 
 def _date_text(raw: str, year: int | None) -> dt.date:
     text = unicodedata.normalize("NFKC", raw).strip()
+    while (detail := _DAY_DETAIL.search(text)) and detail.start() > 0:
+        text = text[:detail.start()]
     match = _DATE.match(text)
     parts = (match.group(1), match.group(3), match.group(4)) if match else None
-    if parts is None and (match := _DATE_ZH.match(text)):
+    if parts is None and (match := _DATE_ZH.match(text) or _DATE_COMPACT.match(text)):
         parts = match.groups()
+    if parts is None and (first := _first_day(text, year)) is not None:
+        fail("date_span", f"日期“{raw}”是一段时间，请只填开始的那天（如 {first}），"
+                          "结束日期可写在备注中")
     if parts is None and (month_day := _month_day(text)) is not None:
         if year is None:
             fail("no_year", f"日期“{raw}”没有年份，工作表名和标题行中也没有年份；"
@@ -173,6 +190,19 @@ def _date_text(raw: str, year: int | None) -> dt.date:
         return dt.date(*(int(p) for p in parts))
     except ValueError:
         fail("bad_date", f"日期“{raw}”无法识别，请写成 2026-03-05、2026/3/5 或 2026年3月5日")
+
+
+def _first_day(text: str, year: int | None) -> str | None:
+    """The first day of a span of days as written (2026-3-5 of 2026-3-5至3-6), or None
+    when ``text`` is not one."""
+    for between in _SPAN.finditer(text):
+        head = text[:between.start()]
+        try:
+            _date_text(head, year if year is not None else 2000)  # any year: only the shape counts
+        except PydanticCustomError:
+            continue
+        return head
+    return None
 
 
 def _month_day(text: str) -> tuple[str, str] | None:

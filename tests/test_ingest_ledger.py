@@ -56,6 +56,9 @@ BAD_CELLS = [
     ({"日期": "2026-02-30"}, "日期", "bad_date"),
     ({"日期": "3月5日"}, "日期", "no_year"),  # no year in a sheet name, title or --year
     ({"日期": "2026-3/5"}, "日期", "bad_date"),
+    ({"日期": "2026年3月"}, "日期", "bad_date"),
+    ({"日期": "2026-3-5至3-6"}, "日期", "date_span"),  # which day? the clerk says
+    ({"日期": "3月5日-6日"}, "日期", "date_span"),
     ({"日期": "1999-12-31"}, "日期", "date_out_of_range"),
     ({"日期": "2026-11-02"}, "日期", "future_date"),
     ({"人次": "12.5"}, "人次", "not_an_integer"),
@@ -175,6 +178,21 @@ def test_accepted_forms_are_stored_as_typed_values(session, small_tree, catalogu
     assert (rows[2].materials, rows[2].notes) == (500, "社区广场")
     assert (rows[3].sessions, rows[3].materials, rows[3].amount) == (2, 200, Decimal("800"))
     assert [r.source_row for r in rows] == [2, 3, 4, 5]
+
+
+@pytest.mark.parametrize("written", ["2026-03-05 09:30", "2026/3/5 星期四", "2026年3月5日（周四）",
+                                     "2026年3月5日上午", "2026.3.5 下午 14:30", "20260305"])
+def test_a_date_with_its_weekday_or_time_is_that_day(session, small_tree, catalogue, tmp_path,
+                                                      written):
+    path = write_ledger(tmp_path / "ledger.csv", [{**GOOD, "日期": written}])
+    assert import_ledger_file(session, path, catalogue, today=TODAY).rows_stored == 1
+    assert [a.date for a in stored(session)] == [date(2026, 3, 5)]
+
+
+def test_a_span_of_days_says_which_day_to_write(session, small_tree, catalogue, tmp_path):
+    path = write_ledger(tmp_path / "ledger.csv", [{**GOOD, "日期": "2026-3-5至3-6"}])
+    assert rejected(session, path, catalogue).errors[0].message == (
+        "日期“2026-3-5至3-6”是一段时间，请只填开始的那天（如 2026-3-5），结束日期可写在备注中")
 
 
 def test_english_headers_in_any_case(session, small_tree, catalogue, tmp_path):
