@@ -121,6 +121,7 @@ PAGE_ROUTES = [
     R("GET", "/units/{unit_code}/indicators", "303 403 200 403 403",
       "/units/440307/indicators?year=2025"),
     R("GET", "/data/upload", "303 200 200 403 403"),
+    R("GET", "/data/ledger-template.xlsx", "303 200 200 403 403"),
     R("POST", "/data/upload", "401 400 400 403 403", data={"purpose": "ledger"},
       files=NOT_XLSX),
     R("GET", "/data/uploads/{upload_id}", "303 200 404 404 404", "/data/uploads/{upload}"),

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from wenshu.ingest.report import error_report_csv
-from wenshu.services.data import PURPOSE_LABELS, import_upload
+from wenshu.services.data import PURPOSE_LABELS, import_upload, ledger_template_for
 from wenshu.services.overview import actor_units
 from wenshu.uploads import MAX_BYTES, UploadTooLarge, get_upload, save_upload
-from wenshu.web.downloads import attachment
+from wenshu.web.downloads import MEDIA_TYPES, attachment
 from wenshu.web.params import UNIT_PATTERN, UnitQuery, UploadPath
 from wenshu.web.security import Caller, caller, requires, settings_of
 from wenshu.web.templating import page
@@ -47,6 +47,14 @@ def upload_form(request: Request, who: Annotated[Caller, Depends(requires("submi
     return page(request, "upload.html", _form(request, who, chosen,
                                               unit or who.actor.unit_code or "",
                                               upload=None, outcome=None))
+
+
+@router.get("/data/ledger-template.xlsx")
+def ledger_template(request: Request, who: Annotated[Caller, Depends(requires("submit"))],
+                    unit: UnitQuery = None) -> Response:
+    """A blank 工作台账 for the unit (default: the user's own) and the units below it."""
+    name, content = ledger_template_for(settings_of(request), who.actor, unit)
+    return attachment(content, name, MEDIA_TYPES["xlsx"])
 
 
 @router.post("/data/upload")

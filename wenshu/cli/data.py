@@ -123,14 +123,38 @@ def ledger_import(
     skip_invalid: Annotated[bool, typer.Option(help="Store the valid rows, report the rest.")] = False,
 ) -> None:
     """Import ledger files (.csv in UTF-8/GB18030, .xlsx or .xls: every sheet) for your
-    units; a file with an invalid row is rejected whole. Title rows, a 序号 column and 合计/小计 rows are
-    recognised; see tests/samples/ledgers/ for the layouts."""
+    units; a file with an invalid row is rejected whole. Title rows, a 序号 column and
+    合计/小计 rows are recognised; see tests/samples/ledgers/ for the layouts."""
     from wenshu.services import data
 
     current = settings()
     actor = acting(current)
     _import_each(lambda path: data.import_ledger(current, actor, path, skip_invalid=skip_invalid,
                                                  sheets=sheet or (), year=year, unit=unit), files)
+
+
+@ledger_app.command("template")
+def ledger_template(
+    unit: Annotated[str | None, typer.Option(
+        "--unit", callback=_optional_unit,
+        help="The unit it is for, with the units below it (default: your own).")] = None,
+    year: Annotated[int | None, typer.Option("--year", min=2000, max=2100,
+                                             help="The year in its title (default: this year).")
+                    ] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Where to write it (default: <unit><year>年工作台账.xlsx here).")] = None,
+) -> None:
+    """Write a blank 工作台账 (.xlsx) to keep: the columns wenshu reads, a drop-down of
+    活动类型, Excel's own checks on dates and figures, and a 填表说明 sheet."""
+    from wenshu.files import write_whole
+    from wenshu.services import data
+
+    current = settings()
+    with reported():
+        name, content = data.ledger_template_for(current, acting(current), unit, year)
+        target = out or Path(name)
+        write_whole(target, content)
+    console.print(f"wrote {target}")
 
 
 @figures_app.command("import")

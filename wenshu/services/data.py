@@ -22,6 +22,7 @@ from typing import Any
 from wenshu.access import Actor, authorize
 from wenshu.codes import check_unit_code
 from wenshu.collect import Completeness, FileOutcome
+from wenshu.compute.load import load_units, subtree_codes
 from wenshu.db import session_scope
 from wenshu.errors import InputError, WenshuError
 from wenshu.ingest.readers import ReadOptions
@@ -52,6 +53,26 @@ def read_options(settings: Settings, actor: Actor, *, sheets: Sequence[str] = ()
         authorize(settings, actor, "submit", unit, target=f"unit:{unit}")
     names = tuple(dict.fromkeys(name.strip() for name in sheets if name.strip()))
     return ReadOptions(names, year, unit)
+
+
+def ledger_template_for(settings: Settings, actor: Actor, unit: str | None = None,
+                        year: int | None = None) -> tuple[str, bytes]:
+    """A blank 工作台账 for ``unit`` (default: the actor's own) and the units below it,
+    titled with ``year`` (default: this year): its file name and .xlsx bytes."""
+    from wenshu.ingest.ledger_sheet import ledger_template
+
+    authorize(settings, actor, "submit", target="ledger-template")
+    unit = unit or actor.unit_code
+    if unit is None:
+        raise WenshuError("请指定台账所属的单位")
+    check_unit_code(unit)
+    authorize(settings, actor, "submit", unit, target=f"unit:{unit}")
+    with session_scope(settings) as session:
+        tree = load_units(session)
+    pairs = [(code, tree[code].name) for code in subtree_codes(tree, unit)]
+    year = year or date.today().year
+    content = ledger_template(load_catalogue(settings.catalogue_dir), pairs, year)
+    return f"{tree[unit].name}{year}年工作台账.xlsx", content
 
 
 def import_units(settings: Settings, actor: Actor, path: Path, *,
