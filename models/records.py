@@ -95,9 +95,11 @@ def _known_unit(raw: object, info: ValidationInfo) -> str:
     may hold the unit's code or its name as the register has it (榕岸社区)."""
     context = _context(info)
     text = cell_text(raw)
-    if text is not None and text in context.unit_names and text not in context.units:
+    if text is None:
+        fail("required", "单位不能为空：请填写单位代码或单位名称")
+    if text in context.unit_names and text not in context.units:
         return _named_unit(text, context)
-    if text is not None and not text.isascii():  # a name, as codes are ASCII
+    if not text.isascii():  # a name, as codes are ASCII
         fail("unknown_unit", f"单位“{text}”不在单位名录中（请填写单位代码，或名录中的单位名称）")
     code = parse_unit_code(raw)
     if code not in context.units:

@@ -290,11 +290,13 @@ def test_a_unit_written_by_its_name_is_stored_by_its_code(session, small_tree, c
     session.flush()
     path = write_ledger(tmp_path / "bad.csv", [
         {**GOOD, "单位名称": "东湖社区", "主题": "三"}, {**GOOD, "单位名称": "西湖社区", "主题": "四"},
-        {**GOOD, "单位名称": "东湖社区居委会", "主题": "五"}], header)
+        {**GOOD, "单位名称": "东湖社区居委会", "主题": "五"}, {**GOOD, "单位名称": "", "主题": "六"}],
+        header)
     error = rejected(session, path, catalogue, expect_unit="440307001")
     assert [(e.row, e.column, e.code, e.message) for e in error.errors] == [
         (3, "单位名称", "unit_mismatch", "单位“西湖社区”（440307002001）不属于东城街道（440307001）及其下级单位"),
-        (4, "单位名称", "unknown_unit", "单位“东湖社区居委会”不在单位名录中（请填写单位代码，或名录中的单位名称）")]
+        (4, "单位名称", "unknown_unit", "单位“东湖社区居委会”不在单位名录中（请填写单位代码，或名录中的单位名称）"),
+        (5, "单位名称", "required", "单位不能为空：请填写单位代码或单位名称")]
     error = rejected(session, path, catalogue)  # the whole district: 东湖社区 is two units
     assert (error.errors[0].code, error.errors[0].message) == (
         "ambiguous_unit", "单位名称“东湖社区”对应多个单位（440307001001、440307002009），请改填单位代码")
