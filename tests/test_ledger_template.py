@@ -120,12 +120,17 @@ def test_a_template_for_a_unit_not_ones_own_is_refused(
 
 
 def test_the_cli_writes_the_same_template(office: Path, wenshu: Callable[..., str],
-                                          tmp_path: Path) -> None:
-    """``wenshu ledger template`` writes what the page offers, for the acting user's unit."""
-    out = tmp_path / "台账.xlsx"
-    assert f"wrote {out}" in wenshu("ledger", "template", "--unit", "440307001",
-                                    "--year", "2025", "--out", str(out))
-    sheet = load_workbook(out)["台账"]
+                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                          ) -> None:
+    """``wenshu ledger template`` writes what the page offers, for the acting user's unit,
+    named after the unit and year unless told where."""
+    monkeypatch.chdir(tmp_path)
+    written = wenshu("ledger", "template", "--unit", "440307001", "--year", "2025")
+    assert f"wrote {tmp_path / '东城街道2025年工作台账.xlsx'}" in written
+    sheet = load_workbook(tmp_path / "东城街道2025年工作台账.xlsx")["台账"]
     assert (sheet["A1"].value, sheet["A2"].value) == ("东城街道2025年工作台账", "单位名称")
+    out = tmp_path / "台账.xlsx"
+    assert f"wrote {out}" in wenshu("ledger", "template", "--out", str(out))
+    assert load_workbook(out)["台账"]["A1"].value == f"示范区{YEAR}年工作台账"
     refused = wenshu("--user", ADMIN, "ledger", "template", expect=1)
     assert "拒绝" in refused and "Traceback" not in refused

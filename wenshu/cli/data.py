@@ -147,12 +147,13 @@ def ledger_template(
     """Write a blank 工作台账 (.xlsx) to keep: the columns wenshu reads, a drop-down of
     活动类型, Excel's own checks on dates and figures, and a 填表说明 sheet."""
     from wenshu.files import write_whole
+    from wenshu.paths import inside
     from wenshu.services import data
 
     current = settings()
     with reported():
         name, content = data.ledger_template_for(current, acting(current), unit, year)
-        target = out or Path(name)
+        target = out or inside(Path.cwd(), name)  # a unit's name is data: keep it a name
         write_whole(target, content)
     console.print(f"wrote {target}")
 
