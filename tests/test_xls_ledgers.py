@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from tests.web_client import Session
 from tests.web_office import build_office
+from wenshu.collect import collect_file, inbox_files
 from wenshu.errors import InputError, WenshuError
 from wenshu.ingest import import_ledger_file
 from wenshu.ingest.workbook import read_sheets
@@ -126,3 +127,18 @@ def test_a_clerk_uploads_an_xls_from_the_page(tmp_path: Path) -> None:
                           files={"file": (path.name, path.read_bytes(),
                                           "application/vnd.ms-excel")}).text
     assert "已导入：读取 1 行，新保存 1 行" in page, page
+
+
+def test_an_xls_handed_in_to_an_inbox_is_collected(db_settings: Settings, small_tree,
+                                                   catalogue, tmp_path: Path) -> None:
+    """A community drops its .xls in its inbox folder: collection finds it, imports it
+    for that unit (the file has no 单位代码 column) and files it under done/."""
+    folder = tmp_path / "inbox" / EAST_LAKE
+    folder.mkdir(parents=True)
+    write_xls(folder / "东湖社区3月台账.xls", {"2025年3月": [
+        HEADER[1:], [datetime(2025, 3, 5), "培训", "三月培训", 1, 30]]})
+    assert inbox_files(tmp_path / "inbox") == [(EAST_LAKE, folder / "东湖社区3月台账.xls")]
+    outcome = collect_file(db_settings, catalogue, EAST_LAKE, folder / "东湖社区3月台账.xls",
+                           today=TODAY)
+    assert (outcome.status, outcome.rows_stored) == ("imported", 1)
+    assert outcome.moved_to == folder / "done" / "东湖社区3月台账.xls"

@@ -35,6 +35,7 @@ from wenshu.compute.snapshot import UnitInfo
 from wenshu.db import as_utc, session_scope
 from wenshu.errors import CodeError, InputError, PathError, RowError, WenshuError
 from wenshu.ingest.ledger import import_ledger_file
+from wenshu.ingest.readers import ReadOptions
 from wenshu.ingest.report import REPORT_SUFFIX, error_report_path, write_error_report
 from wenshu.models.catalogue import Catalogue
 from wenshu.models.tables import Activity, SourceFile
@@ -213,6 +214,7 @@ def _move(path: Path, status_dir: str) -> Path:
 def collect_file(settings: Settings, catalogue: Catalogue, unit_code: str, path: Path, *,
                  skip_invalid: bool = False, today: date | None = None) -> FileOutcome:
     """Import one inbox file in its own transaction, then file it under done/ or rejected/.
+    A file without a 单位代码 column is the folder's unit's.
 
     ``unit_code`` must be a valid code (:class:`~wenshu.errors.CodeError` if not). A file
     that would be read, reported or moved through a symlink (it, its error report's name,
@@ -227,7 +229,8 @@ def collect_file(settings: Settings, catalogue: Catalogue, unit_code: str, path:
     try:
         with session_scope(settings) as session:
             result = import_ledger_file(session, path, catalogue, skip_invalid=skip_invalid,
-                                        today=today, expect_unit=unit_code)
+                                        today=today, expect_unit=unit_code,
+                                        options=ReadOptions(unit=unit_code))
     except InputError as exc:
         return FileOutcome(unit_code, path.name, "rejected", 0, 0, len(exc.errors),
                            _move(path, REJECTED))
