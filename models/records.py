@@ -94,6 +94,18 @@ def _known_unit(raw: object, info: ValidationInfo) -> str:
     """A stored unit's code, within the allowed subtree when the context has one; the cell
     may hold the unit's code or its name as the register has it (榕岸社区)."""
     context = _context(info)
+    if isinstance(raw, str) and raw in context.units:  # the usual cell: a known code
+        code = raw
+    else:
+        code = _unit_cell(raw, context)
+    if context.allowed_units is not None and code not in context.allowed_units:
+        fail("unit_mismatch", f"单位代码“{code}”不属于{context.inbox_unit}及其下级单位")
+    return code
+
+
+def _unit_cell(raw: object, context: RowContext) -> str:
+    """The code a unit cell names: a stored unit's code, or the code of the one unit it
+    names among those allowed; refused with the reason otherwise."""
     text = cell_text(raw)
     if text is None:
         fail("required", "单位不能为空：请填写单位代码或单位名称")
@@ -104,8 +116,6 @@ def _known_unit(raw: object, info: ValidationInfo) -> str:
     code = parse_unit_code(raw)
     if code not in context.units:
         fail("unknown_unit", f"单位代码“{code}”不在单位名录中")
-    if context.allowed_units is not None and code not in context.allowed_units:
-        fail("unit_mismatch", f"单位代码“{code}”不属于{context.inbox_unit}及其下级单位")
     return code
 
 
@@ -124,6 +134,9 @@ def _named_unit(name: str, context: RowContext) -> str:
 
 class _Row(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+_UNIT_WORDS = column_writing().units  # 人, 份, 元 … a figure may carry, by field
 
 
 class LedgerRow(_Row):
@@ -172,13 +185,13 @@ class LedgerRow(_Row):
     @classmethod
     def _count(cls, raw: object, info: ValidationInfo) -> int | None:
         column = info.field_name or ""
-        return parse_count(raw, MEASURE_COLUMNS[column], column_writing().units.get(column, ()))
+        return parse_count(raw, MEASURE_COLUMNS[column], _UNIT_WORDS.get(column, ()))
 
     @field_validator("amount", mode="before")
     @classmethod
     def _amount(cls, raw: object) -> Decimal | None:
         return parse_decimal(raw, MEASURE_COLUMNS["amount"], places=2, max_digits=14,
-                             units=column_writing().units.get("amount", ()))
+                             units=_UNIT_WORDS.get("amount", ()))
 
     @field_validator("sessions", "participants", "households", "materials", "amount")
     @classmethod

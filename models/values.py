@@ -170,9 +170,11 @@ def parse_date(raw: object, today: dt.date | None, year: int | None = None) -> d
 
 def _date_text(raw: str, year: int | None) -> dt.date:
     text = unicodedata.normalize("NFKC", raw).strip()
-    while (detail := _DAY_DETAIL.search(text)) and detail.start() > 0:
-        text = text[:detail.start()]
-    match = _DATE.match(text)
+    match = _DATE.match(text)  # the usual cell, before any other reading is tried
+    if match is None:
+        while (detail := _DAY_DETAIL.search(text)) and detail.start() > 0:
+            text = text[:detail.start()]
+        match = _DATE.match(text)
     parts = (match.group(1), match.group(3), match.group(4)) if match else None
     if parts is None and (match := _DATE_ZH.match(text) or _DATE_COMPACT.match(text)):
         parts = match.groups()
