@@ -28,6 +28,7 @@ from pydantic import (
     field_validator,
 )
 
+from wenshu.codes import is_unit_code
 from wenshu.errors import RowError
 from wenshu.models.catalogue import (
     MEASURE_COLUMNS,
@@ -94,7 +95,9 @@ def _known_unit(raw: object, info: ValidationInfo) -> str:
     """A stored unit's code, within the allowed subtree when the context has one; the cell
     may hold the unit's code or its name as the register has it (榕岸社区)."""
     context = _context(info)
-    if isinstance(raw, str) and raw in context.units:  # the usual cell: a known code
+    # The usual cell: a known, well-formed code (a malformed one stored long ago still
+    # names folders, so it is refused even though it is known).
+    if isinstance(raw, str) and raw in context.units and is_unit_code(raw):
         code = raw
     else:
         code = _unit_cell(raw, context)
@@ -129,7 +132,7 @@ def _named_unit(name: str, context: RowContext) -> str:
     if len(allowed) > 1:
         fail("ambiguous_unit",
              f"单位名称“{name}”对应多个单位（{'、'.join(allowed)}），请改填单位代码")
-    return allowed[0]
+    return parse_unit_code(allowed[0])  # a malformed code stored long ago is refused
 
 
 class _Row(BaseModel):

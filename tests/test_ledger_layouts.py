@@ -316,6 +316,25 @@ def test_a_sheet_of_instructions_is_a_note_and_data_without_a_header_still_an_er
     assert [e.code for e in error.errors] == ["empty_file"]
 
 
+def test_a_sheet_named_after_a_unit_is_that_units(session, small_tree, catalogue, tmp_path):
+    """A street keeps one sheet per community, named after it, with no 单位代码 column:
+    each sheet's rows are its community's, not the street's; a sheet named otherwise takes
+    the unit the import was given."""
+    header = HEADER[1:]
+    path = write_xlsx(tmp_path / "东城街道台账.xlsx", {
+        "东湖社区": [header, good("东湖培训")[1:]],
+        "东山社区": [header, good("东山培训")[1:]],
+        "街道本级": [header, good("街道培训")[1:]],
+    })
+    result = import_ledger_file(session, path, catalogue, today=TODAY, expect_unit="440307001",
+                                options=ReadOptions(unit="440307001"))
+    rows = session.execute(select(Activity.title, Activity.unit_code)
+                           .order_by(Activity.unit_code)).all()
+    assert rows == [("街道培训", "440307001"), ("东湖培训", "440307001001"),
+                    ("东山培训", "440307001002")]
+    assert "工作表“东山社区”没有“单位代码”列，各行记为 东山社区（440307001002）" in result.notes
+
+
 # Merged cells ----------------------------------------------------------------------------
 
 

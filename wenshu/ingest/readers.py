@@ -126,14 +126,17 @@ class MappedTable:
 
 
 def map_tables(file: str, label: str, book: Tables, columns: Sequence[Column],
-               options: ReadOptions) -> list[MappedTable]:
+               options: ReadOptions, sheet_units: Mapping[str, str] | None = None
+               ) -> list[MappedTable]:
     """Map each table's headers onto ``columns``; any header problem in any sheet is an
-    :class:`InputError` (no row can be trusted then), with ``book``'s notes."""
+    :class:`InputError` (no row can be trusted then), with ``book``'s notes. A sheet in
+    ``sheet_units`` (named after a unit: its code) without a unit column is that unit's."""
     mapped: list[MappedTable] = []
     errors: list[RowError] = []
     for table in book.tables:
         year = sheet_year(table.sheet, table.titles, options.year)
-        available = {"unit": options.unit, "year": year.year if year else None}
+        unit = (sheet_units or {}).get(table.sheet, options.unit)
+        available = {"unit": unit, "year": year.year if year else None}
         offered = {c.field: available[c.default] for c in columns
                    if c.default is not None and available[c.default] is not None}
         headers, problems = map_headers(file, table.headers, list(columns), row=table.header_row,
@@ -218,7 +221,8 @@ def read_rows(path: Path, columns: list[Column], model: type[Row], context: RowC
     options = options or ReadOptions()
     shown = name or path.name
     book = read_tables(path, columns, name, options.sheets)
-    sheets = map_tables(shown, name or str(path), book, columns, options)
+    sheets = map_tables(shown, name or str(path), book, columns, options,
+                        _sheet_units(book, context))
     # Dates without a year take the sheet's.
     contexts = {m.table.sheet: replace(context, year=m.year.year if m.year else None) for m in sheets}
 
@@ -229,6 +233,18 @@ def read_rows(path: Path, columns: list[Column], model: type[Row], context: RowC
 
     names = {code: name for name, codes in context.unit_names.items() for code in codes}
     return check_tables(shown, sheets, columns, validate, book.notes, names)
+
+
+def _sheet_units(book: Tables, context: RowContext) -> dict[str, str]:
+    """Sheets named after one unit the rows may be about (a street's workbook with a sheet
+    per community, 榕岸社区), by that unit's code."""
+    found = {}
+    for table in book.tables:
+        codes = [code for code in context.unit_names.get(table.sheet, ())
+                 if context.allowed_units is None or code in context.allowed_units]
+        if len(codes) == 1:
+            found[table.sheet] = codes[0]
+    return found
 
 
 def _summable(mapped: MappedTable, columns: Sequence[Column]) -> dict[str, str]:
