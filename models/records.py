@@ -15,8 +15,6 @@ import difflib
 import hashlib
 import re
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -28,7 +26,6 @@ from pydantic import (
     field_validator,
 )
 
-from wenshu.codes import is_unit_code
 from wenshu.errors import RowError
 from wenshu.models.catalogue import (
     MEASURE_COLUMNS,
@@ -38,6 +35,7 @@ from wenshu.models.catalogue import (
     TargetSpec,
 )
 from wenshu.models.ledger_columns import column_writing
+from wenshu.models.row_context import RowContext, context_of, known_unit
 from wenshu.models.values import (
     cell_text,
     fail,
@@ -69,72 +67,6 @@ UNIT_SYMBOLS: dict[str, str] = {"percent": "%", "permille": "‰"}
 _RANGE = re.compile(r"^(.+?)\s*(?:-|–|—|~|至)\s*(.+)$")
 
 
-@dataclass(frozen=True)
-class RowContext:
-    """What row checks need to know beyond the row itself."""
-
-    catalogue: Catalogue | None = None
-    units: frozenset[str] = frozenset()  # unit codes in the database
-    # Their names, each with the codes it names: offices often write a unit by its name.
-    unit_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # Rows must be about these units (an inbox's unit, or a user's units, and their subtree).
-    allowed_units: frozenset[str] | None = None
-    inbox_unit: str = ""  # how that unit is named in messages
-    today: dt.date | None = None
-    year: int | None = None  # the year of dates written without one (the sheet's, or --year)
-
-
-def _context(info: ValidationInfo) -> RowContext:
-    context = (info.context or {}).get("row_context")
-    if not isinstance(context, RowContext):
-        raise TypeError("row models are validated with context={'row_context': RowContext(...)}")
-    return context
-
-
-def _known_unit(raw: object, info: ValidationInfo) -> str:
-    """A stored unit's code, within the allowed subtree when the context has one; the cell
-    may hold the unit's code or its name as the register has it (榕岸社区)."""
-    context = _context(info)
-    # The usual cell: a known, well-formed code (a malformed one stored long ago still
-    # names folders, so it is refused even though it is known).
-    if isinstance(raw, str) and raw in context.units and is_unit_code(raw):
-        code = raw
-    else:
-        code = _unit_cell(raw, context)
-    if context.allowed_units is not None and code not in context.allowed_units:
-        fail("unit_mismatch", f"单位代码“{code}”不属于{context.inbox_unit}及其下级单位")
-    return code
-
-
-def _unit_cell(raw: object, context: RowContext) -> str:
-    """The code a unit cell names: a stored unit's code, or the code of the one unit it
-    names among those allowed; refused with the reason otherwise."""
-    text = cell_text(raw)
-    if text is None:
-        fail("required", "单位不能为空：请填写单位代码或单位名称")
-    if text in context.unit_names and text not in context.units:
-        return _named_unit(text, context)
-    if not text.isascii():  # a name, as codes are ASCII
-        fail("unknown_unit", f"单位“{text}”不在单位名录中（请填写单位代码，或名录中的单位名称）")
-    code = parse_unit_code(raw)
-    if code not in context.units:
-        fail("unknown_unit", f"单位代码“{code}”不在单位名录中")
-    return code
-
-
-def _named_unit(name: str, context: RowContext) -> str:
-    """The code of the one unit called ``name`` among those the row may be about."""
-    codes = context.unit_names[name]
-    allowed = [c for c in codes if context.allowed_units is None or c in context.allowed_units]
-    if not allowed:
-        fail("unit_mismatch",
-             f"单位“{name}”（{'、'.join(codes)}）不属于{context.inbox_unit}及其下级单位")
-    if len(allowed) > 1:
-        fail("ambiguous_unit",
-             f"单位名称“{name}”对应多个单位（{'、'.join(allowed)}），请改填单位代码")
-    return parse_unit_code(allowed[0])  # a malformed code stored long ago is refused
-
-
 class _Row(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -159,19 +91,19 @@ class LedgerRow(_Row):
     @field_validator("unit_code", mode="before")
     @classmethod
     def _unit(cls, raw: object, info: ValidationInfo) -> str:
-        return _known_unit(raw, info)
+        return known_unit(raw, info)
 
     @field_validator("date", mode="before")
     @classmethod
     def _date(cls, raw: object, info: ValidationInfo) -> dt.date:
-        context = _context(info)
+        context = context_of(info)
         return parse_date(raw, context.today, context.year)
 
     @field_validator("activity_type", mode="before")
     @classmethod
     def _activity_type(cls, raw: object, info: ValidationInfo) -> str:
         text = required_text(raw, "活动类型")
-        catalogue = _context(info).catalogue
+        catalogue = context_of(info).catalogue
         kind = catalogue.activity(text) if catalogue else None
         if kind is None:
             known = "、".join(closest_first(text, catalogue)) if catalogue else ""
@@ -200,7 +132,7 @@ class LedgerRow(_Row):
     @classmethod
     def _required_measure(cls, value: object, info: ValidationInfo) -> object:
         # Field order puts activity_type first, so info.data holds it when it was valid.
-        catalogue = _context(info).catalogue
+        catalogue = context_of(info).catalogue
         key = info.data.get("activity_type")
         if value is None and catalogue is not None and key is not None:
             kind = catalogue.activities[key]
@@ -283,7 +215,7 @@ class _UnitYearRow(_Row):
     @field_validator("unit_code", mode="before")
     @classmethod
     def _unit(cls, raw: object, info: ValidationInfo) -> str:
-        return _known_unit(raw, info)
+        return known_unit(raw, info)
 
     @field_validator("year", mode="before")
     @classmethod
@@ -301,7 +233,7 @@ class FigureRow(_UnitYearRow):
     @classmethod
     def _key(cls, raw: object, info: ValidationInfo) -> str:
         text = required_text(raw, "指标")
-        catalogue = _context(info).catalogue
+        catalogue = context_of(info).catalogue
         figure = catalogue.figure(text) if catalogue else None
         if figure is None:
             fail("unknown_figure", f"指标“{text}”不在基础数据目录中")
@@ -327,7 +259,7 @@ class TargetRow(_UnitYearRow):
     @classmethod
     def _indicator(cls, raw: object, info: ValidationInfo) -> str:
         text = required_text(raw, "指标")
-        catalogue = _context(info).catalogue
+        catalogue = context_of(info).catalogue
         indicator = catalogue.indicator(text) if catalogue else None
         if indicator is None:
             fail("unknown_indicator", f"指标“{text}”不在指标目录中")
@@ -349,7 +281,7 @@ class TargetRow(_UnitYearRow):
     def _target(cls, raw: object, info: ValidationInfo) -> TargetSpec:
         if raw is None:
             fail("required", "目标值不能为空")
-        catalogue = _context(info).catalogue
+        catalogue = context_of(info).catalogue
         key = info.data.get("indicator")
         symbol = UNIT_SYMBOLS.get(catalogue.indicators[key].unit, "") if catalogue and key else ""
         low, high = _target_numbers(raw, symbol)

@@ -24,7 +24,8 @@ from wenshu.ingest.layout import Table, lay_out, sheet_label
 from wenshu.ingest.totals import check_totals
 from wenshu.ingest.workbook import RawValue, read_sheets
 from wenshu.ingest.years import SheetYear, sheet_year
-from wenshu.models.records import Row, RowContext, validate_row
+from wenshu.models.records import Row, validate_row
+from wenshu.models.row_context import RowContext
 from wenshu.models.values import yearless_date
 
 __all__ = ["CheckedRows", "Column", "MappedTable", "RawValue", "ReadOptions", "RowCheck", "RowRef",

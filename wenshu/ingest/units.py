@@ -22,7 +22,8 @@ from wenshu.ingest.report import (
     write_error_report,
 )
 from wenshu.models.catalogue import Catalogue
-from wenshu.models.records import RowContext, UnitRow
+from wenshu.models.records import UnitRow
+from wenshu.models.row_context import RowContext
 from wenshu.models.tables import Unit
 
 UNIT_COLUMNS = [
