@@ -127,6 +127,8 @@ def test_a_clerk_uploads_an_xls_from_the_page(tmp_path: Path) -> None:
                           files={"file": (path.name, path.read_bytes(),
                                           "application/vnd.ms-excel")}).text
     assert "已导入：读取 1 行，新保存 1 行" in page, page
+    assert ('<p id="next-steps">接下来：<a href="/">查看本期报送与指标</a> · '
+            '<a href="/documents/new">生成文书</a>') in page
 
 
 def test_an_xls_handed_in_to_an_inbox_is_collected(db_settings: Settings, small_tree,
