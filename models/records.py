@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Field,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -35,7 +36,7 @@ from wenshu.models.catalogue import (
     TargetSpec,
 )
 from wenshu.models.ledger_columns import column_writing
-from wenshu.models.row_context import RowContext, context_of, known_unit
+from wenshu.models.row_context import RowContext, check_unit_name, context_of, known_unit
 from wenshu.models.values import (
     cell_text,
     fail,
@@ -78,6 +79,8 @@ class LedgerRow(_Row):
     """One ledger row (台账记录), validated."""
 
     unit_code: str
+    # Checked against unit_code when the file has both columns; not stored.
+    unit_name: str | None = Field(default=None, exclude=True)
     date: dt.date
     activity_type: str  # the catalogue key
     title: str
@@ -92,6 +95,14 @@ class LedgerRow(_Row):
     @classmethod
     def _unit(cls, raw: object, info: ValidationInfo) -> str:
         return known_unit(raw, info)
+
+    @field_validator("unit_name", mode="before")
+    @classmethod
+    def _unit_name(cls, raw: object, info: ValidationInfo) -> str | None:
+        name, code = cell_text(raw), info.data.get("unit_code")
+        if name is not None and code is not None:
+            check_unit_name(name, code, context_of(info))
+        return name
 
     @field_validator("date", mode="before")
     @classmethod

@@ -82,4 +82,12 @@ def _named_unit(name: str, context: RowContext) -> str:
     return parse_unit_code(allowed[0])  # a malformed code stored long ago is refused
 
 
-__all__ = ["RowContext", "context_of", "known_unit"]
+def check_unit_name(name: str, code: str, context: RowContext) -> None:
+    """Refuse a row whose 单位名称 is not the register's name for its 单位代码."""
+    if code not in context.unit_names.get(name, ()):
+        known = next((n for n, codes in context.unit_names.items() if code in codes), "")
+        fail("unit_name_mismatch", f"单位名称“{name}”与单位代码“{code}”不符"
+                                   f"（单位名录中 {code} 是“{known}”）")
+
+
+__all__ = ["RowContext", "check_unit_name", "context_of", "known_unit"]

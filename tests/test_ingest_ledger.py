@@ -302,6 +302,23 @@ def test_a_unit_written_by_its_name_is_stored_by_its_code(session, small_tree, c
         "ambiguous_unit", "单位名称“东湖社区”对应多个单位（440307001001、440307002009），请改填单位代码")
 
 
+def test_a_unit_name_beside_its_code_is_checked_against_it(session, small_tree, catalogue,
+                                                           tmp_path):
+    """Many ledgers carry 单位名称 beside 单位代码 for the reader: it must name the same
+    unit, or the row says which name the register gives that code."""
+    header = ["单位代码", "单位名称", *HEADER[1:]]
+    path = write_ledger(tmp_path / "both.csv", [
+        {**GOOD, "单位名称": "东湖社区"},
+        {**GOOD, "单位名称": "东山社区", "主题": "二"}], header)
+    error = rejected(session, path, catalogue)
+    assert [(e.row, e.column, e.code, e.message) for e in error.errors] == [
+        (3, "单位名称", "unit_name_mismatch",
+         "单位名称“东山社区”与单位代码“440307001001”不符（单位名录中 440307001001 是“东湖社区”）")]
+    assert import_ledger_file(session, path, catalogue, today=TODAY,
+                              skip_invalid=True).rows_stored == 1
+    assert [a.unit_code for a in stored(session)] == ["440307001001"]
+
+
 def test_xlsx_with_real_date_and_number_cells(session, small_tree, catalogue, tmp_path):
     workbook = Workbook()
     sheet = workbook.active

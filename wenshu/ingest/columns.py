@@ -32,6 +32,9 @@ class Column:
     # (--unit, or the clerk's own) or the year (the sheet's name or title, or --year).
     default: Literal["unit", "year"] | None = None
     summable: bool = False  # a totals row (合计/小计) of this column is checked against the rows
+    # Another field this column is read as when the file has no column for it (单位名称 for
+    # 单位代码); beside that column, it is read as itself, to check the two agree.
+    stands_for: str | None = None
 
 
 def header_key(text: str) -> str:
@@ -88,6 +91,9 @@ def map_headers(file: str, headers: list[str], columns: list[Column], *, row: in
                                    sheet))
         else:
             mapping[column.field] = header
+    for column in columns:
+        if column.stands_for and column.field in mapping and column.stands_for not in mapping:
+            mapping[column.stands_for] = mapping.pop(column.field)
     for column in columns:
         if column.required and column.field not in mapping and column.field not in supplied:
             errors.append(RowError(file, row, column.label, "", "missing_column",

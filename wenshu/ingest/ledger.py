@@ -32,6 +32,7 @@ LEDGER_COLUMNS = [
     replace(column, aliases=column_writing().headers.get(column.field, ()))
     for column in (
         Column("unit_code", "单位代码", required=True, default="unit"),
+        Column("unit_name", "单位名称", stands_for="unit_code"),
         Column("date", "日期", required=True),
         Column("activity_type", "活动类型", required=True),
         Column("title", "主题", required=True),
