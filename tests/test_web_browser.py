@@ -14,10 +14,12 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from docx import Document as WordDocument
+from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pypdf import PdfReader
 
@@ -240,6 +242,17 @@ def test_a_supervisor_sees_who_did_not_report_and_runs_an_inspection(
         "西湖社区", "西山社区", "西岭社区"]
     indicators = supervisor.go("/units/440307/indicators?year=2025", "indicators")
     expect(indicators.locator("#indicators")).to_contain_text("东城街道")
+
+    # The ledger template is for the unit picked on the upload page, with its units.
+    upload = supervisor.go("/data/upload", "upload")
+    upload.select_option("#upload-unit", "440307001")
+    with upload.expect_download() as download:
+        upload.click("#ledger-template")
+    title = f"东城街道{date.today().year}年工作台账"
+    assert download.value.suggested_filename == f"{title}.xlsx"
+    template = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))["台账"]
+    assert template["A1"].value == title
+    assert template["A2"].value == "单位名称"
 
     # The picker opens on the latest ledger year, with the units grouped by street: the
     # group's box ticks the street's communities, not the street itself.

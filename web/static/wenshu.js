@@ -48,7 +48,18 @@
     boxes.forEach(function (b) { b.addEventListener("change", sync); });
     sync();
   }
+  // A link with data-unit-from follows the unit picked in that select (?unit=<code>).
+  function wireUnitLink(link) {
+    var select = document.getElementById(link.getAttribute("data-unit-from"));
+    if (!select) { return; }
+    select.addEventListener("change", function () {
+      var url = new URL(link.href, window.location.href);
+      url.searchParams.set("unit", select.value);
+      link.href = url.toString();
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("a[data-unit-from]").forEach(wireUnitLink);
     document.querySelectorAll(".unit-group").forEach(wireGroup);
     document.querySelectorAll(".drop").forEach(wireDrop);
     document.querySelectorAll("form[data-confirm]").forEach(wireConfirm);
