@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from tests.ledger_books import HEADER, good, write_csv, write_xlsx
 from tests.people import cli_add_user, cli_admin_and_units
 from tests.samples.make_ledgers import FOLDER
-from tests.test_ledger_layouts import HEADER, good, write_csv, write_xlsx
 from tests.web_client import Session
 from wenshu.db import session_scope
 from wenshu.errors import AccessDenied, InputError, NotFoundError, WenshuError

@@ -1,0 +1,159 @@
+"""Ledger workbooks in an office's own words and layout, beyond the shapes of
+``test_ledger_layouts``: its own headers, a 填表说明 sheet, a sheet per community, and
+cells merged down a column."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from tests.ledger_books import (
+    EAST_LAKE,
+    HEADER,
+    TODAY,
+    Rows,
+    good,
+    rejected,
+    stored,
+    write_xlsx,
+)
+from wenshu.ingest import ReadOptions, import_ledger_file
+from wenshu.ingest.columns import header_key
+from wenshu.ingest.ledger import LEDGER_COLUMNS
+from wenshu.models.ledger_columns import column_writing
+from wenshu.models.tables import Activity
+
+# Headers -------------------------------------------------------------------------------
+
+
+def test_headers_as_offices_write_them_name_the_columns(session, small_tree, catalogue,
+                                                       tmp_path):
+    """参加人数（人）, 活动内容, 发放份数, 经费（元）… are what many offices head their
+    columns with: each lands in its column, and the figures are stored where they belong."""
+    header = ["序号", "单位编码", "活动日期", "类别", "活动内容", "期数", "参加人数（人）",
+              "走访户数", "发放份数", "经费（元）", "说明"]
+    path = write_xlsx(tmp_path / "台账.xlsx", {"3月": [
+        header,
+        [1, EAST_LAKE, "2025-03-05", "培训", "育龄妇女培训", 1, 40, None, None, 800, "照片已存档"],
+        [2, EAST_LAKE, "2025-03-08", "宣传", "三八节宣传", 1, 120, None, 300, None, None]]})
+    assert import_ledger_file(session, path, catalogue, today=TODAY).rows_stored == 2
+    rows = session.scalars(select(Activity).order_by(Activity.date)).all()
+    assert [(a.activity_type, a.title, a.sessions, a.participants, a.materials, a.amount,
+             a.notes) for a in rows] == [
+        ("training", "育龄妇女培训", 1, 40, None, 800, "照片已存档"),
+        ("publicity", "三八节宣传", 1, 120, 300, None, None)]
+
+
+def test_every_header_alias_names_one_ledger_column() -> None:
+    """The alias list is data a maintainer edits: each header there means one column, and
+    none is another column's own name, so no header can be read two ways."""
+    fields = {c.field for c in LEDGER_COLUMNS}
+    assert set(column_writing().headers) <= fields
+    names = [header_key(n) for c in LEDGER_COLUMNS for n in (c.label, c.field, *c.aliases)]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+
+
+# Sheets --------------------------------------------------------------------------------
+
+
+def test_a_sheet_of_instructions_is_a_note_and_data_without_a_header_still_an_error(
+        session, small_tree, catalogue, tmp_path):
+    """Offices ship their ledger workbook with a 填表说明 sheet: text, a sentence or a
+    numbered line to a row. It is left out with a note; a sheet of data rows without a
+    header is still refused, so no data is dropped quietly."""
+    notes = [["填表说明"], ["1.", "日期请写成 2025-03-05"], ["2.", "每月一个工作表"], []]
+    path = write_xlsx(tmp_path / "台账.xlsx", {"3月": [HEADER, good("培训")], "填表说明": notes})
+    result = import_ledger_file(session, path, catalogue, today=TODAY)
+    assert result.rows_stored == 1
+    assert "工作表“填表说明”只有文字说明，没有列名行，看作填表说明，未导入" in result.notes
+    path = write_xlsx(tmp_path / "台账2.xlsx", {"3月": [HEADER, good("培训")],
+                                               "4月": [["4月"], good("第二期培训")]})
+    error = rejected(session, path, catalogue)
+    assert [(e.sheet, e.code) for e in error.errors] == [("4月", "no_header")]
+    only_notes = write_xlsx(tmp_path / "说明.xlsx", {"填表说明": notes})
+    error = rejected(session, only_notes, catalogue)
+    assert [e.code for e in error.errors] == ["empty_file"]
+
+
+def test_a_sheet_named_after_a_unit_is_that_units(session, small_tree, catalogue, tmp_path):
+    """A street keeps one sheet per community, named after it, with no 单位代码 column:
+    each sheet's rows are its community's, not the street's; a sheet named otherwise takes
+    the unit the import was given."""
+    header = HEADER[1:]
+    path = write_xlsx(tmp_path / "东城街道台账.xlsx", {
+        "东湖社区": [header, good("东湖培训")[1:]],
+        "东山社区": [header, good("东山培训")[1:]],
+        "街道本级": [header, good("街道培训")[1:]],
+    })
+    result = import_ledger_file(session, path, catalogue, today=TODAY, expect_unit="440307001",
+                                options=ReadOptions(unit="440307001"))
+    rows = session.execute(select(Activity.title, Activity.unit_code)
+                           .order_by(Activity.unit_code)).all()
+    assert rows == [("街道培训", "440307001"), ("东湖培训", "440307001001"),
+                    ("东山培训", "440307001002")]
+    assert "工作表“东山社区”没有“单位代码”列，各行记为 东山社区（440307001002）" in result.notes
+
+
+# Merged cells ----------------------------------------------------------------------------
+
+
+def _merged_book(path: Path, rows: Rows, merges: Sequence[str]) -> Path:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "3月"
+    for row in rows:
+        sheet.append(list(row))
+    for cells in merges:
+        sheet.merge_cells(cells)
+    book.save(path)
+    return path
+
+
+def test_a_date_and_kind_merged_down_are_read_on_every_row(session, small_tree, catalogue,
+                                                           tmp_path):
+    """One 日期 and one 活动类型 merged over the rows of the same day: each row has them."""
+    path = _merged_book(tmp_path / "台账.xlsx", [
+        HEADER,
+        [EAST_LAKE, "2025-03-05", "培训", "上午场", 1, 30],
+        [EAST_LAKE, None, None, "下午场", 1, 25],
+        [EAST_LAKE, None, None, "晚间场", 1, 12],
+        [EAST_LAKE, "2025-03-09", "培训", "周末场", 1, 40],
+    ], ["B2:B4", "C2:C4"])
+    result = import_ledger_file(session, path, catalogue, today=TODAY)
+    assert result.rows_stored == 4
+    assert stored(session) == [(date(2025, 3, 5), "上午场", 30), (date(2025, 3, 5), "下午场", 25),
+                               (date(2025, 3, 5), "晚间场", 12), (date(2025, 3, 9), "周末场", 40)]
+    assert "工作表“3月”第2—4行的“日期”是合并单元格，各行都按“2025-03-05”读取" in result.notes
+
+
+def test_a_figure_merged_down_is_refused_not_counted_twice(session, small_tree, catalogue,
+                                                          tmp_path):
+    """60 人次 merged over two trainings is their total: reading it on both rows would
+    report 120, so the file is refused, naming the cells, and nothing is stored."""
+    path = _merged_book(tmp_path / "台账.xlsx", [
+        HEADER,
+        [EAST_LAKE, "2025-03-05", "培训", "上午场", 1, 60],
+        [EAST_LAKE, "2025-03-05", "培训", "下午场", 1, None],
+    ], ["F2:F3"])
+    error = rejected(session, path, catalogue)
+    assert [(e.sheet, e.row, e.column, e.value, e.code) for e in error.errors] == [
+        ("3月", 2, "人次", "60", "merged_figure")]
+    assert "第2、3行的“人次”是合并单元格，数字无法分到各行" in error.errors[0].message
+    assert stored(session) == []
+
+
+def test_a_two_row_header_is_read_as_one(session, small_tree, catalogue, tmp_path):
+    """参与情况 over 场次 and 人次, the other headers merged over both rows: the lower row,
+    filled from the merges, is the header."""
+    path = _merged_book(tmp_path / "台账.xlsx", [
+        ["单位代码", "日期", "活动类型", "主题", "参与情况", None],
+        [None, None, None, None, "场次", "人次"],
+        [EAST_LAKE, "2025-03-05", "培训", "育龄妇女培训", 1, 30],
+    ], ["A1:A2", "B1:B2", "C1:C2", "D1:D2", "E1:F1"])
+    result = import_ledger_file(session, path, catalogue, today=TODAY)
+    assert stored(session) == [(date(2025, 3, 5), "育龄妇女培训", 30)]
+    assert "工作表“3月”：列名在第2行，数据1行" in result.notes
