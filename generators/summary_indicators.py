@@ -16,7 +16,13 @@ from wenshu.generators.numbers import (
     format_value,
     point_unit,
 )
-from wenshu.generators.summary_voice import SMALL_BASE, Writer, change_pct, points
+from wenshu.generators.summary_voice import (
+    ROUNDS_TO_NOTHING,
+    SMALL_BASE,
+    Writer,
+    pct_between,
+    points,
+)
 
 # 达标 against a target; in-year, an indicator judged by 序时进度 is 达到 or 滞后 it.
 _MET_CELL = {(False, True): "cell.met", (False, False): "cell.missed",
@@ -113,7 +119,7 @@ def _table_change(w: Writer, result: IndicatorResult) -> str:
 
 
 def table_move(w: Writer, now: Decimal, before: Decimal, unit: str, rate: bool = False) -> str:
-    """持平 / 增长12.5% / 增加4期 / 上升0.49个百分点, for a table cell."""
+    """持平 / 基本持平 / 增长12.5% / 增加4期 / 上升0.49个百分点, for a table cell."""
     if now == before:
         return w.say("cell.flat")
     if rate:
@@ -122,8 +128,10 @@ def table_move(w: Writer, now: Decimal, before: Decimal, unit: str, rate: bool =
     if before < SMALL_BASE:
         return w.say("cell.up_by" if now > before else "cell.down_by",
                      diff=f"{abs(now - before)}{unit}")
-    return w.say("cell.up_pct" if now > before else "cell.down_pct",
-                 pct=change_pct((now - before) * 100 / before))
+    pct = pct_between(now, before)
+    if pct == ROUNDS_TO_NOTHING:
+        return w.say("cell.about_flat")
+    return w.say("cell.up_pct" if now > before else "cell.down_pct", pct=pct)
 
 
 def indicator_intro(w: Writer) -> str:

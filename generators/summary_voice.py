@@ -28,6 +28,15 @@ def change_pct(value: Decimal) -> str:
     return f"{abs(value).quantize(Decimal('0.1'))}%"
 
 
+def pct_between(now: Decimal, before: Decimal) -> str:
+    """How far ``now`` moved from ``before`` (not 0), as change_pct writes it."""
+    return change_pct((now - before) * 100 / before)
+
+
+# A move this small in print: said as 基本持平, never as 增长0.0% / 下降0.0%.
+ROUNDS_TO_NOTHING = "0.0%"
+
+
 @dataclass(frozen=True)
 class Writer:
     """One summary's inputs and its phrasebook, with the period's voice."""
@@ -84,7 +93,7 @@ class Writer:
         return measure
 
     def move(self, now: Decimal, before: Decimal, unit: str, sequential: bool = False) -> str:
-        """同比增长12.5% / 由上年的6场增加到21场 / 同比持平 — how a count moved."""
+        """同比增长12.5% / 由上年的6场增加到21场 / 同比持平 / 同比基本持平 — how a count moved."""
         against = self.word("previous") if sequential else self.word("last")
         if now == before:
             return self.say("change.flat", against=against,
@@ -92,10 +101,10 @@ class Writer:
         if before < SMALL_BASE:
             return self.say("change.up_from" if now > before else "change.down_from",
                             against=against, before=amount(before, unit), now=amount(now, unit))
-        verb = "change.up_pct" if now > before else "change.down_pct"
-        pct = (now - before) * 100 / before
-        return self.say(verb, kind=self.word("sequential" if sequential else "yoy"),
-                        pct=change_pct(pct))
+        kind, pct = self.word("sequential" if sequential else "yoy"), pct_between(now, before)
+        if pct == ROUNDS_TO_NOTHING:
+            return self.say("change.about_flat", kind=kind)
+        return self.say("change.up_pct" if now > before else "change.down_pct", kind=kind, pct=pct)
 
 
 def amount(value: Decimal | int, unit: str) -> str:

@@ -14,7 +14,13 @@ from typing import Any
 from wenshu.compute.summary import ActivitySummary
 from wenshu.generators.numbers import YUAN, format_value, heading_number
 from wenshu.generators.summary_indicators import table_move
-from wenshu.generators.summary_voice import SMALL_BASE, Writer, amount, change_pct
+from wenshu.generators.summary_voice import (
+    ROUNDS_TO_NOTHING,
+    SMALL_BASE,
+    Writer,
+    amount,
+    pct_between,
+)
 
 # A main measure moving by more than this share on last year is a rise or a decline;
 # a smaller fall still keeps a heading from praising the work.
@@ -74,12 +80,11 @@ def _changes(w: Writer, summary: ActivitySummary) -> str:
     if not moved:
         return ""
     rises = {t.value > t.last_value for _m, t in moved}
-    if (len(moved) > 1 and len(rises) == 1 and all(t.value != t.last_value for _m, t in moved)
-            and all(t.last_value >= SMALL_BASE for _m, t in moved)):
-        pcts = "、".join(change_pct((t.value - t.last_value) * 100 / t.last_value)
-                        for _m, t in moved)
-        return w.say("change.group_up" if rises == {True} else "change.group_down",
-                     labels="、".join(m.label for m, _t in moved), pcts=pcts)
+    if len(moved) > 1 and len(rises) == 1 and all(t.last_value >= SMALL_BASE for _m, t in moved):
+        pcts = [pct_between(t.value, t.last_value) for _m, t in moved]
+        if ROUNDS_TO_NOTHING not in pcts:  # also leaves out any measure that did not move
+            return w.say("change.group_up" if rises == {True} else "change.group_down",
+                         labels="、".join(m.label for m, _t in moved), pcts="、".join(pcts))
     return "，".join(m.label + w.move(t.value, t.last_value, m.unit) for m, t in moved)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -19,7 +21,10 @@ from wenshu.generators.kinds import (
     registered_kinds,
 )
 from wenshu.generators.render import render_docx
-from wenshu.generators.summary import build_context
+from wenshu.generators.summary import build_context, phrasebook
+from wenshu.generators.summary_indicators import table_move
+from wenshu.generators.summary_voice import Writer
+from wenshu.generators.summary_work import work_sections
 from wenshu.narrative import Narrative
 from wenshu.periods import Period
 from wenshu.templates import template_path
@@ -93,6 +98,26 @@ def test_a_change_from_a_small_base_is_stated_as_two_figures(snapshot, catalogue
                     if "健康讲座" in s["heading"])["paragraphs"][0]
     assert "讲座场次由上年的6场增加到21场" in lectures
     assert "讲座场次同比" not in lectures and "250.0%" in lectures  # 180 → 630 listeners
+
+
+def test_a_change_that_prints_as_nothing_is_said_as_level(snapshot, catalogue):
+    """14240 → 14238 is −0.014 %: 下降0.0% would read as a fall of nothing."""
+    report = compute_unit(snapshot, catalogue, "D", Period.parse("2025"))
+    checks = next(a for a in report.activities if a.key == "check")
+    people, sessions = checks.measures[:2]
+    nudged = replace(checks, measures=(
+        replace(people, value=Decimal(14238), last_value=Decimal(14240)),
+        replace(sessions, value=Decimal(74), last_value=Decimal(80)),
+        *checks.measures[2:]))
+    w = Writer(replace(report, activities=tuple(
+        nudged if a is checks else a for a in report.activities)), catalogue, phrasebook(),
+        Narrative())
+    paragraph = next(s for s in work_sections(w) if "检查服务" in s["heading"])["paragraphs"][0]
+    assert "已查人数同比基本持平，检查场次同比下降7.5%" in paragraph
+    assert "0.0%" not in paragraph and "同比分别" not in paragraph
+    assert table_move(w, Decimal(14238), Decimal(14240), "人") == "基本持平"
+    assert table_move(w, Decimal(14240), Decimal(14240), "人") == "持平"
+    assert w.move(Decimal(14310), Decimal(14240), "人") == "同比增长0.5%"
 
 
 @pytest.mark.parametrize("period", sorted(KINDS))
