@@ -26,6 +26,7 @@ from wenshu.errors import PlanError
 from wenshu.generators.kinds import ContextRequest
 from wenshu.generators.work_plan_ledger import (
     ActivityTask,
+    CountGoals,
     activity_tasks,
     base_year_amounts,
 )
@@ -180,6 +181,18 @@ def plan_targets(rollup: Rollup, catalogue: Catalogue, unit: str, period: Period
     return found
 
 
+def count_goals(targets: Sequence[PlanTarget]) -> CountGoals:
+    """The plan year's count targets (≥ or =), by the ledger measure they count."""
+    goals: CountGoals = {}
+    for goal in targets:
+        source = goal.indicator.numerator
+        if (goal.indicator.unit == "count" and source.activity is not None
+                and source.measure is not None and goal.target.comparator in ("ge", "eq")):
+            goals[(source.activity, source.measure)] = (
+                goal.target.value, "contract" if goal.signed else "goal")
+    return goals
+
+
 def laggards(rollup: Rollup, indicator: Indicator, children: Sequence[str], year: int
              ) -> tuple[tuple[UnitInfo, Evaluation], ...]:
     """Peer children that missed their own target in ``year``, furthest behind first."""
@@ -271,7 +284,7 @@ def gather(request: ContextRequest) -> Plan:
         children=tuple(snapshot.unit_map[c] for c in children),
         targets=tuple(targets),
         laggards={key: units for key, units in behind.items() if units},
-        activities=tuple(activity_tasks(request, rollup, base, is_quarter(period))),
+        activities=tuple(activity_tasks(request, base, is_quarter(period), count_goals(targets))),
         year_records=records,
         year_amounts=amounts,
         phases=plan_phases(period),

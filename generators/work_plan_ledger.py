@@ -3,7 +3,8 @@
 One task per activity type recorded in the plan's months of the base year (a
 quarter's plan looks at the same quarter): the months it was done, by which peer
 children, and its totals. Each measure is planned at the base year's total or, in a
-year's plan, at a higher count target signed for the year. An activity done in most
+year's plan, at a higher count target the plan sets for the year (signed, or proposed
+in its goals table), so the tasks and the goals never disagree. An activity done in most
 months is routine (常态化) rather than scheduled in named months.
 """
 
@@ -12,9 +13,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from wenshu.compute.snapshot import Snapshot, UnitInfo
-from wenshu.compute.summary import Rollup, peer_children
+from wenshu.compute.summary import peer_children
 from wenshu.generators.kinds import ContextRequest
 from wenshu.models.catalogue import ActivityType, Catalogue, Measure
 
@@ -22,6 +24,12 @@ from wenshu.models.catalogue import ActivityType, Catalogue, Measure
 # quarter) is routine work, scheduled as 常态化 rather than in named months.
 ROUTINE_MONTHS_IN_YEAR = 9
 LEDGER_COLUMNS = ("sessions", "participants", "households", "materials", "amount")
+
+# Where a measure's planned figure above the base year comes from: a count target
+# signed for the plan's year (目标管理责任书), or one the plan proposes (its goals table).
+RaisedBy = Literal["contract", "goal"]
+# The plan year's count targets by the (activity, measure) they count: value, raised by.
+CountGoals = dict[tuple[str, str], tuple[Decimal, RaisedBy]]
 
 
 @dataclass(frozen=True)
@@ -31,7 +39,7 @@ class MeasurePlan:
     measure: Measure
     base: Decimal
     planned: Decimal
-    from_contract: bool  # the figure is a count target signed for the plan's year
+    raised_by: RaisedBy | None  # None: planned at the base year's total
 
 
 @dataclass(frozen=True)
@@ -93,43 +101,30 @@ def base_year_amounts(snapshot: Snapshot, catalogue: Catalogue, unit: str, year:
     return records, tuple(amounts)
 
 
-def _contract_counts(rollup: Rollup, catalogue: Catalogue, unit: str, year: int
-                     ) -> dict[tuple[str, str], Decimal]:
-    """Count targets signed for ``year``, by the (activity, measure) they count."""
-    counts = {}
-    for indicator in catalogue.indicators.values():
-        source = indicator.numerator
-        if indicator.unit != "count" or source.activity is None or source.measure is None:
-            continue
-        spec, is_default = rollup.target(unit, year, indicator)
-        if spec is not None and not is_default and spec.comparator in ("ge", "eq"):
-            counts[(source.activity, source.measure)] = spec.value
-    return counts
-
-
-def _measures(kind: ActivityType, tally: _Tally, contract: dict[tuple[str, str], Decimal]
-              ) -> tuple[MeasurePlan, ...]:
-    """Each measure the base year recorded, planned at its total or a higher signed count."""
+def _measures(kind: ActivityType, tally: _Tally, goals: CountGoals) -> tuple[MeasurePlan, ...]:
+    """Each measure the base year recorded, planned at its total or a higher count goal."""
     plans = []
     for measure in kind.measures:
         base = tally.totals[measure.column]
-        signed = contract.get((kind.key, measure.column))
-        planned = max(base, signed) if signed is not None else base
-        if planned > 0:
-            plans.append(MeasurePlan(measure, base, planned, signed is not None and signed > base))
+        goal, raised_by = goals.get((kind.key, measure.column), (Decimal(0), None))
+        if goal > base:
+            plans.append(MeasurePlan(measure, base, goal, raised_by))
+        elif base > 0:
+            plans.append(MeasurePlan(measure, base, base, None))
     return tuple(plans)
 
 
-def activity_tasks(request: ContextRequest, rollup: Rollup, base: int, quarter: bool
+def activity_tasks(request: ContextRequest, base: int, quarter: bool, goals: CountGoals
                    ) -> list[ActivityTask]:
-    """The activity types the base year recorded in the plan's months, in catalogue order."""
+    """The activity types the base year recorded in the plan's months, in catalogue order;
+    a year's plan raises a measure to its count goal (a quarter's, which the year's
+    goals do not divide, keeps the base quarter's totals)."""
     snapshot, unit, period = request.snapshot, request.unit_code, request.period
     children = peer_children(snapshot, unit)
     branch_of = {code: child for child in children for code in snapshot.subtree(child)}
     months = range(period.start.month, period.end.month + 1)
     tallies = _tally(snapshot, unit, base, months, branch_of)
-    contract = {} if quarter else _contract_counts(rollup, request.catalogue, unit,
-                                                   period.start.year)
+    goals = {} if quarter else goals
     routine_at = len(months) if quarter else ROUTINE_MONTHS_IN_YEAR
     tasks = []
     for kind in request.catalogue.activities.values():
@@ -138,6 +133,6 @@ def activity_tasks(request: ContextRequest, rollup: Rollup, base: int, quarter: 
             continue
         active = tuple(snapshot.unit_map[c] for c in children if c in tally.branches)
         tasks.append(ActivityTask(kind, tuple(sorted(tally.months)), tally.records,
-                                  _measures(kind, tally, contract), tally.by_self, active,
+                                  _measures(kind, tally, goals), tally.by_self, active,
                                   len(tally.months) >= routine_at))
     return tasks

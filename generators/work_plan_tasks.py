@@ -114,8 +114,8 @@ def activity_task(w: Writer, task: ActivityTask) -> dict[str, Any]:
     else:
         text += w.say("task.planned_records", heading=w.activity(task), count=task.records)
     for m in task.measures:
-        if m.from_contract:
-            text += w.say("task.contract", label=m.measure.label,
+        if m.raised_by is not None:
+            text += w.say(f"task.{m.raised_by}", label=m.measure.label,
                           change=change(w, m.measure, m.base, m.planned))
     return {"title": w.activity(task), "paragraphs": [text]}
 

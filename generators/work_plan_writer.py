@@ -16,7 +16,7 @@ from wenshu.compute.snapshot import UnitInfo
 from wenshu.generators.numbers import YUAN, cn_number, format_count, format_yuan
 from wenshu.generators.phrasebook import Phrasebook
 from wenshu.generators.phrasing import level_noun, scope_word
-from wenshu.generators.summary_voice import SMALL_BASE, change_pct
+from wenshu.generators.summary_voice import SMALL_BASE, pct_between
 from wenshu.generators.work_plan_facts import Phase, Plan, month_runs
 from wenshu.generators.work_plan_ledger import ActivityTask
 from wenshu.models.catalogue import Measure
@@ -120,7 +120,7 @@ def change(w: Writer, measure: Measure, before: Decimal, now: Decimal) -> str:
     if before < SMALL_BASE:
         return w.say("change.up_from", before=with_unit(measure, before),
                      now=with_unit(measure, now))
-    return w.say("change.up_pct", pct=change_pct((now - before) * 100 / before))
+    return w.say("change.up_pct", pct=pct_between(now, before))
 
 
 def with_unit(measure: Measure, value: Decimal) -> str:

@@ -171,6 +171,19 @@ def test_signed_targets_are_carried_and_raise_the_tasks(plan: Plan, small_snapsh
                                           "按照2026年目标管理责任书确定的任务"))
 
 
+def test_a_proposed_count_target_raises_the_task_too(plan: Plan, small_snapshot) -> None:
+    """Signed 10 training sessions for 2025 and held 8: with nothing signed for 2026 the
+    goals table carries ≥10期 over, and the training task plans the same 10, not 8."""
+    snapshot = _with(small_snapshot, _target("S1", 2025, "training_sessions", "ge", 10))
+    context = plan(snapshot=snapshot)
+    row = _row(context["goal_rows"], "举办培训期数")
+    assert (row["target"], row["source"]) == ("≥10期", "上年目标")
+    training = _task(context, "教育培训")
+    assert "全年计划举办培训班10期、参训350人次。" in training
+    assert training.endswith("其中培训期数按2026年工作目标由上年的8期增加到10期。")
+    assert "责任书" not in training
+
+
 def test_guidance_reviews_the_base_year_and_sets_the_focus(plan: Plan) -> None:
     review = plan()["guidance"][1]
     assert review.startswith("2025年，全街道纳入考核的2项主要指标中1项达到目标要求，"
