@@ -40,6 +40,9 @@ class Item:
 
     lead: str
     text: str
+    # What the problem is about when the ledgers show no cause for it (said in
+    # problems_and_plans: in full the first time, briefly after that).
+    unknown_cause: str = ""
 
 
 def _feeding(w: Writer, result: IndicatorResult) -> ActivitySummary | None:
@@ -92,10 +95,10 @@ def _laggard_list(w: Writer, result: IndicatorResult, laggards: Sequence[Laggard
         for lag in laggards)
 
 
-def _enumerate(w: Writer, causes: list[str], subject: str) -> str:
-    """主要原因：一是…；二是…。 — or, when the data shows none, says so."""
+def _enumerate(w: Writer, causes: list[str]) -> str:
+    """主要原因：一是…；二是…。 — nothing when the data shows none (see _unknown_causes)."""
     if not causes:
-        return w.say("cause.unknown", subject=subject)
+        return ""
     if len(causes) == 1:
         return w.say("cause.lead_one", cause=causes[0])
     items = [w.say("cause.item", ordinal=cn_number(n), cause=cause)
@@ -174,7 +177,8 @@ def _missed(w: Writer, result: IndicatorResult) -> tuple[Item, Item]:
     restore = _restore(w, feeding, "plan.restore", _fed_column(result)) if fell and feeding else ""
     lead_key = "problem.missed_paced" if current.paced else "problem.missed"
     problem = Item(w.say(lead_key, label=ind.label, target=noun),
-                   "，".join(f for f in figures if f) + "。" + _enumerate(w, causes, ind.label))
+                   "，".join(f for f in figures if f) + "。" + _enumerate(w, causes),
+                   "" if causes else ind.label)
     names = "、".join(lag.unit.name for lag in laggards)
     plan_key = "plan.raise" if laggards else "plan.raise_overall"
     plan = Item(w.say("plan.raise_lead", label=ind.label),
@@ -212,7 +216,7 @@ def _uneven(w: Writer) -> tuple[Item, Item] | None:
                                if len(counts) > 1 else counts[0]))
     labels = "、".join(r.indicator.label for r in results)
     problem = Item(w.say("problem.uneven"), w.say("problem.uneven_text", parts="；".join(parts))
-                   + _enumerate(w, causes, labels))
+                   + _enumerate(w, causes), "" if causes else labels)
     # Units that missed the same indicators are named together.
     by_labels: dict[str, list[str]] = {}
     for name, missed in missed_by.items():
@@ -237,8 +241,9 @@ def _declined(w: Writer, handled: set[str]) -> list[tuple[Item, Item]]:
                      total=measure.render_phrase(total_text(main.value, measure.unit)),
                      move=w.move(main.value, main.last_value, measure.unit))
         units = _fallen_units(summary)
+        causes = _decline_causes(w, summary)
         problem = Item(w.say("problem.decline", summary.key, heading=heading),
-                       text + _enumerate(w, _decline_causes(w, summary), heading))
+                       text + _enumerate(w, causes), "" if causes else heading)
         focus = (w.say("plan.focus_units", names="、".join(u[0] for u in units)) if units else "")
         plan = Item(w.say("plan.decline_lead", summary.key, heading=heading),
                     w.say("plan.decline", focus=focus, restore=_restore(w, summary, "plan.catch_up")))
@@ -276,7 +281,7 @@ def problems_and_plans(w: Writer) -> tuple[list[dict[str, str]], list[dict[str, 
     pairs.extend(p for p in (_uneven(w),) if p is not None)
     pairs.extend(_declined(w, handled))
     pairs.extend(p for p in (_missing(w),) if p is not None)
-    problems = [problem for problem, _plan in pairs]
+    problems = _unknown_causes(w, [problem for problem, _plan in pairs])
     plans = [plan for _problem, plan in pairs]
     problems.extend(Item("", text) for text in w.narrative.problems)
     plans.extend(Item("", text) for text in w.narrative.plans)
@@ -286,6 +291,20 @@ def problems_and_plans(w: Writer) -> tuple[list[dict[str, str]], list[dict[str, 
         plans.append(_keep_up(w))
     return (numbered({"lead": i.lead, "text": i.text} for i in problems),
             numbered({"lead": i.lead, "text": i.text} for i in plans))
+
+
+def _unknown_causes(w: Writer, problems: list[Item]) -> list[Item]:
+    """That the ledgers show no cause is said in full once, then briefly: a community's
+    summary could otherwise repeat the same sentence for each of five problems."""
+    said, out = False, []
+    for item in problems:
+        if item.unknown_cause:
+            key = "cause.unknown_again" if said else "cause.unknown"
+            item = Item(item.lead, item.text + w.say(key, item.unknown_cause,
+                                                     subject=item.unknown_cause))
+            said = True
+        out.append(item)
+    return out
 
 
 def _keep_up(w: Writer) -> Item:

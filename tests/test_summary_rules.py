@@ -23,6 +23,7 @@ from wenshu.generators.kinds import (
 from wenshu.generators.render import render_docx
 from wenshu.generators.summary import build_context, phrasebook
 from wenshu.generators.summary_indicators import table_move
+from wenshu.generators.summary_problems import problems_and_plans
 from wenshu.generators.summary_voice import Writer
 from wenshu.generators.summary_work import work_sections
 from wenshu.narrative import Narrative
@@ -118,6 +119,23 @@ def test_a_change_that_prints_as_nothing_is_said_as_level(snapshot, catalogue):
     assert table_move(w, Decimal(14238), Decimal(14240), "人") == "基本持平"
     assert table_move(w, Decimal(14240), Decimal(14240), "人") == "持平"
     assert w.move(Decimal(14310), Decimal(14240), "人") == "同比增长0.5%"
+
+
+def test_a_cause_the_ledgers_do_not_show_is_said_in_full_once(snapshot, catalogue):
+    """A community whose work fell on two fronts (and missed a target), with no month or unit to blame: the
+    hedge is said in full for the first problem and briefly, reworded, after that."""
+    report = compute_unit(snapshot, catalogue, "S3C1", Period.parse("2025"))
+    fallen = tuple(
+        replace(a, measures=(replace(a.measures[0], value=a.measures[0].last_value / 2),
+                             *a.measures[1:]), monthly=((), ()), by_child=())
+        if a.measures[0].last_value >= 20 else a for a in report.activities)
+    w = Writer(replace(report, activities=fallen), catalogue, phrasebook(), Narrative())
+    problems, _plans = problems_and_plans(w)
+    hedged = [p["text"] for p in problems if "督导检查" in p["text"]]
+    assert len(hedged) >= 3
+    assert "从现有台账数据看" in hedged[0]
+    assert not any("从现有台账数据看" in text for text in hedged[1:])
+    assert all("一并" in text for text in hedged[1:])
 
 
 @pytest.mark.parametrize("period", sorted(KINDS))
