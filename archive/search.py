@@ -26,7 +26,6 @@ the index (:func:`unindex_version`), so it is found by its filters and 档号 on
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -44,6 +43,7 @@ from wenshu.archive.ranking import (
     ranked_postgresql,
     ranked_sqlite,
 )
+from wenshu.archive.snippets import Snippet, make_snippet
 from wenshu.compute.load import load_units, subtree_codes
 from wenshu.compute.snapshot import UnitInfo
 from wenshu.db import session_scope
@@ -54,7 +54,6 @@ from wenshu.settings import Settings
 if TYPE_CHECKING:  # wenshu.access imports the archive package, which imports this module
     from wenshu.access import Actor
 
-SNIPPET_CHARS = 80
 MAX_OFFSET = RANK_WINDOW  # paging stops where ranking is bounded
 # Statuses an archivist sees: records, never drafts.
 ARCHIVED_STATUSES = ("filed", "superseded", "disposed")
@@ -104,7 +103,7 @@ class Hit:
     topic: str
     script: str
     score: Decimal  # higher is better; 0 when there was no text to rank by
-    snippet: str  # matched terms marked 【…】 in the text as stored
+    snippet: Snippet  # the text around the first match, with the terms' places
     status: str
     retention: str | None = None
     archival_code: str | None = None
@@ -276,7 +275,7 @@ def search(settings: Settings, query: SearchQuery, *, actor: Actor) -> list[Hit]
     """Documents ``actor`` may see matching every filter and every text term, best first.
 
     With text, hits are ranked by relevance (among the newest matches, see the
-    module docstring) and the snippet shows the first match with every term marked 【…】;
+    module docstring) and the snippet shows the first match with every term's place;
     without, the newest documents come first and the snippet is the text's opening.
     Unless ``all_versions`` is asked for, each document shows its newest version
     the actor may see.
@@ -337,39 +336,3 @@ def _hit(row: sa.RowMapping, score: float | None, terms: list[Term]) -> Hit:
 def _score(value: float | None) -> Decimal:
     # bm25 of a small archive is tiny (FTS5 floors idf at 1e-6): keep significant digits.
     return Decimal(f"{value or 0:.{_SCORE_DIGITS}g}")
-
-
-# -- snippets --------------------------------------------------------------------
-
-_BETWEEN_RUNS = r"[^0-9a-z\u3007\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]*"
-
-
-def _term_pattern(term: Term) -> str:
-    """A regex for a term in folded text: runs may be split by punctuation or spaces."""
-    folded = fold(term.text)
-    runs = re.findall(r"[0-9a-z]+|[\u3007\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+",
-                      folded)
-    return _BETWEEN_RUNS.join(re.escape(run) for run in runs) or re.escape(folded)
-
-
-def make_snippet(body: str, terms: list[Term], width: int = SNIPPET_CHARS) -> str:
-    """About ``width`` characters of ``body`` around the first match, every term marked 【…】.
-
-    Matching is done on the folded text (Traditional or Simplified, any case), and
-    the marks go around the characters as stored.
-    """
-    flat = " ".join(body.split())
-    if not terms:
-        return flat[:width] + ("…" if len(flat) > width else "")
-    patterns = sorted((_term_pattern(t) for t in terms), key=len, reverse=True)
-    matcher = re.compile("|".join(f"(?:{p})" for p in patterns))
-    folded = fold(flat)  # same length as flat: offsets carry over
-    first = matcher.search(folded)
-    start = 0 if first is None else max(0, first.start() - width // 4)
-    end = max(start + width, first.end() if first else 0)
-    pieces, at = [], start
-    for match in matcher.finditer(folded, start, end):
-        pieces += [flat[at:match.start()], "【", flat[match.start():match.end()], "】"]
-        at = match.end()
-    pieces.append(flat[at:end])
-    return ("…" if start > 0 else "") + "".join(pieces) + ("…" if end < len(flat) else "")

@@ -24,6 +24,7 @@ from wenshu.archive.search import (
     search,
     unindex_version,
 )
+from wenshu.archive.snippets import Snippet, make_snippet
 from wenshu.db import get_engine, session_scope
 from wenshu.errors import AccessDenied, NotFoundError
 from wenshu.settings import get_settings
@@ -46,15 +47,26 @@ def test_chinese_text_is_found_ranked_and_highlighted(db_settings, staff, file_d
     hits = find("流动人口")
     assert _ids(hits) == [often.document_id, once.document_id]
     assert hits[0].score > hits[1].score > 0
-    assert "【流动人口】" in hits[0].snippet and "【流动人口】" in hits[1].snippet
+    assert "【流动人口】" in hits[0].snippet.marked() and "【流动人口】" in hits[1].snippet.marked()
     assert (hits[0].unit_code, hits[0].unit_name, hits[0].period) == ("440307001", "东城街道", "2025")
     assert hits[0].status == "draft"
 
     assert _ids(find("孕检")) == [other.document_id]
-    assert "【孕检】" in find("孕检")[0].snippet
+    assert "【孕检】" in find("孕检")[0].snippet.marked()
     assert swapped.document_id not in _ids(find("流动人口"))
     assert _ids(find("流动人口 专场")) == [once.document_id]
     assert find("计划生育") == []
+
+
+def test_a_snippet_keeps_the_text_and_the_terms_places_apart() -> None:
+    body = "前言。" * 20 + "【通知】关于流动人口服务的安排：流動人口登记。"
+    snippet = make_snippet(body, parse_query("流动人口"))
+    assert snippet.text.startswith("…") and "【通知】" in snippet.text
+    assert [snippet.text[a:b] for a, b in snippet.marks] == ["流动人口", "流動人口"]
+    assert [t for t, marked in snippet.parts() if marked] == ["流动人口", "流動人口"]
+    assert "".join(t for t, _marked in snippet.parts()) == snippet.text
+    assert snippet.marked("[", "]").endswith("【通知】关于[流动人口]服务的安排：[流動人口]登记。")
+    assert make_snippet("短文。", []) == Snippet("短文。")
 
 
 def test_single_characters_and_mixed_digits(db_settings, staff, file_document):
@@ -75,7 +87,7 @@ def test_table_cells_are_searchable(db_settings, staff, file_document):
                            rows=[["指标", "完成值"], ["孕环情检查受检率", "92.80%"]])
     hits = search(db_settings, SearchQuery(text="受检率"), actor=staff.supervisor)
     assert _ids(hits) == [stored.document_id]
-    assert "【受检率】" in hits[0].snippet
+    assert "【受检率】" in hits[0].snippet.marked()
 
 
 def test_simplified_and_traditional_find_each_other(db_settings, staff, file_document):
@@ -92,11 +104,11 @@ def test_simplified_and_traditional_find_each_other(db_settings, staff, file_doc
         assert set(find(typed)) == {simplified.document_id, traditional.document_id}, typed
     found = find("流动人口")
     # Marked in the text as stored: each rendition in its own script.
-    assert "【流動人口】" in found[traditional.document_id].snippet
-    assert "【流动人口】" in found[simplified.document_id].snippet
+    assert "【流動人口】" in found[traditional.document_id].snippet.marked()
+    assert "【流动人口】" in found[simplified.document_id].snippet.marked()
     # Hong Kong forms (衞) fold too; the script filter narrows to one rendition.
     assert set(find("卫生服务")) == {traditional.document_id}
-    assert "【衞生服務】" in find("卫生服务")[traditional.document_id].snippet
+    assert "【衞生服務】" in find("卫生服务")[traditional.document_id].snippet.marked()
     assert set(find("流动人口", script="simplified")) == {simplified.document_id}
 
 
@@ -143,7 +155,7 @@ def test_filters_alone_and_with_text(db_settings, staff, file_document, monkeypa
     newest_first = search(db_settings, SearchQuery(year=2025), actor=staff.supervisor)
     assert _ids(newest_first) == [elsewhere.document_id, community.document_id,
                                   street.document_id]
-    assert newest_first[0].snippet == "流动人口服务。"
+    assert newest_first[0].snippet.text == "流动人口服务。"
     assert len(search(db_settings, SearchQuery(limit=2), actor=staff.supervisor)) == 2
     for subtree in (False, True):
         with pytest.raises(NotFoundError, match="^单位代码“999”不在单位名录中$"):
@@ -223,7 +235,7 @@ def test_reindexing_a_version_replaces_its_text(db_settings, staff, file_documen
         index_version(session, version_id, "改为流動人口。")  # unchanged: a no-op
     assert search(db_settings, SearchQuery(text="孕检"), actor=staff.supervisor) == []
     (hit,) = search(db_settings, SearchQuery(text="流动人口"), actor=staff.supervisor)
-    assert (hit.document_id, hit.snippet) == (stored.document_id, "改为【流動人口】。")
+    assert (hit.document_id, hit.snippet.marked()) == (stored.document_id, "改为【流動人口】。")
     with session_scope(db_settings) as session, pytest.raises(NotFoundError):
         index_version(session, 12345, "无")
 
@@ -270,7 +282,7 @@ def test_an_unindexed_version_is_found_by_its_filters_not_its_text(db_settings, 
         kept.document_id]
     (hit,) = search(db_settings, SearchQuery(unit_code="440307001", year=2024),
                     actor=staff.supervisor)
-    assert (hit.document_id, hit.snippet) == (gone.document_id, "")
+    assert (hit.document_id, hit.snippet.marked()) == (gone.document_id, "")
     # The index is left sound: the version can be indexed again and found.
     with session_scope(db_settings) as session:
         index_version(session, version_id, "重新索引的孕检工作。")

@@ -18,9 +18,11 @@ from PIL import Image
 from pypdf import PdfReader
 
 from tests.drafts import store_draft
+from tests.searching import write_docx
 from tests.web_client import Session
 from tests.web_office import Office, build_office
 from wenshu.access import resolve_actor
+from wenshu.archive import Archive, DocumentKey
 from wenshu.archive.filing import FiledRecord, file_version
 from wenshu.settings import Settings, get_settings
 from wenshu.web.app import create_app
@@ -217,3 +219,25 @@ def test_search_picks_the_unit_by_name(archive: tuple[FastAPI, Office, FiledReco
     assert ("440307900", "", "　区妇联") in options  # a department, beside the streets
     assert [h for h in re.findall(r'href="/archive/records/(\d+)"', page)] == [
         str(filed.document_id)]
+
+
+def test_search_marks_the_terms_and_shows_the_text_as_written(
+        archive: tuple[FastAPI, Office, FiledRecord], tmp_path: Path) -> None:
+    """The searched words are highlighted; brackets and markup the document itself holds
+    are shown as written, not taken for highlights or for HTML."""
+    app, office, _ = archive
+    stored = Archive(app.state.settings).store(
+        DocumentKey("year_summary", "440307001", "2024"), title="工作总结",
+        files={"docx": write_docx(tmp_path / "n.docx", ["【通知】<b>流动人口</b>服务，流動人口登记。"])},
+        template_name="t.docx", template_sha256="t", input_sha256="i-marks")
+    supervisor = Session(app, office.supervisor)
+    page = supervisor.get("/archive?q=流动人口").text
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", page, re.S)
+               if f"/documents/{stored.document_id}" in r)
+    cell = re.search(r'<td class="snippet">(.*?)</td>', row, re.S).group(1)
+    assert cell == ("【通知】&lt;b&gt;<mark>流动人口</mark>&lt;/b&gt;服务，"
+                    "<mark>流動人口</mark>登记。")
+    (hit,) = [h for h in supervisor.api("GET", "/api/v1/archive/search?q=流动人口").json()
+              if h["document_id"] == stored.document_id]
+    text = hit["snippet"]["text"]
+    assert [text[a:b] for a, b in hit["snippet"]["marks"]] == ["流动人口", "流動人口"]

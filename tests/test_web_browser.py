@@ -340,8 +340,9 @@ def test_an_archivist_searches_downloads_and_verifies(server: tuple[str, Office,
     page.click("#search-button")
     page.wait_for_load_state()
     archivist.shot("search")
-    snippet = page.locator("#hits td.snippet").first.inner_text()
-    assert "【流动人口】" in snippet
+    snippet = page.locator("#hits td.snippet").first
+    assert snippet.locator("mark").first.inner_text() == "流动人口"
+    assert "流动人口" in snippet.inner_text() and "【" not in snippet.inner_text()
     page.locator("#hits a").first.click()
     page.wait_for_load_state()
     archivist.shot("record")

@@ -95,6 +95,14 @@ class ImportOutcome(BaseModel):
 
 
 
+class SnippetOut(ReadModel):
+    """The text around a hit's first match, and where each searched term lies in it."""
+
+    text: str
+    marks: list[tuple[int, int]] = Field(
+        description="每个检索词在 text 中的位置：[起, 止)，按字符计")
+
+
 class DocumentHit(ReadModel):
     """A document (its newest visible version) found in the archive."""
 
@@ -107,7 +115,7 @@ class DocumentHit(ReadModel):
     period: str
     topic: str
     script: str
-    snippet: str
+    snippet: SnippetOut
     status: str
     retention: str | None = None
     archival_code: str | None = None

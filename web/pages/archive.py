@@ -1,4 +1,4 @@
-"""The archive in the browser: search with filters and 【…】 snippets, a record's page
+"""The archive in the browser: search with filters and snippets (terms marked), a record's page
 (DA/T 46 metadata, versions, audit history), 四性检测, transfer packages, disposal."""
 
 from __future__ import annotations

@@ -92,8 +92,9 @@ def archive_search(
     table = Table("id", "ver", "unit", "period", "kind", "档号", "snippet",
                   title=f"{len(hits)} document(s)")
     for hit in hits:
-        snippet = Text(hit.snippet)
-        snippet.highlight_regex(r"【[^】]*】", "bold red")
+        snippet = Text(hit.snippet.text)
+        for start, end in hit.snippet.marks:
+            snippet.stylize("bold red", start, end)
         table.add_row(str(hit.document_id), str(hit.version), f"{hit.unit_name} {hit.unit_code}",
                       hit.period, hit.kind, hit.archival_code or "", snippet)
     console.print(table)
