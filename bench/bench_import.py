@@ -3,7 +3,10 @@
 Generates N valid ledger rows for a district shaped like seed 004 (11 streets, 111
 communities), imports them with :func:`import_ledger_file` into a fresh SQLite database,
 then inserts the same rows, already parsed, with ``sqlite3.executemany`` into an
-equivalent table. Prints rows/s for both and the ratio.
+equivalent table. Prints rows/s for both and the ratio. The same rows saved as .xlsx
+are then read by :func:`read_table` (merged cells, hidden rows, formulas looked for)
+and by bare openpyxl (read-only, values only), side by side: the ratio is what
+reading a workbook as offices keep them costs over the raw tool.
 
     .venv/bin/python bench/bench_import.py [N]
 """
@@ -20,6 +23,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from openpyxl import Workbook, load_workbook
 from sqlalchemy.orm import sessionmaker
 
 from wenshu.cells import csv_row
@@ -114,6 +118,34 @@ def time_executemany(db: Path, tuples: list[tuple[object, ...]]) -> float:
     return elapsed
 
 
+def write_xlsx(path: Path, rows: list[list[str]]) -> None:
+    """The ledger as a one-sheet workbook, figures as numbers the way Excel keeps them."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("台账")
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append([int(v) if v.isdigit() else v for v in row])
+    book.save(path)
+
+
+def time_openpyxl(path: Path) -> float:
+    """Bare openpyxl: every cell value of every row, read-only."""
+    started = time.perf_counter()
+    book = load_workbook(path, read_only=True, data_only=True)
+    for sheet in book.worksheets:
+        for _row in sheet.iter_rows(values_only=True):
+            pass
+    book.close()
+    return time.perf_counter() - started
+
+
+def time_read_table(path: Path) -> float:
+    """wenshu's reader: the workbook's sheets, merged cells and hidden marks included."""
+    started = time.perf_counter()
+    read_table(path)
+    return time.perf_counter() - started
+
+
 def main() -> None:
     """Run the benchmark and print the figures."""
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
@@ -129,11 +161,20 @@ def main() -> None:
         reading = time.perf_counter() - started
         importing = time_import(tmp_dir / "home", csv_path, units)
         plain = time_executemany(tmp_dir / "plain.db", parsed(rows))
+        xlsx_path = tmp_dir / "ledger.xlsx"
+        write_xlsx(xlsx_path, rows)
+        # Alternated, best of three each: the machines are noisy.
+        timings = [(time_read_table(xlsx_path), time_openpyxl(xlsx_path)) for _ in range(3)]
+        xlsx_wenshu = min(t for t, _ in timings)
+        xlsx_bare = min(t for _, t in timings)
     print(f"rows: {n}, units: {len(units)}")
     print(f"read_table alone:         {n / reading:>10,.0f} rows/s ({reading:.2f} s)")
     print(f"import_ledger_file:       {n / importing:>10,.0f} rows/s ({importing:.2f} s)")
     print(f"sqlite3.executemany:      {n / plain:>10,.0f} rows/s ({plain:.2f} s)")
     print(f"import / executemany time: {importing / plain:.1f}x")
+    print(f"read_table (.xlsx):       {n / xlsx_wenshu:>10,.0f} rows/s ({xlsx_wenshu:.2f} s)")
+    print(f"bare openpyxl (.xlsx):    {n / xlsx_bare:>10,.0f} rows/s ({xlsx_bare:.2f} s)")
+    print(f"read_table / openpyxl time (.xlsx): {xlsx_wenshu / xlsx_bare:.2f}x")
 
 
 if __name__ == "__main__":
