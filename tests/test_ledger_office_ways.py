@@ -48,6 +48,39 @@ def test_headers_as_offices_write_them_name_the_columns(session, small_tree, cat
         ("publicity", "三八节宣传", 1, 120, 300, None, None)]
 
 
+def test_an_unknown_header_is_refused_with_the_column_it_likely_means(
+        session, small_tree, catalogue, tmp_path):
+    """wenshu never reads an unknown header as a column, but says which one it probably is
+    when one stands out; when none or two do, it only lists the columns."""
+    path = write_xlsx(tmp_path / "台账.xlsx", {"3月": [
+        ["单位代码", "日期", "活动类型", "活动主题名称", "场次", "参训人数", "活动类型及内容", "负责人"],
+        [EAST_LAKE, "2025-03-05", "培训", "育龄妇女培训", 1, 40, "培训", "王芳"]]})
+    error = rejected(session, path, catalogue)
+    messages = {e.column: e.message for e in error.errors if e.code == "unknown_column"}
+    assert messages["活动主题名称"].startswith(
+        "无法识别的列“活动主题名称”（是否指“主题”？如是，请把列名改为“主题”）；可用的列：单位代码、")
+    assert "（是否指“人次”？" in messages["参训人数"]
+    assert messages["活动类型及内容"].startswith("无法识别的列“活动类型及内容”；可用的列：")
+    assert messages["负责人"].startswith("无法识别的列“负责人”；可用的列：")
+    assert stored(session) == []
+
+
+def test_a_header_counting_in_another_unit_is_refused(session, small_tree, catalogue, tmp_path):
+    """经费（万元） holds 1.5 for 15,000 元: read as 金额 it would file 1.5 元. The header is
+    refused with how to fix it; a unit the column is kept in, 金额（元）, is read."""
+    rows = [["单位代码", "日期", "活动类型", "主题", "户数", "经费（万元）"],
+            [EAST_LAKE, "2025-03-05", "慰问帮扶", "春节慰问", 12, 1.5]]
+    error = rejected(session, write_xlsx(tmp_path / "万元.xlsx", {"3月": rows}), catalogue)
+    assert [(e.column, e.code, e.message) for e in error.errors] == [(
+        "经费（万元）", "header_unit",
+        "列“经费（万元）”按“万元”计，而金额按“元”填写：请把数字换算为元，"
+        "并把列名改为“金额”或“金额（元）”")]
+    rows[0][5], rows[1][5] = "经费（元）", 15000
+    assert import_ledger_file(session, write_xlsx(tmp_path / "元.xlsx", {"3月": rows}),
+                              catalogue, today=TODAY).rows_stored == 1
+    assert session.scalars(select(Activity.amount)).all() == [15000]
+
+
 def test_every_header_alias_names_one_ledger_column() -> None:
     """The alias list is data a maintainer edits: each header there means one column, and
     none is another column's own name, so no header can be read two ways."""

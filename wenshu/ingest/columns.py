@@ -7,6 +7,7 @@ users put inside two-character headers (日　期), and with a unit in brackets 
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -35,6 +36,9 @@ class Column:
     # Another field this column is read as when the file has no column for it (单位名称 for
     # 单位代码); beside that column, it is read as itself, to check the two agree.
     stands_for: str | None = None
+    # The units its figures are counted in (人, 元 …): a header naming another one in
+    # brackets (经费（万元）) is refused, as its figures would be read in the wrong unit.
+    units: tuple[str, ...] = ()
 
 
 def header_key(text: str) -> str:
@@ -57,6 +61,21 @@ class HeaderLookup:
         """The column a header names: as written, or without a unit in brackets."""
         key = header_key(header)
         return self._names.get(key) or self._names.get(_UNIT_SUFFIX.sub("", key))
+
+    def likely(self, header: str) -> Column | None:
+        """The one column an unknown header most likely means, for a message to suggest
+        (never to read the column as: that stays the clerk's call). A known name inside
+        the header or the header inside one (活动主题名称, 走访户), else names spelt
+        alike (到会人数 like 参加人数); None when that points to no column or to two."""
+        key = _UNIT_SUFFIX.sub("", header_key(header))
+        if len(key) < 2:
+            return None
+        inside = {column.field: column for name, column in self._names.items()
+                  if len(name) >= 2 and not name.isascii() and (name in key or key in name)}
+        if not inside:
+            alike = difflib.get_close_matches(key, list(self._names), n=5, cutoff=0.6)
+            inside = {self._names[name].field: self._names[name] for name in alike}
+        return next(iter(inside.values())) if len(inside) == 1 else None
 
 
 def ignored_header(header: str) -> bool:
@@ -82,9 +101,11 @@ def map_headers(file: str, headers: list[str], columns: list[Column], *, row: in
     for header in headers:
         column = lookup.column(header)
         if column is None:
-            known = "、".join(c.label for c in columns)
             errors.append(RowError(file, row, header, header, "unknown_column",
-                                   f"无法识别的列“{header}”；可用的列：{known}", sheet))
+                                   _unknown(header, lookup, columns), sheet))
+        elif _foreign_unit(header, column):
+            errors.append(RowError(file, row, header, header, "header_unit",
+                                   _foreign_unit_message(header, column), sheet))
         elif column.field in mapping:
             errors.append(RowError(file, row, header, header, "duplicate_column",
                                    f"列“{header}”与列“{mapping[column.field]}”是同一项，只能保留一列",
@@ -99,6 +120,31 @@ def map_headers(file: str, headers: list[str], columns: list[Column], *, row: in
             errors.append(RowError(file, row, column.label, "", "missing_column",
                                    f"缺少必需的列“{column.label}”{_how_to_supply(column)}", sheet))
     return mapping, errors
+
+
+def _bracketed(header: str) -> str:
+    """What a header holds in brackets at its end: 万元 for 经费（万元）; "" if nothing."""
+    found = _UNIT_SUFFIX.search(header_key(header))
+    return found.group(0)[1:-1] if found else ""
+
+
+def _foreign_unit(header: str, column: Column) -> bool:
+    """Whether the header counts the column's figures in a unit it is not kept in."""
+    unit = _bracketed(header)
+    return bool(column.units and unit and unit not in column.units)
+
+
+def _foreign_unit_message(header: str, column: Column) -> str:
+    return (f"列“{header}”按“{_bracketed(header)}”计，而{column.label}按"
+            f"“{'”“'.join(column.units)}”填写：请把数字换算为{column.units[0]}，"
+            f"并把列名改为“{column.label}”或“{column.label}（{column.units[0]}）”")
+
+
+def _unknown(header: str, lookup: HeaderLookup, columns: list[Column]) -> str:
+    """无法识别的列“…”, with the column it most likely means, and every column's name."""
+    likely = lookup.likely(header)
+    hint = f"（是否指“{likely.label}”？如是，请把列名改为“{likely.label}”）" if likely else ""
+    return f"无法识别的列“{header}”{hint}；可用的列：{'、'.join(c.label for c in columns)}"
 
 
 def _how_to_supply(column: Column) -> str:
