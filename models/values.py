@@ -25,16 +25,21 @@ YEAR_RANGE = (2000, 2100)
 MAX_INTEGER = 2**31 - 1  # the database's INTEGER
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _DATE = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$")
-_DATE_ZH = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?$")
+_DATE_ZH = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$")  # 2026 年 3 月 5 日 too
 # Dates offices write without the year, which the sheet's name or title gives: 3月7日, 3-7,
 # 3/7, 03.07.
-_YEARLESS = (re.compile(r"^(\d{1,2})月(\d{1,2})[日号]?$"), re.compile(r"^(\d{1,2})([-/.])(\d{1,2})$"))
+_YEARLESS = (re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$"),
+             re.compile(r"^(\d{1,2})([-/.])(\d{1,2})$"))
+# A date in Chinese numerals, as official documents date themselves: 二〇二六年三月五日.
+_DATE_HAN = re.compile(r"^([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月"
+                       r"([一二三四五六七八九十]{1,3})[日号]?$")
+_HAN_DIGITS = {c: str(n) for n, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
 _DATE_COMPACT = re.compile(r"^((?:19|20)\d{2})(\d{2})(\d{2})$")  # 20260305
 # What clerks write after a date that says nothing more about the day: the weekday, the
 # time of day, a clock time (2026-03-05 09:30, 3月5日（周四）上午).
 _DAY_DETAIL = re.compile(
     r"\s*(?:[（(]?(?:星期|周|礼拜)[一二三四五六日天][)）]?|上午|下午|晚上|中午|全天"
-    r"|\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)$")
+    r"|T?\d{1,2}[:：]\d{2}(?:[:：]\d{2}(?:\.\d+)?)?)$")
 # Between the days of a span (2026-3-5至3-6, 3月5日-6日): one activity, but on which day?
 _SPAN = re.compile(r"\s*(?:至|到|~|～|—|–|-)\s*(?=\d)")
 # Excel counts days from 1899-12-30 (for serials after its phantom 1900-02-29).
@@ -140,8 +145,9 @@ def parse_decimal(raw: object, label: str, places: int, max_digits: int,
 
 
 def parse_date(raw: object, today: dt.date | None, year: int | None = None) -> dt.date:
-    """A date cell, or text as 2026-03-05, 2026/3/5, 2026.3.5, 2026年3月5日 or 20260305,
-    maybe followed by the weekday or the time (星期四, 上午, 09:30); with ``year``, also text
+    """A date cell, or text as 2026-03-05, 2026/3/5, 2026.3.5, 2026年3月5日 (spaced or in
+    Chinese numerals, 二〇二六年三月五日) or 20260305, maybe followed by the weekday or the
+    time (星期四, 上午, 09:30, T09:30:00); with ``year``, also text
     without a year (3月5日, 3-5, 3/5, 03.05). A span of days is refused: which day counts
     is the clerk's to say."""
     if raw is None:
@@ -169,7 +175,7 @@ def parse_date(raw: object, today: dt.date | None, year: int | None = None) -> d
 
 
 def _date_text(raw: str, year: int | None) -> dt.date:
-    text = unicodedata.normalize("NFKC", raw).strip()
+    text = unicodedata.normalize("NFKC", raw).strip().removesuffix(".")  # 2026.3.5. too
     match = _DATE.match(text)  # the usual cell, before any other reading is tried
     if match is None:
         while (detail := _DAY_DETAIL.search(text)) and detail.start() > 0:
@@ -178,6 +184,9 @@ def _date_text(raw: str, year: int | None) -> dt.date:
     parts = (match.group(1), match.group(3), match.group(4)) if match else None
     if parts is None and (match := _DATE_ZH.match(text) or _DATE_COMPACT.match(text)):
         parts = match.groups()
+    if parts is None and (match := _DATE_HAN.match(text)):
+        parts = ("".join(_HAN_DIGITS[c] for c in match.group(1)),
+                 _han_number(match.group(2)), _han_number(match.group(3)))
     if parts is None and (first := _first_day(text, year)) is not None:
         fail("date_span", f"日期“{raw}”是一段时间，请只填开始的那天（如 {first}），"
                           "结束日期可写在备注中")
@@ -192,6 +201,17 @@ def _date_text(raw: str, year: int | None) -> dt.date:
         return dt.date(*(int(p) for p in parts))
     except ValueError:
         fail("bad_date", f"日期“{raw}”无法识别，请写成 2026-03-05、2026/3/5 或 2026年3月5日")
+
+
+def _han_number(text: str) -> str:
+    """A month or day in Chinese numerals as digits: 三 3, 十 10, 十二 12, 二十 20, 三十一 31
+    ("" for a malformed one, which the date then refuses)."""
+    tens, ten, units = text.partition("十")
+    if not ten:
+        return _HAN_DIGITS.get(text, "") if len(text) == 1 else ""
+    high = _HAN_DIGITS.get(tens, "") if tens else "1"
+    low = _HAN_DIGITS.get(units, "") if units else "0"
+    return high + low if high and low else ""
 
 
 def _first_day(text: str, year: int | None) -> str | None:
