@@ -56,11 +56,6 @@ class Phrasebook:
         """The placeholders any variant of ``key`` uses."""
         return {name for variant in self.phrases[key] for name in _fields(variant)}
 
-    def digest(self) -> str:
-        """A hash of the wording, so a reworded phrasebook regenerates documents."""
-        text = repr(sorted(self.phrases.items()))
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
 
 def _fields(template: str) -> list[str]:
     """The placeholder names in ``template``; anything but plain {name} is refused."""

@@ -6,7 +6,9 @@ The shipped files live in ``wenshu/data``; a user's files of the same names in
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
@@ -44,6 +46,8 @@ _PROBLEMS: dict[str, str] = {
     "unknown_figure": "{source}：指标 {indicator} 的 {field}：未知基础数据 {figure!r}",
     "unknown_activity": "{source}：指标 {indicator} 的 {field}：未知活动类型 {activity!r}",
     "no_measure": "{source}：指标 {indicator} 的 {field}：活动类型 {activity} 不记录 {measure!r}",
+    "shared_name": "{source}：活动类型 {first} 与 {second} 都以“{name}”为名称（或同为标题、"
+                   "同为别名），台账中的“{name}”无法确定是哪一类：请只保留在其中一类",
     # The schema's own checks
     "range_ends": "区间（range）须写明两端（value 和 high）；≥、≤、= 只写一个 value",
     "range_order": "区间的上限 high 不能小于下限 value",
@@ -90,6 +94,14 @@ class ActivityType(_Frozen):
     def measure(self, column: str) -> Measure | None:
         """The measure recorded in ``column``, if this type records it."""
         return next((m for m in self.measures if m.column == column), None)
+
+    @property
+    def names(self) -> tuple[tuple[int, str], ...]:
+        """What a ledger may call it, each with how strongly it is this type's (0 the key,
+        1 the label or English label, 2 the heading documents give it, 3 an alias)."""
+        written = ((0, self.key), (1, self.label), (1, self.label_en), (2, self.heading),
+                   *((3, alias) for alias in self.aliases))
+        return tuple((strength, name) for strength, name in written if name)
 
 
 class TargetSpec(_Frozen):
@@ -169,14 +181,14 @@ class Catalogue(_Frozen):
     indicators: dict[str, Indicator]
 
     def activity(self, key_or_label: str) -> ActivityType | None:
-        """Find a type by key, Chinese label or alias."""
-        text = key_or_label.strip()
-        if text in self.activities:
-            return self.activities[text]
-        for kind in self.activities.values():
-            if text == kind.label or text in kind.aliases or text.lower() == kind.label_en.lower():
-                return kind
-        return None
+        """Find a type by any of its names: key, label, English label, the heading the
+        documents give it (宣传教育), or an alias (no two types share one, see load)."""
+        return self._activity_names.get(key_or_label.strip().lower())
+
+    @cached_property
+    def _activity_names(self) -> dict[str, ActivityType]:
+        # Built once: a ledger import looks a type up for every row.
+        return activity_names(self.activities.values())
 
     def figure(self, key_or_label: str) -> Figure | None:
         """Find a base figure by key or Chinese label."""
@@ -235,13 +247,15 @@ def load_catalogue(user_dir: Path | None = None) -> Catalogue:
     figures: dict[str, Figure] = {}
     indicators: dict[str, Indicator] = {}
     origins: dict[str, Path] = {}  # the file each indicator was last given in, for errors
+    kinds_from: dict[str, Path] = {}  # and each activity type
     for directory in (SHIPPED_DIR, user_dir):
         if directory is None:
             continue
         act_path, ind_path = directory / "activities.yaml", directory / "indicators.yaml"
         if act_path.exists():
-            _merge(act_path, "types", read_yaml_mapping(act_path).get("types", []),
-                   ActivityType, activities)
+            given = _merge(act_path, "types", read_yaml_mapping(act_path).get("types", []),
+                           ActivityType, activities)
+            kinds_from |= dict.fromkeys(given, act_path)
         if ind_path.exists():
             data = read_yaml_mapping(ind_path)
             _merge(ind_path, "figures", data.get("figures", []), Figure, figures)
@@ -249,8 +263,31 @@ def load_catalogue(user_dir: Path | None = None) -> Catalogue:
                            indicators)
             origins |= dict.fromkeys(given, ind_path)
     catalogue = Catalogue(activities=activities, figures=figures, indicators=indicators)
+    activity_names(catalogue.activities.values(), kinds_from)  # refuses a name shared alike
     _check_references(catalogue, origins)
     return catalogue
+
+
+def activity_names(kinds: Iterable[ActivityType], origins: Mapping[str, Path] | None = None
+                   ) -> dict[str, ActivityType]:
+    """Every name a ledger may give a type (lower-cased), and the type it names.
+
+    Where two types share a name, the one it is stronger for wins: an office's own
+    type labelled 义诊 over the shipped alias 义诊. Two types holding it alike are
+    refused (:class:`CatalogueError`, naming the second type's file from ``origins``):
+    a ledger row naming it could otherwise be counted under either.
+    """
+    index: dict[str, tuple[int, ActivityType]] = {}
+    for kind in kinds:
+        for strength, name in kind.names:
+            held = index.get(name.lower())
+            if held is None or strength < held[0]:
+                index[name.lower()] = (strength, kind)
+            elif strength == held[0] and held[1].key != kind.key:
+                raise CatalogueError(catalogue_problem(
+                    "shared_name", source=(origins or {}).get(kind.key, "activities.yaml"),
+                    first=held[1].key, second=kind.key, name=name))
+    return {name: kind for name, (_strength, kind) in index.items()}
 
 
 def _check_references(catalogue: Catalogue, origins: dict[str, Path]) -> None:

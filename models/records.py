@@ -75,21 +75,13 @@ class _Row(BaseModel):
 _UNIT_WORDS = column_writing().units  # 人, 份, 元 … a figure may carry, by field
 
 
-class LedgerRow(_Row):
-    """One ledger row (台账记录), validated."""
+class _KnownUnitRow(_Row):
+    """A row about one known unit, by code or by name (单位名称 stands for 单位代码 in a
+    file without one, see ``Column.stands_for``)."""
 
     unit_code: str
     # Checked against unit_code when the file has both columns; not stored.
     unit_name: str | None = Field(default=None, exclude=True)
-    date: dt.date
-    activity_type: str  # the catalogue key
-    title: str
-    sessions: int | None
-    participants: int | None
-    households: int | None
-    materials: int | None
-    amount: Decimal | None
-    notes: str | None
 
     @field_validator("unit_code", mode="before")
     @classmethod
@@ -103,6 +95,20 @@ class LedgerRow(_Row):
         if name is not None and code is not None:
             check_unit_name(name, code, context_of(info))
         return name
+
+
+class LedgerRow(_KnownUnitRow):
+    """One ledger row (台账记录), validated."""
+
+    date: dt.date
+    activity_type: str  # the catalogue key
+    title: str
+    sessions: int | None
+    participants: int | None
+    households: int | None
+    materials: int | None
+    amount: Decimal | None
+    notes: str | None
 
     @field_validator("date", mode="before")
     @classmethod
@@ -168,11 +174,11 @@ class LedgerRow(_Row):
 
 
 def closest_first(text: str, catalogue: Catalogue) -> list[str]:
-    """The catalogue's activity types by label, the one most like ``text`` first (by its
-    label, aliases or English name; catalogue order among equals)."""
+    """The catalogue's activity types by label, the one most like ``text`` first (by any of
+    its names; catalogue order among equals)."""
     def likeness(kind: ActivityType) -> float:
-        names = (kind.label, *kind.aliases, kind.label_en.lower())
-        return max(difflib.SequenceMatcher(None, text.lower(), name).ratio() for name in names)
+        return max(difflib.SequenceMatcher(None, text.lower(), name.lower()).ratio()
+                   for _strength, name in kind.names)
 
     return [kind.label for kind in sorted(catalogue.activities.values(), key=lambda k: -likeness(k))]
 
@@ -217,16 +223,10 @@ class UnitRow(_Row):
         return None if cell_text(raw) is None else parse_unit_code(raw)
 
 
-class _UnitYearRow(_Row):
+class _UnitYearRow(_KnownUnitRow):
     """A row about one known unit in one year."""
 
-    unit_code: str
     year: int
-
-    @field_validator("unit_code", mode="before")
-    @classmethod
-    def _unit(cls, raw: object, info: ValidationInfo) -> str:
-        return known_unit(raw, info)
 
     @field_validator("year", mode="before")
     @classmethod

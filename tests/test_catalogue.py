@@ -29,6 +29,45 @@ def test_user_can_add_an_activity_type_without_code(tmp_path: Path):
     assert "training" in catalogue.activities
 
 
+def test_a_type_is_found_by_the_heading_documents_give_it_and_by_office_words(catalogue):
+    """Offices head ledger rows with the words wenshu's own documents use (宣传教育,
+    健康讲座, 会议部署) or their own (工作会议, 走访, 孕检): each names one type."""
+    found = {name: catalogue.activity(name).key for name in
+             ("宣传教育", "健康讲座", "会议部署", "工作会议", "例会", "走访", "家访", "孕检",
+              "志愿活动", "办证", "募捐", "走访慰问", "Training")}
+    assert found == {"宣传教育": "publicity", "健康讲座": "lecture", "会议部署": "meeting",
+                     "工作会议": "meeting", "例会": "meeting", "走访": "household_visit",
+                     "家访": "household_visit", "孕检": "check", "志愿活动": "volunteering",
+                     "办证": "certificates", "募捐": "funds", "走访慰问": "aid",
+                     "Training": "training"}
+    assert catalogue.activity("培训班") is None  # 就业培训 or 计生培训? the clerk says
+
+
+def test_a_name_two_types_share_is_refused_naming_the_file(tmp_path: Path):
+    """An office's alias 走访 is the shipped household_visit's alias too: which would a
+    ledger's 走访 be? Refused. Its own label 义诊, stronger than the shipped alias 义诊,
+    is its own (test_lines: an office's own types)."""
+    path = tmp_path / "activities.yaml"
+    path.write_text(
+        "types:\n"
+        "  - key: drill\n    label: 应急演练\n    label_en: drill\n    aliases: [走访]\n"
+        "    measures:\n      - {column: sessions, label: 演练场次, unit: 场, required: true}\n",
+        encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(tmp_path)
+    assert str(caught.value) == (
+        f"{path}：活动类型 household_visit 与 drill 都以“走访”为名称（或同为标题、同为别名），"
+        "台账中的“走访”无法确定是哪一类：请只保留在其中一类")
+    path.write_text(
+        "types:\n"
+        "  - key: drill\n    label: 义诊\n    label_en: drill\n"
+        "    measures:\n      - {column: sessions, label: 义诊场次, unit: 场, required: true}\n",
+        encoding="utf-8")
+    catalogue = load_catalogue(tmp_path)
+    assert (catalogue.activity("义诊").key, catalogue.activity("咨询").key) == (
+        "drill", "consultation")
+
+
 def test_bad_indicator_reference_is_named(tmp_path: Path):
     (tmp_path / "indicators.yaml").write_text(
         "indicators:\n  - key: x\n    label: 某率\n    numerator: {figure: nope}\n"

@@ -180,6 +180,24 @@ def test_figures_by_key_or_label_then_upsert(session, small_tree, catalogue, tmp
     assert import_figures(session, second, catalogue).already_imported
 
 
+def test_figures_and_targets_name_their_unit_as_ledgers_do(session, small_tree, catalogue,
+                                                           tmp_path):
+    """A 单位名称 column stands for 单位代码 where there is none, and is checked beside it."""
+    by_name = write_csv(tmp_path / "figures.csv", ["社区名称", "年度", "指标", "数值"], [
+        ["东湖社区", "2026", "出生人数", "156"]])
+    assert import_figures(session, by_name, catalogue).rows_stored == 1
+    assert figures(session) == {("440307001001", 2026, "births"): Decimal("156")}
+    goals = write_csv(tmp_path / "targets.csv", ["单位名称", "年度", "指标", "比较", "目标值"], [
+        ["东湖社区", "2026", "孕环情检查受检率", "≥", "92"]])
+    assert import_targets(session, goals, catalogue).rows_stored == 1
+    assert targets(session) == {"check_rate": ("ge", Decimal("92"), None)}
+    both = write_csv(tmp_path / "figures-2.csv", ["单位代码", "单位名称", "年度", "指标", "数值"], [
+        ["440307001001", "西湖社区", "2026", "出生人数", "158"]])
+    error = rejected(import_figures, session, both, catalogue)
+    assert [(e.row, e.column, e.code) for e in error.errors] == [(2, "单位名称", "unit_name_mismatch")]
+    assert figures(session)[("440307001001", 2026, "births")] == Decimal("156")
+
+
 @pytest.mark.parametrize(("row", "column", "code"), [
     (["4403070019", "2026", "births", "1"], "单位代码", "unknown_unit"),
     (["440307001001", "1999", "births", "1"], "年度", "year_out_of_range"),

@@ -81,6 +81,18 @@ def test_a_header_counting_in_another_unit_is_refused(session, small_tree, catal
     assert session.scalars(select(Activity.amount)).all() == [15000]
 
 
+def test_activity_types_in_an_offices_words_are_read(session, small_tree, catalogue, tmp_path):
+    """宣传教育 (the heading wenshu's summaries print), 工作会议 and 走访 (what offices
+    write) file under their types instead of refusing the row."""
+    path = write_xlsx(tmp_path / "台账.xlsx", {"3月": [
+        HEADER, [EAST_LAKE, "2025-03-05", "宣传教育", "三八节宣传", 1, 120, None, 300],
+        [EAST_LAKE, "2025-03-06", "工作会议", "计生工作例会", 1, 15],
+        [EAST_LAKE, "2025-03-07", "走访", "特殊家庭走访", 1, 8, 6]]})
+    assert import_ledger_file(session, path, catalogue, today=TODAY).rows_stored == 3
+    assert session.scalars(select(Activity.activity_type).order_by(Activity.date)).all() == [
+        "publicity", "meeting", "household_visit"]
+
+
 def test_every_header_alias_names_one_ledger_column() -> None:
     """The alias list is data a maintainer edits: each header there means one column, and
     none is another column's own name, so no header can be read two ways."""

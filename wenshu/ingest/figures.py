@@ -27,17 +27,25 @@ from wenshu.ingest.report import (
 )
 from wenshu.ingest.units import row_context
 from wenshu.models.catalogue import Catalogue
+from wenshu.models.ledger_columns import column_writing
 from wenshu.models.records import FigureRow, Row, TargetRow
 from wenshu.models.tables import BaseFigure, Target
 
-FIGURE_COLUMNS = [
+# A unit by its code, or by its name as the ledgers may give it (read as the code when
+# the file has no 单位代码 column, checked against it beside one).
+_UNIT_COLUMNS = (
     Column("unit_code", "单位代码", required=True, default="unit"),
+    Column("unit_name", "单位名称", column_writing().headers.get("unit_name", ()),
+           stands_for="unit_code"),
+)
+FIGURE_COLUMNS = [
+    *_UNIT_COLUMNS,
     Column("year", "年度", required=True, default="year"),
     Column("key", "指标", ("项目",), required=True),
     Column("value", "数值", required=True, summable=True),
 ]
 TARGET_COLUMNS = [
-    Column("unit_code", "单位代码", required=True, default="unit"),
+    *_UNIT_COLUMNS,
     Column("year", "年度", required=True, default="year"),
     Column("indicator", "指标", required=True),
     # Optional: a file of ranges (103-107) needs no comparator.
