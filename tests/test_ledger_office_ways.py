@@ -1,6 +1,6 @@
 """Ledger workbooks in an office's own words and layout, beyond the shapes of
-``test_ledger_layouts``: its own headers, a 填表说明 sheet, a sheet per community, and
-cells merged down a column."""
+``test_ledger_layouts``: its own headers and activity names, a 填表说明 sheet, a sheet per
+community, cells merged down a column, and dates as clerks write them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
@@ -19,6 +20,7 @@ from tests.ledger_books import (
     good,
     rejected,
     stored,
+    write_csv,
     write_xlsx,
 )
 from wenshu.ingest import ReadOptions, import_ledger_file
@@ -202,3 +204,31 @@ def test_a_two_row_header_is_read_as_one(session, small_tree, catalogue, tmp_pat
     result = import_ledger_file(session, path, catalogue, today=TODAY)
     assert stored(session) == [(date(2025, 3, 5), "育龄妇女培训", 30)]
     assert "工作表“3月”：列名在第2行，数据1行" in result.notes
+
+
+# Dates ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("written", ["2026-03-05 09:30", "2026/3/5 星期四", "2026年3月5日（周四）",
+                                     "2026年3月5日上午", "2026.3.5 下午 14:30", "20260305",
+                                     "2026-03-05T09:30:00", "2026 年 3 月 5 日", "2026.3.5.",
+                                     "二〇二六年三月五日", "二零二六年三月五号"])
+def test_a_date_with_its_weekday_or_time_is_that_day(session, small_tree, catalogue, tmp_path,
+                                                      written):
+    path = write_csv(tmp_path / "ledger.csv", [HEADER, good("培训", when=written)])
+    assert import_ledger_file(session, path, catalogue, today=TODAY).rows_stored == 1
+    assert [day for day, _title, _people in stored(session)] == [date(2026, 3, 5)]
+
+
+@pytest.mark.parametrize("written", ["二〇二六年十三月五日", "二〇二六年二月三十日", "二〇二六年三月十十日",
+                                     "26/3/5"])
+def test_a_date_that_is_no_day_is_refused(session, small_tree, catalogue, tmp_path, written):
+    path = write_csv(tmp_path / "ledger.csv", [HEADER, good("培训", when=written)])
+    assert rejected(session, path, catalogue).errors[0].message == (
+        f"日期“{written}”无法识别，请写成 2026-03-05、2026/3/5 或 2026年3月5日")
+
+
+def test_a_span_of_days_says_which_day_to_write(session, small_tree, catalogue, tmp_path):
+    path = write_csv(tmp_path / "ledger.csv", [HEADER, good("培训", when="2026-3-5至3-6")])
+    assert rejected(session, path, catalogue).errors[0].message == (
+        "日期“2026-3-5至3-6”是一段时间，请只填开始的那天（如 2026-3-5），结束日期可写在备注中")
