@@ -1,5 +1,6 @@
-"""How offices write the ledger's columns: the other headers they give each one, and the
-unit words they type after a figure (50人, 200份). Data in ``wenshu/data/ledger_columns.yaml``."""
+"""How offices write the ledger's columns: the other headers they give each one, the unit
+words they type after a figure (50人, 200份) and the larger units a figure may be given in
+(1.5万元). Data in ``wenshu/data/ledger_columns.yaml``."""
 
 from __future__ import annotations
 
@@ -14,10 +15,14 @@ LEDGER_COLUMNS_FILE = SHIPPED_DIR / "ledger_columns.yaml"
 
 @dataclass(frozen=True)
 class ColumnWriting:
-    """Per ledger field (``participants`` …): its other headers and its unit words."""
+    """Per ledger field (``participants`` …): its other headers, its unit words and which
+    of them are worth more than the column's own unit."""
 
     headers: dict[str, tuple[str, ...]]
     units: dict[str, tuple[str, ...]]
+    # Unit words worth more than the column's own, with how many of it each holds.
+    scales: dict[str, dict[str, int]]
+
 
 
 @cache
@@ -28,7 +33,9 @@ def column_writing() -> ColumnWriting:
         headers={field: tuple(names) for field, names in data["headers"].items()},
         # longest first, so 50人次 loses 人次 and not only 次
         units={field: tuple(sorted(words, key=len, reverse=True))
-               for field, words in data["units"].items()})
+               for field, words in data["units"].items()},
+        scales={field: {word: int(times) for word, times in words.items()}
+                for field, words in (data.get("scales") or {}).items()})
 
 
 __all__ = ["ColumnWriting", "column_writing"]

@@ -43,6 +43,7 @@ from wenshu.models.values import (
     parse_count,
     parse_date,
     parse_decimal,
+    parse_scaled,
     parse_unit_code,
     parse_year,
     required_text,
@@ -73,6 +74,7 @@ class _Row(BaseModel):
 
 
 _UNIT_WORDS = column_writing().units  # 人, 份, 元 … a figure may carry, by field
+_SCALES = column_writing().scales  # 万元 … worth more than the column's own unit
 
 
 class _KnownUnitRow(_Row):
@@ -141,9 +143,11 @@ class LedgerRow(_KnownUnitRow):
 
     @field_validator("amount", mode="before")
     @classmethod
-    def _amount(cls, raw: object) -> Decimal | None:
-        return parse_decimal(raw, MEASURE_COLUMNS["amount"], places=2, max_digits=14,
-                             units=_UNIT_WORDS.get("amount", ()))
+    def _amount(cls, raw: object, info: ValidationInfo) -> Decimal | None:
+        return parse_scaled(raw, MEASURE_COLUMNS["amount"], places=2, max_digits=14,
+                            units=_UNIT_WORDS.get("amount", ()),
+                            scales=_SCALES.get("amount", {}),
+                            bare=context_of(info).scales.get("amount", 1))
 
     @field_validator("sessions", "participants", "households", "materials", "amount")
     @classmethod

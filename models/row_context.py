@@ -28,6 +28,9 @@ class RowContext:
     inbox_unit: str = ""  # how that unit is named in messages
     today: dt.date | None = None
     year: int | None = None  # the year of dates written without one (the sheet's, or --year)
+    # Per field, what a bare figure stands for in the column's own unit: 10000 under a
+    # header naming 万元 (经费（万元）), the sheet's.
+    scales: Mapping[str, int] = field(default_factory=dict)
 
 
 def context_of(info: ValidationInfo) -> RowContext:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import NoReturn
 
@@ -126,6 +127,23 @@ def parse_count(raw: object, label: str, units: tuple[str, ...] = ()) -> int | N
     if count > MAX_INTEGER:
         fail("too_large", f"{label}“{shown(raw)}”过大")
     return count
+
+
+def parse_scaled(raw: object, label: str, places: int, max_digits: int,
+                 units: tuple[str, ...], scales: Mapping[str, int], bare: int = 1
+                 ) -> Decimal | None:
+    """An amount in its column's own unit, written in it or in a larger one: ``scales``
+    holds how many of the own unit each larger word in ``units`` is worth (万元: 10000).
+    A figure with its unit word is in that unit (1.5万元, 800元); a bare one counts
+    ``bare`` each (the header's unit). ``places`` and ``max_digits`` hold in the own unit."""
+    if raw is None:
+        return None
+    text = unicodedata.normalize("NFKC", raw).strip() if isinstance(raw, str) else ""
+    word = next((u for u in units if text.endswith(u)), None)
+    times = bare if word is None else scales.get(word, 1)
+    extra = Decimal(times).adjusted()  # 万元 may carry 4 more decimals than 元
+    number = parse_decimal(raw, label, places + extra, max_digits, units)
+    return None if number is None else number * times
 
 
 def parse_decimal(raw: object, label: str, places: int, max_digits: int,

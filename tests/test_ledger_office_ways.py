@@ -67,20 +67,38 @@ def test_an_unknown_header_is_refused_with_the_column_it_likely_means(
     assert stored(session) == []
 
 
-def test_a_header_counting_in_another_unit_is_refused(session, small_tree, catalogue, tmp_path):
-    """经费（万元） holds 1.5 for 15,000 元: read as 金额 it would file 1.5 元. The header is
-    refused with how to fix it; a unit the column is kept in, 金额（元）, is read."""
+def test_money_in_wan_yuan_is_stored_in_yuan(session, small_tree, catalogue, tmp_path):
+    """经费（万元） holds 1.5 for 15,000 元: each bare figure under it is converted, with a
+    note; a figure with its own unit (8000元, 0.85万元) is read in that unit, in any amount
+    column."""
     rows = [["单位代码", "日期", "活动类型", "主题", "户数", "经费（万元）"],
+            [EAST_LAKE, "2025-03-05", "慰问帮扶", "春节慰问", 12, 1.5],
+            [EAST_LAKE, "2025-03-06", "慰问帮扶", "重阳慰问", 10, "8000元"],
+            [EAST_LAKE, "2025-03-07", "慰问帮扶", "冬季慰问", 9, "0.85万元"]]
+    result = import_ledger_file(session, write_xlsx(tmp_path / "万元.xlsx", {"3月": rows}),
+                                catalogue, today=TODAY)
+    assert "工作表“3月”“经费（万元）”一列的数字按万元读取，已换算为元（如 1.5万元记为15000元）" in (
+        result.notes)
+    rows[0][5] = "金额"
+    rows[1][1:4] = ["2025-04-05", "慰问帮扶", "清明慰问"]
+    rows[1][5] = "2.4万元"
+    import_ledger_file(session, write_xlsx(tmp_path / "元.xlsx", {"4月": rows[:2]}), catalogue,
+                       today=TODAY)
+    assert session.scalars(select(Activity.amount).order_by(Activity.date)).all() == [
+        15000, 8000, 8500, 24000]
+
+
+def test_a_header_counting_in_another_unit_is_refused(session, small_tree, catalogue, tmp_path):
+    """经费（千元） names a unit the column is not kept in: read as 金额 it would file 1.5
+    (thousand) as 1.5 元. The header is refused with how to fix it."""
+    rows = [["单位代码", "日期", "活动类型", "主题", "户数", "经费（千元）"],
             [EAST_LAKE, "2025-03-05", "慰问帮扶", "春节慰问", 12, 1.5]]
-    error = rejected(session, write_xlsx(tmp_path / "万元.xlsx", {"3月": rows}), catalogue)
+    error = rejected(session, write_xlsx(tmp_path / "千元.xlsx", {"3月": rows}), catalogue)
     assert [(e.column, e.code, e.message) for e in error.errors] == [(
-        "经费（万元）", "header_unit",
-        "列“经费（万元）”按“万元”计，而金额按“元”填写：请把数字换算为元，"
+        "经费（千元）", "header_unit",
+        "列“经费（千元）”按“千元”计，而金额按“万元”“元”填写：请把数字换算为元，"
         "并把列名改为“金额”或“金额（元）”")]
-    rows[0][5], rows[1][5] = "经费（元）", 15000
-    assert import_ledger_file(session, write_xlsx(tmp_path / "元.xlsx", {"3月": rows}),
-                              catalogue, today=TODAY).rows_stored == 1
-    assert session.scalars(select(Activity.amount)).all() == [15000]
+    assert stored(session) == []
 
 
 def test_activity_types_in_an_offices_words_are_read(session, small_tree, catalogue, tmp_path):
@@ -100,6 +118,9 @@ def test_every_header_alias_names_one_ledger_column() -> None:
     none is another column's own name, so no header can be read two ways."""
     fields = {c.field for c in LEDGER_COLUMNS}
     assert set(column_writing().headers) <= fields
+    # A larger unit is one of its column's unit words, which leaves the column its own.
+    for field, scaled in column_writing().scales.items():
+        assert set(scaled) < set(column_writing().units[field]), field
     names = [header_key(n) for c in LEDGER_COLUMNS for n in (c.label, c.field, *c.aliases)]
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
 

@@ -36,9 +36,23 @@ class Column:
     # Another field this column is read as when the file has no column for it (单位名称 for
     # 单位代码); beside that column, it is read as itself, to check the two agree.
     stands_for: str | None = None
-    # The units its figures are counted in (人, 元 …): a header naming another one in
-    # brackets (经费（万元）) is refused, as its figures would be read in the wrong unit.
+    # The units its figures may be written in (人, 元, 万元 …): a header naming another one
+    # in brackets (经费（千元）) is refused, as its figures would be read in the wrong unit.
     units: tuple[str, ...] = ()
+    # Those worth more than the column's own unit, with how many of it each holds (万元:
+    # 10000): a bare figure under a header naming one is read in it and converted.
+    scales: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def base_unit(self) -> str:
+        """The unit the column's figures are kept in (元 of 元, 万元)."""
+        scaled = dict(self.scales)
+        return next((unit for unit in self.units if unit not in scaled), "")
+
+    def scale(self, header: str) -> int:
+        """How many of the base unit a bare figure under ``header`` stands for: 10000
+        under 经费（万元）, else 1."""
+        return dict(self.scales).get(header_unit(header), 1)
 
 
 def header_key(text: str) -> str:
@@ -122,22 +136,23 @@ def map_headers(file: str, headers: list[str], columns: list[Column], *, row: in
     return mapping, errors
 
 
-def _bracketed(header: str) -> str:
-    """What a header holds in brackets at its end: 万元 for 经费（万元）; "" if nothing."""
+def header_unit(header: str) -> str:
+    """The unit a header names in brackets at its end: 万元 for 经费（万元）; "" if none."""
     found = _UNIT_SUFFIX.search(header_key(header))
     return found.group(0)[1:-1] if found else ""
 
 
 def _foreign_unit(header: str, column: Column) -> bool:
     """Whether the header counts the column's figures in a unit it is not kept in."""
-    unit = _bracketed(header)
+    unit = header_unit(header)
     return bool(column.units and unit and unit not in column.units)
 
 
 def _foreign_unit_message(header: str, column: Column) -> str:
-    return (f"列“{header}”按“{_bracketed(header)}”计，而{column.label}按"
-            f"“{'”“'.join(column.units)}”填写：请把数字换算为{column.units[0]}，"
-            f"并把列名改为“{column.label}”或“{column.label}（{column.units[0]}）”")
+    base = column.base_unit
+    return (f"列“{header}”按“{header_unit(header)}”计，而{column.label}按"
+            f"“{'”“'.join(column.units)}”填写：请把数字换算为{base}，"
+            f"并把列名改为“{column.label}”或“{column.label}（{base}）”")
 
 
 def _unknown(header: str, lookup: HeaderLookup, columns: list[Column]) -> str:

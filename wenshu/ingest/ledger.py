@@ -27,11 +27,12 @@ from wenshu.models.ledger_columns import column_writing
 from wenshu.models.records import LedgerRow
 from wenshu.models.tables import Activity
 
-# Each column with the other headers offices give it (参加人数 for 人次 …) and the unit
-# words its figures may carry (人, 元 …), kept as data.
+# Each column with the other headers offices give it (参加人数 for 人次 …), the unit
+# words its figures may carry (人, 元 …) and the larger ones (万元), kept as data.
 LEDGER_COLUMNS = [
     replace(column, aliases=column_writing().headers.get(column.field, ()),
-            units=column_writing().units.get(column.field, ()))
+            units=column_writing().units.get(column.field, ()),
+            scales=tuple(column_writing().scales.get(column.field, {}).items()))
     for column in (
         Column("unit_code", "单位代码", required=True, default="unit"),
         Column("unit_name", "单位名称", stands_for="unit_code"),

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Generic, NamedTuple, TypeVar
 
 from wenshu.errors import InputError, RowError
-from wenshu.ingest.columns import Column, HeaderLookup, map_headers
+from wenshu.ingest.columns import Column, HeaderLookup, header_unit, map_headers
 from wenshu.ingest.layout import Table, lay_out, sheet_label
 from wenshu.ingest.totals import check_totals
 from wenshu.ingest.workbook import RawValue, read_sheets
@@ -224,8 +224,9 @@ def read_rows(path: Path, columns: list[Column], model: type[Row], context: RowC
     book = read_tables(path, columns, name, options.sheets)
     sheets = map_tables(shown, name or str(path), book, columns, options,
                         _sheet_units(book, context))
-    # Dates without a year take the sheet's.
-    contexts = {m.table.sheet: replace(context, year=m.year.year if m.year else None) for m in sheets}
+    # Dates without a year take the sheet's; bare figures, the unit its headers name.
+    contexts = {m.table.sheet: replace(context, year=m.year.year if m.year else None,
+                                       scales=_scales(m, columns)) for m in sheets}
 
     def validate(mapped: MappedTable, number: int, values: dict[str, RawValue]
                  ) -> tuple[Row | None, list[RowError]]:
@@ -233,7 +234,23 @@ def read_rows(path: Path, columns: list[Column], model: type[Row], context: RowC
                             row=number, headers=mapped.headers, sheet=mapped.table.sheet)
 
     names = {code: name for name, codes in context.unit_names.items() for code in codes}
-    return check_tables(shown, sheets, columns, validate, book.notes, names)
+    notes = [*book.notes, *(_scale_note(m, c) for m in sheets for c in columns
+                            if c.field in _scales(m, columns))]
+    return check_tables(shown, sheets, columns, validate, notes, names)
+
+
+def _scales(mapped: MappedTable, columns: Sequence[Column]) -> dict[str, int]:
+    """The fields whose header names a larger unit (经费（万元）), with its worth."""
+    found = {c.field: c.scale(mapped.headers[c.field]) for c in columns
+             if c.scales and mapped.has(c.field)}
+    return {f: times for f, times in found.items() if times != 1}
+
+
+def _scale_note(mapped: MappedTable, column: Column) -> str:
+    header, base = mapped.headers[column.field], column.base_unit
+    unit, times = header_unit(header), column.scale(header)
+    return (f"{sheet_label(mapped.table.sheet)}“{header}”一列的数字按{unit}读取，已换算为{base}"
+            f"（如 1.5{unit}记为{1.5 * times:g}{base}）")
 
 
 def _sheet_units(book: Tables, context: RowContext) -> dict[str, str]:
