@@ -37,10 +37,6 @@ class Snippet:
         pieces.append((self.text[at:], False))
         return [(text, marked) for text, marked in pieces if text]
 
-    def marked(self, left: str = "【", right: str = "】") -> str:
-        """The text with every term between ``left`` and ``right``, for plain-text output."""
-        return "".join(f"{left}{text}{right}" if marked else text for text, marked in self.parts())
-
 
 def _term_pattern(term: Term) -> str:
     """A regex for a term in folded text: runs may be split by punctuation or spaces."""

@@ -24,7 +24,6 @@ class ColumnWriting:
     scales: dict[str, dict[str, int]]
 
 
-
 @cache
 def column_writing() -> ColumnWriting:
     """The shipped list, read once."""

@@ -12,6 +12,7 @@ from alembic.config import Config
 from docx import Document as new_docx
 
 from wenshu.archive import StoredVersion
+from wenshu.archive.snippets import Snippet
 from wenshu.db import get_engine, session_scope
 from wenshu.settings import Settings
 
@@ -46,3 +47,8 @@ def migrate(settings: Settings, revision: str, *, down: bool = False) -> None:
     with get_engine(settings).begin() as connection:
         config.attributes["connection"] = connection
         (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def marked(snippet: Snippet, left: str = "【", right: str = "】") -> str:
+    """A snippet's text with every matched term between ``left`` and ``right``."""
+    return "".join(f"{left}{text}{right}" if hit else text for text, hit in snippet.parts())

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.people import cli_add_user, cli_admin_and_units
-from tests.searching import version_id_of, write_docx
+from tests.searching import marked, version_id_of, write_docx
 from wenshu.archive import Archive, DocumentKey, ranking
 from wenshu.archive.audit import events
 from wenshu.archive.bigrams import parse_query
@@ -47,12 +47,12 @@ def test_chinese_text_is_found_ranked_and_highlighted(db_settings, staff, file_d
     hits = find("流动人口")
     assert _ids(hits) == [often.document_id, once.document_id]
     assert hits[0].score > hits[1].score > 0
-    assert "【流动人口】" in hits[0].snippet.marked() and "【流动人口】" in hits[1].snippet.marked()
+    assert "【流动人口】" in marked(hits[0].snippet) and "【流动人口】" in marked(hits[1].snippet)
     assert (hits[0].unit_code, hits[0].unit_name, hits[0].period) == ("440307001", "东城街道", "2025")
     assert hits[0].status == "draft"
 
     assert _ids(find("孕检")) == [other.document_id]
-    assert "【孕检】" in find("孕检")[0].snippet.marked()
+    assert "【孕检】" in marked(find("孕检")[0].snippet)
     assert swapped.document_id not in _ids(find("流动人口"))
     assert _ids(find("流动人口 专场")) == [once.document_id]
     assert find("计划生育") == []
@@ -63,9 +63,9 @@ def test_a_snippet_keeps_the_text_and_the_terms_places_apart() -> None:
     snippet = make_snippet(body, parse_query("流动人口"))
     assert snippet.text.startswith("…") and "【通知】" in snippet.text
     assert [snippet.text[a:b] for a, b in snippet.marks] == ["流动人口", "流動人口"]
-    assert [t for t, marked in snippet.parts() if marked] == ["流动人口", "流動人口"]
-    assert "".join(t for t, _marked in snippet.parts()) == snippet.text
-    assert snippet.marked("[", "]").endswith("【通知】关于[流动人口]服务的安排：[流動人口]登记。")
+    assert [t for t, hit in snippet.parts() if hit] == ["流动人口", "流動人口"]
+    assert "".join(t for t, _hit in snippet.parts()) == snippet.text
+    assert marked(snippet, "[", "]").endswith("【通知】关于[流动人口]服务的安排：[流動人口]登记。")
     assert make_snippet("短文。", []) == Snippet("短文。")
 
 
@@ -87,7 +87,7 @@ def test_table_cells_are_searchable(db_settings, staff, file_document):
                            rows=[["指标", "完成值"], ["孕环情检查受检率", "92.80%"]])
     hits = search(db_settings, SearchQuery(text="受检率"), actor=staff.supervisor)
     assert _ids(hits) == [stored.document_id]
-    assert "【受检率】" in hits[0].snippet.marked()
+    assert "【受检率】" in marked(hits[0].snippet)
 
 
 def test_simplified_and_traditional_find_each_other(db_settings, staff, file_document):
@@ -104,11 +104,11 @@ def test_simplified_and_traditional_find_each_other(db_settings, staff, file_doc
         assert set(find(typed)) == {simplified.document_id, traditional.document_id}, typed
     found = find("流动人口")
     # Marked in the text as stored: each rendition in its own script.
-    assert "【流動人口】" in found[traditional.document_id].snippet.marked()
-    assert "【流动人口】" in found[simplified.document_id].snippet.marked()
+    assert "【流動人口】" in marked(found[traditional.document_id].snippet)
+    assert "【流动人口】" in marked(found[simplified.document_id].snippet)
     # Hong Kong forms (衞) fold too; the script filter narrows to one rendition.
     assert set(find("卫生服务")) == {traditional.document_id}
-    assert "【衞生服務】" in find("卫生服务")[traditional.document_id].snippet.marked()
+    assert "【衞生服務】" in marked(find("卫生服务")[traditional.document_id].snippet)
     assert set(find("流动人口", script="simplified")) == {simplified.document_id}
 
 
@@ -235,7 +235,7 @@ def test_reindexing_a_version_replaces_its_text(db_settings, staff, file_documen
         index_version(session, version_id, "改为流動人口。")  # unchanged: a no-op
     assert search(db_settings, SearchQuery(text="孕检"), actor=staff.supervisor) == []
     (hit,) = search(db_settings, SearchQuery(text="流动人口"), actor=staff.supervisor)
-    assert (hit.document_id, hit.snippet.marked()) == (stored.document_id, "改为【流動人口】。")
+    assert (hit.document_id, marked(hit.snippet)) == (stored.document_id, "改为【流動人口】。")
     with session_scope(db_settings) as session, pytest.raises(NotFoundError):
         index_version(session, 12345, "无")
 
@@ -282,7 +282,7 @@ def test_an_unindexed_version_is_found_by_its_filters_not_its_text(db_settings, 
         kept.document_id]
     (hit,) = search(db_settings, SearchQuery(unit_code="440307001", year=2024),
                     actor=staff.supervisor)
-    assert (hit.document_id, hit.snippet.marked()) == (gone.document_id, "")
+    assert (hit.document_id, marked(hit.snippet)) == (gone.document_id, "")
     # The index is left sound: the version can be indexed again and found.
     with session_scope(db_settings) as session:
         index_version(session, version_id, "重新索引的孕检工作。")

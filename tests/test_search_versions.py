@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from tests.searching import migrate, version_id_of
+from tests.searching import marked, migrate, version_id_of
 from wenshu.archive.filing import file_version
 from wenshu.archive.search import SearchQuery, search, unindex_version
 from wenshu.db import get_engine, session_scope
@@ -179,7 +179,7 @@ def test_migration_reindexes_existing_versions_and_downgrades(db_settings, staff
         (simplified.document_id, 2), (traditional.document_id, 1)]
     (hit,) = search(db_settings, SearchQuery(text="流动人口", unit_code="440307002"),
                     actor=staff.supervisor)
-    assert "【流動人口】" in hit.snippet.marked()
+    assert "【流動人口】" in marked(hit.snippet)
     assert search(db_settings, SearchQuery(text="走访", all_versions=True, year=2025,
                                            script="simplified"), actor=staff.supervisor)[0] \
         .version == 1
