@@ -34,7 +34,7 @@ def pct_between(now: Decimal, before: Decimal) -> str:
 
 
 # A move this small in print: said as 基本持平, never as 增长0.0% / 下降0.0%.
-ROUNDS_TO_NOTHING = "0.0%"
+ROUNDS_TO_NOTHING = change_pct(Decimal(0))
 
 
 @dataclass(frozen=True)

@@ -284,7 +284,9 @@ def gather(request: ContextRequest) -> Plan:
         children=tuple(snapshot.unit_map[c] for c in children),
         targets=tuple(targets),
         laggards={key: units for key, units in behind.items() if units},
-        activities=tuple(activity_tasks(request, base, is_quarter(period), count_goals(targets))),
+        # A quarter's tasks keep the base quarter's totals: the year's goals do not divide.
+        activities=tuple(activity_tasks(request, base, is_quarter(period),
+                                        {} if is_quarter(period) else count_goals(targets))),
         year_records=records,
         year_amounts=amounts,
         phases=plan_phases(period),

@@ -117,14 +117,12 @@ def _measures(kind: ActivityType, tally: _Tally, goals: CountGoals) -> tuple[Mea
 def activity_tasks(request: ContextRequest, base: int, quarter: bool, goals: CountGoals
                    ) -> list[ActivityTask]:
     """The activity types the base year recorded in the plan's months, in catalogue order;
-    a year's plan raises a measure to its count goal (a quarter's, which the year's
-    goals do not divide, keeps the base quarter's totals)."""
+    a measure is raised to its count goal in ``goals``."""
     snapshot, unit, period = request.snapshot, request.unit_code, request.period
     children = peer_children(snapshot, unit)
     branch_of = {code: child for child in children for code in snapshot.subtree(child)}
     months = range(period.start.month, period.end.month + 1)
     tallies = _tally(snapshot, unit, base, months, branch_of)
-    goals = {} if quarter else goals
     routine_at = len(months) if quarter else ROUTINE_MONTHS_IN_YEAR
     tasks = []
     for kind in request.catalogue.activities.values():

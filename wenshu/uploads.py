@@ -68,8 +68,7 @@ def sniff(data: bytes) -> str | None:
     """The file's type from its bytes: ``xlsx``, ``xls``, ``csv``, ``yaml`` or None.
 
     An .xlsx is a zip holding a workbook, an .xls an OLE2 compound file; text is UTF-8
-    (with or without BOM) or
-    GB18030 without NUL bytes. CSV and YAML are both text: YAML is told apart by its
+    (with or without BOM) or GB18030 without NUL bytes. CSV and YAML are both text: YAML is told apart by its
     ``key:`` lines and the absence of commas on them.
     """
     if data.startswith(b"PK\x03\x04"):

@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from wenshu.errors import InputError, RowError
+from wenshu.ingest.ledger import UNIT_OF_ROW
 from wenshu.ingest.readers import Column, ReadOptions, RowRef, read_rows
 from wenshu.ingest.report import (
     ImportResult,
@@ -27,25 +28,17 @@ from wenshu.ingest.report import (
 )
 from wenshu.ingest.units import row_context
 from wenshu.models.catalogue import Catalogue
-from wenshu.models.ledger_columns import column_writing
 from wenshu.models.records import FigureRow, Row, TargetRow
 from wenshu.models.tables import BaseFigure, Target
 
-# A unit by its code, or by its name as the ledgers may give it (read as the code when
-# the file has no 单位代码 column, checked against it beside one).
-_UNIT_COLUMNS = (
-    Column("unit_code", "单位代码", required=True, default="unit"),
-    Column("unit_name", "单位名称", column_writing().headers.get("unit_name", ()),
-           stands_for="unit_code"),
-)
 FIGURE_COLUMNS = [
-    *_UNIT_COLUMNS,
+    *UNIT_OF_ROW,
     Column("year", "年度", required=True, default="year"),
     Column("key", "指标", ("项目",), required=True),
     Column("value", "数值", required=True, summable=True),
 ]
 TARGET_COLUMNS = [
-    *_UNIT_COLUMNS,
+    *UNIT_OF_ROW,
     Column("year", "年度", required=True, default="year"),
     Column("indicator", "指标", required=True),
     # Optional: a file of ranges (103-107) needs no comparator.

@@ -27,6 +27,13 @@ from wenshu.models.ledger_columns import column_writing
 from wenshu.models.records import LedgerRow
 from wenshu.models.tables import Activity
 
+# A row's unit: by its code, or by its name as the register has it (read as the code
+# when the file has no 单位代码 column, checked against it beside one).
+UNIT_OF_ROW = (
+    Column("unit_code", "单位代码", required=True, default="unit"),
+    Column("unit_name", "单位名称", column_writing().headers.get("unit_name", ()),
+           stands_for="unit_code"),
+)
 # Each column with the other headers offices give it (参加人数 for 人次 …), the unit
 # words its figures may carry (人, 元 …) and the larger ones (万元), kept as data.
 LEDGER_COLUMNS = [
@@ -34,8 +41,7 @@ LEDGER_COLUMNS = [
             units=column_writing().units.get(column.field, ()),
             scales=tuple(column_writing().scales.get(column.field, {}).items()))
     for column in (
-        Column("unit_code", "单位代码", required=True, default="unit"),
-        Column("unit_name", "单位名称", stands_for="unit_code"),
+        *UNIT_OF_ROW,
         Column("date", "日期", required=True),
         Column("activity_type", "活动类型", required=True),
         Column("title", "主题", required=True),

@@ -235,7 +235,7 @@ def read_rows(path: Path, columns: list[Column], model: type[Row], context: RowC
 
     names = {code: name for name, codes in context.unit_names.items() for code in codes}
     notes = [*book.notes, *(_scale_note(m, c) for m in sheets for c in columns
-                            if c.field in _scales(m, columns))]
+                            if c.field in contexts[m.table.sheet].scales)]
     return check_tables(shown, sheets, columns, validate, notes, names)
 
 
