@@ -34,7 +34,11 @@ _YEARLESS = (re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$"),
 # A date in Chinese numerals, as official documents date themselves: 二〇二六年三月五日.
 _DATE_HAN = re.compile(r"^([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月"
                        r"([一二三四五六七八九十]{1,3})[日号]?$")
-_HAN_DIGITS = {c: str(n) for n, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
+# The characters of numbers in Chinese numerals, everyday (两) and banker's (壹佰).
+_HAN_NUMERAL = re.compile(r"[〇零一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟点]+")
+# What makes a figure an estimate (约40人, 40余人, 四十多人, 40人左右, 十几人): a ledger
+# holds what was counted, so the clerk is asked for the count rather than given a guess.
+_ESTIMATE = re.compile(r"^(?:大约|约|将近|接近|近|超过|逾)|余|多|几|来|左右|以上|上下")
 _DATE_COMPACT = re.compile(r"^((?:19|20)\d{2})(\d{2})(\d{2})$")  # 20260305
 # What clerks write after a date that says nothing more about the day: the weekday, the
 # time of day, a clock time (2026-03-05 09:30, 3月5日（周四）上午).
@@ -96,12 +100,37 @@ def number_of(raw: object, label: str, units: tuple[str, ...] = ()) -> Decimal:
         # repr is the shortest text that round-trips: 0.1 stays 0.1, not 0.1000000000000000055…
         return Decimal(repr(raw))
     text = unicodedata.normalize("NFKC", str(raw)).strip()
+    number = _written_number(text, units)
+    if number is not None:
+        return number
+    if (exact := _ESTIMATE.sub("", text)) != text and _written_number(exact, units) is not None:
+        fail("approximate", f"{label}“{shown(raw)}”是约数，请填写实际统计的数字")
+    allowed = f"（可带单位“{'”“'.join(units)}”）" if units else ""
+    fail("not_a_number", f"{label}“{shown(raw)}”不是数字，请填写阿拉伯数字{allowed}")
+
+
+def _written_number(text: str, units: tuple[str, ...]) -> Decimal | None:
+    """``text`` as a number in Arabic or Chinese numerals, maybe followed by one of
+    ``units``; None when it is not one."""
     unit = next((u for u in units if text.endswith(u)), "")
     text = text.removesuffix(unit).rstrip() if unit else text
-    if not _NUMBER.match(text):
-        allowed = f"（可带单位“{'”“'.join(units)}”）" if units else ""
-        fail("not_a_number", f"{label}“{shown(raw)}”不是数字，请填写阿拉伯数字{allowed}")
-    return Decimal(text.replace(",", ""))
+    if _NUMBER.match(text):
+        return Decimal(text.replace(",", ""))
+    return _han_number(text)
+
+
+def _han_number(text: str) -> Decimal | None:
+    """A number in Chinese numerals as offices write them (两, 十二, 一百二十, 两千五,
+    壹万伍仟, 一点五, 二〇二六), or None when ``text`` is not one (十十, 百)."""
+    if not _HAN_NUMERAL.fullmatch(text):
+        return None
+    import cn2an  # ~0.2 s to import: paid only by a process that meets such a cell
+
+    try:
+        value = cn2an.cn2an(text, "normal")
+    except ValueError:
+        return None
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
 def decimals(number: Decimal) -> int:
@@ -203,8 +232,8 @@ def _date_text(raw: str, year: int | None) -> dt.date:
     if parts is None and (match := _DATE_ZH.match(text) or _DATE_COMPACT.match(text)):
         parts = match.groups()
     if parts is None and (match := _DATE_HAN.match(text)):
-        parts = ("".join(_HAN_DIGITS[c] for c in match.group(1)),
-                 _han_number(match.group(2)), _han_number(match.group(3)))
+        numbers = [_han_number(group) for group in match.groups()]
+        parts = None if None in numbers else tuple(str(n) for n in numbers)
     if parts is None and (first := _first_day(text, year)) is not None:
         fail("date_span", f"日期“{raw}”是一段时间，请只填开始的那天（如 {first}），"
                           "结束日期可写在备注中")
@@ -219,17 +248,6 @@ def _date_text(raw: str, year: int | None) -> dt.date:
         return dt.date(*(int(p) for p in parts))
     except ValueError:
         fail("bad_date", f"日期“{raw}”无法识别，请写成 2026-03-05、2026/3/5 或 2026年3月5日")
-
-
-def _han_number(text: str) -> str:
-    """A month or day in Chinese numerals as digits: 三 3, 十 10, 十二 12, 二十 20, 三十一 31
-    ("" for a malformed one, which the date then refuses)."""
-    tens, ten, units = text.partition("十")
-    if not ten:
-        return _HAN_DIGITS.get(text, "") if len(text) == 1 else ""
-    high = _HAN_DIGITS.get(tens, "") if tens else "1"
-    low = _HAN_DIGITS.get(units, "") if units else "0"
-    return high + low if high and low else ""
 
 
 def _first_day(text: str, year: int | None) -> str | None:

@@ -62,8 +62,9 @@ BAD_CELLS = [
     ({"日期": "1999-12-31"}, "日期", "date_out_of_range"),
     ({"日期": "2026-11-02"}, "日期", "future_date"),
     ({"人次": "12.5"}, "人次", "not_an_integer"),
-    ({"人次": "十二"}, "人次", "not_a_number"),
-    ({"人次": "约40"}, "人次", "not_a_number"),  # an estimate is not a figure to report
+    ({"人次": "若干"}, "人次", "not_a_number"),
+    ({"人次": "约40"}, "人次", "approximate"),  # an estimate is not a figure to report
+    ({"人次": "十十"}, "人次", "not_a_number"),  # no number in Chinese numerals either
     ({"份数": "200人"}, "份数", "not_a_number"),  # a unit word of another column
     ({"场次": "abc"}, "场次", "not_a_number"),
     ({"金额": "1,23"}, "金额", "not_a_number"),
@@ -116,7 +117,7 @@ def test_messages_speak_the_clerks_language(session, small_tree, catalogue, tmp_
 
 def test_every_problem_of_every_row_is_reported(session, small_tree, catalogue, tmp_path):
     path = write_ledger(tmp_path / "ledger.csv", [
-        {**GOOD, "日期": "2026/13/1", "人次": "十二", "金额": "1.234"},
+        {**GOOD, "日期": "2026/13/1", "人次": "若干", "金额": "1.234"},
         GOOD,
         {**GOOD, "单位代码": "999", "活动类型": "跳舞"},
     ])

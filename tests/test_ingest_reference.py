@@ -203,7 +203,7 @@ def test_figures_and_targets_name_their_unit_as_ledgers_do(session, small_tree, 
     (["440307001001", "1999", "births", "1"], "年度", "year_out_of_range"),
     (["440307001001", "2026", "出生数", "1"], "指标", "unknown_figure"),
     (["440307001001", "2026", "births", "-1"], "数值", "negative"),
-    (["440307001001", "2026", "births", "一百"], "数值", "not_a_number"),
+    (["440307001001", "2026", "births", "待统计"], "数值", "not_a_number"),
     (["440307001001", "2026", "births", ""], "数值", "required"),
     (["440307001001", "2026", "应查人数", "9"], "", "duplicate_key"),
 ])

@@ -88,6 +88,28 @@ def test_money_in_wan_yuan_is_stored_in_yuan(session, small_tree, catalogue, tmp
         15000, 8000, 8500, 24000]
 
 
+def test_figures_in_chinese_numerals_are_read(session, small_tree, catalogue, tmp_path):
+    """两场, 一百二十人次, 壹仟贰佰元 and 一点五万元 are figures as clerks write them in words:
+    each is stored as the number it says."""
+    path = write_xlsx(tmp_path / "台账.xlsx", {"3月": [
+        HEADER, [EAST_LAKE, "2025-03-05", "培训", "育龄妇女培训", "两场", "一百二十人次"],
+        [EAST_LAKE, "2025-03-06", "慰问帮扶", "春节慰问", "一次", None, "十二户", None, "壹仟贰佰元"],
+        [EAST_LAKE, "2025-03-07", "慰问帮扶", "重阳慰问", 1, None, "9户", None, "一点五万元"]]})
+    assert import_ledger_file(session, path, catalogue, today=TODAY).rows_stored == 3
+    rows = session.scalars(select(Activity).order_by(Activity.date)).all()
+    assert [(a.sessions, a.participants, a.households, a.amount) for a in rows] == [
+        (2, 120, None, None), (1, None, 12, 1200), (1, None, 9, 15000)]
+
+
+@pytest.mark.parametrize("written", ["40余人", "约40人", "四十多人", "40人左右", "十几人"])
+def test_an_estimate_asks_for_the_count(session, small_tree, catalogue, tmp_path, written):
+    """A ledger holds what was counted: 40余人 would file 40 as if it were the count, so the
+    row is refused with what to write instead of "not a number"."""
+    path = write_csv(tmp_path / "ledger.csv", [HEADER, good("培训", people=written)])
+    assert [(e.column, e.code, e.message) for e in rejected(session, path, catalogue).errors] == [
+        ("人次", "approximate", f"人次“{written}”是约数，请填写实际统计的数字")]
+
+
 def test_a_header_counting_in_another_unit_is_refused(session, small_tree, catalogue, tmp_path):
     """经费（千元） names a unit the column is not kept in: read as 金额 it would file 1.5
     (thousand) as 1.5 元. The header is refused with how to fix it."""

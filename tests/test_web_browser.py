@@ -39,9 +39,10 @@ BAD_LEDGER = ("单位代码,日期,活动类型,主题,场次,人次,户数,份�
               "440307001001,2025-10-08,培训,秋季培训,1,30,,,,\n"
               "440307001001,2025-13-40,培训,日期写错,1,30,,,,\n"
               "440307001001,2025-10-09,跳舞,不认识的类型,1,30,,,,\n"
-              "440307002001,2025-10-10,宣传,别的街道,1,,,200,,\n")
+              "440307002001,2025-10-10,宣传,别的街道,1,,,200,,\n"
+              "440307001001,2025-10-11,培训,人数是约数,1,40余人,,,,\n")
 GOOD_LEDGER = ("单位代码,日期,活动类型,主题,场次,人次,户数,份数,金额,备注\n"
-               "440307001001,2025-10-08,培训,秋季优生优育培训,1,30,,,,\n"
+               "440307001001,2025-10-08,培训,秋季优生优育培训,一期,三十人,,,,\n"
                "440307001001,2025-11-12,宣传,流动人口政策宣传,1,,,300,,\n")
 
 
@@ -184,9 +185,10 @@ def test_a_clerk_uploads_generates_and_files(server: tuple[str, Office, Path],
 
     bad = _upload(clerk, tmp_path, "有错的台账.csv", BAD_LEDGER)
     rows = bad.locator("#row-errors tbody tr")
-    expect(rows).to_have_count(3)
+    expect(rows).to_have_count(4)
     text = bad.locator("#row-errors").inner_text()
     assert "3" in text and "日期" in text and "活动类型" in text and "跳舞" in text
+    assert "人次“40余人”是约数，请填写实际统计的数字" in text
     assert "440307002001" in text  # another street's unit: not the clerk's to report
     assert "没有保存任何数据" in bad.inner_text("#outcome")
     report = clerk.context.request.get(url + bad.get_attribute("#error-report", "href"))
