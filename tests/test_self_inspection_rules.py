@@ -16,7 +16,7 @@ import yaml
 
 from tests.test_golden import document_text
 from tests.test_phrasebook import _chinese_literals
-from wenshu.compute.snapshot import FigureValue, LedgerTotal, Snapshot, UnitInfo
+from wenshu.compute.snapshot import FigureValue, LedgerTotal, Snapshot, TargetValue, UnitInfo
 from wenshu.compute.summary import Rollup
 from wenshu.demo.sample import sample_snapshot
 from wenshu.generators.kinds import (
@@ -32,7 +32,7 @@ from wenshu.generators.self_inspection import (
     SELF_INSPECTION,
     inspection_spec,
 )
-from wenshu.models.catalogue import load_catalogue
+from wenshu.models.catalogue import TargetSpec, load_catalogue
 from wenshu.models.checklist import (
     Answer,
     Checklist,
@@ -326,6 +326,24 @@ def test_a_catalogue_default_is_a_reference_target(women_text):
     family = _rendered(_family("C1"))
     assert "孕环情检查受检率95.00%，比目标值（≥90%）高5.00个百分点" in family
     assert "符合政策生育率100.00%，比参考目标（≥93%）高7.00个百分点" in family
+
+
+def test_a_rate_under_its_ceiling_is_said_once_as_not_above_it():
+    """8.97‰ against a signed ≤12‰: that ceiling is a 控制目标, and 控制在控制目标以内
+    would say 控制 twice; the report says the rate did not exceed it."""
+    snapshot = sample_snapshot()
+    figures = (FigureValue(unit_code="C1", year=2025, key="population", value=Decimal(1115)),
+               FigureValue(unit_code="C1", year=2025, key="births", value=Decimal(10)))
+    snapshot = Snapshot(root_code="D", year=2025, units=snapshot.units, ledger=snapshot.ledger,
+                        figures=tuple(f for f in snapshot.figures
+                                      if (f.unit_code, f.key) != ("C1", "births")) + figures,
+                        targets=(*snapshot.targets, TargetValue(
+                            unit_code="C1", year=2025, indicator="birth_rate",
+                            spec=TargetSpec(comparator="le", value=Decimal(12)))))
+    checklist = _checklist("family_planning")
+    text = _rendered(_request(snapshot, "C1", checklist, load_answers(SAMPLE_ANSWERS, checklist)))
+    assert "人口出生率8.97‰，未超过控制目标（≤12‰）" in text
+    assert "控制在控制目标" not in text
 
 
 def test_no_contract_is_cited_by_a_unit_that_signed_nothing(women_text):
