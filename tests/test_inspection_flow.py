@@ -329,9 +329,11 @@ def test_loading_names_units_without_findings_and_refuses_a_missing_earlier_insp
     units = ["440307001001", "440307001002", "440307002001"]
     with pytest.raises(ChecklistError) as caught:
         load_inspection(db_settings, checklist, units, Period.year(2025), "440307", INSPECTED)
+    # Items as the findings sheet names them (检查项目), not by their keys.
     assert str(caught.value) == (
-        "检查 office_check 2025 缺少检查记录：东山社区（440307001002）缺 room、work_log；"
-        "西湖社区（440307002001）缺 boards、room、work_log。"
+        "《计划生育基层工作检查评分标准》（2025）缺少检查记录："
+        "东山社区（440307001002）缺“设有咨询室”“工作记录完整”；"
+        "西湖社区（440307002001）尚未录入检查结果。"
         "请先录入检查记录（网页“填写检查结果”或 wenshu inspect record）")
     with pytest.raises(ChecklistError) as caught:
         load_inspection(db_settings, checklist, ["440307002001"], Period.year(2025),

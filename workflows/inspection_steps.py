@@ -119,13 +119,7 @@ def _records(session: Session, checklist: Checklist, period: Period, units: Sequ
                for code in units}
     lacking = {code: keys for code, keys in lacking.items() if keys}
     if lacking and complete:
-        names = dict(session.execute(select(Unit.code, Unit.name).where(
-            Unit.code.in_(sorted(lacking)))).tuples().all())
-        raise ChecklistError(
-            f"检查 {checklist.key} {period.code} 缺少检查记录："
-            + "；".join(f"{names.get(code, '?')}（{code}）缺 {'、'.join(keys)}"
-                       for code, keys in sorted(lacking.items()))
-            + "。请先录入检查记录（网页“填写检查结果”或 wenshu inspect record）")
+        raise ChecklistError(_lacking_findings(session, checklist, period, lacking))
     kept = [code for code in units if code not in lacking]
     holdings = archive_holdings(session, kept, period.start.year, as_of=as_of)
     # Only the kinds the archive items ask for: the inspection's own reports, filed under
@@ -136,6 +130,21 @@ def _records(session: Session, checklist: Checklist, period: Period, units: Sequ
                              {key: status for key, status in holdings[code].items()
                               if key[0] in asked})
             for code in kept}
+
+
+def _lacking_findings(session: Session, checklist: Checklist, period: Period,
+                      lacking: dict[str, list[str]]) -> str:
+    """What the supervisor must still enter, by unit and item as the findings sheet names
+    them (检查项目), or that a unit has none yet."""
+    names = dict(session.execute(select(Unit.code, Unit.name).where(
+        Unit.code.in_(sorted(lacking)))).tuples().all())
+    labels = {item.key: item.label for item in checklist.observed}
+    units = [f"{names.get(code, '?')}（{code}）" + (
+        "尚未录入检查结果" if len(keys) == len(labels)
+        else "缺" + "".join(f"“{labels[key]}”" for key in keys))
+        for code, keys in sorted(lacking.items())]
+    return (f"《{checklist.title}》（{period.code}）缺少检查记录：{'；'.join(units)}。"
+            "请先录入检查记录（网页“填写检查结果”或 wenshu inspect record）")
 
 
 def reported_at(session: Session, checklist_key: str, period: str) -> datetime | None:
