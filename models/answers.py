@@ -37,6 +37,7 @@ _YES = frozenset({"是", "有", "已落实", "已完成", "符合", "yes", "y", 
 _NO = frozenset({"否", "无", "没有", "未落实", "未完成", "不符合", "no", "n", "false", "×", "✗",
                  "✘", "x"})
 SCORE_DECIMALS = 2  # an inspector's points: 2.5 or 1.25, never finer
+FORM_TEXT_MAX = 2000  # characters of one answer or note typed into a form
 
 
 class AnswerError(ValueError):
@@ -203,6 +204,45 @@ def parse_answers(data: Any, checklist: Checklist, source: str, *, unit_code: st
     if problems:
         raise ChecklistError(answers_problems(source, problems))
     return answers
+
+
+def answers_from_form(checklist: Checklist, values: Mapping[str, str],
+                      notes: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A form's answers as an answers file holds them, and what is wrong with each, by item
+    key: every observed item needs an answer that :func:`parse_answer` takes.
+
+    Values are kept as typed, so the file reads back exactly as the clerk filled it in."""
+    answers: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for item in checklist.observed:
+        value, note = values.get(item.key, "").strip(), notes.get(item.key, "").strip()
+        if not value:
+            errors[item.key] = "请填写" if item.answer != "yes_no" else "请选择“是”或“否”"
+            continue
+        if len(value) > FORM_TEXT_MAX or len(note) > FORM_TEXT_MAX:
+            errors[item.key] = f"每项答复和说明最多{FORM_TEXT_MAX}字"
+            continue
+        try:
+            parse_answer(item, value)
+        except AnswerError as exc:
+            errors[item.key] = exc.zh
+            continue
+        answers[item.key] = {"value": value, "note": note} if note else value
+    return answers, errors
+
+
+def form_values(answers: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """An answers file's ``answers`` as a form shows them: values and notes by item key
+    (true as 是, 12 as "12")."""
+    values: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    for key, raw in answers.items():
+        if isinstance(raw, dict):
+            notes[str(key)] = "" if raw.get("note") is None else str(raw["note"])
+            raw = raw.get("value")
+        if raw is not None:
+            values[str(key)] = ("是" if raw else "否") if isinstance(raw, bool) else _shown(raw)
+    return values, notes
 
 
 def load_answers(path: Path, checklist: Checklist, *, unit_code: str | None = None,

@@ -10,6 +10,7 @@ import yaml
 
 from tests.self_inspection_data import SMALL_CHECKLIST, small_checklist
 from wenshu.generators.self_inspection import SAMPLE_ANSWERS, read_spec
+from wenshu.models.answers import FORM_TEXT_MAX, answers_from_form, form_values
 from wenshu.models.checklist import (
     Answer,
     Checklist,
@@ -108,3 +109,25 @@ def test_answers_problems_are_all_reported_with_file_and_item(tmp_path):
         "  检查标准 small 中没有检查项 'no_such_item'\n"
         "  检查项 practices（特色做法）：带备注的答复应写成 {value: …, note: …}\n"
         "  缺少以下检查项的答复：检查项 honest（统计信息真实准确）")
+
+
+def test_answers_typed_into_a_form_read_back_as_a_file_would(tmp_path):
+    """Each problem is kept by item for the form; good answers become the answers file's
+    content, which loads as if a clerk had written it, and shows again as typed."""
+    checklist = small_checklist()
+    values = {"boards": "四块", "consult_room": "否", "honest": "是", "practices": "x" * 2001}
+    answers, errors = answers_from_form(checklist, values, {"consult_room": "正在改造"})
+    assert errors == {"boards": "应填不小于0的整数（单位：块），不能填“四块”",
+                      "practices": f"每项答复和说明最多{FORM_TEXT_MAX}字"}
+    values.update(boards="4", practices="结对服务")
+    answers, errors = answers_from_form(checklist, values, {"consult_room": "正在改造"})
+    assert errors == {}
+    path = tmp_path / "answers.yaml"
+    path.write_text(yaml.safe_dump({"answers": answers}, allow_unicode=True), encoding="utf-8")
+    loaded = load_answers(path, checklist)
+    assert loaded["boards"] == Answer(4) and loaded["consult_room"] == Answer(False, "正在改造")
+    assert form_values(answers) == ({"boards": "4", "consult_room": "否", "honest": "是",
+                                     "practices": "结对服务"}, {"consult_room": "正在改造"})
+    assert form_values({"honest": True, "boards": {"value": 5, "note": None}}) == (
+        {"honest": "是", "boards": "5"}, {"boards": ""})
+

@@ -225,6 +225,54 @@ def test_a_clerk_uploads_generates_and_files(server: tuple[str, Office, Path],
     clerk.close()
 
 
+def test_a_clerk_answers_the_self_inspection_in_the_page(server: tuple[str, Office, Path],
+                                                        browser: Browser, tmp_path: Path) -> None:
+    """No answers file to write: choosing 自查报告 brings the items the unit answers into
+    the form; a missing one is marked beside it with what was typed kept; the report
+    states the answers; the next form starts from them."""
+    url, office, _ = server
+    clerk = Visit(browser, url, office.clerk, office.password)
+    form = clerk.go("/documents/new", "self-inspection-form")
+    form.select_option("#f-kind", "self_inspection")
+    table = form.locator("#answers-table")
+    expect(table).to_contain_text("设有悄悄话室或咨询台")
+    for select in table.locator("select").all():
+        select.select_option("是")
+    form.select_option("select[name='value:consult_room']", "否")
+    form.fill("input[name='note:consult_room']", "活动室改造中，咨询台暂设服务大厅")
+    form.fill("input[name='value:edu_discs']", "12")
+    form.fill("input[name='value:contraceptive_kinds']", "6")
+    form.fill("textarea[name='value:practices']", "组织志愿者为独居老人提供结对服务。")
+    form.click("#generate")  # 宣传板 left empty
+    form.wait_for_load_state()
+    clerk.shot("self-inspection-missing")
+    expect(form.locator("#form-error")).to_contain_text("自查答复有 1 项需要填写或修改")
+    expect(form.locator("tr.row-error")).to_contain_text("宣传板")
+    assert form.input_value("input[name='value:edu_discs']") == "12"
+    form.fill("input[name='value:boards']", "4")
+    form.fill("input[name='note:boards']", "另有2块正在制作")
+    form.click("#generate")
+    clerk.wait_for_job("self-inspection-made")
+    with clerk.page.expect_download() as download:
+        clerk.page.click("#download-docx")
+    saved = tmp_path / "self_inspection.docx"
+    download.value.save_as(saved)
+    document = WordDocument(str(saved))
+    words = "\n".join(p.text for p in document.paragraphs)
+    assert "现有宣传板4块，比不少于5块的要求少1块（另有2块正在制作）" in words
+    assert "活动室改造中，咨询台暂设服务大厅" in words
+    assert "特色做法：组织志愿者为独居老人提供结对服务。" in words
+    rows = {r.cells[1].text: [c.text for c in r.cells[2:4]] for r in document.tables[0].rows}
+    assert rows["宣传板≥5块"] == ["4块", "基本符合"]
+    assert rows["设有悄悄话室或咨询台"] == ["未落实", "不符合"]
+
+    again = clerk.go("/documents/new?kind=self_inspection", "self-inspection-again")
+    expect(again.locator("#answers-earlier")).to_contain_text("答复预填")
+    assert again.input_value("input[name='value:boards']") == "4"
+    assert again.input_value("select[name='value:consult_room']") == "否"
+    clerk.close()
+
+
 def test_a_supervisor_sees_who_did_not_report_and_runs_an_inspection(
         server: tuple[str, Office, Path], browser: Browser) -> None:
     url, office, _ = server

@@ -132,6 +132,8 @@ PAGE_ROUTES = [
     R("GET", "/documents/new", "303 200 200 403 403"),
     R("POST", "/documents/new", "401 400 400 403 403",
       data={"kind": "year_summary", "unit_code": "440307001001", "period": "20x5"}),
+    R("GET", "/documents/self-inspection/items", "303 200 200 403 403",
+      "/documents/self-inspection/items?kind=self_inspection&unit_code=440307001001&period=2025"),
     R("GET", "/jobs/{job_id}", "303 200 404 404 404", "/jobs/{job}"),
     R("GET", "/jobs/{job_id}/status", "303 200 404 404 404", "/jobs/{job}/status"),
     R("GET", "/documents/{document_id}", "303 200 200 403 403", "/documents/{draft}"),
@@ -273,6 +275,22 @@ def test_refusals_are_in_the_audit_log(sessions: dict[str, Session], site: Site)
     sessions["archivist"].get("/documents/new")
     refused = {(e.agent, e.action) for e in events(site.settings, outcome="refused")}
     assert {(site.office.clerk, "manage"), (site.office.archivist, "generate")} <= refused
+
+
+def test_self_inspection_items_are_only_for_the_callers_units(sessions: dict[str, Session]
+                                                               ) -> None:
+    """The clerk's own community gets its items; another street's unit gets the refusal
+    (and no items), in the page and when the form is sent anyway."""
+    clerk = sessions["clerk"]
+    own = clerk.get("/documents/self-inspection/items?kind=self_inspection"
+                    "&unit_code=440307001001&period=2025")
+    assert 'name="value:consult_room"' in own.text and "东湖社区 2025年" in own.text
+    other = clerk.get("/documents/self-inspection/items?kind=self_inspection"
+                      "&unit_code=440307002001&period=2025")
+    assert "answers-table" not in other.text and "不能操作单位 440307002001" in other.text
+    sent = clerk.post("/documents/new", {"kind": "self_inspection", "unit_code": "440307002001",
+                                         "period": "2025", "value:consult_room": "是"})
+    assert sent.status_code == 403
 
 
 def test_the_table_names_every_route() -> None:

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from wenshu.archive.audit import ACTION_LABELS, OUTCOME_LABELS, target_label
 from wenshu.archive.metadata import FORMAT_LABELS, RETENTION_NAMES, STATUS_LABELS
+from wenshu.models.checklist_schema import threshold_text
 from wenshu.web.security import Caller
 
 TEMPLATES = Path(str(files("wenshu.web") / "templates"))
@@ -63,7 +64,7 @@ environment = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=Str
                           autoescape=select_autoescape(default=True, default_for_string=True),
                           trim_blocks=True, lstrip_blocks=True)
 environment.filters.update(local=_local, day=_day, number=_number, size=_size,
-                           audit_target=target_label)
+                           audit_target=target_label, threshold=threshold_text)
 
 
 def _kind_labels() -> dict[str, str]:

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePath
 from typing import Any
 
+from sqlalchemy import select
+
 from wenshu.access import Actor, authorize
 from wenshu.db import as_utc, session_scope, write_scope
 from wenshu.errors import NotFoundError, WenshuError
@@ -154,6 +156,16 @@ def get_upload(settings: Settings, actor: Actor, upload_id: str) -> UploadInfo:
         return _info(settings, row)
 
 
+def recent_uploads(settings: Settings, actor: Actor, purpose: str, limit: int = 20
+                   ) -> list[UploadInfo]:
+    """The actor's own uploads for ``purpose``, newest first."""
+    with session_scope(settings) as session:
+        rows = session.scalars(select(Upload).where(
+            Upload.user_name == actor.name, Upload.purpose == purpose
+        ).order_by(Upload.created_at.desc()).limit(limit)).all()
+        return [_info(settings, row) for row in rows]
+
+
 def record_outcome(settings: Settings, upload_id: str, status: str,
                    result: dict[str, Any]) -> None:
     """Keep how the last import of an upload went (shown again on its page)."""
@@ -171,5 +183,5 @@ def _info(settings: Settings, row: Upload) -> UploadInfo:
                       inside(_folder(settings), row.stored_name))
 
 
-__all__ = ["MAX_BYTES", "UploadError", "UploadTooLarge", "UploadInfo", "get_upload", "record_outcome",
-           "save_upload", "sniff"]
+__all__ = ["MAX_BYTES", "UploadError", "UploadTooLarge", "UploadInfo", "get_upload",
+           "recent_uploads", "record_outcome", "save_upload", "sniff"]

@@ -58,7 +58,8 @@ def _batch(kind: str, root: str | None, user: str | None, period: str,
            line: str | None) -> list[str]:
     """Generate ``kind`` for the whole tree, for ``line`` or (None) every line of work the
     tree keeps ledgers for; one line per document."""
-    from wenshu.services.documents import RequestError, generate, office_lines, parse_request
+    from wenshu.services.documents import generate, office_lines
+    from wenshu.services.requests import RequestError, parse_request
 
     settings = get_settings()
     actor = resolve_actor(settings, _needed(user or settings.schedule_user,

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from wenshu.archive.filing import FiledRecord, file_version
 from wenshu.archive.reading import open_file, view_document
 from wenshu.services import documents, overview
-from wenshu.services.documents import KINDS, parse_request
+from wenshu.services.requests import KINDS, parse_request
 from wenshu.uploads import get_upload
 from wenshu.web.api.schemas import (
     DocumentHit,

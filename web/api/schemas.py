@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from wenshu.services.documents import GenerateRequest
 from wenshu.services.inspections import InspectionRequest
+from wenshu.services.requests import GenerateRequest
 
 
 class ReadModel(BaseModel):

@@ -14,8 +14,9 @@ def routers() -> list[APIRouter]:
         data,
         documents,
         inspections,
+        self_answers,
         units,
     )
 
-    return [auth.router, units.router, data.router, documents.router, inspections.router,
-            archive.router, admin.router]
+    return [auth.router, units.router, data.router, self_answers.router, documents.router,
+            inspections.router, archive.router, admin.router]

@@ -15,11 +15,12 @@ from wenshu.errors import NotFoundError
 from wenshu.jobs import get_job
 from wenshu.previews import MAX_PAGES, image_size, page_images
 from wenshu.services import documents, overview
-from wenshu.services.documents import KINDS, RequestError, parse_request
 from wenshu.services.inspections import require_shipped, shipped_checklists
+from wenshu.services.requests import KINDS, RequestError, parse_request
 from wenshu.uploads import save_upload
 from wenshu.web.downloads import MEDIA_TYPES, SUFFIXES, stored_file
 from wenshu.web.pages.data import read_limited
+from wenshu.web.pages.self_answers import answers_part, typed_answers
 from wenshu.web.params import DocumentPath, FormatPath, JobPath, UnitQuery, VersionPath
 from wenshu.web.security import Caller, caller, requires, settings_of
 from wenshu.web.templating import page
@@ -38,17 +39,21 @@ def _form_page(request: Request, who: Caller, values: dict[str, Any], *,
     lines = documents.office_lines(settings_of(request)).by_key.values()
     return page(request, "generate.html", {"kinds": KINDS, "units": units, "v": values,
                                            "lines": lines, "checklists": shipped_checklists(),
+                                           "answers": answers_part(request, who, values),
                                            "errors": errors or {}}, status=status)
 
 
 @router.get("/documents/new")
 def generate_form(request: Request, who: Annotated[Caller, Depends(requires("generate"))],
-                  unit: UnitQuery = None, kind: str = "", period: str = "") -> Response:
-    """The form: kind, unit, period, options, staff paragraphs, GB/T 9704 blocks. The
-    period starts as the year the unit's page opens on."""
+                  unit: UnitQuery = None, kind: str = "", period: str = "",
+                  checklist: str = "", line: str = "") -> Response:
+    """The form: kind, unit, period, options, staff paragraphs, GB/T 9704 blocks (and for
+    a self-inspection the unit's answers). The period starts as the year the unit's page
+    opens on."""
     unit_code = unit or who.actor.unit_code or ""
     values = {"kind": kind if kind in KINDS else "year_summary", "unit_code": unit_code,
               "period": period[:16] or _default_period(request, who, unit_code),
+              "checklist": checklist[:64], "line": line[:64],
               "issued_on": date.today().isoformat()}
     return _form_page(request, who, values)
 
@@ -106,6 +111,14 @@ async def generate_submit(request: Request,
     try:
         files = {"spec_file": await _spooled(request, who, form, "spec_upload", "spec"),
                  "answers_file": await _spooled(request, who, form, "answers_upload", "answers")}
+        if values.get("kind") == "self_inspection" and files["answers_file"] is None:
+            # No file handed in: the answers typed below the form, kept as one.
+            files["answers_file"], wrong = await run_in_threadpool(typed_answers, request, who,
+                                                                   values)
+            if wrong:
+                return _form_page(request, who, values, errors={
+                    "form": f"自查答复有 {len(wrong)} 项需要填写或修改，见下方标红的项目",
+                    **{f"answer:{key}": problem for key, problem in wrong.items()}}, status=400)
         req = parse_request(request_data(form, files))
         job = await run_in_threadpool(documents.start, settings, request.app.state.runner,
                                       who.actor, req)

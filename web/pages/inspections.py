@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from wenshu.errors import InputError
 from wenshu.services import inspections, overview
-from wenshu.services.documents import RequestError
+from wenshu.services.requests import RequestError
 from wenshu.uploads import save_upload
 from wenshu.web.downloads import MEDIA_TYPES, attachment
 from wenshu.web.pages.data import read_limited

@@ -42,7 +42,8 @@ def run(kind: str, unit: str, period: str, *, narrative: list[Path] | None, issu
         signature: str | None, head: dict[str, object], script: Script,
         **extra: Any) -> None:
     """Check and generate one kind through its flow, then print what was archived."""
-    from wenshu.services.documents import generate, parse_request
+    from wenshu.services.documents import generate
+    from wenshu.services.requests import parse_request
 
     current = settings()
     actor = acting(current)

@@ -12,10 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import func, select
 
 from wenshu.access import Actor, authorize
@@ -32,112 +30,8 @@ from wenshu.models.tables import Activity, Unit
 from wenshu.periods import Period
 from wenshu.services import inputs
 from wenshu.services.flows import run_flow
+from wenshu.services.requests import KINDS, GenerateRequest, RequestError, request_year
 from wenshu.settings import Settings
-
-KindKey = Literal["year_summary", "half_year_summary", "work_plan", "campaign_plan",
-                  "self_inspection"]
-
-
-class RequestError(WenshuError):
-    """A generation request that cannot be run as given; ``field`` names the input."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-@dataclass(frozen=True)
-class KindInfo:
-    """A kind a clerk can generate on demand, and what its period looks like."""
-
-    key: str
-    label: str
-    flow: str
-    period_hint: str  # what the period field takes, in Chinese
-
-
-KINDS: dict[str, KindInfo] = {k.key: k for k in (
-    KindInfo("year_summary", "年度工作总结", "year_end_summary", "年度，如 2025"),
-    KindInfo("half_year_summary", "半年工作总结", "half_year_summary", "年度，如 2026（上半年）"),
-    KindInfo("work_plan", "工作计划", "work_plan", "年度 2027 或季度 2027Q1"),
-    KindInfo("campaign_plan", "实施方案", "campaign_plan", "由方案文件给出"),
-    KindInfo("self_inspection", "自查报告", "self_inspection", "年度，如 2025"),
-)}
-
-
-class Narrative(BaseModel):
-    """Staff paragraphs typed in: 亮点, 问题, 打算, 做法 ('教育培训：…'; one paragraph per line)."""
-
-    highlights: list[str] = Field(default_factory=list, max_length=50)
-    problems: list[str] = Field(default_factory=list, max_length=50)
-    plans: list[str] = Field(default_factory=list, max_length=50)
-    measures: list[str] = Field(default_factory=list, max_length=50)
-
-    @field_validator("highlights", "problems", "plans", "measures")
-    @classmethod
-    def _paragraphs(cls, value: list[str]) -> list[str]:
-        kept = [p.strip() for p in value if p.strip()]
-        if any(len(p) > 2000 for p in kept):
-            raise ValueError("每段最多2000字")
-        return kept
-
-
-class Letterhead(BaseModel):
-    """The optional GB/T 9704 blocks."""
-
-    doc_number: str = Field("", max_length=60)
-    addressee: str = Field("", max_length=200)
-    attachments: list[str] = Field(default_factory=list, max_length=20)
-    copy_to: list[str] = Field(default_factory=list, max_length=20)
-    printed_by: str = Field("", max_length=100)
-
-
-class GenerateRequest(BaseModel):
-    """What to generate: one kind, for a unit (and its subtree) and period."""
-
-    kind: KindKey
-    unit_code: str = Field(min_length=1, max_length=32)
-    period: str = Field("", max_length=16)  # not needed for a campaign plan
-    all_levels: bool = False
-    script: Literal["simplified", "traditional"] = "simplified"
-    issued_on: date | None = None
-    signature_unit: str | None = Field(None, max_length=100)
-    narrative: Narrative = Field(default_factory=Narrative)
-    narrative_files: list[str] = Field(default_factory=list)
-    letterhead: Letterhead = Field(default_factory=Letterhead)
-    spec_file: str | None = None  # campaign plan: the spec (.yaml)
-    checklist: str | None = None  # self-inspection: a shipped checklist's name or a file
-    answers_file: str | None = None  # self-inspection: the unit's answers (.yaml)
-    line: str = Field("", max_length=64)  # the line of work (业务条线); empty: the default line
-
-
-FIELD_LABELS = {"kind": "文种", "unit_code": "单位", "period": "期间", "script": "字体",
-                "issued_on": "成文日期", "signature_unit": "署名", "narrative": "工作亮点等",
-                "letterhead": "版头版记", "spec_file": "方案文件", "checklist": "检查标准",
-                "answers_file": "自查答复文件", "line": "业务条线"}
-
-
-def parse_request(data: Mapping[str, Any]) -> GenerateRequest:
-    """A request from plain data (a form, JSON, CLI options); the first problem is a
-    :class:`RequestError` naming its field in Chinese."""
-    try:
-        return GenerateRequest.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else ""
-        raise RequestError(field, f"{FIELD_LABELS.get(field, field)}填写有误："
-                                  f"{first['msg']}") from None
-
-
-def _year(req: GenerateRequest) -> int:
-    try:
-        period = Period.parse(req.period)
-    except ValueError:
-        raise RequestError("period", f"期间“{req.period}”无效："
-                                     f"{KINDS[req.kind].period_hint}") from None
-    if period.code != str(period.start.year):
-        raise RequestError("period", f"{KINDS[req.kind].label}按年度生成，期间应为年份，如 2025")
-    return period.start.year
 
 
 @dataclass(frozen=True)
@@ -158,15 +52,7 @@ def check_request(settings: Settings, actor: Actor, req: GenerateRequest) -> Che
     unknown unit and :class:`~wenshu.errors.AccessDenied` when the unit is not the
     actor's.
     """
-    try:
-        check_unit_code(req.unit_code)
-    except WenshuError as exc:
-        raise RequestError("unit_code", str(exc)) from None
-    with session_scope(settings) as session:
-        if session.get(Unit, req.unit_code) is None:
-            raise NotFoundError(f"没有单位代码“{req.unit_code}”")
-    authorize(settings, actor, "generate", req.unit_code,
-              target=f"{req.kind}:{req.unit_code}:{req.period}")
+    check_unit(settings, actor, req)
     if not req.period.strip() and req.kind != "campaign_plan":
         raise RequestError("period", f"请填写期间：{KINDS[req.kind].period_hint}")
     if req.kind == "work_plan":
@@ -179,10 +65,10 @@ def check_request(settings: Settings, actor: Actor, req: GenerateRequest) -> Che
             raise RequestError("period", f"期间“{req.period}”无效：工作计划按年度（2027）"
                                          "或季度（2027Q1）生成") from None
     elif req.kind == "half_year_summary":
-        period = f"{_year(req)}H1"
+        period = f"{request_year(req)}H1"
     elif req.kind != "campaign_plan":
-        period = str(_year(req))
-    line = _line(settings, req)
+        period = str(request_year(req))
+    line = request_line(settings, req)
     checked = _check_files(settings, req, line)
     if req.kind == "campaign_plan":
         return checked
@@ -191,12 +77,31 @@ def check_request(settings: Settings, actor: Actor, req: GenerateRequest) -> Che
                           "" if line.default else line.key)
 
 
+def check_unit(settings: Settings, actor: Actor, req: GenerateRequest) -> None:
+    """Refuse a malformed or unknown unit, or one the actor may not generate for."""
+    try:
+        check_unit_code(req.unit_code)
+    except WenshuError as exc:
+        raise RequestError("unit_code", str(exc)) from None
+    with session_scope(settings) as session:
+        if session.get(Unit, req.unit_code) is None:
+            raise NotFoundError(f"没有单位代码“{req.unit_code}”")
+    authorize(settings, actor, "generate", req.unit_code,
+              target=f"{req.kind}:{req.unit_code}:{req.period}")
+
+
+def self_inspection_checklist(req: GenerateRequest, line: Line) -> str | None:
+    """The checklist a self-inspection answers: the one named, else the line's first (for
+    the default line None, the shipped default)."""
+    return req.checklist or (None if line.default else line.checklists[0])
+
+
 def office_lines(settings: Settings) -> Lines:
     """The lines of work the office files for (shipped, with its catalogue's additions)."""
     return load_lines(load_catalogue(settings.catalogue_dir), settings.catalogue_dir)
 
 
-def _line(settings: Settings, req: GenerateRequest) -> Line:
+def request_line(settings: Settings, req: GenerateRequest) -> Line:
     """The request's line of work, or a :class:`RequestError` listing the lines there are."""
     try:
         return office_lines(settings).get(req.line)
@@ -223,11 +128,9 @@ def _check_files(settings: Settings, req: GenerateRequest, line: Line) -> Checke
         spec = inputs.checked_campaign(settings, req.unit_code, read["spec"])
         return CheckedRequest(read, str(spec.year), spec.code)
     if req.kind == "self_inspection":
-        # Without a checklist named, the line's first (the default line: the shipped default).
-        read["checklist"] = inputs.checklist_input(
-            req.checklist or (None if line.default else line.checklists[0]))
+        read["checklist"] = inputs.checklist_input(self_inspection_checklist(req, line))
         read["answers"] = _read("answers_file", req.answers_file) if req.answers_file else None
-        checklist, _ = inputs.checked_self_inspection(settings, req.unit_code, _year(req),
+        checklist, _ = inputs.checked_self_inspection(settings, req.unit_code, request_year(req),
                                                       read["checklist"], read["answers"])
         owner = office_lines(settings).for_checklist(checklist.key)
         if req.line and owner.key != line.key:
@@ -243,8 +146,8 @@ def data_period(req: GenerateRequest) -> Period:
     if req.kind == "work_plan":
         return Period.year(Period.parse(req.period).start.year - 1)
     if req.kind == "half_year_summary":
-        return Period.parse(f"{_year(req)}H1")
-    return Period.year(_year(req))
+        return Period.parse(f"{request_year(req)}H1")
+    return Period.year(request_year(req))
 
 
 def _check_data(settings: Settings, req: GenerateRequest, line: Line) -> None:
@@ -277,12 +180,12 @@ def flow_parameters(req: GenerateRequest, actor: Actor, job: str | None,
     narrative = {"narrative_texts": checked.inputs["narrative_texts"],
                  "narrative": req.narrative.model_dump()}
     if req.kind in ("year_summary", "half_year_summary"):
-        return {**common, **narrative, "year": _year(req), "all_levels": req.all_levels}
+        return {**common, **narrative, "year": request_year(req), "all_levels": req.all_levels}
     if req.kind == "work_plan":
         return {**common, **narrative, "period": req.period, "all_levels": req.all_levels}
     if req.kind == "campaign_plan":
         return {**common, "spec": checked.inputs["spec"]}
-    return {**common, **narrative, "year": _year(req), "checklist": checked.inputs["checklist"],
+    return {**common, **narrative, "year": request_year(req), "checklist": checked.inputs["checklist"],
             "answers": checked.inputs["answers"]}
 
 
@@ -385,6 +288,6 @@ def job_title(req: GenerateRequest, units: Mapping[str, str], line: str = "") ->
     return f"{name} {req.period} {kind}{subtree}".replace("  ", " ")
 
 
-__all__ = ["KINDS", "CheckedRequest", "GenerateRequest", "KindInfo", "Letterhead", "Narrative",
-           "RequestError", "batch_parts", "check_request", "document_keys", "flow_parameters",
-           "generate", "job_title", "office_lines", "outcome_summary", "parse_request", "start"]
+__all__ = ["CheckedRequest", "batch_parts", "check_request", "check_unit", "document_keys",
+           "flow_parameters", "generate", "job_title", "office_lines", "outcome_summary",
+           "request_line", "self_inspection_checklist", "start"]

@@ -30,7 +30,6 @@ from wenshu.models.checklist import (
     resolve_checklist,
 )
 from wenshu.periods import Period
-from wenshu.services.documents import Letterhead, Narrative, RequestError
 from wenshu.services.flows import run_flow
 from wenshu.services.inputs import (
     InputFile,
@@ -39,6 +38,7 @@ from wenshu.services.inputs import (
     read_input,
     read_narratives,
 )
+from wenshu.services.requests import Letterhead, Narrative, RequestError
 from wenshu.settings import Settings
 
 FLOW = "inspection_report"
