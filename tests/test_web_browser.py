@@ -327,6 +327,8 @@ def test_a_supervisor_sees_who_did_not_report_and_runs_an_inspection(
     assert "checklist=model_community&period=2025" in pick.url
     assert all(f"units={u}" in pick.url for u in units)
     findings = pick
+    # A threshold as the checklist writes it, not as the code keys it (ge 10).
+    expect(findings.locator(f"#findings-{units[0]}")).to_contain_text("标准 ≥10")
     for unit in units:
         _fill_findings(findings, unit)
         findings.click(f"#findings-{unit} button[type=submit]")
