@@ -23,6 +23,7 @@ from wenshu.models.checklist_schema import (
     plain_number,
 )
 from wenshu.models.checklist_words import read_yaml
+from wenshu.models.values import han_number
 from wenshu.models.inspection_words import (
     ANSWERS_FIELDS,
     COMPUTED_FROM,
@@ -89,7 +90,7 @@ def _decimal(raw: object, unit: str) -> Decimal | None:
     if unit_text and text.endswith(unit_text):
         text = text.removesuffix(unit_text).strip()
     if not _DECIMAL.match(text):
-        return None
+        return han_number(text)  # 四 (块), 十二 (盘), as a ledger's counts are read
     try:
         return Decimal(text)
     except InvalidOperation:

@@ -116,10 +116,10 @@ def _written_number(text: str, units: tuple[str, ...]) -> Decimal | None:
     text = text.removesuffix(unit).rstrip() if unit else text
     if _NUMBER.match(text):
         return Decimal(text.replace(",", ""))
-    return _han_number(text)
+    return han_number(text)
 
 
-def _han_number(text: str) -> Decimal | None:
+def han_number(text: str) -> Decimal | None:
     """A number in Chinese numerals as offices write them (两, 十二, 一百二十, 两千五,
     壹万伍仟, 一点五, 二〇二六), or None when ``text`` is not one (十十, 百)."""
     if not _HAN_NUMERAL.fullmatch(text):
@@ -232,7 +232,7 @@ def _date_text(raw: str, year: int | None) -> dt.date:
     if parts is None and (match := _DATE_ZH.match(text) or _DATE_COMPACT.match(text)):
         parts = match.groups()
     if parts is None and (match := _DATE_HAN.match(text)):
-        numbers = [_han_number(group) for group in match.groups()]
+        numbers = [han_number(group) for group in match.groups()]
         parts = None if None in numbers else tuple(str(n) for n in numbers)
     if parts is None and (first := _first_day(text, year)) is not None:
         fail("date_span", f"日期“{raw}”是一段时间，请只填开始的那天（如 {first}），"

@@ -100,12 +100,12 @@ def test_findings_import_by_item_label_with_chinese_headers(session, small_tree,
 
 def test_a_stored_finding_the_checklist_no_longer_takes_names_unit_and_item(community):
     # Stored when boards was answered otherwise; the checklist now counts 块.
-    stored = [StoredFinding(EAST_LAKE, "boards", "四块", "", "督导李四")]
+    stored = [StoredFinding(EAST_LAKE, "boards", "若干块", "", "督导李四")]
     with pytest.raises(ChecklistError) as caught:
         answers_by_unit(community, stored)
     assert str(caught.value) == (
-        f"单位 {EAST_LAKE}，检查项 boards（宣传板）：已录入的检查结果“四块”与现行检查标准不符："
-        "应填不小于0的整数（单位：块），不能填“四块”")
+        f"单位 {EAST_LAKE}，检查项 boards（宣传板）：已录入的检查结果“若干块”与现行检查标准不符："
+        "应填不小于0的整数（单位：块），不能填“若干块”")
 
 
 def test_every_bad_row_is_reported_and_nothing_is_stored(session, small_tree, community,
@@ -118,7 +118,7 @@ def test_every_bad_row_is_reported_and_nothing_is_stored(session, small_tree, co
         [EAST_LAKE, "bord", 4, "", "王检查"],                        # 5: unknown item
         [EAST_LAKE, "check_rate", 95, "", "王检查"],                 # 6: computed item
         [EAST_LAKE, "av_equipment", "可能", "", "王检查"],           # 7: not yes/no
-        [EAST_LAKE, "edu_discs", "五盘", "", "王检查"],              # 8: not a count
+        [EAST_LAKE, "edu_discs", "若干盘", "", "王检查"],              # 8: not a count
         [EAST_LAKE, "work_log", 5, "", "王检查"],                    # 9: above 3 points
         [EAST_LAKE, "library", None, "缺", "王检查"],                # 10: no value
         [EAST_LAKE, "boards", 5, "", "王检查"],                      # 11: repeats row 2
@@ -134,7 +134,7 @@ def test_every_bad_row_is_reported_and_nothing_is_stored(session, small_tree, co
         (5, "项目代码", "unknown_item", "“bord”不是《人口和计划生育模范社区评选评分标准》的检查项目"),
         (6, "项目代码", "computed_item", "“孕环情检查受检率”由系统根据台账和基础数据自动评分，不需要填写"),
         (7, "检查结果", "bad_yes_no", "“配备电视机、影碟机等电化教育设备”应填“是”或“否”，不能填“可能”"),
-        (8, "检查结果", "bad_count", "“计生教育影碟”应填不小于0的整数（单位：盘），不能填“五盘”"),
+        (8, "检查结果", "bad_count", "“计生教育影碟”应填不小于0的整数（单位：盘），不能填“若干盘”"),
         (9, "检查结果", "bad_score", "“工作记录本记录完整、资料齐全”应填0至3之间的得分，不能填“5”"),
         (10, "检查结果", "required", "检查结果不能为空"),
         (11, "", "duplicate_key", f"单位“{EAST_LAKE}”的“宣传板”与第2行重复"),
@@ -146,8 +146,8 @@ def test_every_bad_row_is_reported_and_nothing_is_stored(session, small_tree, co
     with open(caught.value.report_path, encoding="utf-8-sig") as handle:
         report = list(csv.reader(handle))
     assert report[0] == ["文件", "工作表", "行号", "列", "值", "错误代码", "错误说明"]
-    assert report[6] == ["检查记录.xlsx", "Sheet", "8", "检查结果", "五盘", "bad_count",
-                         "“计生教育影碟”应填不小于0的整数（单位：盘），不能填“五盘”"]
+    assert report[6] == ["检查记录.xlsx", "Sheet", "8", "检查结果", "若干盘", "bad_count",
+                         "“计生教育影碟”应填不小于0的整数（单位：盘），不能填“若干盘”"]
 
 
 def test_header_problems_reject_the_file(session, small_tree, community, tmp_path):

@@ -95,7 +95,7 @@ def test_a_self_inspection_without_its_checklist_says_how_to_make_one():
 
 def test_answers_problems_are_all_reported_with_file_and_item(tmp_path):
     path = tmp_path / "自查答卷.yaml"
-    path.write_text("unit: '440307001002'\nanswers:\n  boards: 四块\n  consult_room: 1\n"
+    path.write_text("unit: '440307001002'\nanswers:\n  boards: 若干块\n  consult_room: 1\n"
                     "  check_rate: 95\n  no_such_item: 是\n  practices: {value: 有, remark: x}\n",
                     encoding="utf-8")
     with pytest.raises(ChecklistError) as caught:
@@ -103,7 +103,7 @@ def test_answers_problems_are_all_reported_with_file_and_item(tmp_path):
     assert str(caught.value) == (
         f"{path}：答复有 7 处问题：\n"
         "  答复写的单位是 440307001002，而本次是 440307001001\n"
-        "  检查项 boards（宣传板）：应填不小于0的整数（单位：块），不能填“四块”\n"
+        "  检查项 boards（宣传板）：应填不小于0的整数（单位：块），不能填“若干块”\n"
         "  检查项 consult_room（设有悄悄话室或咨询台）：应填“是”或“否”，不能填“1”\n"
         "  检查项 check_rate（孕环情检查受检率）：由台账和基础数据计算得出，无需填写答复\n"
         "  检查标准 small 中没有检查项 'no_such_item'\n"
@@ -115,18 +115,18 @@ def test_answers_typed_into_a_form_read_back_as_a_file_would(tmp_path):
     """Each problem is kept by item for the form; good answers become the answers file's
     content, which loads as if a clerk had written it, and shows again as typed."""
     checklist = small_checklist()
-    values = {"boards": "四块", "consult_room": "否", "honest": "是", "practices": "x" * 2001}
+    values = {"boards": "若干块", "consult_room": "否", "honest": "是", "practices": "x" * 2001}
     answers, errors = answers_from_form(checklist, values, {"consult_room": "正在改造"})
-    assert errors == {"boards": "应填不小于0的整数（单位：块），不能填“四块”",
+    assert errors == {"boards": "应填不小于0的整数（单位：块），不能填“若干块”",
                       "practices": f"每项答复和说明最多{FORM_TEXT_MAX}字"}
-    values.update(boards="4", practices="结对服务")
+    values.update(boards="四块", practices="结对服务")  # 四 read as a ledger reads it
     answers, errors = answers_from_form(checklist, values, {"consult_room": "正在改造"})
     assert errors == {}
     path = tmp_path / "answers.yaml"
     path.write_text(yaml.safe_dump({"answers": answers}, allow_unicode=True), encoding="utf-8")
     loaded = load_answers(path, checklist)
     assert loaded["boards"] == Answer(4) and loaded["consult_room"] == Answer(False, "正在改造")
-    assert form_values(answers) == ({"boards": "4", "consult_room": "否", "honest": "是",
+    assert form_values(answers) == ({"boards": "四块", "consult_room": "否", "honest": "是",
                                      "practices": "结对服务"}, {"consult_room": "正在改造"})
     assert form_values({"honest": True, "boards": {"value": 5, "note": None}}) == (
         {"honest": "是", "boards": "5"}, {"boards": ""})
