@@ -194,11 +194,14 @@ def lead(v: Voice, score: ItemScore, shared: Sequence[ItemScore] = ()) -> str:
 
 
 def _goal(v: Voice, score: ItemScore) -> str:
-    """，使宣传板达到≥5块 ("" for items without a threshold)."""
+    """，使宣传板达到5块以上 ("" for items without a threshold)."""
     if score.threshold is None or kind(score) in ("archive", "no_data", "score", "yes_no"):
         return ""
-    return v.say(f"goal.{score.threshold.comparator}", label=score.item.label,
-                 target=v.standard(score))
+    comparator = score.threshold.comparator
+    if comparator == "ge" and score.unit == "%" and score.threshold.value >= 100:
+        comparator = "eq"  # nothing is above a whole: 达到100%, not 达到100%以上
+    return v.say(f"goal.{comparator}", label=score.item.label,
+                 target=v.standard(score), figure=v.standard(score, signed=False))
 
 
 def measure(v: Voice, score: ItemScore, shared: Sequence[ItemScore] = ()) -> str:

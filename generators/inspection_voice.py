@@ -128,10 +128,10 @@ class Voice:
                         count=len(checklist.sections), items=judged,
                         max=points(checklist.max_points))
 
-    def standard(self, score: ItemScore) -> str:
-        """The threshold an item is judged against, in symbols: ≥5块, ≤7‰."""
+    def standard(self, score: ItemScore, *, signed: bool = True) -> str:
+        """The threshold an item is judged against, in symbols: ≥5块, ≤7‰ (unsigned: 5块)."""
         assert score.threshold is not None
-        return threshold_text(score.threshold, score.unit)
+        return threshold_text(score.threshold, score.unit, signed=signed)
 
     def gap(self, score: ItemScore) -> str:
         """How far a figure is from its threshold: 2块, 6.67个百分点."""

@@ -23,7 +23,6 @@ from wenshu.models.checklist_schema import (
     plain_number,
 )
 from wenshu.models.checklist_words import read_yaml
-from wenshu.models.values import han_number
 from wenshu.models.inspection_words import (
     ANSWERS_FIELDS,
     COMPUTED_FROM,
@@ -32,6 +31,7 @@ from wenshu.models.inspection_words import (
     item_named,
     items_named,
 )
+from wenshu.models.values import han_number
 
 _DECIMAL = re.compile(r"^\d+(?:\.\d+)?$")
 _YES = frozenset({"是", "有", "已落实", "已完成", "符合", "yes", "y", "true", "√", "✓", "✔"})

@@ -120,14 +120,15 @@ def plain_number(value: Decimal) -> str:
     return format(value, "f")
 
 
-def threshold_text(threshold: TargetSpec, unit: str = "") -> str:
-    """A threshold in symbols with its unit: ≥5块, ≤5‰, 103～107."""
+def threshold_text(threshold: TargetSpec, unit: str = "", *, signed: bool = True) -> str:
+    """A threshold in symbols with its unit: ≥5块, ≤5‰, 103～107; unsigned (5块, 5‰) for
+    prose that says the comparison in words (达到5块以上, 控制在5‰以内)."""
     # Thresholds are written as the office writes them: ≥95, not ≥95.00.
     low = plain_number(threshold.value.normalize())
     if threshold.comparator == "range":
         assert threshold.high is not None
         return f"{low}～{plain_number(threshold.high.normalize())}{unit}"
-    sign = {"ge": "≥", "le": "≤", "eq": "="}[threshold.comparator]
+    sign = {"ge": "≥", "le": "≤", "eq": "="}[threshold.comparator] if signed else ""
     return f"{sign}{low}{unit}"
 
 

@@ -166,7 +166,7 @@ def test_a_units_report_states_score_place_problems_and_deadlines(sample, catalo
         "补齐2025年度工作计划，按规定审核后归档，于2026年2月4日前完成。")
     assert measures["1.关于目标任务方面的问题："].startswith("东山社区要")
     assert measures["1.关于目标任务方面的问题："].endswith(
-        "使孕环情检查受检率达到≥90%，于2026年3月21日前整改到位。")
+        "使孕环情检查受检率达到90%以上，于2026年3月21日前整改到位。")
     assert context["requirements"][0].endswith("并于2026年3月21日前将整改情况书面报送东城街道。")
     assert (context["signature_unit"], context["signature_date"]) == ("东城街道", "2026年1月22日")
     assert context["followup_heading"] == "" and context["problems_heading"] == "二、存在的问题"
