@@ -140,6 +140,31 @@ def test_rewording_a_phrasebook_changes_the_documents_inputs(tmp_path, small_sna
     assert digest() != before
 
 
+def test_an_upgrade_that_rewords_a_shipped_phrase_changes_the_documents_inputs(
+        tmp_path, small_snapshot, catalogue, monkeypatch):
+    """A wording fix shipped with an upgrade reaches the documents: their next run makes a
+    new version instead of reporting them unchanged."""
+    import shutil
+
+    from wenshu import pipeline
+    from wenshu.generators.kinds import DocumentOptions, registered_kinds
+
+    kind, period = registered_kinds()["year_summary"], Period.year(2025)
+    options = DocumentOptions(issued_on=date(2026, 1, 15))
+
+    def digest_with(shipped: Path) -> str:
+        monkeypatch.setattr(pipeline, "SHIPPED_PHRASES", shipped)
+        return pipeline.input_digest(kind, small_snapshot, catalogue, "S1", period, options)
+
+    before = digest_with(SHIPPED_DIR / PHRASES_SUBDIR)
+    same = shutil.copytree(SHIPPED_DIR / PHRASES_SUBDIR, tmp_path / "same")
+    assert digest_with(same) == before  # the same wording, wherever it is installed
+    upgraded = shutil.copytree(SHIPPED_DIR / PHRASES_SUBDIR, tmp_path / "upgraded")
+    summary = upgraded / "summary.yaml"
+    summary.write_text(summary.read_text("utf-8").replace("存在问题", "存在的问题", 1), "utf-8")
+    assert digest_with(upgraded) != before
+
+
 # --- The work plan's phrasebook ----------------------------------------------------------
 
 WORK_PLAN_MODULES = ["work_plan_facts", "work_plan_goals", "work_plan_ledger",

@@ -14,6 +14,7 @@ import json
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from wenshu.generators.pdf import PdfJob, PdfMetadata
 from wenshu.generators.phrasebook import PHRASES_SUBDIR
 from wenshu.generators.render import document_bytes, render_template
 from wenshu.generators.script import to_traditional, to_traditional_text
-from wenshu.models.catalogue import Catalogue
+from wenshu.models.catalogue import SHIPPED_DIR, Catalogue
 from wenshu.models.lines import load_lines
 from wenshu.models.tables import Document, Unit
 from wenshu.office_templates import template_choices
@@ -90,14 +91,30 @@ def select_units(snapshot: Snapshot, all_levels: bool, levels: tuple[str, ...] =
     return units
 
 
-def _phrase_files_digest(user_dir: Path | None) -> str:
-    """A hash of the office's phrasebook files, so rewording one regenerates its documents."""
+# The wording wenshu ships; an upgrade that rewords a phrase changes these files.
+SHIPPED_PHRASES = SHIPPED_DIR / PHRASES_SUBDIR
+
+
+def _folder_digest(folder: Path | None) -> str:
+    """A hash of the phrase files under ``folder``, names and contents (none: no files)."""
     digest = hashlib.sha256()
-    folder = user_dir / PHRASES_SUBDIR if user_dir is not None else None
     for path in sorted(folder.rglob("*.yaml")) if folder is not None and folder.is_dir() else ():
         digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0"
                       + path.read_bytes())
     return digest.hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _shipped_digest(folder: Path) -> str:
+    # Shipped files change only with an upgrade, that is in a new process.
+    return _folder_digest(folder)
+
+
+def _phrases_digest(user_dir: Path | None) -> str:
+    """A hash of the phrasebooks documents are worded from, shipped and the office's own:
+    rewording either (an upgrade's fix, an office's taste) regenerates their documents."""
+    office = user_dir / PHRASES_SUBDIR if user_dir is not None else None
+    return _shipped_digest(SHIPPED_PHRASES) + _folder_digest(office)
 
 
 def input_digest(kind: DocumentKind, snapshot: Snapshot, catalogue: Catalogue, unit_code: str,
@@ -109,8 +126,8 @@ def input_digest(kind: DocumentKind, snapshot: Snapshot, catalogue: Catalogue, u
     keeps its own signing date, the one printed in its files and recorded with
     it when it was stored: the later date is neither printed nor recorded (the
     regeneration reports the document unchanged). The doc number is part of the
-    letterhead, so of the digest: a new number makes a new version. An office's
-    reworded phrasebooks (``user_dir/phrases``) are part of it too.
+    letterhead, so of the digest: a new number makes a new version. The phrasebooks,
+    shipped and reworded by the office (``user_dir/phrases``), are part of it too.
     """
     payload = {
         "kind": kind.key,
@@ -119,7 +136,7 @@ def input_digest(kind: DocumentKind, snapshot: Snapshot, catalogue: Catalogue, u
         "data": snapshot.subtree_digest(unit_code),
         "catalogue": hashlib.sha256(catalogue.model_dump_json().encode()).hexdigest(),
         "options": options.digest_parts(),
-        "phrases": _phrase_files_digest(user_dir),
+        "phrases": _phrases_digest(user_dir),
     }
     encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()
