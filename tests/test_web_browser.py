@@ -246,7 +246,7 @@ def test_a_clerk_answers_the_self_inspection_in_the_page(server: tuple[str, Offi
     form.click("#generate")  # 宣传板 left empty
     form.wait_for_load_state()
     clerk.shot("self-inspection-missing")
-    expect(form.locator("#form-error")).to_contain_text("自查答复有 1 项需要填写或修改")
+    expect(form.locator("#form-error")).to_contain_text("自查答复有 1 处需要填写或修改")
     expect(form.locator("tr.row-error")).to_contain_text("宣传板")
     assert form.input_value("input[name='value:edu_discs']") == "12"
     form.fill("input[name='value:boards']", "4")
@@ -271,6 +271,53 @@ def test_a_clerk_answers_the_self_inspection_in_the_page(server: tuple[str, Offi
     assert again.input_value("input[name='value:boards']") == "4"
     assert again.input_value("select[name='value:consult_room']") == "否"
     clerk.close()
+
+
+def test_a_supervisor_writes_a_campaign_plan_in_the_page(server: tuple[str, Office, Path],
+                                                        browser: Browser, tmp_path: Path) -> None:
+    """No spec file to write: choosing 实施方案 brings the plan's parts into the form; a
+    phase ending before it starts is marked beside it; the plan says what was typed; the
+    next form starts from it."""
+    url, office, _ = server
+    supervisor = Visit(browser, url, office.supervisor, office.password)
+    form = supervisor.go("/documents/new?unit=440307", "campaign-form")
+    form.select_option("#f-kind", "campaign_plan")
+    expect(form.locator("#campaign-spec")).to_be_visible()
+    for name, value in {
+            "name": "“婚育新风进万家”宣传月活动", "year": "2026",
+            "basis": "《关于开展2026年“婚育新风进万家”活动的通知》",
+            "principles": "坚持群众主体：从群众需求出发设计活动内容。\n坚持注重实效：每项活动有记录。",
+            "leader": "区卫生健康局局长", "deputies": "区妇联主席",
+            "phase_name_1": "宣传发动", "phase_start_1": "2026-05-21", "phase_end_1": "2026-06-30",
+            "phase_tasks_1": "召开动员部署会议，印发活动方案。",
+            "phase_name_2": "集中服务", "phase_start_2": "2026-07-01", "phase_end_2": "2026-06-15",
+            "phase_tasks_2": "组织健康咨询进社区。\n入户走访计生困难家庭。",
+            "target_1": "≥95%"}.items():
+        form.fill(f"[name='campaign.{name}']", value)
+    form.select_option("[name='campaign.indicator_1']", "check_rate")
+    form.click("#generate")
+    form.wait_for_load_state()
+    supervisor.shot("campaign-wrong-date")
+    expect(form.locator("#form-error")).to_contain_text("实施方案的内容有 1 处需要填写或修改")
+    expect(form.locator("#campaign-phases")).to_contain_text("结束日期 2026-06-15 早于开始日期")
+    assert form.input_value("[name='campaign.leader']") == "区卫生健康局局长"
+    form.fill("[name='campaign.phase_end_2']", "2026-09-30")
+    form.click("#generate")
+    supervisor.wait_for_job("campaign-made")
+    expect(supervisor.page.locator("h1")).to_have_text("示范区 实施方案")  # no form period
+    with supervisor.page.expect_download() as download:
+        supervisor.page.click("#download-docx")
+    saved = tmp_path / "campaign.docx"
+    download.value.save_as(saved)
+    words = "\n".join(p.text for p in WordDocument(str(saved)).paragraphs)
+    assert "婚育新风进万家" in words and "宣传发动" in words and "集中服务" in words
+    assert "入户走访计生困难家庭" in words and "区卫生健康局局长" in words
+    assert "坚持群众主体" in words and "95%" in words
+
+    again = supervisor.go("/documents/new?unit=440307&kind=campaign_plan", "campaign-again")
+    assert again.input_value("[name='campaign.phase_end_2']") == "2026-09-30"
+    assert again.input_value("[name='campaign.indicator_1']") == "check_rate"
+    supervisor.close()
 
 
 def test_a_supervisor_sees_who_did_not_report_and_runs_an_inspection(

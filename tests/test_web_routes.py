@@ -134,6 +134,8 @@ PAGE_ROUTES = [
       data={"kind": "year_summary", "unit_code": "440307001001", "period": "20x5"}),
     R("GET", "/documents/self-inspection/items", "303 200 200 403 403",
       "/documents/self-inspection/items?kind=self_inspection&unit_code=440307001001&period=2025"),
+    R("GET", "/documents/campaign/fields", "303 200 200 403 403",
+      "/documents/campaign/fields?kind=campaign_plan"),
     R("GET", "/jobs/{job_id}", "303 200 404 404 404", "/jobs/{job}"),
     R("GET", "/jobs/{job_id}/status", "303 200 404 404 404", "/jobs/{job}/status"),
     R("GET", "/documents/{document_id}", "303 200 200 403 403", "/documents/{draft}"),

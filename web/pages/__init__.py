@@ -11,6 +11,7 @@ def routers() -> list[APIRouter]:
         admin,
         archive,
         auth,
+        campaign_form,
         data,
         documents,
         inspections,
@@ -18,5 +19,5 @@ def routers() -> list[APIRouter]:
         units,
     )
 
-    return [auth.router, units.router, data.router, self_answers.router, documents.router,
-            inspections.router, archive.router, admin.router]
+    return [auth.router, units.router, data.router, self_answers.router, campaign_form.router,
+            documents.router, inspections.router, archive.router, admin.router]

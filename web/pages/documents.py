@@ -19,6 +19,7 @@ from wenshu.services.inspections import require_shipped, shipped_checklists
 from wenshu.services.requests import KINDS, RequestError, parse_request
 from wenshu.uploads import save_upload
 from wenshu.web.downloads import MEDIA_TYPES, SUFFIXES, stored_file
+from wenshu.web.pages.campaign_form import campaign_part, typed_campaign
 from wenshu.web.pages.data import read_limited
 from wenshu.web.pages.self_answers import answers_part, typed_answers
 from wenshu.web.params import DocumentPath, FormatPath, JobPath, UnitQuery, VersionPath
@@ -40,6 +41,7 @@ def _form_page(request: Request, who: Caller, values: dict[str, Any], *,
     return page(request, "generate.html", {"kinds": KINDS, "units": units, "v": values,
                                            "lines": lines, "checklists": shipped_checklists(),
                                            "answers": answers_part(request, who, values),
+                                           "campaign": campaign_part(request, who, values),
                                            "errors": errors or {}}, status=status)
 
 
@@ -111,14 +113,16 @@ async def generate_submit(request: Request,
     try:
         files = {"spec_file": await _spooled(request, who, form, "spec_upload", "spec"),
                  "answers_file": await _spooled(request, who, form, "answers_upload", "answers")}
-        if values.get("kind") == "self_inspection" and files["answers_file"] is None:
-            # No file handed in: the answers typed below the form, kept as one.
-            files["answers_file"], wrong = await run_in_threadpool(typed_answers, request, who,
-                                                                   values)
+        typed = {"self_inspection": ("answers_file", typed_answers, "自查答复"),
+                 "campaign_plan": ("spec_file", typed_campaign, "实施方案的内容")}
+        if (kind := values.get("kind", "")) in typed and files[typed[kind][0]] is None:
+            # No file handed in: what was typed below the form, kept as one.
+            field, keep, what = typed[kind]
+            files[field], wrong = await run_in_threadpool(keep, request, who, values)
             if wrong:
                 return _form_page(request, who, values, errors={
-                    "form": f"自查答复有 {len(wrong)} 项需要填写或修改，见下方标红的项目",
-                    **{f"answer:{key}": problem for key, problem in wrong.items()}}, status=400)
+                    "form": f"{what}有 {len(wrong)} 处需要填写或修改，见下方标红的地方",
+                    **wrong}, status=400)
         req = parse_request(request_data(form, files))
         job = await run_in_threadpool(documents.start, settings, request.app.state.runner,
                                       who.actor, req)

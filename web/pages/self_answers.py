@@ -57,14 +57,15 @@ def answers_part(request: Request, who: Caller, values: Mapping[str, str]) -> di
 def typed_answers(request: Request, who: Caller, values: Mapping[str, str]
                   ) -> tuple[str | None, dict[str, str]]:
     """The answers typed into the form kept as the clerk's answers file: its stored path
-    (None when the checklist asks the unit nothing), or what is wrong with each item."""
+    (None when the checklist asks the unit nothing), or what is wrong, by the form's
+    error key for each item (``answer:boards``)."""
     subject = _subject(request, who, values)
     if not subject.checklist.observed:
         return None, {}
     answers, errors = answers_from_form(subject.checklist, _typed(values, "value:"),
                                         _typed(values, "note:"))
     if errors:
-        return None, errors
+        return None, {f"answer:{key}": problem for key, problem in errors.items()}
     upload = self_answers.save_answers(settings_of(request), who.actor, subject, answers)
     return str(upload.path), {}
 

@@ -285,7 +285,8 @@ def job_title(req: GenerateRequest, units: Mapping[str, str], line: str = "") ->
     name = units.get(req.unit_code, req.unit_code)
     subtree = "（含下级单位）" if req.all_levels else ""
     kind = f"{KINDS[req.kind].label}（{line}）" if line else KINDS[req.kind].label
-    return f"{name} {req.period} {kind}{subtree}".replace("  ", " ")
+    period = "" if req.kind == "campaign_plan" else req.period  # its year is the spec's
+    return f"{name} {period} {kind}{subtree}".replace("  ", " ")
 
 
 __all__ = ["CheckedRequest", "batch_parts", "check_request", "check_unit", "document_keys",
