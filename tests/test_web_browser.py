@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from docx import Document as WordDocument
@@ -176,6 +177,23 @@ def _upload(visit: Visit, tmp: Path, name: str, text: str) -> Page:
     return page
 
 
+def _word_file(visit: Visit, path: Path) -> Any:
+    """The job page's Word file as the user saves it, opened with python-docx."""
+    with visit.page.expect_download() as download:
+        visit.page.click("#download-docx")
+    assert download.value.suggested_filename.endswith(".docx")
+    download.value.save_as(path)
+    return WordDocument(str(path))
+
+
+def _sent_back(visit: Visit, name: str) -> Page:
+    """Send the generate form that has something wrong: the page it comes back as."""
+    visit.page.click("#generate")
+    visit.page.wait_for_load_state()
+    visit.shot(name)
+    return visit.page
+
+
 def test_a_clerk_uploads_generates_and_files(server: tuple[str, Office, Path],
                                              browser: Browser, tmp_path: Path) -> None:
     url, office, _ = server
@@ -209,12 +227,7 @@ def test_a_clerk_uploads_generates_and_files(server: tuple[str, Office, Path],
     assert pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
     pdf_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
     assert "东湖社区" in pdf_text
-    with clerk.page.expect_download() as download:
-        clerk.page.click("#download-docx")
-    saved = tmp_path / "summary.docx"
-    download.value.save_as(saved)
-    assert download.value.suggested_filename.endswith(".docx")
-    words = "\n".join(p.text for p in WordDocument(str(saved)).paragraphs)
+    words = "\n".join(p.text for p in _word_file(clerk, tmp_path / "summary.docx").paragraphs)
     assert "95.00%" in words  # 950 of 1,000 checks done (office_data.CHECKS)
     assert "流动人口" in words
 
@@ -243,9 +256,7 @@ def test_a_clerk_answers_the_self_inspection_in_the_page(server: tuple[str, Offi
     form.fill("input[name='value:edu_discs']", "12")
     form.fill("input[name='value:contraceptive_kinds']", "6")
     form.fill("textarea[name='value:practices']", "组织志愿者为独居老人提供结对服务。")
-    form.click("#generate")  # 宣传板 left empty
-    form.wait_for_load_state()
-    clerk.shot("self-inspection-missing")
+    _sent_back(clerk, "self-inspection-missing")  # 宣传板 left empty
     expect(form.locator("#form-error")).to_contain_text("自查答复有 1 处需要填写或修改")
     expect(form.locator("tr.row-error")).to_contain_text("宣传板")
     assert form.input_value("input[name='value:edu_discs']") == "12"
@@ -253,11 +264,7 @@ def test_a_clerk_answers_the_self_inspection_in_the_page(server: tuple[str, Offi
     form.fill("input[name='note:boards']", "另有2块正在制作")
     form.click("#generate")
     clerk.wait_for_job("self-inspection-made")
-    with clerk.page.expect_download() as download:
-        clerk.page.click("#download-docx")
-    saved = tmp_path / "self_inspection.docx"
-    download.value.save_as(saved)
-    document = WordDocument(str(saved))
+    document = _word_file(clerk, tmp_path / "self_inspection.docx")
     words = "\n".join(p.text for p in document.paragraphs)
     assert "现有宣传板4块，比不少于5块的要求少1块（另有2块正在制作）" in words
     assert "活动室改造中，咨询台暂设服务大厅" in words
@@ -295,9 +302,7 @@ def test_a_supervisor_writes_a_campaign_plan_in_the_page(server: tuple[str, Offi
             "target_1": "≥95%"}.items():
         form.fill(f"[name='campaign.{name}']", value)
     form.select_option("[name='campaign.indicator_1']", "check_rate")
-    form.click("#generate")
-    form.wait_for_load_state()
-    supervisor.shot("campaign-wrong-date")
+    _sent_back(supervisor, "campaign-wrong-date")
     expect(form.locator("#form-error")).to_contain_text("实施方案的内容有 1 处需要填写或修改")
     expect(form.locator("#campaign-phases")).to_contain_text("结束日期 2026-06-15 早于开始日期")
     assert form.input_value("[name='campaign.leader']") == "区卫生健康局局长"
@@ -305,11 +310,7 @@ def test_a_supervisor_writes_a_campaign_plan_in_the_page(server: tuple[str, Offi
     form.click("#generate")
     supervisor.wait_for_job("campaign-made")
     expect(supervisor.page.locator("h1")).to_have_text("示范区 实施方案")  # no form period
-    with supervisor.page.expect_download() as download:
-        supervisor.page.click("#download-docx")
-    saved = tmp_path / "campaign.docx"
-    download.value.save_as(saved)
-    words = "\n".join(p.text for p in WordDocument(str(saved)).paragraphs)
+    words = "\n".join(p.text for p in _word_file(supervisor, tmp_path / "campaign.docx").paragraphs)
     assert "婚育新风进万家" in words and "宣传发动" in words and "集中服务" in words
     assert "入户走访计生困难家庭" in words and "区卫生健康局局长" in words
     assert "坚持群众主体" in words and "95%" in words
