@@ -42,7 +42,7 @@ def inbox(tmp_path: Path, wenshu, monkeypatch: pytest.MonkeyPatch) -> Path:
     bad.mkdir()
     (bad / "台账.csv").write_text(
         "单位代码,日期,活动类型,主题,场次,人次,户数,份数,金额,备注\n"
-        "440307002002,2025-04-01,培训,培训,一,30,,,,\n"
+        "440307002002,2025-04-01,培训,培训,若干,30,,,,\n"
         "440307001001,2025-04-01,培训,别家的行,1,30,,,,\n", encoding="utf-8")
     return box
 

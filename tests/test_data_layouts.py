@@ -91,7 +91,7 @@ def test_findings_sheets_with_titles_numbering_and_totals(session, small_tree, t
     header = ["序号", "单位代码", "项目代码", "分值", "检查结果", "检查人"]
     lake = [["东湖社区检查记录（2025年）"], header, [1, EAST_LAKE, "boards", 2, 5, "王检查"],
             [2, EAST_LAKE, "library", 2, "是", "王检查"], ["合计", None, None, 4]]
-    hill = [header, [1, EAST_HILL, "boards", 2, "三块", "王检查"]]
+    hill = [header, [1, EAST_HILL, "boards", 2, "若干块", "王检查"]]
     path = write_xlsx(tmp_path / "检查记录.xlsx", {"东湖社区": lake, "东山社区": hill})
     with pytest.raises(InputError) as caught:
         import_findings(session, path, community, "2025")

@@ -80,15 +80,28 @@ def inspection_sheet(request: Request, who: Signed, checklist: str,
     return attachment(data, f"{name}_检查记录表.xlsx", MEDIA_TYPES["xlsx"])
 
 
+def _findings_page(request: Request, who: Caller, req: inspections.InspectionRequest, *,
+                   sent: tuple[str, dict[str, str], dict[str, str]] | None = None,
+                   errors: dict[str, str] | None = None) -> Response:
+    """One form per unit, showing what is recorded for it (``sent``: the unit, values and
+    notes of a form sent back with ``errors`` by item key, shown as typed)."""
+    settings = settings_of(request)
+    recorded = inspections.recorded_findings(settings, who.actor, req)
+    if sent is not None:
+        recorded[sent[0]] = sent[1], sent[2]
+    names = {u.code: u.name for u in overview.actor_units(settings, who.actor)}
+    return page(request, "findings.html", {
+        "checklist": inspections.checklist(req.checklist), "period": req.period,
+        "units": req.units, "names": names, "recorded": recorded,
+        "sent_unit": sent[0] if sent else "", "item_errors": errors or {}},
+        status=400 if errors else 200)
+
+
 @router.get("/inspections/findings")
 def findings_form(request: Request, who: Signed, checklist: str, period: str,
                   units: UnitsQuery = []) -> Response:  # noqa: B006
-    """One form per unit with the checklist's observed items."""
-    req = _request(checklist, period, units)
-    loaded = inspections.check_inspection(settings_of(request), who.actor, req)
-    names = {u.code: u.name for u in overview.actor_units(settings_of(request), who.actor)}
-    return page(request, "findings.html", {"checklist": loaded, "period": req.period,
-                                           "units": req.units, "names": names})
+    """One form per unit with the checklist's observed items and what is recorded."""
+    return _findings_page(request, who, _request(checklist, period, units))
 
 
 @router.post("/inspections/findings")
@@ -104,10 +117,20 @@ async def findings_submit(request: Request, who: Signed) -> Response:
     unit = _units([text.get("unit_code", "")])
     if len(unit) != 1:
         raise RequestError("unit_code", "请指明一个被检查单位")
-    result = await run_in_threadpool(
-        inspections.record_findings_form, settings_of(request), who.actor, checklist,
-        text.get("period", ""), unit[0], values, notes,
-        inspector=(text.get("inspector") or who.actor.name)[:100])
+    try:
+        result = await run_in_threadpool(
+            inspections.record_findings_form, settings_of(request), who.actor, checklist,
+            text.get("period", ""), unit[0], values, notes,
+            inspector=(text.get("inspector") or who.actor.name)[:100])
+    except InputError as exc:
+        # Rows are the checklist's observed items in order: each problem beside its item.
+        items = inspections.checklist(checklist).observed
+        wrong = {items[e.row - 1].key: e.message for e in exc.errors if 0 < e.row <= len(items)}
+        req = _request(checklist, text.get("period", ""), _units(
+            [text.get("back_units", "")]) or unit)
+        return await run_in_threadpool(_findings_page, request, who, req,
+                                       sent=(unit[0], values, notes), errors=wrong or {
+                                           "": str(exc)})
     back = text.get("back", "/inspections")
     target = back if back.startswith("/inspections") else "/inspections"
     separator = "&" if "?" in target else "?"

@@ -259,6 +259,22 @@ def record_findings_file(settings: Settings, actor: Actor, path: Path, checklist
                                may_inspect=_may_inspect(settings, actor, target), name=name)
 
 
+def recorded_findings(settings: Settings, actor: Actor, req: InspectionRequest
+                      ) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
+    """What is recorded so far for each of the inspection's units, as its form shows it:
+    values and notes by item key (checked like :func:`check_inspection`)."""
+    from wenshu.ingest.findings import stored_findings
+
+    loaded = check_inspection(settings, actor, req)
+    recorded: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+        code: ({}, {}) for code in req.units}
+    with session_scope(settings) as session:
+        for finding in stored_findings(session, loaded.key, req.period, req.units):
+            values, notes = recorded[finding.unit_code]
+            values[finding.item], notes[finding.item] = finding.value, finding.note
+    return recorded
+
+
 def record_findings_form(settings: Settings, actor: Actor, name: str, period: str,
                          unit_code: str, values: Mapping[str, str], notes: Mapping[str, str],
                          *, inspector: str) -> ImportResult:
@@ -280,4 +296,5 @@ def record_findings_form(settings: Settings, actor: Actor, name: str, period: st
 
 __all__ = ["ChecklistInfo", "InspectionRequest", "RankRow", "check_inspection", "checklist",
            "findings_sheet", "parse_inspection", "ranking", "record_findings_file",
-           "record_findings_form", "require_shipped", "run_inspection", "shipped_checklists", "start"]
+           "record_findings_form", "recorded_findings", "require_shipped", "run_inspection",
+           "shipped_checklists", "start"]
