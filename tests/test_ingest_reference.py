@@ -180,6 +180,22 @@ def test_figures_by_key_or_label_then_upsert(session, small_tree, catalogue, tmp
     assert import_figures(session, second, catalogue).already_imported
 
 
+def test_a_figures_header_counting_in_ten_thousands_is_refused(session, small_tree, catalogue,
+                                                              tmp_path):
+    """数值（万人） would file 5.3 (万人) as 5.3 people: refused, with what to do; a header
+    naming a unit figures are kept in (数值（人）) reads as 数值."""
+    rows = [["440307001002", "2026", "常住人口数", "5.3"]]
+    scaled = write_csv(tmp_path / "万人.csv", ["单位代码", "年度", "指标", "数值（万人）"], rows)
+    error = rejected(import_figures, session, scaled, catalogue)
+    assert [(e.column, e.code, e.message) for e in error.errors] == [(
+        "数值（万人）", "header_unit", "列“数值（万人）”按“万人”计，而数值按“人”“户”“件”填写："
+        "请把数字换算为按“人”“户”“件”计的数，并把列名改为“数值”")]
+    assert figures(session) == {}
+    plain = write_csv(tmp_path / "人.csv", ["单位代码", "年度", "指标", "数值（人）"],
+                      [["440307001002", "2026", "常住人口数", "53000"]])
+    assert import_figures(session, plain, catalogue).rows_stored == 1
+
+
 def test_figures_and_targets_name_their_unit_as_ledgers_do(session, small_tree, catalogue,
                                                            tmp_path):
     """A 单位名称 column stands for 单位代码 where there is none, and is checked beside it."""

@@ -120,6 +120,7 @@ def map_headers(file: str, headers: list[str], columns: list[Column], *, row: in
         elif _foreign_unit(header, column):
             errors.append(RowError(file, row, header, header, "header_unit",
                                    _foreign_unit_message(header, column), sheet))
+            supplied |= {column.field}  # there, in a unit the message says how to fix
         elif column.field in mapping:
             errors.append(RowError(file, row, header, header, "duplicate_column",
                                    f"列“{header}”与列“{mapping[column.field]}”是同一项，只能保留一列",
@@ -149,10 +150,14 @@ def _foreign_unit(header: str, column: Column) -> bool:
 
 
 def _foreign_unit_message(header: str, column: Column) -> str:
-    base = column.base_unit
-    return (f"列“{header}”按“{header_unit(header)}”计，而{column.label}按"
-            f"“{'”“'.join(column.units)}”填写：请把数字换算为{base}，"
-            f"并把列名改为“{column.label}”或“{column.label}（{base}）”")
+    units = "”“".join(column.units)
+    # One unit to convert to when the column keeps one (元 of 元, 万元); a figures file's
+    # 数值 holds each figure in its own (人, 户).
+    base = column.base_unit if column.scales or len(column.units) == 1 else ""
+    into, named = ((base, f"“{column.label}”或“{column.label}（{base}）”") if base
+                   else (f"按“{units}”计的数", f"“{column.label}”"))
+    return (f"列“{header}”按“{header_unit(header)}”计，而{column.label}按“{units}”填写："
+            f"请把数字换算为{into}，并把列名改为{named}")
 
 
 def _unknown(header: str, lookup: HeaderLookup, columns: list[Column]) -> str:

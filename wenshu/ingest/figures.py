@@ -7,7 +7,7 @@ replaces the stored one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,10 +70,19 @@ def import_figures(session: Session, path: Path, catalogue: Catalogue, *,
     a 年度 column whose sheet names and titles give none, the unit of a file without a
     单位代码 column (:class:`ReadOptions`).
     """
-    keyed = _Keyed("figures", FIGURE_COLUMNS, FigureRow, BaseFigure, ("unit_code", "year", "key"),
+    keyed = _Keyed("figures", _figure_columns(catalogue), FigureRow, BaseFigure,
+                   ("unit_code", "year", "key"),
                    lambda row: {"value": row.value}, lambda key: catalogue.figures[key].label)
     return _import_keyed(session, Path(path), catalogue, keyed, expect_unit, name,
                          options or ReadOptions())
+
+
+def _figure_columns(catalogue: Catalogue) -> list[Column]:
+    """A figures file's columns, its 数值 counted in the units the catalogue's figures are
+    (人, 户 …): a header such as 数值（万人） is refused rather than its 5.3 filed as 5.3 人."""
+    units = tuple(dict.fromkeys(f.unit for f in catalogue.figures.values() if f.unit))
+    *others, value = FIGURE_COLUMNS
+    return [*others, replace(value, units=units)]
 
 
 def import_targets(session: Session, path: Path, catalogue: Catalogue, *,
