@@ -76,15 +76,17 @@ def format_value(indicator: Indicator, value: Decimal | None) -> str:
 RANGE = "~"
 
 
-def format_target(indicator: Indicator, target: TargetSpec | None) -> str:
-    """A target as printed: ≥90%, ≤12‰, 103~107, =100%; — if none."""
+def format_target(indicator: Indicator, target: TargetSpec | None, *,
+                  signed: bool = True) -> str:
+    """A target as printed: ≥90%, ≤12‰, 103~107, =100%; — if none. Unsigned (90%, 12‰)
+    for sentences that say the comparison in words (不低于90%)."""
     if target is None:
         return "—"
     if target.comparator == "range":
         assert target.high is not None
         low = format_value(indicator, target.value.normalize())
         return f"{low}{RANGE}{format_value(indicator, target.high.normalize())}"
-    sign = {"ge": "≥", "le": "≤", "eq": "="}[target.comparator]
+    sign = {"ge": "≥", "le": "≤", "eq": "="}[target.comparator] if signed else ""
     return f"{sign}{format_value(indicator, _trim(target.value))}"
 
 

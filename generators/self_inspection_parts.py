@@ -297,8 +297,12 @@ def _indicator_remedy(v: Voice, score: ItemScore, own: str) -> tuple[str, str, s
                 v.say("measure.no_data", figures=figures), "")
     threshold = score.threshold
     assert threshold is not None
-    target = format_target(v.indicator(score), threshold)
     side = {"le": "ceiling", "range": "range"}.get(threshold.comparator, "floor")
-    goal = v.say("goal.range" if side == "range" else "goal.reach", target=target)
+    # The figure to reach in words (不低于98%); nothing is above a whole: 达到100%.
+    whole = threshold.comparator == "eq" or (side == "floor" and score.unit == "%"
+                                             and threshold.value >= 100)
+    goal = v.say(f"goal.{'exact' if whole else side}", label=label,
+                 target=format_target(v.indicator(score), threshold),
+                 figure=format_target(v.indicator(score), threshold, signed=False))
     return (v.say(f"measure.indicator.{side}", score.item.key, label=label),
             own or v.say("measure.indicator", label=label), goal)

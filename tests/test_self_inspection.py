@@ -183,7 +183,7 @@ def test_every_item_not_met_is_a_problem_with_a_dated_measure(context):
         "1.提升孕环情检查受检率。", "2.按计划开展人口学校培训。", "3.按计划开展集中宣传活动。",
         "4.补充宣传板。"]
     # 60 days for ledger work and indicators, the item's own 45 days for the boards.
-    assert measures[0]["text"].endswith("确保达到≥95%的要求，于2026年3月21日前整改到位（60日内）。")
+    assert measures[0]["text"].endswith("确保孕环情检查受检率不低于95%，于2026年3月21日前整改到位（60日内）。")
     assert measures[3]["text"] == "补充配置宣传板，确保不少于5块，于2026年3月6日前整改到位（45日内）。"
 
 
