@@ -12,6 +12,7 @@ import io
 import json
 import uuid
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
@@ -147,6 +148,18 @@ def save_upload(settings: Settings, actor: Actor, purpose: str, name: str,
         return _info(settings, row)
 
 
+def save_data(settings: Settings, actor: Actor, purpose: str, name: str,
+              data: Mapping[str, Any]) -> UploadInfo:
+    """Keep data typed into a form or sent as JSON (an answers file's, a campaign spec's)
+    as a YAML file of ``purpose``, so it is read exactly as a file handed in would be."""
+    import yaml
+
+    # Its first key first (a spec's code, an answers file's checklist): the file is told
+    # apart from a CSV by its first lines. No line wrapping: a paragraph stays one line.
+    text = yaml.safe_dump(dict(data), allow_unicode=True, sort_keys=False, width=1_000_000)
+    return save_upload(settings, actor, purpose, name, text.encode("utf-8"))
+
+
 def get_upload(settings: Settings, actor: Actor, upload_id: str) -> UploadInfo:
     """One of the actor's own uploads; anyone else's is not found."""
     with session_scope(settings) as session:
@@ -184,4 +197,4 @@ def _info(settings: Settings, row: Upload) -> UploadInfo:
 
 
 __all__ = ["MAX_BYTES", "UploadError", "UploadTooLarge", "UploadInfo", "get_upload",
-           "recent_uploads", "record_outcome", "save_upload", "sniff"]
+           "recent_uploads", "record_outcome", "save_data", "save_upload", "sniff"]

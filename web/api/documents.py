@@ -9,11 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from wenshu.access import Actor
 from wenshu.archive.filing import FiledRecord, file_version
 from wenshu.archive.reading import open_file, view_document
 from wenshu.services import documents, overview
-from wenshu.services.requests import KINDS, parse_request
-from wenshu.uploads import get_upload
+from wenshu.services.campaign_form import save_spec
+from wenshu.services.requests import KINDS, RequestError, parse_request
+from wenshu.settings import Settings
+from wenshu.uploads import get_upload, save_data
 from wenshu.web.api.schemas import (
     DocumentHit,
     DocumentOut,
@@ -126,17 +129,37 @@ def kinds(who: Signed) -> list[Kind]:
 def generate(request: Request, who: Signed, body: GenerateBody) -> JobStarted:
     """Check the request, then generate in the background; poll the job."""
     settings = settings_of(request)
-    data = body.model_dump(exclude={"spec_upload", "answers_upload"})
+    data = body.model_dump(exclude={"spec_upload", "answers_upload", "answers", "campaign"})
     for field, upload_id in (("spec_file", body.spec_upload),
                              ("answers_file", body.answers_upload)):
         if upload_id:
             data[field] = str(get_upload(settings, who.actor, upload_id).path)
+    data |= _content_files(settings, who.actor, body)
     if body.checklist:
         from wenshu.services.inspections import require_shipped
 
         require_shipped(body.checklist)
     job = documents.start(settings, request.app.state.runner, who.actor, parse_request(data))
     return JobStarted(job_id=job, url=f"/api/v1/jobs/{job}")
+
+
+def _content_files(settings: Settings, actor: Actor, body: GenerateBody) -> dict[str, str]:
+    """Answers or a campaign spec sent as JSON, kept as the caller's files as the web
+    forms keep theirs; refused beside an upload of the same, or for another kind."""
+    kept: dict[str, str] = {}
+    for name, given, upload, kind, field in (
+            ("answers", body.answers, body.answers_upload, "self_inspection", "answers_file"),
+            ("campaign", body.campaign, body.spec_upload, "campaign_plan", "spec_file")):
+        if given is None:
+            continue
+        if body.kind != kind:
+            raise RequestError(name, f"{name} 只用于{KINDS[kind].label}（kind: {kind}）")
+        if upload:
+            raise RequestError(name, f"{name} 与 {name}_upload 只能给一个")
+        saved = (save_data(settings, actor, "answers", "自查答复.yaml", {"answers": given})
+                 if name == "answers" else save_spec(settings, actor, given))
+        kept[field] = str(saved.path)
+    return kept
 
 
 def document_out(document_id: int, versions: list[FiledRecord]) -> DocumentOut:

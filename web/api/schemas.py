@@ -134,13 +134,17 @@ class Kind(ReadModel):
 
 
 class GenerateBody(GenerateRequest):
-    """What to generate; side files by upload id (never a path)."""
+    """What to generate; side files by upload id or as content (never a path)."""
 
     narrative_files: list[str] = Field(default_factory=list, max_length=0)
     spec_file: None = None
     answers_file: None = None
     spec_upload: str | None = Field(None, pattern="^[0-9a-f]{32}$")
     answers_upload: str | None = Field(None, pattern="^[0-9a-f]{32}$")
+    # Or the content itself, as the files hold it: a self-inspection's answers
+    # ({item_key: value | {value, note}}) and a campaign plan's spec (code, name, year …).
+    answers: dict[str, Any] | None = None
+    campaign: dict[str, Any] | None = None
 
 
 class JobStarted(BaseModel):

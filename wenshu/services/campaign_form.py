@@ -12,17 +12,16 @@ from wenshu.access import Actor
 from wenshu.errors import CampaignSpecError
 from wenshu.models.campaign_form import form_from_spec
 from wenshu.settings import Settings
-from wenshu.uploads import UploadInfo, recent_uploads, save_upload
+from wenshu.uploads import UploadInfo, recent_uploads, save_data
 from wenshu.yaml_reader import parse_yaml
 
 
 def save_spec(settings: Settings, actor: Actor, data: Mapping[str, Any]) -> UploadInfo:
-    """Keep spec ``data`` (from :func:`~wenshu.models.campaign_form.spec_from_form`) as
-    the clerk's campaign spec file."""
-    # No line wrapping: a long paragraph stays one line, as the clerk typed it.
-    text = yaml.safe_dump(dict(data), allow_unicode=True, sort_keys=False, width=1_000_000)
-    return save_upload(settings, actor, "spec", f"{data.get('name') or '活动'}实施方案.yaml",
-                       text.encode("utf-8"))
+    """Keep spec ``data`` (from :func:`~wenshu.models.campaign_form.spec_from_form`, or
+    sent as JSON) as the clerk's campaign spec file."""
+    first = {"code": data["code"]} if "code" in data else {}  # a slug: no comma, no doubt
+    return save_data(settings, actor, "spec", f"{data.get('name') or '活动'}实施方案.yaml",
+                     {**first, **data})
 
 
 def earlier_spec(settings: Settings, actor: Actor) -> dict[str, str] | None:

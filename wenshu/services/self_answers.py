@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import yaml
-
 from wenshu.access import Actor
 from wenshu.db import session_scope
 from wenshu.errors import ChecklistError
@@ -28,7 +26,7 @@ from wenshu.services import inputs
 from wenshu.services.documents import check_unit, request_line, self_inspection_checklist
 from wenshu.services.requests import parse_request, request_year
 from wenshu.settings import Settings
-from wenshu.uploads import UploadInfo, recent_uploads, save_upload
+from wenshu.uploads import UploadInfo, recent_uploads, save_data
 
 
 @dataclass(frozen=True)
@@ -76,10 +74,8 @@ def save_answers(settings: Settings, actor: Actor, subject: AnswersSubject,
     them) as the clerk's answers file for ``subject``."""
     data = {"checklist": subject.checklist.key, "unit": subject.unit_code,
             "year": subject.year, "answers": dict(answers)}
-    # No line wrapping: a long paragraph stays one line, as the clerk typed it.
-    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1_000_000)
-    return save_upload(settings, actor, "answers",
-                       f"{subject.unit_name}{subject.year}年自查答复.yaml", text.encode("utf-8"))
+    return save_data(settings, actor, "answers", f"{subject.unit_name}{subject.year}年自查答复.yaml",
+                     data)
 
 
 def earlier_answers(settings: Settings, actor: Actor, subject: AnswersSubject
