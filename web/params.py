@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import Path, Query
@@ -24,3 +25,9 @@ FormatPath = Annotated[str, Path(pattern="^(docx|pdf|pdf_filed|dat46)$", descrip
 TokenPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="令牌编号")]
 JobPath = Annotated[str, Path(pattern="^[0-9a-f]{32}$", description="任务编号")]
 UploadPath = Annotated[str, Path(pattern="^[0-9a-f]{32}$", description="上传编号")]
+
+
+def prefixed(fields: Mapping[str, str], prefix: str) -> dict[str, str]:
+    """A form's fields named ``prefix…``, by the rest of their names: a form's rows of
+    items (value:boards → boards) or a part of it (campaign.name → name)."""
+    return {k.removeprefix(prefix): v for k, v in fields.items() if k.startswith(prefix)}

@@ -19,6 +19,7 @@ from wenshu.models.campaign_form import (
 )
 from wenshu.models.catalogue import load_catalogue
 from wenshu.services import campaign_form
+from wenshu.web.params import prefixed
 from wenshu.web.security import Caller, requires, settings_of
 from wenshu.web.templating import page
 
@@ -27,16 +28,12 @@ Clerk = Annotated[Caller, Depends(requires("generate"))]
 PREFIX = "campaign."  # the spec's fields among the generate form's
 
 
-def _typed(values: Mapping[str, str]) -> dict[str, str]:
-    return {k.removeprefix(PREFIX): v for k, v in values.items() if k.startswith(PREFIX)}
-
-
 def campaign_part(request: Request, who: Caller, values: Mapping[str, str]) -> dict[str, Any]:
     """What the form's campaign part shows: nothing for other kinds; else the fields as
     sent, or the clerk's last campaign, or empty."""
     if values.get("kind") != "campaign_plan":
         return {}
-    typed = _typed(values)
+    typed = prefixed(values, PREFIX)
     if not typed:
         typed = campaign_form.earlier_spec(settings_of(request), who.actor) or {}
     indicators = load_catalogue(settings_of(request).catalogue_dir).indicators.values()
@@ -48,7 +45,7 @@ def typed_campaign(request: Request, who: Caller, values: Mapping[str, str]
                    ) -> tuple[str | None, dict[str, str]]:
     """The campaign typed into the form kept as the clerk's spec file: its stored path, or
     what is wrong, by the form field (``campaign.phase_end_2``)."""
-    data = spec_from_form(_typed(values))
+    data = spec_from_form(prefixed(values, PREFIX))
     errors = form_errors(data)
     if errors:
         return None, {PREFIX + field: problem for field, problem in errors.items()}

@@ -14,7 +14,7 @@ from wenshu.services.requests import RequestError
 from wenshu.uploads import save_upload
 from wenshu.web.downloads import MEDIA_TYPES, attachment
 from wenshu.web.pages.data import read_limited
-from wenshu.web.params import PERIOD_PATTERN, UNIT_PATTERN
+from wenshu.web.params import PERIOD_PATTERN, UNIT_PATTERN, prefixed
 from wenshu.web.security import Caller, requires, settings_of
 from wenshu.web.templating import page
 
@@ -112,8 +112,7 @@ async def findings_submit(request: Request, who: Signed) -> Response:
     form = await request.form()
     text = {k: v for k, v in form.items() if isinstance(v, str)}
     checklist = inspections.require_shipped(text.get("checklist", ""))
-    values = {k[6:]: v for k, v in text.items() if k.startswith("value:")}
-    notes = {k[5:]: v for k, v in text.items() if k.startswith("note:")}
+    values, notes = prefixed(text, "value:"), prefixed(text, "note:")
     unit = _units([text.get("unit_code", "")])
     if len(unit) != 1:
         raise RequestError("unit_code", "请指明一个被检查单位")

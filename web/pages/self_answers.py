@@ -15,6 +15,7 @@ from wenshu.errors import WenshuError
 from wenshu.models.answers import answers_from_form
 from wenshu.services import self_answers
 from wenshu.services.inspections import require_shipped
+from wenshu.web.params import prefixed
 from wenshu.web.security import Caller, requires, settings_of
 from wenshu.web.templating import page
 
@@ -31,10 +32,6 @@ def _subject(request: Request, who: Caller, values: Mapping[str, str]
         "checklist": require_shipped(checklist) if checklist else None})
 
 
-def _typed(values: Mapping[str, str], prefix: str) -> dict[str, str]:
-    return {k.removeprefix(prefix): v for k, v in values.items() if k.startswith(prefix)}
-
-
 def answers_part(request: Request, who: Caller, values: Mapping[str, str]) -> dict[str, Any]:
     """What the form's answers part shows for ``values`` (the generate form's fields):
     nothing for other kinds; why not yet, while the unit or period does not make a
@@ -45,7 +42,7 @@ def answers_part(request: Request, who: Caller, values: Mapping[str, str]) -> di
         subject = _subject(request, who, values)
     except WenshuError as exc:
         return {"problem": str(exc)}
-    typed, notes = _typed(values, "value:"), _typed(values, "note:")
+    typed, notes = prefixed(values, "value:"), prefixed(values, "note:")
     earlier = None
     if not typed:
         earlier = self_answers.earlier_answers(settings_of(request), who.actor, subject)
@@ -62,8 +59,8 @@ def typed_answers(request: Request, who: Caller, values: Mapping[str, str]
     subject = _subject(request, who, values)
     if not subject.checklist.observed:
         return None, {}
-    answers, errors = answers_from_form(subject.checklist, _typed(values, "value:"),
-                                        _typed(values, "note:"))
+    answers, errors = answers_from_form(subject.checklist, prefixed(values, "value:"),
+                                        prefixed(values, "note:"))
     if errors:
         return None, {f"answer:{key}": problem for key, problem in errors.items()}
     upload = self_answers.save_answers(settings_of(request), who.actor, subject, answers)
