@@ -15,6 +15,7 @@ from datetime import date
 
 from wenshu.compute.checklist import Finding, ItemScore
 from wenshu.generators.inspection_voice import Voice, amount, points, quote, quoted
+from wenshu.generators.numbers import goal_comparator
 from wenshu.models.checklist import (
     ActivityItem,
     ArchiveItem,
@@ -197,10 +198,7 @@ def _goal(v: Voice, score: ItemScore) -> str:
     """，使宣传板达到5块以上 ("" for items without a threshold)."""
     if score.threshold is None or kind(score) in ("archive", "no_data", "score", "yes_no"):
         return ""
-    comparator = score.threshold.comparator
-    if comparator == "ge" and score.unit == "%" and score.threshold.value >= 100:
-        comparator = "eq"  # nothing is above a whole: 达到100%, not 达到100%以上
-    return v.say(f"goal.{comparator}", label=score.item.label,
+    return v.say(f"goal.{goal_comparator(score.threshold, score.unit)}", label=score.item.label,
                  target=v.standard(score), figure=v.standard(score, signed=False))
 
 

@@ -90,6 +90,14 @@ def format_target(indicator: Indicator, target: TargetSpec | None, *,
     return f"{sign}{format_value(indicator, _trim(target.value))}"
 
 
+def goal_comparator(target: TargetSpec, unit: str) -> str:
+    """How a goal to reach is said: its comparator, but a floor of 100% is reached, not
+    gone beyond (达到100%, not 达到100%以上 or 不低于100%)."""
+    if target.comparator == "ge" and unit == "%" and target.value >= 100:
+        return "eq"
+    return target.comparator
+
+
 def _trim(value: Decimal) -> Decimal:
     """Drop trailing zeros without switching to exponent form (90.00 → 90)."""
     normal = value.normalize()

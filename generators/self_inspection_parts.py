@@ -21,7 +21,7 @@ from wenshu.compute.checklist import (
     SectionScore,
 )
 from wenshu.compute.summary import ActivitySummary
-from wenshu.generators.numbers import cn_date, format_count, format_target
+from wenshu.generators.numbers import cn_date, format_count, format_target, goal_comparator
 from wenshu.generators.self_inspection_words import (
     Voice,
     clause,
@@ -298,10 +298,10 @@ def _indicator_remedy(v: Voice, score: ItemScore, own: str) -> tuple[str, str, s
     threshold = score.threshold
     assert threshold is not None
     side = {"le": "ceiling", "range": "range"}.get(threshold.comparator, "floor")
-    # The figure to reach in words (不低于98%); nothing is above a whole: 达到100%.
-    whole = threshold.comparator == "eq" or (side == "floor" and score.unit == "%"
-                                             and threshold.value >= 100)
-    goal = v.say(f"goal.{'exact' if whole else side}", label=label,
+    # The figure to reach in words: 不低于98%, 不超过12‰, 达到100%.
+    said = {"ge": "floor", "le": "ceiling", "eq": "exact", "range": "range"}[
+        goal_comparator(threshold, score.unit)]
+    goal = v.say(f"goal.{said}", label=label,
                  target=format_target(v.indicator(score), threshold),
                  figure=format_target(v.indicator(score), threshold, signed=False))
     return (v.say(f"measure.indicator.{side}", score.item.key, label=label),
