@@ -16,14 +16,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from wenshu.models.campaign import CampaignSpec
+from wenshu.models.campaign import PARTICIPANT_GROUPS, CampaignSpec
+from wenshu.models.checklist_schema import level_word
 from wenshu.models.pydantic_words import pydantic_message
 
 PHASES = 4  # rows for 阶段 on the form; a campaign rarely has more
 INDICATORS = 4  # rows for indicator targets
-# 参与单位 as the form offers them: a group, or the codes typed in.
-PARTICIPANT_GROUPS = {"all streets": "全部街道", "all communities": "全部社区",
-                      "codes": "指定单位（在右侧填写单位代码）"}
+# 参与单位 as the form offers them: a group a spec may name (全部街道), or the codes typed in.
+PARTICIPANT_CHOICES = {**{group: f"全部{level_word(level)}"
+                          for group, level in PARTICIPANT_GROUPS.items()},
+                       "codes": "指定单位（在右侧填写单位代码）"}
 _LEAD = re.compile(r"^(?P<lead>[^，。；：:]{2,15})[：:](?P<text>.+)$")  # 坚持群众主体：从…
 _GROUP = ("leader", "deputies", "members", "office", "office_head")
 _LISTS = {"guiding_idea", "goals_text", "deputies", "members"}
@@ -147,5 +149,5 @@ def form_from_spec(data: Mapping[str, Any]) -> dict[str, str]:
     return fields
 
 
-__all__ = ["INDICATORS", "PARTICIPANT_GROUPS", "PHASES", "campaign_code", "form_errors",
+__all__ = ["INDICATORS", "PARTICIPANT_CHOICES", "PHASES", "campaign_code", "form_errors",
            "form_from_spec", "spec_from_form"]

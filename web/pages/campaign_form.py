@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from wenshu.models.campaign_form import (
     INDICATORS,
-    PARTICIPANT_GROUPS,
+    PARTICIPANT_CHOICES,
     PHASES,
     form_errors,
     spec_from_form,
@@ -37,7 +37,7 @@ def campaign_part(request: Request, who: Caller, values: Mapping[str, str]) -> d
     if not typed:
         typed = campaign_form.earlier_spec(settings_of(request), who.actor) or {}
     indicators = load_catalogue(settings_of(request).catalogue_dir).indicators.values()
-    return {"fields": typed, "groups": PARTICIPANT_GROUPS, "phases": range(1, PHASES + 1),
+    return {"fields": typed, "groups": PARTICIPANT_CHOICES, "phases": range(1, PHASES + 1),
             "goals": range(1, INDICATORS + 1), "indicators": list(indicators)}
 
 

@@ -82,18 +82,22 @@ def inspection_sheet(request: Request, who: Signed, checklist: str,
 
 def _findings_page(request: Request, who: Caller, req: inspections.InspectionRequest, *,
                    sent: tuple[str, dict[str, str], dict[str, str]] | None = None,
-                   errors: dict[str, str] | None = None) -> Response:
-    """One form per unit, showing what is recorded for it (``sent``: the unit, values and
-    notes of a form sent back with ``errors`` by item key, shown as typed)."""
+                   refused: InputError | None = None) -> Response:
+    """One form per unit, showing what is recorded for it; ``sent``: the unit, values and
+    notes of a form ``refused``, shown as typed with each problem beside its item."""
     settings = settings_of(request)
-    recorded = inspections.recorded_findings(settings, who.actor, req)
-    if sent is not None:
+    loaded, recorded = inspections.recorded_findings(settings, who.actor, req)
+    errors: dict[str, str] = {}
+    if sent is not None and refused is not None:
         recorded[sent[0]] = sent[1], sent[2]
+        # The form's rows are the checklist's observed items, in order.
+        items = loaded.observed
+        errors = {items[e.row - 1].key: e.message for e in refused.errors
+                  if 0 < e.row <= len(items)} or {"": str(refused)}
     names = {u.code: u.name for u in overview.actor_units(settings, who.actor)}
     return page(request, "findings.html", {
-        "checklist": inspections.checklist(req.checklist), "period": req.period,
-        "units": req.units, "names": names, "recorded": recorded,
-        "sent_unit": sent[0] if sent else "", "item_errors": errors or {}},
+        "checklist": loaded, "period": req.period, "units": req.units, "names": names,
+        "recorded": recorded, "sent_unit": sent[0] if sent else "", "item_errors": errors},
         status=400 if errors else 200)
 
 
@@ -122,14 +126,10 @@ async def findings_submit(request: Request, who: Signed) -> Response:
             text.get("period", ""), unit[0], values, notes,
             inspector=(text.get("inspector") or who.actor.name)[:100])
     except InputError as exc:
-        # Rows are the checklist's observed items in order: each problem beside its item.
-        items = inspections.checklist(checklist).observed
-        wrong = {items[e.row - 1].key: e.message for e in exc.errors if 0 < e.row <= len(items)}
         req = _request(checklist, text.get("period", ""), _units(
             [text.get("back_units", "")]) or unit)
         return await run_in_threadpool(_findings_page, request, who, req,
-                                       sent=(unit[0], values, notes), errors=wrong or {
-                                           "": str(exc)})
+                                       sent=(unit[0], values, notes), refused=exc)
     back = text.get("back", "/inspections")
     target = back if back.startswith("/inspections") else "/inspections"
     separator = "&" if "?" in target else "?"

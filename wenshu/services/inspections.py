@@ -260,9 +260,10 @@ def record_findings_file(settings: Settings, actor: Actor, path: Path, checklist
 
 
 def recorded_findings(settings: Settings, actor: Actor, req: InspectionRequest
-                      ) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
-    """What is recorded so far for each of the inspection's units, as its form shows it:
-    values and notes by item key (checked like :func:`check_inspection`)."""
+                      ) -> tuple[Checklist, dict[str, tuple[dict[str, str], dict[str, str]]]]:
+    """The inspection's checklist, and what is recorded so far for each of its units as
+    its form shows it: values and notes by item key (checked like
+    :func:`check_inspection`)."""
     from wenshu.ingest.findings import stored_findings
 
     loaded = check_inspection(settings, actor, req)
@@ -272,7 +273,7 @@ def recorded_findings(settings: Settings, actor: Actor, req: InspectionRequest
         for finding in stored_findings(session, loaded.key, req.period, req.units):
             values, notes = recorded[finding.unit_code]
             values[finding.item], notes[finding.item] = finding.value, finding.note
-    return recorded
+    return loaded, recorded
 
 
 def record_findings_form(settings: Settings, actor: Actor, name: str, period: str,

@@ -37,7 +37,6 @@ class AnswersSubject:
     unit_code: str
     unit_name: str
     year: int
-    line: str  # the line's key as the request named it ("" for the default line)
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ def answers_subject(settings: Settings, actor: Actor, data: Mapping[str, Any]) -
         assert unit is not None  # check_unit found it
         name, level = unit.name, unit.level
     check_level(checklist, name, level)
-    return AnswersSubject(checklist, req.unit_code, name, year, req.line)
+    return AnswersSubject(checklist, req.unit_code, name, year)
 
 
 def save_answers(settings: Settings, actor: Actor, subject: AnswersSubject,
