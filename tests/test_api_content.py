@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from tests.web_client import Session
 from tests.web_office import Office, build_office
 from wenshu.generators.self_inspection import SAMPLE_ANSWERS
-from wenshu.settings import Settings
+from wenshu.settings import Settings, get_settings
 from wenshu.web.app import create_app
 
 CLERK_UNIT = "440307001001"
@@ -34,9 +34,13 @@ def clerk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         env.setenv("WENSHU_HOME", str(settings.home))
         env.delenv("WENSHU_USER", raising=False)
         env.delenv("PREFECT_API_URL", raising=False)
+        get_settings.cache_clear()  # read again from the environment just set
         app = create_app(settings, warm=False)
-        with TestClient(app):
-            yield Session(app, office.clerk)
+        try:
+            with TestClient(app):
+                yield Session(app, office.clerk)
+        finally:
+            get_settings.cache_clear()
 
 
 def _answers(**changes: Any) -> dict[str, Any]:
