@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from wenshu.db import as_utc, session_scope, write_scope
-from wenshu.models.tables import AuditEvent
+from wenshu.models.access_tables import AuditEvent
 from wenshu.settings import Settings
 
 ACTIONS = ("file", "view", "download", "export", "import", "verify", "dispose", "generate",

@@ -73,7 +73,8 @@ from wenshu.archive.verify_model import (
     live,
 )
 from wenshu.db import session_scope
-from wenshu.models.tables import AuditEvent, Document, DocumentVersion, FilingCounter
+from wenshu.models.access_tables import AuditEvent
+from wenshu.models.tables import Document, DocumentVersion, FilingCounter
 from wenshu.settings import Settings
 
 # The triggers that keep the audit log append-only (migration 0006) and filed records

@@ -29,7 +29,7 @@ from wenshu.archive.audit import ACTION_LABELS, log_event
 from wenshu.compute.load import load_units, subtree_codes
 from wenshu.db import session_scope
 from wenshu.errors import AccessDenied, AccessError, NotFoundError
-from wenshu.models.tables import User
+from wenshu.models.access_tables import User
 from wenshu.settings import Settings
 
 ROLE_LABELS = {"clerk": "办事员", "supervisor": "督导", "archivist": "档案员",

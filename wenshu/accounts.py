@@ -19,7 +19,8 @@ from wenshu.auth import end_sessions, hash_password
 from wenshu.codes import check_unit_code
 from wenshu.db import as_utc, session_scope, write_scope
 from wenshu.errors import AccessDenied, AccessError, NotFoundError
-from wenshu.models.tables import USER_ROLES, Unit, User
+from wenshu.models.access_tables import USER_ROLES, User
+from wenshu.models.tables import Unit
 from wenshu.settings import Settings
 
 MAX_NAME_LENGTH = 64

@@ -31,7 +31,7 @@ from wenshu.access import Actor, actor_of
 from wenshu.archive.audit import log_event, record_event
 from wenshu.db import as_utc, session_scope, write_scope
 from wenshu.errors import AccessError, NotFoundError
-from wenshu.models.tables import ApiToken, AuditEvent, User, WebSession
+from wenshu.models.access_tables import ApiToken, AuditEvent, User, WebSession
 from wenshu.settings import Settings
 
 MIN_PASSWORD_LENGTH = 8

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from wenshu.access import Actor
 from wenshu.db import as_utc, session_scope, write_scope
 from wenshu.errors import ChartError, ConversionError, NotFoundError, WenshuError
-from wenshu.models.tables import Job
+from wenshu.models.access_tables import Job
 from wenshu.settings import Settings
 
 _log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from wenshu.access import Actor, authorize
 from wenshu.db import as_utc, session_scope, write_scope
 from wenshu.errors import NotFoundError, WenshuError
-from wenshu.models.tables import Upload
+from wenshu.models.access_tables import Upload
 from wenshu.paths import inside
 from wenshu.settings import Settings
 

@@ -2,6 +2,8 @@
 
 from alembic import context
 
+# Both table modules, so autogenerate sees every table on the one metadata.
+from wenshu.models import access_tables  # noqa: F401
 from wenshu.models.tables import Base
 
 connection = context.config.attributes.get("connection")
