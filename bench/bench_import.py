@@ -3,7 +3,11 @@
 Generates N valid ledger rows for a district shaped like seed 004 (11 streets, 111
 communities), imports them with :func:`import_ledger_file` into a fresh SQLite database,
 then inserts the same rows, already parsed, with ``sqlite3.executemany`` into an
-equivalent table. Prints rows/s for both and the ratio. The same rows saved as .xlsx
+equivalent table. Prints rows/s for both and the ratio. Then the same ledger handed in
+again corrected (1 row in 100 with another 人次, 1 in 100 taken out) is imported into the
+same database as the corrected version (``revise="replace"``), against sqlite3 reading
+the stored rows of those dates, marking the old rows withdrawn and inserting the new
+ones (the floor: no comparison). The same rows saved as .xlsx
 are then read by :func:`read_table` (merged cells, hidden rows, formulas looked for)
 and by bare openpyxl (read-only, values only), side by side: the ratio is what
 reading a workbook as offices keep them costs over the raw tool.
@@ -63,7 +67,9 @@ def ledger_rows(n: int, communities: list[str]) -> list[list[str]]:
     return rows
 
 
-def time_import(home: Path, csv_path: Path, units: list[tuple[str, str, str, str | None]]) -> float:
+def time_import(home: Path, csv_path: Path, units: list[tuple[str, str, str, str | None]],
+                corrected_path: Path) -> tuple[float, float]:
+    """The first import into a new database, then the corrected version's import."""
     settings = Settings(home=home)
     upgrade_schema(settings)
     factory = sessionmaker(get_engine(settings))
@@ -75,6 +81,52 @@ def time_import(home: Path, csv_path: Path, units: list[tuple[str, str, str, str
         result = import_ledger_file(session, csv_path, catalogue, today=date(2026, 11, 1))
     elapsed = time.perf_counter() - started
     assert result.rows_stored == result.rows_read, result
+    started = time.perf_counter()
+    with factory() as session, session.begin():
+        fixed = import_ledger_file(session, corrected_path, catalogue, today=date(2026, 11, 1),
+                                   revise="replace")
+    correcting = time.perf_counter() - started
+    assert fixed.rows_withdrawn > 0 and fixed.rows_stored > 0, fixed
+    return elapsed, correcting
+
+
+def corrected(rows: list[list[str]]) -> tuple[list[list[str]], list[list[str]], list[list[str]]]:
+    """The ledger handed in again: every 100th row with 人次 + 1, every 100th (offset 50)
+    taken out. Returns the new file's rows, the rows it changed (new values) and the old
+    rows it withdraws."""
+    kept, changed, withdrawn = [], [], []
+    for i, row in enumerate(rows):
+        if i % 100 == 50:
+            withdrawn.append(row)
+        elif i % 100 == 0:
+            new = [*row[:5], str(int(row[5]) + 1), *row[6:]]
+            kept.append(new)
+            changed.append(new)
+            withdrawn.append(row)
+        else:
+            kept.append(row)
+    return kept, changed, withdrawn
+
+
+def time_plain_correction(db: Path, changed: list[tuple[object, ...]],
+                          withdrawn: list[tuple[object, ...]]) -> float:
+    """sqlite3 doing a correction's storage work: read the stored rows of the file's dates,
+    mark the old rows withdrawn, insert the new ones."""
+    connection = sqlite3.connect(db)
+    started = time.perf_counter()
+    with connection:
+        connection.execute(
+            "SELECT id, unit_code, date, activity_type, title, sessions, participants, households,"
+            " materials, amount, notes, source_file_id, source_row, row_hash FROM activities"
+            " WHERE withdrawn_at IS NULL AND date BETWEEN '2025-01-01' AND '2026-12-31'").fetchall()
+        connection.executemany("UPDATE activities SET withdrawn_at = '2026-11-01' WHERE row_hash = ?",
+                               [(row[-1],) for row in withdrawn])
+        connection.executemany(
+            "INSERT INTO activities (unit_code, date, activity_type, title, sessions, participants,"
+            " households, materials, amount, notes, source_file_id, source_row, row_hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", changed)
+    elapsed = time.perf_counter() - started
+    connection.close()
     return elapsed
 
 
@@ -98,7 +150,7 @@ def time_executemany(db: Path, tuples: list[tuple[object, ...]]) -> float:
             activity_type VARCHAR(32) NOT NULL, title VARCHAR(200) NOT NULL, sessions INTEGER,
             participants INTEGER, households INTEGER, materials INTEGER, amount NUMERIC(14, 2),
             notes TEXT, source_file_id INTEGER NOT NULL, source_row INTEGER NOT NULL,
-            row_hash VARCHAR(64) NOT NULL UNIQUE);
+            row_hash VARCHAR(64) NOT NULL UNIQUE, withdrawn_at TEXT);
         CREATE INDEX ix_unit ON activities (unit_code);
         CREATE INDEX ix_date ON activities (date);
         PRAGMA journal_mode=WAL;
@@ -159,8 +211,14 @@ def main() -> None:
         started = time.perf_counter()
         read_table(csv_path)
         reading = time.perf_counter() - started
-        importing = time_import(tmp_dir / "home", csv_path, units)
+        kept, changed, withdrawn = corrected(rows)
+        corrected_path = tmp_dir / "ledger-corrected.csv"
+        with open(corrected_path, "w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows(csv_row(row) for row in [HEADER, *kept])
+        importing, correcting = time_import(tmp_dir / "home", csv_path, units, corrected_path)
         plain = time_executemany(tmp_dir / "plain.db", parsed(rows))
+        plain_correcting = time_plain_correction(tmp_dir / "plain.db", parsed(changed),
+                                                 parsed(withdrawn))
         xlsx_path = tmp_dir / "ledger.xlsx"
         write_xlsx(xlsx_path, rows)
         # Alternated, best of three each: the machines are noisy.
@@ -172,6 +230,9 @@ def main() -> None:
     print(f"import_ledger_file:       {n / importing:>10,.0f} rows/s ({importing:.2f} s)")
     print(f"sqlite3.executemany:      {n / plain:>10,.0f} rows/s ({plain:.2f} s)")
     print(f"import / executemany time: {importing / plain:.1f}x")
+    print(f"corrected import ({len(changed)} changed, {len(withdrawn) - len(changed)} taken out): "
+          f"{correcting:.2f} s; sqlite3 select+update+insert: {plain_correcting:.2f} s; "
+          f"{correcting / plain_correcting:.1f}x")
     print(f"read_table (.xlsx):       {n / xlsx_wenshu:>10,.0f} rows/s ({xlsx_wenshu:.2f} s)")
     print(f"bare openpyxl (.xlsx):    {n / xlsx_bare:>10,.0f} rows/s ({xlsx_bare:.2f} s)")
     print(f"read_table / openpyxl time (.xlsx): {xlsx_wenshu / xlsx_bare:.2f}x")

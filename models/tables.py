@@ -62,12 +62,18 @@ class SourceFile(Base):
     name: Mapped[str] = mapped_column(String(500))
     sha256: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # When its content was last read in (NULL: only at imported_at), and how many stored
+    # rows that reading replaced, withdrew or restored: the same content handed in again
+    # after a later file replaced something is read again, not skipped as imported.
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rows_replaced: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rows_stored: Mapped[int] = mapped_column(Integer, default=0)
     rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Activity(Base):
-    """One ledger row (台账记录): one thing done by one unit on one date."""
+    """One ledger row (台账记录): one thing done by one unit on one date. Only rows not
+    withdrawn (:attr:`withdrawn_at` is NULL) count."""
 
     __tablename__ = "activities"
 
@@ -86,6 +92,10 @@ class Activity(Base):
     source_row: Mapped[int] = mapped_column(Integer)
     # SHA-256 of the row's content: the same activity imported twice is stored once.
     row_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # A row a corrected ledger changed or left out is withdrawn, not deleted: it no longer
+    # counts, and the file that withdrew it is kept beside it (a later file may restore it).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by_file_id: Mapped[int | None] = mapped_column(ForeignKey("source_files.id"))
 
 
 class BaseFigure(Base):

@@ -28,6 +28,8 @@ from wenshu.models.tables import Unit
 from wenshu.settings import Settings, get_settings
 
 if TYPE_CHECKING:  # tests.transfer_source imports this module
+    from fastapi import FastAPI
+
     from tests.transfer_source import Source
 
 # Prefect's state for this session, before anything imports wenshu.workflows (which would
@@ -202,6 +204,19 @@ def staff(db_settings: Settings, small_tree: list[tuple[str, str, str, str | Non
     return Staff(supervisor=add_user(db_settings, "督导李四", "supervisor", "440307"),
                  clerk=add_user(db_settings, "办事员王五", "clerk", "440307001001"),
                  archivist=add_user(db_settings, "档案员张三", "archivist"))
+
+
+@pytest.fixture
+def web(db_settings: Settings, staff: Staff) -> Iterator[FastAPI]:
+    """The web app over the test database and its staff, started (no warm-up)."""
+    from fastapi.testclient import TestClient
+
+    from wenshu.web.app import create_app
+
+    db_settings.ensure_dirs()
+    app = create_app(db_settings, warm=False)
+    with TestClient(app):
+        yield app
 
 
 @pytest.fixture

@@ -30,6 +30,14 @@ def good(title: str, people: int = 30, when: object = "2025-03-05") -> list[obje
     return [EAST_LAKE, when, "培训", title, 1, people, None, None, None, None]
 
 
+# A year's trainings, and the same ledger handed in again corrected: March's first figure
+# fixed (50 → 60), April's row taken out, June's added.
+YEAR = [good("育龄妇女健康知识培训", 50), good("优生优育讲座", 40, "2025-03-20"),
+        good("孕前检查政策解读", 25, "2025-04-08"), good("青春期健康教育", 30, "2025-05-12")]
+CORRECTED = [good("育龄妇女健康知识培训", 60), YEAR[1], YEAR[3],
+             good("计生协会员培训", 20, "2025-06-03")]
+
+
 def write_csv(path: Path, rows: Rows, encoding: str = "utf-8-sig") -> Path:
     buffer = io.StringIO()
     csv.writer(buffer).writerows(["" if cell is None else cell for cell in row] for row in rows)

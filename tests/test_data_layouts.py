@@ -5,12 +5,10 @@ and the CLI."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.ledger_books import HEADER, good, write_csv, write_xlsx
@@ -149,7 +147,7 @@ def test_an_uploads_outcome_keeps_the_notes_and_how_it_was_read(db_settings, sta
     outcome = data.import_upload(db_settings, staff.clerk, upload)
     assert (outcome["status"], outcome["rows_stored"]) == ("imported", 3)
     assert "工作表“台账”没有“单位代码”列，各行记为 东湖社区（440307001001）" in outcome["notes"]
-    assert outcome["options"] == {"unit": None, "sheets": [], "year": None}
+    assert outcome["options"] == {"unit": None, "sheets": [], "year": None, "skip_invalid": False}
     assert {unit for unit, _ in _activities(db_settings)} == {EAST_LAKE}
     bad = write_csv(Path(str(upload.path) + ".csv"), [["标题"], HEADER, good("一", people=-1)])
     rejected = save_upload(db_settings, staff.clerk, "ledger", "坏.csv", bad.read_bytes())
@@ -160,16 +158,6 @@ def test_an_uploads_outcome_keeps_the_notes_and_how_it_was_read(db_settings, sta
 
 
 # The upload page ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def web(db_settings, staff) -> Iterator[TestClient]:  # noqa: ANN001
-    from wenshu.web.app import create_app
-
-    db_settings.ensure_dirs()
-    app = create_app(db_settings, warm=False)
-    with TestClient(app):
-        yield app
 
 
 def test_the_upload_form_offers_the_unit_and_shows_the_notes(web, db_settings, staff):

@@ -33,10 +33,11 @@ from wenshu.compute.load import load_units, subtree_codes
 from wenshu.compute.rounding import round_fraction
 from wenshu.compute.snapshot import UnitInfo
 from wenshu.db import as_utc, session_scope
-from wenshu.errors import CodeError, InputError, PathError, RowError, WenshuError
+from wenshu.errors import CodeError, InputError, PathError, RevisionNeeded, RowError, WenshuError
 from wenshu.ingest.ledger import import_ledger_file
 from wenshu.ingest.readers import ReadOptions
 from wenshu.ingest.report import REPORT_SUFFIX, error_report_path, write_error_report
+from wenshu.ingest.revision import WORDS
 from wenshu.models.catalogue import Catalogue
 from wenshu.models.tables import Activity, SourceFile
 from wenshu.paths import inside
@@ -234,6 +235,11 @@ def collect_file(settings: Settings, catalogue: Catalogue, unit_code: str, path:
     except InputError as exc:
         return FileOutcome(unit_code, path.name, "rejected", 0, 0, len(exc.errors),
                            _move(path, REJECTED))
+    except RevisionNeeded as exc:
+        # No one is there to confirm a correction: the report lists the differences.
+        write_error_report(path, exc.differences)
+        return FileOutcome(unit_code, path.name, "rejected", 0, 0, len(exc.differences),
+                           _move(path, REJECTED), f"{exc}{WORDS['inbox_hint']}")
     except WenshuError as exc:
         # An unreadable file: the report holds one whole-file error, in the usual columns.
         write_error_report(path, [RowError(path.name, 0, "", "", "unreadable_file", str(exc))])
@@ -259,7 +265,7 @@ def completeness(session: Session, period: Period, root: str | None = None,
     expected = tuple(units[c] for c in codes if units[c].level in levels)
     reported = set(session.scalars(
         select(Activity.unit_code).distinct()
-        .where(Activity.date.between(period.start, period.end))
+        .where(Activity.date.between(period.start, period.end), Activity.withdrawn_at.is_(None))
     ))
     submitted = tuple(u for u in expected if u.code in reported)
     missing = tuple(u for u in expected if u.code not in reported)
@@ -271,7 +277,8 @@ def completeness(session: Session, period: Period, root: str | None = None,
 
 
 def _first_submitted(session: Session, period: Period, codes: list[str]) -> dict[str, date]:
-    """The day (office time) each unit's earliest file with rows in ``period`` came in."""
+    """The day (office time) each unit's earliest file with rows in ``period`` came in,
+    withdrawn rows too: a ledger corrected later was still handed in when it first came."""
     rows = session.execute(
         select(Activity.unit_code, func.min(SourceFile.imported_at))
         .join(SourceFile, SourceFile.id == Activity.source_file_id)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -42,6 +43,17 @@ def get_engine(settings: Settings) -> Engine:
     if settings.db_url.startswith("sqlite"):
         settings.home.mkdir(parents=True, exist_ok=True)
     return _engine(settings.db_url)
+
+
+# Bound parameters per IN (...) query: under SQLite's historical limit of 999.
+IN_BATCH = 900
+T = TypeVar("T")
+
+
+def in_batches(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``items`` in slices small enough for one IN (...) list each."""
+    for start in range(0, len(items), IN_BATCH):
+        yield items[start:start + IN_BATCH]
 
 
 _REVISION = re.compile(r"""^(down_)?revision\s*=\s*(.+)$""", re.MULTILINE)

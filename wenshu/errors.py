@@ -70,6 +70,24 @@ class InputError(WenshuError):
         super().__init__(f"{file}：{self.rows_with_errors}行共{len(errors)}处错误，未保存任何数据")
 
 
+class RevisionNeeded(WenshuError):
+    """A ledger handed in again corrects or leaves out stored rows, and the user has not
+    said what to do; nothing was stored. ``differences`` lists each one as a row of the
+    error table; the answer is one of :attr:`CHOICES` (see :mod:`wenshu.ingest.revision`).
+    ``notes`` and ``rows_read`` as for :class:`InputError`.
+    """
+
+    CHOICES = ("replace", "add")
+
+    def __init__(self, file: str, message: str, differences: list[RowError],
+                 rows_read: int, notes: list[str] | None = None) -> None:
+        self.file = file
+        self.differences = differences
+        self.rows_read = rows_read
+        self.notes = list(notes or [])
+        super().__init__(message)
+
+
 class TemplateError(WenshuError):
     """A document template failed to render (undefined variable, syntax, sandbox)."""
 

@@ -90,14 +90,17 @@ async def upload(request: Request, who: Signed, file: Annotated[UploadFile, File
 
 
 @router.post("/imports", response_model=ImportOutcome,
-             responses={422: {"model": ImportOutcome, "description": "rejected: nothing stored"}})
+             responses={422: {"model": ImportOutcome, "description": "rejected: nothing stored"},
+                        409: {"model": ImportOutcome,
+                              "description": "revision: a ledger differs from the stored rows; "
+                                             "nothing stored until the request names revise"}})
 def import_(request: Request, response: Response, who: Signed,
             body: ImportRequest) -> ImportOutcome:
-    """Import an upload by its purpose; a rejected file (422) stored nothing."""
+    """Import an upload by its purpose; a rejected file (422) stored nothing, nor did a
+    ledger that corrects or leaves out stored rows without ``revise`` (409)."""
     settings = settings_of(request)
     info = get_upload(settings, who.actor, body.upload_id)
-    outcome = ImportOutcome.model_validate(import_upload(settings, who.actor, info,
-                                                         skip_invalid=body.skip_invalid))
-    if outcome.status == "rejected":
-        response.status_code = 422
+    outcome = ImportOutcome.model_validate(import_upload(
+        settings, who.actor, info, skip_invalid=body.skip_invalid, revise=body.revise))
+    response.status_code = {"rejected": 422, "revision": 409}.get(outcome.status, 200)
     return outcome

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -67,6 +67,9 @@ class ImportRequest(BaseModel):
 
     upload_id: str = Field(pattern="^[0-9a-f]{32}$")
     skip_invalid: bool = False
+    revise: Literal["replace", "add"] | None = Field(
+        default=None, description="台账与已保存的记录有出入时：replace 以本文件为准（更正并撤回），"
+                                  "add 另存为新记录；不填则不保存并返回 409 与出入清单")
 
 
 class RowErrorOut(BaseModel):
@@ -81,7 +84,7 @@ class RowErrorOut(BaseModel):
 
 
 class ImportOutcome(BaseModel):
-    """How an import went: ``rejected`` stored nothing."""
+    """How an import went: ``rejected`` and ``revision`` stored nothing."""
 
     status: str
     message: str = ""
@@ -89,8 +92,13 @@ class ImportOutcome(BaseModel):
     rows_stored: int | None = None
     rows_existing: int | None = None
     rows_rejected: int | None = None
+    rows_withdrawn: int | None = None
     already_imported: bool | None = None
     errors: list[RowErrorOut] = Field(default_factory=list)
+    differences: list[RowErrorOut] = Field(
+        default_factory=list, description="revision：台账与已保存记录的出入，待选择 revise")
+    revisions: list[RowErrorOut] = Field(
+        default_factory=list, description="按本文件更正或撤回的已保存记录")
 
 
 

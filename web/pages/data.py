@@ -3,7 +3,7 @@ the error report, and store the good rows on request."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
@@ -92,22 +92,28 @@ def upload_page(request: Request, who: Signed, upload_id: UploadPath) -> Respons
 
 @router.post("/data/uploads/{upload_id}/import")
 def upload_again(request: Request, who: Signed, upload_id: UploadPath,
-                 skip_invalid: Annotated[bool, Form()] = False) -> Response:
-    """Import an upload again, e.g. keeping only the good rows."""
+                 skip_invalid: Annotated[bool, Form()] = False,
+                 revise: Annotated[Literal["", "replace", "add"], Form()] = "") -> Response:
+    """Import an upload again: keeping only the good rows, or, for a corrected ledger,
+    replacing the stored rows it changes or leaves out (``revise=replace``) or adding its
+    rows beside them (``revise=add``)."""
     settings = settings_of(request)
     upload = get_upload(settings, who.actor, upload_id)
     # Read the same way as the first time: the same unit, sheets and year.
     options = (upload.result or {}).get("options") or {}
     import_upload(settings, who.actor, upload, skip_invalid=skip_invalid,
                   unit=options.get("unit"), sheets=options.get("sheets") or (),
-                  year=options.get("year"))
+                  year=options.get("year"), revise=revise or None)
     return _outcome_page(request, upload_id, who)
 
 
 @router.get("/data/uploads/{upload_id}/errors.csv")
 def upload_errors(request: Request, who: Signed, upload_id: UploadPath) -> Response:
-    """The upload's row errors as a CSV Excel opens (no cell can run as a formula)."""
+    """The upload's row errors, and a ledger's differences from the stored rows, as a CSV
+    Excel opens (no cell can run as a formula)."""
     upload = get_upload(settings_of(request), who.actor, upload_id)
-    errors = (upload.result or {}).get("errors") or []
+    result = upload.result or {}
+    errors = [*result.get("errors", ()), *result.get("differences", ()),
+              *result.get("revisions", ())]
     stem = upload.original_name.rsplit(".", 1)[0]
     return attachment(error_report_csv(errors), f"{stem}.错误报告.csv", "text/csv; charset=utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,7 +20,7 @@ from wenshu.cli.common import (
     settings,
     unit_code,
 )
-from wenshu.errors import InputError, RowError
+from wenshu.errors import InputError, RevisionNeeded, RowError
 from wenshu.periods import Period
 
 if TYPE_CHECKING:  # the importers load openpyxl and the row models: only when a command runs
@@ -40,6 +41,8 @@ SheetsOption = Annotated[list[str] | None, typer.Option(
 DataYearOption = Annotated[int | None, typer.Option(
     "--year", min=2000, max=2100,
     help="Year of dates written without one (3月7日), when the sheet name and title give none.")]
+# A corrected ledger's answer to RevisionNeeded (its CHOICES).
+ReviseChoice = Enum("ReviseChoice", {choice: choice for choice in RevisionNeeded.CHOICES}, type=str)
 DataUnitOption = Annotated[str | None, typer.Option(
     "--unit", callback=_optional_unit,
     help="Unit code for a file without a 单位代码 column (a clerk's own unit by default).")]
@@ -60,6 +63,8 @@ def _import_each(run: Callable[[Path], ImportResult], files: list[Path]) -> None
             console.print(f"{result.file.name}: {result.rows_read} rows read, "
                           f"{result.rows_stored} stored, {result.rows_existing} already present, "
                           f"{result.rows_rejected} rejected")
+            if result.revisions:
+                _print_errors(result.revisions, "Stored rows corrected or withdrawn")
             if result.errors:
                 _print_errors(result.errors)
                 console.print(f"rejected rows written to {result.error_report}")
@@ -80,6 +85,12 @@ def _shown_on_failure(run: Callable[[Path], ImportResult], path: Path) -> Import
         if exc.report_path:
             console.print(f"error report: {exc.report_path}")
         raise typer.Exit(1) from None
+    except RevisionNeeded as exc:
+        _print_errors(exc.differences, "Differences from the stored rows")
+        console.print(f"[red]{exc}[/red]")
+        console.print("import again with --revise replace (take this file as the corrected "
+                      "version) or --revise add (keep the stored rows, add this file's)")
+        raise typer.Exit(1) from None
 
 
 def _print_notes(notes: list[str]) -> None:
@@ -89,12 +100,12 @@ def _print_notes(notes: list[str]) -> None:
         console.print(f"  · {escape(note)}", soft_wrap=True)
 
 
-def _print_errors(errors: list[RowError]) -> None:
+def _print_errors(errors: list[RowError], title: str = "Invalid rows") -> None:
     """Tabulate row errors (the first :data:`MAX_ERRORS_SHOWN`), with their sheet."""
     from rich.table import Table
 
     table = Table("文件 file", "工作表 sheet", "行 row", "列 column", "值 value", "错误 problem",
-                  title="Invalid rows")
+                  title=title)
     for error in errors[:MAX_ERRORS_SHOWN]:
         table.add_row(Path(error.file).name, error.sheet, str(error.row), error.column,
                       error.value, error.message)
@@ -121,16 +132,22 @@ def ledger_import(
     year: DataYearOption = None,
     unit: DataUnitOption = None,
     skip_invalid: Annotated[bool, typer.Option(help="Store the valid rows, report the rest.")] = False,
+    revise: Annotated[ReviseChoice | None, typer.Option(
+        "--revise",
+        help="A file that corrects or leaves out stored rows: 'replace' withdraws those rows "
+             "(kept, no longer counted), 'add' keeps them and adds the file's rows.")] = None,
 ) -> None:
     """Import ledger files (.csv in UTF-8/GB18030, .xlsx or .xls: every sheet) for your
     units; a file with an invalid row is rejected whole. Title rows, a 序号 column and
-    合计/小计 rows are recognised; see tests/samples/ledgers/ for the layouts."""
+    合计/小计 rows are recognised; see tests/samples/ledgers/ for the layouts. A file
+    handed in again after a correction is compared with the stored rows first."""
     from wenshu.services import data
 
     current = settings()
     actor = acting(current)
-    _import_each(lambda path: data.import_ledger(current, actor, path, skip_invalid=skip_invalid,
-                                                 sheets=sheet or (), year=year, unit=unit), files)
+    _import_each(lambda path: data.import_ledger(
+        current, actor, path, skip_invalid=skip_invalid, sheets=sheet or (), year=year,
+        unit=unit, revise=revise.value if revise else None), files)
 
 
 @ledger_app.command("template")

@@ -54,7 +54,8 @@ def load_snapshot(session: Session, root: str, year: int) -> Snapshot:
             func.count(), func.sum(Activity.sessions), func.sum(Activity.participants),
             func.sum(Activity.households), func.sum(Activity.materials), func.sum(Activity.amount),
         )
-        .where(Activity.unit_code.in_(codes), Activity.date.between(date(year - 1, 1, 1), date(year, 12, 31)))
+        .where(Activity.unit_code.in_(codes), Activity.date.between(date(year - 1, 1, 1), date(year, 12, 31)),
+               Activity.withdrawn_at.is_(None))
         .group_by(Activity.unit_code, activity_year, activity_month, Activity.activity_type,
                   Activity.title)
     )

@@ -22,7 +22,9 @@ from wenshu.ingest.report import (
     file_sha256,
     import_key,
     previous_import,
+    read_again,
     reject_with_report,
+    replaced_since,
     store_source_file,
     write_error_report,
 )
@@ -106,7 +108,8 @@ def _import_keyed(session: Session, path: Path, catalogue: Catalogue, keyed: _Ke
     kind, table, key_fields, values_of = keyed.kind, keyed.table, keyed.key_fields, keyed.values_of
     digest = file_sha256(path)
     key = import_key(digest, options.key())
-    if previous_import(session, kind, key) is not None:
+    previous = previous_import(session, kind, key)
+    if previous is not None and not replaced_since(session, previous):
         return ImportResult(file=path, sha256=digest, already_imported=True)
     context = row_context(session, catalogue, expect_unit=expect_unit)
     with reject_with_report(path):
@@ -116,7 +119,8 @@ def _import_keyed(session: Session, path: Path, catalogue: Catalogue, keyed: _Ke
         if errors:
             raise InputError(name or str(path), errors, notes=checked.notes)
 
-    source = store_source_file(session, kind, path, key, name)
+    source = (read_again(previous) if previous is not None
+              else store_source_file(session, kind, path, key, name))
     incoming = {tuple(getattr(row, f) for f in key_fields): values_of(row) for _, row in checked.valid}
     years = {key[1] for key in incoming}
     stored = {
@@ -137,6 +141,7 @@ def _import_keyed(session: Session, path: Path, catalogue: Catalogue, keyed: _Ke
     if new:
         session.execute(insert(table), new)
     source.rows_stored = len(new) + changed
+    source.rows_replaced = changed
     write_error_report(path, [])
     return ImportResult(file=path, sha256=digest, rows_read=checked.rows_read,
                         rows_stored=source.rows_stored, rows_existing=len(incoming) - source.rows_stored,

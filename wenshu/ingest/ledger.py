@@ -7,9 +7,10 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from wenshu.db import in_batches
 from wenshu.errors import InputError, RowError
 from wenshu.ingest.readers import Column, ReadOptions, RowRef, read_rows
 from wenshu.ingest.report import (
@@ -17,9 +18,21 @@ from wenshu.ingest.report import (
     file_sha256,
     import_key,
     previous_import,
+    read_again,
     reject_with_report,
+    replaced_since,
     store_source_file,
     write_error_report,
+)
+from wenshu.ingest.revision import (
+    Revise,
+    Revision,
+    describe,
+    load_stored,
+    plan_revision,
+    revision_needed,
+    unit_names,
+    withdraw,
 )
 from wenshu.ingest.units import row_context
 from wenshu.models.catalogue import MEASURE_COLUMNS, Catalogue
@@ -49,14 +62,13 @@ LEDGER_COLUMNS = [
         Column("notes", "备注"),
     )
 ]
-# Bound parameters per IN (...) query: under SQLite's historical limit of 999.
-_CHUNK = 900
 
 
 def import_ledger_file(session: Session, path: Path, catalogue: Catalogue, *,
                        skip_invalid: bool = False, today: date | None = None,
                        expect_unit: str | None = None, name: str | None = None,
-                       options: ReadOptions | None = None) -> ImportResult:
+                       options: ReadOptions | None = None,
+                       revise: Revise | None = None) -> ImportResult:
     """Import one ledger file into ``activities``. Does not commit.
 
     Any invalid row rejects the whole file (InputError, error report written, nothing
@@ -67,12 +79,17 @@ def import_ledger_file(session: Session, path: Path, catalogue: Catalogue, *,
     existing, not stored again. ``name`` is how the file is called in errors (default: its
     file name); ``options``: which sheets, the year of dates without one, the unit of a
     file without a 单位代码 column (:class:`ReadOptions`).
+
+    A file that corrects or leaves out stored rows (:mod:`wenshu.ingest.revision`) raises
+    :class:`RevisionNeeded`, nothing stored, unless ``revise`` says what to do: "replace"
+    withdraws those rows and stores the file's, "add" keeps them and adds the file's rows.
     """
     path = Path(path)
     options = options or ReadOptions()
     digest = file_sha256(path)
     key = import_key(digest, options.key())
-    if previous_import(session, "ledger", key) is not None:
+    previous = previous_import(session, "ledger", key)
+    if previous is not None and not replaced_since(session, previous):
         return ImportResult(file=path, sha256=digest, already_imported=True)
     context = row_context(session, catalogue, today=today or date.today(),
                           expect_unit=expect_unit)
@@ -84,22 +101,32 @@ def import_ledger_file(session: Session, path: Path, catalogue: Catalogue, *,
             raise InputError(name or str(path), errors, notes=checked.notes,
                              rows_read=checked.rows_read)
 
-    source = store_source_file(session, "ledger", path, key, name)
-    stored = store_activities(session, rows, source.id)
+    file = name or path.name
+    revision = Revision() if revise == "add" else plan_revision(load_stored(session, rows), rows)
+    names = unit_names(session, revision.unit_codes()) if revision else {}
+    if revision and revise is None:
+        raise revision_needed(file, revision, catalogue, names, checked.rows_read, checked.notes)
+    source = (read_again(previous) if previous is not None
+              else store_source_file(session, "ledger", path, key, name))
+    withdraw(session, revision.withdrawn_ids(), source.id, source.read_at or source.imported_at)
+    stored, restored = store_activities(session, rows, source.id)
     source.rows_stored = stored
+    source.rows_replaced = len(revision.withdrawn_ids()) + restored
     source.rows_rejected = checked.rejected(errors)
     return ImportResult(
         file=path, sha256=digest, rows_read=checked.rows_read, rows_stored=stored,
         rows_existing=len(rows) - stored, rows_rejected=source.rows_rejected, errors=errors,
         error_report=write_error_report(path, errors), notes=checked.notes,
+        rows_withdrawn=len(revision.withdrawn_ids()),
+        revisions=describe(file, revision, catalogue, names, "replace") if revision else [],
     )
 
 
 def find_duplicates(file: str, rows: list[tuple[RowRef, LedgerRow]]
-                    ) -> tuple[list[tuple[int, LedgerRow, str]], list[RowError]]:
-    """Split valid rows into first occurrences (row number, row, content hash) and repeats."""
+                    ) -> tuple[list[tuple[RowRef, LedgerRow, str]], list[RowError]]:
+    """Split valid rows into first occurrences (where, row, content hash) and repeats."""
     first_row: dict[str, RowRef] = {}
-    unique: list[tuple[int, LedgerRow, str]] = []
+    unique: list[tuple[RowRef, LedgerRow, str]] = []
     errors: list[RowError] = []
     for at, row in rows:
         digest = row.content_hash()
@@ -109,28 +136,36 @@ def find_duplicates(file: str, rows: list[tuple[RowRef, LedgerRow]]
                                    at.sheet))
             continue
         first_row[digest] = at
-        unique.append((at.row, row, digest))
+        unique.append((at, row, digest))
     return unique, errors
 
 
-def store_activities(session: Session, rows: list[tuple[int, LedgerRow, str]], source_file_id: int) -> int:
-    """Insert the rows whose hash is not stored yet; returns how many were inserted."""
-    existing = _stored_hashes(session, [digest for _, _, digest in rows])
+def store_activities(session: Session, rows: list[tuple[RowRef, LedgerRow, str]],
+                     source_file_id: int) -> tuple[int, int]:
+    """Insert the rows whose hash is not stored yet, and count again the withdrawn rows the
+    file has once more; returns how many rows were inserted or restored, and of those how
+    many were restored."""
+    stored = _stored_hashes(session, [digest for _, _, digest in rows])
     new = [
-        {**row.model_dump(), "source_file_id": source_file_id, "source_row": number, "row_hash": digest}
-        for number, row, digest in rows
-        if digest not in existing
+        {**row.model_dump(), "source_file_id": source_file_id, "source_row": at.row,
+         "row_hash": digest}
+        for at, row, digest in rows
+        if digest not in stored
     ]
     if new:
         # Without render_nulls the ORM splits the batch wherever the set of empty measures changes.
         session.execute(insert(Activity).execution_options(render_nulls=True), new)
-    return len(new)
+    restored = [digest for digest, withdrawn in stored.items() if withdrawn]
+    for batch in in_batches(restored):
+        session.execute(update(Activity).where(Activity.row_hash.in_(batch))
+                        .values(withdrawn_at=None, withdrawn_by_file_id=None))
+    return len(new) + len(restored), len(restored)
 
 
-def _stored_hashes(session: Session, hashes: Iterable[str]) -> set[str]:
-    hashes = list(hashes)
-    found: set[str] = set()
-    for start in range(0, len(hashes), _CHUNK):
-        chunk = hashes[start:start + _CHUNK]
-        found.update(session.scalars(select(Activity.row_hash).where(Activity.row_hash.in_(chunk))))
+def _stored_hashes(session: Session, hashes: Iterable[str]) -> dict[str, bool]:
+    """Which of the hashes are stored, each with whether its row is withdrawn."""
+    found: dict[str, bool] = {}
+    for batch in in_batches(list(hashes)):
+        found.update((digest, at is not None) for digest, at in session.execute(
+            select(Activity.row_hash, Activity.withdrawn_at).where(Activity.row_hash.in_(batch))))
     return found

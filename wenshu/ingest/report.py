@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wenshu.cells import csv_row
@@ -41,6 +41,10 @@ class ImportResult:
     # What the reader noticed, for the user (rows above the header, totals rows checked,
     # hidden rows and columns, empty sheets, values the import supplied), in Chinese.
     notes: list[str] = field(default_factory=list)
+    # Ledgers: stored rows the file corrected or left out (withdrawn, not deleted), and
+    # each of those differences as a row of the error table.
+    rows_withdrawn: int = 0
+    revisions: list[RowError] = field(default_factory=list)
 
 
 def file_sha256(path: Path) -> str:
@@ -118,6 +122,23 @@ def previous_import(session: Session, kind: str, sha256: str) -> SourceFile | No
     return session.scalars(
         select(SourceFile).where(SourceFile.kind == kind, SourceFile.sha256 == sha256)
     ).first()
+
+
+def replaced_since(session: Session, earlier: SourceFile) -> bool:
+    """Whether a file of the same kind read in after ``earlier`` replaced, withdrew or
+    restored stored rows: what ``earlier`` stored may have changed, so the same content
+    handed in again (a clerk going back to the first version) is read again, not skipped."""
+    read = func.coalesce(SourceFile.read_at, SourceFile.imported_at)
+    return session.scalar(
+        select(SourceFile.id).where(SourceFile.kind == earlier.kind, SourceFile.rows_replaced > 0,
+                                    read > (earlier.read_at or earlier.imported_at)).limit(1)
+    ) is not None
+
+
+def read_again(earlier: SourceFile) -> SourceFile:
+    """``earlier``'s record, for its content read in once more (:func:`replaced_since`)."""
+    earlier.read_at = datetime.now(UTC)
+    return earlier
 
 
 def store_source_file(session: Session, kind: str, path: Path, sha256: str,

@@ -17,7 +17,9 @@ from wenshu.ingest.report import (
     ImportResult,
     file_sha256,
     previous_import,
+    read_again,
     reject_with_report,
+    replaced_since,
     store_source_file,
     write_error_report,
 )
@@ -141,7 +143,8 @@ def import_units(session: Session, path: Path, *, name: str | None = None) -> Im
     is called in errors (default: its file name)."""
     path = Path(path)
     digest = file_sha256(path)
-    if previous_import(session, "units", digest) is not None:
+    previous = previous_import(session, "units", digest)
+    if previous is not None and not replaced_since(session, previous):
         return ImportResult(file=path, sha256=digest, already_imported=True)
     stored = {unit.code: unit for unit in session.scalars(select(Unit))}
     with reject_with_report(path):
@@ -167,8 +170,10 @@ def import_units(session: Session, path: Path, *, name: str | None = None) -> Im
         if row.organ is not None:
             stored[row.code].organ = row.organ
 
-    source = store_source_file(session, "units", path, digest, name)
+    source = (read_again(previous) if previous is not None
+              else store_source_file(session, "units", path, digest, name))
     source.rows_stored = len(new) + len(renamed)
+    source.rows_replaced = len(renamed)
     write_error_report(path, [])
     return ImportResult(file=path, sha256=digest, rows_read=checked.rows_read,
                         rows_stored=source.rows_stored, rows_existing=len(rows) - source.rows_stored,

@@ -10,6 +10,9 @@ Ledgers, figures and targets are read as offices keep them (title rows, 序号, 
 one sheet per month): ``sheets`` picks some sheets of a workbook, ``year`` is the year of
 dates written without one when neither the sheet's name nor its title gives it, and
 ``unit`` is the unit of a file without a 单位代码 column, by default a clerk's own.
+
+A ledger handed in again after a correction is compared with the stored rows; the
+user says whether it replaces the rows it changes or leaves out (``revise``).
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ from wenshu.codes import check_unit_code
 from wenshu.collect import Completeness, FileOutcome
 from wenshu.compute.load import load_units, subtree_codes
 from wenshu.db import session_scope
-from wenshu.errors import InputError, WenshuError
+from wenshu.errors import InputError, RevisionNeeded, WenshuError
 from wenshu.ingest.readers import ReadOptions
 from wenshu.ingest.report import ImportResult
+from wenshu.ingest.revision import Revise
 from wenshu.models.catalogue import load_catalogue
 from wenshu.models.values import YEAR_RANGE
 from wenshu.periods import Period
@@ -87,9 +91,11 @@ def import_units(settings: Settings, actor: Actor, path: Path, *,
 
 def import_ledger(settings: Settings, actor: Actor, path: Path, *, name: str | None = None,
                   skip_invalid: bool = False, sheets: Sequence[str] = (),
-                  year: int | None = None, unit: str | None = None) -> ImportResult:
+                  year: int | None = None, unit: str | None = None,
+                  revise: Revise | None = None) -> ImportResult:
     """Import a ledger file for the actor's units (``sheets``, ``year``, ``unit``: see
-    :func:`read_options`)."""
+    :func:`read_options`; ``revise``: what to do with stored rows the file corrects or
+    leaves out, see :func:`~wenshu.ingest.ledger.import_ledger_file`)."""
     from wenshu.ingest.ledger import import_ledger_file
 
     authorize(settings, actor, "submit", target=f"ledger:{name or Path(path).name}")
@@ -97,7 +103,7 @@ def import_ledger(settings: Settings, actor: Actor, path: Path, *, name: str | N
     with session_scope(settings) as session:
         return import_ledger_file(session, path, load_catalogue(settings.catalogue_dir),
                                   skip_invalid=skip_invalid, expect_unit=_scope(actor),
-                                  name=name, options=options)
+                                  name=name, options=options, revise=revise)
 
 
 def import_figures(settings: Settings, actor: Actor, path: Path, *,
@@ -135,14 +141,18 @@ PURPOSE_LABELS = {"ledger": "工作台账", "figures": "基础数据", "targets"
 
 def import_upload(settings: Settings, actor: Actor, upload: UploadInfo, *,
                   skip_invalid: bool = False, unit: str | None = None,
-                  sheets: Sequence[str] = (), year: int | None = None) -> dict[str, Any]:
+                  sheets: Sequence[str] = (), year: int | None = None,
+                  revise: Revise | None = None) -> dict[str, Any]:
     """Import an uploaded file by its purpose and keep the outcome with the upload.
 
-    Returns the outcome as plain data: ``status`` (imported | rejected), the counts,
-    every row error (file, sheet, row, column, value, reason), the reader's ``notes``
-    and the ``options`` it was read with (to import it again the same way). A rejected
-    file stored nothing; ``skip_invalid`` (ledgers only) keeps the good rows. ``unit``,
-    ``sheets`` and ``year`` (not for units files) as for :func:`read_options`.
+    Returns the outcome as plain data: ``status`` (imported | partly | rejected |
+    revision), the counts, every row error (file, sheet, row, column, value, reason), the
+    reader's ``notes`` and the ``options`` it was read with (to import it again the same
+    way). A rejected file stored nothing; ``skip_invalid`` (ledgers only) keeps the good
+    rows. ``unit``, ``sheets`` and ``year`` (not for units files) as for
+    :func:`read_options`. A ledger that corrects or leaves out stored rows, without
+    ``revise``, stored nothing either: ``revision``, with each difference in
+    ``differences``; with ``revise``, ``revisions`` lists what it corrected or withdrew.
     """
     importer = IMPORTERS.get(upload.purpose)
     if importer is None:
@@ -151,21 +161,28 @@ def import_upload(settings: Settings, actor: Actor, upload: UploadInfo, *,
     if upload.purpose != "units":
         extra = {"unit": unit or None, "sheets": tuple(sheets), "year": year}
     if upload.purpose == "ledger":
-        extra["skip_invalid"] = skip_invalid
+        extra.update(skip_invalid=skip_invalid, revise=revise)
     try:
         result = importer(settings, actor, upload.path, name=upload.original_name, **extra)
     except InputError as exc:
         outcome = {"status": "rejected", "message": str(exc), "rows_read": exc.rows_read,
                    "rows_rejected": exc.rows_with_errors,
                    "errors": [e.as_dict() for e in exc.errors], "notes": exc.notes}
+    except RevisionNeeded as exc:
+        outcome = {"status": "revision", "message": str(exc), "rows_read": exc.rows_read,
+                   "errors": [], "notes": exc.notes,
+                   "differences": [e.as_dict() for e in exc.differences]}
     else:
         status = "imported" if not result.errors else "partly"
         outcome = {"status": status, "message": "", "rows_read": result.rows_read,
                    "rows_stored": result.rows_stored, "rows_existing": result.rows_existing,
                    "rows_rejected": result.rows_rejected,
+                   "rows_withdrawn": result.rows_withdrawn,
                    "already_imported": result.already_imported,
-                   "errors": [e.as_dict() for e in result.errors], "notes": result.notes}
-    outcome["options"] = {"unit": unit or None, "sheets": list(sheets), "year": year}
+                   "errors": [e.as_dict() for e in result.errors], "notes": result.notes,
+                   "revisions": [e.as_dict() for e in result.revisions]}
+    outcome["options"] = {"unit": unit or None, "sheets": list(sheets), "year": year,
+                          "skip_invalid": skip_invalid}
     record_outcome(settings, upload.id, outcome["status"], outcome)
     return outcome
 

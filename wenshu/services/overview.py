@@ -106,7 +106,8 @@ def submission(settings: Settings, codes: list[str], period: Period) -> Submissi
     with session_scope(settings) as session:
         rows, first, last = session.execute(
             sa.select(sa.func.count(), sa.func.min(Activity.date), sa.func.max(Activity.date))
-            .where(Activity.unit_code.in_(codes), Activity.date.between(period.start, period.end))
+            .where(Activity.unit_code.in_(codes), Activity.date.between(period.start, period.end),
+                   Activity.withdrawn_at.is_(None))
         ).one()
     return Submission(int(rows), first, last)
 
@@ -184,7 +185,8 @@ def latest_year(settings: Settings, unit_code: str) -> int:
     with session_scope(settings) as session:
         codes = subtree_codes(load_units(session), unit_code)
         last = session.scalar(sa.select(sa.func.max(Activity.date))
-                              .where(Activity.unit_code.in_(codes)))
+                              .where(Activity.unit_code.in_(codes),
+                                     Activity.withdrawn_at.is_(None)))
     return last.year if last else date.today().year
 
 

@@ -1,0 +1,115 @@
+"""Handing in a corrected ledger on the upload page, through the API, on the command line
+and in an inbox: each asks before it changes what is stored, and says what it changed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from tests.ledger_books import CORRECTED, EAST_LAKE, HEADER, YEAR, write_csv
+from tests.people import cli_add_user, cli_admin_and_units
+from tests.web_client import Session
+from wenshu.collect import collect_file
+from wenshu.models.catalogue import load_catalogue
+from wenshu.periods import Period
+from wenshu.services.overview import submission
+
+
+def rows_counted(settings) -> int:  # noqa: ANN001
+    """台账记录 of 东湖社区 in 2025, as its home page counts them."""
+    return submission(settings, [EAST_LAKE], Period.parse("2025")).rows
+
+
+def csv_bytes(rows: list[list[object]]) -> bytes:
+    """A ledger CSV's bytes, as a clerk's file holds them."""
+    with TemporaryDirectory() as folder:
+        return write_csv(Path(folder) / "台账.csv", [HEADER, *rows]).read_bytes()
+
+
+def _upload(clerk: Session, name: str, rows: list[list[object]]):  # noqa: ANN202
+    return clerk.post("/data/upload", {"purpose": "ledger", "unit": EAST_LAKE},
+                      files={"file": (name, csv_bytes(rows), "text/csv")})
+
+
+def test_the_upload_page_asks_then_corrects(web, db_settings, staff):
+    clerk = Session(web, staff.clerk.name)
+    assert "新保存 4 行" in _upload(clerk, "台账.csv", YEAR).text
+    page = _upload(clerk, "台账（修改）.csv", CORRECTED)
+    assert page.status_code == 200, page.text
+    assert "与已保存的台账有出入（更正 1 条，本文件中没有 1 条），尚未保存" in page.text
+    table = page.text[page.text.index('id="differences"'):]
+    assert "50 → 60" in table and "东湖社区 2025年4月8日 培训“孕前检查政策解读”" in table
+    assert 'id="revise-replace"' in page.text and 'id="revise-add"' in page.text
+    assert rows_counted(db_settings) == 4  # nothing stored yet
+    upload_id = re.search(r'action="/data/uploads/([0-9a-f]{32})/import"', page.text).group(1)
+    report = clerk.get(f"/data/uploads/{upload_id}/errors.csv").content.decode("utf-8-sig")
+    assert "corrects_stored" in report and "left_out" in report
+
+    done = clerk.post(f"/data/uploads/{upload_id}/import", {"revise": "replace"})
+    assert done.status_code == 200, done.text
+    assert "新保存 2 行，已存在 2 行；按本文件更正或撤回已保存的记录 2 条" in done.text
+    assert "已按本文件更正" in done.text and "已撤回" in done.text
+    assert rows_counted(db_settings) == 4  # 4 − the two withdrawn + the fixed one + June's
+
+
+def test_the_upload_page_can_keep_both(web, db_settings, staff):
+    clerk = Session(web, staff.clerk.name)
+    _upload(clerk, "台账.csv", YEAR)
+    page = _upload(clerk, "另一本.csv", CORRECTED)
+    upload_id = re.search(r'action="/data/uploads/([0-9a-f]{32})/import"', page.text).group(1)
+    done = clerk.post(f"/data/uploads/{upload_id}/import", {"revise": "add"})
+    assert "新保存 2 行，已存在 2 行。" in done.text
+    assert rows_counted(db_settings) == 6
+    refused = clerk.post(f"/data/uploads/{upload_id}/import", {"revise": "delete"})
+    assert refused.status_code == 400
+
+
+def test_the_api_answers_409_with_the_differences(web, db_settings, staff):
+    clerk = Session(web, staff.clerk.name)
+
+    def handed_in(name: str, rows: list[list[object]]) -> str:
+        reply = clerk.api("POST", "/api/v1/uploads", data={"purpose": "ledger"},
+                          files={"file": (name, csv_bytes(rows), "text/csv")})
+        assert reply.status_code in (200, 201), reply.text
+        return reply.json()["id"]
+
+    first = clerk.api("POST", "/api/v1/imports", json={"upload_id": handed_in("台账.csv", YEAR)})
+    assert first.json()["rows_stored"] == 4
+    upload_id = handed_in("台账（修改）.csv", CORRECTED)
+    asked = clerk.api("POST", "/api/v1/imports", json={"upload_id": upload_id})
+    assert asked.status_code == 409
+    assert [(d["row"], d["column"], d["value"]) for d in asked.json()["differences"]] == [
+        (2, "人次", "50 → 60"), (0, "", "")]
+    done = clerk.api("POST", "/api/v1/imports", json={"upload_id": upload_id, "revise": "replace"})
+    assert done.status_code == 200, done.text
+    assert done.json()["rows_withdrawn"] == 2 and len(done.json()["revisions"]) == 2
+
+
+def test_an_inbox_file_that_corrects_is_set_aside_with_its_differences(db_settings, staff,
+                                                                       tmp_path):
+    catalogue = load_catalogue(db_settings.catalogue_dir)
+    folder = tmp_path / "inbox" / EAST_LAKE
+    folder.mkdir(parents=True)
+    write_csv(folder / "台账.csv", [HEADER, *YEAR])
+    assert collect_file(db_settings, catalogue, EAST_LAKE, folder / "台账.csv").status == "imported"
+    write_csv(folder / "台账2.csv", [HEADER, *CORRECTED])
+    outcome = collect_file(db_settings, catalogue, EAST_LAKE, folder / "台账2.csv")
+    assert (outcome.status, outcome.errors) == ("rejected", 2)
+    assert "请在网页“上传台账”中上传此文件" in outcome.message
+    report = (folder / "rejected" / "台账2.errors.csv").read_text(encoding="utf-8-sig")
+    assert "50 → 60" in report
+    assert rows_counted(db_settings) == 4
+
+
+def test_the_command_line_asks_for_revise(wenshu, tmp_path: Path):
+    cli_admin_and_units(wenshu, tmp_path)
+    cli_add_user(wenshu, "办事员", "clerk", EAST_LAKE)
+    first = write_csv(tmp_path / "台账.csv", [HEADER, *YEAR])
+    fixed = write_csv(tmp_path / "台账（修改）.csv", [HEADER, *CORRECTED])
+    wenshu("--user", "办事员", "ledger", "import", str(first))
+    out = wenshu("--user", "办事员", "ledger", "import", str(fixed), expect=1)
+    assert "Differences from the stored rows" in out and "50 → 60" in out
+    assert "--revise replace" in out
+    out = wenshu("--user", "办事员", "ledger", "import", str(fixed), "--revise", "replace")
+    assert "Stored rows corrected or withdrawn" in out and "已撤回" in out
