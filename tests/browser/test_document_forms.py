@@ -20,7 +20,12 @@ def test_a_clerk_answers_the_self_inspection_in_the_page(server: tuple[str, Offi
     url, office, _ = server
     clerk = Visit(browser, url, office.clerk, office.password)
     form = clerk.go("/documents/new", "self-inspection-form")
+    # A summary (the first kind) needs neither a checklist nor a spec file: not shown.
+    expect(form.locator("#answers-file")).to_be_hidden()
+    expect(form.locator("#spec-file")).to_be_hidden()
     form.select_option("#f-kind", "self_inspection")
+    expect(form.locator("#answers-file")).to_be_visible()
+    expect(form.locator("#spec-file")).to_be_hidden()
     table = form.locator("#answers-table")
     expect(table).to_contain_text("设有悄悄话室或咨询台")
     for select in table.locator("select").all():
@@ -64,6 +69,8 @@ def test_a_supervisor_writes_a_campaign_plan_in_the_page(server: tuple[str, Offi
     form = supervisor.go("/documents/new?unit=440307", "campaign-form")
     form.select_option("#f-kind", "campaign_plan")
     expect(form.locator("#campaign-spec")).to_be_visible()
+    expect(form.locator("#spec-file")).to_be_visible()
+    expect(form.locator("#answers-file")).to_be_hidden()
     for name, value in {
             "name": "“婚育新风进万家”宣传月活动", "year": "2026",
             "basis": "《关于开展2026年“婚育新风进万家”活动的通知》",

@@ -58,7 +58,21 @@
       link.href = url.toString();
     });
   }
+  // Parts of a form that only some kinds need (data-for-kinds="a b") show while the
+  // form's 文种 (#f-kind) is one of them; without script every part stays shown.
+  function wireKindParts(select) {
+    var parts = document.querySelectorAll("[data-for-kinds]");
+    function sync() {
+      parts.forEach(function (part) {
+        part.hidden = part.getAttribute("data-for-kinds").split(" ").indexOf(select.value) < 0;
+      });
+    }
+    select.addEventListener("change", sync);
+    sync();
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    var kind = document.getElementById("f-kind");
+    if (kind) { wireKindParts(kind); }
     document.querySelectorAll("a[data-unit-from]").forEach(wireUnitLink);
     document.querySelectorAll(".unit-group").forEach(wireGroup);
     document.querySelectorAll(".drop").forEach(wireDrop);
