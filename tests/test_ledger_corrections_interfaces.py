@@ -3,11 +3,15 @@ and in an inbox: each asks before it changes what is stored, and says what it ch
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from tests.ledger_books import CORRECTED, EAST_LAKE, HEADER, YEAR, write_csv
+from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from tests.ledger_books import CORRECTED, EAST_LAKE, HEADER, YEAR, good, write_csv
 from tests.people import cli_add_user, cli_admin_and_units
 from tests.web_client import Session
 from wenshu.collect import collect_file
@@ -113,3 +117,45 @@ def test_the_command_line_asks_for_revise(wenshu, tmp_path: Path):
     assert "--revise replace" in out
     out = wenshu("--user", "办事员", "ledger", "import", str(fixed), "--revise", "replace")
     assert "Stored rows corrected or withdrawn" in out and "已撤回" in out
+    wenshu("--user", "办事员", "ledger", "template", "--stored", "2025", "--out",
+           str(tmp_path / "已报送.xlsx"))
+    sheet = _stored_sheet((tmp_path / "已报送.xlsx").read_bytes())
+    assert [(row[2], row[4]) for row in sheet.iter_rows(min_row=3, values_only=True)
+            if row[0]] == [("育龄妇女健康知识培训", 60), ("优生优育讲座", 40),
+                           ("青春期健康教育", 30), ("计生协会员培训", 20)]
+
+
+def _stored_sheet(content: bytes) -> Worksheet:
+    return load_workbook(io.BytesIO(content)).active
+
+
+def test_the_stored_ledger_comes_back_to_correct(web, db_settings, staff):
+    clerk = Session(web, staff.clerk.name)
+    odd = [*YEAR, good("=1+1", 12, "2025-06-20")]  # a title a spreadsheet would run
+    assert "新保存 5 行" in _upload(clerk, "台账.csv", odd).text
+    home = clerk.get(f"/units/{EAST_LAKE}?period=2025").text
+    link = re.search(r'href="([^"]+)" id="stored-ledger"', home).group(1).replace("&amp;", "&")
+    reply = clerk.get(link)
+    assert reply.status_code == 200
+    assert "filename*=UTF-8''" in reply.headers["content-disposition"]
+    sheet = _stored_sheet(reply.content)
+    rows = [row for row in sheet.iter_rows(min_row=3, values_only=True) if row[0]]
+    assert [(row[2], row[4]) for row in rows] == [
+        ("育龄妇女健康知识培训", 50), ("优生优育讲座", 40), ("孕前检查政策解读", 25),
+        ("青春期健康教育", 30), ("=1+1", 12)]
+    formula = sheet.cell(7, 3)
+    assert (formula.data_type, formula.quotePrefix) == ("s", True)  # text, never run
+
+    # Handed in unchanged: nothing differs. One figure fixed: only that row is corrected.
+    def hand_in(content: bytes) -> str:
+        return clerk.post("/data/upload", {"purpose": "ledger", "unit": EAST_LAKE},
+                          files={"file": ("已报送台账.xlsx", content, "application/octet-stream")}
+                          ).text
+
+    assert "新保存 0 行，已存在 5 行" in hand_in(reply.content)
+    book = load_workbook(io.BytesIO(reply.content))
+    book.active.cell(3, 5).value = 60
+    edited = io.BytesIO()
+    book.save(edited)
+    page = hand_in(edited.getvalue())
+    assert "与已保存的台账有出入（更正 1 条），尚未保存" in page and "50 → 60" in page

@@ -13,7 +13,7 @@ from wenshu.services.data import PURPOSE_LABELS, import_upload, ledger_template_
 from wenshu.services.overview import actor_units
 from wenshu.uploads import MAX_BYTES, UploadTooLarge, get_upload, save_upload
 from wenshu.web.downloads import MEDIA_TYPES, attachment
-from wenshu.web.params import UNIT_PATTERN, UnitQuery, UploadPath
+from wenshu.web.params import UNIT_PATTERN, PeriodQuery, UnitQuery, UploadPath
 from wenshu.web.security import Caller, caller, requires, settings_of
 from wenshu.web.templating import page
 
@@ -51,9 +51,10 @@ def upload_form(request: Request, who: Annotated[Caller, Depends(requires("submi
 
 @router.get("/data/ledger-template.xlsx")
 def ledger_template(request: Request, who: Annotated[Caller, Depends(requires("submit"))],
-                    unit: UnitQuery = None) -> Response:
-    """A blank 工作台账 for the unit (default: the user's own) and the units below it."""
-    name, content = ledger_template_for(settings_of(request), who.actor, unit)
+                    unit: UnitQuery = None, stored: PeriodQuery = None) -> Response:
+    """A blank 工作台账 for the unit (default: the user's own) and the units below it; with
+    ``stored`` (a period), holding the rows stored for it, to correct and upload again."""
+    name, content = ledger_template_for(settings_of(request), who.actor, unit, stored=stored)
     return attachment(content, name, MEDIA_TYPES["xlsx"])
 
 

@@ -158,18 +158,23 @@ def ledger_template(
     year: Annotated[int | None, typer.Option("--year", min=2000, max=2100,
                                              help="The year in its title (default: this year).")
                     ] = None,
+    stored: Annotated[str | None, typer.Option(
+        "--stored", help="Fill in the rows stored for this period (2025, 2025H1), to check, "
+                         "correct and import again.")] = None,
     out: Annotated[Path | None, typer.Option(
-        "--out", help="Where to write it (default: <unit><year>年工作台账.xlsx here).")] = None,
+        "--out", help="Where to write it (default: <unit><year>年工作台账.xlsx, or "
+                      "<unit><period>已报送台账.xlsx, here).")] = None,
 ) -> None:
-    """Write a blank 工作台账 (.xlsx) to keep: the columns wenshu reads, a drop-down of
-    活动类型, Excel's own checks on dates and figures, and a 填表说明 sheet."""
+    """Write a 工作台账 (.xlsx) to keep: the columns wenshu reads, a drop-down of 活动类型,
+    Excel's own checks on dates and figures, and a 填表说明 sheet; blank, or holding the
+    rows already stored (--stored)."""
     from wenshu.files import write_whole
     from wenshu.paths import inside
     from wenshu.services import data
 
     current = settings()
     with reported():
-        name, content = data.ledger_template_for(current, acting(current), unit, year)
+        name, content = data.ledger_template_for(current, acting(current), unit, year, stored)
         target = out or inside(Path.cwd(), name)  # a unit's name is data: keep it a name
         write_whole(target, content)
     console.print(f"wrote {target}")

@@ -1,9 +1,11 @@
-"""The blank 工作台账 a clerk can download and keep: the columns wenshu reads, Excel's own
-checks on each (a list of 活动类型, dates, whole numbers), and a 填表说明 sheet.
+"""The 工作台账 a clerk can download and keep: the columns wenshu reads, Excel's own
+checks on each (a list of 活动类型, dates, whole numbers), and a 填表说明 sheet; blank,
+or holding the rows already stored (to check, correct and hand in again).
 
 Filled in, it imports as it is (:func:`wenshu.ingest.import_ledger_file`): the title row
 gives dates written without a year their year, the 填表说明 sheet is read as notes, and
-the hidden 选项 sheet that holds the lists is left out.
+the hidden 选项 sheet that holds the lists is left out. Stored rows come back unchanged,
+so only what the clerk then changes differs (:mod:`wenshu.ingest.revision`).
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from wenshu.cells import append_row
+from wenshu.ingest.revision import LedgerFacts
 from wenshu.models.catalogue import MEASURE_COLUMNS, Catalogue
 
-ROWS = 500  # rows prepared with the checks; more can be added by copying a row
+ROWS = 500  # rows prepared with the checks (beyond any filled in); more by copying a row
 UNIT_HEADER = "单位名称"  # read as the unit (by name) when a file covers several units
 _BASE = ("日期", "活动类型", "主题", *MEASURE_COLUMNS.values(), "备注")
 _WIDTHS = {"单位名称": 16, "日期": 12, "活动类型": 12, "主题": 36, "备注": 30}
@@ -34,9 +37,10 @@ _GUIDE = (
 
 
 def ledger_template(catalogue: Catalogue, units: Sequence[tuple[str, str]],
-                    year: int) -> bytes:
+                    year: int, rows: Sequence[LedgerFacts] = ()) -> bytes:
     """The template as .xlsx bytes for ``units`` ((code, name), the first the one it is
-    for): with a 单位名称 column only when there are several to choose from."""
+    for): with a 单位名称 column only when there are several to choose from, and
+    ``rows`` (stored ledger rows of those units) filled in."""
     book = Workbook()
     sheet = book.active
     sheet.title = "台账"
@@ -55,9 +59,15 @@ def ledger_template(catalogue: Catalogue, units: Sequence[tuple[str, str]],
     for index, name in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS.get(name, 8)
     sheet.freeze_panes = "A3"
+    names = dict(units)
+    for row in rows:
+        kind = catalogue.activities.get(row.activity_type)
+        cells = [row.date, kind.label if kind else row.activity_type, row.title,
+                 *(getattr(row, field) for field in MEASURE_COLUMNS), row.notes]
+        append_row(sheet, [names[row.unit_code], *cells] if several else cells)
     kinds = [kind.label for kind in catalogue.activities.values()]
     _options(book, kinds, [name for _, name in units] if several else [])
-    _checks(sheet, header, len(kinds), len(units))
+    _checks(sheet, header, len(kinds), len(units), max(ROWS, len(rows) + ROWS))
     _guide(book, catalogue)
     data = io.BytesIO()
     book.save(data)
@@ -73,11 +83,12 @@ def _options(book: Workbook, kinds: list[str], names: list[str]) -> None:
     options.sheet_state = "hidden"
 
 
-def _checks(sheet: Worksheet, header: Sequence[str], kinds: int, units: int) -> None:
-    """Excel's own checks on the data rows, so a slip is caught as it is typed."""
+def _checks(sheet: Worksheet, header: Sequence[str], kinds: int, units: int,
+            prepared: int) -> None:
+    """Excel's own checks on the ``prepared`` data rows, so a slip is caught as it is typed."""
     def column(name: str) -> str:
         letter = get_column_letter(header.index(name) + 1)
-        return f"{letter}3:{letter}{ROWS + 2}"  # the data rows, below the title and header
+        return f"{letter}3:{letter}{prepared + 2}"  # the data rows, below the title and header
 
     rules = [
         (DataValidation(type="list", formula1=f"'选项'!$A$1:$A${kinds}", allow_blank=True,
@@ -101,7 +112,7 @@ def _checks(sheet: Worksheet, header: Sequence[str], kinds: int, units: int) -> 
             rule.add(column(name))
         sheet.add_data_validation(rule)
     dates = header.index("日期") + 1
-    for row in range(3, ROWS + 3):
+    for row in range(3, prepared + 3):
         sheet.cell(row, dates).number_format = "yyyy-mm-dd"
 
 

@@ -268,18 +268,23 @@ def load_stored(session: Session, rows: Iterable[tuple[RowRef, LedgerRow, str]]
     rows = list(rows)
     if not rows:
         return []
-    units = sorted({row.unit_code for _, row, _ in rows})
-    first = min(row.date for _, row, _ in rows)
-    last = max(row.date for _, row, _ in rows)
+    return stored_rows(session, {row.unit_code for _, row, _ in rows},
+                       min(row.date for _, row, _ in rows), max(row.date for _, row, _ in rows))
+
+
+def stored_rows(session: Session, units: Iterable[str], first: date, last: date
+                ) -> list[StoredRow]:
+    """The current (not withdrawn) stored rows of ``units`` dated ``first`` to ``last``,
+    by date, unit and the file and row they came from."""
     found: list[StoredRow] = []
-    for batch in in_batches(units):
+    for batch in in_batches(sorted(set(units))):
         # Columns, not ORM objects: a year's rows of a street load in a fraction of the time.
         query = (select(*_STORED_COLUMNS)
                  .join(SourceFile, SourceFile.id == Activity.source_file_id)
                  .where(Activity.unit_code.in_(batch),
                         Activity.date.between(first, last), Activity.withdrawn_at.is_(None)))
         found.extend(StoredRow(*row) for row in session.execute(query))
-    return found
+    return sorted(found, key=lambda s: (s.date, s.unit_code, s.file_id, s.source_row))
 
 
 # In StoredRow's field order.

@@ -60,11 +60,16 @@ def read_options(settings: Settings, actor: Actor, *, sheets: Sequence[str] = ()
 
 
 def ledger_template_for(settings: Settings, actor: Actor, unit: str | None = None,
-                        year: int | None = None) -> tuple[str, bytes]:
-    """A blank 工作台账 for ``unit`` (default: the actor's own) and the units below it,
-    titled with ``year`` (default: this year): its file name and .xlsx bytes."""
+                        year: int | None = None, stored: str | None = None
+                        ) -> tuple[str, bytes]:
+    """A 工作台账 for ``unit`` (default: the actor's own) and the units below it, titled
+    with ``year`` (default: this year): its file name and .xlsx bytes. Blank, or with
+    ``stored`` (a period: 2025, 2025H1) holding the rows stored for that period, to check,
+    correct and hand in again (titled with the period's year)."""
     from wenshu.ingest.ledger_sheet import ledger_template
+    from wenshu.ingest.revision import stored_rows
 
+    period = Period.parse(stored) if stored else None
     authorize(settings, actor, "submit", target="ledger-template")
     unit = unit or actor.unit_code
     if unit is None:
@@ -73,10 +78,15 @@ def ledger_template_for(settings: Settings, actor: Actor, unit: str | None = Non
     authorize(settings, actor, "submit", unit, target=f"unit:{unit}")
     with session_scope(settings) as session:
         tree = load_units(session)
-    pairs = [(code, tree[code].name) for code in subtree_codes(tree, unit)]
+        pairs = [(code, tree[code].name) for code in subtree_codes(tree, unit)]
+        rows = (stored_rows(session, [code for code, _ in pairs], period.start, period.end)
+                if period else [])
+    catalogue = load_catalogue(settings.catalogue_dir)
+    if period is not None:
+        content = ledger_template(catalogue, pairs, period.start.year, rows)
+        return f"{tree[unit].name}{period.code}已报送台账.xlsx", content
     year = year or date.today().year
-    content = ledger_template(load_catalogue(settings.catalogue_dir), pairs, year)
-    return f"{tree[unit].name}{year}年工作台账.xlsx", content
+    return f"{tree[unit].name}{year}年工作台账.xlsx", ledger_template(catalogue, pairs, year)
 
 
 def import_units(settings: Settings, actor: Actor, path: Path, *,
