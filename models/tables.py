@@ -90,6 +90,8 @@ class Activity(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     source_file_id: Mapped[int] = mapped_column(ForeignKey("source_files.id"))
     source_row: Mapped[int] = mapped_column(Integer)
+    # The workbook sheet the row was on (NULL: a CSV file, or stored before it was kept).
+    source_sheet: Mapped[str | None] = mapped_column(String(100))
     # SHA-256 of the row's content: the same activity imported twice is stored once.
     row_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # A row a corrected ledger changed or left out is withdrawn, not deleted: it no longer

@@ -12,7 +12,16 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.ledger_books import CORRECTED, EAST_LAKE, HEADER, TODAY, YEAR, good, write_csv
+from tests.ledger_books import (
+    CORRECTED,
+    EAST_LAKE,
+    HEADER,
+    TODAY,
+    YEAR,
+    good,
+    write_csv,
+    write_xlsx,
+)
 from tests.searching import migrate
 from wenshu.compute.load import load_snapshot
 from wenshu.db import get_engine
@@ -113,6 +122,21 @@ def test_an_amount_written_another_way_is_not_a_change(session, small_tree, cata
     assert (only.column, only.value) == ("备注", "空 → 补记发票")
 
 
+def test_a_row_of_a_monthly_sheet_is_named_by_its_sheet(session, small_tree, catalogue,
+                                                         tmp_path):
+    march = [good("优生优育讲座", 40, "2025-03-20"), good("育龄妇女健康知识培训", 50)]
+    april = [good("孕前检查政策解读", 25, "2025-04-08"), good("青春期健康教育", 30, "2025-04-22")]
+    first = write_xlsx(tmp_path / "台账.xlsx", {"3月": [HEADER, *march], "4月": [HEADER, *april]})
+    import_ledger_file(session, first, catalogue, today=TODAY)
+    # April's second row taken out; the first stays, so April is still covered.
+    fixed = write_xlsx(tmp_path / "台账（改）.xlsx",
+                       {"3月": [HEADER, *march], "4月": [HEADER, april[0]]})
+    with pytest.raises(RevisionNeeded) as caught:
+        import_ledger_file(session, fixed, catalogue, today=TODAY)
+    (left_out,) = caught.value.differences
+    assert "已保存的记录（《台账.xlsx》工作表“4月”第3行，东湖社区 2025年4月22日" in left_out.message
+
+
 def test_a_file_that_only_adds_rows_is_stored_at_once(session, small_tree, catalogue, tmp_path):
     import_ledger_file(session, ledger(tmp_path, "上半年.csv", YEAR[:2]), catalogue, today=TODAY)
     result = import_ledger_file(session, ledger(tmp_path, "全年.csv", YEAR), catalogue, today=TODAY)
@@ -131,7 +155,8 @@ def _row(title: str, people: int, day: date) -> LedgerRow:
 
 def _stored(number: int, file_id: int, row: LedgerRow) -> StoredRow:
     return StoredRow(id=number, file_id=file_id, file_name=f"{file_id}.xlsx", source_row=number,
-                     digest=row.content_hash(), **row.model_dump(exclude={"unit_name"}))
+                     source_sheet=None, digest=row.content_hash(),
+                     **row.model_dump(exclude={"unit_name"}))
 
 
 def _new(rows: list[LedgerRow]) -> list[tuple[RowRef, LedgerRow, str]]:

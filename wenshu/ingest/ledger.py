@@ -148,7 +148,7 @@ def store_activities(session: Session, rows: list[tuple[RowRef, LedgerRow, str]]
     stored = _stored_hashes(session, [digest for _, _, digest in rows])
     new = [
         {**row.model_dump(), "source_file_id": source_file_id, "source_row": at.row,
-         "row_hash": digest}
+         "source_sheet": at.sheet or None, "row_hash": digest}
         for at, row, digest in rows
         if digest not in stored
     ]

@@ -36,6 +36,7 @@ from wenshu.ingest.readers import RowRef
 from wenshu.models.catalogue import MEASURE_COLUMNS, Catalogue
 from wenshu.models.records import LedgerRow
 from wenshu.models.tables import Activity, SourceFile, Unit
+from wenshu.periods import Period
 
 Revise = Literal["replace", "add"]  # the answers to RevisionNeeded (its CHOICES)
 # The columns a correction may change (the activity's key stays), as the ledger heads them.
@@ -80,6 +81,7 @@ class StoredRow:
     file_id: int
     file_name: str
     source_row: int
+    source_sheet: str | None
     digest: str
     unit_code: str
     date: date
@@ -233,7 +235,8 @@ def _shown(value: object) -> str:
 
 
 def _stored_at(row: StoredRow) -> str:
-    return WORDS["stored_at"].format(file=row.file_name, row=f"第{row.source_row}行")
+    where = RowRef(row.source_sheet or "", row.source_row).seen_from("")
+    return WORDS["stored_at"].format(file=row.file_name, row=where)
 
 
 def _activity(row: LedgerFacts, catalogue: Catalogue, names: Mapping[str, str]) -> str:
@@ -264,12 +267,15 @@ def _counts(revision: Revision) -> str:
 
 def load_stored(session: Session, rows: Iterable[tuple[RowRef, LedgerRow, str]]
                 ) -> list[StoredRow]:
-    """The current stored rows of the file's units between its first and last date."""
+    """The current stored rows of the file's units from the month of its first date to the
+    month of its last (all a file can cover, see :func:`plan_revision`)."""
     rows = list(rows)
     if not rows:
         return []
+    first = min(row.date for _, row, _ in rows)
+    last = max(row.date for _, row, _ in rows)
     return stored_rows(session, {row.unit_code for _, row, _ in rows},
-                       min(row.date for _, row, _ in rows), max(row.date for _, row, _ in rows))
+                       Period.parse(f"{first:%Y-%m}").start, Period.parse(f"{last:%Y-%m}").end)
 
 
 def stored_rows(session: Session, units: Iterable[str], first: date, last: date
@@ -289,7 +295,8 @@ def stored_rows(session: Session, units: Iterable[str], first: date, last: date
 
 # In StoredRow's field order.
 _STORED_COLUMNS = (
-    Activity.id, Activity.source_file_id, SourceFile.name, Activity.source_row, Activity.row_hash,
+    Activity.id, Activity.source_file_id, SourceFile.name, Activity.source_row,
+    Activity.source_sheet, Activity.row_hash,
     Activity.unit_code, Activity.date, Activity.activity_type, Activity.title, Activity.sessions,
     Activity.participants, Activity.households, Activity.materials, Activity.amount,
     Activity.notes)
