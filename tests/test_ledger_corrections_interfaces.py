@@ -7,6 +7,7 @@ import io
 import re
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from urllib.parse import quote
 
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -137,7 +138,8 @@ def test_the_stored_ledger_comes_back_to_correct(web, db_settings, staff):
     link = re.search(r'href="([^"]+)" id="stored-ledger"', home).group(1).replace("&amp;", "&")
     reply = clerk.get(link)
     assert reply.status_code == 200
-    assert "filename*=UTF-8''" in reply.headers["content-disposition"]
+    assert "filename*=UTF-8''" + quote("东湖社区2025年已报送台账.xlsx") in reply.headers[
+        "content-disposition"]
     sheet = _stored_sheet(reply.content)
     rows = [row for row in sheet.iter_rows(min_row=3, values_only=True) if row[0]]
     assert [(row[2], row[4]) for row in rows] == [

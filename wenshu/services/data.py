@@ -84,7 +84,8 @@ def ledger_template_for(settings: Settings, actor: Actor, unit: str | None = Non
     catalogue = load_catalogue(settings.catalogue_dir)
     if period is not None:
         content = ledger_template(catalogue, pairs, period.start.year, rows)
-        return f"{tree[unit].name}{period.code}已报送台账.xlsx", content
+        label = f"{period.code}年" if period.code.isdigit() else period.code  # 2025年, 2025H1
+        return f"{tree[unit].name}{label}已报送台账.xlsx", content
     year = year or date.today().year
     return f"{tree[unit].name}{year}年工作台账.xlsx", ledger_template(catalogue, pairs, year)
 
