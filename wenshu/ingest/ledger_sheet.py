@@ -20,7 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from wenshu.cells import append_row
-from wenshu.ingest.revision import LedgerFacts
+from wenshu.ingest.revision import StoredRow
 from wenshu.models.catalogue import MEASURE_COLUMNS, Catalogue
 
 ROWS = 500  # rows prepared with the checks (beyond any filled in); more by copying a row
@@ -37,7 +37,7 @@ _GUIDE = (
 
 
 def ledger_template(catalogue: Catalogue, units: Sequence[tuple[str, str]],
-                    year: int, rows: Sequence[LedgerFacts] = ()) -> bytes:
+                    year: int, rows: Sequence[StoredRow] = ()) -> bytes:
     """The template as .xlsx bytes for ``units`` ((code, name), the first the one it is
     for): with a 单位名称 column only when there are several to choose from, and
     ``rows`` (stored ledger rows of those units) filled in."""

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal, Protocol
+from typing import Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -58,21 +58,6 @@ WORDS = {
 }
 
 
-class LedgerFacts(Protocol):
-    """What a ledger row says, stored (:class:`StoredRow`) or read (:class:`LedgerRow`)."""
-
-    unit_code: str
-    date: date
-    activity_type: str
-    title: str
-    sessions: int | None
-    participants: int | None
-    households: int | None
-    materials: int | None
-    amount: Decimal | None
-    notes: str | None
-
-
 @dataclass(frozen=True)
 class StoredRow:
     """A current (not withdrawn) stored ledger row, and the file and row it came from."""
@@ -93,6 +78,10 @@ class StoredRow:
     materials: int | None = None
     amount: Decimal | None = None
     notes: str | None = None
+
+
+# What a ledger row says, as read from a file or as stored: the same field names.
+LedgerFacts = LedgerRow | StoredRow
 
 
 @dataclass(frozen=True)
