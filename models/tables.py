@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    ColumnElement,
     Date,
     DateTime,
     ForeignKey,
@@ -98,6 +99,11 @@ class Activity(Base):
     # counts, and the file that withdrew it is kept beside it (a later file may restore it).
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     withdrawn_by_file_id: Mapped[int | None] = mapped_column(ForeignKey("source_files.id"))
+
+    @classmethod
+    def counted(cls) -> ColumnElement[bool]:
+        """The condition for rows that count: not withdrawn."""
+        return cls.withdrawn_at.is_(None)
 
 
 class BaseFigure(Base):

@@ -47,7 +47,7 @@ def participants(session: Session) -> int:
 
 def current(session: Session) -> list[tuple[str, int]]:
     rows = session.execute(select(Activity.title, Activity.participants)
-                           .where(Activity.withdrawn_at.is_(None)).order_by(Activity.date))
+                           .where(Activity.counted()).order_by(Activity.date))
     return [tuple(row) for row in rows]
 
 

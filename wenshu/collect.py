@@ -265,7 +265,7 @@ def completeness(session: Session, period: Period, root: str | None = None,
     expected = tuple(units[c] for c in codes if units[c].level in levels)
     reported = set(session.scalars(
         select(Activity.unit_code).distinct()
-        .where(Activity.date.between(period.start, period.end), Activity.withdrawn_at.is_(None))
+        .where(Activity.date.between(period.start, period.end), Activity.counted())
     ))
     submitted = tuple(u for u in expected if u.code in reported)
     missing = tuple(u for u in expected if u.code not in reported)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 
 class WenshuError(Exception):
@@ -70,6 +71,10 @@ class InputError(WenshuError):
         super().__init__(f"{file}：{self.rows_with_errors}行共{len(errors)}处错误，未保存任何数据")
 
 
+# The answers to RevisionNeeded: take the file as the corrected version, or add its rows.
+Revise = Literal["replace", "add"]
+
+
 class RevisionNeeded(WenshuError):
     """A ledger handed in again corrects or leaves out stored rows, and the user has not
     said what to do; nothing was stored. ``differences`` lists each one as a row of the
@@ -77,7 +82,7 @@ class RevisionNeeded(WenshuError):
     ``notes`` and ``rows_read`` as for :class:`InputError`.
     """
 
-    CHOICES = ("replace", "add")
+    CHOICES: tuple[Revise, ...] = get_args(Revise)
 
     def __init__(self, file: str, message: str, differences: list[RowError],
                  rows_read: int, notes: list[str] | None = None) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from wenshu.errors import Revise
 from wenshu.services.inspections import InspectionRequest
 from wenshu.services.requests import GenerateRequest
 
@@ -67,7 +68,7 @@ class ImportRequest(BaseModel):
 
     upload_id: str = Field(pattern="^[0-9a-f]{32}$")
     skip_invalid: bool = False
-    revise: Literal["replace", "add"] | None = Field(
+    revise: Revise | None = Field(
         default=None, description="台账与已保存的记录有出入时：replace 以本文件为准（更正并撤回），"
                                   "add 另存为新记录；不填则不保存并返回 409 与出入清单")
 

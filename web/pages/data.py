@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
+from wenshu.errors import Revise
 from wenshu.ingest.report import error_report_csv
 from wenshu.services.data import PURPOSE_LABELS, import_upload, ledger_template_for
 from wenshu.services.overview import actor_units
@@ -94,7 +95,7 @@ def upload_page(request: Request, who: Signed, upload_id: UploadPath) -> Respons
 @router.post("/data/uploads/{upload_id}/import")
 def upload_again(request: Request, who: Signed, upload_id: UploadPath,
                  skip_invalid: Annotated[bool, Form()] = False,
-                 revise: Annotated[Literal["", "replace", "add"], Form()] = "") -> Response:
+                 revise: Annotated[Revise | Literal[""], Form()] = "") -> Response:
     """Import an upload again: keeping only the good rows, or, for a corrected ledger,
     replacing the stored rows it changes or leaves out (``revise=replace``) or adding its
     rows beside them (``revise=add``)."""

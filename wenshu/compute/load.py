@@ -55,7 +55,7 @@ def load_snapshot(session: Session, root: str, year: int) -> Snapshot:
             func.sum(Activity.households), func.sum(Activity.materials), func.sum(Activity.amount),
         )
         .where(Activity.unit_code.in_(codes), Activity.date.between(date(year - 1, 1, 1), date(year, 12, 31)),
-               Activity.withdrawn_at.is_(None))
+               Activity.counted())
         .group_by(Activity.unit_code, activity_year, activity_month, Activity.activity_type,
                   Activity.title)
     )

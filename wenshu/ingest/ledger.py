@@ -7,11 +7,11 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from wenshu.db import in_batches
-from wenshu.errors import InputError, RowError
+from wenshu.errors import InputError, Revise, RowError
 from wenshu.ingest.readers import Column, ReadOptions, RowRef, read_rows
 from wenshu.ingest.report import (
     ImportResult,
@@ -25,11 +25,11 @@ from wenshu.ingest.report import (
     write_error_report,
 )
 from wenshu.ingest.revision import (
-    Revise,
     Revision,
     describe,
     load_stored,
     plan_revision,
+    restore,
     revision_needed,
     unit_names,
     withdraw,
@@ -108,16 +108,17 @@ def import_ledger_file(session: Session, path: Path, catalogue: Catalogue, *,
         raise revision_needed(file, revision, catalogue, names, checked.rows_read, checked.notes)
     source = (read_again(previous) if previous is not None
               else store_source_file(session, "ledger", path, key, name))
-    withdraw(session, revision.withdrawn_ids(), source.id, source.read_at or source.imported_at)
+    withdrawn = revision.withdrawn_ids()
+    withdraw(session, withdrawn, source.id, source.read_at or source.imported_at)
     stored, restored = store_activities(session, rows, source.id)
     source.rows_stored = stored
-    source.rows_replaced = len(revision.withdrawn_ids()) + restored
+    source.rows_replaced = len(withdrawn) + restored
     source.rows_rejected = checked.rejected(errors)
     return ImportResult(
         file=path, sha256=digest, rows_read=checked.rows_read, rows_stored=stored,
         rows_existing=len(rows) - stored, rows_rejected=source.rows_rejected, errors=errors,
         error_report=write_error_report(path, errors), notes=checked.notes,
-        rows_withdrawn=len(revision.withdrawn_ids()),
+        rows_withdrawn=len(withdrawn),
         revisions=describe(file, revision, catalogue, names, "replace") if revision else [],
     )
 
@@ -156,9 +157,7 @@ def store_activities(session: Session, rows: list[tuple[RowRef, LedgerRow, str]]
         # Without render_nulls the ORM splits the batch wherever the set of empty measures changes.
         session.execute(insert(Activity).execution_options(render_nulls=True), new)
     restored = [digest for digest, withdrawn in stored.items() if withdrawn]
-    for batch in in_batches(restored):
-        session.execute(update(Activity).where(Activity.row_hash.in_(batch))
-                        .values(withdrawn_at=None, withdrawn_by_file_id=None))
+    restore(session, restored)
     return len(new) + len(restored), len(restored)
 
 

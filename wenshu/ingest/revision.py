@@ -38,7 +38,6 @@ from wenshu.models.records import LedgerRow
 from wenshu.models.tables import Activity, SourceFile, Unit
 from wenshu.periods import Period
 
-Revise = Literal["replace", "add"]  # the answers to RevisionNeeded (its CHOICES)
 # The columns a correction may change (the activity's key stays), as the ledger heads them.
 COMPARED = {**MEASURE_COLUMNS, "notes": "备注"}
 
@@ -139,8 +138,9 @@ def plan_revision(stored: Sequence[StoredRow],
         else:
             matched.add(same.id)
             earlier.add(same.file_id)
+    ordered = sorted(stored, key=lambda s: (s.file_id, s.source_row, s.id))
     waiting: dict[tuple[str, date, str, str], deque[StoredRow]] = defaultdict(deque)
-    for row in sorted(stored, key=lambda s: (s.file_id, s.source_row, s.id)):
+    for row in ordered:
         if row.id not in matched:
             waiting[activity_key(row)].append(row)
     corrections = []
@@ -151,9 +151,8 @@ def plan_revision(stored: Sequence[StoredRow],
             matched.add(old.id)
             corrections.append(Correction(old, at, row))
     covers = _coverage(row for _, row, _ in new)
-    left_out = tuple(
-        row for row in sorted(stored, key=lambda s: (s.file_id, s.source_row, s.id))
-        if row.id not in matched and row.file_id in earlier and covers(row))
+    left_out = tuple(row for row in ordered
+                     if row.id not in matched and row.file_id in earlier and covers(row))
     return Revision(tuple(corrections), left_out)
 
 
@@ -277,7 +276,7 @@ def stored_rows(session: Session, units: Iterable[str], first: date, last: date
         query = (select(*_STORED_COLUMNS)
                  .join(SourceFile, SourceFile.id == Activity.source_file_id)
                  .where(Activity.unit_code.in_(batch),
-                        Activity.date.between(first, last), Activity.withdrawn_at.is_(None)))
+                        Activity.date.between(first, last), Activity.counted()))
         found.extend(StoredRow(*row) for row in session.execute(query))
     return sorted(found, key=lambda s: (s.date, s.unit_code, s.file_id, s.source_row))
 
@@ -295,6 +294,13 @@ def unit_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
     """Names of the units the differences are about."""
     codes = sorted(set(codes))
     return dict(session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(codes))).all())
+
+
+def restore(session: Session, digests: Sequence[str]) -> None:
+    """Count withdrawn rows again (by content hash): a later file holds them once more."""
+    for batch in in_batches(digests):
+        session.execute(update(Activity).where(Activity.row_hash.in_(batch))
+                        .values(withdrawn_at=None, withdrawn_by_file_id=None))
 
 
 def withdraw(session: Session, ids: Sequence[int], by_file_id: int, at: datetime) -> None:

@@ -27,10 +27,9 @@ from wenshu.codes import check_unit_code
 from wenshu.collect import Completeness, FileOutcome
 from wenshu.compute.load import load_units, subtree_codes
 from wenshu.db import session_scope
-from wenshu.errors import InputError, RevisionNeeded, WenshuError
+from wenshu.errors import InputError, Revise, RevisionNeeded, WenshuError
 from wenshu.ingest.readers import ReadOptions
 from wenshu.ingest.report import ImportResult
-from wenshu.ingest.revision import Revise
 from wenshu.models.catalogue import load_catalogue
 from wenshu.models.values import YEAR_RANGE
 from wenshu.periods import Period

@@ -160,7 +160,7 @@ def _check_data(settings: Settings, req: GenerateRequest, line: Line) -> None:
         codes = subtree_codes(units, req.unit_code)
         rows = session.scalar(select(func.count()).select_from(Activity).where(
             Activity.unit_code.in_(codes), Activity.activity_type.in_(types),
-            Activity.date.between(period.start, period.end), Activity.withdrawn_at.is_(None)))
+            Activity.date.between(period.start, period.end), Activity.counted()))
     if not rows:
         name = units[req.unit_code].name
         raise RequestError("period", f"{name}及下级单位在{period.code}没有任何{line.label}台账"

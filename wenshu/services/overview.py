@@ -107,7 +107,7 @@ def submission(settings: Settings, codes: list[str], period: Period) -> Submissi
         rows, first, last = session.execute(
             sa.select(sa.func.count(), sa.func.min(Activity.date), sa.func.max(Activity.date))
             .where(Activity.unit_code.in_(codes), Activity.date.between(period.start, period.end),
-                   Activity.withdrawn_at.is_(None))
+                   Activity.counted())
         ).one()
     return Submission(int(rows), first, last)
 
@@ -186,7 +186,7 @@ def latest_year(settings: Settings, unit_code: str) -> int:
         codes = subtree_codes(load_units(session), unit_code)
         last = session.scalar(sa.select(sa.func.max(Activity.date))
                               .where(Activity.unit_code.in_(codes),
-                                     Activity.withdrawn_at.is_(None)))
+                                     Activity.counted()))
     return last.year if last else date.today().year
 
 
