@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from wenshu.db import as_utc, session_scope, write_scope
+from wenshu.db import as_utc, serialise, session_scope, write_scope
 from wenshu.models.access_tables import AuditEvent
 from wenshu.settings import Settings
 
@@ -40,8 +40,8 @@ ACTION_LABELS = {"file": "归档", "view": "查看", "download": "下载", "expo
 # What an event's target names, before its colon (a filing's target is its 档号 alone).
 TARGET_LABELS = {"document": "文档", "year": "年度", "user": "用户", "package": "移交包",
                  "template": "模板"}
-# Any constant key serialises appends on PostgreSQL (hashtext of the table name).
-_PG_LOCK = sa.text("SELECT pg_advisory_xact_lock(hashtext('audit_events'))")
+# Appends take turns under this lock (:func:`wenshu.db.serialise`): each chains to the last.
+_LOCK = "audit_events"
 
 
 @dataclass(frozen=True)
@@ -81,9 +81,7 @@ def record_event(session: Session, *, action: str, agent: str, target: str = "",
         raise ValueError(f"unknown audit action {action!r}")
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown audit outcome {outcome!r}")
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_PG_LOCK)
-    # SQLite writers are serialised by the database; the unique prev_digest stops a fork.
+    serialise(session, _LOCK)
     last = session.execute(sa.select(AuditEvent.digest).order_by(AuditEvent.id.desc())
                            .limit(1)).scalar()
     prev = last or GENESIS

@@ -122,6 +122,21 @@ def write_scope(settings: Settings) -> Iterator[Session]:
         yield session
 
 
+def serialise(session: Session, name: str) -> None:
+    """Hold ``name``'s lock for the rest of ``session``'s transaction, waiting for any other
+    transaction that holds it: what the session reads from here on stays true until it
+    commits, for work that reads, decides and then writes (an import deciding which rows
+    are new). A PostgreSQL advisory lock; on SQLite, its one write lock (held already once
+    the transaction has written). Take it after slow work that needs no lock."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
+    elif not connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+        # pysqlite opens a transaction only at the first write: reads before this one saw
+        # committed data and hold no snapshot, so the lock can still be taken here.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def as_utc(moment: datetime) -> datetime:
     """A stored time in UTC; SQLite hands back the UTC times it was given without their zone."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

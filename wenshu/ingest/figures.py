@@ -19,13 +19,11 @@ from wenshu.ingest.ledger import UNIT_OF_ROW
 from wenshu.ingest.readers import Column, ReadOptions, RowRef, read_rows
 from wenshu.ingest.report import (
     ImportResult,
+    earlier_import,
     file_sha256,
     import_key,
-    previous_import,
-    read_again,
+    record_import,
     reject_with_report,
-    replaced_since,
-    store_source_file,
     write_error_report,
 )
 from wenshu.ingest.units import row_context
@@ -108,8 +106,7 @@ def _import_keyed(session: Session, path: Path, catalogue: Catalogue, keyed: _Ke
     kind, table, key_fields, values_of = keyed.kind, keyed.table, keyed.key_fields, keyed.values_of
     digest = file_sha256(path)
     key = import_key(digest, options.key())
-    previous = previous_import(session, kind, key)
-    if previous is not None and not replaced_since(session, previous):
+    if earlier_import(session, kind, key).stands:
         return ImportResult(file=path, sha256=digest, already_imported=True)
     context = row_context(session, catalogue, expect_unit=expect_unit)
     with reject_with_report(path):
@@ -119,8 +116,10 @@ def _import_keyed(session: Session, path: Path, catalogue: Catalogue, keyed: _Ke
         if errors:
             raise InputError(name or str(path), errors, notes=checked.notes)
 
-    source = (read_again(previous) if previous is not None
-              else store_source_file(session, kind, path, key, name))
+    earlier = earlier_import(session, kind, key, wait=True)
+    if earlier.stands:  # another import of the same content ended while this one read it
+        return ImportResult(file=path, sha256=digest, already_imported=True)
+    source = record_import(session, earlier, kind, path, key, name)
     incoming = {tuple(getattr(row, f) for f in key_fields): values_of(row) for _, row in checked.valid}
     years = {key[1] for key in incoming}
     stored = {

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wenshu.codes import check_unit_code
+from wenshu.db import serialise
 from wenshu.errors import (
     ChecklistError,
     CodeError,
@@ -44,6 +45,7 @@ from wenshu.ingest.readers import (
     read_tables,
 )
 from wenshu.ingest.report import (
+    IMPORT_LOCK,
     ImportResult,
     file_sha256,
     import_key,
@@ -279,6 +281,8 @@ def _store(session: Session, rows: list[_Row], rows_read: int, origin: Path, dig
         for code in sorted({row.unit_code for row in rows}):
             may_inspect(code)
 
+    # Imports take turns from here: the findings read below stay as read until replaced.
+    serialise(session, IMPORT_LOCK)
     # The same file may be imported for another inspection; its record is kept once.
     source = previous_import(session, SOURCE_KIND, digest) or store_source_file(
         session, SOURCE_KIND, origin, digest)

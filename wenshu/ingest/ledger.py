@@ -15,13 +15,11 @@ from wenshu.errors import InputError, Revise, RowError
 from wenshu.ingest.readers import Column, ReadOptions, RowRef, read_rows
 from wenshu.ingest.report import (
     ImportResult,
+    earlier_import,
     file_sha256,
     import_key,
-    previous_import,
-    read_again,
+    record_import,
     reject_with_report,
-    replaced_since,
-    store_source_file,
     write_error_report,
 )
 from wenshu.ingest.revision import (
@@ -76,9 +74,11 @@ def import_ledger_file(session: Session, path: Path, catalogue: Catalogue, *,
     ``expect_unit``: the file came from that unit's inbox, so rows of units outside its
     subtree are errors (or the units a user acts for). The same file content read the
     same way twice is a no-op; rows already stored from another file are counted as
-    existing, not stored again. ``name`` is how the file is called in errors (default: its
-    file name); ``options``: which sheets, the year of dates without one, the unit of a
-    file without a 单位代码 column (:class:`ReadOptions`).
+    existing, not stored again. Once the file is read, imports take turns
+    (:func:`earlier_import`): one begun beside another decides on what the other stored.
+    ``name`` is how the file is called in errors (default: its file name); ``options``:
+    which sheets, the year of dates without one, the unit of a file without a 单位代码
+    column (:class:`ReadOptions`).
 
     A file that corrects or leaves out stored rows (:mod:`wenshu.ingest.revision`) raises
     :class:`RevisionNeeded`, nothing stored, unless ``revise`` says what to do: "replace"
@@ -88,8 +88,7 @@ def import_ledger_file(session: Session, path: Path, catalogue: Catalogue, *,
     options = options or ReadOptions()
     digest = file_sha256(path)
     key = import_key(digest, options.key())
-    previous = previous_import(session, "ledger", key)
-    if previous is not None and not replaced_since(session, previous):
+    if earlier_import(session, "ledger", key).stands:
         return ImportResult(file=path, sha256=digest, already_imported=True)
     context = row_context(session, catalogue, today=today or date.today(),
                           expect_unit=expect_unit)
@@ -101,13 +100,15 @@ def import_ledger_file(session: Session, path: Path, catalogue: Catalogue, *,
             raise InputError(name or str(path), errors, notes=checked.notes,
                              rows_read=checked.rows_read)
 
+    earlier = earlier_import(session, "ledger", key, wait=True)
+    if earlier.stands:  # another import of the same content ended while this one read it
+        return ImportResult(file=path, sha256=digest, already_imported=True)
     file = name or path.name
     revision = Revision() if revise == "add" else plan_revision(load_stored(session, rows), rows)
     names = unit_names(session, revision.unit_codes()) if revision else {}
     if revision and revise is None:
         raise revision_needed(file, revision, catalogue, names, checked.rows_read, checked.notes)
-    source = (read_again(previous) if previous is not None
-              else store_source_file(session, "ledger", path, key, name))
+    source = record_import(session, earlier, "ledger", path, key, name)
     withdrawn = revision.withdrawn_ids()
     withdraw(session, withdrawn, source.id, source.read_at or source.imported_at)
     stored, restored = store_activities(session, rows, source.id)

@@ -11,15 +11,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wenshu.cells import csv_row
+from wenshu.db import serialise
 from wenshu.errors import InputError, RowError, WenshuError
 from wenshu.models.tables import SourceFile
 
 REPORT_SUFFIX = ".errors.csv"
+# Imports take turns at deciding which rows are new and storing them (:func:`earlier_import`).
+IMPORT_LOCK = "imports"
 REPORT_HEADERS = ("文件", "工作表", "行号", "列", "值", "错误代码", "错误说明")
 _REPORT_FIELDS = ("file", "sheet", "row", "column", "value", "code", "message")  # RowError.as_dict
 
@@ -118,27 +122,52 @@ def reject_with_report(path: Path) -> Iterator[None]:
 
 
 def previous_import(session: Session, kind: str, sha256: str) -> SourceFile | None:
-    """The record of an earlier import of the same content, if any."""
+    """The record of an earlier import of the same content, if any, as stored now."""
     return session.scalars(
         select(SourceFile).where(SourceFile.kind == kind, SourceFile.sha256 == sha256)
+        .execution_options(populate_existing=True)
     ).first()
 
 
-def replaced_since(session: Session, earlier: SourceFile) -> bool:
-    """Whether a file of the same kind read in after ``earlier`` replaced, withdrew or
-    restored stored rows: what ``earlier`` stored may have changed, so the same content
-    handed in again (a clerk going back to the first version) is read again, not skipped."""
+class Earlier(NamedTuple):
+    """An earlier import of the same content: its record (None: there was none), and
+    whether it still ``stands``, which makes importing the content again a no-op."""
+
+    record: SourceFile | None
+    stands: bool
+
+
+def earlier_import(session: Session, kind: str, key: str, *, wait: bool = False) -> Earlier:
+    """The earlier import of the content ``key`` names (:func:`import_key`). It stands
+    unless a file of its kind read in after it replaced, withdrew or restored stored rows:
+    then what it stored may have changed, and the same content handed in again (a clerk
+    going back to the first version) is read again, not skipped.
+
+    ``wait``: first wait for any other import to end, and hold the imports' lock until
+    this transaction ends (:func:`wenshu.db.serialise`), so that this answer and whatever
+    the import reads next stay true until it has stored its rows. Ask so after reading the
+    file (slow, needing no lock) and before deciding what is new.
+    """
+    if wait:
+        serialise(session, IMPORT_LOCK)
+    record = previous_import(session, kind, key)
+    if record is None:
+        return Earlier(None, False)
     read = func.coalesce(SourceFile.read_at, SourceFile.imported_at)
-    return session.scalar(
-        select(SourceFile.id).where(SourceFile.kind == earlier.kind, SourceFile.rows_replaced > 0,
-                                    read > (earlier.read_at or earlier.imported_at)).limit(1)
-    ) is not None
+    replaced = session.scalar(
+        select(SourceFile.id).where(SourceFile.kind == kind, SourceFile.rows_replaced > 0,
+                                    read > (record.read_at or record.imported_at)).limit(1))
+    return Earlier(record, replaced is None)
 
 
-def read_again(earlier: SourceFile) -> SourceFile:
-    """``earlier``'s record, for its content read in once more (:func:`replaced_since`)."""
-    earlier.read_at = datetime.now(UTC)
-    return earlier
+def record_import(session: Session, earlier: Earlier, kind: str, path: Path, key: str,
+                  name: str | None = None) -> SourceFile:
+    """The record the rows of this import refer to: the earlier one, its content read in
+    once more, or a new one (:func:`store_source_file`)."""
+    if earlier.record is None:
+        return store_source_file(session, kind, path, key, name)
+    earlier.record.read_at = datetime.now(UTC)
+    return earlier.record
 
 
 def store_source_file(session: Session, kind: str, path: Path, sha256: str,

@@ -15,12 +15,10 @@ from wenshu.errors import InputError, NotFoundError, RowError
 from wenshu.ingest.readers import Column, RowRef, read_rows
 from wenshu.ingest.report import (
     ImportResult,
+    earlier_import,
     file_sha256,
-    previous_import,
-    read_again,
+    record_import,
     reject_with_report,
-    replaced_since,
-    store_source_file,
     write_error_report,
 )
 from wenshu.models.catalogue import Catalogue
@@ -143,12 +141,15 @@ def import_units(session: Session, path: Path, *, name: str | None = None) -> Im
     is called in errors (default: its file name)."""
     path = Path(path)
     digest = file_sha256(path)
-    previous = previous_import(session, "units", digest)
-    if previous is not None and not replaced_since(session, previous):
+    if earlier_import(session, "units", digest).stands:
+        return ImportResult(file=path, sha256=digest, already_imported=True)
+    with reject_with_report(path):
+        checked = read_rows(path, UNIT_COLUMNS, UnitRow, RowContext(), name)
+    earlier = earlier_import(session, "units", digest, wait=True)
+    if earlier.stands:  # another import of the same content ended while this one read it
         return ImportResult(file=path, sha256=digest, already_imported=True)
     stored = {unit.code: unit for unit in session.scalars(select(Unit))}
     with reject_with_report(path):
-        checked = read_rows(path, UNIT_COLUMNS, UnitRow, RowContext(), name)
         errors = checked.sorted(checked.errors + check_tree(name or path.name, checked.valid,
                                                             stored, checked.header))
         if errors:
@@ -170,8 +171,7 @@ def import_units(session: Session, path: Path, *, name: str | None = None) -> Im
         if row.organ is not None:
             stored[row.code].organ = row.organ
 
-    source = (read_again(previous) if previous is not None
-              else store_source_file(session, "units", path, digest, name))
+    source = record_import(session, earlier, "units", path, digest, name)
     source.rows_stored = len(new) + len(renamed)
     source.rows_replaced = len(renamed)
     write_error_report(path, [])
