@@ -3,12 +3,14 @@ taken out of the file stops counting, and nothing is stored until the user says 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.packaging.custom import StringProperty
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -27,8 +29,9 @@ from wenshu.compute.load import load_snapshot
 from wenshu.db import get_engine
 from wenshu.errors import RevisionNeeded
 from wenshu.ingest import ReadOptions, import_figures, import_ledger_file
+from wenshu.ingest.ledger_sheet import HELD_PROPERTY, held_by
 from wenshu.ingest.readers import RowRef
-from wenshu.ingest.revision import StoredRow, describe, plan_revision
+from wenshu.ingest.revision import Held, StoredRow, describe, plan_revision
 from wenshu.models.catalogue import load_catalogue
 from wenshu.models.records import LedgerRow
 from wenshu.models.tables import Activity, BaseFigure, SourceFile
@@ -154,7 +157,8 @@ def _row(title: str, people: int, day: date) -> LedgerRow:
 
 
 def _stored(number: int, file_id: int, row: LedgerRow) -> StoredRow:
-    return StoredRow(id=number, file_id=file_id, file_name=f"{file_id}.xlsx", source_row=number,
+    return StoredRow(id=number, file_id=file_id, file_name=f"{file_id}.xlsx",
+                     handed_in=HANDED_IN + timedelta(days=file_id), source_row=number,
                      source_sheet=None, digest=row.content_hash(),
                      **row.model_dump(exclude={"unit_name"}))
 
@@ -164,6 +168,7 @@ def _new(rows: list[LedgerRow]) -> list[tuple[RowRef, LedgerRow, str]]:
 
 
 MARCH, APRIL = date(2025, 3, 5), date(2025, 4, 8)
+HANDED_IN = datetime(2025, 5, 1, tzinfo=UTC)  # file 1's import; file n's n − 1 days later
 
 
 def test_a_months_file_never_leaves_out_another_months_rows():
@@ -232,3 +237,41 @@ def test_a_zero_emptied_is_a_change_shown():
 
     (line,) = describe("台账.csv", plan, load_catalogue(), {}, "pending")
     assert (line.column, line.value) == ("人次", "0 → 空")
+
+
+def test_a_downloaded_stored_ledger_leaves_out_a_months_last_row():
+    # Downloaded after files 1 and 2, before file 3: it held their rows of 2025.
+    held = Held(frozenset({EAST_LAKE}), date(2025, 1, 1), date(2025, 12, 31),
+                HANDED_IN + timedelta(days=2, hours=12))
+    stored = [_stored(1, 1, _row("讲座", 40, MARCH)), _stored(2, 2, _row("义诊", 20, APRIL)),
+              _stored(3, 3, _row("培训", 30, APRIL))]
+    # Handed back without April's 义诊: April is no longer in the file at all, yet the
+    # row is left out; 培训 came in after the download, so the file never had it.
+    plan = plan_revision(stored, _new([_row("讲座", 40, MARCH)]), held)
+    assert [row.title for row in plan.left_out] == ["义诊"]
+    assert plan_revision(stored, _new([_row("讲座", 40, MARCH)])).left_out == ()
+    elsewhere = Held(frozenset({"440307001002"}), held.first, held.last, held.at)
+    assert plan_revision(stored, _new([_row("讲座", 40, MARCH)]), elsewhere).left_out == ()
+
+
+def test_what_a_workbook_says_it_held_stays_within_the_users_units(tmp_path):
+    parents = {"440307": None, "440307001": "440307", EAST_LAKE: "440307001",
+               "440307001002": "440307001"}
+
+    def workbook(value: str) -> Path:
+        book = Workbook()
+        book.custom_doc_props.append(StringProperty(name=HELD_PROPERTY, value=value))
+        book.save(tmp_path / "台账.xlsx")
+        return tmp_path / "台账.xlsx"
+
+    street = workbook('{"unit": "440307001", "period": "2025H1", "at": "2026-07-01T08:00:00+00:00"}')
+    held = held_by(street, parents)
+    assert (held.units, held.first, held.last) == (
+        frozenset({"440307001", EAST_LAKE, "440307001002"}), date(2025, 1, 1), date(2025, 6, 30))
+    # A clerk of 东湖社区 handing in the street's file: only their own rows can be left out.
+    assert held_by(street, parents, frozenset({EAST_LAKE})).units == {EAST_LAKE}
+    for value in ('{"unit": "999", "period": "2025", "at": "2026-07-01T08:00:00+00:00"}',
+                  '{"unit": "440307", "period": "今年", "at": "2026-07-01T08:00:00+00:00"}',
+                  '{"unit": "440307", "period": "2025", "at": "2026-07-01T08:00:00"}', "[1, 2"):
+        assert held_by(workbook(value), parents) is None, value
+    assert held_by(ledger(tmp_path, "台账.csv", YEAR), parents) is None

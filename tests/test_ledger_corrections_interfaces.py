@@ -161,3 +161,28 @@ def test_the_stored_ledger_comes_back_to_correct(web, db_settings, staff):
     book.save(edited)
     page = hand_in(edited.getvalue())
     assert "与已保存的台账有出入（更正 1 条），尚未保存" in page and "50 → 60" in page
+
+
+def test_a_month_deleted_from_the_stored_ledger_is_left_out(web, db_settings, staff):
+    clerk = Session(web, staff.clerk.name)
+    _upload(clerk, "台账.csv", YEAR)
+    stored = clerk.get(f"/data/ledger-template.xlsx?unit={EAST_LAKE}&stored=2025").content
+    # Handed in after the download, so not in it: never taken as left out.
+    assert "新保存 1 行" in _upload(clerk, "六月.csv", [good("计生协会员培训", 20, "2025-06-03")]).text
+    book = load_workbook(io.BytesIO(stored))
+    sheet = book.active
+    (may,) = [row for row in range(3, sheet.max_row + 1)
+              if sheet.cell(row, 3).value == "青春期健康教育"]
+    sheet.delete_rows(may)  # the only row of May, the last month the file had
+    edited = io.BytesIO()
+    book.save(edited)
+    page = clerk.post("/data/upload", {"purpose": "ledger", "unit": EAST_LAKE},
+                      files={"file": ("已报送台账.xlsx", edited.getvalue(),
+                                      "application/octet-stream")})
+    assert "与已保存的台账有出入（本文件中没有 1 条），尚未保存" in page.text
+    table = page.text[page.text.index('id="differences"'):]
+    assert "2025年5月12日 培训“青春期健康教育”" in table and "计生协会员培训" not in table
+    upload_id = re.search(r'action="/data/uploads/([0-9a-f]{32})/import"', page.text).group(1)
+    done = clerk.post(f"/data/uploads/{upload_id}/import", {"revise": "replace"})
+    assert "按本文件更正或撤回已保存的记录 1 条" in done.text
+    assert rows_counted(db_settings) == 4  # March's two, April's and June's

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from wenshu.db import in_batches
 from wenshu.errors import InputError, Revise, RowError
+from wenshu.ingest.ledger_sheet import held_by
 from wenshu.ingest.readers import Column, ReadOptions, RowRef, read_rows
 from wenshu.ingest.report import (
     ImportResult,
@@ -32,7 +33,7 @@ from wenshu.ingest.revision import (
     unit_names,
     withdraw,
 )
-from wenshu.ingest.units import row_context
+from wenshu.ingest.units import row_context, stored_parents
 from wenshu.models.catalogue import MEASURE_COLUMNS, Catalogue
 from wenshu.models.ledger_columns import column_writing
 from wenshu.models.records import LedgerRow
@@ -104,7 +105,9 @@ def import_ledger_file(session: Session, path: Path, catalogue: Catalogue, *,
     if earlier.stands:  # another import of the same content ended while this one read it
         return ImportResult(file=path, sha256=digest, already_imported=True)
     file = name or path.name
-    revision = Revision() if revise == "add" else plan_revision(load_stored(session, rows), rows)
+    held = held_by(path, stored_parents(session), context.allowed_units)
+    revision = (Revision() if revise == "add"
+                else plan_revision(load_stored(session, rows, held), rows, held))
     names = unit_names(session, revision.unit_codes()) if revision else {}
     if revision and revise is None:
         raise revision_needed(file, revision, catalogue, names, checked.rows_read, checked.notes)

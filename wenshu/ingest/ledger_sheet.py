@@ -5,23 +5,34 @@ or holding the rows already stored (to check, correct and hand in again).
 Filled in, it imports as it is (:func:`wenshu.ingest.import_ledger_file`): the title row
 gives dates written without a year their year, the 填表说明 sheet is read as notes, and
 the hidden 选项 sheet that holds the lists is left out. Stored rows come back unchanged,
-so only what the clerk then changes differs (:mod:`wenshu.ingest.revision`).
+so only what the clerk then changes differs (:mod:`wenshu.ingest.revision`); a workbook
+property says which rows it held (:func:`held_by`), so a row the clerk deletes is left
+out, even the last of a month or of a unit.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import json
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from xml.etree.ElementTree import ParseError, fromstring
 
 from openpyxl import Workbook
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from wenshu.cells import append_row
-from wenshu.ingest.revision import StoredRow
+from wenshu.ingest.revision import Held, StoredRow
+from wenshu.ingest.units import subtree
 from wenshu.models.catalogue import MEASURE_COLUMNS, Catalogue
+from wenshu.periods import Period
 
 ROWS = 500  # rows prepared with the checks (beyond any filled in); more by copying a row
 UNIT_HEADER = "单位名称"  # read as the unit (by name) when a file covers several units
@@ -36,11 +47,28 @@ _GUIDE = (
 )
 
 
+# The workbook property naming what a stored ledger held: its unit, period and time.
+HELD_PROPERTY = "wenshu.held"
+_CUSTOM_PART = "docProps/custom.xml"
+_CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
+
+
+@dataclass(frozen=True)
+class StoredLedger:
+    """The stored rows a downloaded ledger holds: every current row of its units dated in
+    ``period``, as they stood ``at``."""
+
+    period: Period
+    at: datetime
+    rows: Sequence[StoredRow]
+
+
 def ledger_template(catalogue: Catalogue, units: Sequence[tuple[str, str]],
-                    year: int, rows: Sequence[StoredRow] = ()) -> bytes:
+                    year: int, stored: StoredLedger | None = None) -> bytes:
     """The template as .xlsx bytes for ``units`` ((code, name), the first the one it is
-    for): with a 单位名称 column only when there are several to choose from, and
-    ``rows`` (stored ledger rows of those units) filled in."""
+    for): with a 单位名称 column only when there are several to choose from, and the
+    ``stored`` rows of those units filled in, named in a workbook property."""
+    rows = stored.rows if stored is not None else ()
     book = Workbook()
     sheet = book.active
     sheet.title = "台账"
@@ -69,6 +97,9 @@ def ledger_template(catalogue: Catalogue, units: Sequence[tuple[str, str]],
     _options(book, kinds, [name for _, name in units] if several else [])
     _checks(sheet, header, len(kinds), len(units), max(ROWS, len(rows) + ROWS))
     _guide(book, catalogue)
+    if stored is not None:
+        held = {"unit": units[0][0], "period": stored.period.code, "at": stored.at.isoformat()}
+        book.custom_doc_props.append(StringProperty(name=HELD_PROPERTY, value=json.dumps(held)))
     data = io.BytesIO()
     book.save(data)
     return data.getvalue()
@@ -129,3 +160,38 @@ def _guide(book: Workbook, catalogue: Catalogue) -> None:
         append_row(guide, [kind.label, needed or "（无必填的数字）"])
     guide.column_dimensions["A"].width = 14
     guide.column_dimensions["B"].width = 60
+
+
+def held_by(path: Path, parents: Mapping[str, str | None],
+            allowed: frozenset[str] | None = None) -> Held | None:
+    """What a stored ledger downloaded from wenshu held, as its workbook property says
+    (Excel, WPS and LibreOffice keep it when the clerk saves): the rows of its unit and
+    the units below it (``parents``: each stored unit's parent), within ``allowed`` when
+    given. None for any other file, or a property naming no stored unit or no period."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = archive.getinfo(_CUSTOM_PART)
+            if part.file_size > 1 << 16:  # a few properties; anything larger is not ours
+                return None
+            root = fromstring(archive.read(part))
+    except (KeyError, OSError, ParseError, zipfile.BadZipFile):
+        return None
+    for prop in root.iter(f"{_CUSTOM}property"):
+        if prop.get("name") == HELD_PROPERTY:
+            return _held(" ".join(prop.itertext()), parents, allowed)
+    return None
+
+
+def _held(text: str, parents: Mapping[str, str | None],
+          allowed: frozenset[str] | None) -> Held | None:
+    try:
+        held = json.loads(text)
+        period = Period.parse(str(held["period"]))
+        at = datetime.fromisoformat(str(held["at"]))
+        unit = str(held["unit"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    if unit not in parents or at.tzinfo is None:
+        return None
+    units = frozenset(subtree(parents, unit))
+    return Held(units & allowed if allowed is not None else units, period.start, period.end, at)

@@ -9,7 +9,8 @@ compared with what is stored, before anything is written:
   figures or notes, **corrects** it (以本文件为准: the stored row is withdrawn);
 - a stored row of a file the new one repeats (they share at least one identical row),
   within the dates and months the new file covers for its unit, that the new file no
-  longer has, is **left out**.
+  longer has, is **left out**; so is any row of a stored ledger downloaded from wenshu
+  (:class:`Held`) that the file handed back no longer has, even a unit's or a month's last.
 
 The comparison (:func:`plan_revision`) is plain computation; loading the stored rows and
 withdrawing them is the I/O around it. The user decides: take the file as the corrected
@@ -30,7 +31,7 @@ from typing import Literal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from wenshu.db import in_batches
+from wenshu.db import as_utc, in_batches
 from wenshu.errors import RevisionNeeded, RowError
 from wenshu.ingest.readers import RowRef
 from wenshu.models.catalogue import MEASURE_COLUMNS, Catalogue
@@ -64,6 +65,7 @@ class StoredRow:
     id: int
     file_id: int
     file_name: str
+    handed_in: datetime  # when the file it came from was imported
     source_row: int
     source_sheet: str | None
     digest: str
@@ -81,6 +83,24 @@ class StoredRow:
 
 # What a ledger row says, as read from a file or as stored: the same field names.
 LedgerFacts = LedgerRow | StoredRow
+
+
+@dataclass(frozen=True)
+class Held:
+    """What a stored ledger downloaded from wenshu held: the current rows of ``units``
+    dated ``first`` to ``last``, as they stood at ``at``. Handed back, the file is all of
+    them, so each of those rows it no longer has is left out; rows handed in after ``at``
+    were never in it."""
+
+    units: frozenset[str]
+    first: date
+    last: date
+    at: datetime
+
+    def holds(self, row: StoredRow) -> bool:
+        """Whether the downloaded file had ``row``."""
+        return (row.unit_code in self.units and self.first <= row.date <= self.last
+                and row.handed_in <= self.at)
 
 
 @dataclass(frozen=True)
@@ -118,15 +138,16 @@ def activity_key(row: LedgerFacts) -> tuple[str, date, str, str]:
     return (row.unit_code, row.date, row.activity_type, row.title)
 
 
-def plan_revision(stored: Sequence[StoredRow],
-                  new: Sequence[tuple[RowRef, LedgerRow, str]]) -> Revision:
+def plan_revision(stored: Sequence[StoredRow], new: Sequence[tuple[RowRef, LedgerRow, str]],
+                  held: Held | None = None) -> Revision:
     """Compare a file's rows (where, row, content hash) with the current stored rows of its
     units and dates. Identical rows match first; a new row then corrects the first
     unmatched stored row of its activity (file, then row order). The files sharing an
     identical row are the file's earlier versions: their unmatched rows within what the
     file covers (per unit, its first to last day and those days' months) are left out.
     Another file's rows are never left out, nor rows outside that cover, so a file of
-    March alone does not withdraw the rest of a yearly ledger."""
+    March alone does not withdraw the rest of a yearly ledger. A downloaded stored ledger
+    handed back (``held``) leaves out every row it held and no longer has."""
     by_digest = {row.digest: row for row in stored}
     matched: set[int] = set()
     earlier: set[int] = set()
@@ -151,8 +172,8 @@ def plan_revision(stored: Sequence[StoredRow],
             matched.add(old.id)
             corrections.append(Correction(old, at, row))
     covers = _coverage(row for _, row, _ in new)
-    left_out = tuple(row for row in ordered
-                     if row.id not in matched and row.file_id in earlier and covers(row))
+    left_out = tuple(row for row in ordered if row.id not in matched and (
+        (row.file_id in earlier and covers(row)) or (held is not None and held.holds(row))))
     return Revision(tuple(corrections), left_out)
 
 
@@ -253,17 +274,23 @@ def _counts(revision: Revision) -> str:
     return "，".join(parts)
 
 
-def load_stored(session: Session, rows: Iterable[tuple[RowRef, LedgerRow, str]]
-                ) -> list[StoredRow]:
+def load_stored(session: Session, rows: Iterable[tuple[RowRef, LedgerRow, str]],
+                held: Held | None = None) -> list[StoredRow]:
     """The current stored rows of the file's units from the month of its first date to the
-    month of its last (all a file can cover, see :func:`plan_revision`)."""
+    month of its last, and those ``held`` names (all a file can cover, see
+    :func:`plan_revision`)."""
     rows = list(rows)
-    if not rows:
-        return []
-    first = min(row.date for _, row, _ in rows)
-    last = max(row.date for _, row, _ in rows)
-    return stored_rows(session, {row.unit_code for _, row, _ in rows},
-                       Period.parse(f"{first:%Y-%m}").start, Period.parse(f"{last:%Y-%m}").end)
+    found: dict[int, StoredRow] = {}
+    if rows:
+        first = min(row.date for _, row, _ in rows)
+        last = max(row.date for _, row, _ in rows)
+        found.update((row.id, row) for row in stored_rows(
+            session, {row.unit_code for _, row, _ in rows},
+            Period.parse(f"{first:%Y-%m}").start, Period.parse(f"{last:%Y-%m}").end))
+    if held is not None:
+        found.update((row.id, row) for row in stored_rows(session, held.units, held.first,
+                                                          held.last))
+    return sorted(found.values(), key=_in_order)
 
 
 def stored_rows(session: Session, units: Iterable[str], first: date, last: date
@@ -277,13 +304,19 @@ def stored_rows(session: Session, units: Iterable[str], first: date, last: date
                  .join(SourceFile, SourceFile.id == Activity.source_file_id)
                  .where(Activity.unit_code.in_(batch),
                         Activity.date.between(first, last), Activity.counted()))
-        found.extend(StoredRow(*row) for row in session.execute(query))
-    return sorted(found, key=lambda s: (s.date, s.unit_code, s.file_id, s.source_row))
+        found.extend(StoredRow(*row[:3], as_utc(row[3]), *row[4:])
+                     for row in session.execute(query))
+    return sorted(found, key=_in_order)
+
+
+def _in_order(row: StoredRow) -> tuple[date, str, int, int]:
+    return (row.date, row.unit_code, row.file_id, row.source_row)
 
 
 # In StoredRow's field order.
 _STORED_COLUMNS = (
-    Activity.id, Activity.source_file_id, SourceFile.name, Activity.source_row,
+    Activity.id, Activity.source_file_id, SourceFile.name, SourceFile.imported_at,
+    Activity.source_row,
     Activity.source_sheet, Activity.row_hash,
     Activity.unit_code, Activity.date, Activity.activity_type, Activity.title, Activity.sessions,
     Activity.participants, Activity.households, Activity.materials, Activity.amount,

@@ -18,7 +18,7 @@ user says whether it replaces the rows it changes or leaves out (``revise``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,7 @@ def ledger_template_for(settings: Settings, actor: Actor, unit: str | None = Non
     with ``year`` (default: this year): its file name and .xlsx bytes. Blank, or with
     ``stored`` (a period: 2025, 2025H1) holding the rows stored for that period, to check,
     correct and hand in again (titled with the period's year)."""
-    from wenshu.ingest.ledger_sheet import ledger_template
+    from wenshu.ingest.ledger_sheet import StoredLedger, ledger_template
     from wenshu.ingest.revision import stored_rows
 
     period = Period.parse(stored) if stored else None
@@ -75,6 +75,7 @@ def ledger_template_for(settings: Settings, actor: Actor, unit: str | None = Non
         raise WenshuError("请指定台账所属的单位")
     check_unit_code(unit)
     authorize(settings, actor, "submit", unit, target=f"unit:{unit}")
+    at = datetime.now(UTC)  # rows handed in from now on are not in the file
     with session_scope(settings) as session:
         tree = load_units(session)
         pairs = [(code, tree[code].name) for code in subtree_codes(tree, unit)]
@@ -82,7 +83,8 @@ def ledger_template_for(settings: Settings, actor: Actor, unit: str | None = Non
                 if period else [])
     catalogue = load_catalogue(settings.catalogue_dir)
     if period is not None:
-        content = ledger_template(catalogue, pairs, period.start.year, rows)
+        content = ledger_template(catalogue, pairs, period.start.year,
+                                  StoredLedger(period, at, rows))
         label = f"{period.code}年" if period.code.isdigit() else period.code  # 2025年, 2025H1
         return f"{tree[unit].name}{label}已报送台账.xlsx", content
     year = year or date.today().year
