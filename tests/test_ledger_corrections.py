@@ -264,7 +264,8 @@ def test_what_a_workbook_says_it_held_stays_within_the_users_units(tmp_path):
         book.save(tmp_path / "台账.xlsx")
         return tmp_path / "台账.xlsx"
 
-    street = workbook('{"unit": "440307001", "period": "2025H1", "at": "2026-07-01T08:00:00+00:00"}')
+    street = workbook('{"unit": "440307001", "period": "2025H1", '
+                      '"at": "2026-07-01T08:00:00+00:00"}')
     held = held_by(street, parents)
     assert (held.units, held.first, held.last) == (
         frozenset({"440307001", EAST_LAKE, "440307001002"}), date(2025, 1, 1), date(2025, 6, 30))
