@@ -182,6 +182,7 @@ def test_a_month_deleted_from_the_stored_ledger_is_left_out(web, db_settings, st
     assert "与已保存的台账有出入（本文件中没有 1 条），尚未保存" in page.text
     table = page.text[page.text.index('id="differences"'):]
     assert "2025年5月12日 培训“青春期健康教育”" in table and "计生协会员培训" not in table
+    assert "本文件是从本系统下载的已报送台账（2025年1月1日至2025年12月31日的记录）" in page.text
     upload_id = re.search(r'action="/data/uploads/([0-9a-f]{32})/import"', page.text).group(1)
     done = clerk.post(f"/data/uploads/{upload_id}/import", {"revise": "replace"})
     assert "按本文件更正或撤回已保存的记录 1 条" in done.text

@@ -105,9 +105,8 @@ def import_ledger_file(session: Session, path: Path, catalogue: Catalogue, *,
     if earlier.stands:  # another import of the same content ended while this one read it
         return ImportResult(file=path, sha256=digest, already_imported=True)
     file = name or path.name
-    held = held_by(path, stored_parents(session), context.allowed_units)
     revision = (Revision() if revise == "add"
-                else plan_revision(load_stored(session, rows, held), rows, held))
+                else _compare(session, path, rows, context.allowed_units, checked.notes))
     names = unit_names(session, revision.unit_codes()) if revision else {}
     if revision and revise is None:
         raise revision_needed(file, revision, catalogue, names, checked.rows_read, checked.notes)
@@ -125,6 +124,16 @@ def import_ledger_file(session: Session, path: Path, catalogue: Catalogue, *,
         rows_withdrawn=len(withdrawn),
         revisions=describe(file, revision, catalogue, names, "replace") if revision else [],
     )
+
+
+def _compare(session: Session, path: Path, rows: list[tuple[RowRef, LedgerRow, str]],
+             allowed: frozenset[str] | None, notes: list[str]) -> Revision:
+    """How the rows differ from what is stored (:func:`plan_revision`); a stored ledger
+    downloaded from wenshu (:func:`held_by`) is told among the ``notes``."""
+    held = held_by(path, stored_parents(session), allowed)
+    if held is not None:
+        notes.append(held.note())
+    return plan_revision(load_stored(session, rows, held), rows, held)
 
 
 def find_duplicates(file: str, rows: list[tuple[RowRef, LedgerRow]]

@@ -53,6 +53,8 @@ WORDS = {
     "summary": "{file}：与已保存的台账有出入（{counts}），尚未保存，请确认是以本文件为准更正，"
                "还是把本文件的记录另存为新记录",
     "inbox_hint": "。收件箱中的文件不会改动已保存的台账：请在网页“上传台账”中上传此文件，再选择如何处理",
+    "held": "本文件是从本系统下载的已报送台账（{first}至{last}的记录）：其中删去的记录列为"
+            "“本文件中没有”，下载之后报送的记录不受影响",
     "corrected_count": "更正 {n} 条",
     "left_out_count": "本文件中没有 {n} 条",
 }
@@ -101,6 +103,10 @@ class Held:
         """Whether the downloaded file had ``row``."""
         return (row.unit_code in self.units and self.first <= row.date <= self.last
                 and row.handed_in <= self.at)
+
+    def note(self) -> str:
+        """What the clerk is told about such a file, among the reader's notes."""
+        return WORDS["held"].format(first=_day(self.first), last=_day(self.last))
 
 
 @dataclass(frozen=True)
@@ -251,8 +257,11 @@ def _stored_at(row: StoredRow) -> str:
 def _activity(row: LedgerFacts, catalogue: Catalogue, names: Mapping[str, str]) -> str:
     kind = catalogue.activities.get(row.activity_type)
     label = kind.label if kind is not None else row.activity_type
-    day = f"{row.date.year}年{row.date.month}月{row.date.day}日"
-    return f"{names.get(row.unit_code, row.unit_code)} {day} {label}“{row.title}”"
+    return f"{names.get(row.unit_code, row.unit_code)} {_day(row.date)} {label}“{row.title}”"
+
+
+def _day(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def revision_needed(file: str, revision: Revision, catalogue: Catalogue,
