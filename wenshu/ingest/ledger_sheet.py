@@ -165,7 +165,7 @@ def _guide(book: Workbook, catalogue: Catalogue) -> None:
 def held_by(path: Path, parents: Mapping[str, str | None],
             allowed: frozenset[str] | None = None) -> Held | None:
     """What a stored ledger downloaded from wenshu held, as its workbook property says
-    (Excel, WPS and LibreOffice keep it when the clerk saves): the rows of its unit and
+    (Excel and LibreOffice keep such properties when they save): the rows of its unit and
     the units below it (``parents``: each stored unit's parent), within ``allowed`` when
     given. None for any other file, or a property naming no stored unit or no period."""
     try:

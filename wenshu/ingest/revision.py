@@ -325,8 +325,7 @@ def _in_order(row: StoredRow) -> tuple[date, str, int, int]:
 # In StoredRow's field order.
 _STORED_COLUMNS = (
     Activity.id, Activity.source_file_id, SourceFile.name, SourceFile.imported_at,
-    Activity.source_row,
-    Activity.source_sheet, Activity.row_hash,
+    Activity.source_row, Activity.source_sheet, Activity.row_hash,
     Activity.unit_code, Activity.date, Activity.activity_type, Activity.title, Activity.sessions,
     Activity.participants, Activity.households, Activity.materials, Activity.amount,
     Activity.notes)
