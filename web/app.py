@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wenshu import __version__
 from wenshu.db import upgrade_schema
-from wenshu.errors import AccessDenied, InputError, NotFoundError, WenshuError
+from wenshu.errors import AccessDenied, Busy, InputError, NotFoundError, WenshuError
 from wenshu.jobs import JobRunner
 from wenshu.settings import Settings, get_settings
 from wenshu.uploads import UploadTooLarge
@@ -33,7 +33,9 @@ from wenshu.web.validation import validation_message
 
 _log = logging.getLogger(__name__)
 STATIC = Path(str(files("wenshu.web") / "static"))
-FIELD_LABELS = {"body": "请求内容", "query": "查询参数", "path": "地址", "form": "表单"}
+# When a client told the system is busy may try again: a lock wait ran out, and most
+# writes take well under a second.
+RETRY_AFTER_SECONDS = 5
 
 
 def _is_api(request: Request) -> bool:
@@ -74,6 +76,12 @@ def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(UploadTooLarge)
     async def too_large(request: Request, exc: UploadTooLarge) -> Response:
         return _problem(request, 413, str(exc))
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy) -> Response:
+        response = _problem(request, 503, str(exc))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: InputError) -> Response:

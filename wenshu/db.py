@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -12,16 +13,17 @@ from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from wenshu.errors import Busy
 from wenshu.settings import Settings
 
 
 @lru_cache(maxsize=8)
-def _engine(url: str) -> Engine:
+def _engine(url: str, lock_wait: float) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": lock_wait})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
@@ -35,14 +37,36 @@ def _engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # lock_timeout bounds PostgreSQL's lock waits as SQLite's timeout bounds its own: a
+    # writer stuck in a transaction makes the others say "busy", not hang for ever.
+    return create_engine(url, pool_pre_ping=True, connect_args={
+        "options": f"-c lock_timeout={round(lock_wait * 1000)}"})
 
 
 def get_engine(settings: Settings) -> Engine:
     """The (cached) engine for the settings' database."""
     if settings.db_url.startswith("sqlite"):
         settings.home.mkdir(parents=True, exist_ok=True)
-    return _engine(settings.db_url)
+    return _engine(settings.db_url, settings.lock_wait_seconds)
+
+
+# What a driver's error says when a lock wait ran out: SQLite's BUSY and LOCKED results,
+# PostgreSQL's lock_not_available (lock_timeout) and deadlock_detected.
+_SQLITE_BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+_PG_BUSY = {"55P03", "40P01"}
+
+
+@contextmanager
+def _busy_reported() -> Iterator[None]:
+    """Turn a lock wait that ran out, in any statement or at commit, into :class:`Busy`."""
+    try:
+        yield
+    except DBAPIError as exc:
+        sqlite_code = getattr(exc.orig, "sqlite_errorcode", None)
+        if ((sqlite_code is not None and sqlite_code & 0xFF in _SQLITE_BUSY)
+                or getattr(exc.orig, "sqlstate", None) in _PG_BUSY):
+            raise Busy() from exc
+        raise
 
 
 # Bound parameters per IN (...) query: under SQLite's historical limit of 999.
@@ -103,7 +127,7 @@ def upgrade_schema(settings: Settings) -> None:
 def session_scope(settings: Settings) -> Iterator[Session]:
     """A session committed on success and rolled back on any error."""
     factory = sessionmaker(get_engine(settings), expire_on_commit=False)
-    with factory() as session, session.begin():
+    with _busy_reported(), factory() as session, session.begin():
         yield session
 
 
@@ -116,7 +140,7 @@ def write_scope(settings: Settings) -> Iterator[Session]:
     the rows they read (``FOR UPDATE``) instead.
     """
     factory = sessionmaker(get_engine(settings), expire_on_commit=False)
-    with factory() as session, session.begin():
+    with _busy_reported(), factory() as session, session.begin():
         if session.get_bind().dialect.name == "sqlite":
             session.execute(text("BEGIN IMMEDIATE"))
         yield session

@@ -22,6 +22,16 @@ class CodeError(WenshuError):
     """A unit code is malformed (see :mod:`wenshu.codes`); nothing was done with it."""
 
 
+class Busy(WenshuError):
+    """Another transaction held what this one had to write for longer than the settings'
+    ``lock_wait_seconds`` (or PostgreSQL broke a deadlock by ending this one); nothing this
+    step wrote was kept, and the same request a moment later is expected to go through."""
+
+    def __init__(self) -> None:
+        super().__init__("系统正忙：其他操作正在写入同样的数据，本次操作未能完成，这一步没有保存"
+                         "任何改动；请稍后重试")
+
+
 class PathError(WenshuError):
     """A path built from data would leave its root folder (see :mod:`wenshu.paths`)."""
 

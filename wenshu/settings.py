@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # holds it; see wenshu.archive.placing). A writer that crashes blocks that one folder
     # for this long, after which any process, on any machine, cleans up after it.
     placement_lease_seconds: float = Field(600.0, gt=0)
+    # How long a transaction waits for another's lock (SQLite's write lock, a PostgreSQL
+    # row or advisory lock) before the user is told the system is busy (errors.Busy).
+    lock_wait_seconds: float = Field(30.0, gt=0)
     # 全宗号 (fonds code) and the issuing unit's defaults used on documents.
     fonds: str = "0194"
     # Who is acting (a user name in the database); the CLI's --user overrides it.

@@ -1,0 +1,70 @@
+"""While another transaction holds what an action must write for longer than the lock wait,
+the user is told the system is busy and to try again (the page, the API, the command line),
+nothing is half-stored, and the same action goes through once the other one ends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.orm import sessionmaker
+
+from tests.ledger_books import EAST_LAKE, HEADER, YEAR, write_csv
+from tests.people import cli_add_user, cli_admin_and_units
+from tests.test_ledger_corrections_interfaces import csv_bytes, rows_counted
+from tests.web_client import Session
+from wenshu.db import get_engine, serialise
+from wenshu.ingest.report import IMPORT_LOCK
+from wenshu.settings import Settings, get_settings
+
+BUSY = "系统正忙：其他操作正在写入同样的数据"
+
+
+@contextmanager
+def import_under_way(settings: Settings) -> Iterator[None]:
+    """Hold the imports' lock, as an import stuck mid-way would: PostgreSQL's advisory lock,
+    SQLite's write lock."""
+    factory = sessionmaker(get_engine(settings))
+    with factory() as holder, holder.begin():
+        serialise(holder, IMPORT_LOCK)
+        yield
+        holder.rollback()
+
+
+def test_an_upload_while_an_import_is_stuck_says_busy_and_goes_through_later(web, db_settings,
+                                                                             staff):
+    db_settings.lock_wait_seconds = 1
+    clerk = Session(web, staff.clerk.name)
+    handed_in = clerk.api("POST", "/api/v1/uploads", data={"purpose": "ledger"},
+                          files={"file": ("台账.csv", csv_bytes(YEAR), "text/csv")}).json()["id"]
+    with import_under_way(db_settings):
+        page = clerk.post("/data/upload", {"purpose": "ledger", "unit": EAST_LAKE},
+                          files={"file": ("台账.csv", csv_bytes(YEAR), "text/csv")})
+        reply = clerk.api("POST", "/api/v1/imports", json={"upload_id": handed_in})
+    assert page.status_code == 503, page.text
+    assert "<h1>系统正忙</h1>" in page.text and BUSY in page.text and "请稍后重试" in page.text
+    assert page.headers["Retry-After"] == "5"
+    assert reply.status_code == 503, reply.text
+    assert reply.json()["detail"].startswith(BUSY) and reply.headers["Retry-After"] == "5"
+    assert rows_counted(db_settings) == 0
+
+    again = clerk.post("/data/upload", {"purpose": "ledger", "unit": EAST_LAKE},
+                       files={"file": ("台账.csv", csv_bytes(YEAR), "text/csv")})
+    assert again.status_code == 200, again.text
+    assert "新保存 4 行" in again.text
+    reply = clerk.api("POST", "/api/v1/imports", json={"upload_id": handed_in})
+    assert reply.status_code == 200 and reply.json()["already_imported"], reply.text
+    assert rows_counted(db_settings) == 4
+
+
+def test_the_command_line_says_busy(wenshu, tmp_path, monkeypatch):
+    cli_admin_and_units(wenshu, tmp_path)
+    cli_add_user(wenshu, "办事员", "clerk", EAST_LAKE)
+    monkeypatch.setenv("WENSHU_USER", "办事员")
+    monkeypatch.setenv("WENSHU_LOCK_WAIT_SECONDS", "1")
+    get_settings.cache_clear()
+    ledger = write_csv(tmp_path / "台账.csv", [HEADER, *YEAR])
+    with import_under_way(get_settings()):
+        output = wenshu("ledger", "import", str(ledger), expect=1)
+    assert BUSY in output and "Traceback" not in output
+    assert "4 rows read, 4 stored" in wenshu("ledger", "import", str(ledger))
