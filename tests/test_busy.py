@@ -17,7 +17,7 @@ from wenshu.db import get_engine, serialise
 from wenshu.ingest.report import IMPORT_LOCK
 from wenshu.settings import Settings, get_settings
 
-BUSY = "系统正忙：其他操作正在写入同样的数据"
+BUSY = "系统正忙：另一项操作正在写入数据"
 
 
 @contextmanager

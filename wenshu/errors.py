@@ -28,8 +28,8 @@ class Busy(WenshuError):
     step wrote was kept, and the same request a moment later is expected to go through."""
 
     def __init__(self) -> None:
-        super().__init__("系统正忙：其他操作正在写入同样的数据，本次操作未能完成，这一步没有保存"
-                         "任何改动；请稍后重试")
+        super().__init__("系统正忙：另一项操作正在写入数据，本次操作未能完成（这一步没有保存任何"
+                         "改动），请稍后重试")
 
 
 class PathError(WenshuError):
