@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import update
 from sqlalchemy.orm import sessionmaker
 
 from tests.ledger_books import EAST_LAKE, HEADER, YEAR, write_csv
@@ -15,6 +16,8 @@ from tests.test_ledger_corrections_interfaces import csv_bytes, rows_counted
 from tests.web_client import Session
 from wenshu.db import get_engine, serialise
 from wenshu.ingest.report import IMPORT_LOCK
+from wenshu.jobs import JobRunner, get_job, report
+from wenshu.models.access_tables import Job
 from wenshu.settings import Settings, get_settings
 
 BUSY = "系统正忙：另一项操作正在写入数据"
@@ -67,3 +70,23 @@ def test_the_command_line_says_busy(wenshu, tmp_path, monkeypatch):
         output = wenshu("ledger", "import", str(ledger), expect=1)
     assert BUSY in output and "Traceback" not in output
     assert "4 rows read, 4 stored" in wenshu("ledger", "import", str(ledger))
+
+
+def test_a_job_whose_progress_finds_the_database_busy_still_finishes(db_settings, staff):
+    db_settings.lock_wait_seconds = 1
+    runner = JobRunner(db_settings)
+
+    def work(job_id: str) -> dict[str, int]:
+        factory = sessionmaker(get_engine(db_settings))
+        # Another writer holds the job's own row (and, on SQLite, the write lock).
+        with factory() as holder, holder.begin():
+            holder.execute(update(Job).where(Job.id == job_id).values(stage="另一项操作"))
+            report(db_settings, job_id, "生成文书", 1, 2)
+            holder.rollback()
+        return {"documents": 2}
+
+    job_id = runner.submit(staff.clerk, "document", "年度工作总结", {}, work)
+    runner.wait(job_id, timeout=60)
+    runner.shutdown()
+    job = get_job(db_settings, staff.clerk, job_id)
+    assert (job.status, job.stage, job.result) == ("done", "完成", {"documents": 2})

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from wenshu.access import Actor
 from wenshu.db import as_utc, session_scope, write_scope
-from wenshu.errors import ChartError, ConversionError, NotFoundError, WenshuError
+from wenshu.errors import Busy, ChartError, ConversionError, NotFoundError, WenshuError
 from wenshu.models.access_tables import Job
 from wenshu.settings import Settings
 
@@ -99,10 +99,14 @@ def create_job(settings: Settings, actor: Actor, kind: str, title: str,
 
 def report(settings: Settings, job_id: str | None, stage: str, done: int = 0,
            total: int = 0) -> None:
-    """Record a job's progress (a no-op without a job id, e.g. from the CLI)."""
+    """Record a job's progress (a no-op without a job id, e.g. from the CLI). A database
+    too busy to take it skips this one report: progress is shown, the work is what counts."""
     if not job_id:
         return
-    _update(settings, job_id, status="running", stage=stage[:100], done=done, total=total)
+    try:
+        _update(settings, job_id, status="running", stage=stage[:100], done=done, total=total)
+    except Busy:
+        _log.warning("job %s: progress %r not recorded, the database was busy", job_id, stage)
 
 
 def get_job(settings: Settings, actor: Actor, job_id: str) -> JobInfo:
