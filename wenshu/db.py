@@ -151,7 +151,8 @@ def serialise(session: Session, name: str) -> None:
     transaction that holds it: what the session reads from here on stays true until it
     commits, for work that reads, decides and then writes (an import deciding which rows
     are new). A PostgreSQL advisory lock; on SQLite, its one write lock (held already once
-    the transaction has written). Take it after slow work that needs no lock."""
+    the transaction has written). Take it after slow work that needs no lock. A wait past
+    the settings' ``lock_wait_seconds`` ends in :class:`Busy` (under :func:`session_scope`)."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
