@@ -62,7 +62,7 @@ class UploadInfo:
     size: int
     sha256: str
     created_at: datetime
-    status: str  # new | imported | rejected | failed
+    status: str  # new | imported | partly | rejected | revision (services.data.import_upload)
     result: dict[str, Any] | None
     path: Path
 
