@@ -41,7 +41,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from wenshu.db import as_utc, session_scope, write_scope
-from wenshu.errors import ArchiveError, Busy, PathError
+from wenshu.errors import ArchiveError, PathError, Unavailable
 from wenshu.models.tables import PlacementLease, StoredFile
 from wenshu.paths import check_name, inside
 from wenshu.settings import Settings
@@ -202,7 +202,7 @@ class Placing:
         """
         try:
             recorded = _recorded(self._settings, self._placed)
-        except (SQLAlchemyError, Busy):
+        except (SQLAlchemyError, Unavailable):
             return
         for rel, placed in self._placed.items():
             path = self._root / rel
@@ -217,7 +217,7 @@ class Placing:
         try:
             with session_scope(self._settings) as session:
                 session.execute(delete(PlacementLease).where(PlacementLease.token == self._token))
-        except (SQLAlchemyError, Busy):
+        except (SQLAlchemyError, Unavailable):
             return  # the leases expire, and recovery finds nothing left to remove
 
 

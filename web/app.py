@@ -23,7 +23,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wenshu import __version__
 from wenshu.db import upgrade_schema
-from wenshu.errors import AccessDenied, Busy, InputError, NotFoundError, WenshuError
+from wenshu.errors import (
+    AccessDenied,
+    InputError,
+    NotFoundError,
+    StorageFull,
+    Unavailable,
+    WenshuError,
+)
 from wenshu.jobs import JobRunner
 from wenshu.settings import Settings, get_settings
 from wenshu.uploads import UploadTooLarge
@@ -33,8 +40,8 @@ from wenshu.web.validation import validation_message
 
 _log = logging.getLogger(__name__)
 STATIC = Path(str(files("wenshu.web") / "static"))
-# When a client told the system is busy may try again: a lock wait ran out, and most
-# writes take well under a second.
+# When a client told the system is busy or the database unreachable may try again: a lock
+# wait ran out (most writes take well under a second), or a server is restarting.
 RETRY_AFTER_SECONDS = 5
 
 
@@ -77,10 +84,11 @@ def install_error_pages(app: FastAPI) -> None:
     async def too_large(request: Request, exc: UploadTooLarge) -> Response:
         return _problem(request, 413, str(exc))
 
-    @app.exception_handler(Busy)
-    async def busy(request: Request, exc: Busy) -> Response:
-        response = _problem(request, 503, str(exc))
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    @app.exception_handler(Unavailable)
+    async def unavailable(request: Request, exc: Unavailable) -> Response:
+        response = _problem(request, 503, str(exc), heading=exc.heading)
+        if not isinstance(exc, StorageFull):  # a full disk needs the administrator first
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
     @app.exception_handler(InputError)
@@ -103,7 +111,10 @@ def install_error_pages(app: FastAPI) -> None:
         if not _is_api(request) and request.method == "GET":
             # No route answered, so none looked up the caller: look now, so that a
             # signed-in user keeps the menu instead of a bare page.
-            request.state.caller = await signed_in(request)
+            try:
+                request.state.caller = await signed_in(request)
+            except Unavailable:
+                pass  # the page says what was asked, without the menu
         return _problem(request, exc.status_code,
                         messages.get(exc.status_code, str(exc.detail)))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -13,11 +14,13 @@ from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from wenshu.errors import Busy
+from wenshu.errors import Busy, DatabaseUnreachable, StorageFull, Unavailable
 from wenshu.settings import Settings
+
+_log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=8)
@@ -50,23 +53,50 @@ def get_engine(settings: Settings) -> Engine:
     return _engine(settings.db_url, settings.lock_wait_seconds)
 
 
-# What a driver's error says when a lock wait ran out: SQLite's BUSY and LOCKED results,
-# PostgreSQL's lock_not_available (lock_timeout) and deadlock_detected.
-_SQLITE_BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
-_PG_BUSY = {"55P03", "40P01"}
+# What a driver's error means for the user, by SQLite result code (its low byte) or
+# PostgreSQL SQLSTATE (whole, or its two-character class).
+_SQLITE_MEANING: dict[int, type[Unavailable]] = {
+    sqlite3.SQLITE_BUSY: Busy, sqlite3.SQLITE_LOCKED: Busy, sqlite3.SQLITE_FULL: StorageFull,
+    sqlite3.SQLITE_CANTOPEN: DatabaseUnreachable, sqlite3.SQLITE_IOERR: DatabaseUnreachable,
+    sqlite3.SQLITE_READONLY: DatabaseUnreachable}
+_PG_MEANING: dict[str, type[Unavailable]] = {
+    "55P03": Busy,  # lock_not_available: lock_timeout ran out
+    "40P01": Busy,  # deadlock_detected: this transaction was the one ended
+    "53100": StorageFull,  # disk_full
+    "08": DatabaseUnreachable,  # connection_exception
+    "28": DatabaseUnreachable,  # invalid_authorization_specification
+    "3D000": DatabaseUnreachable,  # invalid_catalog_name: no such database
+    "53300": DatabaseUnreachable,  # too_many_connections
+    "57P01": DatabaseUnreachable, "57P02": DatabaseUnreachable,  # admin or crash shutdown
+    "57P03": DatabaseUnreachable}  # cannot_connect_now: starting up or recovering
+_NO_SQLSTATE = object()  # sqlite3's errors have no sqlstate at all; psycopg's may hold None
+
+
+def meaning(exc: DBAPIError) -> type[Unavailable] | None:
+    """What a driver's error means for the user, or None for a fault of wenshu's own."""
+    sqlite_code = getattr(exc.orig, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return _SQLITE_MEANING.get(sqlite_code & 0xFF)
+    sqlstate = getattr(exc.orig, "sqlstate", _NO_SQLSTATE)
+    if sqlstate is None:  # libpq's own failure: refused, reset, timed out, closed
+        return DatabaseUnreachable if isinstance(exc, OperationalError) else None
+    if isinstance(sqlstate, str):
+        return _PG_MEANING.get(sqlstate) or _PG_MEANING.get(sqlstate[:2])
+    return None
 
 
 @contextmanager
-def _busy_reported() -> Iterator[None]:
-    """Turn a lock wait that ran out, in any statement or at commit, into :class:`Busy`."""
+def _reported() -> Iterator[None]:
+    """Turn a driver's error that is the database's state, not wenshu's fault, into the
+    :class:`Unavailable` the user is shown; the driver's words go to the log."""
     try:
         yield
     except DBAPIError as exc:
-        sqlite_code = getattr(exc.orig, "sqlite_errorcode", None)
-        if ((sqlite_code is not None and sqlite_code & 0xFF in _SQLITE_BUSY)
-                or getattr(exc.orig, "sqlstate", None) in _PG_BUSY):
-            raise Busy() from exc
-        raise
+        kind = meaning(exc)
+        if kind is None:
+            raise
+        _log.warning("%s: %s", kind.__name__, str(exc.orig).strip())
+        raise kind() from exc
 
 
 # Bound parameters per IN (...) query: under SQLite's historical limit of 999.
@@ -118,7 +148,7 @@ def upgrade_schema(settings: Settings) -> None:
     config = Config()
     config.set_main_option("script_location", str(migrations))
     config.set_main_option("sqlalchemy.url", settings.db_url.replace("%", "%%"))
-    with get_engine(settings).begin() as connection:
+    with _reported(), get_engine(settings).begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
@@ -127,7 +157,7 @@ def upgrade_schema(settings: Settings) -> None:
 def session_scope(settings: Settings) -> Iterator[Session]:
     """A session committed on success and rolled back on any error."""
     factory = sessionmaker(get_engine(settings), expire_on_commit=False)
-    with _busy_reported(), factory() as session, session.begin():
+    with _reported(), factory() as session, session.begin():
         yield session
 
 
@@ -140,7 +170,7 @@ def write_scope(settings: Settings) -> Iterator[Session]:
     the rows they read (``FOR UPDATE``) instead.
     """
     factory = sessionmaker(get_engine(settings), expire_on_commit=False)
-    with _busy_reported(), factory() as session, session.begin():
+    with _reported(), factory() as session, session.begin():
         if session.get_bind().dialect.name == "sqlite":
             session.execute(text("BEGIN IMMEDIATE"))
         yield session

@@ -22,14 +22,44 @@ class CodeError(WenshuError):
     """A unit code is malformed (see :mod:`wenshu.codes`); nothing was done with it."""
 
 
-class Busy(WenshuError):
+class Unavailable(WenshuError):
+    """The database could not take this step at all (busy, unreachable or full); nothing
+    the step wrote was kept. ``heading`` names the trouble in a word for pages."""
+
+    heading = "暂时无法使用"
+
+
+class Busy(Unavailable):
     """Another transaction held what this one had to write for longer than the settings'
     ``lock_wait_seconds`` (or PostgreSQL broke a deadlock by ending this one); nothing this
     step wrote was kept, and the same request a moment later is expected to go through."""
 
+    heading = "系统正忙"
+
     def __init__(self) -> None:
         super().__init__("系统正忙：另一项操作正在写入数据，本次操作未能完成（这一步没有保存任何"
                          "改动），请稍后重试")
+
+
+class DatabaseUnreachable(Unavailable):
+    """The database server does not answer, or SQLite cannot open or read its file. The
+    driver's own words are in the service log, not in the message a user sees."""
+
+    heading = "无法连接数据库"
+
+    def __init__(self) -> None:
+        super().__init__("无法连接数据库：本次操作未能完成，请稍后重试；如果一直如此，请联系系统"
+                         "管理员（详情已记入服务日志）")
+
+
+class StorageFull(Unavailable):
+    """The database's disk (or SQLite's page limit) is full; the step was rolled back."""
+
+    heading = "存储空间已满"
+
+    def __init__(self) -> None:
+        super().__init__("存储空间已满：数据库无法写入，本次操作未能完成（这一步没有保存任何改动），"
+                         "请联系系统管理员腾出磁盘空间")
 
 
 class PathError(WenshuError):

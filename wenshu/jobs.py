@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,13 +23,16 @@ import sqlalchemy as sa
 
 from wenshu.access import Actor
 from wenshu.db import as_utc, session_scope, write_scope
-from wenshu.errors import Busy, ChartError, ConversionError, NotFoundError, WenshuError
+from wenshu.errors import ChartError, ConversionError, NotFoundError, Unavailable, WenshuError
 from wenshu.models.access_tables import Job
 from wenshu.settings import Settings
 
 _log = logging.getLogger(__name__)
 STATUS_LABELS = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
 INTERNAL_ERROR = "内部错误：任务未能完成，详情已记入服务日志"
+# Seconds between attempts to record a job's end (each busy attempt first waits the lock
+# wait): about a minute of sleeping covers a database restart.
+END_RETRY_PAUSES = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 # Failures of the machine rather than of what was asked: the user is told in Chinese whom to
 # call, and the detail is kept for whoever looks after the machine.
 SYSTEM_FAULTS: dict[type[WenshuError], str] = {ConversionError: "PDF 转换失败",
@@ -100,13 +104,14 @@ def create_job(settings: Settings, actor: Actor, kind: str, title: str,
 def report(settings: Settings, job_id: str | None, stage: str, done: int = 0,
            total: int = 0) -> None:
     """Record a job's progress (a no-op without a job id, e.g. from the CLI). A database
-    too busy to take it skips this one report: progress is shown, the work is what counts."""
+    that cannot take it (busy, unreachable) skips this one report: progress is only shown,
+    the work is what counts."""
     if not job_id:
         return
     try:
         _update(settings, job_id, status="running", stage=stage[:100], done=done, total=total)
-    except Busy:
-        _log.warning("job %s: progress %r not recorded, the database was busy", job_id, stage)
+    except Unavailable as exc:
+        _log.warning("job %s: progress %r not recorded: %s", job_id, stage, exc)
 
 
 def get_job(settings: Settings, actor: Actor, job_id: str) -> JobInfo:
@@ -140,22 +145,38 @@ def failure_message(exc: WenshuError) -> str:
 
 def _run(settings: Settings, job_id: str, work: Callable[[str], Mapping[str, Any]]) -> None:
     """Run one job's work and record how it ended; nothing escapes to the thread."""
-    _update(settings, job_id, status="running", stage="开始")
     try:
+        _update(settings, job_id, status="running", stage="开始")
         result = work(job_id)
     except WenshuError as exc:
         if isinstance(exc, tuple(SYSTEM_FAULTS)):  # for whoever looks after the machine
             _log.error("job %s failed: %s", job_id, exc)
-        _update(settings, job_id, status="failed", message=failure_message(exc), stage="失败",
-                finished_at=datetime.now(UTC))
+        end = {"status": "failed", "message": failure_message(exc), "stage": "失败"}
     except Exception:  # noqa: BLE001  (a job must end recorded, whatever happened)
         _log.exception("job %s failed", job_id)
-        _update(settings, job_id, status="failed", message=INTERNAL_ERROR, stage="失败",
-                finished_at=datetime.now(UTC))
+        end = {"status": "failed", "message": INTERNAL_ERROR, "stage": "失败"}
     else:
-        _update(settings, job_id, status="done", stage="完成",
-                result=json.dumps(dict(result), ensure_ascii=False, default=str),
-                finished_at=datetime.now(UTC))
+        end = {"status": "done", "stage": "完成",
+               "result": json.dumps(dict(result), ensure_ascii=False, default=str)}
+    _record_end(settings, job_id, {**end, "finished_at": datetime.now(UTC)})
+
+
+def _record_end(settings: Settings, job_id: str, fields: Mapping[str, Any]) -> None:
+    """Record how a job ended, trying again while the database is busy or unreachable: the
+    user waits on this record, and without it the job would show as running until the
+    web app restarts."""
+    for pause in (*END_RETRY_PAUSES, None):
+        try:
+            _update(settings, job_id, **fields)
+            return
+        except Unavailable as exc:
+            if pause is None:
+                _log.error("job %s ended %s, but that could not be recorded: %s",
+                           job_id, fields["status"], exc)
+                return
+            _log.warning("job %s: its end not recorded yet (%s); trying again in %s s",
+                         job_id, exc, pause)
+            time.sleep(pause)
 
 
 class JobRunner:

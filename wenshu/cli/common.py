@@ -53,7 +53,8 @@ def settings() -> Settings:
     """The process settings, with the data directory made and the schema current."""
     current = get_settings()
     current.ensure_dirs()
-    upgrade_schema(current)
+    with reported():  # a database that cannot be reached is said so, before anything runs
+        upgrade_schema(current)
     return current
 
 
