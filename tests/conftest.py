@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -125,6 +126,23 @@ def _drop_pg_database(name: str) -> None:
     admin.dispose()
 
 
+@contextmanager
+def fresh_pg_settings(home: Path, relay_port: int | None = None) -> Iterator[Settings]:
+    """Settings with a new, migrated PostgreSQL database, dropped afterwards; reached
+    through a relay on 127.0.0.1:``relay_port`` when given."""
+    name = _fresh_pg_database()
+    url = sa.engine.make_url(PG_ADMIN_URL).set(database=name)
+    if relay_port is not None:
+        url = url.set(host="127.0.0.1", port=relay_port)
+    settings = Settings(home=home, database_url=url.render_as_string(hide_password=False))
+    try:
+        upgrade_schema(settings)
+        yield settings
+    finally:
+        get_engine(settings).dispose()
+        _drop_pg_database(name)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
     """Settings with a migrated, empty database: SQLite file or a new PostgreSQL database."""
@@ -133,15 +151,8 @@ def db_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sett
         upgrade_schema(settings)
         yield settings
         return
-    name = _fresh_pg_database()
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    settings = Settings(home=tmp_path / "home", database_url=url)
-    try:
-        upgrade_schema(settings)
+    with fresh_pg_settings(tmp_path / "home") as settings:
         yield settings
-    finally:
-        get_engine(settings).dispose()
-        _drop_pg_database(name)
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ nothing is half-stored, and the same action goes through once the other one ends
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import sessionmaker
@@ -14,9 +15,10 @@ from tests.ledger_books import EAST_LAKE, HEADER, YEAR, write_csv
 from tests.people import cli_add_user, cli_admin_and_units
 from tests.test_ledger_corrections_interfaces import csv_bytes, rows_counted
 from tests.web_client import Session
+from wenshu.access import Actor
 from wenshu.db import get_engine, serialise
 from wenshu.ingest.report import IMPORT_LOCK
-from wenshu.jobs import JobRunner, get_job, report
+from wenshu.jobs import JobInfo, JobRunner, get_job, report
 from wenshu.models.access_tables import Job
 from wenshu.settings import Settings, get_settings
 
@@ -31,6 +33,16 @@ def import_under_way(settings: Settings) -> Iterator[None]:
     with factory() as holder, holder.begin():
         serialise(holder, IMPORT_LOCK)
         yield  # then commits: it wrote nothing
+
+
+def run_job(settings: Settings, actor: Actor, work: Callable[[str], Mapping[str, Any]]
+            ) -> JobInfo:
+    """Run ``work`` as a job of ``actor``'s on a runner of its own, and read how it ended."""
+    runner = JobRunner(settings)
+    job_id = runner.submit(actor, "document", "年度工作总结", {}, work)
+    runner.wait(job_id, timeout=120)
+    runner.shutdown()
+    return get_job(settings, actor, job_id)
 
 
 def test_an_upload_while_an_import_is_stuck_says_busy_and_goes_through_later(web, db_settings,
@@ -74,7 +86,6 @@ def test_the_command_line_says_busy(wenshu, tmp_path, monkeypatch):
 
 def test_a_job_whose_progress_finds_the_database_busy_still_finishes(db_settings, staff):
     db_settings.lock_wait_seconds = 1
-    runner = JobRunner(db_settings)
 
     def work(job_id: str) -> dict[str, int]:
         factory = sessionmaker(get_engine(db_settings))
@@ -85,8 +96,5 @@ def test_a_job_whose_progress_finds_the_database_busy_still_finishes(db_settings
             holder.rollback()
         return {"documents": 2}
 
-    job_id = runner.submit(staff.clerk, "document", "年度工作总结", {}, work)
-    runner.wait(job_id, timeout=60)
-    runner.shutdown()
-    job = get_job(db_settings, staff.clerk, job_id)
+    job = run_job(db_settings, staff.clerk, work)
     assert (job.status, job.stage, job.result) == ("done", "完成", {"documents": 2})

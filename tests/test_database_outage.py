@@ -14,15 +14,15 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
-from tests.conftest import PG_ADMIN_URL, _drop_pg_database, _fresh_pg_database
+from tests.conftest import PG_ADMIN_URL, fresh_pg_settings
 from tests.ledger_books import EAST_LAKE, HEADER, YEAR, good, write_csv
 from tests.people import cli_add_user, cli_admin_and_units
 from tests.tcp_relay import Relay
+from tests.test_busy import run_job
 from tests.test_ledger_corrections_interfaces import csv_bytes, rows_counted
 from tests.web_client import Session
-from wenshu.db import get_engine, meaning, upgrade_schema
+from wenshu.db import get_engine, meaning
 from wenshu.errors import Busy, DatabaseUnreachable, StorageFull
-from wenshu.jobs import JobRunner, get_job
 from wenshu.settings import Settings, get_settings
 
 UNREACHABLE = "无法连接数据库：本次操作未能完成，请稍后重试；如果一直如此，请联系系统管理员"
@@ -42,16 +42,8 @@ def relay() -> Iterator[Relay]:
 @pytest.fixture
 def db_settings(relay: Relay, tmp_path: Path) -> Iterator[Settings]:
     """A new PostgreSQL database reached through the relay (overrides conftest's)."""
-    name = _fresh_pg_database()
-    url = make_url(PG_ADMIN_URL).set(host="127.0.0.1", port=relay.port, database=name)
-    settings = Settings(home=tmp_path / "home",
-                        database_url=url.render_as_string(hide_password=False))
-    try:
-        upgrade_schema(settings)
+    with fresh_pg_settings(tmp_path / "home", relay.port) as settings:
         yield settings
-    finally:
-        get_engine(settings).dispose()
-        _drop_pg_database(name)
 
 
 def _upload(clerk: Session):  # noqa: ANN202
@@ -90,17 +82,12 @@ def test_pages_and_the_api_say_the_database_is_unreachable_until_it_is_back(
 @pytest.mark.postgres
 def test_a_job_whose_end_meets_an_outage_is_recorded_once_the_database_is_back(
         db_settings, staff, relay):
-    runner = JobRunner(db_settings)
-
     def work(job_id: str) -> dict[str, int]:
         relay.cut()  # down as the job ends, back 1.5 s later
         threading.Timer(1.5, relay.restore).start()
         return {"documents": 2}
 
-    job_id = runner.submit(staff.clerk, "document", "年度工作总结", {}, work)
-    runner.wait(job_id, timeout=120)
-    runner.shutdown()
-    job = get_job(db_settings, staff.clerk, job_id)
+    job = run_job(db_settings, staff.clerk, work)
     assert (job.status, job.stage, job.result) == ("done", "完成", {"documents": 2})
 
 
