@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -63,6 +65,28 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
+class _CurrentStderr:
+    """Whatever ``sys.stderr`` is at the moment of writing, as a process's stderr is."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+def _log_to_current_stderr() -> None:
+    """Prefect (re)creates its console handler on the stderr of the moment, which inside an
+    earlier command was CliRunner's, closed since: point such handlers at the stderr of
+    the command about to run, where a user would see what they write."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler) and getattr(handler.stream, "closed", False):
+            handler.stream = _CurrentStderr()  # not setStream: it flushes the closed one
+            console = getattr(handler, "console", None)  # Prefect's prints through rich
+            if console is not None:
+                console.file = handler.stream
+
+
 @pytest.fixture
 def wenshu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
            prefect_harness: None) -> Iterator[Callable[..., str]]:
@@ -75,6 +99,7 @@ def wenshu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     runner = CliRunner()
 
     def run(*args: str, expect: int = 0, input: str | None = None) -> str:
+        _log_to_current_stderr()
         result = runner.invoke(app, list(args), catch_exceptions=False, input=input)
         assert result.exit_code == expect, result.output
         return result.output

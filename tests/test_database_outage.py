@@ -1,4 +1,4 @@
-"""When the database cannot be reached or is full, the user is told so in Chinese (the page,
+"""When the database cannot be reached, the user is told so in Chinese (the page,
 the API, the command line, a background job), nothing is half-stored, and once the database
 is back the same action goes through without restarting anything."""
 
@@ -10,23 +10,20 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from tests.conftest import PG_ADMIN_URL, fresh_pg_settings
-from tests.ledger_books import EAST_LAKE, HEADER, YEAR, good, write_csv
-from tests.people import cli_add_user, cli_admin_and_units
-from tests.tcp_relay import Relay
+from tests.ledger_books import EAST_LAKE, YEAR
+from tests.outages import Relay
 from tests.test_busy import run_job
 from tests.test_ledger_corrections_interfaces import csv_bytes, rows_counted
 from tests.web_client import Session
-from wenshu.db import get_engine, meaning
+from wenshu.db import meaning
 from wenshu.errors import Busy, DatabaseUnreachable, StorageFull
-from wenshu.settings import Settings, get_settings
+from wenshu.settings import Settings
 
 UNREACHABLE = "无法连接数据库：本次操作未能完成，请稍后重试；如果一直如此，请联系系统管理员"
-FULL = "存储空间已满：数据库无法写入，本次操作未能完成（这一步没有保存任何改动）"
 
 
 @pytest.fixture
@@ -98,32 +95,6 @@ def test_the_command_line_says_the_database_is_unreachable(wenshu, tmp_path, mon
         output = wenshu("archive", "search", "总结", expect=1)
         assert f"error: {UNREACHABLE}" in " ".join(output.split()), output
         assert "Traceback" not in output
-
-
-def test_a_full_database_says_so_and_keeps_nothing_of_the_step(wenshu, tmp_path, monkeypatch):
-    cli_admin_and_units(wenshu, tmp_path)
-    cli_add_user(wenshu, "办事员", "clerk", EAST_LAKE)
-    monkeypatch.setenv("WENSHU_USER", "办事员")
-    engine = get_engine(get_settings())
-    with engine.connect() as connection:
-        pages = connection.exec_driver_sql("PRAGMA page_count").scalar()
-
-    def cap(dbapi_conn, _record) -> None:  # noqa: ANN001  (SQLite's own "disk is full")
-        dbapi_conn.execute(f"PRAGMA max_page_count={pages}")
-
-    event.listen(engine, "connect", cap)
-    engine.dispose()
-    rows = [good(f"第{n}期育龄妇女培训", 30, f"2025-{n % 12 + 1:02d}-{n % 28 + 1:02d}")
-            for n in range(200)]
-    ledger = write_csv(tmp_path / "台账.csv", [HEADER, *rows])
-    try:
-        output = wenshu("ledger", "import", str(ledger), expect=1)
-    finally:
-        event.remove(engine, "connect", cap)
-        engine.dispose()
-    assert f"error: {FULL}" in " ".join(output.split()), output
-    assert "Traceback" not in output
-    assert "200 rows read, 200 stored" in wenshu("ledger", "import", str(ledger))
 
 
 @pytest.mark.parametrize(("error", "told"), [

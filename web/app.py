@@ -30,6 +30,7 @@ from wenshu.errors import (
     StorageFull,
     Unavailable,
     WenshuError,
+    as_storage_full,
 )
 from wenshu.jobs import JobRunner
 from wenshu.settings import Settings, get_settings
@@ -120,6 +121,10 @@ def install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:
+        full = as_storage_full(exc)
+        if full is not None:
+            _log.warning("disk full on %s %s: %s", request.method, request.url.path, exc)
+            return await unavailable(request, full)
         _log.exception("unhandled error on %s %s", request.method, request.url.path)
         return _problem(request, 500, "内部错误：请求未能完成，详情已记入服务日志")
 

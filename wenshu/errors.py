@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -53,13 +54,29 @@ class DatabaseUnreachable(Unavailable):
 
 
 class StorageFull(Unavailable):
-    """The database's disk (or SQLite's page limit) is full; the step was rolled back."""
+    """A disk is full: the database's (or SQLite's page limit), the archive's, the data
+    directory's. The database rolled the step back; files it began are removed."""
 
     heading = "存储空间已满"
 
     def __init__(self) -> None:
-        super().__init__("存储空间已满：数据库无法写入，本次操作未能完成（这一步没有保存任何改动），"
-                         "请联系系统管理员腾出磁盘空间")
+        super().__init__("存储空间已满：数据无法写入磁盘，本次操作未能完成，请联系系统管理员腾出"
+                         "磁盘空间（详情已记入服务日志）")
+
+
+# What the system calls say when a disk (or the user's quota on it) has no room left.
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def as_storage_full(exc: BaseException) -> StorageFull | None:
+    """:class:`StorageFull` when ``exc`` (or what caused it) is a write the disk refused for
+    want of space, else None: the interfaces tell users this, not 内部错误."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, OSError) and cause.errno in _NO_SPACE:
+            return StorageFull()
+        cause = cause.__cause__
+    return None
 
 
 class PathError(WenshuError):

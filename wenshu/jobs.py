@@ -23,7 +23,14 @@ import sqlalchemy as sa
 
 from wenshu.access import Actor
 from wenshu.db import as_utc, session_scope, write_scope
-from wenshu.errors import ChartError, ConversionError, NotFoundError, Unavailable, WenshuError
+from wenshu.errors import (
+    ChartError,
+    ConversionError,
+    NotFoundError,
+    Unavailable,
+    WenshuError,
+    as_storage_full,
+)
 from wenshu.models.access_tables import Job
 from wenshu.settings import Settings
 
@@ -152,9 +159,13 @@ def _run(settings: Settings, job_id: str, work: Callable[[str], Mapping[str, Any
         if isinstance(exc, tuple(SYSTEM_FAULTS)):  # for whoever looks after the machine
             _log.error("job %s failed: %s", job_id, exc)
         end = {"status": "failed", "message": failure_message(exc), "stage": "失败"}
-    except Exception:  # noqa: BLE001  (a job must end recorded, whatever happened)
-        _log.exception("job %s failed", job_id)
-        end = {"status": "failed", "message": INTERNAL_ERROR, "stage": "失败"}
+    except Exception as exc:  # noqa: BLE001  (a job must end recorded, whatever happened)
+        full = as_storage_full(exc)
+        if full is None:
+            _log.exception("job %s failed", job_id)
+        else:
+            _log.warning("job %s failed, a disk is full: %s", job_id, exc)
+        end = {"status": "failed", "message": str(full or INTERNAL_ERROR), "stage": "失败"}
     else:
         end = {"status": "done", "stage": "完成",
                "result": json.dumps(dict(result), ensure_ascii=False, default=str)}

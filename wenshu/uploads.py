@@ -137,7 +137,11 @@ def save_upload(settings: Settings, actor: Actor, purpose: str, name: str,
         raise UploadError(f"{shown}：文件内容不是{wanted}，请用 Excel 另存为后再上传")
     upload_id = uuid.uuid4().hex
     stored = inside(_folder(settings), f"{upload_id}.{kind}")
-    stored.write_bytes(data)
+    try:
+        stored.write_bytes(data)
+    except OSError:
+        stored.unlink(missing_ok=True)  # no part of a file is kept (a full disk, say)
+        raise
     row = Upload(id=upload_id, user_name=actor.name, purpose=purpose, original_name=shown,
                  stored_name=stored.name, size=len(data),
                  sha256=hashlib.sha256(data).hexdigest(), created_at=datetime.now(UTC),

@@ -212,13 +212,14 @@ def _wenshu_error_names() -> frozenset[str]:
 
 
 class _ExpectedErrors(logging.Filter):
-    """Drops console records about wenshu's own errors: the caller reports them in one
-    clean line; Prefect's run log (the API handler) still gets every record."""
+    """Drops console records about wenshu's own errors and full disks: the caller reports
+    them in one clean line; Prefect's run log (the API handler) still gets every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from wenshu.errors import WenshuError
+        from wenshu.errors import WenshuError, as_storage_full
 
-        if record.exc_info and isinstance(record.exc_info[1], WenshuError):
+        raised = record.exc_info[1] if record.exc_info else None
+        if raised is not None and (isinstance(raised, WenshuError) or as_storage_full(raised)):
             return False
         if record.levelno < logging.ERROR:
             return True

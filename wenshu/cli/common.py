@@ -3,6 +3,7 @@ the options document commands take, and the tables they print."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from wenshu.db import upgrade_schema
-from wenshu.errors import InputError, RowError, WenshuError
+from wenshu.errors import InputError, RowError, WenshuError, as_storage_full
 from wenshu.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -43,9 +44,14 @@ def reported() -> Iterator[None]:
         if exc.report_path:
             console.print(f"error report: {exc.report_path}")
         raise typer.Exit(1) from None
-    except WenshuError as exc:
+    except (WenshuError, OSError) as exc:
+        told = exc if isinstance(exc, WenshuError) else as_storage_full(exc)
+        if told is None:
+            raise
+        if told is not exc:  # the system's own words, for the administrator
+            logging.getLogger(__name__).warning("%s: %s", type(exc).__name__, exc)
         # The message may hold [brackets] from the user's own text: never read as markup.
-        console.print(Text.assemble(("error: ", "red"), str(exc)), soft_wrap=True)
+        console.print(Text.assemble(("error: ", "red"), str(told)), soft_wrap=True)
         raise typer.Exit(1) from None
 
 

@@ -1,11 +1,17 @@
-"""A TCP relay in front of the real PostgreSQL that a test can cut and restore, as a network
-outage or a database restart would: open connections are dropped, new ones refused."""
+"""Outages a test can cause with real parts: a TCP relay in front of the real PostgreSQL
+that it cuts and restores, as a network outage or a database restart would (open
+connections dropped, new ones refused); and a small disk that it fills up."""
 
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import pytest
 
 
 class Relay:
@@ -61,3 +67,22 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
             sink.sendall(data)
     with suppress(OSError):
         sink.shutdown(socket.SHUT_WR)
+
+
+@contextmanager
+def full_disk(folder: Path) -> Iterator[Path]:
+    """``folder`` on a 1 MiB tmpfs of its own, filled up; yields the filler file, whose
+    removal frees the room. Skips the test where this machine does not allow mounting."""
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small disk here: {mounted.stderr.strip()}")
+    filler = folder / "filler.bin"
+    try:
+        with suppress(OSError), filler.open("wb") as out:
+            while True:
+                out.write(b"\0" * 65536)
+        yield filler
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
