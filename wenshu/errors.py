@@ -24,8 +24,8 @@ class CodeError(WenshuError):
 
 
 class Unavailable(WenshuError):
-    """The database could not take this step at all (busy, unreachable or full); nothing
-    the step wrote was kept. ``heading`` names the trouble in a word for pages."""
+    """The system could not take this step at all: the database busy or unreachable, or a
+    disk full. Nothing the step wrote was kept. ``heading`` names the trouble for pages."""
 
     heading = "暂时无法使用"
 
@@ -65,7 +65,7 @@ class StorageFull(Unavailable):
 
 
 # What the system calls say when a disk (or the user's quota on it) has no room left.
-_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 def as_storage_full(exc: BaseException) -> StorageFull | None:
@@ -73,7 +73,7 @@ def as_storage_full(exc: BaseException) -> StorageFull | None:
     want of space, else None: the interfaces tell users this, not 内部错误."""
     cause: BaseException | None = exc
     while cause is not None:
-        if isinstance(cause, OSError) and cause.errno in _NO_SPACE:
+        if isinstance(cause, OSError) and cause.errno in NO_SPACE:
             return StorageFull()
         cause = cause.__cause__
     return None

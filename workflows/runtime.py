@@ -216,7 +216,7 @@ class _ExpectedErrors(logging.Filter):
     them in one clean line; Prefect's run log (the API handler) still gets every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from wenshu.errors import WenshuError, as_storage_full
+        from wenshu.errors import NO_SPACE, WenshuError, as_storage_full
 
         raised = record.exc_info[1] if record.exc_info else None
         if raised is not None and (isinstance(raised, WenshuError) or as_storage_full(raised)):
@@ -224,8 +224,9 @@ class _ExpectedErrors(logging.Filter):
         if record.levelno < logging.ERROR:
             return True
         message = record.getMessage()
-        return not any(f"{name}(" in message or f"{name}:" in message
-                       for name in _wenshu_error_names())
+        return not (any(f"{name}(" in message or f"{name}:" in message
+                        for name in _wenshu_error_names())
+                    or any(f"[Errno {number}]" in message for number in NO_SPACE))
 
 
 def hide_expected_errors() -> None:
