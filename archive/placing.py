@@ -25,6 +25,7 @@ store's bookkeeping folder, never a record.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -41,13 +42,15 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from wenshu.db import as_utc, session_scope, write_scope
-from wenshu.errors import ArchiveError, PathError, Unavailable
+from wenshu.errors import ArchiveError, ArchiveUnreachable, PathError, Unavailable
 from wenshu.models.tables import PlacementLease, StoredFile
-from wenshu.paths import check_name, inside
+from wenshu.paths import check_name, inside, inside_relative
 from wenshu.settings import Settings
 
+_log = logging.getLogger(__name__)
 STAGING = ".staging"  # files are written here, then renamed into place
 BOOKKEEPING = (STAGING,)  # folders under the root that never hold records
+PRESENCE_SAMPLE = 3  # the newest files an archive root must show one of to be the archive
 
 
 class PlacementTaken(ArchiveError):
@@ -238,8 +241,25 @@ def placements(settings: Settings, targets: Sequence[Path]) -> Iterator[Placing]
             placing._abandon()
 
 
+def check_present(settings: Settings) -> None:
+    """Raise :class:`ArchiveUnreachable` when the archive root holds none of the newest
+    files the database records there. A shared archive that is not mounted leaves its empty
+    mount point in its place: files written there would be hidden from every other machine
+    (and beneath the share once it is mounted), and every file read would seem lost. One
+    file lost from a mounted archive is not this: ``archive verify`` names it."""
+    with session_scope(settings) as session:
+        newest = list(session.scalars(
+            select(StoredFile.path).order_by(StoredFile.id.desc()).limit(PRESENCE_SAMPLE)))
+    root = settings.archive_dir
+    if newest and not any(inside_relative(root, path).exists() for path in newest):
+        _log.error("archive root %s holds none of the newest files filed there (%s): "
+                   "not mounted?", root, ", ".join(newest))
+        raise ArchiveUnreachable()
+
+
 def _take(settings: Settings, targets: Sequence[Path]) -> Placing:
     """Insert and commit the leases, all at once; waits while a live writer holds one."""
+    check_present(settings)
     # Once each: a writer must never wait for its own lease.
     rels = list(dict.fromkeys(t.relative_to(settings.archive_dir).as_posix() for t in targets))
     token = uuid.uuid4().hex

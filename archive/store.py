@@ -40,6 +40,7 @@ from wenshu.archive.metadata import FORMAT_LABELS
 from wenshu.archive.placing import (
     PlacementTaken,
     Placing,
+    check_present,
     fsync_copy,
     placements,
     recover,
@@ -369,6 +370,7 @@ class Archive:
                                 f"{FORMAT_LABELS.get(fmt, fmt)}")
         source = self._stored_path(item.path)
         if not source.exists():
+            check_present(self.settings)  # the whole archive missing is not this file lost
             raise ArchiveError(f"存储的文件缺失：{item.path}")
         actual = sha256_file(source)
         if actual != item.sha256:

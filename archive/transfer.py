@@ -62,6 +62,7 @@ from wenshu.archive.catalogue_sheet import (
 from wenshu.archive.filing import FILED_PDF, METADATA
 from wenshu.archive.filing_rules import RETENTIONS
 from wenshu.archive.metadata import FORMAT_LABELS, STATUS_LABELS
+from wenshu.archive.placing import check_present
 from wenshu.archive.store import Archive, DocumentKey, sha256_file
 from wenshu.archive.transfer_package import (
     EXPORTED_STATUSES,
@@ -247,6 +248,7 @@ def _record_of(archive: Archive, version: DocumentVersion, supersedes: str | Non
         except WenshuError as exc:
             raise ArchiveError(f"{code}：{exc}") from exc
         if not path.is_file():
+            check_present(archive.settings)  # the whole archive missing is not this file lost
             raise ArchiveError(f"{code}：存储的文件缺失：{item.path}")
         actual = sha256_file(path)
         if actual != item.sha256:

@@ -1,9 +1,11 @@
 """Outages a test can cause with real parts: a TCP relay in front of the real PostgreSQL
 that it cuts and restores, as a network outage or a database restart would (open
-connections dropped, new ones refused); and a small disk that it fills up."""
+connections dropped, new ones refused); a small disk that it fills up; an archive share
+that is not mounted."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import threading
@@ -86,3 +88,17 @@ def full_disk(folder: Path) -> Iterator[Path]:
         yield filler
     finally:
         subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+@contextmanager
+def unmounted(root: Path) -> Iterator[None]:
+    """``root`` as a share that is not mounted leaves it: an empty folder where the archive
+    was. The archive is back as it was afterwards."""
+    share = root.with_name(f"{root.name}.share")
+    root.rename(share)
+    root.mkdir()
+    try:
+        yield
+    finally:
+        shutil.rmtree(root)
+        share.rename(root)

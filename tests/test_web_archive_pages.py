@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from pypdf import PdfReader
 
 from tests.drafts import store_draft
 from tests.searching import write_docx
-from tests.web_client import Session
+from tests.web_client import Session, finished_job
 from tests.web_office import Office, build_office
 from wenshu.access import resolve_actor
 from wenshu.archive import Archive, DocumentKey
@@ -56,16 +55,6 @@ def _text(markup: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup)).strip()
 
 
-def _finished_job(archivist: Session, location: str) -> str:
-    """The job's page once it has finished (it stops asking to be refreshed)."""
-    for _ in range(600):
-        page = archivist.get(location).text
-        if 'hx-trigger="every' not in page:
-            return page
-        time.sleep(0.1)
-    raise AssertionError(f"the job at {location} did not finish")
-
-
 def test_a_records_history_names_actions_outcomes_and_targets_in_chinese(
         archive: tuple[FastAPI, Office, FiledRecord]) -> None:
     app, office, filed = archive
@@ -88,7 +77,7 @@ def test_verify_names_a_damaged_file_in_chinese(
     archivist = Session(app, office.archivist)
     started = archivist.post("/archive/verify", {})
     assert started.status_code == 303, started.text
-    page = _finished_job(archivist, started.headers["location"])
+    page = finished_job(archivist, started.headers["location"])
     # The status line says it ended and how long it took, not 已完成：完成.
     assert re.search(r"<strong>已完成</strong>，用时 \d+\.\d 秒</p>", page), page
     report = _text(_section(page, "verify-report"))
@@ -110,14 +99,14 @@ def test_archive_refusals_read_in_chinese(archive: tuple[FastAPI, Office, FiledR
     assert f"第 1 版已归档为 {filed.archival_code}，归档后不能再改" in _text(again.text)
     archivist = Session(app, office.archivist)
     started = archivist.post("/archive/transfer", {"year": "2030"})
-    page = _text(_finished_job(archivist, started.headers["location"]))
+    page = _text(finished_job(archivist, started.headers["location"]))
     assert "失败" in page and "全宗 0194 没有 2030 年度的归档文件，无可移交" in page
     # A year whose filed PDF was damaged is not packed: the page says which file and how.
     damaged = filed.files["pdf_filed"].path
     damaged.chmod(0o644)
     damaged.write_bytes(damaged.read_bytes() + b"\n%")
     started = archivist.post("/archive/transfer", {"year": "2025"})
-    page = _text(_finished_job(archivist, started.headers["location"]))
+    page = _text(finished_job(archivist, started.headers["location"]))
     stored = damaged.relative_to(damaged.parents[4]).as_posix()
     assert f"{filed.archival_code}：存储的文件已损坏：{stored} 的 SHA-256 为 " in page, page
     missing = archivist.get(f"/documents/{filed.document_id}/versions/9/pdf")
@@ -175,7 +164,7 @@ def test_a_machine_without_libreoffice_says_whom_to_call(
         started = clerk.post("/documents/new", {"kind": "year_summary", "period": "2025",
                                                 "unit_code": "440307001001"})
         assert started.status_code == 303, started.text
-        page = _finished_job(clerk, started.headers["location"])
+        page = finished_job(clerk, started.headers["location"])
     error = _text(page.split('id="job-error">', 1)[1].split("</p>", 1)[0])
     assert error.startswith("PDF 转换失败，请联系系统管理员（详情："), error
     assert str(tmp_path / "no-soffice") in error  # the detail, for whoever comes

@@ -4,6 +4,7 @@ then the session cookie and the CSRF token every later form carries."""
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import httpx2
@@ -62,3 +63,14 @@ class Session:
         elif self.csrf:
             headers.setdefault("X-CSRF-Token", self.csrf)
         return self.client.request(method, url, headers=headers, **kwargs)
+
+
+def finished_job(session: Session, location: str) -> str:
+    """The job page at ``location`` once the job has finished (it stops asking to be
+    refreshed)."""
+    for _ in range(600):
+        page = session.get(location).text
+        if 'hx-trigger="every' not in page:
+            return page
+        time.sleep(0.1)
+    raise AssertionError(f"the job at {location} did not finish")

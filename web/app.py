@@ -27,7 +27,6 @@ from wenshu.errors import (
     AccessDenied,
     InputError,
     NotFoundError,
-    StorageFull,
     Unavailable,
     WenshuError,
     as_storage_full,
@@ -88,7 +87,7 @@ def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(Unavailable)
     async def unavailable(request: Request, exc: Unavailable) -> Response:
         response = _problem(request, 503, str(exc), heading=exc.heading)
-        if not isinstance(exc, StorageFull):  # a full disk needs the administrator first
+        if exc.passes:  # else it needs the administrator first
             response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 

@@ -24,10 +24,12 @@ class CodeError(WenshuError):
 
 
 class Unavailable(WenshuError):
-    """The system could not take this step at all: the database busy or unreachable, or a
-    disk full. Nothing the step wrote was kept. ``heading`` names the trouble for pages."""
+    """The system could not take this step at all: the database busy or unreachable, the
+    archive not there, a disk full. Nothing the step wrote was kept. ``heading`` names the
+    trouble for pages; ``passes`` says whether it may go by itself (worth trying again)."""
 
     heading = "暂时无法使用"
+    passes = True
 
 
 class Busy(Unavailable):
@@ -58,10 +60,24 @@ class StorageFull(Unavailable):
     directory's. The database rolled the step back; files it began are removed."""
 
     heading = "存储空间已满"
+    passes = False
 
     def __init__(self) -> None:
         super().__init__("存储空间已满：数据无法写入磁盘，本次操作未能完成，请联系系统管理员腾出"
                          "磁盘空间（详情已记入服务日志）")
+
+
+class ArchiveUnreachable(Unavailable):
+    """The archive root lacks the files the database says are filed there: most likely a
+    shared archive not mounted, its empty mount point in its place. Nothing is written
+    there, where no other machine would see it."""
+
+    heading = "档案库无法访问"
+    passes = False
+
+    def __init__(self) -> None:
+        super().__init__("档案库无法访问：档案存储中找不到已归档的文件（共享存储可能没有挂载），"
+                         "本次操作未能完成，请联系系统管理员（详情已记入服务日志）")
 
 
 # What the system calls say when a disk (or the user's quota on it) has no room left.
