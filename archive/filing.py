@@ -37,6 +37,7 @@ from wenshu.archive.filing_rules import (
     check_retention,
     load_filing_rules,
 )
+from wenshu.archive.keys import ArchivedFile, DocumentKey, select_version, sha256_file
 from wenshu.archive.metadata import (
     FORMAT_LABELS,
     FiledFileFacts,
@@ -46,13 +47,7 @@ from wenshu.archive.metadata import (
     signing_date,
 )
 from wenshu.archive.stamp import StampFields, page_count, stamp_pdf
-from wenshu.archive.store import (
-    Archive,
-    ArchivedFile,
-    DocumentKey,
-    select_version,
-    sha256_file,
-)
+from wenshu.archive.store import Archive
 from wenshu.db import as_utc, session_scope
 from wenshu.errors import ArchiveError, NotFoundError
 from wenshu.models.tables import Document, DocumentVersion, FilingCounter, StoredFile, Unit

@@ -13,7 +13,8 @@ from pathlib import Path
 from wenshu.access import Actor, authorize
 from wenshu.archive.audit import log_event
 from wenshu.archive.filing import FiledRecord, document_unit, filing_history
-from wenshu.archive.store import Archive, ArchivedFile
+from wenshu.archive.keys import ArchivedFile
+from wenshu.archive.store import Archive
 from wenshu.errors import ArchiveError, NotFoundError
 from wenshu.settings import Settings
 

@@ -20,9 +20,10 @@ from sqlalchemy.orm import selectinload
 from wenshu.access import Actor, authorize
 from wenshu.archive.audit import record_event
 from wenshu.archive.filing import FiledRecord, filing_history
+from wenshu.archive.keys import DocumentKey
 from wenshu.archive.metadata import RETENTION_NAMES, STATUS_LABELS
 from wenshu.archive.search import unindex_version
-from wenshu.archive.store import Archive, DocumentKey
+from wenshu.archive.store import Archive
 from wenshu.db import session_scope, write_scope
 from wenshu.errors import ArchiveError, NotFoundError
 from wenshu.models.tables import Document, DocumentVersion, StoredFile, Unit

@@ -23,19 +23,23 @@ their SHA-256 is re-checked whenever one is handed out.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TypeVar
 
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from wenshu.archive.keys import (
+    ArchivedFile,
+    DocumentKey,
+    StoredVersion,
+    select_version,
+    sha256_file,
+)
 from wenshu.archive.metadata import FORMAT_LABELS
 from wenshu.archive.placing import (
     PlacementTaken,
@@ -48,106 +52,14 @@ from wenshu.archive.placing import (
 )
 from wenshu.archive.search import index_version
 from wenshu.archive.text import docx_text
-from wenshu.codes import check_unit_code
 from wenshu.db import session_scope
 from wenshu.errors import ArchiveError, NotFoundError, PathError
 from wenshu.models.tables import Document, DocumentVersion, StoredFile
-from wenshu.paths import check_name, inside, inside_relative
+from wenshu.paths import inside, inside_relative
 from wenshu.settings import Settings
 
 FORMATS = ("docx", "pdf")
 _STORE_ATTEMPTS = 3
-SCRIPTS = ("simplified", "traditional")
-
-
-@dataclass(frozen=True)
-class DocumentKey:
-    """What identifies a document across its versions."""
-
-    kind: str
-    unit_code: str
-    period: str
-    topic: str = ""  # e.g. the campaign of an implementation plan; "" for most kinds
-    script: str = "simplified"  # or "traditional"
-
-    @property
-    def stem(self) -> str:
-        """The stored files' name without extension (check the key before using it in a path)."""
-        script = "" if self.script == "simplified" else self.script
-        parts = (self.unit_code, self.period, self.kind, self.topic, script)
-        return "_".join(p for p in parts if p)
-
-    def check(self) -> DocumentKey:
-        """This key, once every part is fit to name a folder or file; raises if not.
-
-        Every part comes from data (the database, a transfer package, a campaign
-        spec): the unit code must be valid (:class:`~wenshu.errors.CodeError`),
-        kind, period and topic single names not starting with ``.`` (the store's
-        bookkeeping folders do) (:class:`~wenshu.errors.PathError`), and the
-        script a known one (:class:`~wenshu.errors.ArchiveError`).
-        """
-        check_unit_code(self.unit_code)
-        for part in (self.kind, self.period, *((self.topic,) if self.topic else ())):
-            check_name(part)
-            if part.startswith("."):
-                raise PathError(f"“{part}”不能用作档案文件夹名：不能以“.”开头")
-        if self.script not in SCRIPTS:
-            raise ArchiveError(f"script {self.script!r} must be one of {', '.join(SCRIPTS)}")
-        return self
-
-
-@dataclass(frozen=True)
-class ArchivedFile:
-    """One stored file of a version."""
-
-    format: str
-    path: Path
-    sha256: str
-    size: int
-
-
-@dataclass(frozen=True)
-class StoredVersion:
-    """A version of a document as the archive records it."""
-
-    document_id: int
-    key: DocumentKey
-    title: str
-    version: int
-    created_at: datetime
-    template_name: str
-    template_sha256: str
-    input_sha256: str
-    flow_run_id: str | None
-    files: Mapping[str, ArchivedFile]
-    created: bool = True  # False when an identical version already existed
-    issued_on: date | None = None  # the signing date printed in it; None: not recorded
-    doc_number: str | None = None  # the doc number printed in it ("" none); None: not recorded
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes, hex."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-V = TypeVar("V", StoredVersion, DocumentVersion)
-
-
-def select_version(versions: Sequence[V], document_id: int, number: int | None) -> V:
-    """Version ``number`` among a document's versions (oldest first), or the latest."""
-    if number is None:
-        return versions[-1]
-    for item in versions:
-        if item.version == number:
-            return item
-    raise NotFoundError(f"文档 {document_id} 没有第 {number} 版"
-                        f"（现有：{'、'.join(str(v.version) for v in versions)}）")
-
-
 def _is_key(key: DocumentKey) -> ColumnElement[bool]:
     return and_(Document.kind == key.kind, Document.unit_code == key.unit_code,
                 Document.period == key.period, Document.topic == key.topic,

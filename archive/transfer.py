@@ -61,9 +61,10 @@ from wenshu.archive.catalogue_sheet import (
 )
 from wenshu.archive.filing import FILED_PDF, METADATA
 from wenshu.archive.filing_rules import RETENTIONS
+from wenshu.archive.keys import DocumentKey, sha256_file
 from wenshu.archive.metadata import FORMAT_LABELS, STATUS_LABELS
 from wenshu.archive.placing import check_present
-from wenshu.archive.store import Archive, DocumentKey, sha256_file
+from wenshu.archive.store import Archive
 from wenshu.archive.transfer_package import (
     EXPORTED_STATUSES,
     FILE_FOLDERS,

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import Any
 
 from wenshu.archive.filing import CATEGORY, FILED_PDF, METADATA
-from wenshu.archive.store import DocumentKey
+from wenshu.archive.keys import DocumentKey
 from wenshu.db import as_utc
 from wenshu.errors import ArchiveError, WenshuError
 from wenshu.paths import check_name

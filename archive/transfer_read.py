@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from wenshu.archive.filing import FILED_PDF, METADATA, archival_code
+from wenshu.archive.keys import DocumentKey, sha256_file
 from wenshu.archive.metadata import FORMAT_LABELS
-from wenshu.archive.store import DocumentKey, sha256_file
 from wenshu.archive.transfer_package import (
     EXPORTED_STATUSES,
     FILE_FOLDERS,

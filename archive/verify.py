@@ -46,8 +46,9 @@ from sqlalchemy.orm import selectinload
 
 from wenshu.access import Actor, authorize
 from wenshu.archive.audit import ACTION_LABELS, check_chain, events, log_event
+from wenshu.archive.keys import DocumentKey
 from wenshu.archive.legacy_metadata import check_legacy_metadata, read_legacy
-from wenshu.archive.store import Archive, DocumentKey
+from wenshu.archive.store import Archive
 from wenshu.archive.verify_checks import (
     check_active_content,
     check_digests,

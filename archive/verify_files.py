@@ -20,9 +20,9 @@ import docx
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
+from wenshu.archive.keys import sha256_file
 from wenshu.archive.placing import BOOKKEEPING
 from wenshu.archive.stamp import outline_stamp, stamp_texts
-from wenshu.archive.store import sha256_file
 from wenshu.archive.verify_model import FileRecord
 
 PDF_FORMATS = ("pdf", "pdf_filed")

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from wenshu.archive.store import DocumentKey
+from wenshu.archive.keys import DocumentKey
 
 PROPERTIES = {"authenticity": "真实性", "integrity": "完整性", "usability": "可用性",
               "security": "安全性"}

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from wenshu.archive import Archive, DocumentKey
-from wenshu.archive.store import sha256_file
+from wenshu.archive.keys import sha256_file
 from wenshu.db import session_scope
 from wenshu.errors import ArchiveError, NotFoundError
 from wenshu.models.tables import Document
